@@ -1,0 +1,91 @@
+package soap
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+)
+
+// HTTPOption configures the HTTP client transport or server handler.
+type HTTPOption interface{ apply(*httpConfig) }
+
+type httpOptionFunc func(*httpConfig)
+
+func (f httpOptionFunc) apply(c *httpConfig) { f(c) }
+
+type httpConfig struct {
+	limits Limits
+	logger *slog.Logger
+	gzip   bool
+	rand   io.Reader
+	client *http.Client
+	header http.Header
+}
+
+func newHTTPConfig(opts []HTTPOption) httpConfig {
+	c := httpConfig{}
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	c.limits = c.limits.withDefaults()
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	if c.client == nil {
+		c.client = http.DefaultClient
+	}
+	return c
+}
+
+// WithLimits sets the input limits for received messages.
+func WithLimits(l Limits) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.limits = l })
+}
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.logger = l })
+}
+
+// WithGzip enables gzip: the client compresses requests and the server
+// compresses responses to clients that accept it and accepts compressed
+// requests. Off by default, because WCF does not accept compressed requests
+// unless configured to.
+func WithGzip(on bool) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.gzip = on })
+}
+
+// WithRand sets the random source of generated message ids (default
+// crypto/rand).
+func WithRand(r io.Reader) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.rand = r })
+}
+
+// WithHTTPClient sets the *http.Client the client transport uses (default
+// http.DefaultClient). Timeouts come from the call's context and from the
+// client.
+func WithHTTPClient(hc *http.Client) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.client = hc })
+}
+
+// WithHeader adds HTTP headers to every request the client sends.
+func WithHeader(h http.Header) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.header = h.Clone() })
+}
+
+// bufPool recycles serialization buffers; a pool holds no program state.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer {
+	b := bufPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		bufPool.Put(b)
+	}
+}

@@ -1,0 +1,151 @@
+package soap
+
+import (
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// HTTPHandler serves SOAP over HTTP: it checks the method and content type,
+// bounds the body, parses the envelope strictly, runs the Handler and writes
+// the reply (200), nothing (202, one-way) or a fault (500).
+type HTTPHandler struct {
+	h   Handler
+	cfg httpConfig
+}
+
+// NewHTTPHandler returns an http.Handler serving h.
+func NewHTTPHandler(h Handler, opts ...HTTPOption) *HTTPHandler {
+	return &HTTPHandler{h: h, cfg: newHTTPConfig(opts)}
+}
+
+// internalErrorReason is the reason of the fault sent for non-fault errors;
+// like WCF it says nothing about the cause.
+const internalErrorReason = "The server was unable to process the request due to an internal error."
+
+// ServeHTTP implements http.Handler.
+func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "SOAP endpoints accept POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	v, action, ok := VersionFromContentType(r.Header.Get("Content-Type"))
+	if !ok {
+		http.Error(w, "unsupported media type: want text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)", http.StatusUnsupportedMediaType)
+		return
+	}
+	if v == V11 {
+		action = strings.Trim(strings.TrimSpace(r.Header.Get("SOAPAction")), `"`)
+	}
+	body := io.Reader(http.MaxBytesReader(w, r.Body, s.cfg.limits.MaxBytes))
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		if !s.cfg.gzip {
+			http.Error(w, "gzip request bodies are not enabled", http.StatusUnsupportedMediaType)
+			return
+		}
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			s.writeFault(r.Context(), w, r, v, nil, SenderFault("The compressed request body is invalid.").WithCause(err))
+			return
+		}
+		defer zr.Close()
+		body = zr // ReadMessage bounds the decompressed size
+	default:
+		http.Error(w, "unsupported content encoding", http.StatusUnsupportedMediaType)
+		return
+	}
+	req, err := ReadMessage(body, s.cfg.limits)
+	if err != nil {
+		s.writeFault(r.Context(), w, r, v, nil, err)
+		return
+	}
+	if req.Version != v {
+		s.writeFault(r.Context(), w, r, v, nil, NewFault(CodeVersionMismatch, "The envelope version does not match the HTTP Content-Type."))
+		return
+	}
+	req.SOAPAction = action
+	resp, err := s.serve(r.Context(), req)
+	if err != nil {
+		s.writeFault(r.Context(), w, r, v, req, err)
+		return
+	}
+	if resp == nil {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	s.writeMessage(w, r, http.StatusOK, resp)
+}
+
+// serve runs the handler, turning a panic into an error so that bad input
+// can never take the process down.
+func (s *HTTPHandler) serve(ctx context.Context, req *Message) (resp *Message, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = nil, fmt.Errorf("soap: handler panic: %v", p)
+		}
+	}()
+	return s.h.ServeSOAP(ctx, req)
+}
+
+func (s *HTTPHandler) writeFault(ctx context.Context, w http.ResponseWriter, r *http.Request, v Version, req *Message, err error) {
+	f, ok := AsFault(err)
+	if !ok {
+		s.cfg.logger.ErrorContext(ctx, "soap: request failed", slog.Any("error", err))
+		f = ReceiverFault(internalErrorReason)
+	} else {
+		s.cfg.logger.InfoContext(ctx, "soap: fault", slog.String("code", f.Code.String()), slog.String("reason", f.Reason()), slog.Any("cause", f.Cause))
+	}
+	m, merr := NewFaultMessage(v, f, req, s.cfg.rand)
+	if merr != nil {
+		s.cfg.logger.ErrorContext(ctx, "soap: building fault", slog.Any("error", merr))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.writeMessage(w, r, http.StatusInternalServerError, m)
+}
+
+func (s *HTTPHandler) writeMessage(w http.ResponseWriter, r *http.Request, status int, m *Message) {
+	buf := getBuf()
+	defer putBuf(buf)
+	if _, err := m.WriteTo(buf); err != nil {
+		s.cfg.logger.Error("soap: serializing reply", slog.Any("error", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	action := m.Addressing.Action
+	if action == "" {
+		action = m.SOAPAction
+	}
+	h := w.Header()
+	h.Set("Content-Type", m.Version.ContentType(action))
+	if s.cfg.gzip && acceptsGzip(r) && buf.Len() > 1024 {
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+		w.WriteHeader(status)
+		zw := gzip.NewWriter(w)
+		_, _ = zw.Write(buf.Bytes())
+		_ = zw.Close()
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}

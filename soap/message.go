@@ -1,0 +1,353 @@
+package soap
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Message is one SOAP envelope travelling through the layers. The tree is
+// parsed once (or built once) and serialized once, at the transport; layers
+// work on Doc in place.
+type Message struct {
+	// Version is the SOAP version of the envelope.
+	Version Version
+	// Doc is the whole document; Envelope, Header and Body point into it.
+	// Header is nil when the envelope has none.
+	Doc      *etree.Document
+	Envelope *etree.Element
+	Header   *etree.Element
+	Body     *etree.Element
+	// Addressing is the parsed view of the WS-Addressing headers. Change it
+	// with SetAddressing, which also rewrites the header elements.
+	Addressing Addressing
+	// SOAPAction is the transport-level action: the SOAP 1.1 SOAPAction
+	// header or the SOAP 1.2 action media type parameter.
+	SOAPAction string
+
+	understood map[*etree.Element]struct{}
+	values     map[any]any
+}
+
+// NewMessage returns an empty envelope (with an empty Body) of version v.
+func NewMessage(v Version) *Message {
+	if !v.valid() {
+		v = V12
+	}
+	doc := etree.NewDocument()
+	env := doc.CreateElement(prefixEnv + ":Envelope")
+	env.CreateAttr("xmlns:"+prefixEnv, v.Namespace())
+	body := env.CreateElement(prefixEnv + ":Body")
+	return &Message{Version: v, Doc: doc, Envelope: env, Body: body}
+}
+
+// NewMessageWithBody returns an envelope whose Body holds payload.
+func NewMessageWithBody(v Version, payload *etree.Element) *Message {
+	m := NewMessage(v)
+	if payload != nil {
+		m.Body.AddChild(payload)
+	}
+	return m
+}
+
+// ReadMessage parses one envelope from r under the strict input rules and
+// reads its addressing headers. Any rejection is a *Fault (Sender, or
+// VersionMismatch for a foreign envelope) whose Cause says why.
+func ReadMessage(r io.Reader, lim Limits) (*Message, error) {
+	doc, err := parseDocument(r, lim)
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, SenderFault("The message is larger than the configured limit.").WithCause(err)
+		}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return nil, SenderFault("The message is not well-formed or violates input rules: " + pe.Reason).WithCause(err)
+		}
+		return nil, SenderFault("The message could not be read.").WithCause(err)
+	}
+	m, err := messageFromDocument(doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.readAddressing(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ParseMessage is ReadMessage on a byte slice.
+func ParseMessage(b []byte, lim Limits) (*Message, error) {
+	return ReadMessage(bytes.NewReader(b), lim)
+}
+
+func messageFromDocument(doc *etree.Document) (*Message, error) {
+	env := doc.Root()
+	name := ElementName(env)
+	v, ok := versionOfNamespace(name.Space)
+	if name.Local != "Envelope" || !ok {
+		if name.Local == "Envelope" {
+			return nil, NewFault(CodeVersionMismatch, "The envelope namespace is not a supported SOAP version.")
+		}
+		return nil, SenderFault("The document element is not a SOAP Envelope.")
+	}
+	m := &Message{Version: v, Doc: doc, Envelope: env}
+	for _, c := range env.Child {
+		switch t := c.(type) {
+		case *etree.CharData:
+			if !t.IsWhitespace() {
+				return nil, SenderFault("Text is not allowed directly inside the Envelope.")
+			}
+		case *etree.Element:
+			en := ElementName(t)
+			switch {
+			case en.Space == v.Namespace() && en.Local == "Header" && m.Header == nil && m.Body == nil:
+				m.Header = t
+			case en.Space == v.Namespace() && en.Local == "Body" && m.Body == nil:
+				m.Body = t
+			case m.Body != nil && v == V11 && en.Space != NS11:
+				// SOAP 1.1 allows trailing elements after the Body; ignore them.
+			default:
+				return nil, SenderFault(fmt.Sprintf("Unexpected element %s in the Envelope.", t.FullTag()))
+			}
+		}
+	}
+	if m.Body == nil {
+		return nil, SenderFault("The Envelope has no Body.")
+	}
+	if m.Header != nil {
+		for _, c := range m.Header.Child {
+			if t, ok := c.(*etree.CharData); ok && !t.IsWhitespace() {
+				return nil, SenderFault("Text is not allowed directly inside the Header.")
+			}
+		}
+	}
+	return m, nil
+}
+
+// WriteTo serializes the envelope.
+func (m *Message) WriteTo(w io.Writer) (int64, error) {
+	return m.Doc.WriteTo(w)
+}
+
+// Bytes returns the serialized envelope.
+func (m *Message) Bytes() ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := m.WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Payload returns the first element child of the Body, or nil.
+func (m *Message) Payload() *etree.Element {
+	for _, c := range m.Body.Child {
+		if e, ok := c.(*etree.Element); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// SetPayload replaces the Body's content with payload.
+func (m *Message) SetPayload(payload *etree.Element) {
+	for len(m.Body.Child) > 0 {
+		m.Body.RemoveChildAt(0)
+	}
+	if payload != nil {
+		m.Body.AddChild(payload)
+	}
+}
+
+// IsFault reports whether the Body holds a SOAP Fault.
+func (m *Message) IsFault() bool {
+	p := m.Payload()
+	return p != nil && p.Tag == "Fault" && ElementName(p).Space == m.Version.Namespace()
+}
+
+// Fault parses the Body's Fault. It returns nil, nil when the message is
+// not a fault.
+func (m *Message) Fault() (*Fault, error) {
+	if !m.IsFault() {
+		return nil, nil
+	}
+	f, err := parseFault(m.Version, m.Payload())
+	if err != nil {
+		return nil, fmt.Errorf("soap: malformed fault: %w", err)
+	}
+	if m.Version == V12 && m.Header != nil {
+		for _, h := range m.Header.ChildElements() {
+			if Is(h, NS12, "NotUnderstood") {
+				if n, err := resolveQName(h, h.SelectAttrValue("qname", "")); err == nil {
+					f.NotUnderstood = append(f.NotUnderstood, n)
+				}
+			}
+		}
+	}
+	f.Action = m.Addressing.Action
+	return f, nil
+}
+
+// EnsureHeader returns the Header element, creating it when absent.
+func (m *Message) EnsureHeader() *etree.Element {
+	if m.Header == nil {
+		h := etree.NewElement(m.Envelope.Space + ":Header")
+		if m.Envelope.Space == "" {
+			h = etree.NewElement("Header")
+		}
+		m.Envelope.InsertChildAt(m.Body.Index(), h)
+		m.Header = h
+	}
+	return m.Header
+}
+
+// AddHeader appends a header block.
+func (m *Message) AddHeader(el *etree.Element) {
+	m.EnsureHeader().AddChild(el)
+}
+
+// Headers returns the header blocks in document order.
+func (m *Message) Headers() []*etree.Element {
+	if m.Header == nil {
+		return nil
+	}
+	return m.Header.ChildElements()
+}
+
+// FindHeaders returns the header blocks with the given expanded name.
+func (m *Message) FindHeaders(ns, local string) []*etree.Element {
+	var out []*etree.Element
+	for _, h := range m.Headers() {
+		if h.Tag == local && ElementName(h).Space == ns {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// FindHeader returns the first header block with the given name, or nil.
+func (m *Message) FindHeader(ns, local string) *etree.Element {
+	for _, h := range m.Headers() {
+		if h.Tag == local && ElementName(h).Space == ns {
+			return h
+		}
+	}
+	return nil
+}
+
+// MarkUnderstood records that a layer processed the header block el.
+func (m *Message) MarkUnderstood(el *etree.Element) {
+	if m.understood == nil {
+		m.understood = make(map[*etree.Element]struct{})
+	}
+	m.understood[el] = struct{}{}
+}
+
+// Understood reports whether a layer marked el as understood.
+func (m *Message) Understood(el *etree.Element) bool {
+	_, ok := m.understood[el]
+	return ok
+}
+
+// MustUnderstand reports whether header block h carries a true
+// mustUnderstand attribute; an invalid value is an error.
+func (m *Message) MustUnderstand(h *etree.Element) (bool, error) {
+	a := AttrNS(h, m.Version.Namespace(), "mustUnderstand")
+	if a == nil {
+		return false, nil
+	}
+	switch strings.TrimSpace(a.Value) {
+	case "1":
+		return true, nil
+	case "0":
+		return false, nil
+	case "true":
+		if m.Version == V12 {
+			return true, nil
+		}
+	case "false":
+		if m.Version == V12 {
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("invalid mustUnderstand value %q", a.Value)
+}
+
+// TargetsUs reports whether header block h is targeted at a node acting in
+// the given extra roles (the "next" role and the ultimate receiver are
+// always included; SOAP 1.2's "none" never is).
+func (m *Message) TargetsUs(h *etree.Element, roles ...string) bool {
+	var role string
+	if m.Version == V11 {
+		role = attrNS(h, NS11, "actor")
+	} else {
+		role = attrNS(h, NS12, "role")
+	}
+	role = strings.TrimSpace(role)
+	switch role {
+	case "", ActorNext11, RoleNext12, RoleUltimateReceiver12:
+		return true
+	case RoleNone12:
+		return false
+	}
+	for _, r := range roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckMustUnderstand returns a MustUnderstand fault listing every header
+// block targeted at this node that must be understood but was not marked
+// understood by any layer. roles are the extra roles this node plays.
+func (m *Message) CheckMustUnderstand(roles ...string) error {
+	var missing []xml.Name
+	for _, h := range m.Headers() {
+		mu, err := m.MustUnderstand(h)
+		if err != nil {
+			return SenderFault("A header block has an invalid mustUnderstand attribute.").WithCause(err)
+		}
+		if !mu || m.Understood(h) || !m.TargetsUs(h, roles...) {
+			continue
+		}
+		missing = append(missing, ElementName(h))
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	names := make([]string, len(missing))
+	for i, n := range missing {
+		names[i] = "{" + n.Space + "}" + n.Local
+	}
+	f := NewFault(CodeMustUnderstand, "The header(s) "+strings.Join(names, ", ")+" were not understood by the recipient.")
+	f.NotUnderstood = missing
+	return f
+}
+
+// SetValue attaches a typed value to the message for later layers. Keys
+// should be unexported types of the package that owns the value.
+func (m *Message) SetValue(key, value any) {
+	if m.values == nil {
+		m.values = make(map[any]any)
+	}
+	m.values[key] = value
+}
+
+// Value returns the value stored under key, or nil.
+func (m *Message) Value(key any) any { return m.values[key] }
+
+// SetMustUnderstand marks header block el mustUnderstand="1" in the
+// message's envelope namespace.
+func (m *Message) SetMustUnderstand(el *etree.Element) {
+	prefix := m.Envelope.Space
+	if prefix == "" {
+		prefix = prefixEnv
+		el.CreateAttr("xmlns:"+prefix, m.Version.Namespace())
+	}
+	el.CreateAttr(prefix+":mustUnderstand", "1")
+}
