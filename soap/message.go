@@ -99,7 +99,7 @@ func messageFromDocument(doc *etree.Document) (*Message, error) {
 	for _, c := range env.Child {
 		switch t := c.(type) {
 		case *etree.CharData:
-			if !t.IsWhitespace() {
+			if !isBlank(t.Data) {
 				return nil, SenderFault("Text is not allowed directly inside the Envelope.")
 			}
 		case *etree.Element:
@@ -121,7 +121,7 @@ func messageFromDocument(doc *etree.Document) (*Message, error) {
 	}
 	if m.Header != nil {
 		for _, c := range m.Header.Child {
-			if t, ok := c.(*etree.CharData); ok && !t.IsWhitespace() {
+			if t, ok := c.(*etree.CharData); ok && !isBlank(t.Data) {
 				return nil, SenderFault("Text is not allowed directly inside the Header.")
 			}
 		}
@@ -350,4 +350,16 @@ func (m *Message) SetMustUnderstand(el *etree.Element) {
 		el.CreateAttr("xmlns:"+prefix, m.Version.Namespace())
 	}
 	el.CreateAttr(prefix+":mustUnderstand", "1")
+}
+
+// isBlank reports whether s is XML white space only.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return false
+		}
+	}
+	return true
 }
