@@ -249,9 +249,19 @@ func (m *Message) SetAddressing(a Addressing) {
 	}
 	h := m.EnsureHeader()
 	ns := a.Version.Namespace()
+	// Declare the prefix once on the Envelope, as WCF does, unless the
+	// Envelope already binds it to something else.
+	declareEach := false
+	if bound := m.Envelope.SelectAttr("xmlns:" + prefixWSA); bound == nil {
+		m.Envelope.CreateAttr("xmlns:"+prefixWSA, ns)
+	} else if bound.Value != ns {
+		declareEach = true
+	}
 	add := func(local string) *etree.Element {
 		el := h.CreateElement(prefixWSA + ":" + local)
-		el.CreateAttr("xmlns:"+prefixWSA, ns)
+		if declareEach {
+			el.CreateAttr("xmlns:"+prefixWSA, ns)
+		}
 		if a.Elements == nil {
 			a.Elements = make(map[string][]*etree.Element)
 		}

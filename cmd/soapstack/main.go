@@ -1,0 +1,85 @@
+// Command soapstack runs the soapstack demo, an IPingService endpoint, a
+// one-shot SOAP client and the interop matrix against real peers.
+//
+//	soapstack demo                      secure-session demo, Go server and client on loopback
+//	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
+//	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
+//	soapstack interop --peer cxf [--json] [--only PATTERN]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: soapstack <command> [flags]
+
+commands:
+  demo      run a Go server and client on loopback and print each exchange
+  serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
+  call      send one SOAP request and print the reply
+  interop   run the interop matrix against a peer (--peer cxf)
+
+Run "soapstack <command> -h" for the flags of a command.
+`
+
+// run executes one command and returns the exit status: 0 success, 1 a
+// failed check or call, 2 a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
+		"demo":    runDemo,
+		"serve":   runServe,
+		"call":    runCall,
+		"interop": runInterop,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "soapstack: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return cmd(ctx, args[1:], stdout, stderr)
+}
+
+// parseFlags parses flags that may come before or after positional
+// arguments and returns the positional ones. It returns a non-nil error for
+// usage errors (already reported on the flag set's output).
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("soapstack "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

@@ -1,0 +1,47 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCXFInterop runs the foundation matrix against a live Apache CXF peer
+// in both directions. It never skips: without Java, Maven or the peer the
+// test fails with the reason.
+func TestCXFInterop(t *testing.T) {
+	if testing.Short() {
+		t.Log("running the CXF interop matrix even in -short mode: interop is the point of this project")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	var log tailBuffer
+	log.max = 16 << 10
+	results, err := RunCXF(ctx, Options{Log: &log})
+	require.NoError(t, err, "the CXF peer must run (Java 17 + Maven); peer log:\n%s", log.String())
+
+	cases := FoundationCases()
+	require.Len(t, results, 2*len(cases))
+	seen := map[string]bool{}
+	for _, r := range results {
+		key := string(r.Direction) + " " + r.Scenario + "@" + r.Version
+		seen[key] = true
+		assert.True(t, r.Pass, "%s: %s", key, r.Reason)
+	}
+	for _, c := range cases {
+		assert.True(t, seen[string(GoToPeer)+" "+c.String()], "missing go-to-peer %s", c)
+		assert.True(t, seen[string(PeerToGo)+" "+c.String()], "missing peer-to-go %s", c)
+	}
+	if out := os.Getenv("SOAPSTACK_INTEROP_REPORT"); out != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		require.NoError(t, os.WriteFile(out, b, 0o644))
+	}
+	if t.Failed() {
+		t.Logf("peer log tail:\n%s", log.String())
+	}
+}
