@@ -1,0 +1,100 @@
+package soap
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sort"
+
+	"github.com/beevik/etree"
+)
+
+// fragmentWrapper is the element a fragment is parsed inside; its name is
+// in no namespace a fragment can declare, and a fragment that closes it
+// early produces a second document element, which the parser rejects.
+const fragmentWrapper = "soapstack-fragment-9d2c"
+
+// InScopeNamespaces returns the namespace declarations in scope at el
+// (prefix → URI, "" for the default namespace).
+func InScopeNamespaces(el *etree.Element) map[string]string {
+	ns := map[string]string{}
+	for e := el; e != nil; e = e.Parent() {
+		for _, a := range e.Attr {
+			var prefix string
+			switch {
+			case a.Space == "xmlns":
+				prefix = a.Key
+			case a.Space == "" && a.Key == "xmlns":
+				prefix = ""
+			default:
+				continue
+			}
+			if _, seen := ns[prefix]; !seen {
+				ns[prefix] = a.Value
+			}
+		}
+	}
+	return ns
+}
+
+// ParseFragment parses XML content (for example decrypted data) as it
+// would appear as the content of context: prefixes in scope at context are
+// in scope in data. The strict input rules and lim apply. It returns the
+// parsed tokens (elements, text, comments), detached from any parent.
+func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Token, error) {
+	var b bytes.Buffer
+	b.Grow(len(data) + 256)
+	b.WriteString("<" + fragmentWrapper)
+	ns := InScopeNamespaces(context)
+	prefixes := make([]string, 0, len(ns))
+	for p := range ns {
+		prefixes = append(prefixes, p)
+	}
+	sort.Strings(prefixes)
+	for _, p := range prefixes {
+		if p == "" {
+			if ns[p] == "" {
+				continue
+			}
+			b.WriteString(` xmlns="`)
+		} else {
+			b.WriteString(" xmlns:" + p + `="`)
+		}
+		escapeAttr(&b, ns[p])
+		b.WriteString(`"`)
+	}
+	b.WriteString(">")
+	b.Write(data)
+	b.WriteString("</" + fragmentWrapper + ">")
+	lim = lim.withDefaults()
+	lim.MaxBytes += int64(b.Len() - len(data))
+	lim.MaxDepth++
+	doc, err := parseDocument(&b, lim)
+	if err != nil {
+		return nil, err
+	}
+	root := doc.Root()
+	if root.Tag != fragmentWrapper || root.Space != "" {
+		return nil, errors.New("soap: malformed fragment")
+	}
+	toks := append([]etree.Token(nil), root.Child...)
+	for _, t := range toks {
+		root.RemoveChild(t)
+	}
+	return toks, nil
+}
+
+func escapeAttr(w io.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			_, _ = io.WriteString(w, "&amp;")
+		case '<':
+			_, _ = io.WriteString(w, "&lt;")
+		case '"':
+			_, _ = io.WriteString(w, "&quot;")
+		default:
+			_, _ = w.Write([]byte{c})
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package soap
+
+import (
+	"testing"
+
+	"github.com/beevik/etree"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseFragment(t *testing.T) {
+	m, err := ParseMessage(readTestdata(t, "soap12-wsa10-request.xml"), Limits{})
+	require.NoError(t, err)
+	toks, err := ParseFragment([]byte(`<a:Extra>x</a:Extra>text<s:Thing/>`), m.Body, Limits{})
+	require.NoError(t, err)
+	require.Len(t, toks, 3)
+	el := toks[0].(*etree.Element)
+	assert.Nil(t, el.Parent())
+	m.Body.AddChild(el)
+	assert.Equal(t, NSWSA10, ElementName(el).Space, "prefix from the envelope's scope")
+
+	for _, bad := range []string{
+		`<p:x/>`, // undeclared
+		`</` + fragmentWrapper + `><` + fragmentWrapper + `>`, // breaks out of the wrapper
+		`<!DOCTYPE x><x/>`,
+		`<?pi x?>`,
+		`<x a="1" a="2"/>`,
+	} {
+		_, err := ParseFragment([]byte(bad), m.Body, Limits{})
+		assert.Error(t, err, bad)
+	}
+	_, err = ParseFragment([]byte(deep(200)), m.Body, Limits{})
+	assert.Error(t, err)
+}
