@@ -1,0 +1,44 @@
+package wssecurity
+
+// Namespaces and URIs of WS-Security 1.0/1.1, XML Signature and XML
+// Encryption. Every literal this package writes lives here.
+const (
+	NSWSSE   = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+	NSWSSE11 = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd"
+	NSWSU    = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+	NSDS     = "http://www.w3.org/2000/09/xmldsig#"
+	NSXENC   = "http://www.w3.org/2001/04/xmlenc#"
+	NSXENC11 = "http://www.w3.org/2009/xmlenc11#"
+	NSEXC14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+	// Token profiles.
+	URIX509v3             = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
+	URIX509SKI            = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509SubjectKeyIdentifier"
+	URIThumbprintSHA1     = "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#ThumbprintSHA1"
+	URIEncryptedKeySHA1   = "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#EncryptedKeySHA1"
+	URIEncryptedKeyToken  = "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#EncryptedKey"
+	URIBase64Binary       = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+	URIPasswordText       = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
+	URIPasswordDigest     = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest"
+	URIUsernameTokenValue = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#UsernameToken"
+	URISTRTransform       = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#STR-Transform"
+
+	// Fault subcodes (WS-Security 1.0, section 12).
+	FaultInvalidSecurity      = "InvalidSecurity"
+	FaultInvalidSecurityToken = "InvalidSecurityToken"
+	FaultFailedAuthentication = "FailedAuthentication"
+	FaultFailedCheck          = "FailedCheck"
+	FaultSecurityTokenUnavail = "SecurityTokenUnavailable"
+	FaultMessageExpired       = "MessageExpired"
+	FaultUnsupportedAlgorithm = "UnsupportedAlgorithm"
+
+	// XML Signature algorithms.
+	AlgExcC14N         = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	AlgExcC14NComments = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+	AlgSHA1            = "http://www.w3.org/2000/09/xmldsig#sha1"
+	AlgSHA256          = "http://www.w3.org/2001/04/xmlenc#sha256"
+	AlgRSASHA1         = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+	AlgRSASHA256       = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+	AlgHMACSHA1        = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
+	AlgHMACSHA256      = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
+)
