@@ -1,0 +1,191 @@
+package wssecurity
+
+import "fmt"
+
+// Encryption, key-wrap and key-derivation URIs used by the algorithm suites.
+const (
+	AlgAES128CBC    = "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
+	AlgAES192CBC    = "http://www.w3.org/2001/04/xmlenc#aes192-cbc"
+	AlgAES256CBC    = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
+	AlgTripleDESCBC = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc"
+	AlgKWAES128     = "http://www.w3.org/2001/04/xmlenc#kw-aes128"
+	AlgKWAES192     = "http://www.w3.org/2001/04/xmlenc#kw-aes192"
+	AlgKWAES256     = "http://www.w3.org/2001/04/xmlenc#kw-aes256"
+	AlgKWTripleDES  = "http://www.w3.org/2001/04/xmlenc#kw-tripledes"
+	AlgRSAOAEP      = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+	AlgRSA15        = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
+	AlgPSHA1        = "http://schemas.xmlsoap.org/ws/2005/02/sc/dk/p_sha1"
+	AlgPSHA1V13     = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk/p_sha1"
+)
+
+// AlgorithmSuite is a WS-SecurityPolicy algorithm suite with the key
+// lengths WCF uses (System.ServiceModel.Security.SecurityAlgorithmSuite).
+// Lengths are in bits.
+type AlgorithmSuite struct {
+	// Name is the WS-SecurityPolicy / WCF name, e.g. "Basic256".
+	Name string
+
+	Digest            string
+	SymmetricSig      string
+	AsymmetricSig     string
+	Encryption        string
+	SymmetricKeyWrap  string
+	AsymmetricKeyWrap string
+	C14N              string
+
+	// EncryptionKeyDerivationLength and SignatureKeyDerivationLength are
+	// the lengths of derived keys (DerivedKeyToken) for each purpose.
+	EncryptionKeyDerivationLength int
+	SignatureKeyDerivationLength  int
+	// MinSymmetricKeyLength and MaxSymmetricKeyLength bound the keys a
+	// peer may issue or send (WS-Trust KeySize, EncryptedKey).
+	MinSymmetricKeyLength int
+	MaxSymmetricKeyLength int
+	MinAsymmetricKeyLength int
+	MaxAsymmetricKeyLength int
+	// Legacy marks suites with RSA 1.5 or 3DES: they must be chosen
+	// explicitly and are never accepted by default.
+	Legacy bool
+}
+
+// SymmetricKeyLength returns the default symmetric key length in bytes.
+func (s AlgorithmSuite) SymmetricKeyLength() int { return s.MaxSymmetricKeyLength / 8 }
+
+// String returns the suite name.
+func (s AlgorithmSuite) String() string { return s.Name }
+
+func makeSuite(name string, bits int, enc, kw string, sha256, rsa15 bool) AlgorithmSuite {
+	s := AlgorithmSuite{
+		Name:                          name,
+		Digest:                        AlgSHA1,
+		SymmetricSig:                  AlgHMACSHA1,
+		AsymmetricSig:                 AlgRSASHA1,
+		Encryption:                    enc,
+		SymmetricKeyWrap:              kw,
+		AsymmetricKeyWrap:             AlgRSAOAEP,
+		C14N:                          AlgExcC14N,
+		EncryptionKeyDerivationLength: bits,
+		SignatureKeyDerivationLength:  bits,
+		MinSymmetricKeyLength:         bits,
+		MaxSymmetricKeyLength:         bits,
+		MinAsymmetricKeyLength:        1024,
+		MaxAsymmetricKeyLength:        4096,
+	}
+	// WCF derives 192-bit signing keys for Basic256 (its
+	// DefaultSignatureKeyDerivationLength) and 3DES keys are 192 bits.
+	if bits == 256 {
+		s.SignatureKeyDerivationLength = 192
+	}
+	if sha256 {
+		s.Digest = AlgSHA256
+		s.SymmetricSig = AlgHMACSHA256
+		s.AsymmetricSig = AlgRSASHA256
+		s.SignatureKeyDerivationLength = bits
+		if bits == 256 {
+			s.SignatureKeyDerivationLength = 256
+		}
+	}
+	if rsa15 {
+		s.AsymmetricKeyWrap = AlgRSA15
+		s.Legacy = true
+	}
+	if enc == AlgTripleDESCBC {
+		s.Legacy = true
+	}
+	return s
+}
+
+// Suite names a WCF algorithm suite. It is a constant; its algorithms and
+// key lengths come from Algorithms.
+type Suite int
+
+// The WCF algorithm suites, by their WCF names.
+const (
+	Basic256 Suite = iota + 1
+	Basic192
+	Basic128
+	TripleDes
+	Basic256Rsa15
+	Basic192Rsa15
+	Basic128Rsa15
+	TripleDesRsa15
+	Basic256Sha256
+	Basic192Sha256
+	Basic128Sha256
+	TripleDesSha256
+	Basic256Sha256Rsa15
+	Basic192Sha256Rsa15
+	Basic128Sha256Rsa15
+	TripleDesSha256Rsa15
+)
+
+type suiteDef struct {
+	name   string
+	bits   int
+	enc    string
+	kw     string
+	sha256 bool
+	rsa15  bool
+}
+
+func (s Suite) def() (suiteDef, bool) {
+	defs := [...]suiteDef{
+		Basic256:             {"Basic256", 256, AlgAES256CBC, AlgKWAES256, false, false},
+		Basic192:             {"Basic192", 192, AlgAES192CBC, AlgKWAES192, false, false},
+		Basic128:             {"Basic128", 128, AlgAES128CBC, AlgKWAES128, false, false},
+		TripleDes:            {"TripleDes", 192, AlgTripleDESCBC, AlgKWTripleDES, false, false},
+		Basic256Rsa15:        {"Basic256Rsa15", 256, AlgAES256CBC, AlgKWAES256, false, true},
+		Basic192Rsa15:        {"Basic192Rsa15", 192, AlgAES192CBC, AlgKWAES192, false, true},
+		Basic128Rsa15:        {"Basic128Rsa15", 128, AlgAES128CBC, AlgKWAES128, false, true},
+		TripleDesRsa15:       {"TripleDesRsa15", 192, AlgTripleDESCBC, AlgKWTripleDES, false, true},
+		Basic256Sha256:       {"Basic256Sha256", 256, AlgAES256CBC, AlgKWAES256, true, false},
+		Basic192Sha256:       {"Basic192Sha256", 192, AlgAES192CBC, AlgKWAES192, true, false},
+		Basic128Sha256:       {"Basic128Sha256", 128, AlgAES128CBC, AlgKWAES128, true, false},
+		TripleDesSha256:      {"TripleDesSha256", 192, AlgTripleDESCBC, AlgKWTripleDES, true, false},
+		Basic256Sha256Rsa15:  {"Basic256Sha256Rsa15", 256, AlgAES256CBC, AlgKWAES256, true, true},
+		Basic192Sha256Rsa15:  {"Basic192Sha256Rsa15", 192, AlgAES192CBC, AlgKWAES192, true, true},
+		Basic128Sha256Rsa15:  {"Basic128Sha256Rsa15", 128, AlgAES128CBC, AlgKWAES128, true, true},
+		TripleDesSha256Rsa15: {"TripleDesSha256Rsa15", 192, AlgTripleDESCBC, AlgKWTripleDES, true, true},
+	}
+	if s <= 0 || int(s) >= len(defs) {
+		return suiteDef{}, false
+	}
+	return defs[s], true
+}
+
+// String returns the WCF name of the suite.
+func (s Suite) String() string {
+	d, ok := s.def()
+	if !ok {
+		return fmt.Sprintf("Suite(%d)", int(s))
+	}
+	return d.name
+}
+
+// Algorithms returns the algorithms and key lengths of the suite.
+func (s Suite) Algorithms() AlgorithmSuite {
+	d, ok := s.def()
+	if !ok {
+		d, _ = Basic256.def()
+	}
+	return makeSuite(d.name, d.bits, d.enc, d.kw, d.sha256, d.rsa15)
+}
+
+// Suites lists every suite.
+func Suites() []Suite {
+	out := make([]Suite, 0, 16)
+	for s := Basic256; s <= TripleDesSha256Rsa15; s++ {
+		out = append(out, s)
+	}
+	return out
+}
+
+// SuiteByName returns the suite with the given WCF / WS-SecurityPolicy name.
+func SuiteByName(name string) (Suite, error) {
+	for _, s := range Suites() {
+		if s.String() == name {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("wssecurity: unknown algorithm suite %q", name)
+}
