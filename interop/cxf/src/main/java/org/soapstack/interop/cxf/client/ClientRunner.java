@@ -1,0 +1,180 @@
+package org.soapstack.interop.cxf.client;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.cxf.Bus;
+import org.apache.cxf.BusFactory;
+import org.soapstack.interop.cxf.wire.WireTap;
+
+/** Client mode: runs the selected cases and prints one JSON result line per case. */
+public final class ClientRunner {
+    /** A case that names an unknown scenario or version; reported as a failing line. */
+    private record Selected(String scenarioName, String versionId, Scenario scenario, WireVersion version) {
+    }
+
+    private final String baseUrl;
+    private final long timeoutSeconds;
+    private final WireTap tap;
+    private final PrintStream out;
+
+    public ClientRunner(String baseUrl, long timeoutSeconds,
+                        WireTap tap, PrintStream out) {
+        this.baseUrl = baseUrl;
+        this.timeoutSeconds = timeoutSeconds;
+        this.tap = tap;
+        this.out = out;
+    }
+
+    /** All known cases, as "Scenario@version". */
+    public static List<String> allCaseNames() {
+        List<String> names = new ArrayList<>();
+        for (Scenario s : Scenarios.all()) {
+            for (WireVersion v : s.versions()) {
+                names.add(s.name() + "@" + v.id());
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Parses a --cases value: "all", or a comma list of "Scenario@version" or "Scenario"
+     * (= every version of it).
+     */
+    static List<Selected> select(String spec) {
+        List<Selected> cases = new ArrayList<>();
+        for (String raw : spec.split(",")) {
+            String item = raw.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (item.equals("all")) {
+                for (Scenario s : Scenarios.all()) {
+                    for (WireVersion v : s.versions()) {
+                        cases.add(new Selected(s.name(), v.id(), s, v));
+                    }
+                }
+                continue;
+            }
+            int at = item.indexOf('@');
+            String name = at < 0 ? item : item.substring(0, at);
+            Optional<Scenario> scenario = Scenarios.byName(name);
+            if (at < 0) {
+                if (scenario.isPresent()) {
+                    for (WireVersion v : scenario.get().versions()) {
+                        cases.add(new Selected(name, v.id(), scenario.get(), v));
+                    }
+                } else {
+                    cases.add(new Selected(name, "", null, null));
+                }
+                continue;
+            }
+            String versionId = item.substring(at + 1);
+            WireVersion version = WireVersion.byId(versionId).orElse(null);
+            cases.add(new Selected(name, versionId, scenario.orElse(null), version));
+        }
+        return cases;
+    }
+
+    /** Runs the cases; returns true if all passed. */
+    public boolean run(String casesSpec) {
+        List<Selected> cases = select(casesSpec);
+        if (cases.isEmpty()) {
+            throw new IllegalArgumentException("no cases selected by --cases " + casesSpec);
+        }
+        Bus bus = BusFactory.newInstance().createBus();
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "case");
+            t.setDaemon(true);
+            return t;
+        });
+        boolean allPassed = true;
+        try {
+            PingPorts ports = new PingPorts(bus, baseUrl, timeoutSeconds * 1000L, tap);
+            for (Selected c : cases) {
+                CaseResult result = runOne(pool, ports, c);
+                allPassed &= result.pass();
+                out.println(result.toJson());
+                out.flush();
+            }
+        } finally {
+            pool.shutdownNow();
+            bus.shutdown(false);
+        }
+        return allPassed;
+    }
+
+    private CaseResult runOne(ExecutorService pool, PingPorts ports, Selected c) {
+        if (c.scenario() == null) {
+            return new CaseResult(c.scenarioName(), c.versionId(), false,
+                "unknown scenario " + c.scenarioName());
+        }
+        if (c.version() == null || !c.scenario().versions().contains(c.version())) {
+            return new CaseResult(c.scenarioName(), c.versionId(), false,
+                "unsupported version " + c.versionId() + " for " + c.scenarioName());
+        }
+        // each call has the receive timeout; the whole case gets a few of them
+        long caseTimeout = timeoutSeconds * 3 + 5;
+        Future<?> f = pool.submit(() -> {
+            try (CaseContext ctx = new CaseContext(ports, c.version())) {
+                try {
+                    c.scenario().run(ctx);
+                } catch (CheckFailure e) {
+                    throw e;
+                } catch (Exception e) {
+                    String why = ctx.diagnose();
+                    if (why != null) {
+                        throw new CheckFailure(why + " [" + reason(e) + "]");
+                    }
+                    throw e;
+                }
+            }
+            return null;
+        });
+        try {
+            f.get(caseTimeout, TimeUnit.SECONDS);
+            return new CaseResult(c.scenarioName(), c.versionId(), true, "");
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            return new CaseResult(c.scenarioName(), c.versionId(), false,
+                "timed out after " + caseTimeout + "s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new CaseResult(c.scenarioName(), c.versionId(), false, "interrupted");
+        } catch (ExecutionException e) {
+            return new CaseResult(c.scenarioName(), c.versionId(), false, reason(e.getCause()));
+        }
+    }
+
+    /** The exception and its causes, "Type: message <- Type: message ...", without repeats. */
+    static String reason(Throwable t) {
+        if (t instanceof CheckFailure) {
+            return t.getMessage();
+        }
+        StringBuilder sb = new StringBuilder();
+        String previous = null;
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 8; c = c.getCause() == c ? null : c.getCause(), depth++) {
+            String msg = c.getMessage();
+            String item = c.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+            if (previous != null && msg != null && previous.contains(msg)) {
+                continue; // wrappers often repeat their cause's message
+            }
+            if (sb.length() > 0) {
+                sb.append(" <- ");
+            }
+            sb.append(item);
+            previous = item;
+        }
+        String s = sb.toString();
+        return s.length() > 600 ? s.substring(0, 600) + "..." : s;
+    }
+}

@@ -1,0 +1,41 @@
+package org.soapstack.interop.cxf.client;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.soapstack.interop.cxf.client.scenarios.EchoScenario;
+import org.soapstack.interop.cxf.client.scenarios.FaultScenario;
+import org.soapstack.interop.cxf.client.scenarios.LargeEchoScenario;
+import org.soapstack.interop.cxf.client.scenarios.OneWayScenario;
+
+/** Registry of scenarios by report name; new scenario families register here. */
+public final class Scenarios {
+    private static final Map<String, Scenario> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        register(new EchoScenario());
+        register(new FaultScenario());
+        register(new LargeEchoScenario());
+        register(new OneWayScenario());
+    }
+
+    private Scenarios() {
+    }
+
+    private static void register(Scenario s) {
+        if (BY_NAME.putIfAbsent(s.name(), s) != null) {
+            throw new IllegalStateException("duplicate scenario " + s.name());
+        }
+    }
+
+    public static Optional<Scenario> byName(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    public static Collection<Scenario> all() {
+        return Collections.unmodifiableCollection(BY_NAME.values());
+    }
+}

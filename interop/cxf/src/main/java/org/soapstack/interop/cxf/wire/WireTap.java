@@ -1,0 +1,166 @@
+package org.soapstack.interop.cxf.wire;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.cxf.interceptor.AttachmentOutInterceptor;
+import org.apache.cxf.interceptor.Fault;
+import org.apache.cxf.interceptor.InterceptorProvider;
+import org.apache.cxf.interceptor.StaxOutInterceptor;
+import org.apache.cxf.message.Message;
+import org.apache.cxf.message.MessageUtils;
+import org.apache.cxf.phase.AbstractPhaseInterceptor;
+import org.apache.cxf.phase.Phase;
+
+/**
+ * Optional tracing of the raw SOAP messages (--trace): every message this peer sends or
+ * receives is copied to stderr with its Content-Type and SOAPAction. stdout is never used.
+ */
+public final class WireTap {
+    /** Bodies longer than this are shortened in the trace. */
+    private static final int MAX_SHOWN = 8192;
+
+    private final PrintStream sink;
+
+    public WireTap(PrintStream sink) {
+        this.sink = sink;
+    }
+
+    /** Adds the tap to all four chains (in, in-fault, out, out-fault) of a client or endpoint. */
+    public void install(InterceptorProvider provider) {
+        provider.getInInterceptors().add(new In());
+        provider.getInFaultInterceptors().add(new In());
+        provider.getOutInterceptors().add(new Out());
+        provider.getOutFaultInterceptors().add(new Out());
+    }
+
+    private synchronized void dump(String direction, Message message, byte[] body) {
+        StringBuilder sb = new StringBuilder();
+        String role = MessageUtils.isRequestor(message) ? "client" : "server";
+        sb.append("----- ").append(role).append(' ').append(direction);
+        Object address = message.get(Message.ENDPOINT_ADDRESS);
+        if (address == null) {
+            address = message.get(Message.REQUEST_URL);
+        }
+        if (address != null) {
+            sb.append(' ').append(address);
+        }
+        Object code = message.get(Message.RESPONSE_CODE);
+        if (code != null) {
+            sb.append(" HTTP ").append(code);
+        }
+        sb.append(" (").append(body.length).append(" bytes) -----\n");
+        Object ct = message.get(Message.CONTENT_TYPE);
+        if (ct != null) {
+            sb.append("Content-Type: ").append(ct).append('\n');
+        }
+        Map<String, List<String>> headers = Headers.of(message);
+        for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+            if (h.getKey() != null && h.getKey().equalsIgnoreCase("SOAPAction")) {
+                sb.append("SOAPAction: ").append(String.join(",", h.getValue())).append('\n');
+            }
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (text.length() > MAX_SHOWN) {
+            sb.append(text, 0, MAX_SHOWN / 2).append("\n...[")
+                .append(text.length() - MAX_SHOWN).append(" chars elided]...\n")
+                .append(text, text.length() - MAX_SHOWN / 2, text.length());
+        } else {
+            sb.append(text);
+        }
+        sb.append('\n');
+        sink.print(sb);
+        sink.flush();
+    }
+
+    /** Reads the whole inbound body, records it, and hands on a replayable copy. */
+    private final class In extends AbstractPhaseInterceptor<Message> {
+        In() {
+            super(Phase.RECEIVE);
+        }
+
+        @Override
+        public void handleMessage(Message message) throws Fault {
+            InputStream in = message.getContent(InputStream.class);
+            // a response turned fault passes the in and the in-fault chain: show it once
+            if (in == null || message.put(In.class.getName(), Boolean.TRUE) != null) {
+                return;
+            }
+            try {
+                byte[] body = in.readAllBytes();
+                dump("in", message, body);
+                message.setContent(InputStream.class, new ByteArrayInputStream(body));
+            } catch (IOException e) {
+                throw new Fault(e);
+            }
+        }
+    }
+
+    /** Tees the outbound stream; the copy is printed when the transport closes it. */
+    private final class Out extends AbstractPhaseInterceptor<Message> {
+        Out() {
+            super(Phase.PRE_STREAM);
+            addBefore(StaxOutInterceptor.class.getName());
+            addBefore(AttachmentOutInterceptor.class.getName());
+        }
+
+        @Override
+        public void handleMessage(Message message) throws Fault {
+            OutputStream os = message.getContent(OutputStream.class);
+            if (os == null) {
+                return;
+            }
+            message.setContent(OutputStream.class, new Tee(os, message));
+        }
+    }
+
+    private final class Tee extends FilterOutputStream {
+        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        private final Message message;
+        private boolean closed;
+
+        Tee(OutputStream target, Message message) {
+            super(target);
+            this.message = message;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            copy.write(b);
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            copy.write(b, off, len);
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                // print before closing: on a client, closing sends and runs the response chain
+                dump("out", message, copy.toByteArray());
+            }
+            out.close();
+        }
+    }
+
+    /** Access to the protocol headers map CXF keeps on a message. */
+    private static final class Headers {
+        @SuppressWarnings("unchecked")
+        static Map<String, List<String>> of(Message message) {
+            Object h = message.get(Message.PROTOCOL_HEADERS);
+            return h instanceof Map ? (Map<String, List<String>>) h : Map.of();
+        }
+    }
+}
