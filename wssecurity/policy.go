@@ -179,7 +179,7 @@ type Policy struct {
 	// EncryptSignature encrypts the Signature element.
 	EncryptSignature bool
 	// ProtectTokens signs the token the signature is made with.
-	ProtectTokens bool
+	ProtectTokens  bool
 	SignedParts    Parts
 	EncryptedParts Parts
 

@@ -39,8 +39,8 @@ type AlgorithmSuite struct {
 	SignatureKeyDerivationLength  int
 	// MinSymmetricKeyLength and MaxSymmetricKeyLength bound the keys a
 	// peer may issue or send (WS-Trust KeySize, EncryptedKey).
-	MinSymmetricKeyLength int
-	MaxSymmetricKeyLength int
+	MinSymmetricKeyLength  int
+	MaxSymmetricKeyLength  int
 	MinAsymmetricKeyLength int
 	MaxAsymmetricKeyLength int
 	// Legacy marks suites with RSA 1.5 or 3DES: they must be chosen
