@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/soapstack/soapstack/interop"
+	"github.com/soapstack/soapstack/soap"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runCmd(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCmd("demo")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "demo finished")
+	assert.Contains(t, out, "HTTP 202")
+	assert.Contains(t, out, interop.ActionEchoResponse)
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{},
+		{"bogus"},
+		{"call"},
+		{"call", "http://x", "--action", "a"},
+		{"call", "http://x", "--action", "a", "--body", "f", "--soap", "1.3"},
+		{"interop", "--peer", "metro"},
+		{"demo", "extra"},
+		{"serve", "--nope"},
+	}
+	for _, args := range tests {
+		code, _, _ := runCmd(args...)
+		assert.Equal(t, 2, code, "%v", args)
+	}
+	code, out, _ := runCmd("help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "usage: soapstack")
+}
+
+func TestCall(t *testing.T) {
+	srv := httptest.NewServer(soap.NewHTTPHandler((&interop.PingService{}).Handler()))
+	defer srv.Close()
+	dir := t.TempDir()
+	body := filepath.Join(dir, "body.xml")
+	require.NoError(t, os.WriteFile(body, []byte(`<tns:echo xmlns:tns="http://InteropBaseAddress/interop"><tns:request>from the CLI</tns:request></tns:echo>`), 0o600))
+	for _, v := range [][]string{{"--soap", "1.1", "--wsa", "2004/08"}, {"--soap", "1.2", "--wsa", "1.0"}, {"--soap", "1.1", "--wsa", "none"}} {
+		args := append([]string{"call", srv.URL, "--action", interop.ActionEcho, "--body", body}, v...)
+		code, out, errOut := runCmd(args...)
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "from the CLI")
+	}
+	fail := filepath.Join(dir, "fail.xml")
+	require.NoError(t, os.WriteFile(fail, []byte(`<tns:fail xmlns:tns="http://InteropBaseAddress/interop"><tns:reason>no</tns:reason></tns:fail>`), 0o600))
+	code, out, errOut := runCmd("call", srv.URL, "--action", interop.ActionFail, "--body", fail)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "PingFault")
+	assert.True(t, strings.Contains(errOut, "Sender"), errOut)
+}
