@@ -425,3 +425,7 @@ func NewFaultMessage(v Version, f *Fault, req *Message, r io.Reader) (*Message, 
 	}
 	return m, nil
 }
+
+// ReadAddressing parses the addressing headers again, after a layer changed
+// the header (for example decrypted an EncryptedHeader).
+func (m *Message) ReadAddressing() error { return m.readAddressing() }
