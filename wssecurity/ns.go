@@ -42,3 +42,26 @@ const (
 	AlgHMACSHA1        = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
 	AlgHMACSHA256      = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
 )
+
+// Prefixes this package uses when it writes tokens (those of WSS4J; WCF
+// writes "o" and "u", which is equivalent on the wire).
+const (
+	prefixWSSE   = "wsse"
+	prefixWSSE11 = "wsse11"
+	prefixWSU    = "wsu"
+	prefixDS     = "ds"
+)
+
+// WS-SecureConversation namespaces; the DerivedKeyToken lives here because
+// WS-Security bindings derive keys from EncryptedKeys too, and package
+// secureconv builds on it.
+const (
+	NSWSC200502 = "http://schemas.xmlsoap.org/ws/2005/02/sc"
+	NSWSC13     = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512"
+
+	// DefaultDKLabel is the label of P_SHA1 key derivation when a
+	// DerivedKeyToken carries none.
+	DefaultDKLabel = "WS-SecureConversationWS-SecureConversation"
+
+	prefixWSC = "c"
+)

@@ -97,3 +97,12 @@ const (
 	// MGF1SHA512 is MGF1 with SHA-512.
 	MGF1SHA512 = NS11 + "mgf1sha512"
 )
+
+// WS-Security namespaces of the wsse11:EncryptedHeader element (WSS 1.1,
+// section 9.3) and its wsu:Id attribute.
+const (
+	// NSWSSE11 is the WS-Security 1.1 secext namespace (prefix wsse11).
+	NSWSSE11 = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd"
+	// NSWSU is the WS-Security utility namespace (prefix wsu).
+	NSWSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+)

@@ -1,0 +1,280 @@
+package wssecurity
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/soap"
+)
+
+// enforce checks the processed header against the policy: "what is signed
+// is what is used", by node identity.
+func (r *receiver) enforce() error {
+	p := r.p
+	if p.IncludeTimestamp && r.ts == nil {
+		return invalid("the policy requires a Timestamp")
+	}
+	if p.Binding == TransportBinding {
+		return r.enforceSupporting(nil)
+	}
+	primary, err := r.primarySignature()
+	if err != nil {
+		return err
+	}
+	signed := map[*etree.Element]bool{}
+	for _, ref := range primary.v.References {
+		signed[ref.Element] = true
+	}
+	if r.ts != nil && !signed[r.ts.Element] {
+		return invalid("the Timestamp is not signed")
+	}
+	if r.ts != nil && r.ts.Element.Parent() != r.sec {
+		return invalid("the Timestamp is not a child of the Security header")
+	}
+	if p.SignedParts.Body && !signed[r.m.Body] {
+		return invalid("the Body is not signed")
+	}
+	for _, h := range r.m.Headers() {
+		if h != r.sec && p.SignedParts.Includes(soap.ElementName(h)) && !signed[h] {
+			return invalid("header %s is not signed", h.Tag)
+		}
+	}
+	for _, els := range r.m.Addressing.Elements {
+		for _, el := range els {
+			if el.Parent() != r.m.Header {
+				return invalid("addressing header outside the SOAP Header")
+			}
+			if p.SignedParts.Includes(soap.ElementName(el)) && !signed[el] {
+				return invalid("addressing header %s is not signed", el.Tag)
+			}
+		}
+	}
+	if p.EncryptedParts.Body && len(r.m.Body.ChildElements()) > 0 {
+		ok := false
+		for _, d := range r.decs {
+			if d.parent == r.m.Body && d.typ == xmlenc.TypeContent && r.isEncryptionKey(d.key, primary) {
+				ok = true
+				if p.Order == EncryptBeforeSign && d.seq < primary.seq {
+					return invalid("the Body was encrypted after signing, the policy says encrypt before sign")
+				}
+				if p.Order == SignBeforeEncrypt && d.seq > primary.seq {
+					return invalid("the Body was signed after encryption, the policy says sign before encrypt")
+				}
+			}
+		}
+		if !ok {
+			return invalid("the Body is not encrypted")
+		}
+	}
+	for _, c := range r.m.Body.ChildElements() {
+		if soap.Is(c, xmlenc.NS, "EncryptedData") {
+			return invalid("an EncryptedData in the Body was not decrypted")
+		}
+	}
+	if p.EncryptSignature && !primary.fromDecryption {
+		return invalid("the signature is not encrypted")
+	}
+	if r.initiator {
+		if err := r.checkConfirmations(signed); err != nil {
+			return err
+		}
+	} else {
+		r.ex.sigValues = r.ex.sigValues[:0]
+		for _, s := range r.sigs {
+			r.ex.sigValues = append(r.ex.sigValues, s.v.SignatureValue)
+		}
+		if root := primary.key.root(); root.kind == tokEncryptedKey {
+			r.ex.key, r.ex.ekSHA1 = root.key, root.ekSHA1
+		}
+	}
+	if err := r.enforceSupporting(primary); err != nil {
+		return err
+	}
+	return r.replay(primary)
+}
+
+// primarySignature finds the one signature made with the binding's
+// protection token and checks its algorithm and key.
+func (r *receiver) primarySignature() (*sigResult, error) {
+	var primary *sigResult
+	for _, s := range r.sigs {
+		if r.isProtectionKey(s.key) {
+			if primary != nil {
+				return nil, invalid("more than one signature with the protection token")
+			}
+			primary = s
+		}
+	}
+	if primary == nil {
+		return nil, invalid("no signature with the protection token")
+	}
+	want := r.suite.SymmetricSig
+	if r.p.Binding == AsymmetricBinding {
+		want = r.suite.AsymmetricSig
+	}
+	if primary.v.SignatureMethod != want {
+		return nil, invalid("signature method %s, the policy requires %s", primary.v.SignatureMethod, want)
+	}
+	return primary, nil
+}
+
+// isProtectionKey reports whether t is the key of the binding's main
+// signature.
+func (r *receiver) isProtectionKey(t *token) bool {
+	if t == nil {
+		return false
+	}
+	switch r.p.Binding {
+	case SymmetricBinding:
+		derived := t.kind == tokDerived
+		if derived != r.p.ProtectionToken.DerivedKeys {
+			return false
+		}
+		root := t.root()
+		if r.initiator {
+			return root.kind == tokExchange
+		}
+		return root.kind == tokEncryptedKey
+	case AsymmetricBinding:
+		if t.kind != tokX509 || t.cert == nil {
+			return false
+		}
+		if r.initiator {
+			return r.cfg.PeerCertificate != nil && t.cert.Equal(r.cfg.PeerCertificate)
+		}
+		if r.cfg.Trust == nil || r.cfg.Trust.Verify(t.cert, nil) != nil {
+			return false
+		}
+		r.ex.peerCert = t.cert
+		return true
+	}
+	return false
+}
+
+// enforceSupporting checks the supporting tokens of a request.
+func (r *receiver) enforceSupporting(primary *sigResult) error {
+	if r.initiator {
+		return nil
+	}
+	signed := map[*etree.Element]bool{}
+	if primary != nil {
+		for _, ref := range primary.v.References {
+			signed[ref.Element] = true
+		}
+	}
+	for _, st := range r.p.Supporting {
+		switch st.Token.Kind {
+		case UsernameToken:
+			if len(r.uts) != 1 {
+				return invalid("the policy requires one UsernameToken")
+			}
+			ut := r.uts[0]
+			if primary != nil && st.Role != Supporting && !signed[ut.el] {
+				return invalid("the UsernameToken is not signed")
+			}
+			if primary != nil && st.Role == SignedEncryptedSupporting && !r.decrypted[ut.el] {
+				return invalid("the UsernameToken is not encrypted")
+			}
+		case X509Token:
+			if primary == nil {
+				return invalid("an endorsing token needs a signature to endorse")
+			}
+			ok := false
+			for _, s := range r.sigs {
+				if s == primary || s.key == nil || s.key.kind != tokX509 || s.key.cert == nil {
+					continue
+				}
+				if s.v.SignatureMethod != r.suite.AsymmetricSig {
+					continue
+				}
+				endorses := false
+				for _, ref := range s.v.References {
+					if ref.Element == primary.el {
+						endorses = true
+					}
+				}
+				if !endorses {
+					continue
+				}
+				if r.cfg.Trust == nil || r.cfg.Trust.Verify(s.key.cert, nil) != nil {
+					return ErrFailedAuthentication
+				}
+				if st.Role == SignedEndorsingSupporting && !signed[s.key.el] {
+					return invalid("the endorsing token is not signed")
+				}
+				r.ex.peerCert = s.key.cert
+				ok = true
+			}
+			if !ok {
+				return invalid("the policy requires an endorsing X.509 token")
+			}
+		}
+	}
+	return nil
+}
+
+// checkConfirmations checks WS-Security 1.1 SignatureConfirmation in a
+// reply against the signatures of the request.
+func (r *receiver) checkConfirmations(signed map[*etree.Element]bool) error {
+	if !r.p.RequireSignatureConfirmation || r.p.WSS != WSS11 {
+		return nil
+	}
+	for _, el := range r.confirmEl {
+		if !signed[el] {
+			return invalid("a SignatureConfirmation is not signed")
+		}
+	}
+	for _, want := range r.ex.sigValues {
+		found := false
+		for _, got := range r.confirms {
+			if bytes.Equal(want, got) {
+				found = true
+			}
+		}
+		if !found {
+			return invalid("the reply does not confirm the request's signature")
+		}
+	}
+	if len(r.ex.sigValues) == 0 && !r.hasConfNo {
+		return invalid("the reply has no SignatureConfirmation")
+	}
+	return nil
+}
+
+// replay refuses a request whose signature was seen before, until its
+// Timestamp expires.
+func (r *receiver) replay(primary *sigResult) error {
+	if r.initiator || r.cfg.Replay == nil {
+		return nil
+	}
+	expires := r.cfg.now().Add(r.p.MaxClockSkew + DefaultTimestampTTL)
+	h := sha256.New()
+	if r.ts != nil {
+		expires = r.ts.Expires.Add(r.p.MaxClockSkew)
+		if r.ts.Expires.IsZero() {
+			expires = r.ts.Created.Add(r.p.MaxClockSkew + DefaultTimestampTTL)
+		}
+		h.Write([]byte(r.ts.Created.UTC().Format(time.RFC3339Nano)))
+	}
+	h.Write(primary.v.SignatureValue)
+	seen, err := r.cfg.Replay.Seen(r.ctx, h.Sum([]byte("sig:")), expires)
+	if err != nil {
+		return err
+	}
+	if seen {
+		return ErrReplay
+	}
+	return nil
+}
+
+// isEncryptionKey reports whether t may encrypt the Body: the protection
+// token's key (symmetric binding) or a key transported to us (asymmetric).
+func (r *receiver) isEncryptionKey(t *token, primary *sigResult) bool {
+	if r.p.Binding == AsymmetricBinding {
+		return t.root().kind == tokEncryptedKey
+	}
+	return t.root() == primary.key.root()
+}

@@ -1,0 +1,474 @@
+package wssecurity
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/soap"
+)
+
+type tokenKind int
+
+const (
+	tokEncryptedKey tokenKind = iota + 1
+	tokDerived
+	tokX509
+	tokUsername
+	tokExternal
+	// tokExchange is the key of the request, named in a reply by its
+	// EncryptedKeySHA1.
+	tokExchange
+)
+
+// token is a processed security token.
+type token struct {
+	kind tokenKind
+	el   *etree.Element
+	key  []byte
+	cert *x509.Certificate
+	// base is the token a derived key comes from.
+	base   *token
+	ekSHA1 []byte
+	// fromDecryption marks tokens that arrived encrypted.
+	fromDecryption bool
+	ut             *UsernameTokenData
+}
+
+// root returns the token a key ultimately comes from.
+func (t *token) root() *token {
+	for t.base != nil {
+		t = t.base
+	}
+	return t
+}
+
+type sigResult struct {
+	el             *etree.Element
+	v              *dsig.Verified
+	key            *token
+	fromDecryption bool
+	seq            int
+}
+
+type decResult struct {
+	parent *etree.Element
+	typ    string
+	key    *token
+	seq    int
+}
+
+// receiver processes the Security header of one incoming message, top to
+// bottom as WSS4J does, then checks the result against the policy.
+type receiver struct {
+	ctx       context.Context
+	p         Policy
+	suite     AlgorithmSuite
+	cfg       *Config
+	initiator bool // a client reading a reply
+	ex        *exchange
+	m         *soap.Message
+	sec       *etree.Element
+
+	seq       int
+	ts        *Timestamp
+	tokens    map[*etree.Element]*token
+	sigs      []*sigResult
+	decs      []*decResult
+	confirms  [][]byte
+	confirmEl []*etree.Element
+	hasConfNo bool
+	uts       []*token
+	decrypted map[*etree.Element]bool
+	// exTok is the request's key named in a reply.
+	exTok *token
+}
+
+func newReceiver(ctx context.Context, p Policy, cfg *Config, initiator bool, ex *exchange, m *soap.Message) *receiver {
+	return &receiver{ctx: ctx, p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m,
+		tokens: map[*etree.Element]*token{}, decrypted: map[*etree.Element]bool{}}
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidSecurity}, args...)...)
+}
+
+// process runs the header and the policy checks.
+func (r *receiver) process() error {
+	sec, err := SecurityHeader(r.m)
+	if err != nil {
+		return err
+	}
+	r.sec = sec
+	if sec == nil {
+		return invalid("no Security header")
+	}
+	r.m.MarkUnderstood(sec)
+	for i := 0; i < len(sec.Child); i++ {
+		el, ok := sec.Child[i].(*etree.Element)
+		if !ok {
+			if cd, isText := sec.Child[i].(*etree.CharData); isText && trimXMLSpace(cd.Data) != "" {
+				return invalid("text in the Security header")
+			}
+			continue
+		}
+		if err := r.element(el, false); err != nil {
+			return err
+		}
+	}
+	return r.enforce()
+}
+
+// element processes one child of the Security header.
+func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
+	r.seq++
+	name := soap.ElementName(el)
+	switch {
+	case name.Space == NSWSU && name.Local == "Timestamp":
+		if r.ts != nil {
+			return invalid("more than one Timestamp")
+		}
+		ts, err := ParseTimestamp(el)
+		if err != nil {
+			return err
+		}
+		if err := ts.Check(r.cfg.now(), r.p.MaxClockSkew, 0); err != nil {
+			return err
+		}
+		r.ts = ts
+	case name.Space == NSWSSE && name.Local == "BinarySecurityToken":
+		bst, err := ParseBinarySecurityToken(el)
+		if err != nil {
+			return err
+		}
+		r.tokens[el] = &token{kind: tokX509, el: el, cert: bst.Certificate, fromDecryption: fromDecryption}
+	case name.Space == NSWSSE && name.Local == "UsernameToken":
+		ut, err := ParseUsernameToken(el)
+		if err != nil {
+			return err
+		}
+		if r.initiator {
+			return invalid("unexpected UsernameToken in a reply")
+		}
+		if r.cfg.Usernames == nil {
+			return fmt.Errorf("%w: no username validator configured", ErrFailedAuthentication)
+		}
+		if err := r.cfg.Usernames.ValidateUsernameToken(r.ctx, ut); err != nil {
+			return err
+		}
+		t := &token{kind: tokUsername, el: el, ut: ut, fromDecryption: fromDecryption}
+		r.tokens[el] = t
+		r.uts = append(r.uts, t)
+	case name.Space == xmlenc.NS && name.Local == "EncryptedKey":
+		return r.encryptedKey(el)
+	case (name.Space == NSWSC200502 || name.Space == NSWSC13) && name.Local == "DerivedKeyToken":
+		dk, err := ParseDerivedKeyToken(el)
+		if err != nil {
+			return err
+		}
+		base, err := r.resolveSTR(dk.STR)
+		if err != nil {
+			return err
+		}
+		if len(base.key) == 0 {
+			return fmt.Errorf("%w: derived key from a token without a symmetric key", ErrInvalidToken)
+		}
+		key, err := dk.DeriveKey(base.key)
+		if err != nil {
+			return err
+		}
+		r.tokens[el] = &token{kind: tokDerived, el: el, key: key, base: base}
+	case name.Space == xmlenc.NS && name.Local == "ReferenceList":
+		ids, err := xmlenc.ParseReferenceList(el)
+		if err != nil {
+			return invalid("%v", err)
+		}
+		for _, id := range ids {
+			if err := r.decrypt(id, nil); err != nil {
+				return err
+			}
+		}
+	case name.Space == xmlenc.NS && name.Local == "EncryptedData":
+		// Decrypted when a ReferenceList or EncryptedKey names it; one left
+		// encrypted is reported by the policy checks.
+	case name.Space == dsig.NSDS && name.Local == "Signature":
+		return r.signature(el, fromDecryption)
+	case name.Space == NSWSSE11 && name.Local == "SignatureConfirmation":
+		r.confirmEl = append(r.confirmEl, el)
+		if a := soap.AttrNS(el, "", "Value"); a != nil {
+			v, err := decodeBase64(a.Value, 1024)
+			if err != nil {
+				return invalid("SignatureConfirmation value: %v", err)
+			}
+			r.confirms = append(r.confirms, v)
+		} else {
+			r.hasConfNo = true
+		}
+	default:
+		if r.cfg.TokenResolver != nil {
+			key, ok, err := r.cfg.TokenResolver.TokenElement(r.ctx, el)
+			if err != nil {
+				return err
+			}
+			if ok {
+				r.tokens[el] = &token{kind: tokExternal, el: el, key: key}
+				return nil
+			}
+		}
+		return invalid("unsupported element %s in the Security header", name.Local)
+	}
+	return nil
+}
+
+func (r *receiver) keyTransportOptions() []xmlenc.Option {
+	if r.suite.AsymmetricKeyWrap == AlgRSA15 {
+		return []xmlenc.Option{xmlenc.AllowRSA15()}
+	}
+	return nil
+}
+
+// encryptedKey unwraps an EncryptedKey addressed to our certificate.
+func (r *receiver) encryptedKey(el *etree.Element) error {
+	ek, err := xmlenc.ParseEncryptedKey(el)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	if ek.Algorithm != r.suite.AsymmetricKeyWrap {
+		return fmt.Errorf("%w: key transport %s", ErrUnsupportedAlgorithm, ek.Algorithm)
+	}
+	own := r.cfg.Certificate
+	if own == nil || own.Key == nil {
+		return fmt.Errorf("%w: no private key for an EncryptedKey", ErrTokenUnavailable)
+	}
+	priv, ok := own.Key.(*rsa.PrivateKey)
+	if !ok {
+		return fmt.Errorf("%w: our key is not an RSA key", ErrTokenUnavailable)
+	}
+	if ek.KeyInfo == nil {
+		return fmt.Errorf("%w: EncryptedKey without KeyInfo", ErrInvalidToken)
+	}
+	strEl := firstChild(ek.KeyInfo, NSWSSE, "SecurityTokenReference")
+	if strEl == nil {
+		return fmt.Errorf("%w: EncryptedKey KeyInfo without a SecurityTokenReference", ErrInvalidToken)
+	}
+	str, err := ParseSTR(strEl)
+	if err != nil {
+		return err
+	}
+	if !str.MatchCertificate(own.Cert) {
+		return fmt.Errorf("%w: EncryptedKey for another certificate", ErrTokenUnavailable)
+	}
+	// A failed unwrap yields a random key (Bleichenbacher
+	// countermeasure); it surfaces as a failed signature or decryption.
+	key, err := ek.Unwrap(priv, r.suite.SymmetricKeyLength(), r.cfg.rand(), r.keyTransportOptions()...)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+	}
+	t := &token{kind: tokEncryptedKey, el: el, key: key, ekSHA1: sha1Sum(ek.CipherValue)}
+	r.tokens[el] = t
+	for _, id := range ek.DataReferences {
+		if err := r.decrypt(id, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstChild(el *etree.Element, ns, local string) *etree.Element {
+	for _, c := range el.ChildElements() {
+		if soap.Is(c, ns, local) {
+			return c
+		}
+	}
+	return nil
+}
+
+// resolveSTR finds the token a SecurityTokenReference names.
+func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
+	str, err := ParseSTR(strEl)
+	if err != nil {
+		return nil, err
+	}
+	switch str.Kind {
+	case STRReference:
+		if !str.Local {
+			if r.cfg.TokenResolver == nil {
+				return nil, fmt.Errorf("%w: reference to an external token", ErrTokenUnavailable)
+			}
+			key, err := r.cfg.TokenResolver.TokenReference(r.ctx, str)
+			if err != nil {
+				return nil, err
+			}
+			return &token{kind: tokExternal, key: key}, nil
+		}
+		id := str.LocalID()
+		for el, t := range r.tokens {
+			if wsuID(el) == id || el.SelectAttrValue("Id", "") == id {
+				return t, nil
+			}
+		}
+		// A token placed after its use (allowed by Lax): process it now.
+		for _, c := range r.sec.ChildElements() {
+			if wsuID(c) == id || c.SelectAttrValue("Id", "") == id {
+				if _, done := r.tokens[c]; !done {
+					n := soap.ElementName(c)
+					if n.Local == "Signature" || n.Local == "ReferenceList" || n.Local == "EncryptedData" {
+						break
+					}
+					if err := r.element(c, false); err != nil {
+						return nil, err
+					}
+					if t, ok := r.tokens[c]; ok {
+						return t, nil
+					}
+				}
+			}
+		}
+		return nil, fmt.Errorf("%w: no token with id %q", ErrTokenUnavailable, id)
+	case STRKeyIdentifier:
+		if str.ValueType == URIEncryptedKeySHA1 {
+			if r.ex != nil && len(r.ex.ekSHA1) > 0 && subtle.ConstantTimeCompare(r.ex.ekSHA1, str.KeyIdentifier) == 1 {
+				if r.exTok == nil {
+					r.exTok = &token{kind: tokExchange, key: r.ex.key, ekSHA1: r.ex.ekSHA1}
+				}
+				return r.exTok, nil
+			}
+			for _, t := range r.tokens {
+				if t.kind == tokEncryptedKey && subtle.ConstantTimeCompare(t.ekSHA1, str.KeyIdentifier) == 1 {
+					return t, nil
+				}
+			}
+			return nil, fmt.Errorf("%w: unknown EncryptedKeySHA1", ErrTokenUnavailable)
+		}
+	}
+	// X.509 forms: a received certificate, the peer's or our own.
+	for _, t := range r.tokens {
+		if t.kind == tokX509 && str.MatchCertificate(t.cert) {
+			return t, nil
+		}
+	}
+	if c := r.cfg.PeerCertificate; c != nil && str.MatchCertificate(c) {
+		return &token{kind: tokX509, cert: c}, nil
+	}
+	if r.ex != nil && r.ex.peerCert != nil && str.MatchCertificate(r.ex.peerCert) {
+		return &token{kind: tokX509, cert: r.ex.peerCert}, nil
+	}
+	return nil, fmt.Errorf("%w: no certificate matches the reference", ErrTokenUnavailable)
+}
+
+// decrypt decrypts the EncryptedData with the given Id; ekToken is the
+// EncryptedKey that listed it, whose key applies when the EncryptedData has
+// no KeyInfo.
+func (r *receiver) decrypt(id string, ekToken *token) error {
+	idx, err := dsig.NewIDIndex(r.m.Envelope)
+	if err != nil {
+		return invalid("%v", err)
+	}
+	el := idx.Lookup(id)
+	if el == nil || !soap.Is(el, xmlenc.NS, "EncryptedData") {
+		return fmt.Errorf("%w: no EncryptedData with id %q", ErrFailedCheck, id)
+	}
+	if r.decrypted[el] {
+		return invalid("EncryptedData %q referenced twice", id)
+	}
+	ed, err := xmlenc.ParseEncryptedData(el)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+	}
+	if ed.Algorithm != r.suite.Encryption {
+		return fmt.Errorf("%w: encryption %s", ErrUnsupportedAlgorithm, ed.Algorithm)
+	}
+	key := ekToken
+	if ed.KeyInfo != nil {
+		strEl := firstChild(ed.KeyInfo, NSWSSE, "SecurityTokenReference")
+		if strEl == nil {
+			return fmt.Errorf("%w: EncryptedData KeyInfo without a SecurityTokenReference", ErrInvalidToken)
+		}
+		if key, err = r.resolveSTR(strEl); err != nil {
+			return err
+		}
+	}
+	if key == nil || len(key.key) == 0 {
+		return fmt.Errorf("%w: no key for EncryptedData %q", ErrTokenUnavailable, id)
+	}
+	c, err := xmlenc.NewCipher(ed.Algorithm, key.key)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+	}
+	parent := el.Parent()
+	if soap.Is(parent, NSWSSE11, "EncryptedHeader") {
+		parent = parent.Parent()
+	}
+	inSecurity := parent == r.sec
+	r.decrypted[el] = true
+	toks, err := xmlenc.DecryptData(el, c, r.cfg.Limits)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+	}
+	r.seq++
+	r.decs = append(r.decs, &decResult{parent: parent, typ: ed.Type, key: key, seq: r.seq})
+	if inSecurity {
+		// The decrypted element takes the place of the EncryptedData; the
+		// main loop reaches it there (a ReferenceList precedes what it
+		// lists, as every sender writes it).
+		for _, t := range toks {
+			if te, ok := t.(*etree.Element); ok {
+				r.decrypted[te] = true
+			}
+		}
+	}
+	if parent == r.m.Header {
+		return r.m.ReadAddressing()
+	}
+	return nil
+}
+
+// signature verifies a ds:Signature.
+func (r *receiver) signature(el *etree.Element, _ bool) error {
+	idx, err := dsig.NewIDIndex(r.m.Envelope)
+	if err != nil {
+		return invalid("%v", err)
+	}
+	var keyTok *token
+	v, err := dsig.Verify(el, idx, dsig.VerifyOptions{
+		SignatureMethods: []string{r.suite.SymmetricSig, r.suite.AsymmetricSig},
+		DigestMethods:    []string{r.suite.Digest},
+		Transforms:       []string{dsig.AlgExcC14N},
+		KeyResolver: func(keyInfo *etree.Element, method string) (any, error) {
+			if keyInfo == nil {
+				return nil, errors.New("signature without KeyInfo")
+			}
+			strEl := firstChild(keyInfo, NSWSSE, "SecurityTokenReference")
+			if strEl == nil {
+				return nil, errors.New("KeyInfo without a SecurityTokenReference")
+			}
+			t, err := r.resolveSTR(strEl)
+			if err != nil {
+				return nil, err
+			}
+			keyTok = t
+			if t.cert != nil {
+				return t.cert.PublicKey, nil
+			}
+			return t.key, nil
+		},
+	})
+	if err != nil {
+		if FaultSubcode(err) != "" {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+	}
+	r.seq++
+	r.sigs = append(r.sigs, &sigResult{el: el, v: v, key: keyTok, fromDecryption: r.decrypted[el], seq: r.seq})
+	return nil
+}
+
+func confirmValue(v []byte) string { return base64.StdEncoding.EncodeToString(v) }

@@ -1,0 +1,456 @@
+package wssecurity
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/soap"
+)
+
+// exchange is what one request/reply pair shares: the symmetric key of the
+// request, the certificate of the client, the signature values to confirm.
+type exchange struct {
+	// key is the symmetric binding key and ekSHA1 the EncryptedKeySHA1 of
+	// the EncryptedKey that carried it.
+	key    []byte
+	ekSHA1 []byte
+	// peerCert is the client's certificate (server side).
+	peerCert *x509.Certificate
+	// sigValues are the signature values of the request: sent (client) or
+	// received (server), for SignatureConfirmation.
+	sigValues [][]byte
+}
+
+// sender applies a policy to one outgoing message.
+type sender struct {
+	p         Policy
+	suite     AlgorithmSuite
+	cfg       *Config
+	initiator bool
+	ex        *exchange
+	r         io.Reader
+	ids       *idGen
+	sec       *etree.Element
+}
+
+func newSender(p Policy, cfg *Config, initiator bool, ex *exchange) (*sender, error) {
+	r := cfg.rand()
+	ids, err := newIDGen(r)
+	if err != nil {
+		return nil, err
+	}
+	return &sender{p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, r: r, ids: ids}, nil
+}
+
+// certReference returns an STR naming cert in the given style.
+func certReference(cert *x509.Certificate, style KeyReference) (*etree.Element, error) {
+	switch style {
+	case RefSKI:
+		ski, err := SubjectKeyIdentifier(cert)
+		if err != nil {
+			return nil, err
+		}
+		return NewSTRKeyIdentifier(URIX509SKI, ski), nil
+	case RefIssuerSerial:
+		return NewSTRIssuerSerial(cert), nil
+	default:
+		return NewSTRKeyIdentifier(URIThumbprintSHA1, ThumbprintSHA1(cert)), nil
+	}
+}
+
+func (s *sender) randomKey(n int) ([]byte, error) {
+	k := make([]byte, n)
+	if _, err := io.ReadFull(s.r, k); err != nil {
+		return nil, fmt.Errorf("wssecurity: key: %w", err)
+	}
+	return k, nil
+}
+
+func (s *sender) keyTransportOptions() []xmlenc.Option {
+	if s.suite.AsymmetricKeyWrap == AlgRSA15 {
+		return []xmlenc.Option{xmlenc.AllowRSA15()}
+	}
+	return nil
+}
+
+func rsaPublic(cert *x509.Certificate) (*rsa.PublicKey, error) {
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("wssecurity: the certificate has no RSA key")
+	}
+	return pub, nil
+}
+
+// encryptedKey builds an EncryptedKey carrying key to cert.
+func (s *sender) encryptedKey(cert *x509.Certificate, style KeyReference, key []byte) (*etree.Element, string, error) {
+	pub, err := rsaPublic(cert)
+	if err != nil {
+		return nil, "", err
+	}
+	ref, err := certReference(cert, style)
+	if err != nil {
+		return nil, "", err
+	}
+	id := s.ids.next("EK")
+	ek, err := xmlenc.NewEncryptedKey(s.suite.AsymmetricKeyWrap, pub, key, id, ref, nil, s.r, s.keyTransportOptions()...)
+	if err != nil {
+		return nil, "", err
+	}
+	return ek, id, nil
+}
+
+// keys holds the signing and encryption keys of a message with the
+// KeyInfo that names each.
+type keys struct {
+	sigKey     any
+	sigKeyInfo *etree.Element
+	sigMethod  string
+	encKey     []byte
+	encKeyInfo func() *etree.Element
+	tokens     []*etree.Element // EncryptedKey, BinarySecurityToken, DerivedKeyTokens, in order
+	// signingToken is the token the primary signature's key comes from
+	// (for ProtectTokens).
+	signingToken *etree.Element
+}
+
+// symmetricKeys prepares the keys of a symmetric binding: a fresh key in an
+// EncryptedKey for a request, the request's key named by its
+// EncryptedKeySHA1 for a reply, optionally derived.
+func (s *sender) symmetricKeys() (*keys, error) {
+	k := &keys{sigMethod: s.suite.SymmetricSig}
+	var base func() *etree.Element
+	if s.initiator {
+		if s.cfg.PeerCertificate == nil {
+			return nil, errors.New("wssecurity: the symmetric binding needs the service certificate (Config.PeerCertificate)")
+		}
+		key, err := s.randomKey(s.suite.SymmetricKeyLength())
+		if err != nil {
+			return nil, err
+		}
+		ek, id, err := s.encryptedKey(s.cfg.PeerCertificate, s.p.ProtectionToken.Reference, key)
+		if err != nil {
+			return nil, err
+		}
+		parsed, err := xmlenc.ParseEncryptedKey(ek)
+		if err != nil {
+			return nil, err
+		}
+		s.ex.key = key
+		s.ex.ekSHA1 = sha1Sum(parsed.CipherValue)
+		k.tokens = append(k.tokens, ek)
+		k.signingToken = ek
+		base = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, "") }
+	} else {
+		if s.ex == nil || len(s.ex.key) == 0 {
+			return nil, errors.New("wssecurity: no request key to protect the reply with")
+		}
+		base = func() *etree.Element {
+			str := NewSTRKeyIdentifier(URIEncryptedKeySHA1, s.ex.ekSHA1)
+			SetTokenType(str, URIEncryptedKeyToken)
+			return str
+		}
+	}
+	key := s.ex.key
+	if s.p.ProtectionToken.DerivedKeys {
+		sigDK, sigKey, err := NewDerivedKeyToken(NSWSC200502, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
+		if err != nil {
+			return nil, err
+		}
+		encDK, encKey, err := NewDerivedKeyToken(NSWSC200502, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
+		if err != nil {
+			return nil, err
+		}
+		k.tokens = append(k.tokens, sigDK.Element, encDK.Element)
+		k.sigKey, k.encKey = sigKey, encKey
+		k.sigKeyInfo = strToLocal(sigDK.ID, NSWSC200502+"/dk", "")
+		k.encKeyInfo = func() *etree.Element { return strToLocal(encDK.ID, NSWSC200502+"/dk", "") }
+		k.signingToken = sigDK.Element
+		return k, nil
+	}
+	k.sigKey, k.encKey = key, key
+	k.sigKeyInfo = base()
+	k.encKeyInfo = base
+	return k, nil
+}
+
+// asymmetricKeys prepares the keys of an asymmetric binding: sign with our
+// private key, encrypt a fresh key to the peer's certificate.
+func (s *sender) asymmetricKeys() (*keys, error) {
+	own := s.cfg.Certificate
+	if own == nil || own.Key == nil {
+		return nil, errors.New("wssecurity: the asymmetric binding needs our certificate and key (Config.Certificate)")
+	}
+	k := &keys{sigMethod: s.suite.AsymmetricSig, sigKey: own.Key}
+	var peer *x509.Certificate
+	var peerRef KeyReference
+	if s.initiator {
+		id := s.ids.next("X509")
+		bst := NewBinarySecurityToken(own.Cert, id)
+		k.tokens = append(k.tokens, bst)
+		k.signingToken = bst
+		k.sigKeyInfo = strToLocal(id, URIX509v3, "")
+		peer, peerRef = s.cfg.PeerCertificate, s.p.RecipientToken.Reference
+	} else {
+		ref, err := certReference(own.Cert, s.p.RecipientToken.Reference)
+		if err != nil {
+			return nil, err
+		}
+		k.sigKeyInfo = ref
+		peer, peerRef = s.ex.peerCert, s.p.RecipientToken.Reference
+	}
+	if peer == nil {
+		return nil, errors.New("wssecurity: no peer certificate to encrypt to")
+	}
+	key, err := s.randomKey(s.suite.SymmetricKeyLength())
+	if err != nil {
+		return nil, err
+	}
+	ek, id, err := s.encryptedKey(peer, peerRef, key)
+	if err != nil {
+		return nil, err
+	}
+	k.tokens = append(k.tokens, ek)
+	k.encKey = key
+	k.encKeyInfo = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, "") }
+	return k, nil
+}
+
+// secure adds the Security header the policy asks for to m.
+func (s *sender) secure(ctx context.Context, m *soap.Message) error {
+	p := s.p
+	now := s.cfg.now()
+	s.sec = newSecurityHeader(m)
+	var ts *etree.Element
+	if p.IncludeTimestamp {
+		ts = NewTimestamp(now, p.TimestampTTL, s.ids.next("TS"))
+	}
+	// Supporting tokens (the initiator's).
+	var signTargets, encTargets, supportTokens []*etree.Element
+	var endorsing []crypto.Signer
+	var endorsingInfo []*etree.Element
+	if s.initiator {
+		for _, st := range p.Supporting {
+			switch st.Token.Kind {
+			case UsernameToken:
+				if s.cfg.Username == "" {
+					return errors.New("wssecurity: the policy needs a UsernameToken (Config.Username)")
+				}
+				ut, err := NewUsernameToken(UsernameTokenParams{ID: s.ids.next("UT"), Username: s.cfg.Username,
+					Password: string(s.cfg.Password), Digest: st.Token.PasswordDigest, Created: now, Nonce: true, Rand: s.r})
+				if err != nil {
+					return err
+				}
+				supportTokens = append(supportTokens, ut)
+				if st.Role != Supporting && p.Binding != TransportBinding {
+					signTargets = append(signTargets, ut)
+				}
+				if st.Role == SignedEncryptedSupporting && p.Binding != TransportBinding {
+					encTargets = append(encTargets, ut)
+				}
+			case X509Token:
+				own := s.cfg.Certificate
+				if own == nil || own.Key == nil {
+					return errors.New("wssecurity: the policy needs a client certificate (Config.Certificate)")
+				}
+				id := s.ids.next("X509")
+				bst := NewBinarySecurityToken(own.Cert, id)
+				supportTokens = append(supportTokens, bst)
+				if st.Role == SignedEndorsingSupporting {
+					signTargets = append(signTargets, bst)
+				}
+				endorsing = append(endorsing, own.Key)
+				endorsingInfo = append(endorsingInfo, strToLocal(id, URIX509v3, ""))
+			default:
+				return fmt.Errorf("wssecurity: unsupported supporting token kind %d", st.Token.Kind)
+			}
+		}
+	}
+	if p.Binding == TransportBinding {
+		if ts != nil {
+			s.sec.AddChild(ts)
+		}
+		for _, t := range supportTokens {
+			s.sec.AddChild(t)
+		}
+		return nil
+	}
+
+	var k *keys
+	var err error
+	if p.Binding == SymmetricBinding {
+		k, err = s.symmetricKeys()
+	} else {
+		k, err = s.asymmetricKeys()
+	}
+	if err != nil {
+		return err
+	}
+
+	// Header layout: Timestamp first (last with LaxTsLast), then tokens
+	// before their use, a ReferenceList before what it decrypts, the
+	// signatures, and the ReferenceList of what was encrypted after
+	// signing.
+	if ts != nil && p.Layout != LaxTsLast {
+		s.sec.AddChild(ts)
+	}
+	for _, t := range k.tokens {
+		s.sec.AddChild(t)
+	}
+	preList := etree.NewElement("placeholder-pre")
+	s.sec.AddChild(preList)
+	for _, t := range supportTokens {
+		s.sec.AddChild(t)
+	}
+
+	if ts != nil {
+		signTargets = append([]*etree.Element{ts}, signTargets...)
+	}
+	if !s.initiator && p.RequireSignatureConfirmation && p.WSS == WSS11 {
+		for _, sc := range s.signatureConfirmations() {
+			s.sec.AddChild(sc)
+			signTargets = append(signTargets, sc)
+		}
+	}
+	if p.ProtectTokens && k.signingToken != nil {
+		signTargets = append(signTargets, k.signingToken)
+	}
+	if p.SignedParts.Body {
+		signTargets = append(signTargets, m.Body)
+	}
+	for _, h := range m.Headers() {
+		if h != s.sec && p.SignedParts.Includes(soap.ElementName(h)) {
+			signTargets = append(signTargets, h)
+		}
+	}
+
+	encCipher, err := xmlenc.NewCipher(s.suite.Encryption, k.encKey)
+	if err != nil {
+		return err
+	}
+	encrypt := func(el *etree.Element, typ string) (string, error) {
+		id := s.ids.next("ED")
+		if _, err := xmlenc.EncryptElement(el, encCipher, typ, id, k.encKeyInfo(), s.r); err != nil {
+			return "", err
+		}
+		return id, nil
+	}
+	var preIDs, postIDs []string
+	bodyEncrypted := p.EncryptedParts.Body && len(m.Body.ChildElements()) > 0
+	if bodyEncrypted && p.Order == EncryptBeforeSign {
+		id, err := encrypt(m.Body, xmlenc.TypeContent)
+		if err != nil {
+			return err
+		}
+		postIDs = append(postIDs, id)
+	}
+
+	sig, err := s.sign(signTargets, k.sigMethod, k.sigKey, k.sigKeyInfo, s.ids.next("SIG"))
+	if err != nil {
+		return err
+	}
+	sigs := []*etree.Element{sig.Element}
+	s.ex.sigValues = [][]byte{sig.SignatureValue}
+	for i, key := range endorsing {
+		es, err := s.sign([]*etree.Element{sig.Element}, s.suite.AsymmetricSig, key, endorsingInfo[i], s.ids.next("SIG"))
+		if err != nil {
+			return err
+		}
+		sigs = append(sigs, es.Element)
+		s.ex.sigValues = append(s.ex.sigValues, es.SignatureValue)
+	}
+	if ts != nil && p.Layout == LaxTsLast {
+		s.sec.AddChild(ts)
+	}
+
+	if bodyEncrypted && p.Order != EncryptBeforeSign {
+		id, err := encrypt(m.Body, xmlenc.TypeContent)
+		if err != nil {
+			return err
+		}
+		preIDs = append(preIDs, id)
+	}
+	for _, el := range encTargets {
+		id, err := encrypt(el, xmlenc.TypeElement)
+		if err != nil {
+			return err
+		}
+		preIDs = append(preIDs, id)
+	}
+	if p.EncryptSignature {
+		for _, el := range sigs {
+			id, err := encrypt(el, xmlenc.TypeElement)
+			if err != nil {
+				return err
+			}
+			preIDs = append(preIDs, id)
+		}
+	}
+	if len(preIDs) > 0 {
+		rl, err := xmlenc.NewReferenceList(preIDs)
+		if err != nil {
+			return err
+		}
+		s.sec.InsertChildAt(preList.Index(), rl)
+	}
+	s.sec.RemoveChild(preList)
+	if len(postIDs) > 0 {
+		rl, err := xmlenc.NewReferenceList(postIDs)
+		if err != nil {
+			return err
+		}
+		s.sec.AddChild(rl)
+	}
+	return nil
+}
+
+// sign signs targets and appends the Signature to the Security header.
+func (s *sender) sign(targets []*etree.Element, method string, key any, keyInfo *etree.Element, id string) (*dsig.Signature, error) {
+	refs := make([]dsig.Reference, 0, len(targets))
+	for _, t := range targets {
+		refs = append(refs, dsig.Reference{Element: t, ID: s.ids.ensureID(t, "id"), DigestMethod: s.suite.Digest})
+	}
+	sig, err := dsig.Sign(dsig.SignOptions{
+		References:      refs,
+		SignatureMethod: method,
+		Key:             key,
+		ID:              id,
+		KeyInfo:         dsig.NewKeyInfo(keyInfo),
+		Context:         s.sec,
+		Rand:            s.r,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wssecurity: signing: %w", err)
+	}
+	s.sec.AddChild(sig.Element)
+	return sig, nil
+}
+
+// signatureConfirmations echoes the request's signature values (WSS 1.1);
+// a request without signatures is confirmed by one element without Value.
+func (s *sender) signatureConfirmations() []*etree.Element {
+	mk := func(v []byte) *etree.Element {
+		el := newTokenElement(prefixWSSE11, NSWSSE11, "SignatureConfirmation")
+		SetWSUID(el, s.ids.next("SC"))
+		if v != nil {
+			el.CreateAttr("Value", base64.StdEncoding.EncodeToString(v))
+		}
+		return el
+	}
+	if s.ex == nil || len(s.ex.sigValues) == 0 {
+		return []*etree.Element{mk(nil)}
+	}
+	out := make([]*etree.Element, 0, len(s.ex.sigValues))
+	for _, v := range s.ex.sigValues {
+		out = append(out, mk(v))
+	}
+	return out
+}
