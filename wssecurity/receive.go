@@ -51,6 +51,8 @@ func (t *token) root() *token {
 }
 
 type sigResult struct {
+	// err is set (inspection only) for a signature that did not verify.
+	err            error
 	el             *etree.Element
 	v              *dsig.Verified
 	key            *token
@@ -63,6 +65,8 @@ type decResult struct {
 	typ    string
 	key    *token
 	seq    int
+	// what names the decrypted content (for reports).
+	what []*etree.Element
 }
 
 // receiver processes the Security header of one incoming message, top to
@@ -89,6 +93,10 @@ type receiver struct {
 	decrypted map[*etree.Element]bool
 	// exTok is the request's key named in a reply.
 	exTok *token
+	// inspect accepts every supported algorithm and records errors instead
+	// of stopping (soapstack inspect); it never enforces a policy.
+	inspect bool
+	errs    []error
 }
 
 func newReceiver(ctx context.Context, p Policy, cfg *Config, initiator bool, ex *exchange, m *soap.Message) *receiver {
@@ -120,8 +128,14 @@ func (r *receiver) process() error {
 			continue
 		}
 		if err := r.element(el, false); err != nil {
-			return err
+			if !r.inspect {
+				return err
+			}
+			r.errs = append(r.errs, err)
 		}
+	}
+	if r.inspect {
+		return nil
 	}
 	return r.enforce()
 }
@@ -138,6 +152,9 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		ts, err := ParseTimestamp(el)
 		if err != nil {
 			return err
+		}
+		if r.inspect {
+			r.ts = ts
 		}
 		if err := ts.Check(r.cfg.now(), r.p.MaxClockSkew, 0); err != nil {
 			return err
@@ -228,7 +245,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 }
 
 func (r *receiver) keyTransportOptions() []xmlenc.Option {
-	if r.suite.AsymmetricKeyWrap == AlgRSA15 {
+	if r.inspect || r.suite.AsymmetricKeyWrap == AlgRSA15 {
 		return []xmlenc.Option{xmlenc.AllowRSA15()}
 	}
 	return nil
@@ -240,7 +257,7 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	if ek.Algorithm != r.suite.AsymmetricKeyWrap {
+	if ek.Algorithm != r.suite.AsymmetricKeyWrap && !r.inspect {
 		return fmt.Errorf("%w: key transport %s", ErrUnsupportedAlgorithm, ek.Algorithm)
 	}
 	own := r.cfg.Certificate
@@ -267,7 +284,7 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 	}
 	// A failed unwrap yields a random key (Bleichenbacher
 	// countermeasure); it surfaces as a failed signature or decryption.
-	key, err := ek.Unwrap(priv, r.suite.SymmetricKeyLength(), r.cfg.rand(), r.keyTransportOptions()...)
+	key, err := ek.Unwrap(priv, r.wrappedKeyLength(ek), r.cfg.rand(), r.keyTransportOptions()...)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
 	}
@@ -382,7 +399,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
 	}
-	if ed.Algorithm != r.suite.Encryption {
+	if ed.Algorithm != r.suite.Encryption && !r.inspect {
 		return fmt.Errorf("%w: encryption %s", ErrUnsupportedAlgorithm, ed.Algorithm)
 	}
 	key := ekToken
@@ -413,7 +430,13 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
 	}
 	r.seq++
-	r.decs = append(r.decs, &decResult{parent: parent, typ: ed.Type, key: key, seq: r.seq})
+	d := &decResult{parent: parent, typ: ed.Type, key: key, seq: r.seq}
+	for _, t := range toks {
+		if te, ok := t.(*etree.Element); ok {
+			d.what = append(d.what, te)
+		}
+	}
+	r.decs = append(r.decs, d)
 	if inSecurity {
 		// The decrypted element takes the place of the EncryptedData; the
 		// main loop reaches it there (a ReferenceList precedes what it
@@ -438,8 +461,8 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 	}
 	var keyTok *token
 	v, err := dsig.Verify(el, idx, dsig.VerifyOptions{
-		SignatureMethods: []string{r.suite.SymmetricSig, r.suite.AsymmetricSig},
-		DigestMethods:    []string{r.suite.Digest},
+		SignatureMethods: r.signatureMethods(),
+		DigestMethods:    r.digestMethods(),
 		Transforms:       []string{dsig.AlgExcC14N},
 		KeyResolver: func(keyInfo *etree.Element, method string) (any, error) {
 			if keyInfo == nil {
@@ -461,10 +484,13 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 		},
 	})
 	if err != nil {
-		if FaultSubcode(err) != "" {
-			return err
+		if FaultSubcode(err) == "" {
+			err = fmt.Errorf("%w: %v", ErrFailedCheck, err)
 		}
-		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+		if r.inspect {
+			r.sigs = append(r.sigs, &sigResult{el: el, key: keyTok, err: err})
+		}
+		return err
 	}
 	r.seq++
 	r.sigs = append(r.sigs, &sigResult{el: el, v: v, key: keyTok, fromDecryption: r.decrypted[el], seq: r.seq})
@@ -472,3 +498,38 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 }
 
 func confirmValue(v []byte) string { return base64.StdEncoding.EncodeToString(v) }
+
+func (r *receiver) signatureMethods() []string {
+	if r.inspect {
+		return []string{AlgHMACSHA1, AlgHMACSHA256, AlgRSASHA1, AlgRSASHA256}
+	}
+	return []string{r.suite.SymmetricSig, r.suite.AsymmetricSig}
+}
+
+func (r *receiver) digestMethods() []string {
+	if r.inspect {
+		return []string{AlgSHA1, AlgSHA256}
+	}
+	return []string{r.suite.Digest}
+}
+
+// wrappedKeyLength is the key length an EncryptedKey must carry: the
+// suite's, or when inspecting, that of the first EncryptedData it lists
+// (32 bytes when it lists none).
+func (r *receiver) wrappedKeyLength(ek *xmlenc.EncryptedKey) int {
+	if !r.inspect {
+		return r.suite.SymmetricKeyLength()
+	}
+	if len(ek.DataReferences) > 0 {
+		if idx, err := dsig.NewIDIndex(r.m.Envelope); err == nil {
+			if el := idx.Lookup(ek.DataReferences[0]); el != nil {
+				if ed, err := xmlenc.ParseEncryptedData(el); err == nil {
+					if n, err := xmlenc.KeySize(ed.Algorithm); err == nil {
+						return n
+					}
+				}
+			}
+		}
+	}
+	return 32
+}

@@ -5,6 +5,7 @@
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop --peer cxf [--json] [--only PATTERN]
+//	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64] FILE
 package main
 
 import (
@@ -31,6 +32,7 @@ commands:
   serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
   call      send one SOAP request and print the reply
   interop   run the interop matrix against a peer (--peer cxf)
+  inspect   show and verify the security of a captured SOAP message
 
 Run "soapstack <command> -h" for the flags of a command.
 `
@@ -47,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"serve":   runServe,
 		"call":    runCall,
 		"interop": runInterop,
+		"inspect": runInspect,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func vec(name string) string { return filepath.Join("testdata", "wss4j", name) }
+
+// TestInspectWSS4JVectors runs soapstack inspect --json on every WSS4J
+// message: all verify and decrypt with their keys, the tampered ones fail.
+func TestInspectWSS4JVectors(t *testing.T) {
+	at := "--at=2026-11-22T19:12:00Z"
+	x509 := []string{"--cert", vec("x509_cert.pem"), "--key", vec("x509_key.pem")}
+	tests := []struct {
+		file      string
+		args      []string
+		wantCode  int
+		signed    int
+		encrypted int
+	}{
+		{"msg_01.xml", []string{"--sct-key", "uuid:7098CD685C6E241FB717953746737512=OdJnJKU5X3OocjUDS5mm8R4mENHb5uWaeV+HfcRWBuM="}, 0, 3, 0},
+		{"msg_01_tampered.xml", []string{"--sct-key", "uuid:7098CD685C6E241FB717953746737512=OdJnJKU5X3OocjUDS5mm8R4mENHb5uWaeV+HfcRWBuM="}, 1, 0, 0},
+		{"msg_02.xml", []string{"--sct-key", "uuid:7098CD685C6E241FB7179537467414111=1vKUjt41b2iRKYZr2GUg+lE9KpYMMbAg5KW5QzZRW/4="}, 0, 3, 1},
+		{"msg_03.xml", []string{"--sct-key", "uuid:7098CD685C6E241FB7179537467432823=YlwCno/8U7/i2HHAJrxsRfSot0rjnmVPWqVmNSV8zCE="}, 0, 3, 1},
+		{"msg_04.xml", []string{"--sct-key", "uuid:7098CD685C6E241FB7179537467437735=51n6y9hsWmowYeFaEuVMXBs+UHIu1sHbrRGX6lbJZYM="}, 0, 3, 1},
+		{"msg_05.xml", x509, 0, 2, 1},
+		{"msg_05.xml", []string{"--pfx", vec("x509_keystore.p12"), "--pfx-password", "changeit"}, 0, 2, 1},
+		{"msg_05_tampered.xml", x509, 1, 0, 1},
+		{"msg_06.xml", []string{"--password", "alice=s3cr3t-P@ssw0rd"}, 0, 0, 0},
+		{"msg_06.xml", []string{"--password", "alice=s3cr3t-P@ssw0rdx"}, 1, 0, 0},
+		// Without keys the structure is still reported, and it fails.
+		{"msg_05.xml", nil, 1, 0, 0},
+		{"msg_02.xml", nil, 1, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			args := append([]string{"inspect", "--json", at}, tt.args...)
+			args = append(args, vec(tt.file))
+			code, out, errOut := runCmd(args...)
+			require.Equal(t, tt.wantCode, code, "%s\n%s", out, errOut)
+			var rep struct {
+				Verified  bool     `json:"verified"`
+				Signed    []string `json:"signed"`
+				Encrypted []string `json:"encrypted"`
+				Body      string   `json:"body"`
+				Errors    []string `json:"errors"`
+				Layout    []string `json:"layout"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+			assert.Equal(t, tt.wantCode == 0, rep.Verified)
+			assert.NotEmpty(t, rep.Layout)
+			if tt.wantCode == 0 {
+				assert.Empty(t, rep.Errors)
+				assert.Len(t, rep.Signed, tt.signed)
+				assert.Len(t, rep.Encrypted, tt.encrypted)
+				assert.Equal(t, `<Ping xmlns="http://example.org/ping"><Text>hello</Text></Ping>`, rep.Body)
+			} else {
+				assert.NotEmpty(t, rep.Errors)
+			}
+		})
+	}
+}
+
+func TestInspectUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"inspect"},
+		{"inspect", "--at", "yesterday", vec("msg_01.xml")},
+		{"inspect", "--sct-key", "novalue", vec("msg_01.xml")},
+		{"inspect", "--key", vec("x509_key.pem"), vec("msg_05.xml")},
+		{"inspect", "testdata/does-not-exist.xml"},
+	} {
+		code, _, _ := runCmd(args...)
+		assert.Equal(t, 2, code, "%v", args)
+	}
+}
