@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -496,8 +495,6 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 	r.sigs = append(r.sigs, &sigResult{el: el, v: v, key: keyTok, fromDecryption: r.decrypted[el], seq: r.seq})
 	return nil
 }
-
-func confirmValue(v []byte) string { return base64.StdEncoding.EncodeToString(v) }
 
 func (r *receiver) signatureMethods() []string {
 	if r.inspect {

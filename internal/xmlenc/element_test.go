@@ -193,7 +193,7 @@ func TestEncryptElementKeyInfoForms(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := parseMsg(t, envelope12)
-			ed, err := EncryptElement(m.Body, c, TypeContent, "ED", tc.ki(), nil)
+			_, err := EncryptElement(m.Body, c, TypeContent, "ED", tc.ki(), nil)
 			require.NoError(t, err)
 			out := canon(t, m.Doc)
 			m2 := parseMsg(t, out)
@@ -201,7 +201,6 @@ func TestEncryptElementKeyInfoForms(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, info.KeyInfo)
 			assert.Len(t, info.KeyInfo.ChildElements(), 1, "KeyInfo not nested twice")
-			_ = ed
 		})
 	}
 }
@@ -646,4 +645,33 @@ func cbcRaw(t testing.TB, key, iv, pt []byte) []byte {
 	out := make([]byte, len(pt))
 	cipher.NewCBCEncrypter(b, iv).CryptBlocks(out, pt)
 	return out
+}
+
+// TestDefaultNamespaceFromContext: content relying on a default namespace
+// declared on an ancestor, and content undeclaring it, decrypt to the same
+// expanded names.
+func TestDefaultNamespaceFromContext(t *testing.T) {
+	const env = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns="urn:example:outer">` +
+		`<s:Body><Ping><Inner xmlns="">x</Inner><Text>t</Text></Ping></s:Body></s:Envelope>`
+	for _, typ := range []string{TypeElement, TypeContent} {
+		t.Run(shortAlg(typ), func(t *testing.T) {
+			m := parseMsg(t, env)
+			before := canon(t, m.Doc)
+			c, _ := newTestCipher(t, AES128GCM)
+			target := m.Body
+			if typ == TypeElement {
+				target = m.Payload()
+			}
+			_, err := EncryptElement(target, c, typ, "ED", nil, nil)
+			require.NoError(t, err)
+			m2 := parseMsg(t, canon(t, m.Doc))
+			_, err = DecryptData(m2.Body.FindElement(".//xenc:EncryptedData"), c, soap.Limits{})
+			require.NoError(t, err)
+			assert.Equal(t, before, canon(t, m2.Doc))
+			ping := m2.Payload()
+			assert.True(t, soap.Is(ping, "urn:example:outer", "Ping"))
+			assert.True(t, soap.Is(ping.FindElement("./Inner"), "", "Inner"))
+			assert.True(t, soap.Is(ping.FindElement("./Text"), "urn:example:outer", "Text"))
+		})
+	}
 }

@@ -9,6 +9,7 @@ import org.soapstack.interop.cxf.server.EndpointSpec;
 import org.soapstack.interop.cxf.server.Lifeline;
 import org.soapstack.interop.cxf.server.PeerServer;
 import org.soapstack.interop.cxf.wire.WireTap;
+import org.soapstack.interop.cxf.wssec.Pki;
 
 /** Entry point of soapstack-cxf-peer.jar: "server", "client" or "list". */
 public final class Main {
@@ -18,17 +19,22 @@ public final class Main {
 
     private static final String USAGE = String.join("\n",
         "usage:",
-        "  soapstack-cxf-peer server [--port N] [--trace] [--verbose]",
-        "      serves /soap11 and /soap12 on 127.0.0.1:N (0 = a free port), prints",
-        "      'READY http://127.0.0.1:PORT' and runs until stdin closes or SIGTERM",
-        "  soapstack-cxf-peer client --base URL --cases LIST [--timeout SECONDS] [--trace] [--verbose]",
-        "      LIST is 'all' or a comma list of Scenario@version or Scenario; prints one JSON",
-        "      line per case; exit 0 if all passed, 1 otherwise",
-        "  soapstack-cxf-peer selftest [--timeout SECONDS] [--trace] [--verbose]",
-        "      starts the server on a free port and runs every case against it",
+        "  soapstack-cxf-peer server [--port N] [--tls-port N] [--pki DIR] [--trace] [--record DIR] [--verbose]",
+        "      serves /soap11, /soap12, /wssec10/* and /wssec11/* on 127.0.0.1:N and the HTTPS",
+        "      endpoints on 127.0.0.1:TLSPORT (0 = a free port), prints",
+        "      'READY http://127.0.0.1:PORT https://127.0.0.1:TLSPORT' and runs until stdin",
+        "      closes or SIGTERM",
+        "  soapstack-cxf-peer client --base URL [--tls-base URL] --cases LIST [--pki DIR]",
+        "                            [--timeout SECONDS] [--trace] [--record DIR] [--verbose]",
+        "      LIST is 'all', 'wssec', or a comma list of Scenario@version or Scenario; prints",
+        "      one JSON line per case; exit 0 if all passed, 1 otherwise",
+        "  soapstack-cxf-peer selftest [--cases LIST] [--pki DIR] [--timeout SECONDS] [--trace] [--record DIR] [--verbose]",
+        "      starts the server on free ports and runs the cases (default all) against it",
         "  soapstack-cxf-peer list",
         "      prints every known case (Scenario@version), one per line",
-        "  --trace copies every SOAP message to stderr");
+        "  --trace copies every SOAP message to stderr; --record DIR writes every message body",
+        "  exactly to its own file in DIR; --pki defaults to $SOAPSTACK_PKI_DIR,",
+        "  else interop/pki found from the jar's location");
 
     private Main() {
     }
@@ -45,12 +51,14 @@ public final class Main {
         try {
             switch (argv[0]) {
                 case "server":
-                    return server(Args.parse(argv, 1, Set.of("port"), Set.of("trace", "verbose")));
+                    return server(Args.parse(argv, 1, Set.of("port", "tls-port", "pki", "record"),
+                        Set.of("trace", "verbose")));
                 case "client":
-                    return client(Args.parse(argv, 1, Set.of("base", "cases", "timeout"),
+                    return client(Args.parse(argv, 1, Set.of("base", "tls-base", "cases", "timeout", "pki", "record"),
                         Set.of("trace", "verbose")));
                 case "selftest":
-                    return selftest(Args.parse(argv, 1, Set.of("timeout"), Set.of("trace", "verbose")));
+                    return selftest(Args.parse(argv, 1, Set.of("timeout", "cases", "pki", "record"),
+                        Set.of("trace", "verbose")));
                 case "list":
                     ClientRunner.allCaseNames().forEach(System.out::println);
                     return EXIT_OK;
@@ -70,15 +78,22 @@ public final class Main {
     }
 
     private static WireTap tap(Args args) {
-        return args.flag("trace") ? new WireTap(System.err) : null;
+        String record = args.get("record", null);
+        if (!args.flag("trace") && record == null) {
+            return null;
+        }
+        return new WireTap(args.flag("trace") ? System.err : null,
+            record == null ? null : java.nio.file.Path.of(record));
     }
 
     private static int server(Args args) {
         Logging.configure(args.flag("verbose"), false);
         int port = (int) args.longValue("port", 0, 0, 65535);
+        int tlsPort = (int) args.longValue("tls-port", 0, 0, 65535);
         PeerServer server;
         try {
-            server = PeerServer.start(port, EndpointSpec.FOUNDATION, tap(args));
+            Pki pki = Pki.locate(args.get("pki", null));
+            server = PeerServer.start(port, tlsPort, EndpointSpec.all(), tap(args), pki);
         } catch (Exception e) {
             System.err.println("error: cannot start server: " + e);
             return EXIT_FAILED;
@@ -91,7 +106,8 @@ public final class Main {
         Lifeline.watchStdin(() -> System.exit(EXIT_OK));
 
         PrintStream out = System.out;
-        out.println("READY " + server.baseUrl());
+        // the plain HTTP URL stays first: callers that predate HTTPS read only that
+        out.println("READY " + server.baseUrl() + " " + server.tlsBaseUrl());
         out.flush();
         try {
             stopped.await();
@@ -105,9 +121,16 @@ public final class Main {
         Logging.configure(args.flag("verbose"), true);
         long timeout = args.longValue("timeout", 30, 1, 3600);
         WireTap tap = tap(args);
-        try (PeerServer server = PeerServer.start(0, EndpointSpec.FOUNDATION, tap)) {
-            ClientRunner runner = new ClientRunner(server.baseUrl(), timeout, tap, System.out);
-            return runner.run("all") ? EXIT_OK : EXIT_FAILED;
+        String cases = args.get("cases", "all");
+        try {
+            Pki pki = Pki.locate(args.get("pki", null));
+            try (PeerServer server = PeerServer.start(0, 0, EndpointSpec.all(), tap, pki)) {
+                ClientRunner runner = new ClientRunner(server.baseUrl(), server.tlsBaseUrl(), timeout,
+                    tap, System.out, () -> pki);
+                return runner.run(cases) ? EXIT_OK : EXIT_FAILED;
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (Exception e) {
             System.err.println("error: selftest: " + e);
             return EXIT_FAILED;
@@ -118,8 +141,11 @@ public final class Main {
         Logging.configure(args.flag("verbose"), true);
         String base = args.require("base");
         String cases = args.require("cases");
+        String tlsBase = args.get("tls-base", null);
         long timeout = args.longValue("timeout", 30, 1, 3600);
-        ClientRunner runner = new ClientRunner(base, timeout, tap(args), System.out);
+        String pkiDir = args.get("pki", null);
+        ClientRunner runner = new ClientRunner(base, tlsBase, timeout, tap(args), System.out,
+            () -> Pki.locate(pkiDir));
         return runner.run(cases) ? EXIT_OK : EXIT_FAILED;
     }
 }

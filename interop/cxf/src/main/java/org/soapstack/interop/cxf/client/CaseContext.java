@@ -4,19 +4,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
+
 /** Everything one case (scenario × version) gets: its version and typed clients for it. */
 public final class CaseContext implements AutoCloseable {
     private final PingPorts ports;
-    private final WireVersion version;
+    private final SecurePorts securePorts;
+    private final CaseVersion version;
     private final String tag = UUID.randomUUID().toString().substring(0, 8);
     private final List<PingPort> opened = new ArrayList<>();
 
-    CaseContext(PingPorts ports, WireVersion version) {
+    CaseContext(PingPorts ports, SecurePorts securePorts, CaseVersion version) {
         this.ports = ports;
+        this.securePorts = securePorts;
         this.version = version;
     }
 
-    public WireVersion version() {
+    public CaseVersion version() {
         return version;
     }
 
@@ -25,9 +29,19 @@ public final class CaseContext implements AutoCloseable {
         return tag;
     }
 
-    /** A fresh typed client for this case's version. */
+    /** A fresh typed client of the foundation endpoint for this case's version. */
     public PingPort port() {
-        PingPort p = ports.open(version);
+        if (!(version instanceof WireVersion)) {
+            throw new IllegalStateException("no foundation endpoint for version " + version.id());
+        }
+        PingPort p = ports.open((WireVersion) version);
+        opened.add(p);
+        return p;
+    }
+
+    /** A fresh typed client of a plain WS-Security endpoint, configured from its policy. */
+    public PingPort securePort(WsSecScenarioSpec spec) throws CheckFailure {
+        PingPort p = securePorts.open(spec);
         opened.add(p);
         return p;
     }

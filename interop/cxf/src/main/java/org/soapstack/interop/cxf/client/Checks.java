@@ -47,16 +47,36 @@ public final class Checks {
     public static void reply(PingPort port, String expectedAction, String requestMessageId)
         throws CheckFailure {
         Observation seen = port.observed();
-        String expectedType = port.version().soap12() ? "application/soap+xml" : "text/xml";
-        String ct = seen.contentType();
-        isTrue(ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith(expectedType),
-            "response Content-Type: expected " + expectedType + ", got " + show(ct));
+        contentType(port);
         if (seen.wsaNamespace() == null) {
             throw new CheckFailure("response carries no WS-Addressing headers");
         }
         equal("response WS-Addressing namespace", port.version().wsaNamespace(), seen.wsaNamespace());
         equal("response wsa:Action", expectedAction, seen.action());
         equal("response wsa:RelatesTo", requestMessageId, seen.relatesTo());
+    }
+
+    /** The response's media type fits its SOAP version. */
+    public static void contentType(PingPort port) throws CheckFailure {
+        String expectedType = port.version().soap12() ? "application/soap+xml" : "text/xml";
+        String ct = port.observed().contentType();
+        isTrue(ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith(expectedType),
+            "response Content-Type: expected " + expectedType + ", got " + show(ct));
+    }
+
+    /**
+     * The response was secured at the message level as far as one can tell without
+     * decrypting: a wsse:Security header, with encrypted parts if the policy encrypts, and
+     * SignatureConfirmation if the policy requires it. (CXF's policy engine has verified
+     * the details already, or the call would have failed.)
+     */
+    public static void secured(PingPort port, boolean encrypted) throws CheckFailure {
+        Observation seen = port.observed();
+        isTrue(seen.securityHeader(), "response carries no wsse:Security header");
+        if (encrypted) {
+            isTrue(seen.encryptedParts() > 0,
+                "response's wsse:Security header references no encrypted part");
+        }
     }
 
     /**

@@ -10,44 +10,76 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import org.apache.cxf.Bus;
 import org.apache.cxf.BusFactory;
 import org.soapstack.interop.cxf.wire.WireTap;
+import org.soapstack.interop.cxf.wssec.Pki;
+import org.soapstack.interop.cxf.wssec.WsSecFamily;
 
 /** Client mode: runs the selected cases and prints one JSON result line per case. */
 public final class ClientRunner {
     /** A case that names an unknown scenario or version; reported as a failing line. */
-    private record Selected(String scenarioName, String versionId, Scenario scenario, WireVersion version) {
+    private record Selected(String scenarioName, String versionId, Scenario scenario, CaseVersion version) {
     }
 
     private final String baseUrl;
+    private final String tlsBaseUrl;
     private final long timeoutSeconds;
     private final WireTap tap;
     private final PrintStream out;
+    private final Supplier<Pki> pki;
 
-    public ClientRunner(String baseUrl, long timeoutSeconds,
-                        WireTap tap, PrintStream out) {
+    /**
+     * @param tlsBaseUrl the peer's HTTPS base URL (for the transport-security cases), or null
+     * @param pki        the test PKI, looked up when a WS-Security case first needs it
+     */
+    public ClientRunner(String baseUrl, String tlsBaseUrl, long timeoutSeconds,
+                        WireTap tap, PrintStream out, Supplier<Pki> pki) {
         this.baseUrl = baseUrl;
+        this.tlsBaseUrl = tlsBaseUrl;
         this.timeoutSeconds = timeoutSeconds;
         this.tap = tap;
         this.out = out;
+        this.pki = memoize(pki);
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> s) {
+        return new Supplier<T>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = s.get();
+                }
+                return value;
+            }
+        };
     }
 
     /** All known cases, as "Scenario@version". */
     public static List<String> allCaseNames() {
         List<String> names = new ArrayList<>();
         for (Scenario s : Scenarios.all()) {
-            for (WireVersion v : s.versions()) {
+            for (CaseVersion v : s.versions()) {
                 names.add(s.name() + "@" + v.id());
             }
         }
         return names;
     }
 
+    /** Every version id any scenario knows (for error messages). */
+    private static Optional<CaseVersion> anyVersion(String id) {
+        List<CaseVersion> all = new ArrayList<>(List.of(WireVersion.values()));
+        all.addAll(List.of(WsSecFamily.values()));
+        return all.stream().filter(v -> v.id().equals(id)).findFirst();
+    }
+
     /**
-     * Parses a --cases value: "all", or a comma list of "Scenario@version" or "Scenario"
-     * (= every version of it).
+     * Parses a --cases value: "all", a group ("wssec"), or a comma list of "Scenario@version"
+     * or "Scenario" (= every version of it).
      */
     static List<Selected> select(String spec) {
         List<Selected> cases = new ArrayList<>();
@@ -56,10 +88,13 @@ public final class ClientRunner {
             if (item.isEmpty()) {
                 continue;
             }
-            if (item.equals("all")) {
+            boolean group = Scenarios.all().stream().anyMatch(s -> s.groups().contains(item));
+            if (item.equals("all") || group) {
                 for (Scenario s : Scenarios.all()) {
-                    for (WireVersion v : s.versions()) {
-                        cases.add(new Selected(s.name(), v.id(), s, v));
+                    if (item.equals("all") || s.groups().contains(item)) {
+                        for (CaseVersion v : s.versions()) {
+                            cases.add(new Selected(s.name(), v.id(), s, v));
+                        }
                     }
                 }
                 continue;
@@ -69,7 +104,7 @@ public final class ClientRunner {
             Optional<Scenario> scenario = Scenarios.byName(name);
             if (at < 0) {
                 if (scenario.isPresent()) {
-                    for (WireVersion v : scenario.get().versions()) {
+                    for (CaseVersion v : scenario.get().versions()) {
                         cases.add(new Selected(name, v.id(), scenario.get(), v));
                     }
                 } else {
@@ -78,7 +113,9 @@ public final class ClientRunner {
                 continue;
             }
             String versionId = item.substring(at + 1);
-            WireVersion version = WireVersion.byId(versionId).orElse(null);
+            CaseVersion version = scenario.flatMap(s -> s.versions().stream()
+                    .filter(v -> v.id().equals(versionId)).map(v -> (CaseVersion) v).findFirst())
+                .or(() -> anyVersion(versionId)).orElse(null);
             cases.add(new Selected(name, versionId, scenario.orElse(null), version));
         }
         return cases;
@@ -99,8 +136,10 @@ public final class ClientRunner {
         boolean allPassed = true;
         try {
             PingPorts ports = new PingPorts(bus, baseUrl, timeoutSeconds * 1000L, tap);
+            SecurePorts securePorts = new SecurePorts(bus, baseUrl, tlsBaseUrl,
+                timeoutSeconds * 1000L, tap, pki);
             for (Selected c : cases) {
-                CaseResult result = runOne(pool, ports, c);
+                CaseResult result = runOne(pool, ports, securePorts, c);
                 allPassed &= result.pass();
                 out.println(result.toJson());
                 out.flush();
@@ -112,7 +151,8 @@ public final class ClientRunner {
         return allPassed;
     }
 
-    private CaseResult runOne(ExecutorService pool, PingPorts ports, Selected c) {
+    private CaseResult runOne(ExecutorService pool, PingPorts ports, SecurePorts securePorts,
+                              Selected c) {
         if (c.scenario() == null) {
             return new CaseResult(c.scenarioName(), c.versionId(), false,
                 "unknown scenario " + c.scenarioName());
@@ -124,7 +164,7 @@ public final class ClientRunner {
         // each call has the receive timeout; the whole case gets a few of them
         long caseTimeout = timeoutSeconds * 3 + 5;
         Future<?> f = pool.submit(() -> {
-            try (CaseContext ctx = new CaseContext(ports, c.version())) {
+            try (CaseContext ctx = new CaseContext(ports, securePorts, c.version())) {
                 try {
                     c.scenario().run(ctx);
                 } catch (CheckFailure e) {

@@ -19,6 +19,9 @@ public final class Observation {
     private volatile QName faultCode;
     private volatile String faultReason;
     private volatile String contentType;
+    private volatile boolean securityHeader;
+    private volatile int encryptedParts;
+    private volatile int signatureConfirmations;
 
     void reset() {
         responded = false;
@@ -29,6 +32,15 @@ public final class Observation {
         faultCode = null;
         faultReason = null;
         contentType = null;
+        securityHeader = false;
+        encryptedParts = 0;
+        signatureConfirmations = 0;
+    }
+
+    void securityHeader(int dataReferences, int confirmations) {
+        securityHeader = true;
+        encryptedParts += dataReferences;
+        signatureConfirmations += confirmations;
     }
 
     void responded(String ct) {
@@ -89,5 +101,20 @@ public final class Observation {
 
     public String contentType() {
         return contentType;
+    }
+
+    /** True if the response carried a wsse:Security header. */
+    public boolean securityHeader() {
+        return securityHeader;
+    }
+
+    /** Number of xenc:DataReference elements in the response's wsse:Security header. */
+    public int encryptedParts() {
+        return encryptedParts;
+    }
+
+    /** Number of wsse11:SignatureConfirmation elements in the response's Security header. */
+    public int signatureConfirmations() {
+        return signatureConfirmations;
     }
 }

@@ -13,18 +13,19 @@ import org.apache.cxf.ws.addressing.JAXWSAConstants;
 import org.soapstack.interop.cxf.contract.IPingService;
 
 /**
- * A typed CXF JAX-WS client for one {@link WireVersion}, plus what it observed of responses.
+ * A typed CXF JAX-WS client for one {@link CaseVersion}, plus what it observed of responses.
  * Call {@link #nextCall()} before each operation: it sets the addressing version and a fresh
- * MessageID so the response's RelatesTo can be checked.
+ * MessageID so the response's RelatesTo can be checked (versions without WS-Addressing send
+ * no addressing headers).
  */
 public final class PingPort implements AutoCloseable {
     private final IPingService proxy;
     private final Client client;
-    private final WireVersion version;
+    private final CaseVersion version;
     private final Observation observation;
     private volatile String lastMessageId;
 
-    PingPort(IPingService proxy, Client client, WireVersion version, Observation observation) {
+    PingPort(IPingService proxy, Client client, CaseVersion version, Observation observation) {
         this.proxy = proxy;
         this.client = client;
         this.version = version;
@@ -35,7 +36,7 @@ public final class PingPort implements AutoCloseable {
         return proxy;
     }
 
-    public WireVersion version() {
+    public CaseVersion version() {
         return version;
     }
 
@@ -43,9 +44,16 @@ public final class PingPort implements AutoCloseable {
         return observation;
     }
 
-    /** Prepares the next request's WS-Addressing headers; returns its wsa:MessageID. */
+    /**
+     * Prepares the next request's WS-Addressing headers; returns its wsa:MessageID (null for
+     * a version without WS-Addressing).
+     */
     public String nextCall() {
         observation.reset();
+        if (version.wsaNamespace() == null) {
+            lastMessageId = null;
+            return null;
+        }
         String messageId = "urn:uuid:" + UUID.randomUUID();
         // The namespace given here selects the WS-Addressing version CXF writes (2004/08 or 1.0).
         AddressingProperties maps = new AddressingProperties(version.wsaNamespace());

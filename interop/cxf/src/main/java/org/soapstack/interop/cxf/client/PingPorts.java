@@ -29,6 +29,7 @@ public final class PingPorts {
         return baseUrl;
     }
 
+    /** A typed client of the foundation endpoint of one SOAP x WS-Addressing version. */
     public PingPort open(WireVersion version) {
         JaxWsProxyFactoryBean factory = new JaxWsProxyFactoryBean();
         factory.setBus(bus);

@@ -23,6 +23,13 @@ import org.w3c.dom.Element;
  * exception and the code is no longer visible).
  */
 public final class ResponseRecorder {
+    private static final String WSSE_NS =
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+    private static final String WSSE11_NS = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd";
+    private static final String XENC_NS = "http://www.w3.org/2001/04/xmlenc#";
+    private static final String WSS4J_IN = "org.apache.cxf.ws.security.wss4j.WSS4JInInterceptor";
+    private static final String POLICY_WSS4J_IN = "org.apache.cxf.ws.security.wss4j.PolicyBasedWSS4JInInterceptor";
+
     private ResponseRecorder() {
     }
 
@@ -38,6 +45,9 @@ public final class ResponseRecorder {
         Headers(Observation observation) {
             super(Phase.PRE_PROTOCOL);
             addBefore(MAPCodec.class.getName());
+            // see the Security header as it arrived, before WSS4J decrypts in place
+            addBefore(WSS4J_IN);
+            addBefore(POLICY_WSS4J_IN);
             this.observation = observation;
         }
 
@@ -54,6 +64,14 @@ public final class ResponseRecorder {
             }
             for (Header h : ((SoapMessage) message).getHeaders()) {
                 String ns = h.getName().getNamespaceURI();
+                if (WSSE_NS.equals(ns) && "Security".equals(h.getName().getLocalPart())
+                    && h.getObject() instanceof Element) {
+                    Element sec = (Element) h.getObject();
+                    observation.securityHeader(
+                        sec.getElementsByTagNameNS(XENC_NS, "DataReference").getLength(),
+                        sec.getElementsByTagNameNS(WSSE11_NS, "SignatureConfirmation").getLength());
+                    continue;
+                }
                 if (!Names.WSA_NAMESPACE_NAME.equals(ns) && !Names200408.WSA_NAMESPACE_NAME.equals(ns)) {
                     continue;
                 }

@@ -10,8 +10,13 @@ public interface Scenario {
     String name();
 
     /** The versions this scenario runs in; the foundation scenarios run in all four. */
-    default List<WireVersion> versions() {
+    default List<? extends CaseVersion> versions() {
         return List.of(WireVersion.values());
+    }
+
+    /** Selection groups this scenario belongs to, usable as a --cases item (e.g. "wssec"). */
+    default List<String> groups() {
+        return List.of();
     }
 
     void run(CaseContext ctx) throws Exception;

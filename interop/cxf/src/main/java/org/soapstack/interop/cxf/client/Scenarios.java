@@ -10,6 +10,9 @@ import org.soapstack.interop.cxf.client.scenarios.EchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.FaultScenario;
 import org.soapstack.interop.cxf.client.scenarios.LargeEchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.OneWayScenario;
+import org.soapstack.interop.cxf.client.scenarios.WsSecEchoScenario;
+import org.soapstack.interop.cxf.wssec.WsSecCatalog;
+import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
 
 /** Registry of scenarios by report name; new scenario families register here. */
 public final class Scenarios {
@@ -20,6 +23,9 @@ public final class Scenarios {
         register(new FaultScenario());
         register(new LargeEchoScenario());
         register(new OneWayScenario());
+        for (WsSecScenarioSpec spec : WsSecCatalog.all()) {
+            register(new WsSecEchoScenario(spec));
+        }
     }
 
     private Scenarios() {

@@ -9,7 +9,7 @@ import org.apache.cxf.ws.addressing.VersionTransformer.Names200408;
 import org.soapstack.interop.cxf.contract.PingContract;
 
 /** The SOAP × WS-Addressing versions of the contract, by their report names. */
-public enum WireVersion {
+public enum WireVersion implements CaseVersion {
     SOAP11_WSA200408("soap11-wsa200408", false, Names200408.WSA_NAMESPACE_NAME),
     SOAP11_WSA10("soap11-wsa10", false, Names.WSA_NAMESPACE_NAME),
     SOAP12_WSA200408("soap12-wsa200408", true, Names200408.WSA_NAMESPACE_NAME),
@@ -28,14 +28,17 @@ public enum WireVersion {
         this.wsaNamespace = wsaNamespace;
     }
 
+    @Override
     public String id() {
         return id;
     }
 
+    @Override
     public boolean soap12() {
         return soap12;
     }
 
+    @Override
     public String wsaNamespace() {
         return wsaNamespace;
     }
@@ -47,11 +50,6 @@ public enum WireVersion {
 
     public QName port() {
         return soap12 ? PingContract.SOAP12_PORT : PingContract.SOAP11_PORT;
-    }
-
-    /** The fault code the contract's declared fault must carry in this SOAP version. */
-    public QName senderFaultCode() {
-        return soap12 ? new QName(SOAP12_ENV, "Sender") : new QName(SOAP11_ENV, "Client");
     }
 
     public static Optional<WireVersion> byId(String id) {

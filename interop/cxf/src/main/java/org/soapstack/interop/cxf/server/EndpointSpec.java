@@ -1,19 +1,52 @@
 package org.soapstack.interop.cxf.server;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import javax.xml.namespace.QName;
 
 import org.soapstack.interop.cxf.contract.PingContract;
+import org.soapstack.interop.cxf.wssec.WsSecCatalog;
+import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
 
 /**
- * One endpoint the server publishes: a path on the shared HTTP server and the WSDL port it
- * implements. Later scenario families (security, reliable messaging) add their own specs.
+ * One endpoint the server publishes: a path on the shared HTTP (or HTTPS) server, the WSDL
+ * and port it implements, and how it is configured.
+ *
+ * @param wsdlResource classpath location of the WSDL
+ * @param tls          served on the HTTPS connector instead of the plain HTTP one
+ * @param security     a WS-Security endpoint: gets the security.* properties of the service
+ *                     (the policies themselves come from the WSDL)
+ * @param addressing   add CXF's WS-Addressing feature (optional addressing, both versions);
+ *                     the WS-Security endpoints get addressing from their policy instead
  */
-public record EndpointSpec(String path, QName port) {
+public record EndpointSpec(String path, String wsdlResource, QName service, QName port,
+                           boolean tls, boolean security, boolean addressing) {
 
     /** The foundation endpoints of interop/CONTRACT.md. */
     public static final List<EndpointSpec> FOUNDATION = List.of(
-        new EndpointSpec("/soap11", PingContract.SOAP11_PORT),
-        new EndpointSpec("/soap12", PingContract.SOAP12_PORT));
+        foundation("/soap11", PingContract.SOAP11_PORT),
+        foundation("/soap12", PingContract.SOAP12_PORT));
+
+    private static EndpointSpec foundation(String path, QName port) {
+        return new EndpointSpec(path, PingContract.WSDL_RESOURCE, PingContract.SERVICE, port,
+            false, false, true);
+    }
+
+    /** The plain WS-Security endpoints (/wssec10/NAME, /wssec11/NAME). */
+    public static List<EndpointSpec> wssec() {
+        List<EndpointSpec> l = new ArrayList<>();
+        for (WsSecScenarioSpec s : WsSecCatalog.all()) {
+            l.add(new EndpointSpec(s.path(), s.family().wsdlResource(), s.family().service(),
+                s.port(), s.tls(), true, false));
+        }
+        return l;
+    }
+
+    /** Everything the server publishes. */
+    public static List<EndpointSpec> all() {
+        List<EndpointSpec> l = new ArrayList<>(FOUNDATION);
+        l.addAll(wssec());
+        return l;
+    }
 }

@@ -7,31 +7,47 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.cxf.interceptor.AttachmentOutInterceptor;
 import org.apache.cxf.interceptor.Fault;
 import org.apache.cxf.interceptor.InterceptorProvider;
 import org.apache.cxf.interceptor.StaxOutInterceptor;
+import org.apache.cxf.message.Exchange;
 import org.apache.cxf.message.Message;
 import org.apache.cxf.message.MessageUtils;
 import org.apache.cxf.phase.AbstractPhaseInterceptor;
 import org.apache.cxf.phase.Phase;
 
 /**
- * Optional tracing of the raw SOAP messages (--trace): every message this peer sends or
- * receives is copied to stderr with its Content-Type and SOAPAction. stdout is never used.
+ * Optional tracing of the raw SOAP messages: with --trace every message this peer sends or
+ * receives is copied to stderr with its Content-Type and SOAPAction (long bodies shortened);
+ * with --record DIR every body is also written, byte for byte, to its own file in DIR
+ * ({@code NNN-client-out-wssec11-A.xml}: sequence number, side, direction, endpoint path).
+ * stdout is never used.
  */
 public final class WireTap {
     /** Bodies longer than this are shortened in the trace. */
     private static final int MAX_SHOWN = 8192;
 
     private final PrintStream sink;
+    private final Path recordDir;
+    private final AtomicInteger sequence = new AtomicInteger();
+
+    /** @param sink where the trace goes (null: no trace), @param recordDir where bodies go (or null) */
+    public WireTap(PrintStream sink, Path recordDir) {
+        this.sink = sink;
+        this.recordDir = recordDir;
+    }
 
     public WireTap(PrintStream sink) {
-        this.sink = sink;
+        this(sink, null);
     }
 
     /** Adds the tap to all four chains (in, in-fault, out, out-fault) of a client or endpoint. */
@@ -43,13 +59,19 @@ public final class WireTap {
     }
 
     private synchronized void dump(String direction, Message message, byte[] body) {
-        StringBuilder sb = new StringBuilder();
         String role = MessageUtils.isRequestor(message) ? "client" : "server";
-        sb.append("----- ").append(role).append(' ').append(direction);
         Object address = message.get(Message.ENDPOINT_ADDRESS);
         if (address == null) {
             address = message.get(Message.REQUEST_URL);
         }
+        if (recordDir != null) {
+            record(role, direction, address != null ? address : exchangeAddress(message), body);
+        }
+        if (sink == null) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("----- ").append(role).append(' ').append(direction);
         if (address != null) {
             sb.append(' ').append(address);
         }
@@ -79,6 +101,47 @@ public final class WireTap {
         sb.append('\n');
         sink.print(sb);
         sink.flush();
+    }
+
+    /** The endpoint address of the other message of the exchange (for responses). */
+    private static Object exchangeAddress(Message message) {
+        Exchange ex = message.getExchange();
+        if (ex == null) {
+            return null;
+        }
+        for (Message m : new Message[] {ex.getOutMessage(), ex.getInMessage()}) {
+            if (m != null && m != message) {
+                Object a = m.get(Message.ENDPOINT_ADDRESS);
+                if (a == null) {
+                    a = m.get(Message.REQUEST_URL);
+                }
+                if (a != null) {
+                    return a;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void record(String role, String direction, Object address, byte[] body) {
+        String path = "unknown";
+        if (address != null) {
+            try {
+                String p = URI.create(address.toString()).getPath();
+                if (p != null && !p.isEmpty()) {
+                    path = p.replaceAll("^/+", "").replaceAll("[^A-Za-z0-9._-]+", "-");
+                }
+            } catch (IllegalArgumentException ignored) {
+                // keep "unknown"
+            }
+        }
+        String name = String.format("%03d-%s-%s-%s.xml", sequence.incrementAndGet(), role, direction, path);
+        try {
+            Files.createDirectories(recordDir);
+            Files.write(recordDir.resolve(name), body);
+        } catch (IOException e) {
+            System.err.println("warning: cannot record " + name + ": " + e);
+        }
     }
 
     /** Reads the whole inbound body, records it, and hands on a replayable copy. */
