@@ -1,8 +1,10 @@
 // Package xmlenc implements the cipher layer of W3C XML Encryption 1.0/1.1
 // as WS-Security uses it: block encryption of xenc:EncryptedData content,
-// key transport (RSA) and key wrap (AES) of xenc:EncryptedKey content. It
-// works on bytes only; building and parsing the XML elements is the job of
-// the wssecurity package. Algorithms are named by their URIs (see ns.go).
+// key transport (RSA) and key wrap (AES) of xenc:EncryptedKey content, and
+// the element layer on top: EncryptedData, EncryptedKey, ReferenceList and
+// the WS-Security 1.1 EncryptedHeader, decrypted in place under the strict
+// input rules of package soap. Algorithms are named by their URIs (see
+// ns.go).
 //
 // # Data layout
 //
