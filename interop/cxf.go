@@ -116,8 +116,10 @@ func (p *CXF) Build(ctx context.Context) error {
 
 // PeerServer is a running peer service.
 type PeerServer struct {
-	// URL is the base address, e.g. http://127.0.0.1:40123.
-	URL  string
+	// URL is the base address, e.g. http://127.0.0.1:40123; TLSURL the
+	// HTTPS one, when the peer serves HTTPS.
+	URL    string
+	TLSURL string
 	cmd  *exec.Cmd
 	done chan struct{}
 	log  *tailBuffer
@@ -147,7 +149,7 @@ func (p *CXF) StartServer(ctx context.Context) (*PeerServer, error) {
 			line := sc.Text()
 			if u, ok := strings.CutPrefix(line, "READY "); ok {
 				select {
-				case ready <- strings.TrimSpace(u):
+				case ready <- u:
 				default:
 				}
 			} else if p.Log != nil {
@@ -163,7 +165,16 @@ func (p *CXF) StartServer(ctx context.Context) (*PeerServer, error) {
 	defer timeout.Stop()
 	select {
 	case u := <-ready:
-		s.URL = u
+		// "READY http://127.0.0.1:P [https://127.0.0.1:T]"
+		f := strings.Fields(u)
+		if len(f) == 0 {
+			s.Close()
+			return nil, fmt.Errorf("%w: the CXF peer announced no address", ErrPeerUnavailable)
+		}
+		s.URL = f[0]
+		if len(f) > 1 {
+			s.TLSURL = f[1]
+		}
 		return s, nil
 	case <-s.done:
 		return nil, fmt.Errorf("%w: the CXF peer exited before it was ready: %s", ErrPeerUnavailable, stderr)
@@ -195,12 +206,16 @@ func (s *PeerServer) Log() string { return s.log.String() }
 // RunClient runs the CXF client for cases against the Go service at base
 // and returns one peer-to-go result per case. A case the peer did not
 // report is a failure.
-func (p *CXF) RunClient(ctx context.Context, base string, cases []Case) ([]Result, error) {
+func (p *CXF) RunClient(ctx context.Context, base, tlsBase string, cases []Case) ([]Result, error) {
 	names := make([]string, len(cases))
 	for i, c := range cases {
 		names[i] = c.String()
 	}
-	cmd := p.command(ctx, "client", "--base", base, "--cases", strings.Join(names, ","), "--timeout", "60")
+	args := []string{"client", "--base", base, "--cases", strings.Join(names, ","), "--timeout", "60"}
+	if tlsBase != "" {
+		args = append(args, "--tls-base", tlsBase)
+	}
+	cmd := p.command(ctx, args...)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 8192, fwd: p.Log}
 	cmd.Stdout = &stdout

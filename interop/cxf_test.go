@@ -25,7 +25,7 @@ func TestCXFInterop(t *testing.T) {
 	results, err := RunCXF(ctx, Options{Log: &log})
 	require.NoError(t, err, "the CXF peer must run (Java 17 + Maven); peer log:\n%s", log.String())
 
-	cases := FoundationCases()
+	cases := AllCases()
 	require.Len(t, results, 2*len(cases))
 	seen := map[string]bool{}
 	for _, r := range results {

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,36 +11,94 @@ import (
 	"time"
 
 	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
 )
 
-// GoServer is the Go IPingService on a loopback port, at /soap11 and
-// /soap12.
+// GoServer is the Go IPingService on loopback: /soap11 and /soap12, and,
+// when started with a PKI, every WS-Security scenario at /wssec10/<name>
+// and /wssec11/<name> (the transport scenarios on the HTTPS port).
 type GoServer struct {
-	// URL is the base address.
-	URL string
-	srv *http.Server
+	// URL is the base address; TLSURL the HTTPS base address, if any.
+	URL    string
+	TLSURL string
+	srvs   []*http.Server
 }
 
-// StartGoServer starts the Go service on 127.0.0.1 with a free port.
+// StartGoServer starts the Go service with h at /soap11 and /soap12 on
+// 127.0.0.1 with a free port.
 func StartGoServer(h soap.Handler, opts ...soap.HTTPOption) (*GoServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	mux := http.NewServeMux()
+	hh := soap.NewHTTPHandler(h, opts...)
+	mux.Handle("/soap11", hh)
+	mux.Handle("/soap12", hh)
+	s := &GoServer{}
+	u, err := s.serve(mux, nil)
 	if err != nil {
 		return nil, err
 	}
-	hh := soap.NewHTTPHandler(h, opts...)
-	mux := http.NewServeMux()
-	mux.Handle("/soap11", hh)
-	mux.Handle("/soap12", hh)
-	s := &GoServer{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = s.srv.Serve(ln) }()
+	s.URL = u
 	return s, nil
+}
+
+// StartInteropServer starts the Go service for the whole matrix: the
+// foundation endpoints and, secured by their policies, the WS-Security
+// scenarios.
+func StartInteropServer(pki *PKI) (*GoServer, error) {
+	svc := &PingService{}
+	plain, tlsMux := http.NewServeMux(), http.NewServeMux()
+	hh := soap.NewHTTPHandler(svc.Handler())
+	plain.Handle("/soap11", hh)
+	plain.Handle("/soap12", hh)
+	for _, sc := range WSSecScenarios() {
+		layer, err := wssecurity.ServerLayer(*sc.Policy, pki.ServiceConfig())
+		if err != nil {
+			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
+		}
+		h := soap.NewHTTPHandler(soap.ChainHandler(svc.Handler(), layer))
+		if sc.TLS {
+			tlsMux.Handle(sc.Path(), h)
+		} else {
+			plain.Handle(sc.Path(), h)
+		}
+	}
+	s := &GoServer{}
+	var err error
+	if s.URL, err = s.serve(plain, nil); err != nil {
+		return nil, err
+	}
+	if s.TLSURL, err = s.serve(tlsMux, pki.TLSConfig()); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *GoServer) serve(h http.Handler, tc *tls.Config) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tc}
+	s.srvs = append(s.srvs, srv)
+	scheme := "http"
+	if tc != nil {
+		scheme = "https"
+		go func() { _ = srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { _ = srv.Serve(ln) }()
+	}
+	return scheme + "://" + ln.Addr().String(), nil
 }
 
 // Close stops the server.
 func (s *GoServer) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	var errs []error
+	for _, srv := range s.srvs {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // Options configures a run of the matrix.
@@ -50,11 +109,17 @@ type Options struct {
 	Log io.Writer
 }
 
-// RunCXF runs the foundation matrix against Apache CXF in both directions.
-// Peer trouble (no Java, build failure) is returned as an error wrapping
+// AllCases lists every case of the matrix: the foundation and the plain
+// WS-Security scenarios.
+func AllCases() []Case {
+	return append(FoundationCases(), WSSecCases()...)
+}
+
+// RunCXF runs the matrix against Apache CXF in both directions. Peer
+// trouble (no Java, build failure) is returned as an error wrapping
 // ErrPeerUnavailable; individual case failures are rows with Pass false.
 func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
-	cases := Filter(FoundationCases(), opts.Only)
+	cases := Filter(AllCases(), opts.Only)
 	if len(cases) == 0 {
 		return nil, errors.New("interop: no case matches " + opts.Only)
 	}
@@ -63,6 +128,10 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 		return nil, err
 	}
 	peer.Log = opts.Log
+	pki, err := FindPKI(peer)
+	if err != nil {
+		return nil, fmt.Errorf("interop: loading interop/pki: %w", err)
+	}
 	if err := peer.Build(ctx); err != nil {
 		return nil, err
 	}
@@ -74,21 +143,58 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	}
 	for _, c := range cases {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		results = append(results, RunGoClientCase(cctx, srv.URL, c))
+		results = append(results, runGoClient(cctx, srv, pki, c))
 		cancel()
 	}
 	srv.Close()
 
-	gs, err := StartGoServer((&PingService{}).Handler())
+	gs, err := StartInteropServer(pki)
 	if err != nil {
 		return nil, fmt.Errorf("interop: starting the Go service: %w", err)
 	}
 	defer gs.Close()
-	peerResults, err := peer.RunClient(ctx, gs.URL, cases)
+	peerResults, err := peer.RunClient(ctx, gs.URL, gs.TLSURL, cases)
 	if err != nil {
 		return nil, err
 	}
 	return append(results, peerResults...), nil
+}
+
+// runGoClient runs one case with the Go client against a peer server.
+func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case) Result {
+	if sc, ok := wssecScenario(c); ok {
+		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
+	}
+	return RunGoClientCase(ctx, srv.URL, c)
+}
+
+// RunGoSecurityCase runs a WS-Security scenario with the Go client: an echo
+// through the scenario's policy.
+func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SecurityScenario) Result {
+	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
+	url := base + sc.Path()
+	var opts []soap.HTTPOption
+	if sc.TLS {
+		if tlsBase == "" {
+			r.Reason = "the peer serves no HTTPS endpoint"
+			return r
+		}
+		url = tlsBase + sc.Path()
+		opts = append(opts, soap.WithHTTPClient(&http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}))
+	}
+	layer, err := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+	if err != nil {
+		r.Reason = err.Error()
+		return r
+	}
+	cli := &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, opts...), layer),
+		Version: sc.SOAP, Addressing: sc.Addressing, To: url}
+	if err := runPingCase(ctx, cli, ScenarioEcho); err != nil {
+		r.Reason = err.Error()
+		return r
+	}
+	r.Pass = true
+	return r
 }
 
 // AllPassed reports whether every result passed (and there is at least one).

@@ -115,6 +115,9 @@ func (r *receiver) process() error {
 	}
 	r.sec = sec
 	if sec == nil {
+		if r.p.Binding == TransportBinding && !r.p.IncludeTimestamp && (r.initiator || len(r.p.Supporting) == 0) {
+			return nil // the policy asks for nothing in this message
+		}
 		return invalid("no Security header")
 	}
 	r.m.MarkUnderstood(sec)

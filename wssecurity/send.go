@@ -228,6 +228,9 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	p := s.p
 	now := s.cfg.now()
+	if p.Binding == TransportBinding && !p.IncludeTimestamp && (!s.initiator || len(p.Supporting) == 0) {
+		return nil // nothing to send: no Security header at all
+	}
 	s.sec = newSecurityHeader(m)
 	var ts *etree.Element
 	if p.IncludeTimestamp {

@@ -46,11 +46,20 @@
 // # Wire form
 //
 // Sign writes the Signature with the prefix ds declared on the
-// ds:Signature element (WSS4J's and many WCF configurations' form; WCF also
-// writes the default namespace form, which Verify accepts as any other
-// prefix), ec:InclusiveNamespaces declaring its own prefix, no whitespace,
-// and base64 without line breaks. Verify accepts whitespace anywhere
-// between elements and inside base64 values.
+// ds:Signature element, as WSS4J does (WCF writes the same elements in the
+// default namespace; the two are equivalent to every verifier, and Verify
+// accepts any prefix), ec:InclusiveNamespaces declaring its own prefix, no
+// whitespace, and base64 without line breaks. Verify accepts whitespace
+// between elements and inside base64 values (xmlsec1 breaks its lines).
+//
+// # STR-Transform
+//
+// The STR Dereference Transform digests the token a
+// wsse:SecurityTokenReference refers to (found by a caller-supplied
+// function), canonicalized with "#default" added to the PrefixList and with
+// xmlns="" on the apex element when no default namespace is in scope, as
+// WSS4J computes it. Only a reference whose URI names the
+// SecurityTokenReference itself is accepted.
 //
 // The package has no mutable package-level state.
 package dsig
