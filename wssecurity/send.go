@@ -148,7 +148,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		s.ex.ekSHA1 = sha1Sum(parsed.CipherValue)
 		k.tokens = append(k.tokens, ek)
 		k.signingToken = ek
-		base = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, "") }
+		base = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken) }
 	} else {
 		if s.ex == nil || len(s.ex.key) == 0 {
 			return nil, errors.New("wssecurity: no request key to protect the reply with")
@@ -220,7 +220,7 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	}
 	k.tokens = append(k.tokens, ek)
 	k.encKey = key
-	k.encKeyInfo = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, "") }
+	k.encKeyInfo = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken) }
 	return k, nil
 }
 
@@ -317,10 +317,12 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	if ts != nil {
 		signTargets = append([]*etree.Element{ts}, signTargets...)
 	}
+	var confirmations []*etree.Element
 	if !s.initiator && p.RequireSignatureConfirmation && p.WSS == WSS11 {
 		for _, sc := range s.signatureConfirmations() {
 			s.sec.AddChild(sc)
 			signTargets = append(signTargets, sc)
+			confirmations = append(confirmations, sc)
 		}
 	}
 	if p.ProtectTokens && k.signingToken != nil {
@@ -389,7 +391,9 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		preIDs = append(preIDs, id)
 	}
 	if p.EncryptSignature {
-		for _, el := range sigs {
+		// The confirmations carry signature values: WSS4J requires them
+		// encrypted with the signature.
+		for _, el := range append(confirmations, sigs...) {
 			id, err := encrypt(el, xmlenc.TypeElement)
 			if err != nil {
 				return err
