@@ -23,38 +23,100 @@ func uniformFault(err error) *soap.Fault {
 	return soap.SenderFault(verifyFailureReason, xml.Name{Space: NSWSSE, Local: FaultInvalidSecurity}).WithCause(err)
 }
 
-func prepare(p Policy, cfg Config) (Policy, *Config, error) {
+// Exchange is the security state a request and its reply share: the
+// request's symmetric key, the client's certificate, the signature values to
+// confirm. It is returned by SecureRequest and VerifyRequest and given to
+// VerifyReply and SecureReply.
+type Exchange struct {
+	ex exchange
+}
+
+func prepare(p Policy, cfg *Config) (Policy, error) {
 	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
-		return Policy{}, nil, err
+		return Policy{}, err
 	}
-	return p, &cfg, nil
+	return p, nil
+}
+
+// SecureRequest adds the Security header p asks for to a request (client
+// side).
+func SecureRequest(ctx context.Context, p Policy, cfg *Config, m *soap.Message) (*Exchange, error) {
+	p, err := prepare(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &Exchange{}
+	s, err := newSender(p, cfg, true, &e.ex)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.secure(ctx, m); err != nil {
+		return nil, fmt.Errorf("wssecurity: securing the request: %w", err)
+	}
+	return e, nil
+}
+
+// VerifyReply checks a reply against p and the request's exchange (client
+// side).
+func VerifyReply(ctx context.Context, p Policy, cfg *Config, e *Exchange, m *soap.Message) error {
+	p, err := prepare(p, cfg)
+	if err != nil {
+		return err
+	}
+	return newReceiver(ctx, p, cfg, true, &e.ex, m).process()
+}
+
+// VerifyRequest checks a request against p (server side) and returns the
+// exchange to secure the reply with. Errors wrap this package's sentinels;
+// a server answers them with one uniform fault (see ServerLayer).
+func VerifyRequest(ctx context.Context, p Policy, cfg *Config, m *soap.Message) (*Exchange, error) {
+	p, err := prepare(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &Exchange{}
+	if err := newReceiver(ctx, p, cfg, false, &e.ex, m).process(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// SecureReply adds the Security header p asks for to a reply (server side).
+func SecureReply(ctx context.Context, p Policy, cfg *Config, e *Exchange, m *soap.Message) error {
+	p, err := prepare(p, cfg)
+	if err != nil {
+		return err
+	}
+	s, err := newSender(p, cfg, false, &e.ex)
+	if err != nil {
+		return err
+	}
+	if err := s.secure(ctx, m); err != nil {
+		return fmt.Errorf("wssecurity: securing the reply: %w", err)
+	}
+	return nil
 }
 
 // ClientLayer returns the client side of a policy: it secures each request
 // and verifies each reply. Faults are passed through unverified (WCF sends
 // security faults unsecured); the caller receives them as errors.
 func ClientLayer(p Policy, cfg Config) (soap.ClientLayer, error) {
-	p, c, err := prepare(p, cfg)
-	if err != nil {
+	if _, err := prepare(p, &cfg); err != nil {
 		return nil, err
 	}
+	c := &cfg
 	return func(next soap.Invoker) soap.Invoker {
 		return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-			ex := &exchange{}
-			s, err := newSender(p, c, true, ex)
+			e, err := SecureRequest(ctx, p, c, req)
 			if err != nil {
 				return nil, err
-			}
-			if err := s.secure(ctx, req); err != nil {
-				return nil, fmt.Errorf("wssecurity: securing the request: %w", err)
 			}
 			resp, err := next.Call(ctx, req)
 			if err != nil || resp == nil {
 				return resp, err
 			}
-			r := newReceiver(ctx, p, c, true, ex, resp)
-			if err := r.process(); err != nil {
+			if err := VerifyReply(ctx, p, c, e, resp); err != nil {
 				c.logger().WarnContext(ctx, "wssecurity: reply rejected", slog.Any("error", err))
 				return nil, fmt.Errorf("wssecurity: reply rejected: %w", err)
 			}
@@ -68,18 +130,17 @@ func ClientLayer(p Policy, cfg Config) (soap.ClientLayer, error) {
 // reply with the request's keys. Every verification failure is answered
 // with one uniform wsse:InvalidSecurity fault; the detail is logged.
 func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
-	p, c, err := prepare(p, cfg)
-	if err != nil {
+	if _, err := prepare(p, &cfg); err != nil {
 		return nil, err
 	}
+	c := &cfg
 	if c.Replay == nil {
 		c.Replay = NewMemoryReplayCache(WithReplayClock(c.now))
 	}
 	return func(next soap.Handler) soap.Handler {
 		return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-			ex := &exchange{}
-			r := newReceiver(ctx, p, c, false, ex, req)
-			if err := r.process(); err != nil {
+			e, err := VerifyRequest(ctx, p, c, req)
+			if err != nil {
 				c.logger().WarnContext(ctx, "wssecurity: request rejected", slog.Any("error", err))
 				return nil, uniformFault(err)
 			}
@@ -87,12 +148,8 @@ func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
 			if err != nil || resp == nil {
 				return resp, err
 			}
-			s, err := newSender(p, c, false, ex)
-			if err != nil {
+			if err := SecureReply(ctx, p, c, e, resp); err != nil {
 				return nil, err
-			}
-			if err := s.secure(ctx, resp); err != nil {
-				return nil, fmt.Errorf("wssecurity: securing the reply: %w", err)
 			}
 			return resp, nil
 		})
