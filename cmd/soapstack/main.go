@@ -33,6 +33,7 @@ commands:
   call      send one SOAP request and print the reply
   interop   run the interop matrix against a peer (--peer cxf)
   inspect   show and verify the security of a captured SOAP message
+  load      the same Go client against the Go and the CXF service, side by side
 
 Run "soapstack <command> -h" for the flags of a command.
 `
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"call":    runCall,
 		"interop": runInterop,
 		"inspect": runInspect,
+		"load":    runLoad,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

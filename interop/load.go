@@ -1,0 +1,145 @@
+package interop
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
+)
+
+// LoadResult summarizes a load run.
+type LoadResult struct {
+	Target      string        `json:"target"`
+	Scenario    string        `json:"scenario"`
+	Concurrency int           `json:"concurrency"`
+	Duration    time.Duration `json:"duration"`
+	Requests    int           `json:"requests"`
+	Errors      int           `json:"errors"`
+	PerSecond   float64       `json:"perSecond"`
+	P50         time.Duration `json:"p50"`
+	P99         time.Duration `json:"p99"`
+	FirstError  string        `json:"firstError,omitempty"`
+}
+
+// LoadOptions configures Load.
+type LoadOptions struct {
+	// Scenario is a WS-Security scenario case ("A@wssec11"), or "" for the
+	// plain Echo over SOAP 1.2 / WS-Addressing 1.0.
+	Scenario    string
+	Concurrency int
+	Warmup      time.Duration
+	Duration    time.Duration
+	// BodySize is the echo text size in bytes (default 2 KiB).
+	BodySize int
+}
+
+// Load sends echo requests to the service at base (and tlsBase for HTTPS
+// scenarios) with the Go client from Concurrency goroutines for Duration,
+// after a Warmup that is not counted, and reports throughput and latency.
+// The same client drives every peer, so runs against the Go and the CXF
+// service compare the services.
+func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions) (*LoadResult, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.BodySize <= 0 {
+		opts.BodySize = 2 << 10
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: opts.Concurrency * 2}
+	if pki != nil {
+		tr.TLSClientConfig = pki.ClientTLSConfig()
+	}
+	hc := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var cli *PingClient
+	if opts.Scenario == "" {
+		url := base + "/soap12"
+		cli = &PingClient{Invoker: soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), Version: soap.V12, Addressing: soap.WSA10, To: url}
+	} else {
+		var c Case
+		if n, v, ok := cut(opts.Scenario, "@"); ok {
+			c = Case{Scenario: n, Version: v}
+		}
+		sc, ok := wssecScenario(c)
+		if !ok {
+			return nil, fmt.Errorf("interop: unknown scenario %q (want Name@wssec10 or Name@wssec11)", opts.Scenario)
+		}
+		url := base + sc.Path()
+		if sc.TLS {
+			url = tlsBase + sc.Path()
+		}
+		layer, err := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+		if err != nil {
+			return nil, err
+		}
+		cli = &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), layer), Version: sc.SOAP, Addressing: sc.Addressing, To: url}
+	}
+	text := LargeText(opts.BodySize)
+	run := func(d time.Duration) (lat []time.Duration, errs int, first string) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		deadline := time.Now().Add(d)
+		for range opts.Concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var local []time.Duration
+				var localErrs int
+				var localFirst string
+				for time.Now().Before(deadline) && ctx.Err() == nil {
+					start := time.Now()
+					got, err := cli.Echo(ctx, text)
+					if err == nil && got != text {
+						err = fmt.Errorf("echo mismatch")
+					}
+					if err != nil {
+						localErrs++
+						if localFirst == "" {
+							localFirst = err.Error()
+						}
+						continue
+					}
+					local = append(local, time.Since(start))
+				}
+				mu.Lock()
+				lat = append(lat, local...)
+				errs += localErrs
+				if first == "" {
+					first = localFirst
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return lat, errs, first
+	}
+	if opts.Warmup > 0 {
+		run(opts.Warmup)
+	}
+	lat, errs, first := run(opts.Duration)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := &LoadResult{Target: base, Scenario: opts.Scenario, Concurrency: opts.Concurrency, Duration: opts.Duration,
+		Requests: len(lat), Errors: errs, FirstError: first, PerSecond: float64(len(lat)) / opts.Duration.Seconds()}
+	if r.Scenario == "" {
+		r.Scenario = "Echo@soap12-wsa10"
+	}
+	if n := len(lat); n > 0 {
+		r.P50 = lat[n/2]
+		r.P99 = lat[n*99/100]
+	}
+	return r, ctx.Err()
+}
+
+func cut(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
