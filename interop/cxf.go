@@ -120,9 +120,9 @@ type PeerServer struct {
 	// HTTPS one, when the peer serves HTTPS.
 	URL    string
 	TLSURL string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *tailBuffer
+	cmd    *exec.Cmd
+	done   chan struct{}
+	log    *tailBuffer
 }
 
 // StartServer starts the CXF service on a free loopback port and waits

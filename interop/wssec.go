@@ -26,7 +26,7 @@ type SecurityScenario struct {
 	SOAP       soap.Version
 	Addressing soap.AddressingVersion
 	// TLS means the scenario runs over HTTPS (transport binding).
-	TLS bool
+	TLS    bool
 	Policy *wssecurity.Policy
 }
 
