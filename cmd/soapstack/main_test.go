@@ -26,6 +26,8 @@ func TestDemo(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "demo finished")
 	assert.Contains(t, out, "HTTP 202")
+	assert.Contains(t, out, "decrypted and verified reply")
+	assert.Contains(t, out, "xenc:EncryptedData")
 	assert.Contains(t, out, interop.ActionEchoResponse)
 }
 
