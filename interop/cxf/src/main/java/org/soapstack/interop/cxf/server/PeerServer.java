@@ -117,7 +117,6 @@ public final class PeerServer implements AutoCloseable {
     private void publish(List<EndpointSpec> specs, WireTap tap, Pki pki) {
         AtomicReference<String> lastNotify = new AtomicReference<>("");
         Map<String, Object> security = null;
-        Map<String, Object> scSecurity = null;
         for (EndpointSpec spec : specs) {
             JaxWsServerFactoryBean sf = new JaxWsServerFactoryBean();
             sf.setBus(bus);
@@ -143,9 +142,8 @@ public final class PeerServer implements AutoCloseable {
                 }
                 if (security == null) {
                     security = SecurityProperties.server(pki);
-                    scSecurity = SecurityProperties.withSctVariants(security);
                 }
-                props.putAll(spec.secureConversation() ? scSecurity : security);
+                props.putAll(security);
             }
             sf.setProperties(props);
 
