@@ -212,6 +212,31 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			ki := childByTag(secHeader(m), "EncryptedKey").FindElement(".//KeyIdentifier")
 			ki.SetText(strings.Repeat("QUFB", 40000))
 		}},
+		{"derived key referencing itself", func() Policy {
+			p := signOnlyPolicy()
+			p.ProtectionToken = serviceCert(true)
+			return p
+		}(), func(m *soap.Message) {
+			dk := childByTag(secHeader(m), "DerivedKeyToken")
+			ref := dk.FindElement("SecurityTokenReference/Reference")
+			ref.CreateAttr("URI", "#"+wsuID(dk))
+		}},
+		{"timestamp moved last under LaxTsFirst", func() Policy { p := signOnlyPolicy(); p.Layout = LaxTsFirst; return p }(), func(m *soap.Message) {
+			sec := secHeader(m)
+			ts := childByTag(sec, "Timestamp")
+			sec.RemoveChild(ts)
+			sec.AddChild(ts)
+		}},
+		{"token after its use under Strict", func() Policy {
+			p := signOnlyPolicy()
+			p.Layout = Strict
+			return p
+		}(), func(m *soap.Message) {
+			sec := secHeader(m)
+			ek := childByTag(sec, "EncryptedKey")
+			sec.RemoveChild(ek)
+			sec.AddChild(ek)
+		}},
 		{"Manifest in the signature", signOnlyPolicy(), func(m *soap.Message) {
 			sig := m.Envelope.FindElement(".//Signature")
 			obj := sig.CreateElement("ds:Object")

@@ -34,6 +34,15 @@ func (r *receiver) enforce() error {
 	if r.ts != nil && r.ts.Element.Parent() != r.sec {
 		return invalid("the Timestamp is not a child of the Security header")
 	}
+	if r.ts != nil {
+		children := r.sec.ChildElements()
+		if p.Layout == LaxTsFirst && children[0] != r.ts.Element {
+			return invalid("the Timestamp is not first (LaxTsFirst layout)")
+		}
+		if p.Layout == LaxTsLast && children[len(children)-1] != r.ts.Element {
+			return invalid("the Timestamp is not last (LaxTsLast layout)")
+		}
+	}
 	if p.SignedParts.Body && !signed[r.m.Body] {
 		return invalid("the Body is not signed")
 	}

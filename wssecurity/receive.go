@@ -92,6 +92,8 @@ type receiver struct {
 	decrypted map[*etree.Element]bool
 	// exTok is the request's key named in a reply.
 	exTok *token
+	// done holds the Security header children already processed.
+	done map[*etree.Element]bool
 	// inspect accepts every supported algorithm and records errors instead
 	// of stopping (soapstack inspect); it never enforces a policy.
 	inspect bool
@@ -100,7 +102,7 @@ type receiver struct {
 
 func newReceiver(ctx context.Context, p Policy, cfg *Config, initiator bool, ex *exchange, m *soap.Message) *receiver {
 	return &receiver{ctx: ctx, p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m,
-		tokens: map[*etree.Element]*token{}, decrypted: map[*etree.Element]bool{}}
+		tokens: map[*etree.Element]*token{}, decrypted: map[*etree.Element]bool{}, done: map[*etree.Element]bool{}}
 }
 
 func invalid(format string, args ...any) error {
@@ -129,6 +131,9 @@ func (r *receiver) process() error {
 			}
 			continue
 		}
+		if r.done[el] {
+			continue
+		}
 		if err := r.element(el, false); err != nil {
 			if !r.inspect {
 				return err
@@ -144,6 +149,10 @@ func (r *receiver) process() error {
 
 // element processes one child of the Security header.
 func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
+	if r.done[el] {
+		return fmt.Errorf("%w: element processed twice", ErrInvalidSecurity)
+	}
+	r.done[el] = true
 	r.seq++
 	name := soap.ElementName(el)
 	switch {
@@ -158,7 +167,11 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		if r.inspect {
 			r.ts = ts
 		}
-		if err := ts.Check(r.cfg.now(), r.p.MaxClockSkew, 0); err != nil {
+		maxAge := r.p.TimestampTTL
+		if r.inspect {
+			maxAge = 0
+		}
+		if err := ts.Check(r.cfg.now(), r.p.MaxClockSkew, maxAge); err != nil {
 			return err
 		}
 		r.ts = ts
@@ -333,21 +346,27 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 				return t, nil
 			}
 		}
-		// A token placed after its use (allowed by Lax): process it now.
+		// A token placed after its use (Lax allows it; Strict does not):
+		// process it now; the main loop skips it later.
 		for _, c := range r.sec.ChildElements() {
-			if wsuID(c) == id || c.SelectAttrValue("Id", "") == id {
-				if _, done := r.tokens[c]; !done {
-					n := soap.ElementName(c)
-					if n.Local == "Signature" || n.Local == "ReferenceList" || n.Local == "EncryptedData" {
-						break
-					}
-					if err := r.element(c, false); err != nil {
-						return nil, err
-					}
-					if t, ok := r.tokens[c]; ok {
-						return t, nil
-					}
-				}
+			if wsuID(c) != id && c.SelectAttrValue("Id", "") != id {
+				continue
+			}
+			if r.done[c] {
+				return nil, fmt.Errorf("%w: reference loop through %q", ErrInvalidToken, id)
+			}
+			n := soap.ElementName(c)
+			if n.Local == "Signature" || n.Local == "ReferenceList" || n.Local == "EncryptedData" {
+				break
+			}
+			if r.p.Layout == Strict && !r.inspect {
+				return nil, invalid("token %q used before it is declared (Strict layout)", id)
+			}
+			if err := r.element(c, false); err != nil {
+				return nil, err
+			}
+			if t, ok := r.tokens[c]; ok {
+				return t, nil
 			}
 		}
 		return nil, fmt.Errorf("%w: no token with id %q", ErrTokenUnavailable, id)
