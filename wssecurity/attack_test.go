@@ -350,6 +350,7 @@ func TestSOAPActionSpoofing(t *testing.T) {
 	srv := httptest.NewServer(soap.NewHTTPHandler(soap.ChainHandler(mux, sl)))
 	defer srv.Close()
 	req := echoRequest(t, "x")
+	req.Header.RemoveChild(req.FindHeader("urn:custom", "Secret"))
 	_, err = SecureRequest(context.Background(), p, &ccfg, req)
 	require.NoError(t, err)
 	body, err := req.Bytes()

@@ -78,6 +78,22 @@ func (r *receiver) enforce() error {
 			return invalid("the Body is not encrypted")
 		}
 	}
+	decryptedHeaders := map[*etree.Element]bool{}
+	for _, d := range r.decs {
+		if d.parent == r.m.Header {
+			for _, w := range d.what {
+				decryptedHeaders[w] = true
+			}
+		}
+	}
+	for _, h := range r.m.Headers() {
+		if soap.Is(h, NSWSSE11, "EncryptedHeader") {
+			return invalid("an EncryptedHeader was not decrypted")
+		}
+		if len(p.EncryptedParts.Headers) > 0 && p.EncryptedParts.Includes(soap.ElementName(h)) && !decryptedHeaders[h] {
+			return invalid("header %s is not encrypted", h.Tag)
+		}
+	}
 	for _, c := range r.m.Body.ChildElements() {
 		if soap.Is(c, xmlenc.NS, "EncryptedData") {
 			return invalid("an EncryptedData in the Body was not decrypted")

@@ -3,6 +3,7 @@ package wssecurity
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -89,6 +90,11 @@ func echoRequest(t testing.TB, text string) *soap.Message {
 	a, err := soap.RequestAddressing(soap.WSA200408, "urn:echo", "http://svc/", nil)
 	require.NoError(t, err)
 	m.SetAddressing(a)
+	h := etree.NewElement("c:Secret")
+	h.CreateAttr("xmlns:c", "urn:custom")
+	h.SetText("header secret")
+	m.AddHeader(h)
+	m.SetMustUnderstand(h)
 	return m
 }
 
@@ -105,6 +111,12 @@ func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
 	l := &loop{t: t}
 	app := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		l.calls.Add(1)
+		if h := req.FindHeader("urn:custom", "Secret"); h != nil {
+			if h.Text() != "header secret" {
+				return nil, soap.SenderFault("custom header damaged")
+			}
+			req.MarkUnderstood(h)
+		}
 		if err := req.CheckMustUnderstand(); err != nil {
 			return nil, err
 		}
@@ -154,6 +166,11 @@ func presets() map[string]Policy {
 	noTS.IncludeTimestamp = false
 	noTS.EncryptSignature = false
 	out["UserNameNoTimestamp"] = noTS
+	eh := UserNameForCertificate(Basic256)
+	custom := xml.Name{Space: "urn:custom", Local: "Secret"}
+	eh.EncryptedParts.Headers = []xml.Name{custom}
+	eh.SignedParts.Headers = append(eh.SignedParts.Headers, custom)
+	out["EncryptedHeader"] = eh
 	tsLast := AnonymousForCertificate(TripleDes)
 	tsLast.Layout = LaxTsLast
 	out["TripleDesTsLast"] = tsLast
@@ -172,6 +189,10 @@ func TestEngineRoundTrip(t *testing.T) {
 			assert.Equal(t, int32(1), l.calls.Load())
 			if p.EncryptedParts.Body && p.Binding != TransportBinding {
 				assert.NotContains(t, string(l.lastReq), "secret text", "the body travels encrypted")
+			}
+			if len(p.EncryptedParts.Headers) > 0 {
+				assert.NotContains(t, string(l.lastReq), "header secret", "the header travels encrypted")
+				assert.Contains(t, string(l.lastReq), "EncryptedHeader")
 			}
 		})
 	}

@@ -390,6 +390,18 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		}
 		preIDs = append(preIDs, id)
 	}
+	// Headers listed in EncryptedParts travel as WSS 1.1 EncryptedHeaders,
+	// so intermediaries still see mustUnderstand and the role.
+	for _, h := range m.Headers() {
+		if h == s.sec || !p.EncryptedParts.Includes(soap.ElementName(h)) {
+			continue
+		}
+		edID := s.ids.next("ED")
+		if _, err := xmlenc.EncryptHeader(h, m.Version.Namespace(), encCipher, s.ids.next("EH"), edID, k.encKeyInfo(), s.r); err != nil {
+			return err
+		}
+		preIDs = append(preIDs, edID)
+	}
 	if p.EncryptSignature {
 		// The confirmations carry signature values: WSS4J requires them
 		// encrypted with the signature.
