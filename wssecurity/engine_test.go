@@ -3,11 +3,11 @@ package wssecurity
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/xml"
 	"math/big"
 	"strings"
 	"sync/atomic"
