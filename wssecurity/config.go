@@ -37,6 +37,10 @@ type Config struct {
 	// message (SecurityContextTokens, by their identifier). It returns the
 	// token's key.
 	TokenResolver TokenResolver
+	// Session is the session token a client protects requests with when the
+	// policy's protection token is a SecureConversationToken (package
+	// secureconv sets it per call).
+	Session *SessionToken
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Rand is the source of keys, nonces and ids (crypto/rand when nil).

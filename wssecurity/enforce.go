@@ -159,6 +159,15 @@ func (r *receiver) isProtectionKey(t *token) bool {
 			return false
 		}
 		root := t.root()
+		if r.p.ProtectionToken.Kind == SecureConversationToken {
+			if root.kind != tokExternal {
+				return false
+			}
+			if !r.initiator {
+				r.ex.session = root.session
+			}
+			return r.initiator || root.session != nil
+		}
 		if r.initiator {
 			return root.kind == tokExchange
 		}

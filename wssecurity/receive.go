@@ -39,6 +39,8 @@ type token struct {
 	// fromDecryption marks tokens that arrived encrypted.
 	fromDecryption bool
 	ut             *UsernameTokenData
+	// session describes an external session token (its identifier).
+	session *SessionToken
 }
 
 // root returns the token a key ultimately comes from.
@@ -94,6 +96,8 @@ type receiver struct {
 	exTok *token
 	// done holds the Security header children already processed.
 	done map[*etree.Element]bool
+	// external holds tokens resolved by reference, by URI.
+	external map[string]*token
 	// inspect accepts every supported algorithm and records errors instead
 	// of stopping (soapstack inspect); it never enforces a policy.
 	inspect bool
@@ -250,7 +254,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 				return err
 			}
 			if ok {
-				r.tokens[el] = &token{kind: tokExternal, el: el, key: key}
+				r.tokens[el] = &token{kind: tokExternal, el: el, key: key, session: sessionFromElement(el, key)}
 				return nil
 			}
 		}
@@ -334,11 +338,19 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 			if r.cfg.TokenResolver == nil {
 				return nil, fmt.Errorf("%w: reference to an external token", ErrTokenUnavailable)
 			}
+			if t, ok := r.external[str.URI]; ok {
+				return t, nil
+			}
 			key, err := r.cfg.TokenResolver.TokenReference(r.ctx, str)
 			if err != nil {
 				return nil, err
 			}
-			return &token{kind: tokExternal, key: key}, nil
+			t := &token{kind: tokExternal, key: key}
+			if r.external == nil {
+				r.external = map[string]*token{}
+			}
+			r.external[str.URI] = t
+			return t, nil
 		}
 		id := str.LocalID()
 		for el, t := range r.tokens {

@@ -28,6 +28,9 @@ type exchange struct {
 	// sigValues are the signature values of the request: sent (client) or
 	// received (server), for SignatureConfirmation.
 	sigValues [][]byte
+	// session is the session token that protected the request (server
+	// side), to protect the reply with.
+	session *SessionToken
 }
 
 // sender applies a policy to one outgoing message.
@@ -128,7 +131,28 @@ type keys struct {
 func (s *sender) symmetricKeys() (*keys, error) {
 	k := &keys{sigMethod: s.suite.SymmetricSig}
 	var base func() *etree.Element
-	if s.initiator {
+	dkNS := NSWSC200502
+	key := s.ex.key
+	switch {
+	case s.p.ProtectionToken.Kind == SecureConversationToken:
+		session := s.cfg.Session
+		if !s.initiator {
+			session = s.ex.session
+		}
+		if session == nil || len(session.Key) == 0 {
+			return nil, errors.New("wssecurity: no session token to protect the message with")
+		}
+		key, dkNS = session.Key, session.Namespace
+		if s.initiator {
+			sct := session.Element.Copy()
+			id := s.ids.ensureID(sct, "SCT")
+			k.tokens = append(k.tokens, sct)
+			k.signingToken = sct
+			base = func() *etree.Element { return strToLocal(id, session.TokenType, "") }
+		} else {
+			base = func() *etree.Element { return NewSTRReference(session.Identifier, session.TokenType) }
+		}
+	case s.initiator:
 		if s.cfg.PeerCertificate == nil {
 			return nil, errors.New("wssecurity: the symmetric binding needs the service certificate (Config.PeerCertificate)")
 		}
@@ -149,7 +173,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		k.tokens = append(k.tokens, ek)
 		k.signingToken = ek
 		base = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken) }
-	} else {
+	default:
 		if s.ex == nil || len(s.ex.key) == 0 {
 			return nil, errors.New("wssecurity: no request key to protect the reply with")
 		}
@@ -159,20 +183,22 @@ func (s *sender) symmetricKeys() (*keys, error) {
 			return str
 		}
 	}
-	key := s.ex.key
+	if s.initiator && s.p.ProtectionToken.Kind != SecureConversationToken {
+		key = s.ex.key
+	}
 	if s.p.ProtectionToken.DerivedKeys {
-		sigDK, sigKey, err := NewDerivedKeyToken(NSWSC200502, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
+		sigDK, sigKey, err := NewDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
 		if err != nil {
 			return nil, err
 		}
-		encDK, encKey, err := NewDerivedKeyToken(NSWSC200502, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
+		encDK, encKey, err := NewDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
 		if err != nil {
 			return nil, err
 		}
 		k.tokens = append(k.tokens, sigDK.Element, encDK.Element)
 		k.sigKey, k.encKey = sigKey, encKey
-		k.sigKeyInfo = strToLocal(sigDK.ID, NSWSC200502+"/dk", "")
-		k.encKeyInfo = func() *etree.Element { return strToLocal(encDK.ID, NSWSC200502+"/dk", "") }
+		k.sigKeyInfo = strToLocal(sigDK.ID, dkNS+"/dk", "")
+		k.encKeyInfo = func() *etree.Element { return strToLocal(encDK.ID, dkNS+"/dk", "") }
 		k.signingToken = sigDK.Element
 		return k, nil
 	}
