@@ -82,6 +82,16 @@ const (
 	WSS11 WSSVersion = 11
 )
 
+// TrustVersion is the WS-Trust version a policy's Trust assertion names
+// (it selects the WS-SecureConversation version too).
+type TrustVersion int
+
+// WS-Trust versions.
+const (
+	Trust10 TrustVersion = 10 // WS-Trust 2005/02 (wsHttpBinding)
+	Trust13 TrustVersion = 13 // WS-Trust 1.3 (ws2007HttpBinding)
+)
+
 // TokenKind is the kind of a security token in a policy.
 type TokenKind int
 
@@ -194,6 +204,13 @@ type Policy struct {
 	// RequireSignatureConfirmation (WSS 1.1) echoes the request's
 	// signature values in the response.
 	RequireSignatureConfirmation bool
+
+	// Trust, RequireClientEntropy and RequireServerEntropy are the
+	// WS-Trust options of a secure conversation's token exchange (package
+	// secureconv reads them); both entropies give a computed key.
+	Trust                TrustVersion
+	RequireClientEntropy bool
+	RequireServerEntropy bool
 
 	// MaxClockSkew bounds clock differences (default 5 minutes);
 	// TimestampTTL is the lifetime of Timestamps we write (default 5
