@@ -363,3 +363,25 @@ func isBlank(s string) bool {
 	}
 	return true
 }
+
+// Clone returns a deep copy of the message: the tree, the addressing view
+// (re-read from the copy), the SOAPAction and the values; understood marks
+// are not copied. A layer that may have to send a request twice (after
+// re-establishing a session) secures a clone.
+func (m *Message) Clone() *Message {
+	doc := m.Doc.Copy()
+	c, err := messageFromDocument(doc)
+	if err != nil {
+		// m was valid, so its copy is; keep the structure as is.
+		c = &Message{Version: m.Version, Doc: doc, Envelope: doc.Root()}
+	}
+	_ = c.readAddressing()
+	c.SOAPAction = m.SOAPAction
+	if m.values != nil {
+		c.values = make(map[any]any, len(m.values))
+		for k, v := range m.values {
+			c.values[k] = v
+		}
+	}
+	return c
+}

@@ -172,3 +172,17 @@ func TestReadMessageExactSizeLimit(t *testing.T) {
 	_, err = ParseMessage([]byte(in), Limits{MaxBytes: int64(len(in) - 1)})
 	require.Error(t, err)
 }
+
+func TestClone(t *testing.T) {
+	m, err := ParseMessage(readTestdata(t, "soap12-wsa10-request.xml"), Limits{})
+	require.NoError(t, err)
+	m.SOAPAction = "urn:x"
+	m.SetValue("k", 1)
+	c := m.Clone()
+	c.Payload().SetText("changed")
+	assert.NotEqual(t, m.Payload().Text(), c.Payload().Text())
+	assert.Equal(t, m.Addressing.Action, c.Addressing.Action)
+	assert.NotSame(t, m.Addressing.Elem("To"), c.Addressing.Elem("To"))
+	assert.Equal(t, "urn:x", c.SOAPAction)
+	assert.Equal(t, 1, c.Value("k"))
+}
