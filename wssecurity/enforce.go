@@ -206,6 +206,7 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				return invalid("the policy requires one UsernameToken")
 			}
 			ut := r.uts[0]
+			r.ex.username = ut.ut.Username
 			if primary != nil && st.Role != Supporting && !signed[ut.el] {
 				return invalid("the UsernameToken is not signed")
 			}

@@ -2,6 +2,7 @@ package wssecurity
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/xml"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,12 @@ import (
 // verifyFailureReason is the one reason a server gives for every rejected
 // message, as WCF does: details go to the log only.
 const verifyFailureReason = "An error occurred when verifying security for the message."
+
+// VerificationFault returns the fault a receiver sends for a verification
+// error of VerifyRequest: one uniform wsse:InvalidSecurity fault with WCF's
+// reason, whatever the cause (kept as the fault's Cause for logs), or a
+// Receiver fault for the receiver's own trouble (a full replay cache).
+func VerificationFault(err error) *soap.Fault { return uniformFault(err) }
 
 // uniformFault maps a verification error to the single fault a receiver
 // sends (wsse:InvalidSecurity), or a Receiver fault for our own trouble
@@ -30,6 +37,18 @@ func uniformFault(err error) *soap.Fault {
 type Exchange struct {
 	ex exchange
 }
+
+// Username returns the user a verified request's UsernameToken
+// authenticated, or "".
+func (e *Exchange) Username() string { return e.ex.username }
+
+// ClientCertificate returns the certificate that signed or endorsed a
+// verified request, or nil.
+func (e *Exchange) ClientCertificate() *x509.Certificate { return e.ex.peerCert }
+
+// Session returns the session token that protected a verified request, or
+// nil.
+func (e *Exchange) Session() *SessionToken { return e.ex.session }
 
 func prepare(p Policy, cfg *Config) (Policy, error) {
 	p = p.WithDefaults()

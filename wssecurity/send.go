@@ -31,6 +31,8 @@ type exchange struct {
 	// session is the session token that protected the request (server
 	// side), to protect the reply with.
 	session *SessionToken
+	// username is the user a request's UsernameToken authenticated.
+	username string
 }
 
 // sender applies a policy to one outgoing message.
