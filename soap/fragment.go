@@ -98,3 +98,57 @@ func escapeAttr(w io.Writer, s string) {
 		}
 	}
 }
+
+// CopyWithScope returns a deep copy of el that stands alone: every
+// namespace prefix the subtree uses but declares only on an ancestor of el
+// is declared on the copy. Use it to move an element to another document
+// (for example a token received in one message and sent in the next).
+func CopyWithScope(el *etree.Element) *etree.Element {
+	c := el.Copy()
+	used := map[string]bool{}
+	var walk func(e *etree.Element)
+	walk = func(e *etree.Element) {
+		used[e.Space] = true
+		for _, a := range e.Attr {
+			if a.Space != "" && a.Space != "xmlns" {
+				used[a.Space] = true
+			}
+		}
+		for _, ch := range e.ChildElements() {
+			walk(ch)
+		}
+	}
+	walk(c)
+	declared := map[string]bool{}
+	for _, a := range c.Attr {
+		switch {
+		case a.Space == "xmlns":
+			declared[a.Key] = true
+		case a.Space == "" && a.Key == "xmlns":
+			declared[""] = true
+		}
+	}
+	scope := InScopeNamespaces(el)
+	prefixes := make([]string, 0, len(used))
+	for p := range used {
+		prefixes = append(prefixes, p)
+	}
+	sort.Strings(prefixes)
+	for _, p := range prefixes {
+		if p == "xml" || declared[p] {
+			continue
+		}
+		uri, ok := scope[p]
+		if !ok {
+			continue
+		}
+		if p == "" {
+			if uri != "" {
+				c.CreateAttr("xmlns", uri)
+			}
+			continue
+		}
+		c.CreateAttr("xmlns:"+p, uri)
+	}
+	return c
+}

@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -31,4 +32,19 @@ func TestParseFragment(t *testing.T) {
 	}
 	_, err = ParseFragment([]byte(deep(200)), m.Body, Limits{})
 	assert.Error(t, err)
+}
+
+func TestCopyWithScope(t *testing.T) {
+	m, err := ParseMessage([]byte(`<s:Envelope xmlns:s="`+NS12+`" xmlns:u="urn:u" xmlns:unused="urn:x" xmlns="urn:d"><s:Body><c:T xmlns:c="urn:c" u:Id="1"><Inner/></c:T></s:Body></s:Envelope>`), Limits{})
+	require.NoError(t, err)
+	c := CopyWithScope(m.Payload())
+	doc := etree.NewDocument()
+	doc.SetRoot(c)
+	s, err := doc.WriteToString()
+	require.NoError(t, err)
+	assert.Contains(t, s, `xmlns:u="urn:u"`)
+	assert.Contains(t, s, `xmlns="urn:d"`)
+	assert.NotContains(t, s, "unused")
+	_, err = parseDocument(strings.NewReader(s), Limits{})
+	require.NoError(t, err)
 }

@@ -146,7 +146,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		}
 		key, dkNS = session.Key, session.Namespace
 		if s.initiator {
-			sct := session.Element.Copy()
+			sct := soap.CopyWithScope(session.Element)
 			id := s.ids.ensureID(sct, "SCT")
 			k.tokens = append(k.tokens, sct)
 			k.signingToken = sct

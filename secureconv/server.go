@@ -1,0 +1,355 @@
+package secureconv
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
+)
+
+// Defaults of a ServerConfig, WCF's (LocalServiceSecuritySettings).
+const (
+	// DefaultIssuedLifetime is the lifetime of an issued session token
+	// (WCF's IssuedCookieLifetime, 10 hours).
+	DefaultIssuedLifetime = 10 * time.Hour
+)
+
+// ServerConfig configures the service side of secure sessions.
+type ServerConfig struct {
+	// Version selects WS-SC/WS-Trust 2005/02 or 1.3.
+	Version Version
+	// Bootstrap is the policy that protects Issue requests.
+	Bootstrap wssecurity.Policy
+	// Policy protects application messages, Renew and Cancel; its
+	// protection token is a wssecurity.SecureConversationToken.
+	Policy wssecurity.Policy
+	// Security holds the service's credentials (certificate, trust store,
+	// username validation, replay cache, clock, random source, logger).
+	Security wssecurity.Config
+	// Entropy is the key entropy mode (default Combined).
+	Entropy EntropyMode
+	// Cookies, when set, selects cookie mode: the whole session token is
+	// sealed into the SecurityContextToken under this key ring, so any
+	// node holding the ring can serve the session. Otherwise tokens stay
+	// in Cache (reference mode).
+	Cookies *KeyRing
+	// Cache holds the tokens in reference mode (default: a
+	// NewMemoryTokenCache).
+	Cache TokenCache
+	// Lifetime is the lifetime of issued tokens (DefaultIssuedLifetime).
+	Lifetime time.Duration
+	// Endpoint scopes issued tokens to this endpoint address ("": none).
+	Endpoint string
+}
+
+// server is the service side of secure sessions, as a soap layer.
+type server struct {
+	cfg   ServerConfig
+	next  soap.Handler
+	cache TokenCache
+	sizes KeySizes
+	log   *slog.Logger
+}
+
+// ServerLayer returns a layer that answers Issue, Renew and Cancel
+// requests and protects application messages with the sessions it issued.
+// Security failures get one uniform wsse:InvalidSecurity fault; unknown,
+// expired or foreign session tokens get wsc:BadContextToken (unsecured, as
+// WCF sends it) so the client re-establishes the session.
+func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
+	if !cfg.Version.Valid() {
+		return nil, errors.New("secureconv: unknown version")
+	}
+	if cfg.Policy.ProtectionToken == nil || cfg.Policy.ProtectionToken.Kind != wssecurity.SecureConversationToken {
+		return nil, errors.New("secureconv: the application policy must use a SecureConversationToken")
+	}
+	if cfg.Lifetime <= 0 {
+		cfg.Lifetime = DefaultIssuedLifetime
+	}
+	if cfg.Security.Replay == nil {
+		cfg.Security.Replay = wssecurity.NewMemoryReplayCache(wssecurity.WithReplayClock(cfg.now))
+	}
+	cache := cfg.Cache
+	if cache == nil && cfg.Cookies == nil {
+		cache = NewMemoryTokenCache(WithCacheClock(cfg.now))
+	}
+	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
+	sizes := KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
+	log := cfg.Security.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return func(next soap.Handler) soap.Handler {
+		return &server{cfg: cfg, next: next, cache: cache, sizes: sizes, log: log}
+	}, nil
+}
+
+func (c *ServerConfig) now() time.Time {
+	if c.Security.Now != nil {
+		return c.Security.Now()
+	}
+	return time.Now()
+}
+
+func (c *ServerConfig) rand() io.Reader {
+	if c.Security.Rand != nil {
+		return c.Security.Rand
+	}
+	return rand.Reader
+}
+
+// ServeSOAP dispatches token requests and protects application messages.
+func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+	v := s.cfg.Version
+	action, err := soap.Action(req)
+	if err != nil {
+		return nil, err
+	}
+	if action == v.IssueAction() {
+		return s.issue(ctx, req)
+	}
+	rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
+	sec := s.cfg.Security
+	sec.TokenResolver = rt
+	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Policy, &sec, req)
+	if err != nil {
+		s.log.WarnContext(ctx, "secureconv: request rejected", slog.Any("error", err))
+		switch {
+		case errors.Is(err, ErrBadContextToken):
+			return nil, BadContextTokenFault(v).WithCause(err)
+		case errors.Is(err, ErrRenewNeeded):
+			return nil, RenewNeededFault(v).WithCause(err)
+		}
+		return nil, wssecurity.VerificationFault(err)
+	}
+	sess := e.Session()
+	if sess == nil || rt.found[sess.Identifier] == nil {
+		return nil, BadContextTokenFault(v)
+	}
+	tok := rt.found[sess.Identifier]
+	var resp *soap.Message
+	switch action {
+	case v.RenewAction():
+		resp, err = s.renew(ctx, req, tok)
+	case v.CancelAction():
+		resp, err = s.cancel(ctx, req, tok)
+	default:
+		resp, err = s.next.ServeSOAP(ctx, req)
+	}
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	if err := wssecurity.SecureReply(ctx, s.cfg.Policy, &sec, e, resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// claimsOf records who a verified bootstrap request authenticated.
+func claimsOf(e *wssecurity.Exchange) Claims {
+	if u := e.Username(); u != "" {
+		return Claims{Method: AuthUsername, Username: u}
+	}
+	if c := e.ClientCertificate(); c != nil {
+		sum := sha256.Sum256(c.Raw)
+		return Claims{Method: AuthCertificate, CertSubject: c.Subject.String(), CertThumbprintSHA256: sum[:]}
+	}
+	return Claims{Method: AuthAnonymous}
+}
+
+func newIdentifier(r io.Reader) (string, error) {
+	u, err := uuid.NewRandomFromReader(r)
+	if err != nil {
+		return "", err
+	}
+	return "urn:uuid:" + u.String(), nil
+}
+
+// issue answers an Issue request protected by the bootstrap policy.
+func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+	v := s.cfg.Version
+	sec := s.cfg.Security
+	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Bootstrap, &sec, req)
+	if err != nil {
+		s.log.WarnContext(ctx, "secureconv: Issue rejected", slog.Any("error", err))
+		return nil, wssecurity.VerificationFault(err)
+	}
+	rst, rv, err := ParseRST(req.Payload())
+	if err != nil || rv != v || rst.Operation != OpIssue {
+		return nil, InvalidRequestFault(v).WithCause(err)
+	}
+	tok, sct, ik, err := s.newToken(rst, "", claimsOf(e))
+	if err != nil {
+		return nil, InvalidRequestFault(v).WithCause(err)
+	}
+	resp, err := s.tokenResponse(req, OpIssue, rst, tok, sct, ik)
+	if err != nil {
+		return nil, err
+	}
+	if err := wssecurity.SecureReply(ctx, s.cfg.Bootstrap, &sec, e, resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// newToken issues a key for rst and stores (or seals) the session token;
+// contextID is "" for a new session, the session's id for a renewal.
+func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Claims) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
+	r := s.cfg.rand()
+	ik, err := IssueKey(s.cfg.Entropy, rst, s.sizes, r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if ik.Entropy != nil {
+		ik.Entropy.ID = "uuid-entropy"
+	}
+	instance := ""
+	if contextID == "" {
+		if contextID, err = newIdentifier(r); err != nil {
+			return nil, nil, nil, err
+		}
+	} else if instance, err = newIdentifier(r); err != nil {
+		return nil, nil, nil, err
+	}
+	now := s.cfg.now()
+	tok := &SessionToken{ContextID: contextID, KeyGeneration: instance, Key: ik.Key, ValidFrom: now,
+		ValidTo: now.Add(s.cfg.Lifetime), Claims: claims, Endpoint: s.cfg.Endpoint, IssuedAt: now}
+	sct := &SecurityContextToken{Version: s.cfg.Version, ID: "uuid-sct-" + contextID[len(contextID)-12:], Identifier: contextID, Instance: instance}
+	if s.cfg.Cookies != nil {
+		if sct.Cookie, err = SealCookie(s.cfg.Cookies, tok, r); err != nil {
+			return nil, nil, nil, err
+		}
+	} else if err := s.cache.Put(context.Background(), tok); err != nil {
+		return nil, nil, nil, err
+	}
+	return tok, sct, ik, nil
+}
+
+// tokenResponse builds the RSTR message of an Issue or Renew.
+func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecurityToken, tok *SessionToken, sct *SecurityContextToken, ik *IssuedKey) (*soap.Message, error) {
+	v := s.cfg.Version
+	rstr := &RequestSecurityTokenResponse{Context: rst.Context, TokenType: v.TokenType(), SCT: sct,
+		RequestedAttachedReference:   sct.AttachedReference(v),
+		RequestedUnattachedReference: sct.UnattachedReference(v),
+		Lifetime:                     &Lifetime{Created: tok.ValidFrom, Expires: tok.ValidTo}}
+	ik.Apply(v, rstr)
+	return soap.NewReply(req, v.ResponseAction(op), rstr.BuildBody(v), s.cfg.rand())
+}
+
+// renew answers a Renew protected by the session it renews.
+func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
+	v := s.cfg.Version
+	rst, rv, err := ParseRST(req.Payload())
+	if err != nil || rv != v || rst.Operation != OpRenew || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
+		return nil, UnableToRenewFault(v).WithCause(err)
+	}
+	tok, sct, ik, err := s.newToken(rst, cur.ContextID, cur.Claims)
+	if err != nil {
+		return nil, UnableToRenewFault(v).WithCause(err)
+	}
+	return s.tokenResponse(req, OpRenew, rst, tok, sct, ik)
+}
+
+// cancel answers a Cancel protected by the session it cancels.
+func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
+	v := s.cfg.Version
+	rst, rv, err := ParseRST(req.Payload())
+	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
+		return nil, InvalidRequestFault(v).WithCause(err)
+	}
+	if s.cache != nil {
+		if err := s.cache.RemoveAll(ctx, cur.ContextID); err != nil {
+			return nil, BadContextTokenFault(v).WithCause(err)
+		}
+	}
+	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
+	return soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+}
+
+// requestTokens resolves the session tokens one request refers to and
+// remembers them, so the layer knows which session protected the request.
+type requestTokens struct {
+	s     *server
+	mu    sync.Mutex
+	found map[string]*SessionToken
+}
+
+// lookup finds a session token by its SCT (cookie or cache) and checks it.
+func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string, cookie []byte) (*SessionToken, error) {
+	s := rt.s
+	now := s.cfg.now()
+	var tok *SessionToken
+	var err error
+	switch {
+	case s.cfg.Cookies != nil && cookie != nil:
+		tok, err = OpenCookie(s.cfg.Cookies, cookie, now)
+		if err == nil && tok.ContextID != identifier {
+			err = errors.New("cookie of another context")
+		}
+	case s.cache != nil:
+		tok, err = s.cache.Get(ctx, identifier, instance)
+	default:
+		err = errors.New("no cookie and no token cache")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadContextToken, err)
+	}
+	if !tok.Valid(now) {
+		return nil, fmt.Errorf("%w: expired session token", ErrBadContextToken)
+	}
+	if s.cfg.Endpoint != "" {
+		if err := tok.CheckEndpoint(s.cfg.Endpoint); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadContextToken, err)
+		}
+	}
+	if !tok.KeyValid(now) {
+		return nil, ErrRenewNeeded
+	}
+	rt.mu.Lock()
+	rt.found[tok.ContextID] = tok
+	rt.mu.Unlock()
+	return tok, nil
+}
+
+// TokenElement resolves a SecurityContextToken carried in the message.
+func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
+	n := soap.ElementName(el)
+	if n.Local != "SecurityContextToken" || n.Space != rt.s.cfg.Version.SCNamespace() {
+		return nil, false, nil
+	}
+	sct, err := ParseSCT(el)
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %v", ErrBadContextToken, err)
+	}
+	tok, err := rt.lookup(ctx, sct.Identifier, sct.Instance, sct.Cookie)
+	if err != nil {
+		return nil, true, err
+	}
+	return tok.Key, true, nil
+}
+
+// TokenReference resolves a reference to a session by its identifier (in
+// cookie mode only sessions whose token the message carries).
+func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR) ([]byte, error) {
+	rt.mu.Lock()
+	tok := rt.found[str.URI]
+	rt.mu.Unlock()
+	if tok != nil {
+		return tok.Key, nil
+	}
+	tok, err := rt.lookup(ctx, str.URI, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	return tok.Key, nil
+}
