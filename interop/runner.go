@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -61,8 +62,27 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 			plain.Handle(sc.Path(), h)
 		}
 	}
+	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: interopCookieSecret()})
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range SCScenarios() {
+		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig()}
+		if sc.Cookie {
+			cfg.Cookies = ring
+		}
+		layer, err := secureconv.ServerLayer(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
+		}
+		h := soap.NewHTTPHandler(soap.ChainHandler(svc.Handler(), layer))
+		if sc.TLS {
+			tlsMux.Handle(sc.Path(), h)
+		} else {
+			plain.Handle(sc.Path(), h)
+		}
+	}
 	s := &GoServer{}
-	var err error
 	if s.URL, err = s.serve(plain, nil); err != nil {
 		return nil, err
 	}
@@ -109,10 +129,16 @@ type Options struct {
 	Log io.Writer
 }
 
-// AllCases lists every case of the matrix: the foundation and the plain
-// WS-Security scenarios.
+// AllCases lists every case of the matrix: the foundation, the plain
+// WS-Security and the secure-conversation scenarios.
 func AllCases() []Case {
-	return append(FoundationCases(), WSSecCases()...)
+	return append(append(FoundationCases(), WSSecCases()...), SCCases()...)
+}
+
+// interopCookieSecret is the cookie key of the interop service: a fixed
+// test value, never a production key.
+func interopCookieSecret() []byte {
+	return []byte("soapstack interop cookie key 32b")
 }
 
 // RunCXF runs the matrix against Apache CXF in both directions. Peer
@@ -165,6 +191,9 @@ func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case) Result 
 	if sc, ok := wssecScenario(c); ok {
 		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
 	}
+	if sc, ok := scScenario(c); ok {
+		return RunGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc)
+	}
 	return RunGoClientCase(ctx, srv.URL, c)
 }
 
@@ -191,6 +220,43 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 		Version: sc.SOAP, Addressing: sc.Addressing, To: url}
 	if err := runPingCase(ctx, cli, ScenarioEcho); err != nil {
 		r.Reason = err.Error()
+		return r
+	}
+	r.Pass = true
+	return r
+}
+
+// RunGoSessionCase runs a secure-conversation scenario with the Go client:
+// establish the session, echo twice through it, then close it (sending
+// Cancel when the scenario says so).
+func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario) Result {
+	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
+	url := base + sc.Path()
+	var opts []soap.HTTPOption
+	if sc.TLS {
+		if tlsBase == "" {
+			r.Reason = "the peer serves no HTTPS endpoint"
+			return r
+		}
+		url = tlsBase + sc.Path()
+		opts = append(opts, soap.WithHTTPClient(&http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}))
+	}
+	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
+		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
+		Cancel: sc.Cancel, Addressing: sc.Addressing, To: url})
+	if err != nil {
+		r.Reason = err.Error()
+		return r
+	}
+	cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
+	for i := range 2 {
+		if err := runPingCase(ctx, cli, ScenarioEcho); err != nil {
+			r.Reason = fmt.Sprintf("echo %d: %v", i+1, err)
+			return r
+		}
+	}
+	if err := client.Close(ctx); err != nil {
+		r.Reason = "close: " + err.Error()
 		return r
 	}
 	r.Pass = true
