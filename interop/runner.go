@@ -67,7 +67,8 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 		return nil, err
 	}
 	for _, sc := range SCScenarios() {
-		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig()}
+		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig(),
+			CancelWithBootstrap: true}
 		if sc.Cookie {
 			cfg.Cookies = ring
 		}
@@ -243,7 +244,7 @@ func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 	}
 	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
 		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-		Cancel: sc.Cancel, Addressing: sc.Addressing, To: url})
+		Cancel: sc.Cancel, CancelWithBootstrap: true, Addressing: sc.Addressing, To: url})
 	if err != nil {
 		r.Reason = err.Error()
 		return r

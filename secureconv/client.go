@@ -35,6 +35,9 @@ type ClientConfig struct {
 	KeySize int
 	// Cancel sends a Cancel on Close (WCF: RequireCancellation).
 	Cancel bool
+	// CancelWithBootstrap protects the Cancel with the bootstrap policy, as
+	// Apache CXF expects, instead of the session (WCF).
+	CancelWithBootstrap bool
 	// RenewAfter is the fraction of the key's lifetime after which the
 	// client renews (default 0.6, WCF's).
 	RenewAfter float64
@@ -157,6 +160,13 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 // tokenRequest sends a token request protected by policy and returns the
 // parsed response.
 func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op Operation, rst *RequestSecurityToken) (*RequestSecurityTokenResponse, error) {
+	return c.tokenRequestVerified(ctx, policy, sec, policy, sec, op, rst)
+}
+
+// tokenRequestVerified sends a token request protected by policy and
+// checks the response against replyPolicy (they differ for a Cancel sent
+// with the bootstrap policy: Apache CXF answers it under the session).
+func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op Operation, rst *RequestSecurityToken) (*RequestSecurityTokenResponse, error) {
 	v := c.cfg.Version
 	m := soap.NewMessageWithBody(c.cfg.SOAP, rst.Build(v))
 	a, err := soap.RequestAddressing(c.cfg.Addressing, v.Action(op), c.cfg.To, c.rand())
@@ -175,8 +185,26 @@ func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec
 	if resp == nil {
 		return nil, fmt.Errorf("secureconv: %s: no response", op)
 	}
-	if err := wssecurity.VerifyReply(ctx, policy, sec, e, resp); err != nil {
-		return nil, fmt.Errorf("secureconv: %s response rejected: %w", op, err)
+	var copyResp *soap.Message
+	if op == OpCancel {
+		copyResp = resp.Clone()
+	}
+	if err := wssecurity.VerifyReply(ctx, replyPolicy, replySec, e, resp); err != nil {
+		if op != OpCancel {
+			return nil, fmt.Errorf("secureconv: %s response rejected: %w", op, err)
+		}
+		// Apache CXF signs its Cancel answer with the session key itself
+		// (no derived keys) and encrypts nothing; the answer carries no
+		// secret, so a valid signature by the session is enough.
+		relaxed := replyPolicy
+		relaxed.EncryptedParts, relaxed.EncryptSignature = wssecurity.Parts{}, false
+		pt := *relaxed.ProtectionToken
+		pt.DerivedKeys = false
+		relaxed.ProtectionToken = &pt
+		if err2 := wssecurity.VerifyReply(ctx, relaxed, replySec, e, copyResp); err2 != nil {
+			return nil, fmt.Errorf("secureconv: %s response rejected: %w", op, err)
+		}
+		resp = copyResp
 	}
 	if resp.Addressing.Version != 0 && resp.Addressing.Action != v.ResponseAction(op) {
 		return nil, fmt.Errorf("secureconv: %s response with action %q", op, resp.Addressing.Action)
@@ -360,7 +388,16 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	rst := &RequestSecurityToken{Operation: OpCancel,
 		CancelTarget: NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance)}
-	rstr, err := c.tokenRequest(ctx, c.cfg.Policy, c.sessionConfig(s), OpCancel, rst)
+	policy, sec := c.cfg.Policy, c.sessionConfig(s)
+	replyPolicy, replySec := policy, sec
+	if c.cfg.CancelWithBootstrap {
+		boot := c.cfg.Security
+		policy, sec = c.cfg.Bootstrap, &boot
+		// CXF's service checks a Cancel against its token service's
+		// sign-then-encrypt order.
+		policy.Order = wssecurity.SignBeforeEncrypt
+	}
+	rstr, err := c.tokenRequestVerified(ctx, policy, sec, replyPolicy, replySec, OpCancel, rst)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,12 @@ type ServerConfig struct {
 	Lifetime time.Duration
 	// Endpoint scopes issued tokens to this endpoint address ("": none).
 	Endpoint string
+	// CancelWithBootstrap also accepts a Cancel protected by the bootstrap
+	// policy instead of the session, as Apache CXF's client sends it; the
+	// bootstrap credential must then be the one that established the
+	// session (for anonymous sessions anyone who knows the identifier can
+	// end it). WCF protects Cancel with the session; off by default.
+	CancelWithBootstrap bool
 }
 
 // server is the service side of secure sessions, as a soap layer.
@@ -121,7 +127,20 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
 	sec := s.cfg.Security
 	sec.TokenResolver = rt
+	orig := req
+	if action == v.CancelAction() && s.cfg.CancelWithBootstrap {
+		// Verification changes the message (decryption in place): keep the
+		// original for the bootstrap attempt.
+		orig = req.Clone()
+	}
 	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Policy, &sec, req)
+	if err != nil && action == v.CancelAction() && s.cfg.CancelWithBootstrap {
+		resp, berr := s.bootstrapCancel(ctx, orig)
+		if berr == nil {
+			return resp, nil
+		}
+		s.log.WarnContext(ctx, "secureconv: bootstrap Cancel rejected", slog.Any("error", berr))
+	}
 	if err != nil {
 		s.log.WarnContext(ctx, "secureconv: request rejected", slog.Any("error", err))
 		switch {
@@ -352,4 +371,44 @@ func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR
 		return nil, err
 	}
 	return tok.Key, nil
+}
+
+// bootstrapCancel answers a Cancel protected by the bootstrap policy
+// (CancelWithBootstrap): the bootstrap credential must match the claims
+// of the session named by the CancelTarget.
+func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+	v := s.cfg.Version
+	sec := s.cfg.Security
+	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Bootstrap, &sec, req)
+	if err != nil {
+		return nil, err
+	}
+	rst, rv, err := ParseRST(req.Payload())
+	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil {
+		return nil, fmt.Errorf("secureconv: not a Cancel: %v", err)
+	}
+	if s.cache == nil {
+		return nil, errors.New("secureconv: cookie-mode sessions cannot be cancelled under the bootstrap policy")
+	}
+	tok, err := s.cache.Get(ctx, rst.Target.Identifier, "")
+	if err != nil {
+		return nil, err
+	}
+	if !tok.SameClient(claimsOf(e)) {
+		return nil, errors.New("secureconv: Cancel by another client")
+	}
+	if err := s.cache.RemoveAll(ctx, tok.ContextID); err != nil {
+		return nil, err
+	}
+	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
+	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	if err != nil {
+		return nil, err
+	}
+	// The answer is protected by the session, as CXF's service does.
+	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.TokenType(), Namespace: v.SCNamespace(), Key: tok.Key}
+	if err := wssecurity.SecureReply(ctx, s.cfg.Policy, &sec, wssecurity.NewSessionExchange(st), resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

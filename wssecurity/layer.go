@@ -38,6 +38,13 @@ type Exchange struct {
 	ex exchange
 }
 
+// NewSessionExchange returns an exchange for a reply protected by a session
+// token the request itself was not protected with (Apache CXF sends Cancel
+// under the bootstrap policy and expects the answer under the session).
+func NewSessionExchange(s *SessionToken) *Exchange {
+	return &Exchange{ex: exchange{session: s}}
+}
+
 // Username returns the user a verified request's UsernameToken
 // authenticated, or "".
 func (e *Exchange) Username() string { return e.ex.username }

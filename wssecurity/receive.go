@@ -448,7 +448,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	if key == nil || len(key.key) == 0 {
 		return fmt.Errorf("%w: no key for EncryptedData %q", ErrTokenUnavailable, id)
 	}
-	c, err := xmlenc.NewCipher(ed.Algorithm, key.key)
+	c, err := newBlockCipher(ed.Algorithm, key.key)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
 	}

@@ -365,7 +365,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		}
 	}
 
-	encCipher, err := xmlenc.NewCipher(s.suite.Encryption, k.encKey)
+	encCipher, err := newBlockCipher(s.suite.Encryption, k.encKey)
 	if err != nil {
 		return err
 	}
