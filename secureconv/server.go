@@ -379,7 +379,16 @@ func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR
 func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	v := s.cfg.Version
 	sec := s.cfg.Security
-	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Bootstrap, &sec, req)
+	// CXF's client keeps the bootstrap's protection order, our client and
+	// CXF's service use sign-then-encrypt: accept either.
+	boot := s.cfg.Bootstrap
+	again := req.Clone()
+	e, err := wssecurity.VerifyRequest(ctx, boot, &sec, req)
+	if err != nil && boot.Order == wssecurity.EncryptBeforeSign {
+		boot.Order = wssecurity.SignBeforeEncrypt
+		req = again
+		e, err = wssecurity.VerifyRequest(ctx, boot, &sec, req)
+	}
 	if err != nil {
 		return nil, err
 	}
