@@ -137,10 +137,10 @@ func SCScenarios() []SCScenario {
 				Trust: trust, RequireClientEntropy: true, RequireServerEntropy: true}
 			applyOrder(&app, r.order, true)
 			if r.bootstrap == "UNOT" {
-				// The session endorses messages sent over HTTPS: not yet
-				// supported by package wssecurity (a transport binding with
-				// an endorsing session token); the case reports it.
-				app.EncryptedParts = wssecurity.Parts{}
+				// Over HTTPS the session endorses the Timestamp.
+				app = wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: wssecurity.Basic128,
+					Layout: wssecurity.Lax, IncludeTimestamp: true, Trust: trust, RequireClientEntropy: true, RequireServerEntropy: true,
+					Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.EndorsingSupporting}}}
 			}
 			out = append(out, SCScenario{Name: r.name, Version: version, SC: v, Addressing: wsa, TLS: tls,
 				Bootstrap: boot, Policy: app, Cancel: r.cancel == "yes", Cookie: strings.HasSuffix(strings.SplitN(r.name, "-", 2)[0], "C")})

@@ -54,7 +54,7 @@ func (c *ClientConfig) defaults() error {
 	if !c.Version.Valid() {
 		return errors.New("secureconv: unknown version")
 	}
-	if c.Policy.ProtectionToken == nil || c.Policy.ProtectionToken.Kind != wssecurity.SecureConversationToken {
+	if !usesSession(c.Policy) {
 		return errors.New("secureconv: the application policy must use a SecureConversationToken")
 	}
 	if c.SOAP == 0 {

@@ -206,7 +206,8 @@ type IssuedKey struct {
 
 // IssueKey issues the key for rst as a WCF service does
 // (WSTrust.Driver.ProcessRstAndIssueKey): the size is rst's KeySize, else
-// sizes.Default, and must lie within sizes; Combined and Client modes
+// (Client mode) the size of the client's entropy, else sizes.Default, and
+// must lie within sizes; Combined and Client modes
 // require the client's entropy, Server mode refuses it. In Combined mode
 // the server entropy is keySize/8 random bytes from r (crypto/rand when
 // nil) and the key is ComputedKey(client entropy, server entropy); in
@@ -223,11 +224,11 @@ func IssueKey(mode EntropyMode, rst *RequestSecurityToken, sizes KeySizes, r io.
 		r = rand.Reader
 	}
 	size := rst.KeySize
+	if size == 0 && mode == EntropyClient && rst.Entropy != nil {
+		size = 8 * len(rst.Entropy.Value)
+	}
 	if size == 0 {
 		size = sizes.Default
-	}
-	if mode == EntropyClient && rst.Entropy != nil && size == 0 {
-		size = 8 * len(rst.Entropy.Value)
 	}
 	if err := sizes.check(size); err != nil {
 		return nil, bad("%v", err)

@@ -202,6 +202,7 @@ func TestIssueKeyRejects(t *testing.T) {
 	}{
 		{"combined default size", EntropyCombined, &RequestSecurityToken{Entropy: cli}, 256},
 		{"client size from entropy", EntropyClient, &RequestSecurityToken{Entropy: cli}, 256},
+		{"client size from entropy, not the default", EntropyClient, &RequestSecurityToken{Entropy: &BinarySecret{Value: make([]byte, 16)}}, 128},
 		{"server", EntropyServer, &RequestSecurityToken{KeySize: 192}, 192},
 		{"combined without entropy", EntropyCombined, &RequestSecurityToken{}, 0},
 		{"client without entropy", EntropyClient, &RequestSecurityToken{}, 0},

@@ -148,8 +148,10 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 // Build returns the token as WCF writes it for version v: prefix "c" (1.3:
 // "sc") for WS-SC, "u" for wsu and "dnse" for the cookie, declared on the
 // element so that it stands alone. It ignores s.Element; to echo a
-// received token use Clone.
+// received token use Clone. An invalid v selects V200502, as in all the
+// builders of this package.
 func (s *SecurityContextToken) Build(v Version) *etree.Element {
+	v = v.orDefault()
 	p := v.scPrefix()
 	el := etree.NewElement(p + ":" + elSCT)
 	if s.ID != "" {
@@ -317,6 +319,7 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 //	  <o:Reference ValueType=".../sct" URI="#id"/>
 //	</o:SecurityTokenReference>
 func NewSCTLocalReference(v Version, id string) *etree.Element {
+	v = v.orDefault()
 	str := wNewElement(prefixWSSE, wssecurity.NSWSSE, elSTR)
 	ref := str.CreateElement(prefixWSSE + ":" + elReference)
 	ref.CreateAttr(attrValueType, v.TokenType())
@@ -333,6 +336,7 @@ func NewSCTLocalReference(v Version, id string) *etree.Element {
 //	  <o:Reference URI="urn:uuid:..." c:Instance="urn:uuid:..." xmlns:c="..." ValueType=".../sct"/>
 //	</o:SecurityTokenReference>
 func NewSCTReference(v Version, identifier, instance string) *etree.Element {
+	v = v.orDefault()
 	str := wNewElement(prefixWSSE, wssecurity.NSWSSE, elSTR)
 	ref := str.CreateElement(prefixWSSE + ":" + elReference)
 	ref.CreateAttr(attrURI, identifier)

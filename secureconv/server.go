@@ -76,7 +76,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	if !cfg.Version.Valid() {
 		return nil, errors.New("secureconv: unknown version")
 	}
-	if cfg.Policy.ProtectionToken == nil || cfg.Policy.ProtectionToken.Kind != wssecurity.SecureConversationToken {
+	if !usesSession(cfg.Policy) {
 		return nil, errors.New("secureconv: the application policy must use a SecureConversationToken")
 	}
 	if cfg.Lifetime <= 0 {
@@ -420,4 +420,21 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 		return nil, err
 	}
 	return resp, nil
+}
+
+// usesSession reports whether a policy protects messages with the session:
+// a SecureConversationToken as protection token, or endorsing messages
+// sent over HTTPS.
+func usesSession(p wssecurity.Policy) bool {
+	if p.ProtectionToken != nil && p.ProtectionToken.Kind == wssecurity.SecureConversationToken {
+		return true
+	}
+	if p.Binding == wssecurity.TransportBinding {
+		for _, st := range p.Supporting {
+			if st.Token.Kind == wssecurity.SecureConversationToken {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -342,12 +342,12 @@ func tTimeCode(tm time.Time) (int64, bool) {
 	if tm.IsZero() {
 		return tZeroTime, true
 	}
-	sec := tm.Unix()
-	if sec <= math.MinInt64/int64(time.Second) || sec >= math.MaxInt64/int64(time.Second) {
+	// The zero time's code is taken, so the range starts one nanosecond
+	// later.
+	if tm.Before(time.Unix(0, tZeroTime+1)) || tm.After(time.Unix(0, math.MaxInt64)) {
 		return 0, false
 	}
-	ns := tm.UnixNano()
-	return ns, ns != tZeroTime
+	return tm.UnixNano(), true
 }
 
 // UnmarshalBinary decodes the encoding produced by MarshalBinary into t,

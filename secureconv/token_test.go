@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -167,8 +168,8 @@ func TestSessionTokenBinaryRoundTrip(t *testing.T) {
 		ContextID:     strings.Repeat("c", MaxContextIDLen),
 		KeyGeneration: strings.Repeat("g", MaxContextIDLen),
 		Key:           bytes.Repeat([]byte{1}, MaxSessionKeyLen),
-		ValidFrom:     time.Unix(0, -1<<62).UTC(),
-		ValidTo:       time.Unix(0, 1<<62).UTC(),
+		ValidFrom:     time.Unix(0, math.MinInt64+1).UTC(),
+		ValidTo:       time.Unix(0, math.MaxInt64).UTC(),
 		Claims: Claims{
 			Method:               AuthCertificate,
 			Username:             strings.Repeat("u", MaxUsernameLen),
@@ -257,6 +258,8 @@ func TestSessionTokenMarshalRefuses(t *testing.T) {
 		"unknown method":       func(t *SessionToken) { t.Claims.Method = "kerberos" },
 		"year 2300":            func(t *SessionToken) { t.ValidTo = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC) },
 		"year 1600":            func(t *SessionToken) { t.IssuedAt = time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC) },
+		"the zero time's code": func(t *SessionToken) { t.IssuedAt = time.Unix(0, math.MinInt64) },
+		"past the last code":   func(t *SessionToken) { t.IssuedAt = time.Unix(0, math.MaxInt64).Add(1) },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -177,8 +177,10 @@ func wIsTrustElement(local string) bool {
 // WriteRequestSecurityToken): prefix "t" ("trust" in 1.3), Context, then
 // TokenType, RequestType, AppliesTo, Entropy, KeySize, RenewTarget,
 // CancelTarget, followed by KeyType, ComputedKeyAlgorithm, Lifetime and
-// the extensions. Elements are copied; r is not changed.
+// the extensions. The RequestType is written for a valid Operation only
+// (ParseRST requires one). Elements are copied; r is not changed.
 func (r *RequestSecurityToken) Build(v Version) *etree.Element {
+	v = v.orDefault()
 	p := v.trustPrefix()
 	el := wNewElement(p, v.TrustNamespace(), elRST)
 	if r.Context != "" {
@@ -272,6 +274,7 @@ func wFormatTime(t time.Time) string {
 // and the extensions. In 1.3 WCF sends the RSTR inside a collection: use
 // BuildBody for the SOAP Body. Elements are copied; r is not changed.
 func (r *RequestSecurityTokenResponse) Build(v Version) *etree.Element {
+	v = v.orDefault()
 	p := v.trustPrefix()
 	el := etree.NewElement(p + ":" + elRSTR)
 	if r.Context != "" {
@@ -335,6 +338,7 @@ func (r *RequestSecurityTokenResponse) Build(v Version) *etree.Element {
 // holding the RSTR in 1.3 (for Issue, Renew and Cancel alike; the action
 // stays Version.ResponseAction).
 func (r *RequestSecurityTokenResponse) BuildBody(v Version) *etree.Element {
+	v = v.orDefault()
 	rstr := r.Build(v)
 	if v != V13 {
 		return rstr

@@ -56,6 +56,15 @@ func (v Version) String() string {
 // Valid reports whether v is V200502 or V13.
 func (v Version) Valid() bool { return v == V200502 || v == V13 }
 
+// orDefault returns v, or V200502 for an invalid version: the builders
+// never write an element without a namespace.
+func (v Version) orDefault() Version {
+	if v.Valid() {
+		return v
+	}
+	return V200502
+}
+
 // pick returns a for V200502 and b for V13, "" for an invalid version.
 func (v Version) pick(a, b string) string {
 	switch v {

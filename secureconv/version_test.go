@@ -12,10 +12,10 @@ import (
 // typed here independently of ns.go.
 func TestVersionURIs(t *testing.T) {
 	type uris struct {
-		sc, trust, sct, dk, dkAlg                                   string
-		rst, rstr, renew, renewResp, cancel, cancelResp             string
+		sc, trust, sct, dk, dkAlg                                    string
+		rst, rstr, renew, renewResp, cancel, cancelResp              string
 		issueType, renewType, cancelType, ck, nonce, symKey, asymKey string
-		keySym, keyPub, keyBearer, trustPrefix, scPrefix            string
+		keySym, keyPub, keyBearer, trustPrefix, scPrefix             string
 	}
 	for _, tc := range []struct {
 		v    Version
@@ -24,44 +24,44 @@ func TestVersionURIs(t *testing.T) {
 		{V200502, uris{
 			sc: "http://schemas.xmlsoap.org/ws/2005/02/sc", trust: "http://schemas.xmlsoap.org/ws/2005/02/trust",
 			sct: "http://schemas.xmlsoap.org/ws/2005/02/sc/sct", dk: "http://schemas.xmlsoap.org/ws/2005/02/sc/dk",
-			dkAlg:      "http://schemas.xmlsoap.org/ws/2005/02/sc/dk/p_sha1",
-			rst:        "http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT",
-			rstr:       "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT",
-			renew:      "http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT/Renew",
-			renewResp:  "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT/Renew",
-			cancel:     "http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT/Cancel",
-			cancelResp: "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT/Cancel",
-			issueType:  "http://schemas.xmlsoap.org/ws/2005/02/trust/Issue",
-			renewType:  "http://schemas.xmlsoap.org/ws/2005/02/trust/Renew",
-			cancelType: "http://schemas.xmlsoap.org/ws/2005/02/trust/Cancel",
-			ck:         "http://schemas.xmlsoap.org/ws/2005/02/trust/CK/PSHA1",
-			nonce:      "http://schemas.xmlsoap.org/ws/2005/02/trust/Nonce",
-			symKey:     "http://schemas.xmlsoap.org/ws/2005/02/trust/SymmetricKey",
-			asymKey:    "http://schemas.xmlsoap.org/ws/2005/02/trust/AsymmetricKey",
-			keySym:     "http://schemas.xmlsoap.org/ws/2005/02/trust/SymmetricKey",
-			keyPub:     "http://schemas.xmlsoap.org/ws/2005/02/trust/PublicKey",
+			dkAlg:       "http://schemas.xmlsoap.org/ws/2005/02/sc/dk/p_sha1",
+			rst:         "http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT",
+			rstr:        "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT",
+			renew:       "http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT/Renew",
+			renewResp:   "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT/Renew",
+			cancel:      "http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT/Cancel",
+			cancelResp:  "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT/Cancel",
+			issueType:   "http://schemas.xmlsoap.org/ws/2005/02/trust/Issue",
+			renewType:   "http://schemas.xmlsoap.org/ws/2005/02/trust/Renew",
+			cancelType:  "http://schemas.xmlsoap.org/ws/2005/02/trust/Cancel",
+			ck:          "http://schemas.xmlsoap.org/ws/2005/02/trust/CK/PSHA1",
+			nonce:       "http://schemas.xmlsoap.org/ws/2005/02/trust/Nonce",
+			symKey:      "http://schemas.xmlsoap.org/ws/2005/02/trust/SymmetricKey",
+			asymKey:     "http://schemas.xmlsoap.org/ws/2005/02/trust/AsymmetricKey",
+			keySym:      "http://schemas.xmlsoap.org/ws/2005/02/trust/SymmetricKey",
+			keyPub:      "http://schemas.xmlsoap.org/ws/2005/02/trust/PublicKey",
 			trustPrefix: "t", scPrefix: "c",
 		}},
 		{V13, uris{
 			sc: "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512", trust: "http://docs.oasis-open.org/ws-sx/ws-trust/200512",
 			sct: "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct", dk: "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk",
-			dkAlg:      "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk/p_sha1",
-			rst:        "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT",
-			rstr:       "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT",
-			renew:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Renew",
-			renewResp:  "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT/Renew",
-			cancel:     "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Cancel",
-			cancelResp: "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT/Cancel",
-			issueType:  "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue",
-			renewType:  "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Renew",
-			cancelType: "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Cancel",
-			ck:         "http://docs.oasis-open.org/ws-sx/ws-trust/200512/CK/PSHA1",
-			nonce:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Nonce",
-			symKey:     "http://docs.oasis-open.org/ws-sx/ws-trust/200512/SymmetricKey",
-			asymKey:    "http://docs.oasis-open.org/ws-sx/ws-trust/200512/AsymmetricKey",
-			keySym:     "http://docs.oasis-open.org/ws-sx/ws-trust/200512/SymmetricKey",
-			keyPub:     "http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey",
-			keyBearer:  "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer",
+			dkAlg:       "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk/p_sha1",
+			rst:         "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT",
+			rstr:        "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT",
+			renew:       "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Renew",
+			renewResp:   "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT/Renew",
+			cancel:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Cancel",
+			cancelResp:  "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT/Cancel",
+			issueType:   "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue",
+			renewType:   "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Renew",
+			cancelType:  "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Cancel",
+			ck:          "http://docs.oasis-open.org/ws-sx/ws-trust/200512/CK/PSHA1",
+			nonce:       "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Nonce",
+			symKey:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/SymmetricKey",
+			asymKey:     "http://docs.oasis-open.org/ws-sx/ws-trust/200512/AsymmetricKey",
+			keySym:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/SymmetricKey",
+			keyPub:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey",
+			keyBearer:   "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer",
 			trustPrefix: "trust", scPrefix: "sc",
 		}},
 	} {
@@ -122,4 +122,18 @@ func TestVersionInvalid(t *testing.T) {
 	assert.Equal(t, "Operation(4)", Operation(4).String())
 	assert.Equal(t, "WS-SC 2005/02", V200502.String())
 	assert.Equal(t, "WS-SC 1.3", V13.String())
+
+	// Builders given an invalid version write 2005/02.
+	sct, err := ParseSCT((&SecurityContextToken{Identifier: "urn:a"}).Build(v))
+	assert.NoError(t, err)
+	assert.Equal(t, V200502, sct.Version)
+	_, rv, err := ParseRST((&RequestSecurityToken{Operation: OpIssue}).Build(v))
+	assert.NoError(t, err)
+	assert.Equal(t, V200502, rv)
+	_, rv, err = ParseRSTR((&RequestSecurityTokenResponse{}).BuildBody(v))
+	assert.NoError(t, err)
+	assert.Equal(t, V200502, rv)
+	ref, err := ParseSCTReference(NewSCTReference(v, "urn:a", "urn:b"))
+	assert.NoError(t, err)
+	assert.Equal(t, V200502, ref.Version)
 }

@@ -213,6 +213,25 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 			if primary != nil && st.Role == SignedEncryptedSupporting && !r.decrypted[ut.el] {
 				return invalid("the UsernameToken is not encrypted")
 			}
+		case SecureConversationToken:
+			ok := false
+			for _, sg := range r.sigs {
+				if sg.key == nil || sg.key.root().kind != tokExternal || sg.key.root().session == nil {
+					continue
+				}
+				if sg.v.SignatureMethod != r.suite.SymmetricSig {
+					continue
+				}
+				for _, ref := range sg.v.References {
+					if r.ts != nil && ref.Element == r.ts.Element {
+						ok = true
+						r.ex.session = sg.key.root().session
+					}
+				}
+			}
+			if !ok {
+				return invalid("the policy requires the session token to endorse the Timestamp")
+			}
 		case X509Token:
 			if primary == nil {
 				return invalid("an endorsing token needs a signature to endorse")

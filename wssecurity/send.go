@@ -268,6 +268,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	var signTargets, encTargets, supportTokens []*etree.Element
 	var endorsing []crypto.Signer
 	var endorsingInfo []*etree.Element
+	var sessionEndorse *sessionEndorsement
 	if s.initiator {
 		for _, st := range p.Supporting {
 			switch st.Token.Kind {
@@ -300,6 +301,20 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				}
 				endorsing = append(endorsing, own.Key)
 				endorsingInfo = append(endorsingInfo, strToLocal(id, URIX509v3, ""))
+			case SecureConversationToken:
+				// A session token endorsing a message sent over HTTPS
+				// (WCF's SecureConversation over UserNameOverTransport).
+				if p.Binding != TransportBinding {
+					return errors.New("wssecurity: an endorsing session token needs a transport binding")
+				}
+				session := s.cfg.Session
+				if session == nil || len(session.Key) == 0 {
+					return errors.New("wssecurity: no session token to endorse the message with")
+				}
+				sct := soap.CopyWithScope(session.Element)
+				id := s.ids.ensureID(sct, "SCT")
+				supportTokens = append(supportTokens, sct)
+				sessionEndorse = &sessionEndorsement{key: session.Key, keyInfo: strToLocal(id, session.TokenType, "")}
 			default:
 				return fmt.Errorf("wssecurity: unsupported supporting token kind %d", st.Token.Kind)
 			}
@@ -311,6 +326,19 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		}
 		for _, t := range supportTokens {
 			s.sec.AddChild(t)
+		}
+		if sessionEndorse != nil {
+			if ts == nil {
+				return errors.New("wssecurity: an endorsing session token signs the Timestamp: the policy needs one")
+			}
+			// Like WSS4J, the endorsement covers the Timestamp and wsa:To.
+			targets := []*etree.Element{ts}
+			if to := m.Addressing.Elem("To"); to != nil {
+				targets = append(targets, to)
+			}
+			if _, err := s.sign(targets, s.suite.SymmetricSig, sessionEndorse.key, sessionEndorse.keyInfo, s.ids.next("SIG")); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -500,4 +528,11 @@ func (s *sender) signatureConfirmations() []*etree.Element {
 		out = append(out, mk(v))
 	}
 	return out
+}
+
+// sessionEndorsement is the key and reference of an endorsing session
+// token.
+type sessionEndorsement struct {
+	key     []byte
+	keyInfo *etree.Element
 }

@@ -19,21 +19,22 @@ public final class Main {
 
     private static final String USAGE = String.join("\n",
         "usage:",
-        "  soapstack-cxf-peer server [--port N] [--tls-port N] [--pki DIR] [--trace] [--record DIR] [--verbose]",
-        "      serves /soap11, /soap12, /wssec10/* and /wssec11/* on 127.0.0.1:N and the HTTPS",
+        "  soapstack-cxf-peer server [--port N] [--tls-port N] [--pki DIR] [--trace] [--record DIR] [--plain] [--verbose]",
+        "      serves /soap11, /soap12, /wssec10/*, /wssec11/*, /sc200502/* and /sc13/* on 127.0.0.1:N and the HTTPS",
         "      endpoints on 127.0.0.1:TLSPORT (0 = a free port), prints",
         "      'READY http://127.0.0.1:PORT https://127.0.0.1:TLSPORT' and runs until stdin",
         "      closes or SIGTERM",
         "  soapstack-cxf-peer client --base URL [--tls-base URL] --cases LIST [--pki DIR]",
-        "                            [--timeout SECONDS] [--trace] [--record DIR] [--verbose]",
-        "      LIST is 'all', 'wssec', or a comma list of Scenario@version or Scenario; prints",
+        "                            [--timeout SECONDS] [--trace] [--record DIR] [--plain] [--verbose]",
+        "      LIST is 'all', 'wssec', 'sc', or a comma list of Scenario@version or Scenario (or groups); prints",
         "      one JSON line per case; exit 0 if all passed, 1 otherwise",
-        "  soapstack-cxf-peer selftest [--cases LIST] [--pki DIR] [--timeout SECONDS] [--trace] [--record DIR] [--verbose]",
+        "  soapstack-cxf-peer selftest [--cases LIST] [--pki DIR] [--timeout SECONDS] [--trace] [--record DIR] [--plain] [--verbose]",
         "      starts the server on free ports and runs the cases (default all) against it",
         "  soapstack-cxf-peer list",
         "      prints every known case (Scenario@version), one per line",
         "  --trace copies every SOAP message to stderr; --record DIR writes every message body",
-        "  exactly to its own file in DIR; --pki defaults to $SOAPSTACK_PKI_DIR,",
+        "  exactly to its own file in DIR; --plain adds every inbound message as WS-Security left",
+        "  it (decrypted, *.plain.xml) to both; --pki defaults to $SOAPSTACK_PKI_DIR,",
         "  else interop/pki found from the jar's location");
 
     private Main() {
@@ -52,13 +53,13 @@ public final class Main {
             switch (argv[0]) {
                 case "server":
                     return server(Args.parse(argv, 1, Set.of("port", "tls-port", "pki", "record"),
-                        Set.of("trace", "verbose")));
+                        Set.of("trace", "verbose", "plain")));
                 case "client":
                     return client(Args.parse(argv, 1, Set.of("base", "tls-base", "cases", "timeout", "pki", "record"),
-                        Set.of("trace", "verbose")));
+                        Set.of("trace", "verbose", "plain")));
                 case "selftest":
                     return selftest(Args.parse(argv, 1, Set.of("timeout", "cases", "pki", "record"),
-                        Set.of("trace", "verbose")));
+                        Set.of("trace", "verbose", "plain")));
                 case "list":
                     ClientRunner.allCaseNames().forEach(System.out::println);
                     return EXIT_OK;
@@ -83,7 +84,7 @@ public final class Main {
             return null;
         }
         return new WireTap(args.flag("trace") ? System.err : null,
-            record == null ? null : java.nio.file.Path.of(record));
+            record == null ? null : java.nio.file.Path.of(record), args.flag("plain"));
     }
 
     private static int server(Args args) {

@@ -4,19 +4,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.soapstack.interop.cxf.sc.ScScenarioSpec;
+import org.soapstack.interop.cxf.sc.ScVersion;
 import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
 
 /** Everything one case (scenario × version) gets: its version and typed clients for it. */
 public final class CaseContext implements AutoCloseable {
     private final PingPorts ports;
     private final SecurePorts securePorts;
+    private final ScPorts scPorts;
     private final CaseVersion version;
     private final String tag = UUID.randomUUID().toString().substring(0, 8);
     private final List<PingPort> opened = new ArrayList<>();
 
-    CaseContext(PingPorts ports, SecurePorts securePorts, CaseVersion version) {
+    CaseContext(PingPorts ports, SecurePorts securePorts, ScPorts scPorts, CaseVersion version) {
         this.ports = ports;
         this.securePorts = securePorts;
+        this.scPorts = scPorts;
         this.version = version;
     }
 
@@ -44,6 +48,22 @@ public final class CaseContext implements AutoCloseable {
         PingPort p = securePorts.open(spec);
         opened.add(p);
         return p;
+    }
+
+    /**
+     * A fresh typed client of a WS-SecureConversation endpoint, configured from its policy;
+     * also starts a new {@link #scLog()}.
+     */
+    public PingPort scPort(ScScenarioSpec spec, ScVersion v) throws CheckFailure {
+        PingPort p = scPorts.open(spec, v);
+        opened.add(p);
+        scPorts.log().reset();
+        return p;
+    }
+
+    /** The actions of every message the secure-conversation clients sent and received. */
+    public ScMessageLog scLog() {
+        return scPorts.log();
     }
 
     /** Extra explanation for a failed call on the most recent port, or null. */

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 
 import org.apache.cxf.Bus;
 import org.apache.cxf.BusFactory;
+import org.soapstack.interop.cxf.sc.ScVersion;
 import org.soapstack.interop.cxf.wire.WireTap;
 import org.soapstack.interop.cxf.wssec.Pki;
 import org.soapstack.interop.cxf.wssec.WsSecFamily;
@@ -74,11 +75,12 @@ public final class ClientRunner {
     private static Optional<CaseVersion> anyVersion(String id) {
         List<CaseVersion> all = new ArrayList<>(List.of(WireVersion.values()));
         all.addAll(List.of(WsSecFamily.values()));
+        all.addAll(List.of(ScVersion.values()));
         return all.stream().filter(v -> v.id().equals(id)).findFirst();
     }
 
     /**
-     * Parses a --cases value: "all", a group ("wssec"), or a comma list of "Scenario@version"
+     * Parses a --cases value: "all", a group ("wssec", "sc"), or a comma list of "Scenario@version"
      * or "Scenario" (= every version of it).
      */
     static List<Selected> select(String spec) {
@@ -134,25 +136,27 @@ public final class ClientRunner {
             return t;
         });
         boolean allPassed = true;
+        ScPorts scPorts = new ScPorts(baseUrl, tlsBaseUrl, timeoutSeconds * 1000L, tap, pki);
         try {
             PingPorts ports = new PingPorts(bus, baseUrl, timeoutSeconds * 1000L, tap);
             SecurePorts securePorts = new SecurePorts(bus, baseUrl, tlsBaseUrl,
                 timeoutSeconds * 1000L, tap, pki);
             for (Selected c : cases) {
-                CaseResult result = runOne(pool, ports, securePorts, c);
+                CaseResult result = runOne(pool, ports, securePorts, scPorts, c);
                 allPassed &= result.pass();
                 out.println(result.toJson());
                 out.flush();
             }
         } finally {
             pool.shutdownNow();
+            scPorts.close();
             bus.shutdown(false);
         }
         return allPassed;
     }
 
     private CaseResult runOne(ExecutorService pool, PingPorts ports, SecurePorts securePorts,
-                              Selected c) {
+                              ScPorts scPorts, Selected c) {
         if (c.scenario() == null) {
             return new CaseResult(c.scenarioName(), c.versionId(), false,
                 "unknown scenario " + c.scenarioName());
@@ -164,7 +168,7 @@ public final class ClientRunner {
         // each call has the receive timeout; the whole case gets a few of them
         long caseTimeout = timeoutSeconds * 3 + 5;
         Future<?> f = pool.submit(() -> {
-            try (CaseContext ctx = new CaseContext(ports, securePorts, c.version())) {
+            try (CaseContext ctx = new CaseContext(ports, securePorts, scPorts, c.version())) {
                 try {
                     c.scenario().run(ctx);
                 } catch (CheckFailure e) {
@@ -195,7 +199,7 @@ public final class ClientRunner {
     }
 
     /** The exception and its causes, "Type: message <- Type: message ...", without repeats. */
-    static String reason(Throwable t) {
+    public static String reason(Throwable t) {
         if (t instanceof CheckFailure) {
             return t.getMessage();
         }

@@ -76,6 +76,11 @@ public final class PingPort implements AutoCloseable {
         return code instanceof Integer ? (Integer) code : null;
     }
 
+    /** Sets a request-context property for the following calls (e.g. security.sts.token.do.cancel). */
+    public void setRequestProperty(String key, Object value) {
+        requestContext().put(key, value);
+    }
+
     private Map<String, Object> requestContext() {
         return ((BindingProvider) proxy).getRequestContext();
     }

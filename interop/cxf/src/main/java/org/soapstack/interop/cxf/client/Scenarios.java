@@ -10,7 +10,10 @@ import org.soapstack.interop.cxf.client.scenarios.EchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.FaultScenario;
 import org.soapstack.interop.cxf.client.scenarios.LargeEchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.OneWayScenario;
+import org.soapstack.interop.cxf.client.scenarios.ScEchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.WsSecEchoScenario;
+import org.soapstack.interop.cxf.sc.ScCatalog;
+import org.soapstack.interop.cxf.sc.ScScenarioSpec;
 import org.soapstack.interop.cxf.wssec.WsSecCatalog;
 import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
 
@@ -25,6 +28,9 @@ public final class Scenarios {
         register(new OneWayScenario());
         for (WsSecScenarioSpec spec : WsSecCatalog.all()) {
             register(new WsSecEchoScenario(spec));
+        }
+        for (ScScenarioSpec spec : ScCatalog.all()) {
+            register(new ScEchoScenario(spec));
         }
     }
 

@@ -6,6 +6,9 @@ import java.util.List;
 import javax.xml.namespace.QName;
 
 import org.soapstack.interop.cxf.contract.PingContract;
+import org.soapstack.interop.cxf.sc.ScCatalog;
+import org.soapstack.interop.cxf.sc.ScScenarioSpec;
+import org.soapstack.interop.cxf.sc.ScVersion;
 import org.soapstack.interop.cxf.wssec.WsSecCatalog;
 import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
 
@@ -19,9 +22,12 @@ import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
  *                     (the policies themselves come from the WSDL)
  * @param addressing   add CXF's WS-Addressing feature (optional addressing, both versions);
  *                     the WS-Security endpoints get addressing from their policy instead
+ * @param secureConversation a WS-SecureConversation endpoint: also gets the ".sct" variants of
+ *                     the security properties (used for the bootstrap RST/RSTR exchange)
  */
 public record EndpointSpec(String path, String wsdlResource, QName service, QName port,
-                           boolean tls, boolean security, boolean addressing) {
+                           boolean tls, boolean security, boolean addressing,
+                           boolean secureConversation) {
 
     /** The foundation endpoints of interop/CONTRACT.md. */
     public static final List<EndpointSpec> FOUNDATION = List.of(
@@ -30,7 +36,7 @@ public record EndpointSpec(String path, String wsdlResource, QName service, QNam
 
     private static EndpointSpec foundation(String path, QName port) {
         return new EndpointSpec(path, PingContract.WSDL_RESOURCE, PingContract.SERVICE, port,
-            false, false, true);
+            false, false, true, false);
     }
 
     /** The plain WS-Security endpoints (/wssec10/NAME, /wssec11/NAME). */
@@ -38,7 +44,19 @@ public record EndpointSpec(String path, String wsdlResource, QName service, QNam
         List<EndpointSpec> l = new ArrayList<>();
         for (WsSecScenarioSpec s : WsSecCatalog.all()) {
             l.add(new EndpointSpec(s.path(), s.family().wsdlResource(), s.family().service(),
-                s.port(), s.tls(), true, false));
+                s.port(), s.tls(), true, false, false));
+        }
+        return l;
+    }
+
+    /** The WS-SecureConversation endpoints (/sc200502/NAME, /sc13/NAME). */
+    public static List<EndpointSpec> sc() {
+        List<EndpointSpec> l = new ArrayList<>();
+        for (ScVersion v : ScVersion.values()) {
+            for (ScScenarioSpec s : ScCatalog.all()) {
+                l.add(new EndpointSpec(s.path(v), v.wsdlResource(), v.service(), s.port(), s.tls(),
+                    true, false, true));
+            }
         }
         return l;
     }
@@ -47,6 +65,7 @@ public record EndpointSpec(String path, String wsdlResource, QName service, QNam
     public static List<EndpointSpec> all() {
         List<EndpointSpec> l = new ArrayList<>(FOUNDATION);
         l.addAll(wssec());
+        l.addAll(sc());
         return l;
     }
 }

@@ -117,6 +117,7 @@ public final class PeerServer implements AutoCloseable {
     private void publish(List<EndpointSpec> specs, WireTap tap, Pki pki) {
         AtomicReference<String> lastNotify = new AtomicReference<>("");
         Map<String, Object> security = null;
+        Map<String, Object> scSecurity = null;
         for (EndpointSpec spec : specs) {
             JaxWsServerFactoryBean sf = new JaxWsServerFactoryBean();
             sf.setBus(bus);
@@ -142,16 +143,20 @@ public final class PeerServer implements AutoCloseable {
                 }
                 if (security == null) {
                     security = SecurityProperties.server(pki);
+                    scSecurity = SecurityProperties.withSctVariants(security);
                 }
-                props.putAll(security);
+                props.putAll(spec.secureConversation() ? scSecurity : security);
             }
             sf.setProperties(props);
 
             sf.getOutFaultInterceptors().add(new SenderFaultCodeInterceptor());
-            if (tap != null) {
-                tap.install(sf);
-            }
             servers.add(sf.create());
+        }
+        if (tap != null) {
+            // on the bus, not per endpoint: CXF's secure-conversation interceptors answer an
+            // RST (and Cancel) through an STS endpoint of their own, whose chains only share
+            // the bus interceptors
+            tap.install(bus);
         }
     }
 

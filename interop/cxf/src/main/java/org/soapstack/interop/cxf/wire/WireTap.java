@@ -15,6 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.Transformer;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+
+import jakarta.xml.soap.SOAPMessage;
+
 import org.apache.cxf.interceptor.AttachmentOutInterceptor;
 import org.apache.cxf.interceptor.Fault;
 import org.apache.cxf.interceptor.InterceptorProvider;
@@ -30,6 +38,9 @@ import org.apache.cxf.phase.Phase;
  * receives is copied to stderr with its Content-Type and SOAPAction (long bodies shortened);
  * with --record DIR every body is also written, byte for byte, to its own file in DIR
  * ({@code NNN-client-out-wssec11-A.xml}: sequence number, side, direction, endpoint path).
+ * With "plain" (--plain) every inbound message is also shown/recorded as the security layer
+ * left it, i.e. decrypted ({@code NNN-server-in-sc13-_A.plain.xml}); these are serialised from
+ * the DOM after WS-Security processing, so they are for reading, not for verifying signatures.
  * stdout is never used.
  */
 public final class WireTap {
@@ -38,12 +49,22 @@ public final class WireTap {
 
     private final PrintStream sink;
     private final Path recordDir;
+    private final boolean plain;
     private final AtomicInteger sequence = new AtomicInteger();
 
-    /** @param sink where the trace goes (null: no trace), @param recordDir where bodies go (or null) */
-    public WireTap(PrintStream sink, Path recordDir) {
+    /**
+     * @param sink      where the trace goes (null: no trace)
+     * @param recordDir where bodies go (or null)
+     * @param plain     also show/record inbound messages after WS-Security processing (decrypted)
+     */
+    public WireTap(PrintStream sink, Path recordDir, boolean plain) {
         this.sink = sink;
         this.recordDir = recordDir;
+        this.plain = plain;
+    }
+
+    public WireTap(PrintStream sink, Path recordDir) {
+        this(sink, recordDir, false);
     }
 
     public WireTap(PrintStream sink) {
@@ -56,22 +77,29 @@ public final class WireTap {
         provider.getInFaultInterceptors().add(new In());
         provider.getOutInterceptors().add(new Out());
         provider.getOutFaultInterceptors().add(new Out());
+        if (plain) {
+            provider.getInInterceptors().add(new Plain());
+        }
     }
 
     private synchronized void dump(String direction, Message message, byte[] body) {
+        dump(direction, message, body, "");
+    }
+
+    private synchronized void dump(String direction, Message message, byte[] body, String suffix) {
         String role = MessageUtils.isRequestor(message) ? "client" : "server";
         Object address = message.get(Message.ENDPOINT_ADDRESS);
         if (address == null) {
             address = message.get(Message.REQUEST_URL);
         }
         if (recordDir != null) {
-            record(role, direction, address != null ? address : exchangeAddress(message), body);
+            record(role, direction, address != null ? address : exchangeAddress(message), body, suffix);
         }
         if (sink == null) {
             return;
         }
         StringBuilder sb = new StringBuilder();
-        sb.append("----- ").append(role).append(' ').append(direction);
+        sb.append("----- ").append(role).append(' ').append(direction).append(suffix);
         if (address != null) {
             sb.append(' ').append(address);
         }
@@ -123,7 +151,7 @@ public final class WireTap {
         return null;
     }
 
-    private void record(String role, String direction, Object address, byte[] body) {
+    private void record(String role, String direction, Object address, byte[] body, String suffix) {
         String path = "unknown";
         if (address != null) {
             try {
@@ -135,7 +163,7 @@ public final class WireTap {
                 // keep "unknown"
             }
         }
-        String name = String.format("%03d-%s-%s-%s.xml", sequence.incrementAndGet(), role, direction, path);
+        String name = String.format("%03d-%s-%s-%s%s.xml", sequence.incrementAndGet(), role, direction, path, suffix);
         try {
             Files.createDirectories(recordDir);
             Files.write(recordDir.resolve(name), body);
@@ -163,6 +191,30 @@ public final class WireTap {
                 message.setContent(InputStream.class, new ByteArrayInputStream(body));
             } catch (IOException e) {
                 throw new Fault(e);
+            }
+        }
+    }
+
+    /** The inbound message as WS-Security left it (decrypted in place), serialised from the DOM. */
+    private final class Plain extends AbstractPhaseInterceptor<Message> {
+        Plain() {
+            super(Phase.POST_PROTOCOL);
+        }
+
+        @Override
+        public void handleMessage(Message message) {
+            SOAPMessage soap = message.getContent(SOAPMessage.class);
+            if (soap == null) {
+                return;
+            }
+            try {
+                Transformer t = TransformerFactory.newInstance().newTransformer();
+                t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                t.transform(new DOMSource(soap.getSOAPPart()), new StreamResult(bytes));
+                dump("in", message, bytes.toByteArray(), ".plain");
+            } catch (Exception e) {
+                System.err.println("warning: cannot show the decrypted message: " + e);
             }
         }
     }

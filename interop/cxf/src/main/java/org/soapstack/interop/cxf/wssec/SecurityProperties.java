@@ -48,4 +48,23 @@ public final class SecurityProperties {
         p.put(SecurityConstants.ENCRYPT_USERNAME, Pki.SERVICE);
         return p;
     }
+
+    /**
+     * The same properties plus a copy of each under its ".sct" name (security.signature.properties.sct,
+     * security.callback-handler.sct, ...): CXF's secure-conversation interceptors configure the
+     * bootstrap (RST/RSTR) exchange from the ".sct" variant of every security property and fall
+     * back to the plain name (SecureConversationTokenInterceptorProvider.mapSecurityProps on the
+     * client, SecureConversationInInterceptor.unmapSecurityProps on the server). The peer uses
+     * the same keys for both levels; the copies make that explicit.
+     */
+    public static Map<String, Object> withSctVariants(Map<String, Object> props) {
+        Map<String, Object> p = new HashMap<>(props);
+        for (Map.Entry<String, Object> e : props.entrySet()) {
+            p.put(e.getKey() + SCT_SUFFIX, e.getValue());
+        }
+        return p;
+    }
+
+    /** Suffix of the bootstrap variant of a security property. */
+    public static final String SCT_SUFFIX = ".sct";
 }
