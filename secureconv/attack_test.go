@@ -1,0 +1,327 @@
+package secureconv
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// attackEnv is a service with secure sessions and a way to build clients
+// whose wire traffic a test can change.
+type attackEnv struct {
+	t     *testing.T
+	v     Version
+	cert  *wssecurity.Certificate
+	clock *fakeClock
+	boot  wssecurity.Policy
+	app   wssecurity.Policy
+	scfg  ServerConfig
+	srv   soap.Handler
+	calls atomic.Int32
+}
+
+func newAttackEnv(t *testing.T, mutate func(*ServerConfig)) *attackEnv {
+	t.Helper()
+	e := &attackEnv{t: t, v: V200502, cert: testServiceCert(t), clock: &fakeClock{t: time.Now()}}
+	e.boot, e.app = scPolicies(e.v)
+	e.scfg = ServerConfig{Version: e.v, Bootstrap: e.boot, Policy: e.app, Lifetime: time.Hour, Endpoint: "http://svc/a",
+		Security: wssecurity.Config{Certificate: e.cert, Now: e.clock.Now},
+		Cache:    NewMemoryTokenCache(WithCacheClock(e.clock.Now))}
+	if mutate != nil {
+		mutate(&e.scfg)
+	}
+	e.srv = e.server(e.scfg)
+	return e
+}
+
+func (e *attackEnv) server(cfg ServerConfig) soap.Handler {
+	layer, err := ServerLayer(cfg)
+	require.NoError(e.t, err)
+	return soap.ChainHandler(soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		e.calls.Add(1)
+		return soap.Reply(req, "urn:echoResponse", req.Payload().Copy())
+	}), layer)
+}
+
+// wire sends m to srv through bytes; tamper may change the request.
+func (e *attackEnv) wire(srv soap.Handler, tamper func(*soap.Message)) soap.Invoker {
+	return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		b, err := req.Bytes()
+		require.NoError(e.t, err)
+		in, err := soap.ParseMessage(b, soap.Limits{})
+		require.NoError(e.t, err)
+		if tamper != nil && in.Addressing.Action == "urn:echo" {
+			tamper(in)
+			b, err = in.Bytes()
+			require.NoError(e.t, err)
+			in, err = soap.ParseMessage(b, soap.Limits{})
+			require.NoError(e.t, err)
+		}
+		resp, err := srv.ServeSOAP(ctx, in)
+		if err != nil || resp == nil {
+			return nil, err
+		}
+		out, err := resp.Bytes()
+		require.NoError(e.t, err)
+		return soap.ParseMessage(out, soap.Limits{})
+	})
+}
+
+func (e *attackEnv) client(transport soap.Invoker, sec wssecurity.Config) *Client {
+	sec.PeerCertificate = e.cert.Cert
+	sec.Now = e.clock.Now
+	c, err := NewClient(transport, ClientConfig{Version: e.v, Bootstrap: e.boot, Policy: e.app, To: "http://svc/a", Security: sec})
+	require.NoError(e.t, err)
+	return c
+}
+
+func echoMsg(t *testing.T, text string) *soap.Message {
+	p := etree.NewElement("e:echo")
+	p.CreateAttr("xmlns:e", "urn:echo")
+	p.SetText(text)
+	m := soap.NewMessageWithBody(soap.V12, p)
+	a, err := soap.RequestAddressing(soap.WSA200408, "urn:echo", "http://svc/a", nil)
+	require.NoError(t, err)
+	m.SetAddressing(a)
+	return m
+}
+
+// sendWithSession protects an echo with session s as it is (no renewal, no
+// re-establishment) and sends it to srv.
+func (e *attackEnv) sendWithSession(c *Client, s *session, srv soap.Handler) error {
+	m := echoMsg(e.t, "x")
+	if _, err := wssecurity.SecureRequest(context.Background(), e.app, c.sessionConfig(s), m); err != nil {
+		return err
+	}
+	_, err := e.wire(srv, nil).Call(context.Background(), m)
+	return err
+}
+
+func callEcho(t *testing.T, c *Client, text string) error {
+	_, err := c.Call(context.Background(), echoMsg(t, text))
+	return err
+}
+
+func requireFault(t *testing.T, err error, subcode string) {
+	t.Helper()
+	f, ok := soap.AsFault(err)
+	require.True(t, ok, "want a %s fault, got %v", subcode, err)
+	assert.Equal(t, subcode, f.Subcode().Local, "%v", f)
+}
+
+func TestUnknownAndExpiredSessions(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	require.NoError(t, callEcho(t, c, "one"))
+
+	// A service that never issued the token (another process, no cache).
+	other := e.server(func() ServerConfig {
+		cfg := e.scfg
+		cfg.Cache = NewMemoryTokenCache(WithCacheClock(e.clock.Now))
+		return cfg
+	}())
+	s, err := c.current(context.Background())
+	require.NoError(t, err)
+	stale := &Client{cfg: c.cfg, transport: e.wire(other, nil), sess: s}
+	_, err = stale.call(context.Background(), echoMsg(t, "x"))
+	requireFault(t, err, FaultBadContextToken)
+
+	// The token's lifetime is over: the service answers BadContextToken.
+	e.clock.Add(2 * time.Hour)
+	requireFault(t, e.sendWithSession(c, s, e.srv), FaultBadContextToken)
+	assert.Equal(t, int32(1), e.calls.Load())
+}
+
+func TestSessionOfAnotherEndpoint(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	require.NoError(t, callEcho(t, c, "one"))
+	// Endpoint b shares the token cache but is another endpoint.
+	cfgB := e.scfg
+	cfgB.Endpoint = "http://svc/b"
+	b := e.server(cfgB)
+	s, err := c.current(context.Background())
+	require.NoError(t, err)
+	_, err = (&Client{cfg: c.cfg, transport: e.wire(b, nil), sess: s}).call(context.Background(), echoMsg(t, "x"))
+	requireFault(t, err, FaultBadContextToken)
+}
+
+func TestCrossSessionKeyUse(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	a := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	b := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	require.NoError(t, callEcho(t, a, "a"))
+	require.NoError(t, callEcho(t, b, "b"))
+	sa, _ := a.current(context.Background())
+	sb, _ := b.current(context.Background())
+	// Session a's token with session b's key.
+	mixed := &session{sct: sa.sct, expires: sa.expires, renewAt: sa.renewAt,
+		wss: &wssecurity.SessionToken{Element: sa.wss.Element, Identifier: sa.wss.Identifier, TokenType: sa.wss.TokenType, Namespace: sa.wss.Namespace, Key: sb.wss.Key}}
+	_, err := (&Client{cfg: a.cfg, transport: e.wire(e.srv, nil), sess: mixed}).call(context.Background(), echoMsg(t, "x"))
+	requireFault(t, err, wssecurity.FaultInvalidSecurity)
+	assert.Equal(t, int32(2), e.calls.Load())
+}
+
+func TestCancelOrRenewAnotherSession(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	a := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	b := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	require.NoError(t, callEcho(t, a, "a"))
+	require.NoError(t, callEcho(t, b, "b"))
+	sa, _ := a.current(context.Background())
+	sb, _ := b.current(context.Background())
+	// a's session protects a Cancel of b's session.
+	rst := &RequestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
+	_, err := a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpCancel, rst)
+	require.Error(t, err)
+	rst = &RequestSecurityToken{Operation: OpRenew, KeySize: 128, RenewTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
+	rst.Entropy, _ = NewEntropy(128, "", nil)
+	_, err = a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpRenew, rst)
+	require.Error(t, err)
+	// b's session still works.
+	require.NoError(t, callEcho(t, b, "still there"))
+}
+
+// TestBootstrapCancelByNonOwner: with CancelWithBootstrap, a Cancel under
+// the bootstrap policy must come from the client that owns the session.
+func TestBootstrapCancelByNonOwner(t *testing.T) {
+	users := &wssecurity.UsernameTokenVerifier{CheckPassword: func(ctx context.Context, u, p string) error {
+		if (u == "alice" || u == "bob") && p == "pw" {
+			return nil
+		}
+		return wssecurity.ErrFailedAuthentication
+	}}
+	e := newAttackEnv(t, func(c *ServerConfig) {
+		c.CancelWithBootstrap = true
+		c.Security.Usernames = users
+	})
+	ut := wssecurity.SupportingToken{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedEncryptedSupporting}
+	e.boot.Supporting = []wssecurity.SupportingToken{ut}
+	e.scfg.Bootstrap = e.boot
+	e.srv = e.server(e.scfg)
+	alice := e.client(e.wire(e.srv, nil), wssecurity.Config{Username: "alice", Password: "pw"})
+	bob := e.client(e.wire(e.srv, nil), wssecurity.Config{Username: "bob", Password: "pw"})
+	require.NoError(t, callEcho(t, alice, "a"))
+	require.NoError(t, callEcho(t, bob, "b"))
+	sa, _ := alice.current(context.Background())
+	rst := &RequestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sa.sct.Identifier, "")}
+	boot := bob.cfg.Security
+	_, err := bob.tokenRequest(context.Background(), e.boot, &boot, OpCancel, rst)
+	require.Error(t, err, "bob cannot cancel alice's session")
+	require.NoError(t, callEcho(t, alice, "alice still in session"))
+}
+
+func TestOldGenerationAfterRollover(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	require.NoError(t, callEcho(t, c, "one"))
+	old, _ := c.current(context.Background())
+	e.clock.Add(40 * time.Minute) // past 60%: the next call renews
+	require.NoError(t, callEcho(t, c, "renewed"))
+	require.NotEqual(t, old.wss.Key, c.sess.wss.Key)
+	// Within the rollover window the old key still works...
+	_, err := (&Client{cfg: c.cfg, transport: e.wire(e.srv, nil), sess: old}).call(context.Background(), echoMsg(t, "old key"))
+	require.NoError(t, err)
+	// ...after it, the old generation is gone.
+	e.clock.Add(10 * time.Minute)
+	err = e.sendWithSession(c, old, e.srv)
+	f, ok := soap.AsFault(err)
+	require.True(t, ok, "the old generation must be refused, got %v", err)
+	assert.Contains(t, []string{FaultBadContextToken, wssecurity.FaultInvalidSecurity}, f.Subcode().Local)
+}
+
+func TestCookieAttacks(t *testing.T) {
+	ring, err := NewKeyRing(RingKey{ID: 1, Secret: bytes.Repeat([]byte{1}, 32)})
+	require.NoError(t, err)
+	foreign, err := NewKeyRing(RingKey{ID: 1, Secret: bytes.Repeat([]byte{2}, 32)})
+	require.NoError(t, err)
+	cookieOf := func(m *soap.Message) *etree.Element {
+		return m.Envelope.FindElement("//SecurityContextToken/Cookie")
+	}
+	tests := []struct {
+		name   string
+		tamper func(m *soap.Message)
+	}{
+		{"flipped byte", func(m *soap.Message) {
+			c := cookieOf(m)
+			b, _ := base64.StdEncoding.DecodeString(c.Text())
+			b[len(b)/2] ^= 1
+			c.SetText(base64.StdEncoding.EncodeToString(b))
+		}},
+		{"truncated", func(m *soap.Message) {
+			c := cookieOf(m)
+			b, _ := base64.StdEncoding.DecodeString(c.Text())
+			c.SetText(base64.StdEncoding.EncodeToString(b[:len(b)-5]))
+		}},
+		{"sealed by a foreign ring", func(m *soap.Message) {
+			c := cookieOf(m)
+			forged, err := SealCookie(foreign, &SessionToken{ContextID: "urn:uuid:x", Key: make([]byte, 16), ValidFrom: time.Now().Add(-time.Minute), ValidTo: time.Now().Add(time.Hour)}, nil)
+			require.NoError(t, err)
+			c.SetText(base64.StdEncoding.EncodeToString(forged))
+		}},
+		{"oversized", func(m *soap.Message) {
+			cookieOf(m).SetText(strings.Repeat("QUFB", 8000))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newAttackEnv(t, func(c *ServerConfig) { c.Cookies, c.Cache = ring, nil })
+			c := e.client(e.wire(e.srv, tt.tamper), wssecurity.Config{})
+			_, err := c.call(context.Background(), echoMsg(t, "x"))
+			require.Error(t, err)
+			f, ok := soap.AsFault(err)
+			require.True(t, ok, "%v", err)
+			assert.Contains(t, []string{FaultBadContextToken, wssecurity.FaultInvalidSecurity}, f.Subcode().Local)
+			assert.Zero(t, e.calls.Load())
+		})
+	}
+	t.Run("expired", func(t *testing.T) {
+		e := newAttackEnv(t, func(c *ServerConfig) { c.Cookies, c.Cache = ring, nil })
+		c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+		require.NoError(t, callEcho(t, c, "fresh"))
+		s, _ := c.current(context.Background())
+		e.clock.Add(2 * time.Hour)
+		requireFault(t, e.sendWithSession(c, s, e.srv), FaultBadContextToken)
+	})
+}
+
+// TestReplayedTokenRequest replays a captured Issue request: the replay
+// cache refuses the second one.
+func TestReplayedTokenRequest(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	var captured []byte
+	capture := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		b, _ := req.Bytes()
+		if req.Addressing.Action == e.v.IssueAction() {
+			captured = b
+		}
+		return e.wire(e.srv, nil).Call(ctx, req)
+	})
+	c := e.client(capture, wssecurity.Config{})
+	require.NoError(t, callEcho(t, c, "x"))
+	require.NotNil(t, captured)
+	m, err := soap.ParseMessage(captured, soap.Limits{})
+	require.NoError(t, err)
+	_, err = e.srv.ServeSOAP(context.Background(), m)
+	requireFault(t, err, wssecurity.FaultInvalidSecurity)
+}
+
+// TestRSTRWithoutEntropy: a client in Combined mode refuses an RSTR that
+// carries the key without server entropy and ComputedKey.
+func TestRSTRWithoutEntropy(t *testing.T) {
+	e := newAttackEnv(t, func(c *ServerConfig) { c.Entropy = EntropyServer })
+	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	err := callEcho(t, c, "x")
+	require.Error(t, err)
+	assert.Zero(t, e.calls.Load())
+}
