@@ -26,6 +26,10 @@ type InspectOptions struct {
 	Passwords map[string]string
 	// SessionKeys are the keys of SecurityContextTokens by Identifier.
 	SessionKeys map[string][]byte
+	// OpenCookie opens the Cookie of a stateful SecurityContextToken and
+	// returns the session key (package secureconv's OpenCookie with a key
+	// ring); nil leaves cookies closed.
+	OpenCookie func(cookie []byte) ([]byte, error)
 	// At pins the clock for Timestamp checks (time.Now when zero).
 	At time.Time
 	// Limits bound decrypted content.
@@ -85,8 +89,9 @@ func describe(el *etree.Element) string {
 
 // inspectResolver supplies session keys to the receiver.
 type inspectResolver struct {
-	keys  map[string][]byte
-	notes *[]string
+	keys   map[string][]byte
+	cookie func([]byte) ([]byte, error)
+	notes  *[]string
 }
 
 func (ir inspectResolver) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
@@ -99,12 +104,26 @@ func (ir inspectResolver) TokenElement(ctx context.Context, el *etree.Element) (
 		return nil, false, fmt.Errorf("%w: SecurityContextToken without Identifier", ErrInvalidToken)
 	}
 	id := strings.TrimSpace(ident.Text())
-	key, ok := ir.keys[id]
-	if !ok {
-		*ir.notes = append(*ir.notes, "no key for SecurityContextToken "+id+" (use --sct-key)")
-		return nil, true, nil
+	if key, ok := ir.keys[id]; ok {
+		return key, true, nil
 	}
-	return key, true, nil
+	for _, c := range el.ChildElements() {
+		if c.Tag == "Cookie" && ir.cookie != nil {
+			data, err := decodeBase64(c.Text(), 64<<10)
+			if err != nil {
+				return nil, true, fmt.Errorf("%w: cookie: %v", ErrInvalidToken, err)
+			}
+			key, err := ir.cookie(data)
+			if err != nil {
+				return nil, true, fmt.Errorf("%w: cookie of %s does not open: %v", ErrInvalidToken, id, err)
+			}
+			ir.keys[id] = key
+			*ir.notes = append(*ir.notes, "session key of "+id+" taken from its cookie")
+			return key, true, nil
+		}
+	}
+	*ir.notes = append(*ir.notes, "no key for SecurityContextToken "+id+" (use --sct-key or --cookie-keyring)")
+	return nil, true, nil
 }
 
 func (ir inspectResolver) TokenReference(ctx context.Context, str *STR) ([]byte, error) {
@@ -152,7 +171,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 		}
 	}
 	cfg := &Config{Certificate: opts.Certificate, Now: clock, Limits: opts.Limits,
-		TokenResolver: inspectResolver{keys: opts.SessionKeys, notes: &rep.Notes},
+		TokenResolver: inspectResolver{keys: sessionKeys(opts.SessionKeys), cookie: opts.OpenCookie, notes: &rep.Notes},
 		Usernames:     inspectUsers{passwords: opts.Passwords, at: clock, notes: &rep.Notes}}
 	r := newReceiver(ctx, Policy{}.WithDefaults(), cfg, false, &exchange{}, m)
 	r.inspect = true
@@ -280,4 +299,12 @@ func keyDescription(t *token) string {
 // DecodeKey decodes a base64 key argument.
 func DecodeKey(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+}
+
+func sessionKeys(m map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -45,8 +46,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var passwords, sctKeys multiFlag
 	fs.Var(&passwords, "password", "USER=PASS to check a UsernameToken (repeatable)")
 	fs.Var(&sctKeys, "sct-key", "IDENTIFIER=BASE64 session key of a SecurityContextToken (repeatable)")
+	keyring := fs.String("cookie-keyring", "", "key ring file (JSON, see secureconv/COOKIE.md) to open stateful SCT cookies")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: soapstack inspect [--json] [--at RFC3339] [--cert PEM] [--key PEM] [--pfx FILE --pfx-password P] [--password USER=PASS]... [--sct-key IDENTIFIER=BASE64]... FILE")
+		fmt.Fprintln(stderr, "usage: soapstack inspect [--json] [--at RFC3339] [--cert PEM] [--key PEM] [--pfx FILE --pfx-password P] [--password USER=PASS]... [--sct-key IDENTIFIER=BASE64]... [--cookie-keyring FILE] FILE")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -86,6 +88,24 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	if err := loadInspectKeys(&opts, *certFile, *keyFile, *pfx, *pfxPassword); err != nil {
 		return usage(err)
+	}
+	if *keyring != "" {
+		ring, err := secureconv.LoadKeyRing(*keyring)
+		if err != nil {
+			return usage(fmt.Errorf("--cookie-keyring: %w", err))
+		}
+		at := opts.At
+		opts.OpenCookie = func(cookie []byte) ([]byte, error) {
+			now := at
+			if now.IsZero() {
+				now = time.Now()
+			}
+			tok, err := secureconv.OpenCookie(ring, cookie, now)
+			if err != nil {
+				return nil, err
+			}
+			return tok.Key, nil
+		}
 	}
 	raw, err := os.ReadFile(pos[0])
 	if err != nil {
