@@ -28,6 +28,8 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, out, "HTTP 202")
 	assert.Contains(t, out, "decrypted and verified reply")
 	assert.Contains(t, out, "xenc:EncryptedData")
+	assert.Contains(t, out, "RSTR/SCT/Renew")
+	assert.Contains(t, out, "RSTR/SCT/Cancel")
 	assert.Contains(t, out, interop.ActionEchoResponse)
 }
 
