@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -65,19 +66,34 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 		if n, v, ok := cut(opts.Scenario, "@"); ok {
 			c = Case{Scenario: n, Version: v}
 		}
-		sc, ok := wssecScenario(c)
-		if !ok {
-			return nil, fmt.Errorf("interop: unknown scenario %q (want Name@wssec10 or Name@wssec11)", opts.Scenario)
+		if sc, ok := scScenario(c); ok {
+			// One session shared by all workers, established in the warm-up.
+			url := base + sc.Path()
+			if sc.TLS {
+				url = tlsBase + sc.Path()
+			}
+			client, err := secureconv.NewClient(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), secureconv.ClientConfig{
+				Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
+				Addressing: sc.Addressing, To: url})
+			if err != nil {
+				return nil, err
+			}
+			cli = &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
+		} else {
+			sc, ok := wssecScenario(c)
+			if !ok {
+				return nil, fmt.Errorf("interop: unknown scenario %q (want Name@wssec10, Name@wssec11, Name@sc200502 or Name@sc13)", opts.Scenario)
+			}
+			url := base + sc.Path()
+			if sc.TLS {
+				url = tlsBase + sc.Path()
+			}
+			layer, err := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+			if err != nil {
+				return nil, err
+			}
+			cli = &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), layer), Version: sc.SOAP, Addressing: sc.Addressing, To: url}
 		}
-		url := base + sc.Path()
-		if sc.TLS {
-			url = tlsBase + sc.Path()
-		}
-		layer, err := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
-		if err != nil {
-			return nil, err
-		}
-		cli = &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), layer), Version: sc.SOAP, Addressing: sc.Addressing, To: url}
 	}
 	text := LargeText(opts.BodySize)
 	run := func(d time.Duration) (lat []time.Duration, errs int, first string) {

@@ -121,6 +121,13 @@ func (c *Client) rand() io.Reader {
 	return rand.Reader
 }
 
+// Open establishes the session now instead of on the first call (WCF's
+// channel Open).
+func (c *Client) Open(ctx context.Context) error {
+	_, err := c.current(ctx)
+	return err
+}
+
 // Session returns the identifier of the current session, or "".
 func (c *Client) Session() string {
 	c.mu.Lock()
