@@ -198,23 +198,31 @@ func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case) Result 
 	return RunGoClientCase(ctx, srv.URL, c)
 }
 
+// endpoint returns the address of a scenario on a peer and the HTTP
+// options to reach it (HTTPS trusting the test CA for transport scenarios).
+func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, []soap.HTTPOption, error) {
+	if !useTLS {
+		return base + path, nil, nil
+	}
+	if tlsBase == "" {
+		return "", nil, errors.New("the peer serves no HTTPS endpoint")
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}
+	return tlsBase + path, []soap.HTTPOption{soap.WithHTTPClient(hc)}, nil
+}
+
 // RunGoSecurityCase runs a WS-Security scenario with the Go client: an echo
 // through the scenario's policy.
 func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SecurityScenario) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
-	url := base + sc.Path()
-	var opts []soap.HTTPOption
-	if sc.TLS {
-		if tlsBase == "" {
-			r.Reason = "the peer serves no HTTPS endpoint"
-			return r
-		}
-		url = tlsBase + sc.Path()
-		opts = append(opts, soap.WithHTTPClient(&http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}))
-	}
-	layer, err := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
 		r.Reason = err.Error()
+		return r
+	}
+	layer, lerr := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+	if lerr != nil {
+		r.Reason = lerr.Error()
 		return r
 	}
 	cli := &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, opts...), layer),
@@ -232,15 +240,10 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 // Cancel when the scenario says so).
 func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
-	url := base + sc.Path()
-	var opts []soap.HTTPOption
-	if sc.TLS {
-		if tlsBase == "" {
-			r.Reason = "the peer serves no HTTPS endpoint"
-			return r
-		}
-		url = tlsBase + sc.Path()
-		opts = append(opts, soap.WithHTTPClient(&http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}))
+	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
+	if err != nil {
+		r.Reason = err.Error()
+		return r
 	}
 	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
 		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
