@@ -73,7 +73,14 @@ func (e *attackEnv) wire(srv soap.Handler, tamper func(*soap.Message)) soap.Invo
 		}
 		out, err := resp.Bytes()
 		require.NoError(e.t, err)
-		return soap.ParseMessage(out, soap.Limits{})
+		back, err := soap.ParseMessage(out, soap.Limits{})
+		require.NoError(e.t, err)
+		if back.IsFault() { // as the HTTP transport returns a fault reply
+			f, err := back.Fault()
+			require.NoError(e.t, err)
+			return back, f
+		}
+		return back, nil
 	})
 }
 

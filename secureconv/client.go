@@ -354,10 +354,21 @@ func (t clientTokens) TokenReference(ctx context.Context, str *wssecurity.STR) (
 func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	orig := req.Clone()
 	resp, err := c.call(ctx, req)
-	if err != nil && IsBadContextToken(err) {
+	switch {
+	case err != nil && IsBadContextToken(err):
 		c.mu.Lock()
 		c.sess = nil
 		c.mu.Unlock()
+		return c.call(ctx, orig)
+	case err != nil && IsRenewNeeded(err):
+		c.mu.Lock()
+		s := c.sess
+		c.mu.Unlock()
+		if s != nil {
+			if _, rerr, _ := c.flight.Do("renew", func() (any, error) { return c.renew(ctx, s) }); rerr != nil {
+				return nil, rerr
+			}
+		}
 		return c.call(ctx, orig)
 	}
 	return resp, err
@@ -374,6 +385,16 @@ func (c *Client) call(ctx context.Context, req *soap.Message) (*soap.Message, er
 		return nil, err
 	}
 	resp, err := c.transport.Call(ctx, req)
+	if err != nil && resp != nil && IsRenewNeeded(err) {
+		// Only a RenewNeeded signed by the session is believed; anyone
+		// could send an unsecured one.
+		p := c.cfg.Policy
+		p.EncryptedParts = wssecurity.Parts{}
+		if verr := wssecurity.VerifyReply(ctx, p, sec, e, resp); verr != nil {
+			return nil, fmt.Errorf("secureconv: unverified RenewNeeded fault: %w", verr)
+		}
+		return nil, err
+	}
 	if err != nil || resp == nil {
 		return resp, err
 	}

@@ -48,6 +48,10 @@ type ServerConfig struct {
 	Cache TokenCache
 	// Lifetime is the lifetime of issued tokens (DefaultIssuedLifetime).
 	Lifetime time.Duration
+	// KeyLifetime bounds the use of a session key (default: Lifetime).
+	// A message under an expired key of a valid token gets a secured
+	// wsc:RenewNeeded fault; the client renews and sends it again.
+	KeyLifetime time.Duration
 	// Endpoint scopes issued tokens to this endpoint address ("": none).
 	Endpoint string
 	// CancelWithBootstrap also accepts a Cancel protected by the bootstrap
@@ -147,7 +151,7 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 		case errors.Is(err, ErrBadContextToken):
 			return nil, BadContextTokenFault(v).WithCause(err)
 		case errors.Is(err, ErrRenewNeeded):
-			return nil, RenewNeededFault(v).WithCause(err)
+			return s.renewNeeded(ctx, req, rt)
 		}
 		return nil, wssecurity.VerificationFault(err)
 	}
@@ -243,6 +247,9 @@ func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Cl
 	now := s.cfg.now()
 	tok := &SessionToken{ContextID: contextID, KeyGeneration: instance, Key: ik.Key, ValidFrom: now,
 		ValidTo: now.Add(s.cfg.Lifetime), Claims: claims, Endpoint: s.cfg.Endpoint, IssuedAt: now}
+	if s.cfg.KeyLifetime > 0 && s.cfg.KeyLifetime < s.cfg.Lifetime {
+		tok.KeyEffective, tok.KeyExpiration = now, now.Add(s.cfg.KeyLifetime)
+	}
 	sct := &SecurityContextToken{Version: s.cfg.Version, ID: "uuid-sct-" + contextID[len(contextID)-12:], Identifier: contextID, Instance: instance}
 	if s.cfg.Cookies != nil {
 		if sct.Cookie, err = SealCookie(s.cfg.Cookies, tok, r); err != nil {
@@ -331,12 +338,12 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 			return nil, fmt.Errorf("%w: %v", ErrBadContextToken, err)
 		}
 	}
-	if !tok.KeyValid(now) {
-		return nil, ErrRenewNeeded
-	}
 	rt.mu.Lock()
 	rt.found[tok.ContextID] = tok
 	rt.mu.Unlock()
+	if !tok.KeyValid(now) {
+		return nil, ErrRenewNeeded
+	}
 	return tok, nil
 }
 
@@ -437,4 +444,32 @@ func usesSession(p wssecurity.Policy) bool {
 		}
 	}
 	return false
+}
+
+// renewNeeded answers a message under an expired session key with a
+// wsc:RenewNeeded fault secured by the session, as WCF does, so the client
+// can trust it and renew.
+func (s *server) renewNeeded(ctx context.Context, req *soap.Message, rt *requestTokens) (*soap.Message, error) {
+	v := s.cfg.Version
+	rt.mu.Lock()
+	var tok *SessionToken
+	for _, t := range rt.found {
+		tok = t
+	}
+	rt.mu.Unlock()
+	if tok == nil {
+		return nil, BadContextTokenFault(v)
+	}
+	fm, err := soap.NewFaultMessage(req.Version, RenewNeededFault(v), req, s.cfg.rand())
+	if err != nil {
+		return nil, err
+	}
+	sec := s.cfg.Security
+	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.TokenType(), Namespace: v.SCNamespace(), Key: tok.Key}
+	p := s.cfg.Policy
+	p.EncryptedParts = wssecurity.Parts{} // a fault body is not secret
+	if err := wssecurity.SecureReply(ctx, p, &sec, wssecurity.NewSessionExchange(st), fm); err != nil {
+		return nil, RenewNeededFault(v).WithCause(err)
+	}
+	return fm, nil
 }

@@ -195,3 +195,17 @@ func TestSessionReestablishedAfterBadContextToken(t *testing.T) {
 	assert.Equal(t, int32(2), h.count(V200502.IssueAction()), "re-established once")
 	assert.Equal(t, int32(2), h.calls.Load())
 }
+
+// TestRenewNeeded: the key expires before the token; the service answers a
+// secured RenewNeeded fault, the client renews and sends the call again.
+func TestRenewNeeded(t *testing.T) {
+	e := newAttackEnv(t, func(c *ServerConfig) { c.KeyLifetime = 10 * time.Minute })
+	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
+	c.cfg.RenewAfter = 0.99
+	require.NoError(t, callEcho(t, c, "one"))
+	first, _ := c.current(context.Background())
+	e.clock.Add(15 * time.Minute)
+	require.NoError(t, callEcho(t, c, "after the key expired"))
+	assert.NotEqual(t, first.wss.Key, c.sess.wss.Key, "renewed")
+	assert.Equal(t, int32(2), e.calls.Load())
+}

@@ -81,7 +81,13 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	s.writeMessage(w, r, http.StatusOK, resp)
+	status := http.StatusOK
+	if resp.IsFault() {
+		// A layer may answer with a fault message of its own (a secured
+		// fault such as WS-SC RenewNeeded): it goes out as a fault.
+		status = http.StatusInternalServerError
+	}
+	s.writeMessage(w, r, status, resp)
 }
 
 // serve runs the handler, turning a panic into an error so that bad input
