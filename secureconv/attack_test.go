@@ -332,3 +332,19 @@ func TestRSTRWithoutEntropy(t *testing.T) {
 	require.Error(t, err)
 	assert.Zero(t, e.calls.Load())
 }
+
+// TestUnknownDerivationSource: a DerivedKeyToken whose base token is not in
+// the message and not known gets wsc:UnknownDerivationSource.
+func TestUnknownDerivationSource(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	tamper := func(m *soap.Message) {
+		for _, dk := range m.Envelope.FindElements("//DerivedKeyToken") {
+			ref := dk.FindElement("SecurityTokenReference/Reference")
+			ref.CreateAttr("URI", "#no-such-token")
+		}
+	}
+	c := e.client(e.wire(e.srv, tamper), wssecurity.Config{})
+	err := callEcho(t, c, "x")
+	requireFault(t, err, FaultUnknownDerivationSource)
+	assert.Zero(t, e.calls.Load())
+}

@@ -152,6 +152,8 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 			return nil, BadContextTokenFault(v).WithCause(err)
 		case errors.Is(err, ErrRenewNeeded):
 			return s.renewNeeded(ctx, req, rt)
+		case errors.Is(err, wssecurity.ErrUnknownDerivationSource):
+			return nil, UnknownDerivationSourceFault(v).WithCause(err)
 		}
 		return nil, wssecurity.VerificationFault(err)
 	}

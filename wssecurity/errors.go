@@ -35,6 +35,9 @@ var (
 	// ErrTokenUnavailable reports a reference to a token that could not be
 	// found (wsse:SecurityTokenUnavailable).
 	ErrTokenUnavailable error = &securityError{FaultSecurityTokenUnavail, "wssecurity: referenced security token unavailable"}
+	// ErrUnknownDerivationSource reports a DerivedKeyToken whose base token
+	// cannot be found (WS-SC's wsc:UnknownDerivationSource).
+	ErrUnknownDerivationSource error = &securityError{FaultSecurityTokenUnavail, "wssecurity: unknown derivation source"}
 	// ErrExpired reports an expired or stale message (wsse:MessageExpired).
 	ErrExpired error = &securityError{FaultMessageExpired, "wssecurity: message expired"}
 	// ErrUnsupportedAlgorithm reports an algorithm outside the policy

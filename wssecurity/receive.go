@@ -211,6 +211,9 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		}
 		base, err := r.resolveSTR(dk.STR)
 		if err != nil {
+			if errors.Is(err, ErrTokenUnavailable) {
+				return fmt.Errorf("%w: %v", ErrUnknownDerivationSource, err)
+			}
 			return err
 		}
 		if len(base.key) == 0 {
