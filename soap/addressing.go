@@ -134,7 +134,15 @@ func NewMessageID(r io.Reader) (string, error) {
 	return "urn:uuid:" + u.String(), nil
 }
 
-var singletonProps = map[string]bool{"Action": true, "To": true, "MessageID": true, "ReplyTo": true, "FaultTo": true, "From": true}
+// singletonProp reports whether a message may carry at most one header of
+// the addressing property local.
+func singletonProp(local string) bool {
+	switch local {
+	case "Action", "To", "MessageID", "ReplyTo", "FaultTo", "From":
+		return true
+	}
+	return false
+}
 
 func invalidAddressingHeader(v AddressingVersion, reason string) *Fault {
 	if v == WSA200408 {
@@ -156,7 +164,7 @@ func (m *Message) readAddressing() error {
 			if v != a.Version {
 				continue
 			}
-			if singletonProps[n.Local] && len(a.Elements[n.Local]) > 0 {
+			if singletonProp(n.Local) && len(a.Elements[n.Local]) > 0 {
 				return invalidAddressingHeader(v, "The message has more than one wsa:"+n.Local+" header.")
 			}
 			var err error

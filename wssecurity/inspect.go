@@ -64,17 +64,40 @@ type InspectReport struct {
 	Notes      []string          `json:"notes"`
 }
 
-var knownPrefixes = map[string]string{
-	soap.NS11: "soap11", soap.NS12: "soap", soap.NSWSA10: "wsa", soap.NSWSA200408: "wsa04",
-	NSWSSE: "wsse", NSWSSE11: "wsse11", NSWSU: "wsu", NSDS: "ds", NSXENC: "xenc",
-	NSWSC200502: "wsc", NSWSC13: "wsc13",
+// knownPrefix returns the report prefix of a well-known namespace.
+func knownPrefix(ns string) (string, bool) {
+	switch ns {
+	case soap.NS11:
+		return "soap11", true
+	case soap.NS12:
+		return "soap", true
+	case soap.NSWSA10:
+		return "wsa", true
+	case soap.NSWSA200408:
+		return "wsa04", true
+	case NSWSSE:
+		return "wsse", true
+	case NSWSSE11:
+		return "wsse11", true
+	case NSWSU:
+		return "wsu", true
+	case NSDS:
+		return "ds", true
+	case NSXENC:
+		return "xenc", true
+	case NSWSC200502:
+		return "wsc", true
+	case NSWSC13:
+		return "wsc13", true
+	}
+	return "", false
 }
 
 // describe names an element for reports: prefix:Local#id.
 func describe(el *etree.Element) string {
 	n := soap.ElementName(el)
 	name := n.Local
-	if p, ok := knownPrefixes[n.Space]; ok {
+	if p, ok := knownPrefix(n.Space); ok {
 		name = p + ":" + n.Local
 	}
 	id := wsuID(el)
