@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -495,77 +494,9 @@ func wAdopt(parent, child *etree.Element) {
 	child.Attr = kept
 }
 
-// wStandalone returns a detached deep copy of el with the namespace
-// declarations el inherits from its ancestors and that the subtree uses
-// (element and attribute prefixes, the default namespace) added to the
-// copy's root. Nothing else changes.
-func wStandalone(el *etree.Element) *etree.Element {
-	c := el.Copy()
-	if el.Parent() == nil {
-		return c
-	}
-	used := map[string]bool{}
-	wUsedPrefixes(c, map[string]bool{}, used)
-	if len(used) == 0 {
-		return c
-	}
-	scope := soap.InScopeNamespaces(el.Parent())
-	// Declarations go in a fixed order (the order of first use is not
-	// kept by the map): default namespace first, then by prefix.
-	prefixes := make([]string, 0, len(used))
-	for p := range used {
-		prefixes = append(prefixes, p)
-	}
-	slices.Sort(prefixes)
-	for _, p := range prefixes {
-		uri, ok := scope[p]
-		if !ok {
-			continue
-		}
-		if p == "" {
-			if uri != "" {
-				c.CreateAttr("xmlns", uri)
-			}
-			continue
-		}
-		c.CreateAttr("xmlns:"+p, uri)
-	}
-	return c
-}
-
-// wUsedPrefixes records in used the prefixes that el's subtree uses without
-// declaring them itself; declared holds those declared by ancestors within
-// the subtree.
-func wUsedPrefixes(el *etree.Element, declared, used map[string]bool) {
-	scope := declared
-	for _, a := range el.Attr {
-		p, ok := wDeclaredPrefix(a)
-		if !ok {
-			continue
-		}
-		if len(scope) == len(declared) {
-			scope = make(map[string]bool, len(declared)+1)
-			for k := range declared {
-				scope[k] = true
-			}
-		}
-		scope[p] = true
-	}
-	if el.Space != "xml" && !scope[el.Space] {
-		used[el.Space] = true
-	}
-	for _, a := range el.Attr {
-		if a.Space == "" || a.Space == "xmlns" || a.Space == "xml" {
-			continue
-		}
-		if !scope[a.Space] {
-			used[a.Space] = true
-		}
-	}
-	for _, ch := range el.ChildElements() {
-		wUsedPrefixes(ch, scope, used)
-	}
-}
+// wStandalone returns a detached deep copy of el carrying the namespace
+// declarations it inherits (see soap.CopyWithScope).
+func wStandalone(el *etree.Element) *etree.Element { return soap.CopyWithScope(el) }
 
 // wDeclaredPrefix returns the prefix a namespace declaration attribute
 // binds ("" for the default namespace); ok is false for other attributes.

@@ -100,44 +100,28 @@ func escapeAttr(w io.Writer, s string) {
 }
 
 // CopyWithScope returns a deep copy of el that stands alone: every
-// namespace prefix the subtree uses but declares only on an ancestor of el
-// is declared on the copy. Use it to move an element to another document
-// (for example a token received in one message and sent in the next).
+// namespace prefix the subtree uses without declaring it itself (element
+// and attribute prefixes, the default namespace) is declared on the copy's
+// root with the URI in scope at el. Nothing else changes, so the copy's
+// exclusive canonical form is the original's. Use it to move an element to
+// another document (a token received in one message and sent in the next).
 func CopyWithScope(el *etree.Element) *etree.Element {
 	c := el.Copy()
+	if el.Parent() == nil {
+		return c
+	}
 	used := map[string]bool{}
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
-		used[e.Space] = true
-		for _, a := range e.Attr {
-			if a.Space != "" && a.Space != "xmlns" {
-				used[a.Space] = true
-			}
-		}
-		for _, ch := range e.ChildElements() {
-			walk(ch)
-		}
+	usedPrefixes(c, map[string]bool{}, used)
+	if len(used) == 0 {
+		return c
 	}
-	walk(c)
-	declared := map[string]bool{}
-	for _, a := range c.Attr {
-		switch {
-		case a.Space == "xmlns":
-			declared[a.Key] = true
-		case a.Space == "" && a.Key == "xmlns":
-			declared[""] = true
-		}
-	}
-	scope := InScopeNamespaces(el)
+	scope := InScopeNamespaces(el.Parent())
 	prefixes := make([]string, 0, len(used))
 	for p := range used {
 		prefixes = append(prefixes, p)
 	}
-	sort.Strings(prefixes)
+	sort.Strings(prefixes) // the default namespace ("") first, then by prefix
 	for _, p := range prefixes {
-		if p == "xml" || declared[p] {
-			continue
-		}
 		uri, ok := scope[p]
 		if !ok {
 			continue
@@ -151,4 +135,43 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 		c.CreateAttr("xmlns:"+p, uri)
 	}
 	return c
+}
+
+// usedPrefixes records in used the prefixes el's subtree uses without
+// declaring them itself; declared holds those declared above el within the
+// subtree.
+func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
+	scope := declared
+	for _, a := range el.Attr {
+		var p string
+		switch {
+		case a.Space == "xmlns":
+			p = a.Key
+		case a.Space == "" && a.Key == "xmlns":
+			p = ""
+		default:
+			continue
+		}
+		if len(scope) == len(declared) {
+			scope = make(map[string]bool, len(declared)+1)
+			for k := range declared {
+				scope[k] = true
+			}
+		}
+		scope[p] = true
+	}
+	if el.Space != "xml" && !scope[el.Space] {
+		used[el.Space] = true
+	}
+	for _, a := range el.Attr {
+		if a.Space == "" || a.Space == "xmlns" || a.Space == "xml" {
+			continue
+		}
+		if !scope[a.Space] {
+			used[a.Space] = true
+		}
+	}
+	for _, ch := range el.ChildElements() {
+		usedPrefixes(ch, scope, used)
+	}
 }
