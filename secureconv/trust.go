@@ -575,31 +575,14 @@ func (l Limits) ParseRST(el *etree.Element) (*RequestSecurityToken, Version, err
 	}
 	p := &wParser{v: v, ns: name.Space, lim: l, seen: map[string]bool{}}
 	r := &RequestSecurityToken{Element: el}
-	if a := soap.AttrNS(el, "", attrContext); a != nil {
-		ctx, err := wURI(a.Value)
-		if err != nil {
-			return nil, 0, p.bad("Context: %v", err)
-		}
-		r.Context = ctx
-	}
-	kids, err := wChildren(el)
+	kids, err := p.start(el, &r.Context)
 	if err != nil {
-		return nil, 0, p.bad("%v", err)
-	}
-	if len(kids) > maxChildren {
-		return nil, 0, p.bad("more than %d children", maxChildren)
+		return nil, 0, err
 	}
 	for _, c := range kids {
 		cn := soap.ElementName(c)
-		if cn.Space == NSWSP && cn.Local == elAppliesTo {
-			if err := p.once(elAppliesTo); err != nil {
-				return nil, 0, err
-			}
-			r.AppliesTo = c
-			continue
-		}
-		if cn.Space != p.ns {
-			if err := p.extension(c, cn, &r.Extensions); err != nil {
+		if done, err := p.common(c, cn, &r.AppliesTo, &r.Extensions); done || err != nil {
+			if err != nil {
 				return nil, 0, err
 			}
 			continue
@@ -705,31 +688,14 @@ func (l Limits) ParseRSTR(el *etree.Element) (*RequestSecurityTokenResponse, Ver
 	}
 	p := &wParser{v: v, ns: name.Space, lim: l, seen: map[string]bool{}}
 	r := &RequestSecurityTokenResponse{Element: el, InCollection: inColl}
-	if a := soap.AttrNS(el, "", attrContext); a != nil {
-		ctx, err := wURI(a.Value)
-		if err != nil {
-			return nil, 0, p.bad("Context: %v", err)
-		}
-		r.Context = ctx
-	}
-	kids, err := wChildren(el)
+	kids, err := p.start(el, &r.Context)
 	if err != nil {
-		return nil, 0, p.bad("%v", err)
-	}
-	if len(kids) > maxChildren {
-		return nil, 0, p.bad("more than %d children", maxChildren)
+		return nil, 0, err
 	}
 	for _, c := range kids {
 		cn := soap.ElementName(c)
-		if cn.Space == NSWSP && cn.Local == elAppliesTo {
-			if err := p.once(elAppliesTo); err != nil {
-				return nil, 0, err
-			}
-			r.AppliesTo = c
-			continue
-		}
-		if cn.Space != p.ns {
-			if err := p.extension(c, cn, &r.Extensions); err != nil {
+		if done, err := p.common(c, cn, &r.AppliesTo, &r.Extensions); done || err != nil {
+			if err != nil {
 				return nil, 0, err
 			}
 			continue
@@ -843,4 +809,40 @@ func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
 		return &ProofToken{EncryptedKey: c}, nil
 	}
 	return nil, p.bad("unsupported proof token %s", wQName(soap.ElementName(c)))
+}
+
+// start reads what RST and RSTR share: the Context attribute and the child
+// elements, bounded.
+func (p *wParser) start(el *etree.Element, context *string) ([]*etree.Element, error) {
+	if a := soap.AttrNS(el, "", attrContext); a != nil {
+		ctx, err := wURI(a.Value)
+		if err != nil {
+			return nil, p.bad("Context: %v", err)
+		}
+		*context = ctx
+	}
+	kids, err := wChildren(el)
+	if err != nil {
+		return nil, p.bad("%v", err)
+	}
+	if len(kids) > maxChildren {
+		return nil, p.bad("more than %d children", maxChildren)
+	}
+	return kids, nil
+}
+
+// common handles the children RST and RSTR treat alike: AppliesTo and
+// elements of other namespaces. It reports whether c was one of them.
+func (p *wParser) common(c *etree.Element, cn xml.Name, appliesTo **etree.Element, extensions *[]*etree.Element) (bool, error) {
+	if cn.Space == NSWSP && cn.Local == elAppliesTo {
+		if err := p.once(elAppliesTo); err != nil {
+			return true, err
+		}
+		*appliesTo = c
+		return true, nil
+	}
+	if cn.Space != p.ns {
+		return true, p.extension(c, cn, extensions)
+	}
+	return false, nil
 }
