@@ -78,3 +78,22 @@ func TestInspectUsage(t *testing.T) {
 		assert.Equal(t, 2, code, "%v", args)
 	}
 }
+
+// TestInspectWCFCapture verifies a real WCF client's secure-conversation
+// request (captured against CoreWCF) with the session key its handshake
+// computed; a wrong key fails.
+func TestInspectWCFCapture(t *testing.T) {
+	file := filepath.Join("testdata", "wcf", "03_corewcf_app-request-sct-hmac.compact.xml")
+	id := "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08"
+	code, out, errOut := runCmd("inspect", "--json", "--at", "2024-02-14T02:08:00Z", "--sct-key", id+"=H/N/QJpAIzvX652dTmpSKfx5jvchdVlWNaSPiPkNuP8=", file)
+	require.Equal(t, 0, code, "%s %s", out, errOut)
+	var rep struct {
+		Verified bool     `json:"verified"`
+		Signed   []string `json:"signed"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.True(t, rep.Verified)
+	assert.Equal(t, []string{"wsu:Timestamp#_0"}, rep.Signed)
+	code, _, _ = runCmd("inspect", "--at", "2024-02-14T02:08:00Z", "--sct-key", id+"=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", file)
+	assert.Equal(t, 1, code)
+}
