@@ -149,7 +149,17 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 	now := c.now()
 	switch {
 	case s == nil || !now.Before(s.expires):
-		v, err, _ := c.flight.Do("issue", func() (any, error) { return c.issue(ctx) })
+		v, err, _ := c.flight.Do("issue", func() (any, error) {
+			// A call that read no session before an earlier handshake
+			// finished must not start another one.
+			c.mu.Lock()
+			cur := c.sess
+			c.mu.Unlock()
+			if cur != nil && cur != s && c.now().Before(cur.expires) {
+				return cur, nil
+			}
+			return c.issue(ctx)
+		})
 		if err != nil {
 			return nil, err
 		}

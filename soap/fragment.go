@@ -3,7 +3,6 @@ package soap
 import (
 	"bytes"
 	"errors"
-	"io"
 	"sort"
 
 	"github.com/beevik/etree"
@@ -84,17 +83,17 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 	return toks, nil
 }
 
-func escapeAttr(w io.Writer, s string) {
+func escapeAttr(b *bytes.Buffer, s string) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '&':
-			_, _ = io.WriteString(w, "&amp;")
+			b.WriteString("&amp;")
 		case '<':
-			_, _ = io.WriteString(w, "&lt;")
+			b.WriteString("&lt;")
 		case '"':
-			_, _ = io.WriteString(w, "&quot;")
+			b.WriteString("&quot;")
 		default:
-			_, _ = w.Write([]byte{c})
+			b.WriteByte(c)
 		}
 	}
 }
