@@ -165,7 +165,15 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 		}
 		return v.(*session), nil
 	case !now.Before(s.renewAt):
-		v, err, _ := c.flight.Do("renew", func() (any, error) { return c.renew(ctx, s) })
+		v, err, _ := c.flight.Do("renew", func() (any, error) {
+			c.mu.Lock()
+			cur := c.sess
+			c.mu.Unlock()
+			if cur != nil && cur != s && c.now().Before(cur.renewAt) {
+				return cur, nil // renewed by an earlier flight
+			}
+			return c.renew(ctx, s)
+		})
 		if err != nil {
 			return nil, err
 		}
