@@ -348,3 +348,19 @@ func TestUnknownDerivationSource(t *testing.T) {
 	requireFault(t, err, FaultUnknownDerivationSource)
 	assert.Zero(t, e.calls.Load())
 }
+
+// TestPendingSessionLimit: handshakes whose sessions are never used fill
+// the pending limit; the next one gets a Receiver fault (the service is
+// busy), and existing clients are not evicted.
+func TestPendingSessionLimit(t *testing.T) {
+	e := newAttackEnv(t, func(c *ServerConfig) {
+		c.Cache = NewMemoryTokenCache(WithCacheMaxPending(2), WithCacheClock(c.Security.Now))
+	})
+	for range 2 {
+		require.NoError(t, e.client(e.wire(e.srv, nil), wssecurity.Config{}).Open(context.Background()))
+	}
+	err := e.client(e.wire(e.srv, nil), wssecurity.Config{}).Open(context.Background())
+	f, ok := soap.AsFault(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, soap.CodeReceiver, f.Code)
+}

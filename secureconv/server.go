@@ -214,6 +214,11 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 		return nil, InvalidRequestFault(v).WithCause(err)
 	}
 	tok, sct, ik, err := s.newToken(rst, "", claimsOf(e))
+	if errors.Is(err, ErrCacheFull) {
+		// WCF's limit of pending sessions: the service, not the request, is
+		// the problem.
+		return nil, soap.ReceiverFault("The service has too many pending security sessions; try again later.").WithCause(err)
+	}
 	if err != nil {
 		return nil, InvalidRequestFault(v).WithCause(err)
 	}
