@@ -260,6 +260,9 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		return nil // nothing to send: no Security header at all
 	}
 	s.sec = newSecurityHeader(m)
+	// One wsu declaration on the Envelope, as WCF writes it, instead of one
+	// on every header and on the Body that gets a wsu:Id.
+	declareNS(m.Envelope, prefixWSU, NSWSU)
 	var ts *etree.Element
 	if p.IncludeTimestamp {
 		ts = NewTimestamp(now, p.TimestampTTL, s.ids.next("TS"))
