@@ -1,5 +1,7 @@
 package soap
 
+import "github.com/soapstack/soapstack/internal/xmlparse"
+
 // Limits bound what the parser accepts before any other layer reads a
 // message. A zero field takes its default.
 type Limits struct {
@@ -16,33 +18,25 @@ type Limits struct {
 	MaxAttrBytes int
 }
 
-// Defaults used for zero fields of Limits.
+// Defaults used for zero fields of Limits (the parser's, internal/xmlparse).
 const (
-	DefaultMaxBytes      = 4 << 20
-	DefaultMaxDepth      = 100
-	DefaultMaxElements   = 100_000
-	DefaultMaxAttributes = 64
-	DefaultMaxAttrBytes  = 64 << 10
+	DefaultMaxBytes      = xmlparse.DefaultMaxBytes
+	DefaultMaxDepth      = xmlparse.DefaultMaxDepth
+	DefaultMaxElements   = xmlparse.DefaultMaxElements
+	DefaultMaxAttributes = xmlparse.DefaultMaxAttributes
+	DefaultMaxAttrBytes  = xmlparse.DefaultMaxAttrBytes
 )
 
 // DefaultLimits returns the default limits.
 func DefaultLimits() Limits { return Limits{}.withDefaults() }
 
+func (l Limits) parser() xmlparse.Limits {
+	return xmlparse.Limits{MaxBytes: l.MaxBytes, MaxDepth: l.MaxDepth, MaxElements: l.MaxElements,
+		MaxAttributes: l.MaxAttributes, MaxAttrBytes: l.MaxAttrBytes}
+}
+
 func (l Limits) withDefaults() Limits {
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultMaxBytes
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxElements <= 0 {
-		l.MaxElements = DefaultMaxElements
-	}
-	if l.MaxAttributes <= 0 {
-		l.MaxAttributes = DefaultMaxAttributes
-	}
-	if l.MaxAttrBytes <= 0 {
-		l.MaxAttrBytes = DefaultMaxAttrBytes
-	}
-	return l
+	x := l.parser().WithDefaults()
+	return Limits{MaxBytes: x.MaxBytes, MaxDepth: x.MaxDepth, MaxElements: x.MaxElements,
+		MaxAttributes: x.MaxAttributes, MaxAttrBytes: x.MaxAttrBytes}
 }

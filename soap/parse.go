@@ -35,13 +35,7 @@ func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := xmlparse.Parse(buf, xmlparse.Limits{
-		MaxBytes:      lim.MaxBytes,
-		MaxDepth:      lim.MaxDepth,
-		MaxElements:   lim.MaxElements,
-		MaxAttributes: lim.MaxAttributes,
-		MaxAttrBytes:  lim.MaxAttrBytes,
-	})
+	doc, err := xmlparse.Parse(buf, lim.parser())
 	if err != nil {
 		var xe *xmlparse.Error
 		if errors.As(err, &xe) {

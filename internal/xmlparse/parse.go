@@ -43,6 +43,10 @@ type Limits struct {
 	MaxAttrBytes int
 }
 
+// WithDefaults returns l with zero (or negative) fields set to their
+// defaults.
+func (l Limits) WithDefaults() Limits { return l.withDefaults() }
+
 func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
