@@ -128,7 +128,7 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 			if err != nil {
 				return nil, bad("Cookie: %v", err)
 			}
-			if s.Cookie, err = wDecodeBase64(txt, max); err != nil {
+			if s.Cookie, err = wssecurity.DecodeBase64(txt, max); err != nil {
 				return nil, bad("Cookie: %v", err)
 			}
 			if len(s.Cookie) == 0 {
@@ -440,30 +440,6 @@ func wID(el *etree.Element) (string, error) {
 // wBase64Len is the longest text accepted for max decoded bytes of base64,
 // with room for line breaks and indentation.
 func wBase64Len(max int) int { return 2*(max/3+1)*4 + 256 }
-
-// wDecodeBase64 decodes padded standard base64 after removing XML
-// whitespace, refusing more than max decoded bytes before decoding.
-func wDecodeBase64(s string, max int) ([]byte, error) {
-	if strings.ContainsFunc(s, wIsSpace) {
-		s = strings.Map(func(r rune) rune {
-			if wIsSpace(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	if base64.StdEncoding.DecodedLen(len(s)) > max+2 {
-		return nil, fmt.Errorf("base64 value longer than %d bytes", max)
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("invalid base64")
-	}
-	if len(b) > max {
-		return nil, fmt.Errorf("base64 value longer than %d bytes", max)
-	}
-	return b, nil
-}
 
 // wNewElement returns a standalone element prefix:local that declares
 // prefix for ns.

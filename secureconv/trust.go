@@ -414,7 +414,7 @@ func (p *wParser) binarySecret(el *etree.Element) (*BinarySecret, error) {
 	if err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
 	}
-	if b.Value, err = wDecodeBase64(txt, MaxSecretSize); err != nil {
+	if b.Value, err = wssecurity.DecodeBase64(txt, MaxSecretSize); err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
 	}
 	if len(b.Value) == 0 {

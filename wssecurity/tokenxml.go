@@ -97,9 +97,12 @@ func textContent(el *etree.Element, limit int) (string, error) {
 	return b.String(), nil
 }
 
-// decodeBase64 decodes standard, padded base64 text after removing XML
+// DecodeBase64 decodes standard, padded base64 text after removing XML
 // whitespace (line breaks included), refusing results longer than
-// maxDecoded bytes before decoding anything.
+// maxDecoded bytes before decoding anything: the decoder for token values
+// (nonces, secrets, cookies) of this package and of package secureconv.
+func DecodeBase64(s string, maxDecoded int) ([]byte, error) { return decodeBase64(s, maxDecoded) }
+
 func decodeBase64(s string, maxDecoded int) ([]byte, error) {
 	if strings.ContainsFunc(s, isXMLSpace) {
 		s = strings.Map(func(r rune) rune {
