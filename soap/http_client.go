@@ -27,6 +27,11 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("soap: unexpected HTTP response %s: %q", e.Status, e.Body)
 }
 
+// ErrInsecureTransport is returned by HTTPClient.Call for a message that
+// requires a secure transport (Message.RequireSecureTransport) when the
+// endpoint URL is not https.
+var ErrInsecureTransport = errors.New("soap: the message requires a secure transport (https) but the endpoint URL is not https")
+
 // HTTPClient is the client transport: an Invoker that POSTs each request to
 // one URL.
 type HTTPClient struct {
@@ -46,6 +51,9 @@ func (c *HTTPClient) URL() string { return c.url }
 // nil. A fault reply returns both the fault message and the parsed *Fault,
 // so layers above can still read (and verify) the message.
 func (c *HTTPClient) Call(ctx context.Context, req *Message) (*Message, error) {
+	if req.RequiresSecureTransport() && !isHTTPS(c.url) {
+		return nil, fmt.Errorf("%w: %s", ErrInsecureTransport, c.url)
+	}
 	buf := getBuf()
 	defer putBuf(buf)
 	var err error
@@ -134,4 +142,8 @@ func (c *HTTPClient) readResponse(hresp *http.Response) (*Message, error) {
 		return nil, &HTTPError{StatusCode: hresp.StatusCode, Status: hresp.Status, Body: "non-fault SOAP message with an error status"}
 	}
 	return resp, nil
+}
+
+func isHTTPS(u string) bool {
+	return len(u) >= 8 && strings.EqualFold(u[:8], "https://")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,9 +73,10 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.SOAPAction = action
-	resp, err := s.serve(r.Context(), req)
+	ctx := NewContextWithPeer(r.Context(), peerOf(r))
+	resp, err := s.serve(ctx, req)
 	if err != nil {
-		s.writeFault(r.Context(), w, r, v, req, err)
+		s.writeFault(ctx, w, r, v, req, err)
 		return
 	}
 	if resp == nil {
@@ -88,6 +90,23 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusInternalServerError
 	}
 	s.writeMessage(w, r, status, resp)
+}
+
+// peerOf describes the connection r arrived on.
+func peerOf(r *http.Request) *Peer {
+	p := &Peer{TLS: r.TLS}
+	if r.RemoteAddr != "" {
+		p.Addr = stringAddr{network: "tcp", addr: r.RemoteAddr}
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		p.LocalAddr = a
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	p.URL = scheme + "://" + r.Host + r.URL.EscapedPath()
+	return p
 }
 
 // serve runs the handler, turning a panic into an error so that bad input

@@ -32,6 +32,8 @@ type Message struct {
 
 	understood map[*etree.Element]struct{}
 	values     map[any]any
+	// secureTransport marks a request that may travel only over TLS.
+	secureTransport bool
 }
 
 // NewMessage returns an empty envelope (with an empty Body) of version v.
@@ -340,6 +342,15 @@ func (m *Message) SetValue(key, value any) {
 
 // Value returns the value stored under key, or nil.
 func (m *Message) Value(key any) any { return m.values[key] }
+
+// RequireSecureTransport marks m as a message that may be sent only over a
+// confidential transport (TLS): a security layer whose protection is the
+// transport's (TransportBinding) sets it, and HTTPClient then refuses to
+// send m to a URL that is not https (ErrInsecureTransport).
+func (m *Message) RequireSecureTransport() { m.secureTransport = true }
+
+// RequiresSecureTransport reports whether RequireSecureTransport was called.
+func (m *Message) RequiresSecureTransport() bool { return m.secureTransport }
 
 // SetMustUnderstand marks header block el mustUnderstand="1" in the
 // message's envelope namespace.
