@@ -2,7 +2,9 @@ package soap
 
 import (
 	"context"
+	"crypto/sha1" // the thumbprint claim is SHA-1 by definition (WIF)
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 )
@@ -287,3 +289,43 @@ func Authorize(authorize Authorizer) ServerLayer {
 		})
 	}
 }
+
+// UsernameIdentity returns the identity of a caller authenticated by a user
+// name and password: a ClaimName and a ClaimAuthenticationMethod claim,
+// issued by LocalAuthority.
+func UsernameIdentity(name string) Identity {
+	return Identity{
+		AuthenticationMethod: AuthMethodPassword,
+		Claims: []Claim{
+			{Type: ClaimName, Value: name, Issuer: LocalAuthority},
+			{Type: ClaimAuthenticationMethod, Value: AuthMethodPassword, Issuer: LocalAuthority},
+		},
+	}
+}
+
+// CertificateIdentity returns the identity of a caller authenticated by an
+// X.509 certificate, with the claims WIF derives from one: the subject
+// distinguished name as ClaimName and ClaimX500DistinguishedName, the SHA-1
+// thumbprint (base64), each DNS name, and the authentication method.
+func CertificateIdentity(cert *x509.Certificate) Identity {
+	dn := cert.Subject.String()
+	sum := sha1.Sum(cert.Raw)
+	id := Identity{
+		AuthenticationMethod: AuthMethodX509,
+		Certificate:          cert,
+		Claims: []Claim{
+			{Type: ClaimName, Value: dn, Issuer: LocalAuthority},
+			{Type: ClaimX500DistinguishedName, Value: dn, Issuer: LocalAuthority},
+			{Type: ClaimThumbprint, Value: base64.StdEncoding.EncodeToString(sum[:]), Issuer: LocalAuthority},
+		},
+	}
+	for _, d := range cert.DNSNames {
+		id.Claims = append(id.Claims, Claim{Type: ClaimDNS, Value: d, Issuer: LocalAuthority})
+	}
+	id.Claims = append(id.Claims, Claim{Type: ClaimAuthenticationMethod, Value: AuthMethodX509, Issuer: LocalAuthority})
+	return id
+}
+
+// AnonymousIdentity returns the identity of a caller that presented no
+// credential: no claims, no authentication method.
+func AnonymousIdentity() Identity { return Identity{} }
