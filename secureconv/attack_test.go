@@ -232,16 +232,21 @@ func TestOldGenerationAfterRollover(t *testing.T) {
 	e := newAttackEnv(t, nil)
 	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
 	require.NoError(t, callEcho(t, c, "one"))
-	old, _ := c.current(context.Background())
+	// The issued generation has no Instance, and a reference without one
+	// names the current generation; start from a renewed generation, which
+	// has one.
 	e.clock.Add(40 * time.Minute) // past 60%: the next call renews
-	require.NoError(t, callEcho(t, c, "renewed"))
+	require.NoError(t, callEcho(t, c, "renewed once"))
+	old, _ := c.current(context.Background())
+	require.NotEmpty(t, old.sct.Instance)
+	e.clock.Add(40 * time.Minute)
+	require.NoError(t, callEcho(t, c, "renewed twice"))
 	require.NotEqual(t, old.wss.Key, c.sess.wss.Key)
 	// Within the rollover window the old key still works...
-	_, err := (&Client{cfg: c.cfg, transport: e.wire(e.srv, nil), sess: old}).call(context.Background(), echoMsg(t, "old key"))
-	require.NoError(t, err)
+	require.NoError(t, e.sendWithSession(c, old, e.srv))
 	// ...after it, the old generation is gone.
 	e.clock.Add(10 * time.Minute)
-	err = e.sendWithSession(c, old, e.srv)
+	err := e.sendWithSession(c, old, e.srv)
 	f, ok := soap.AsFault(err)
 	require.True(t, ok, "the old generation must be refused, got %v", err)
 	assert.Contains(t, []string{FaultBadContextToken, wssecurity.FaultInvalidSecurity}, f.Subcode().Local)

@@ -6,41 +6,92 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/keylog"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"golang.org/x/sync/singleflight"
 )
 
+// Errors of the session client; callers branch on them with errors.Is.
+var (
+	// ErrClientConfig is wrapped by every error NewClient returns for a
+	// contradictory or incomplete ClientConfig; the message names the
+	// field.
+	ErrClientConfig = errors.New("secureconv: invalid client configuration")
+	// ErrClosed is returned by calls on a closed Client, and ends a
+	// handshake still running when Close is called.
+	ErrClosed = errors.New("secureconv: client closed")
+	// ErrHandshakeTimeout is wrapped by the error of a handshake (Issue or
+	// Renew) that did not finish within ClientConfig.HandshakeTimeout.
+	ErrHandshakeTimeout = errors.New("secureconv: handshake timed out")
+	// ErrRenewFailed is wrapped by the error of a failed key renewal (WCF's
+	// SessionKeyExpiredException "UnableToRenewSessionKey"); the Renew's
+	// own error is wrapped too.
+	ErrRenewFailed = errors.New("secureconv: unable to renew the session key")
+)
+
+// DefaultHandshakeTimeout bounds a handshake when
+// ClientConfig.HandshakeTimeout is 0 (WCF's default OpenTimeout).
+const DefaultHandshakeTimeout = time.Minute
+
+// DefaultRenewAfter is the fraction of a key's lifetime after which the
+// client renews when ClientConfig.RenewAfter is 0 (WCF's).
+const DefaultRenewAfter = 0.6
+
 // ClientConfig configures the client side of a secure session.
+//
+// Version and Entropy alone decide the WS-Trust exchange (namespaces,
+// actions, who contributes key material); the policies say how its
+// messages are protected.
 type ClientConfig struct {
 	// Version selects WS-SC/WS-Trust 2005/02 or 1.3.
 	Version Version
-	// Bootstrap is the policy that protects the RST/RSTR exchange (a
-	// wssecurity preset such as AnonymousForCertificate).
+	// Bootstrap is the policy that protects the Issue exchange (a
+	// wssecurity preset such as AnonymousForCertificate). It must not
+	// itself use a SecureConversationToken, and it must keep the key
+	// material secret: a TransportBinding, or a message policy that
+	// encrypts the Body.
 	Bootstrap wssecurity.Policy
-	// Policy protects application messages; its protection token must be
-	// a wssecurity.SecureConversationToken.
+	// Policy protects application messages, the Renew and (by default)
+	// the Cancel; its protection token (or, on a TransportBinding, a
+	// supporting token) must be a wssecurity.SecureConversationToken.
 	Policy wssecurity.Policy
 	// Security holds the bootstrap credentials (service certificate,
-	// client certificate, username) and the clock and random source.
+	// client certificate, username), the clock (Now) and the random source
+	// (Rand). They are the client's only clock and random source: the
+	// renewal schedule, session expiry, entropy, message ids and all
+	// wssecurity checks use them. Security.Logger receives the client's
+	// diagnostics (slog.Default() when nil).
 	Security wssecurity.Config
 	// Entropy is the key entropy mode (default Combined, as WCF).
 	Entropy EntropyMode
 	// KeySize is the requested key size in bits (default: the policy
-	// suite's symmetric key length).
+	// suite's symmetric key length). It must be a multiple of 8 within
+	// the suite's minimum and DefaultMaxKeySize, and equal to the suite's
+	// key length when the session key protects messages directly (no
+	// derived keys).
 	KeySize int
 	// Cancel sends a Cancel on Close (WCF: RequireCancellation).
 	Cancel bool
 	// CancelWithBootstrap protects the Cancel with the bootstrap policy, as
-	// Apache CXF expects, instead of the session (WCF).
+	// Apache CXF expects, instead of the session (WCF). It needs Cancel.
 	CancelWithBootstrap bool
 	// RenewAfter is the fraction of the key's lifetime after which the
-	// client renews (default 0.6, WCF's).
+	// client renews, in (0, 1) (0: DefaultRenewAfter).
 	RenewAfter float64
+	// HandshakeTimeout bounds each Issue and Renew exchange (0:
+	// DefaultHandshakeTimeout). A handshake is shared by the calls that
+	// need it and runs detached from any one of them: a caller whose
+	// context ends stops waiting (with its context's error) while the
+	// handshake goes on for the others, bounded only by this timeout and
+	// by Close. The handshake's context carries none of the callers'
+	// values.
+	HandshakeTimeout time.Duration
 	// SOAP and Addressing are the versions of the messages the client
 	// writes (defaults: SOAP 1.2; WS-Addressing 2004/08 for V200502, 1.0
 	// for V13).
@@ -48,29 +99,87 @@ type ClientConfig struct {
 	Addressing soap.AddressingVersion
 	// To is the service address (wsa:To of the token requests).
 	To string
+	// KeyLog, when set, receives one line per session key the client
+	// obtains (the Issue and every renewal) in the internal/keylog format
+	// "SCT_KEY <context-id> <generation|-> <key-hex>", which soapstack
+	// inspect --keylog reads, as crypto/tls's Config.KeyLogWriter. It is
+	// a debugging aid only: whoever reads it can read and forge the
+	// session's messages. A failed write is logged and does not fail the
+	// session. Writes are serialized per Client.
+	KeyLog io.Writer
 }
 
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrClientConfig}, args...)...)
+}
+
+// defaults validates c and fills in its defaults; errors wrap
+// ErrClientConfig.
 func (c *ClientConfig) defaults() error {
 	if !c.Version.Valid() {
-		return errors.New("secureconv: unknown version")
+		return configError("unknown Version %d", int(c.Version))
+	}
+	if err := c.Bootstrap.Validate(); err != nil {
+		return configError("Bootstrap: %w", err)
+	}
+	if usesSession(c.Bootstrap) {
+		return configError("the Bootstrap policy uses a SecureConversationToken; it must protect the Issue with other credentials")
+	}
+	if c.Bootstrap.Binding != wssecurity.TransportBinding && !c.Bootstrap.EncryptedParts.Body {
+		return configError("the Bootstrap policy neither runs over TLS nor encrypts the Body: the key material of the Issue would travel in clear")
+	}
+	if err := c.Policy.Validate(); err != nil {
+		return configError("Policy: %w", err)
 	}
 	if !usesSession(c.Policy) {
-		return errors.New("secureconv: the application policy must use a SecureConversationToken")
+		return configError("the application Policy must use a SecureConversationToken")
 	}
-	if c.SOAP == 0 {
+	switch c.Entropy {
+	case EntropyCombined, EntropyServer, EntropyClient:
+	default:
+		return configError("unknown Entropy mode %d", int(c.Entropy))
+	}
+	switch c.SOAP {
+	case 0:
 		c.SOAP = soap.V12
+	case soap.V11, soap.V12:
+	default:
+		return configError("unknown SOAP version %d", int(c.SOAP))
 	}
-	if c.Addressing == 0 {
+	switch c.Addressing {
+	case 0:
 		c.Addressing = soap.WSA200408
 		if c.Version == V13 {
 			c.Addressing = soap.WSA10
 		}
+	case soap.WSA10, soap.WSA200408:
+	default:
+		return configError("unknown Addressing version %d", int(c.Addressing))
 	}
-	if c.RenewAfter <= 0 || c.RenewAfter >= 1 {
-		c.RenewAfter = 0.6
+	switch {
+	case c.RenewAfter == 0:
+		c.RenewAfter = DefaultRenewAfter
+	case !(c.RenewAfter > 0 && c.RenewAfter < 1): // also NaN
+		return configError("RenewAfter %v outside (0, 1)", c.RenewAfter)
 	}
+	switch {
+	case c.HandshakeTimeout == 0:
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	case c.HandshakeTimeout < 0:
+		return configError("negative HandshakeTimeout %v", c.HandshakeTimeout)
+	}
+	if c.CancelWithBootstrap && !c.Cancel {
+		return configError("CancelWithBootstrap without Cancel")
+	}
+	suite := c.Policy.WithDefaults().Suite.Algorithms()
 	if c.KeySize == 0 {
-		c.KeySize = c.Policy.WithDefaults().Suite.Algorithms().MaxSymmetricKeyLength
+		c.KeySize = suite.MaxSymmetricKeyLength
+	}
+	if c.KeySize%8 != 0 || c.KeySize < suite.MinSymmetricKeyLength || c.KeySize > DefaultMaxKeySize {
+		return configError("KeySize %d bits: want a multiple of 8 within %d..%d (%s)", c.KeySize, suite.MinSymmetricKeyLength, DefaultMaxKeySize, suite.Name)
+	}
+	if pt := c.Policy.ProtectionToken; c.Policy.Binding == wssecurity.SymmetricBinding && pt != nil && !pt.DerivedKeys && c.KeySize != suite.MaxSymmetricKeyLength {
+		return configError("KeySize %d bits: %s without derived keys uses the session key directly and needs %d bits", c.KeySize, suite.Name, suite.MaxSymmetricKeyLength)
 	}
 	return nil
 }
@@ -90,21 +199,40 @@ type session struct {
 // shared by concurrent calls), renews it before its key expires,
 // re-establishes it once when the service answers BadContextToken, and
 // cancels it on Close when configured to.
+//
+// A failed renewal is returned to the calls that needed it, wrapping
+// ErrRenewFailed and the Renew's error, as WCF's client throws
+// SessionKeyExpiredException: the client does not silently open a new
+// session instead. The session stays in place, so the next call tries the
+// renewal again while the key is still valid; once it has expired the
+// client establishes a new session. A Renew answered with BadContextToken
+// (the service lost the session) is handled like any BadContextToken: the
+// call establishes a new session once.
 type Client struct {
 	cfg       ClientConfig
 	transport soap.Invoker
 	flight    singleflight.Group
-	mu        sync.Mutex
-	sess      *session
-	closed    bool
+	// base is the parent of every handshake's context: no caller's
+	// context, cancelled by Close.
+	base   context.Context
+	stop   context.CancelCauseFunc
+	mu     sync.Mutex
+	sess   *session
+	closed bool
+	logMu  sync.Mutex // serializes KeyLog writes
 }
 
-// NewClient returns a session client sending through transport.
+// NewClient returns a session client sending through transport. A
+// contradictory or incomplete cfg is an error wrapping ErrClientConfig.
 func NewClient(transport soap.Invoker, cfg ClientConfig) (*Client, error) {
+	if transport == nil {
+		return nil, configError("no transport")
+	}
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, transport: transport}, nil
+	base, stop := context.WithCancelCause(context.Background())
+	return &Client{cfg: cfg, transport: transport, base: base, stop: stop}, nil
 }
 
 func (c *Client) now() time.Time {
@@ -119,6 +247,13 @@ func (c *Client) rand() io.Reader {
 		return c.cfg.Security.Rand
 	}
 	return rand.Reader
+}
+
+func (c *Client) logger() *slog.Logger {
+	if c.cfg.Security.Logger != nil {
+		return c.cfg.Security.Logger
+	}
+	return slog.Default()
 }
 
 // Open establishes the session now instead of on the first call (WCF's
@@ -144,12 +279,12 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 	s, closed := c.sess, c.closed
 	c.mu.Unlock()
 	if closed {
-		return nil, errors.New("secureconv: client closed")
+		return nil, ErrClosed
 	}
 	now := c.now()
 	switch {
 	case s == nil || !now.Before(s.expires):
-		v, err, _ := c.flight.Do("issue", func() (any, error) {
+		return c.shared(ctx, "issue", func(hctx context.Context) (*session, error) {
 			// A call that read no session before an earlier handshake
 			// finished must not start another one.
 			c.mu.Lock()
@@ -158,28 +293,84 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 			if cur != nil && cur != s && c.now().Before(cur.expires) {
 				return cur, nil
 			}
-			return c.issue(ctx)
+			return c.issue(hctx)
 		})
-		if err != nil {
-			return nil, err
-		}
-		return v.(*session), nil
 	case !now.Before(s.renewAt):
-		v, err, _ := c.flight.Do("renew", func() (any, error) {
-			c.mu.Lock()
-			cur := c.sess
-			c.mu.Unlock()
-			if cur != nil && cur != s && c.now().Before(cur.renewAt) {
-				return cur, nil // renewed by an earlier flight
-			}
-			return c.renew(ctx, s)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return v.(*session), nil
+		return c.renewShared(ctx, s, false)
 	}
 	return s, nil
+}
+
+// renewShared renews s in the shared "renew" flight. Unless forced (the
+// service said RenewNeeded), a session that an earlier flight already
+// replaced is used as it is.
+func (c *Client) renewShared(ctx context.Context, s *session, forced bool) (*session, error) {
+	return c.shared(ctx, "renew", func(hctx context.Context) (*session, error) {
+		c.mu.Lock()
+		cur := c.sess
+		c.mu.Unlock()
+		if cur != nil && cur != s && (forced || c.now().Before(cur.renewAt)) {
+			return cur, nil // renewed by an earlier flight
+		}
+		return c.renew(hctx, s)
+	})
+}
+
+// shared runs the handshake fn once for all callers asking for key at the
+// same time. fn runs on a context of its own (a child of c.base bounded by
+// HandshakeTimeout), never on a caller's: each caller waits on its own
+// ctx and returns its error when ctx ends first, while the handshake goes
+// on for the others and its result is kept.
+func (c *Client) shared(ctx context.Context, key string, fn func(context.Context) (*session, error)) (*session, error) {
+	ch := c.flight.DoChan(key, func() (any, error) {
+		base := c.base
+		if base == nil { // a Client not made by NewClient
+			base = context.Background()
+		}
+		hctx, cancel := context.WithTimeoutCause(base, c.cfg.HandshakeTimeout, ErrHandshakeTimeout)
+		defer cancel()
+		s, err := fn(hctx)
+		if err != nil && hctx.Err() != nil {
+			if cause := context.Cause(hctx); !errors.Is(err, cause) {
+				err = fmt.Errorf("%w (%s, after %v): %w", cause, key, c.cfg.HandshakeTimeout, err)
+			}
+		}
+		return s, err
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*session), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("secureconv: waiting for the %s handshake: %w", key, ctx.Err())
+	}
+}
+
+// setSession makes s the current session, unless the client was closed
+// meanwhile.
+func (c *Client) setSession(s *session) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	c.sess = s
+	return nil
+}
+
+// logKey writes s's key to the key log, when one is configured.
+func (c *Client) logKey(s *session) {
+	if c.cfg.KeyLog == nil {
+		return
+	}
+	c.logMu.Lock()
+	err := keylog.Write(c.cfg.KeyLog, keylog.Entry{ContextID: s.sct.Identifier, Generation: s.sct.Instance, Key: s.wss.Key})
+	c.logMu.Unlock()
+	if err != nil {
+		c.logger().Warn("secureconv: key log write failed", "context", s.sct.Identifier, "error", err)
+	}
 }
 
 // tokenRequest sends a token request protected by policy and returns the
@@ -310,33 +501,36 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.sess = s
-	c.mu.Unlock()
+	if err := c.setSession(s); err != nil {
+		return nil, err
+	}
+	c.logKey(s)
 	return s, nil
 }
 
-// renew runs a Renew protected by the current session; on failure the
-// client falls back to a new Issue.
+// renew runs a Renew protected by the current session. Its failure is
+// returned (wrapping ErrRenewFailed and the cause), never replaced by a new
+// Issue: see Client.
 func (c *Client) renew(ctx context.Context, old *session) (*session, error) {
 	rst, err := c.newRST(OpRenew)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
 	}
 	rst.RenewTarget = NewSCTReference(c.cfg.Version, old.sct.Identifier, old.sct.Instance)
 	sec := c.sessionConfig(old)
 	rstr, err := c.tokenRequest(ctx, c.cfg.Policy, sec, OpRenew, rst)
 	if err != nil {
-		return c.issue(ctx)
+		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
 	}
 	s, err := c.establish(rst, rstr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
 	}
 	s.previous = old.wss
-	c.mu.Lock()
-	c.sess = s
-	c.mu.Unlock()
+	if err := c.setSession(s); err != nil {
+		return nil, err
+	}
+	c.logKey(s)
 	return s, nil
 }
 
@@ -368,28 +562,46 @@ func (t clientTokens) TokenReference(ctx context.Context, str *wssecurity.STR) (
 
 // Call sends req through the session. When the service answers
 // BadContextToken (it lost or rejected the session), the client
-// establishes a new session and sends the request once more.
+// establishes a new session and sends the request once more. When it
+// answers RenewNeeded, the client renews the key and sends the request
+// again; if the service refuses that Renew because the key has expired
+// (RenewNeeded) or the session is unknown (BadContextToken), the session
+// cannot be renewed and the client establishes a new one, logging the
+// renewal's error and joining it to the error of the new attempt. Any
+// other failed renewal is returned (see Client).
 func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	orig := req.Clone()
 	resp, err := c.call(ctx, req)
-	switch {
-	case err != nil && IsBadContextToken(err):
-		c.mu.Lock()
-		c.sess = nil
-		c.mu.Unlock()
-		return c.call(ctx, orig)
-	case err != nil && IsRenewNeeded(err):
+	if err == nil {
+		return resp, nil
+	}
+	if IsRenewNeeded(err) && !errors.Is(err, ErrRenewFailed) {
 		c.mu.Lock()
 		s := c.sess
 		c.mu.Unlock()
-		if s != nil {
-			if _, rerr, _ := c.flight.Do("renew", func() (any, error) { return c.renew(ctx, s) }); rerr != nil {
-				return nil, rerr
-			}
+		if s == nil {
+			return c.call(ctx, orig)
 		}
-		return c.call(ctx, orig)
+		if _, err = c.renewShared(ctx, s, true); err == nil {
+			return c.call(ctx, orig)
+		}
+		resp = nil
 	}
-	return resp, err
+	renewErr := errors.Is(err, ErrRenewFailed)
+	if !IsBadContextToken(err) && !(renewErr && IsRenewNeeded(err)) {
+		return resp, err
+	}
+	if renewErr {
+		c.logger().InfoContext(ctx, "secureconv: the service refused to renew the session; establishing a new one", slog.Any("error", err))
+	}
+	c.mu.Lock()
+	c.sess = nil
+	c.mu.Unlock()
+	resp, err2 := c.call(ctx, orig)
+	if err2 != nil && renewErr {
+		err2 = errors.Join(err2, err)
+	}
+	return resp, err2
 }
 
 func (c *Client) call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
@@ -423,12 +635,16 @@ func (c *Client) call(ctx context.Context, req *soap.Message) (*soap.Message, er
 }
 
 // Close ends the session: with Cancel configured, it sends a Cancel
-// protected by the session. The client cannot be used afterwards.
+// protected by the session. A handshake still running ends with
+// ErrClosed. The client cannot be used afterwards.
 func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
 	s := c.sess
 	c.closed, c.sess = true, nil
 	c.mu.Unlock()
+	if c.stop != nil {
+		c.stop(ErrClosed) // ends a handshake still running
+	}
 	if s == nil || !c.cfg.Cancel {
 		return nil
 	}
