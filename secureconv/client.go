@@ -473,6 +473,12 @@ func (c *Client) establish(rst *RequestSecurityToken, rstr *RequestSecurityToken
 			s.expires = lt.Expires
 		}
 	}
+	if !s.issued.Before(s.expires) || !now.Before(s.expires) {
+		// By the client's clock the token is already useless: refuse it
+		// rather than establish it again and again.
+		return nil, fmt.Errorf("secureconv: the issued token's lifetime %s..%s has ended at %s (client clock)",
+			s.issued.UTC().Format(time.RFC3339), s.expires.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
 	life := s.expires.Sub(s.issued)
 	s.renewAt = s.issued.Add(time.Duration(float64(life) * c.cfg.RenewAfter))
 	el := soap.CopyWithScope(rstr.RequestedSecurityToken)

@@ -383,3 +383,16 @@ func TestKeyLogWriteFailureKeepsSession(t *testing.T) {
 	c := e.clientWith(e.wire(e.srv, nil), func(cfg *ClientConfig) { cfg.KeyLog = failingWriter{} })
 	require.NoError(t, callEcho(t, c, "one"))
 }
+
+// TestIssuedTokenExpiredByClientClock: a token whose lifetime has already
+// ended by the client's clock (Security.Now) is refused, not used.
+func TestIssuedTokenExpiredByClientClock(t *testing.T) {
+	e := newAttackEnv(t, func(c *ServerConfig) { c.Lifetime = 2 * time.Minute })
+	// Within the allowed clock skew of the messages, past the token's end.
+	ahead := func() time.Time { return e.clock.Now().Add(3 * time.Minute) }
+	c := e.clientWith(e.wire(e.srv, nil), func(cfg *ClientConfig) { cfg.Security.Now = ahead })
+	err := c.Open(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "client clock")
+	assert.Empty(t, c.Session())
+}
