@@ -36,7 +36,7 @@ func BenchmarkHandshake(b *testing.B) {
 			for b.Loop() {
 				c, err := secureconv.NewClient(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), secureconv.ClientConfig{
 					Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(), Addressing: sc.Addressing, To: url,
-					Cancel: !sc.Cookie, CancelWithBootstrap: true})
+					Cancel: !sc.Cookie, CancelWithBootstrap: !sc.Cookie})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -247,7 +247,7 @@ func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 	}
 	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
 		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-		Cancel: sc.Cancel, CancelWithBootstrap: true, Addressing: sc.Addressing, To: url})
+		Cancel: sc.Cancel, CancelWithBootstrap: sc.Cancel, Addressing: sc.Addressing, To: url})
 	if err != nil {
 		r.Reason = err.Error()
 		return r
