@@ -461,6 +461,10 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 	for _, ed := range m.Envelope.FindElements("//EncryptedData") {
 		if soap.ElementName(ed).Space == xmlenc.NS {
 			rep.Errors = append(rep.Errors, "not decrypted: "+describe(ed))
+			if id := sessionOf(r.encryptionKey(ed), external); id != "" && res.source[id] != "" {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%s does not decrypt with the key of session %s from %s (wrong or stale key?)",
+					describe(ed), id, res.source[id]))
+			}
 		}
 	}
 	var parts []*etree.Element
@@ -647,6 +651,32 @@ func (r *receiver) encryptedBy(el *etree.Element, ek *xmlenc.EncryptedKey) []*et
 		}
 	}
 	return out
+}
+
+// encryptionKey returns the processed token the KeyInfo of the
+// EncryptedData ed references, or nil.
+func (r *receiver) encryptionKey(ed *etree.Element) *token {
+	ki := firstChild(ed, NSDS, "KeyInfo")
+	if ki == nil {
+		return nil
+	}
+	strEl := firstChild(ki, NSWSSE, "SecurityTokenReference")
+	if strEl == nil {
+		return nil
+	}
+	str, err := ParseSTR(strEl)
+	if err != nil || str.Kind != STRReference {
+		return nil
+	}
+	if !str.Local {
+		return r.external[str.URI]
+	}
+	for el, t := range r.tokens {
+		if id := str.LocalID(); id != "" && (wsuID(el) == id || el.SelectAttrValue("Id", "") == id) {
+			return t
+		}
+	}
+	return nil
 }
 
 // sessionOf returns the identifier of the session a key comes from, or "".

@@ -123,6 +123,19 @@ func (w *wireTransport) Call(ctx context.Context, req *soap.Message) (*soap.Mess
 	return soap.ParseMessage(out, soap.Limits{})
 }
 
+// all returns the recorded messages with the action, in order.
+func (w *wireTransport) all(action string, reply bool) [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out [][]byte
+	for _, m := range w.msgs {
+		if m.action == action && m.reply == reply {
+			out = append(out, m.b)
+		}
+	}
+	return out
+}
+
 // find returns the first recorded message with the action.
 func (w *wireTransport) find(t *testing.T, action string, reply bool) []byte {
 	t.Helper()
@@ -191,19 +204,26 @@ type session struct {
 }
 
 // runSession establishes a session as README.md's example does (bootstrap
-// and application policy given), makes one echo call and cancels.
-func runSession(t *testing.T, k *ownKeys, v secureconv.Version, boot, app wssecurity.Policy) *session {
+// and application policy given), makes calls echo calls (renewing the key
+// before each after the first when renew is set) and cancels.
+func runSession(t *testing.T, k *ownKeys, v secureconv.Version, boot, app wssecurity.Policy, calls int, renew bool) *session {
 	t.Helper()
+	renewAfter := 0.0
+	if renew {
+		renewAfter = 1e-15 // renew as soon as the session exists
+	}
 	cache := &recordingCache{TokenCache: secureconv.NewMemoryTokenCache()}
 	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: v, Bootstrap: boot, Policy: app,
 		Security: wssecurity.Config{Certificate: k.svc}, Cache: cache})
 	require.NoError(t, err)
 	w := &wireTransport{t: t, srv: soap.ChainHandler(echoHandler(), layer)}
 	c, err := secureconv.NewClient(w, secureconv.ClientConfig{Version: v, Bootstrap: boot, Policy: app, Cancel: true,
-		To: "http://svc/", Security: wssecurity.Config{PeerCertificate: k.svc.Cert}})
+		To: "http://svc/", Security: wssecurity.Config{PeerCertificate: k.svc.Cert}, RenewAfter: renewAfter})
 	require.NoError(t, err)
-	_, err = c.Call(context.Background(), ownRequest(t, "session secret"))
-	require.NoError(t, err)
+	for i := 0; i < calls; i++ {
+		_, err = c.Call(context.Background(), ownRequest(t, "session secret"))
+		require.NoError(t, err)
+	}
 	require.NoError(t, c.Close(context.Background()))
 	return &session{wire: w, cache: cache, client: c}
 }
@@ -290,5 +310,175 @@ func TestInspectOwnMessages(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// editMessage parses b, lets edit change the tree and returns the bytes.
+func editMessage(t *testing.T, b []byte, edit func(env, header, body *etree.Element)) []byte {
+	t.Helper()
+	doc := etree.NewDocument()
+	require.NoError(t, doc.ReadFromBytes(b))
+	env := doc.Root()
+	var header, body *etree.Element
+	for _, c := range env.ChildElements() {
+		switch c.Tag {
+		case "Header":
+			header = c
+		case "Body":
+			body = c
+		}
+	}
+	require.NotNil(t, header)
+	require.NotNil(t, body)
+	edit(env, header, body)
+	out, err := doc.WriteToBytes()
+	require.NoError(t, err)
+	return out
+}
+
+func childNamed(t *testing.T, el *etree.Element, local string) *etree.Element {
+	t.Helper()
+	for _, c := range el.ChildElements() {
+		if c.Tag == local {
+			return c
+		}
+	}
+	t.Fatalf("no %s in %s", local, el.Tag)
+	return nil
+}
+
+// wrapper adds an unknown header that hides the moved element.
+func wrapper(header *etree.Element) *etree.Element {
+	w := header.CreateElement("x:Wrapper")
+	w.CreateAttr("xmlns:x", "urn:attacker")
+	return w
+}
+
+// replaceWith moves el into a wrapper header and puts repl in its place.
+func replaceWith(header, el, repl *etree.Element) {
+	parent := el.Parent()
+	i := el.Index()
+	parent.RemoveChildAt(i)
+	parent.InsertChildAt(i, repl)
+	wrapper(header).AddChild(el)
+}
+
+// TestInspectSignatureWrapping moves a signed part of a valid message into
+// a header wrapper and puts an unsigned one in its place: every signature
+// still verifies (it finds the moved node by Id), but inspect reports that
+// the Envelope's own part is not signed, says where the signed one went,
+// and exits 1, as the receiver refuses the message. The old inspect said
+// verified: true (Basic256: the old inspect read that suite's key).
+func TestInspectSignatureWrapping(t *testing.T) {
+	k := newOwnKeys(t)
+	p := wssecurity.AnonymousForCertificate(wssecurity.Basic256)
+	scfg := wssecurity.Config{Certificate: k.svc}
+	req, _ := wssExchange(t, p, wssecurity.Config{PeerCertificate: k.svc.Cert}, scfg)
+	tests := []struct {
+		name, part, wantErr string
+		edit                func(env, header, body *etree.Element)
+	}{
+		{"body", "body", "a signature signs another Body at /soap:Envelope/soap:Header/Wrapper/soap:Body#", func(env, header, body *etree.Element) {
+			evil := etree.NewElement(body.Space + ":Body")
+			evil.CreateElement("e:echo").CreateAttr("xmlns:e", "urn:echo")
+			evil.ChildElements()[0].SetText("evil")
+			replaceWith(header, body, evil)
+		}},
+		{"timestamp", "timestamp", "a signature signs another Timestamp at /soap:Envelope/soap:Header/Wrapper/wsu:Timestamp#", func(env, header, body *etree.Element) {
+			ts := childNamed(t, childNamed(t, header, "Security"), "Timestamp")
+			fresh := ts.Copy()
+			fresh.RemoveAttr("wsu:Id")
+			fresh.RemoveAttr("u:Id")
+			require.Empty(t, fresh.SelectAttrValue("Id", ""), "the copy must lose its Id")
+			replaceWith(header, ts, fresh)
+		}},
+		{"to", "addressing", "a signature signs another To at /soap:Envelope/soap:Header/Wrapper/wsa:To#", func(env, header, body *etree.Element) {
+			to := childNamed(t, header, "To")
+			evil := etree.NewElement(to.FullTag())
+			evil.SetText("http://evil/")
+			replaceWith(header, to, evil)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := editMessage(t, req, tt.edit)
+			// The receiver refuses it.
+			m, err := soap.ParseMessage(msg, soap.Limits{})
+			require.NoError(t, err)
+			_, err = wssecurity.VerifyRequest(context.Background(), p, &wssecurity.Config{Certificate: k.svc}, m)
+			require.ErrorIs(t, err, wssecurity.ErrInvalidSecurity)
+
+			file := k.file(t, "xsw.xml", msg)
+			code, rep, out := inspectJSON(t, "--cert", k.svcCert, "--key", k.svcKey, file)
+			require.Equal(t, 1, code, out)
+			assert.False(t, rep.Verified)
+			require.NotNil(t, rep.Covered)
+			assert.False(t, *rep.Covered)
+			for _, s := range rep.Signed {
+				assert.NotEmpty(t, s) // every signature verified: the break is the coverage
+			}
+			var unsigned []string
+			for _, c := range rep.Coverage {
+				if !c.Signed {
+					unsigned = append(unsigned, c.Part)
+				}
+			}
+			assert.Equal(t, []string{tt.part}, unsigned, out)
+			require.Len(t, rep.Errors, 1, out)
+			assert.Contains(t, rep.Errors[0], "is not signed")
+			assert.Contains(t, rep.Errors[0], tt.wantErr)
+
+			code, text, _ := runCmd("inspect", "--cert", k.svcCert, "--key", k.svcKey, file)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, text, "NOT SIGNED")
+			assert.Contains(t, text, "result: FAILED")
+		})
+	}
+}
+
+// TestInspectKeyLength checks that a key whose length does not fit what it
+// encrypts, or the suite given, is an error that says so, and that a key
+// that does not unwrap is reported as such (no random substitute).
+func TestInspectKeyLength(t *testing.T) {
+	k := newOwnKeys(t)
+	ccfg := wssecurity.Config{Certificate: k.cli, PeerCertificate: k.svc.Cert}
+	scfg := wssecurity.Config{Certificate: k.svc, Trust: wssecurity.NewTrustStore(wssecurity.WithPinned(k.cli.Cert))}
+	for _, p := range []wssecurity.Policy{wssecurity.AnonymousForCertificate(wssecurity.Basic128), wssecurity.MutualCertificate(wssecurity.WSS10, wssecurity.Basic128)} {
+		t.Run(p.Binding.String(), func(t *testing.T) {
+			req, _ := wssExchange(t, p, ccfg, scfg)
+			keys := []string{"--cert", k.svcCert, "--key", k.svcKey}
+
+			code, rep, out := inspectJSON(t, append(keys, "--suite", "Basic256", k.file(t, "m.xml", req))...)
+			require.Equal(t, 1, code, out)
+			assert.Contains(t, out, "carries a 16-byte key, the Basic256 suite uses 32-byte keys")
+			assert.Contains(t, out, "uses http://www.w3.org/2001/04/xmlenc#aes128-cbc, the Basic256 suite uses http://www.w3.org/2001/04/xmlenc#aes256-cbc")
+			assert.False(t, rep.Verified)
+
+			aes256 := editMessage(t, req, func(env, header, body *etree.Element) {
+				for _, em := range env.FindElements("//EncryptionMethod") {
+					if em.SelectAttrValue("Algorithm", "") == wssecurity.AlgAES128CBC {
+						em.CreateAttr("Algorithm", wssecurity.AlgAES256CBC)
+					}
+				}
+			})
+			code, _, out = inspectJSON(t, append(keys, k.file(t, "m.xml", aes256))...)
+			require.Equal(t, 1, code, out)
+			assert.Regexp(t, `carries a 16-byte key, but xenc:EncryptedData#\S+ encrypted with it uses http://www.w3.org/2001/04/xmlenc#aes256-cbc \(32-byte keys\)`, out)
+
+			broken := editMessage(t, req, func(env, header, body *etree.Element) {
+				cv := env.FindElement("//EncryptedKey/CipherData/CipherValue")
+				require.NotNil(t, cv)
+				b := []byte(cv.Text())
+				if b[10] == 'A' {
+					b[10] = 'B'
+				} else {
+					b[10] = 'A'
+				}
+				cv.SetText(string(b))
+			})
+			code, _, out = inspectJSON(t, append(keys, k.file(t, "m.xml", broken))...)
+			require.Equal(t, 1, code, out)
+			assert.Contains(t, out, "does not unwrap with the private key of CN=soapstack demo service")
+		})
 	}
 }
