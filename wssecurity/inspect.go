@@ -352,17 +352,18 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 			rep.Addressing["replyTo"] = a.ReplyTo.Address
 		}
 	}
-	res := inspectResolver{keys: sessionKeys(opts.SessionKeys), lookup: opts.SessionKey, cookie: opts.OpenCookie,
-		notes: &rep.Notes, source: map[string]string{}}
 	cfg := &Config{Certificate: opts.Certificate, Now: clock, Limits: opts.Limits,
-		TokenResolver: res,
+		TokenResolver: inspectResolver{keys: sessionKeys(opts.SessionKeys), cookie: opts.OpenCookie, notes: &rep.Notes},
 		Usernames:     inspectUsers{passwords: opts.Passwords, at: clock, notes: &rep.Notes}}
-	// Suite stays 0 unless given: the receiver's inspect mode reads it as
-	// "check key lengths against the suite".
-	p := Policy{}.WithDefaults()
-	p.Suite = opts.Suite
-	r := newReceiver(ctx, p, cfg, false, &exchange{}, m)
+	r := newReceiver(ctx, Policy{}.WithDefaults(), cfg, false, &exchange{}, m)
 	r.inspect = true
+
+	// The policy's Suite stays 0 unless given: inspect mode reads it as
+	// "check key lengths against the suite".
+	r.p.Suite, r.suite = opts.Suite, opts.Suite.Algorithms()
+	res := cfg.TokenResolver.(inspectResolver)
+	res.lookup, res.source = opts.SessionKey, map[string]string{}
+	cfg.TokenResolver = res
 	for _, c := range opts.Certificates {
 		r.tokens[etree.NewElement("known-certificate")] = &token{kind: tokX509, cert: c}
 	}

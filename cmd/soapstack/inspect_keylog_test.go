@@ -33,7 +33,7 @@ func wrongKeyLog(t *testing.T, k *ownKeys, c *recordingCache) string {
 
 // TestInspectKeyLogSession runs README.md's secure session (Basic128
 // bootstrap to the service certificate, derived keys from the session
-// token) Go to Go in both WS-SC versions and the other AES suites, and
+// token) Go to Go in both WS-SC versions and the other suites, and
 // inspects what went over the wire: the RST with the service's key, the
 // application request and reply and the Cancel with a key log written from
 // the issued session token. Without the key log, or with a wrong key, the
@@ -41,7 +41,7 @@ func wrongKeyLog(t *testing.T, k *ownKeys, c *recordingCache) string {
 func TestInspectKeyLogSession(t *testing.T) {
 	k := newOwnKeys(t)
 	for _, v := range []secureconv.Version{secureconv.V200502, secureconv.V13} {
-		for _, suite := range []wssecurity.Suite{wssecurity.Basic128, wssecurity.Basic192, wssecurity.Basic256} {
+		for _, suite := range []wssecurity.Suite{wssecurity.Basic128, wssecurity.Basic192, wssecurity.Basic256, wssecurity.TripleDes} {
 			t.Run(v.String()+"/"+suite.String(), func(t *testing.T) {
 				boot := wssecurity.AnonymousForCertificate(suite)
 				app := boot
