@@ -33,56 +33,63 @@ func wrongKeyLog(t *testing.T, k *ownKeys, c *recordingCache) string {
 
 // TestInspectKeyLogSession runs README.md's secure session (Basic128
 // bootstrap to the service certificate, derived keys from the session
-// token) Go to Go in both WS-SC versions and the other suites, and
-// inspects what went over the wire: the RST with the service's key, the
-// application request and reply and the Cancel with a key log written from
-// the issued session token. Without the key log, or with a wrong key, the
-// session's messages fail and say why.
+// token) Go to Go in both WS-SC versions and the other suites, also with
+// an asymmetric (MutualCertificate WSS 1.0) bootstrap, and inspects what
+// went over the wire: the RST with the service's key, the application
+// request and reply and the Cancel with a key log written from the issued
+// session token. Without the key log, or with a wrong key, the session's
+// messages fail and say why.
 func TestInspectKeyLogSession(t *testing.T) {
 	k := newOwnKeys(t)
+	bootstraps := map[string]func(wssecurity.Suite) wssecurity.Policy{
+		"anonymous": wssecurity.AnonymousForCertificate,
+		"mutual10":  func(s wssecurity.Suite) wssecurity.Policy { return wssecurity.MutualCertificate(wssecurity.WSS10, s) },
+	}
 	for _, v := range []secureconv.Version{secureconv.V200502, secureconv.V13} {
 		for _, suite := range []wssecurity.Suite{wssecurity.Basic128, wssecurity.Basic192, wssecurity.Basic256, wssecurity.TripleDes} {
-			t.Run(v.String()+"/"+suite.String(), func(t *testing.T) {
-				boot := wssecurity.AnonymousForCertificate(suite)
-				app := boot
-				app.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken, DerivedKeys: true}
-				s := runSession(t, k, v, boot, app, 1, false)
-				log := s.cache.keyLog(t, k, "keys.log")
-				wrong := wrongKeyLog(t, k, s.cache)
-				tok := s.cache.issued[0]
+			for bname, bootstrap := range bootstraps {
+				t.Run(v.String()+"/"+suite.String()+"/"+bname, func(t *testing.T) {
+					boot := bootstrap(suite)
+					app := wssecurity.AnonymousForCertificate(suite)
+					app.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken, DerivedKeys: true}
+					s := runSession(t, k, v, boot, app, 1, false)
+					log := s.cache.keyLog(t, k, "keys.log")
+					wrong := wrongKeyLog(t, k, s.cache)
+					tok := s.cache.issued[0]
 
-				rst := k.file(t, "rst.xml", s.wire.find(t, v.Action(secureconv.OpIssue), false))
-				code, rep, out := inspectJSON(t, "--cert", k.svcCert, "--key", k.svcKey, "--suite", suite.String(), rst)
-				require.Equal(t, 0, code, out)
-				assert.True(t, *rep.Covered)
-				assert.Contains(t, rep.Body, "RequestSecurityToken")
-
-				for name, msg := range map[string][]byte{
-					"request": s.wire.find(t, "urn:echo", false),
-					"reply":   s.wire.find(t, "urn:echoResponse", true),
-					"cancel":  s.wire.find(t, v.Action(secureconv.OpCancel), false),
-				} {
-					file := k.file(t, name+".xml", msg)
-					code, rep, out := inspectJSON(t, "--keylog", log, file)
-					require.Equal(t, 0, code, "%s: %s", name, out)
-					assert.True(t, rep.Verified)
+					rst := k.file(t, "rst.xml", s.wire.find(t, v.Action(secureconv.OpIssue), false))
+					code, rep, out := inspectJSON(t, "--cert", k.svcCert, "--key", k.svcKey, "--suite", suite.String(), rst)
+					require.Equal(t, 0, code, out)
 					assert.True(t, *rep.Covered)
-					if name != "cancel" {
-						assert.Contains(t, rep.Body, "session secret")
+					assert.Contains(t, rep.Body, "RequestSecurityToken")
+
+					for name, msg := range map[string][]byte{
+						"request": s.wire.find(t, "urn:echo", false),
+						"reply":   s.wire.find(t, "urn:echoResponse", true),
+						"cancel":  s.wire.find(t, v.Action(secureconv.OpCancel), false),
+					} {
+						file := k.file(t, name+".xml", msg)
+						code, rep, out := inspectJSON(t, "--keylog", log, file)
+						require.Equal(t, 0, code, "%s: %s", name, out)
+						assert.True(t, rep.Verified)
+						assert.True(t, *rep.Covered)
+						if name != "cancel" {
+							assert.Contains(t, rep.Body, "session secret")
+						}
+						assert.Contains(t, out, "session key of "+tok.ContextID+" taken from the key log")
+
+						code, rep, out = inspectJSON(t, file)
+						require.Equal(t, 1, code, "%s: %s", name, out)
+						assert.False(t, rep.Verified)
+						assert.Regexp(t, `no key for (SecurityContextToken|token) `+tok.ContextID+` \(use --sct-key`, out)
+
+						code, rep, out = inspectJSON(t, "--keylog", wrong, file)
+						require.Equal(t, 1, code, "%s: %s", name, out)
+						assert.False(t, rep.Verified)
+						assert.Regexp(t, `does not (verify|decrypt) with the key of session `+tok.ContextID+` from the key log \(wrong or stale key\?\)`, out)
 					}
-					assert.Contains(t, out, "session key of "+tok.ContextID+" taken from the key log")
-
-					code, rep, out = inspectJSON(t, file)
-					require.Equal(t, 1, code, "%s: %s", name, out)
-					assert.False(t, rep.Verified)
-					assert.Regexp(t, `no key for (SecurityContextToken|token) `+tok.ContextID+` \(use --sct-key`, out)
-
-					code, rep, out = inspectJSON(t, "--keylog", wrong, file)
-					require.Equal(t, 1, code, "%s: %s", name, out)
-					assert.False(t, rep.Verified)
-					assert.Regexp(t, `does not (verify|decrypt) with the key of session `+tok.ContextID+` from the key log \(wrong or stale key\?\)`, out)
-				}
-			})
+				})
+			}
 		}
 	}
 }

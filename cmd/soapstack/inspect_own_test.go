@@ -214,11 +214,11 @@ func runSession(t *testing.T, k *ownKeys, v secureconv.Version, boot, app wssecu
 	}
 	cache := &recordingCache{TokenCache: secureconv.NewMemoryTokenCache()}
 	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: v, Bootstrap: boot, Policy: app,
-		Security: wssecurity.Config{Certificate: k.svc}, Cache: cache})
+		Security: wssecurity.Config{Certificate: k.svc, Trust: wssecurity.NewTrustStore(wssecurity.WithPinned(k.cli.Cert))}, Cache: cache})
 	require.NoError(t, err)
 	w := &wireTransport{t: t, srv: soap.ChainHandler(echoHandler(), layer)}
 	c, err := secureconv.NewClient(w, secureconv.ClientConfig{Version: v, Bootstrap: boot, Policy: app, Cancel: true,
-		To: "http://svc/", Security: wssecurity.Config{PeerCertificate: k.svc.Cert}, RenewAfter: renewAfter})
+		To: "http://svc/", Security: wssecurity.Config{Certificate: k.cli, PeerCertificate: k.svc.Cert}, RenewAfter: renewAfter})
 	require.NoError(t, err)
 	for i := 0; i < calls; i++ {
 		_, err = c.Call(context.Background(), ownRequest(t, "session secret"))
