@@ -217,8 +217,12 @@ func runSession(t *testing.T, k *ownKeys, v secureconv.Version, boot, app wssecu
 		Security: wssecurity.Config{Certificate: k.svc, Trust: wssecurity.NewTrustStore(wssecurity.WithPinned(k.cli.Cert))}, Cache: cache})
 	require.NoError(t, err)
 	w := &wireTransport{t: t, srv: soap.ChainHandler(echoHandler(), layer)}
+	sec := wssecurity.Config{PeerCertificate: k.svc.Cert} // as README.md's example
+	if boot.Binding == wssecurity.AsymmetricBinding {
+		sec.Certificate = k.cli
+	}
 	c, err := secureconv.NewClient(w, secureconv.ClientConfig{Version: v, Bootstrap: boot, Policy: app, Cancel: true,
-		To: "http://svc/", Security: wssecurity.Config{Certificate: k.cli, PeerCertificate: k.svc.Cert}, RenewAfter: renewAfter})
+		To: "http://svc/", Security: sec, RenewAfter: renewAfter})
 	require.NoError(t, err)
 	for i := 0; i < calls; i++ {
 		_, err = c.Call(context.Background(), ownRequest(t, "session secret"))
