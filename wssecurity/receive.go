@@ -306,7 +306,7 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 	}
 	// A failed unwrap yields a random key (Bleichenbacher
 	// countermeasure); it surfaces as a failed signature or decryption.
-	key, err := ek.Unwrap(priv, r.wrappedKeyLength(ek), r.cfg.rand(), r.keyTransportOptions()...)
+	key, err := r.unwrapKey(el, ek, priv)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
 	}
@@ -545,25 +545,4 @@ func (r *receiver) digestMethods() []string {
 		return []string{AlgSHA1, AlgSHA256}
 	}
 	return []string{r.suite.Digest}
-}
-
-// wrappedKeyLength is the key length an EncryptedKey must carry: the
-// suite's, or when inspecting, that of the first EncryptedData it lists
-// (32 bytes when it lists none).
-func (r *receiver) wrappedKeyLength(ek *xmlenc.EncryptedKey) int {
-	if !r.inspect {
-		return r.suite.SymmetricKeyLength()
-	}
-	if len(ek.DataReferences) > 0 {
-		if idx, err := dsig.NewIDIndex(r.m.Envelope); err == nil {
-			if el := idx.Lookup(ek.DataReferences[0]); el != nil {
-				if ed, err := xmlenc.ParseEncryptedData(el); err == nil {
-					if n, err := xmlenc.KeySize(ed.Algorithm); err == nil {
-						return n
-					}
-				}
-			}
-		}
-	}
-	return 32
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/keylog"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -47,8 +48,19 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Var(&passwords, "password", "USER=PASS to check a UsernameToken (repeatable)")
 	fs.Var(&sctKeys, "sct-key", "IDENTIFIER=BASE64 session key of a SecurityContextToken (repeatable)")
 	keyring := fs.String("cookie-keyring", "", "key ring file (JSON, see secureconv/COOKIE.md) to open stateful SCT cookies")
+	keyLogFile := fs.String("keylog", "", "session key log (lines SCT_KEY <context-id> <generation|-> <key-hex>) with the keys of SecurityContextTokens")
+	suiteName := fs.String("suite", "", "algorithm suite the message was made with (e.g. Basic128): key lengths and encryption are checked against it")
+	peerCert := fs.String("peer-cert", "", "PEM certificate(s) of the peer, besides our own --cert/--key or --pfx")
+	allowUnsigned := fs.String("allow-unsigned", "none", "parts that need not be signed: body, timestamp, addressing (comma-separated), all or none")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: soapstack inspect [--json] [--at RFC3339] [--cert PEM] [--key PEM] [--pfx FILE --pfx-password P] [--password USER=PASS]... [--sct-key IDENTIFIER=BASE64]... [--cookie-keyring FILE] FILE")
+		fmt.Fprintln(stderr, "usage: soapstack inspect [--json] [--at RFC3339] [--cert PEM] [--key PEM] [--pfx FILE --pfx-password P] [--peer-cert PEM]")
+		fmt.Fprintln(stderr, "         [--password USER=PASS]... [--sct-key IDENTIFIER=BASE64]... [--keylog FILE] [--cookie-keyring FILE]")
+		fmt.Fprintln(stderr, "         [--suite NAME] [--allow-unsigned PARTS] FILE")
+		fmt.Fprintln(stderr, "")
+		fmt.Fprintln(stderr, "Verifies and decrypts what it can with the keys given and reports whether the Envelope's own Body,")
+		fmt.Fprintln(stderr, "Timestamp and addressing headers are among the signed nodes (\"coverage\"). Exit 0 when everything")
+		fmt.Fprintln(stderr, "present verifies and decrypts and every part not named by --allow-unsigned is signed, 1 otherwise,")
+		fmt.Fprintln(stderr, "2 for usage errors.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -89,6 +101,38 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := loadInspectKeys(&opts, *certFile, *keyFile, *pfx, *pfxPassword); err != nil {
 		return usage(err)
 	}
+	if *peerCert != "" {
+		certs, err := readCertificates(*peerCert)
+		if err != nil {
+			return usage(fmt.Errorf("--peer-cert: %w", err))
+		}
+		opts.Certificates = append(opts.Certificates, certs...)
+	}
+	if *suiteName != "" {
+		if opts.Suite, err = wssecurity.SuiteByName(*suiteName); err != nil {
+			return usage(fmt.Errorf("--suite: %w", err))
+		}
+	}
+	if opts.AllowUnsigned, err = wssecurity.ParseInspectParts(*allowUnsigned); err != nil {
+		return usage(fmt.Errorf("--allow-unsigned: %w", err))
+	}
+	if *keyLogFile != "" {
+		f, err := os.Open(*keyLogFile)
+		if err != nil {
+			return usage(fmt.Errorf("--keylog: %w", err))
+		}
+		entries, err := keylog.Read(f)
+		f.Close()
+		if err != nil {
+			return usage(fmt.Errorf("--keylog %s: %w", *keyLogFile, err))
+		}
+		if len(entries) == 0 {
+			return usage(fmt.Errorf("--keylog %s: no SCT_KEY lines", *keyLogFile))
+		}
+		opts.SessionKey = func(contextID, generation string) ([]byte, bool) {
+			return keylog.Find(entries, contextID, generation)
+		}
+	}
 	if *keyring != "" {
 		ring, err := secureconv.LoadKeyRing(*keyring)
 		if err != nil {
@@ -115,7 +159,8 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		if *asJSON {
 			_ = json.NewEncoder(stdout).Encode(map[string]any{"verified": false, "errors": []string{err.Error()},
-				"signed": []string{}, "encrypted": []string{}, "body": ""})
+				"signed": []string{}, "encrypted": []string{}, "body": "",
+				"coverage": []any{}, "covered": false})
 		} else {
 			fmt.Fprintf(stdout, "not a valid SOAP message: %v\n", err)
 		}
@@ -169,6 +214,25 @@ func loadInspectKeys(opts *wssecurity.InspectOptions, certFile, keyFile, pfx, pf
 		opts.Certificate = c
 		return nil
 	}
+	certs, err := parseCertificates(certPEM)
+	if err != nil {
+		return fmt.Errorf("--cert: %w", err)
+	}
+	opts.Certificates = append(opts.Certificates, certs...)
+	return nil
+}
+
+// readCertificates reads the certificates of a PEM file.
+func readCertificates(file string) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return parseCertificates(b)
+}
+
+func parseCertificates(certPEM []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
 	for rest := certPEM; ; {
 		var blk *pem.Block
 		blk, rest = pem.Decode(rest)
@@ -177,14 +241,14 @@ func loadInspectKeys(opts *wssecurity.InspectOptions, certFile, keyFile, pfx, pf
 		}
 		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return fmt.Errorf("--cert: %w", err)
+			return nil, err
 		}
-		opts.Certificates = append(opts.Certificates, c)
+		out = append(out, c)
 	}
-	if len(opts.Certificates) == 0 {
-		return errors.New("--cert: no certificate found")
+	if len(out) == 0 {
+		return nil, errors.New("no certificate found")
 	}
-	return nil
+	return out, nil
 }
 
 func printReport(w io.Writer, r *wssecurity.InspectReport) {
@@ -215,6 +279,17 @@ func printReport(w io.Writer, r *wssecurity.InspectReport) {
 		}
 	}
 	fmt.Fprintf(w, "signed: %s\n", strings.Join(r.Signed, ", "))
+	fmt.Fprintln(w, "coverage (the Envelope's own parts among the signed nodes):")
+	for _, c := range r.Coverage {
+		state := "signed by " + strings.Join(c.SignedBy, ", ")
+		switch {
+		case !c.Signed && c.Required:
+			state = "NOT SIGNED"
+		case !c.Signed:
+			state = "not signed (allowed)"
+		}
+		fmt.Fprintf(w, "  %-10s %s: %s\n", c.Part, c.Element, state)
+	}
 	fmt.Fprintf(w, "encrypted: %s\n", strings.Join(r.Encrypted, ", "))
 	fmt.Fprintf(w, "body: %s\n", r.Body)
 	for _, n := range r.Notes {
@@ -224,7 +299,7 @@ func printReport(w io.Writer, r *wssecurity.InspectReport) {
 		fmt.Fprintf(w, "error: %s\n", e)
 	}
 	if r.Verified {
-		fmt.Fprintln(w, "result: everything present verified")
+		fmt.Fprintln(w, "result: everything present verified, the required parts are signed")
 	} else {
 		fmt.Fprintln(w, "result: FAILED")
 	}

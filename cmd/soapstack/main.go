@@ -5,7 +5,8 @@
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop --peer cxf [--json] [--only PATTERN]
-//	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64] FILE
+//	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
+//	                  [--keylog FILE] [--suite NAME] [--allow-unsigned PARTS] FILE
 package main
 
 import (
