@@ -247,7 +247,7 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 				return nil, soap.AccessDeniedFault(aerr)
 			}
 		}
-		resp, err = s.next.ServeSOAP(soap.NewContextWithPrincipal(ctx, p), req)
+		resp, err = s.next.ServeSOAP(sessionContext(ctx, p, tok), req)
 	}
 	if err != nil || resp == nil {
 		return resp, err

@@ -2,6 +2,7 @@ package secureconv
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"errors"
 
@@ -130,6 +131,24 @@ func bootstrapTokenXML(req *soap.Message, e *wssecurity.Exchange) []byte {
 		return b.Bytes()
 	}
 	return nil
+}
+
+type appContextKey struct{}
+
+// SessionAppContext returns the application context value of the session
+// a request arrived in (SessionToken.AppContext, as OnSessionCreated set
+// it), from the context of the application handler behind ServerLayer.
+// ok is false outside a session. The slice is the caller's.
+func SessionAppContext(ctx context.Context) (value []byte, ok bool) {
+	v, ok := ctx.Value(appContextKey{}).([]byte)
+	return v, ok
+}
+
+// sessionContext returns ctx with the principal and application context
+// of the session of tok.
+func sessionContext(ctx context.Context, p *soap.Principal, tok *SessionToken) context.Context {
+	ctx = soap.NewContextWithPrincipal(ctx, p)
+	return context.WithValue(ctx, appContextKey{}, append([]byte{}, tok.AppContext...))
 }
 
 // sessionPrincipal returns the principal of a request in the session of
