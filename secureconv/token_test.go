@@ -375,14 +375,14 @@ func TestSessionTokenUnmarshalStrict(t *testing.T) {
 
 	set16 := func(b []byte, at, v int) { b[at], b[at+1] = byte(v>>8), byte(v) }
 	tests := map[string]func([]byte) []byte{
-		"version 0":             func(b []byte) []byte { b[0] = 0; return b },
-		"version 3":             func(b []byte) []byte { b[0] = 3; return b },
-		"v1 with v2 fields":     func(b []byte) []byte { b[0] = 1; return b },
-		"v1 with cookie flag":   func(b []byte) []byte { b[0] = 1; b[off.flags] |= tFlagCookieMode; return b[:off.flags+1] },
-		"WS-SC version 3":       func(b []byte) []byte { b[off.version] = 3; return b },
-		"long bootstrap token":  func(b []byte) []byte { set16(b, off.boot, MaxBootstrapTokenLen+1); return b },
-		"9 identities":          func(b []byte) []byte { b[off.ids] = MaxIdentities + 1; return b },
-		"identity missing":      func(b []byte) []byte { b[off.ids] = 1; return b },
+		"version 0":            func(b []byte) []byte { b[0] = 0; return b },
+		"version 3":            func(b []byte) []byte { b[0] = 3; return b },
+		"v1 with v2 fields":    func(b []byte) []byte { b[0] = 1; return b },
+		"v1 with cookie flag":  func(b []byte) []byte { b[0] = 1; b[off.flags] |= tFlagCookieMode; return b[:off.flags+1] },
+		"WS-SC version 3":      func(b []byte) []byte { b[off.version] = 3; return b },
+		"long bootstrap token": func(b []byte) []byte { set16(b, off.boot, MaxBootstrapTokenLen+1); return b },
+		"9 identities":         func(b []byte) []byte { b[off.ids] = MaxIdentities + 1; return b },
+		"identity missing":     func(b []byte) []byte { b[off.ids] = 1; return b },
 		"unknown atom": func(b []byte) []byte {
 			return append(b[:off.ids], 1, byte(len(tAtoms)+1), 0)
 		},
