@@ -406,6 +406,11 @@ func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity
 		p = np
 	}
 	tmpl.Identities = p.Identities
+	if len(tmpl.Identities) == 0 {
+		// Stored as such: a token without identities is a version 1 one,
+		// whose principal comes from its Claims.
+		tmpl.Identities = []soap.Identity{soap.AnonymousIdentity()}
+	}
 	if err := validateIdentities(tmpl.Identities); err != nil {
 		s.log.WarnContext(ctx, "secureconv: session identities too large", slog.Any("error", err))
 		return nil, soap.ReceiverFault(reasonInternal).WithCause(err)
