@@ -3,6 +3,7 @@ package secureconv
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"testing"
 )
@@ -14,7 +15,7 @@ import (
 // those are covered by FuzzOpenCookieContent.
 func FuzzOpenCookie(f *testing.F) {
 	ring := tRing(f, "fuzz", 1, 2)
-	for _, tok := range []*SessionToken{tSampleToken(tTestStart), tCertToken(tTestStart)} {
+	for _, tok := range []*SessionToken{tSampleToken(tTestStart), tCertToken(tTestStart), tV2Token(tTestStart)} {
 		c, err := SealCookie(ring, tok, nil)
 		if err != nil {
 			f.Fatal(err)
@@ -52,6 +53,13 @@ func FuzzOpenCookieContent(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(tDeflate(f, plain))
+	plain2, err := tV2Token(tTestStart).MarshalBinary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tDeflate(f, plain2))
+	v1, _ := hex.DecodeString(tGoldenTokenHex)
+	f.Add(tDeflate(f, v1))
 	f.Add(tDeflateStored(len(plain) + 5))
 	f.Add(tDeflate(f, make([]byte, 1<<20)))
 	f.Add([]byte{})
@@ -80,6 +88,7 @@ func FuzzUnmarshalSessionToken(f *testing.F) {
 	for _, tok := range []*SessionToken{
 		tSampleToken(tTestStart),
 		tCertToken(tTestStart),
+		tV2Token(tTestStart),
 		{ContextID: "c", Key: []byte{1}},
 	} {
 		b, err := tok.MarshalBinary()
@@ -93,6 +102,11 @@ func FuzzUnmarshalSessionToken(f *testing.F) {
 	// Found by the fuzzer: a time close to the zero time's code, in
 	// the year 1677, must encode back.
 	f.Add([]byte("\x01\x00\x010\x00\x00\x00\x010\x80\x00\x00\x00000000000000000000000000000000000000\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	// Version 1 encodings.
+	for _, h := range []string{tGoldenTokenHex} {
+		b, _ := hex.DecodeString(h)
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tok SessionToken
 		if err := tok.UnmarshalBinary(data); err != nil {
@@ -105,7 +119,12 @@ func FuzzUnmarshalSessionToken(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decoded token does not encode: %v", err)
 		}
-		if !bytes.Equal(b, data) {
+		want := data
+		if data[0] == tEncodingV1 {
+			// A version 1 token encodes as version 2 with empty new fields.
+			want = append(append([]byte{tEncodingV2}, data[1:]...), 0, 0, 0, 0)
+		}
+		if !bytes.Equal(b, want) {
 			t.Fatalf("round trip changed the encoding:\n in  %x\n out %x", data, b)
 		}
 		c := tok.Clone()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -252,6 +253,27 @@ func TestCookieSizeLimits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, big, got)
 
+	// A version 2 token of MaxTokenEncodingLen bytes, every field random,
+	// also fits; one byte more is refused when sealing.
+	big2 := big.Clone()
+	big2.AppContext = big2.AppContext[:1024]
+	big2.Version, big2.CookieMode = V13, true
+	big2.BootstrapToken = rnd(2048)
+	big2.Identities = []soap.Identity{{AuthenticationMethod: string(rnd(MaxClaimTypeLen)), Claims: []soap.Claim{
+		{Type: string(rnd(MaxClaimTypeLen)), Issuer: string(rnd(MaxClaimTypeLen))}}}}
+	big2.Identities[0].Claims[0].Value = string(rnd(MaxTokenEncodingLen - big2.encodedLen()))
+	require.Equal(t, MaxTokenEncodingLen, big2.encodedLen())
+	c, err = SealCookie(ring, big2, nil)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(c), MaxCookieSize)
+	t.Logf("largest version 2 token: %d bytes encoded, cookie %d bytes", big2.encodedLen(), len(c))
+	got, err = OpenCookie(ring, c, tTestStart)
+	require.NoError(t, err)
+	assert.Equal(t, big2, got)
+	big2.Identities[0].Claims[0].Value += "x"
+	_, err = SealCookie(ring, big2, nil)
+	require.ErrorIs(t, err, ErrTokenTooLarge)
+
 	// A well-sealed cookie of exactly MaxCookieSize bytes is not refused
 	// for its size (its content is stored DEFLATE blocks of garbage).
 	stored := tDeflateStored(MaxCookieSize - ckOverhead)
@@ -428,4 +450,20 @@ func BenchmarkOpenCookie(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(c)), "cookie-bytes")
+}
+
+// TestCookieTypicalSize reports the size of a typical version 2 cookie
+// (COOKIE.md quotes it): username identity, 32-byte key, urn:uuid
+// Identifier and Instance, a 49-byte endpoint.
+func TestCookieTypicalSize(t *testing.T) {
+	tok := tSampleToken(tTestStart)
+	tok.Version, tok.CookieMode = V13, true
+	tok.Identities = []soap.Identity{soap.UsernameIdentity("alice")}
+	plain, err := tok.MarshalBinary()
+	require.NoError(t, err)
+	c, err := SealCookie(tRing(t, "farm", 1), tok, nil)
+	require.NoError(t, err)
+	t.Logf("typical token: %d bytes encoded, %d compressed, cookie %d bytes, %d base64", len(plain), len(tDeflate(t, plain)),
+		len(c), base64.StdEncoding.EncodedLen(len(c)))
+	assert.Less(t, len(c), 300)
 }

@@ -24,9 +24,15 @@ const (
 	DefaultIssuedLifetime = 10 * time.Hour
 )
 
+// reasonInternal is the reason of the Receiver fault for a failure of the
+// service itself (WCF's text for an internal error).
+const reasonInternal = "The server was unable to process the request due to an internal error."
+
 // ServerConfig configures the service side of secure sessions.
 type ServerConfig struct {
-	// Version selects WS-SC/WS-Trust 2005/02 or 1.3.
+	// Version selects WS-SC/WS-Trust 2005/02 or 1.3: the one version the
+	// service accepts. A token request of the other version is refused
+	// with wst:InvalidRequest (cause ErrVersionNotAccepted).
 	Version Version
 	// Bootstrap is the policy that protects Issue requests.
 	Bootstrap wssecurity.Policy
@@ -34,17 +40,26 @@ type ServerConfig struct {
 	// protection token is a wssecurity.SecureConversationToken.
 	Policy wssecurity.Policy
 	// Security holds the service's credentials (certificate, trust store,
-	// username validation, replay cache, clock, random source, logger).
+	// username validation, replay cache, logger) and the one clock (Now)
+	// and random source (Rand) of the layer: they reach token validity,
+	// the default token and replay caches, the key ring's choice of
+	// sealing key and wssecurity's checks. The default logger is
+	// slog.Default().
 	Security wssecurity.Config
-	// Entropy is the key entropy mode (default Combined).
+	// Entropy is the key entropy mode (default Combined), the one place
+	// the service's WS-Trust entropy requirement is set: in Combined and
+	// Client modes an Issue or Renew without client entropy is refused
+	// (wst:InvalidRequest, cause ErrClientEntropyRequired), in Server mode
+	// one with client entropy (ErrClientEntropyRefused).
 	Entropy EntropyMode
-	// Cookies, when set, selects cookie mode: the whole session token is
-	// sealed into the SecurityContextToken under this key ring, so any
-	// node holding the ring can serve the session. Otherwise tokens stay
-	// in Cache (reference mode).
+	// Cookies, when set, is the key ring of cookie mode and makes it the
+	// default: the whole session token is sealed into the
+	// SecurityContextToken, so any node holding the ring can serve the
+	// session. Otherwise sessions are in reference mode: their tokens stay
+	// in Cache. OnSessionCreated may choose the mode per session.
 	Cookies *KeyRing
-	// Cache holds the tokens in reference mode (default: a
-	// NewMemoryTokenCache).
+	// Cache holds the tokens of reference-mode sessions (default: a
+	// NewMemoryTokenCache on the config's clock).
 	Cache TokenCache
 	// Lifetime is the lifetime of issued tokens (DefaultIssuedLifetime).
 	Lifetime time.Duration
@@ -60,13 +75,51 @@ type ServerConfig struct {
 	// session (for anonymous sessions anyone who knows the identifier can
 	// end it). WCF protects Cancel with the session; off by default.
 	CancelWithBootstrap bool
+
+	// TransformClaims, when set, is called once when a session is
+	// established, with the principal of the bootstrap credential (its
+	// identities with their certificates, the bootstrap token when kept,
+	// no Session yet): WIF's ClaimsAuthenticationManager. The identities
+	// of the principal it returns are the session's for its whole life,
+	// renewals included; they must fit a SessionToken (MaxIdentities,
+	// MaxClaims, MaxClaimValueLen, ...) and lose their certificates when
+	// stored. An error refuses the Issue request with soap's AccessDenied
+	// fault (the error goes to the log only). The identity that Renew and
+	// Cancel are checked against (SessionToken.Claims) is the bootstrap
+	// credential's, whatever the transformation does.
+	TransformClaims func(ctx context.Context, p *soap.Principal) (*soap.Principal, error)
+	// Authorize, when set, decides about every application message of a
+	// session with its action and the session's principal, before the
+	// application runs: WCF's ServiceAuthorizationManager. A refusal is
+	// answered with soap.AccessDeniedFault and the application does not
+	// run. As in WCF, where the security session's token requests are
+	// handled by the channel below the service dispatcher, Issue, Renew
+	// and Cancel are not submitted to it; refuse sessions with
+	// TransformClaims or OnSessionCreated.
+	Authorize soap.Authorizer
+	// OnSessionCreated, when set, is called when a session is
+	// established, before its token is stored or sealed, with a copy of
+	// the token without its key. It may set CookieMode (cookie mode for
+	// this one session, which needs Cookies; reference mode otherwise),
+	// AppContext and Persistent; changes to other fields are ignored. An
+	// error refuses the Issue request with soap's AccessDenied fault. A
+	// renewal keeps the session's choices.
+	OnSessionCreated func(ctx context.Context, tok *SessionToken) error
+	// KeepBootstrapToken keeps the canonical XML of the bootstrap token
+	// (the UsernameToken, password included, or the client's
+	// BinarySecurityToken) with the session and gives it to the
+	// application as Principal.BootstrapToken (WIF's
+	// SaveBootstrapContext). Off by default; in cookie mode it travels,
+	// sealed, in the cookie, within MaxTokenEncodingLen.
+	KeepBootstrapToken bool
 }
 
 // server is the service side of secure sessions, as a soap layer.
 type server struct {
 	cfg   ServerConfig
 	next  soap.Handler
-	cache TokenCache
+	cache TokenCache // reference-mode sessions
+	ring  *KeyRing   // cookie-mode sessions, or nil
 	sizes KeySizes
 	log   *slog.Logger
 }
@@ -76,31 +129,42 @@ type server struct {
 // Security failures get one uniform wsse:InvalidSecurity fault; unknown,
 // expired or foreign session tokens get wsc:BadContextToken (unsecured, as
 // WCF sends it) so the client re-establishes the session.
+//
+// The application handler finds the session's *soap.Principal in its
+// context (soap.PrincipalFromContext): the session's identities, its
+// soap.SessionInfo and, with KeepBootstrapToken, the bootstrap token.
+//
+// The configuration is checked against the policies when the layer is
+// built: an error names the field that is missing or wrong.
 func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
-	if !cfg.Version.Valid() {
-		return nil, errors.New("secureconv: unknown version")
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
-	if !usesSession(cfg.Policy) {
-		return nil, errors.New("secureconv: the application policy must use a SecureConversationToken")
-	}
-	if cfg.Lifetime <= 0 {
+	if cfg.Lifetime == 0 {
 		cfg.Lifetime = DefaultIssuedLifetime
 	}
 	if cfg.Security.Replay == nil {
 		cfg.Security.Replay = wssecurity.NewMemoryReplayCache(wssecurity.WithReplayClock(cfg.now))
 	}
 	cache := cfg.Cache
-	if cache == nil && cfg.Cookies == nil {
+	if cache == nil {
+		// Also with Cookies: OnSessionCreated may choose reference mode.
+		// An unused memory cache costs nothing.
 		cache = NewMemoryTokenCache(WithCacheClock(cfg.now))
+	}
+	ring := cfg.Cookies
+	if ring != nil && cfg.Security.Now != nil {
+		ring = ring.WithClock(cfg.Security.Now)
 	}
 	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
 	sizes := KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
 	log := cfg.Security.Logger
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = slog.Default()
+		cfg.Security.Logger = log
 	}
 	return func(next soap.Handler) soap.Handler {
-		return &server{cfg: cfg, next: next, cache: cache, sizes: sizes, log: log}
+		return &server{cfg: cfg, next: next, cache: cache, ring: ring, sizes: sizes, log: log}
 	}, nil
 }
 
@@ -127,6 +191,12 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	}
 	if action == v.IssueAction() {
 		return s.issue(ctx, req)
+	}
+	if o := otherVersion(v, action); o != 0 {
+		// Refused before any verification: answered in the request's
+		// version, so that its sender understands the fault.
+		s.log.WarnContext(ctx, "secureconv: token request refused", slog.String("action", action), slog.Any("error", ErrVersionNotAccepted))
+		return nil, InvalidRequestFault(o).WithCause(ErrVersionNotAccepted)
 	}
 	rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
 	sec := s.cfg.Security
@@ -169,7 +239,15 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	case v.CancelAction():
 		resp, err = s.cancel(ctx, req, tok)
 	default:
-		resp, err = s.next.ServeSOAP(ctx, req)
+		p := sessionPrincipal(tok, v)
+		if s.cfg.Authorize != nil {
+			if aerr := s.cfg.Authorize(ctx, action, p); aerr != nil {
+				s.log.WarnContext(ctx, "secureconv: request not authorized", slog.String("action", action),
+					slog.String("principal", p.String()), slog.Any("error", aerr))
+				return nil, soap.AccessDeniedFault(aerr)
+			}
+		}
+		resp, err = s.next.ServeSOAP(sessionContext(ctx, p, tok), req)
 	}
 	if err != nil || resp == nil {
 		return resp, err
@@ -210,17 +288,40 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 		return nil, wssecurity.VerificationFault(err)
 	}
 	rst, rv, err := ParseRST(req.Payload())
-	if err != nil || rv != v || rst.Operation != OpIssue {
+	if err == nil && rv != v {
+		err = ErrVersionNotAccepted
+	}
+	if err == nil && rst.Operation != OpIssue {
+		err = errors.New("secureconv: not an Issue request")
+	}
+	if err == nil {
+		err = checkEntropy(s.cfg.Entropy, rst)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "secureconv: Issue refused", slog.Any("error", err))
 		return nil, InvalidRequestFault(v).WithCause(err)
 	}
-	tok, sct, ik, err := s.newToken(rst, "", claimsOf(e))
-	if errors.Is(err, ErrCacheFull) {
+	tmpl, err := s.establish(ctx, req, e)
+	if err != nil {
+		return nil, err
+	}
+	tok, sct, ik, err := s.newToken(ctx, rst, tmpl)
+	if err != nil {
+		s.log.WarnContext(ctx, "secureconv: Issue failed", slog.Any("error", err))
+	}
+	var fault *soap.Fault
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrCacheFull):
 		// WCF's limit of pending sessions: the service, not the request, is
 		// the problem.
 		return nil, soap.ReceiverFault("The service has too many pending security sessions; try again later.").WithCause(err)
-	}
-	if err != nil {
+	case errors.As(err, &fault):
+		return nil, fault
+	case errors.Is(err, ErrInvalidRequest):
 		return nil, InvalidRequestFault(v).WithCause(err)
+	default:
+		return nil, soap.ReceiverFault(reasonInternal).WithCause(err)
 	}
 	resp, err := s.tokenResponse(req, OpIssue, rst, tok, sct, ik)
 	if err != nil {
@@ -232,9 +333,11 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	return resp, nil
 }
 
-// newToken issues a key for rst and stores (or seals) the session token;
-// contextID is "" for a new session, the session's id for a renewal.
-func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Claims) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
+// newToken issues a key for rst and stores (or seals) the session token
+// built on tmpl: for a new session (tmpl.ContextID "") it draws the
+// context id and runs OnSessionCreated; for a renewal it issues a new
+// generation of tmpl's session with the same identities and choices.
+func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
 	r := s.cfg.rand()
 	ik, err := IssueKey(s.cfg.Entropy, rst, s.sizes, r)
 	if err != nil {
@@ -243,7 +346,7 @@ func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Cl
 	if ik.Entropy != nil {
 		ik.Entropy.ID = "uuid-entropy"
 	}
-	instance := ""
+	contextID, instance := tmpl.ContextID, ""
 	if contextID == "" {
 		if contextID, err = newIdentifier(r); err != nil {
 			return nil, nil, nil, err
@@ -253,19 +356,66 @@ func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Cl
 	}
 	now := s.cfg.now()
 	tok := &SessionToken{ContextID: contextID, KeyGeneration: instance, Key: ik.Key, ValidFrom: now,
-		ValidTo: now.Add(s.cfg.Lifetime), Claims: claims, Endpoint: s.cfg.Endpoint, IssuedAt: now}
+		ValidTo: now.Add(s.cfg.Lifetime), Claims: tmpl.Claims, Endpoint: s.cfg.Endpoint, IssuedAt: now,
+		Identities: storedIdentities(tmpl.Identities), Version: s.cfg.Version, CookieMode: tmpl.CookieMode,
+		AppContext: tmpl.AppContext, Persistent: tmpl.Persistent, BootstrapToken: tmpl.BootstrapToken}
 	if s.cfg.KeyLifetime > 0 && s.cfg.KeyLifetime < s.cfg.Lifetime {
 		tok.KeyEffective, tok.KeyExpiration = now, now.Add(s.cfg.KeyLifetime)
 	}
+	if tmpl.ContextID == "" && s.cfg.OnSessionCreated != nil {
+		view := tok.Clone()
+		view.Key = nil
+		if err := s.cfg.OnSessionCreated(ctx, view); err != nil {
+			return nil, nil, nil, soap.AccessDeniedFault(fmt.Errorf("secureconv: OnSessionCreated: %w", err))
+		}
+		tok.CookieMode, tok.AppContext, tok.Persistent = view.CookieMode, view.AppContext, view.Persistent
+	}
+	if tok.CookieMode && s.ring == nil {
+		return nil, nil, nil, errors.New("secureconv: a cookie-mode session without ServerConfig.Cookies")
+	}
 	sct := &SecurityContextToken{Version: s.cfg.Version, ID: "uuid-sct-" + contextID[len(contextID)-12:], Identifier: contextID, Instance: instance}
-	if s.cfg.Cookies != nil {
-		if sct.Cookie, err = SealCookie(s.cfg.Cookies, tok, r); err != nil {
+	if tok.CookieMode {
+		if sct.Cookie, err = sealCookie(s.ring, tok, r, now); err != nil {
 			return nil, nil, nil, err
 		}
 	} else if err := s.cache.Put(context.Background(), tok); err != nil {
 		return nil, nil, nil, err
 	}
 	return tok, sct, ik, nil
+}
+
+// establish returns the template of a new session's token from its
+// verified bootstrap request: the owner (Claims), the identities after
+// TransformClaims, the bootstrap token when kept and the default mode.
+func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity.Exchange) (*SessionToken, error) {
+	tmpl := &SessionToken{Claims: claimsOf(e), CookieMode: s.ring != nil}
+	p := &soap.Principal{Identities: exchangeIdentities(e)}
+	if s.cfg.KeepBootstrapToken {
+		tmpl.BootstrapToken = bootstrapTokenXML(req, e)
+		p.BootstrapToken = append([]byte(nil), tmpl.BootstrapToken...)
+	}
+	if s.cfg.TransformClaims != nil {
+		np, err := s.cfg.TransformClaims(ctx, p)
+		if err == nil && np == nil {
+			err = errors.New("TransformClaims returned no principal")
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "secureconv: session refused by TransformClaims", slog.String("principal", p.String()), slog.Any("error", err))
+			return nil, soap.AccessDeniedFault(fmt.Errorf("secureconv: TransformClaims: %w", err))
+		}
+		p = np
+	}
+	tmpl.Identities = p.Identities
+	if len(tmpl.Identities) == 0 {
+		// Stored as such: a token without identities is a version 1 one,
+		// whose principal comes from its Claims.
+		tmpl.Identities = []soap.Identity{soap.AnonymousIdentity()}
+	}
+	if err := validateIdentities(tmpl.Identities); err != nil {
+		s.log.WarnContext(ctx, "secureconv: session identities too large", slog.Any("error", err))
+		return nil, soap.ReceiverFault(reasonInternal).WithCause(err)
+	}
+	return tmpl, nil
 }
 
 // tokenResponse builds the RSTR message of an Issue or Renew.
@@ -283,10 +433,20 @@ func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecu
 func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
 	v := s.cfg.Version
 	rst, rv, err := ParseRST(req.Payload())
-	if err != nil || rv != v || rst.Operation != OpRenew || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
+	if err == nil && rv != v {
+		err = ErrVersionNotAccepted
+	}
+	if err == nil && (rst.Operation != OpRenew || rst.Target == nil || rst.Target.Identifier != cur.ContextID) {
+		err = errors.New("secureconv: not a Renew of this session")
+	}
+	if err != nil {
 		return nil, UnableToRenewFault(v).WithCause(err)
 	}
-	tok, sct, ik, err := s.newToken(rst, cur.ContextID, cur.Claims)
+	if err := checkEntropy(s.cfg.Entropy, rst); err != nil {
+		s.log.WarnContext(ctx, "secureconv: Renew refused", slog.Any("error", err))
+		return nil, InvalidRequestFault(v).WithCause(err)
+	}
+	tok, sct, ik, err := s.newToken(ctx, rst, cur)
 	if err != nil {
 		return nil, UnableToRenewFault(v).WithCause(err)
 	}
@@ -300,7 +460,9 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
 		return nil, InvalidRequestFault(v).WithCause(err)
 	}
-	if s.cache != nil {
+	// A cookie-mode session has no state to remove: its cookie stays
+	// valid until it expires, as in WCF.
+	if !cur.CookieMode {
 		if err := s.cache.RemoveAll(ctx, cur.ContextID); err != nil {
 			return nil, BadContextTokenFault(v).WithCause(err)
 		}
@@ -324,15 +486,19 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 	var tok *SessionToken
 	var err error
 	switch {
-	case s.cfg.Cookies != nil && cookie != nil:
-		tok, err = OpenCookie(s.cfg.Cookies, cookie, now)
-		if err == nil && tok.ContextID != identifier {
-			err = errors.New("cookie of another context")
+	case cookie != nil && s.ring != nil:
+		tok, err = OpenCookie(s.ring, cookie, now)
+		if err == nil {
+			tok.CookieMode = true // also for a version 1 cookie
+			if tok.ContextID != identifier {
+				err = errors.New("cookie of another context")
+			}
 		}
-	case s.cache != nil:
-		tok, err = s.cache.Get(ctx, identifier, instance)
 	default:
-		err = errors.New("no cookie and no token cache")
+		tok, err = s.cache.Get(ctx, identifier, instance)
+		if err == nil && tok.CookieMode {
+			err = errors.New("a cookie-mode token in the cache")
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadContextToken, err)
@@ -410,9 +576,8 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil {
 		return nil, fmt.Errorf("secureconv: not a Cancel: %v", err)
 	}
-	if s.cache == nil {
-		return nil, errors.New("secureconv: cookie-mode sessions cannot be cancelled under the bootstrap policy")
-	}
+	// Cookie-mode sessions are not in the cache: they cannot be cancelled
+	// under the bootstrap policy.
 	tok, err := s.cache.Get(ctx, rst.Target.Identifier, "")
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+
+	"github.com/soapstack/soapstack/soap"
 )
 
 // AuthMethod says how the client of a secure session authenticated when
@@ -29,7 +31,10 @@ const (
 )
 
 // Claims records who established a secure session and how: the identity
-// the server checks again when the session is renewed or cancelled.
+// the server checks again when the session is renewed or cancelled
+// (SameClient). It is taken from the bootstrap credential and is not
+// changed by claims transformation; what the application sees is
+// SessionToken.Identities.
 type Claims struct {
 	// Method is how the client authenticated.
 	Method AuthMethod
@@ -64,6 +69,21 @@ const (
 	MaxEndpointLen = 1024
 	// MaxAppContextLen bounds AppContext (bytes).
 	MaxAppContextLen = 2048
+	// MaxIdentities bounds the number of Identities.
+	MaxIdentities = 8
+	// MaxClaims bounds the number of claims of all Identities together.
+	MaxClaims = 64
+	// MaxClaimTypeLen bounds a claim's Type and Issuer and an identity's
+	// AuthenticationMethod (bytes).
+	MaxClaimTypeLen = 256
+	// MaxClaimValueLen bounds a claim's Value (bytes).
+	MaxClaimValueLen = 1024
+	// MaxBootstrapTokenLen bounds BootstrapToken (bytes).
+	MaxBootstrapTokenLen = 4096
+	// MaxTokenEncodingLen bounds the whole encoding of a token (bytes):
+	// within the field bounds above, a token with many claims and a
+	// bootstrap token can still be too large for a cookie, and is refused.
+	MaxTokenEncodingLen = 8000
 )
 
 // SessionToken is the server's record of a secure session: what WCF's
@@ -88,8 +108,30 @@ type SessionToken struct {
 	// KeyEffective and KeyExpiration bound the use of Key. A zero value
 	// stands for ValidFrom and ValidTo respectively.
 	KeyEffective, KeyExpiration time.Time
-	// Claims records who established the session.
+	// Claims records who established the session: the identity
+	// SameClient checks on Renew and Cancel.
 	Claims Claims
+	// Identities are the session principal's identities, the open claims
+	// the application sees (soap.Principal): those of the bootstrap
+	// credential, as ServerConfig.TransformClaims left them. Certificates
+	// are not kept (Certificate is nil in a stored or decoded token); the
+	// claims keep the thumbprint and subject. At most MaxIdentities
+	// identities with MaxClaims claims in all.
+	Identities []soap.Identity
+	// Version is the WS-SecureConversation version the token was issued
+	// under; zero for a token decoded from a version 1 encoding, which did
+	// not record it.
+	Version Version
+	// CookieMode is true when the token travels sealed in the
+	// SecurityContextToken (cookie mode), false when it stays in the
+	// server's token cache (reference mode): WIF's IsReferenceMode,
+	// inverted, chosen per session.
+	CookieMode bool
+	// BootstrapToken is the canonical XML of the token that established
+	// the session, kept when ServerConfig.KeepBootstrapToken is set (WIF's
+	// BootstrapContext), at most MaxBootstrapTokenLen bytes. It may hold a
+	// password: it is wiped with the key and never logged.
+	BootstrapToken []byte
 	// Endpoint is the URI of the endpoint the token is scoped to; the
 	// token is rejected at any other (CheckEndpoint).
 	Endpoint string
@@ -164,11 +206,12 @@ func (t *SessionToken) SameClient(other Claims) bool {
 	return false
 }
 
-// Clone returns a deep copy of t. The byte slices of the copy share one
-// allocation.
+// Clone returns a deep copy of t (certificates of Identities are shared:
+// they are immutable). The byte slices of the copy share one allocation.
 func (t *SessionToken) Clone() *SessionToken {
 	c := *t
-	n := len(t.Key) + len(t.Claims.CertThumbprintSHA256) + len(t.AppContext)
+	c.Identities = cloneIdentities(t.Identities)
+	n := len(t.Key) + len(t.Claims.CertThumbprintSHA256) + len(t.AppContext) + len(t.BootstrapToken)
 	if n == 0 {
 		return &c
 	}
@@ -176,6 +219,7 @@ func (t *SessionToken) Clone() *SessionToken {
 	c.Key = tCopyInto(&buf, t.Key)
 	c.Claims.CertThumbprintSHA256 = tCopyInto(&buf, t.Claims.CertThumbprintSHA256)
 	c.AppContext = tCopyInto(&buf, t.AppContext)
+	c.BootstrapToken = tCopyInto(&buf, t.BootstrapToken)
 	return &c
 }
 
@@ -191,14 +235,20 @@ func tCopyInto(buf *[]byte, b []byte) []byte {
 	return (*buf)[start:len(*buf):len(*buf)]
 }
 
-// Wipe overwrites the key of t with zeros. The other fields are left as
-// they are.
+// Wipe overwrites the key and the bootstrap token of t with zeros. The
+// other fields are left as they are.
 func (t *SessionToken) Wipe() {
 	clear(t.Key)
+	clear(t.BootstrapToken)
 }
 
-// tEncodingV1 is the version byte of the binary encoding of a SessionToken.
-const tEncodingV1 = 1
+// Version bytes of the binary encoding of a SessionToken. MarshalBinary
+// writes version 2; UnmarshalBinary reads both (version 1 cookies sealed
+// before version 2 existed still open).
+const (
+	tEncodingV1 = 1
+	tEncodingV2 = 2
+)
 
 // Codes of AuthMethod in the binary encoding.
 const (
@@ -211,16 +261,19 @@ const (
 // tZeroTime encodes the zero time.Time.
 const tZeroTime = math.MinInt64
 
-// tFlagPersistent is the flag bit of Persistent; the other bits are zero.
-const tFlagPersistent = 1
+// Flag bits; the other bits are zero. Version 1 has only tFlagPersistent.
+const (
+	tFlagPersistent = 1
+	tFlagCookieMode = 2
+)
 
 // errTokenEncoding is wrapped by the errors of UnmarshalBinary.
 var errTokenEncoding = errors.New("secureconv: malformed session token encoding")
 
 // MarshalBinary encodes t in the compact versioned form that cookies and
-// shared token caches store. The layout (version 1, integers big-endian) is
+// shared token caches store. The layout (version 2, integers big-endian) is
 //
-//	version       1 byte (1)
+//	version       1 byte (2)
 //	ContextID     2-byte length + UTF-8 bytes (1..MaxContextIDLen)
 //	KeyGeneration 2-byte length + UTF-8 bytes (0..MaxContextIDLen)
 //	Key           2-byte length + bytes (1..MaxSessionKeyLen)
@@ -232,21 +285,45 @@ var errTokenEncoding = errors.New("secureconv: malformed session token encoding"
 //	Thumbprint    2-byte length + bytes (0 or 32)
 //	Endpoint      2-byte length + UTF-8 bytes (0..MaxEndpointLen)
 //	AppContext    2-byte length + bytes (0..MaxAppContextLen)
-//	flags         1 byte: bit 0 Persistent, other bits zero
+//	flags         1 byte: bit 0 Persistent, bit 1 CookieMode, others zero
+//	Version       1 byte: 0 unknown, 1 WS-SC 2005/02, 2 WS-SC 1.3
+//	BootstrapToken 2-byte length + bytes (0..MaxBootstrapTokenLen)
+//	identities    1 byte count (0..MaxIdentities), then per identity:
+//	              AuthenticationMethod (atom), 1 byte claim count, and per
+//	              claim Type, Value, Issuer (atoms)
+//
+// An atom is a string: 1 byte, 0 followed by a 2-byte length and UTF-8
+// bytes, or the 1-based index of a well-known string (COOKIE.md lists
+// them: the soap claim types, authentication methods and LocalAuthority),
+// which is always used for those strings. Types, issuers and methods are
+// at most MaxClaimTypeLen bytes, values MaxClaimValueLen, there are at
+// most MaxClaims claims in all, and the whole encoding is at most
+// MaxTokenEncodingLen bytes. The certificates of Identities are not
+// encoded. Version 1 is version 2 without the fields after flags (and
+// without the CookieMode flag).
 //
 // Times are kept to the nanosecond but lose their location (they decode in
 // UTC) and monotonic reading; times outside the years 1678 to 2262 are
-// refused. The encoding holds the key in clear: seal it (SealCookie) or
-// store it where only the server can read it.
+// refused. The encoding holds the key (and the bootstrap token) in clear:
+// seal it (SealCookie) or store it where only the server can read it.
 func (t *SessionToken) MarshalBinary() ([]byte, error) {
 	return t.appendBinary(make([]byte, 0, t.encodedLen()))
 }
 
 // encodedLen returns the length of the encoding of t when it is valid.
 func (t *SessionToken) encodedLen() int {
-	return 1 + 8*2 + 5*8 + 1 + 1 + len(t.ContextID) + len(t.KeyGeneration) + len(t.Key) +
+	n := 1 + 8*2 + 5*8 + 1 + 1 + len(t.ContextID) + len(t.KeyGeneration) + len(t.Key) +
 		len(t.Claims.Username) + len(t.Claims.CertSubject) + len(t.Claims.CertThumbprintSHA256) +
 		len(t.Endpoint) + len(t.AppContext)
+	n += 1 + 2 + len(t.BootstrapToken) + 1
+	for i := range t.Identities {
+		id := &t.Identities[i]
+		n += tAtomLen(id.AuthenticationMethod) + 1
+		for _, c := range id.Claims {
+			n += tAtomLen(c.Type) + tAtomLen(c.Value) + tAtomLen(c.Issuer)
+		}
+	}
+	return n
 }
 
 // validate checks the fields of t against the bounds of the binary
@@ -281,6 +358,18 @@ func (t *SessionToken) validate() (method byte, ns [5]int64, err error) {
 	if len(t.AppContext) > MaxAppContextLen {
 		return 0, ns, fmt.Errorf("secureconv: session token: application context of %d bytes exceeds %d", len(t.AppContext), MaxAppContextLen)
 	}
+	if len(t.BootstrapToken) > MaxBootstrapTokenLen {
+		return 0, ns, fmt.Errorf("secureconv: session token: bootstrap token of %d bytes exceeds %d", len(t.BootstrapToken), MaxBootstrapTokenLen)
+	}
+	if t.Version != 0 && !t.Version.Valid() {
+		return 0, ns, fmt.Errorf("secureconv: session token: unknown version %d", int(t.Version))
+	}
+	if err := validateIdentities(t.Identities); err != nil {
+		return 0, ns, err
+	}
+	if n := t.encodedLen(); n > MaxTokenEncodingLen {
+		return 0, ns, fmt.Errorf("%w: %d bytes exceed %d", ErrTokenTooLarge, n, MaxTokenEncodingLen)
+	}
 	for i, tm := range [...]time.Time{t.ValidFrom, t.ValidTo, t.KeyEffective, t.KeyExpiration, t.IssuedAt} {
 		v, ok := tTimeCode(tm)
 		if !ok {
@@ -297,7 +386,7 @@ func (t *SessionToken) appendBinary(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = append(b, tEncodingV1)
+	b = append(b, tEncodingV2)
 	b = tAppendField(b, []byte(t.ContextID))
 	b = tAppendField(b, []byte(t.KeyGeneration))
 	b = tAppendField(b, t.Key)
@@ -314,7 +403,12 @@ func (t *SessionToken) appendBinary(b []byte) ([]byte, error) {
 	if t.Persistent {
 		flags |= tFlagPersistent
 	}
-	return append(b, flags), nil
+	if t.CookieMode {
+		flags |= tFlagCookieMode
+	}
+	b = append(b, flags, byte(t.Version))
+	b = tAppendField(b, t.BootstrapToken)
+	return appendIdentities(b, t.Identities), nil
 }
 
 func tAppendField(b, v []byte) []byte {
@@ -350,19 +444,25 @@ func tTimeCode(tm time.Time) (int64, bool) {
 	return tm.UnixNano(), true
 }
 
-// UnmarshalBinary decodes the encoding produced by MarshalBinary into t,
-// replacing all its fields. It refuses unknown versions, any length outside
-// the bounds MarshalBinary enforces, strings that are not UTF-8, unknown
-// methods and flags, and trailing bytes, so that a decoded token encodes
-// back to the same bytes. The key and other byte fields are copied out of
-// data.
+// UnmarshalBinary decodes the encoding produced by MarshalBinary (version
+// 2) or by the version 1 code into t, replacing all its fields. It refuses
+// unknown versions, any length or count outside the bounds MarshalBinary
+// enforces, strings that are not UTF-8, unknown methods, flags and atom
+// codes, literal atoms that have a code, and trailing bytes, so that a
+// decoded version 2 token encodes back to the same bytes (a version 1
+// token encodes as version 2). The key and other byte fields are copied
+// out of data.
 func (t *SessionToken) UnmarshalBinary(data []byte) error {
 	d := tDecoder{b: data}
-	if v := d.byte(); v != tEncodingV1 {
+	ver := d.byte()
+	if ver != tEncodingV1 && ver != tEncodingV2 {
 		if d.err != nil {
 			return d.err
 		}
-		return fmt.Errorf("%w: version %d", errTokenEncoding, v)
+		return fmt.Errorf("%w: version %d", errTokenEncoding, ver)
+	}
+	if len(data) > MaxTokenEncodingLen {
+		return fmt.Errorf("%w: %d bytes exceed %d", errTokenEncoding, len(data), MaxTokenEncodingLen)
 	}
 	var n SessionToken
 	n.ContextID = d.str("context id", 1, MaxContextIDLen)
@@ -393,11 +493,27 @@ func (t *SessionToken) UnmarshalBinary(data []byte) error {
 	}
 	n.Endpoint = d.str("endpoint", 0, MaxEndpointLen)
 	app := d.field("application context", 0, MaxAppContextLen)
+	known := byte(tFlagPersistent)
+	if ver == tEncodingV2 {
+		known |= tFlagCookieMode
+	}
 	switch f := d.byte(); {
-	case f&^tFlagPersistent != 0:
+	case f&^known != 0:
 		d.fail("unknown flags")
 	default:
 		n.Persistent = f&tFlagPersistent != 0
+		n.CookieMode = f&tFlagCookieMode != 0
+	}
+	var boot []byte
+	if ver == tEncodingV2 {
+		switch v := Version(d.byte()); {
+		case v == 0 || v.Valid():
+			n.Version = v
+		default:
+			d.fail(fmt.Sprintf("version %d", int(v)))
+		}
+		boot = d.field("bootstrap token", 0, MaxBootstrapTokenLen)
+		n.Identities = d.identities()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail(fmt.Sprintf("%d trailing bytes", len(d.b)))
@@ -406,13 +522,16 @@ func (t *SessionToken) UnmarshalBinary(data []byte) error {
 		return d.err
 	}
 	// One allocation for the byte fields, as Clone does.
-	buf := make([]byte, 0, len(key)+len(thumb)+len(app))
+	buf := make([]byte, 0, len(key)+len(thumb)+len(app)+len(boot))
 	n.Key = tCopyInto(&buf, key)
 	if len(thumb) > 0 {
 		n.Claims.CertThumbprintSHA256 = tCopyInto(&buf, thumb)
 	}
 	if len(app) > 0 {
 		n.AppContext = tCopyInto(&buf, app)
+	}
+	if len(boot) > 0 {
+		n.BootstrapToken = tCopyInto(&buf, boot)
 	}
 	*t = n
 	return nil

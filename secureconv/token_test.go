@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -188,6 +189,7 @@ func TestSessionTokenBinaryRoundTrip(t *testing.T) {
 			ValidFrom: time.Unix(0, 0).UTC(), ValidTo: time.Unix(0, 1).UTC()},
 		"unicode": {ContextID: "urn:uuid:é", Key: make([]byte, 24), Claims: Claims{Method: AuthUsername, Username: "Jürgen 日本"}},
 		"maximal": maxTok,
+		"v2":      tV2Token(tTestStart),
 	}
 	for name, tok := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -213,6 +215,28 @@ func TestSessionTokenBinaryRoundTrip(t *testing.T) {
 	assert.Equal(t, time.UTC, got.ValidTo.Location())
 }
 
+// tV2Token returns tCertToken with every version 2 field set: identities
+// with well-known and other claim types, an anonymous identity, the WS-SC
+// version, cookie mode and a bootstrap token.
+func tV2Token(now time.Time) *SessionToken {
+	t := tCertToken(now)
+	t.Version = V13
+	t.CookieMode = true
+	t.BootstrapToken = []byte("<wsse:BinarySecurityToken>MIIB</wsse:BinarySecurityToken>")
+	t.Identities = []soap.Identity{{AuthenticationMethod: soap.AuthMethodX509, Claims: []soap.Claim{
+		{Type: soap.ClaimName, Value: "CN=Client, O=Example", Issuer: soap.LocalAuthority},
+		{Type: soap.ClaimThumbprint, Value: "q83vASNFZ4mrze8BI0VniavN7wE=", Issuer: soap.LocalAuthority},
+		{Type: soap.ClaimRole, Value: "operator", Issuer: "urn:example:transform"},
+		{Type: "urn:example:department", Value: "Sales – Europe"},
+		{Type: soap.ClaimAuthenticationMethod, Value: soap.AuthMethodX509, Issuer: soap.LocalAuthority},
+	}}, {}}
+	return t
+}
+
+// tGoldenTokenV2Hex is the encoding of tV2Token(tTestStart), written by the
+// Python reference encoder of COOKIE.md (version 2).
+const tGoldenTokenV2Hex = "02002d75726e3a757569643a36613266316438652d336334622d346635612d396538642d376336623561346633653264002d75726e3a757569643a30623163326433652d346635302d346136622d386337642d39653066316132623363346400205aa53cc35aa53cc35aa53cc35aa53cc35aa53cc35aa53cc35aa53cc35aa53cc318ea732404f8e00018ea93e1ec2f200018ea732404f8e00018eaa440dfca400018ea732404f8e0000300000014434e3d436c69656e742c204f3d4578616d706c65002008127d509a0cba15b75e45f53a160819237b71673021eaacb1faf330619316a70031687474703a2f2f6c6f63616c686f73743a383038302f73657276696365732f536563757265436f6e766572736174696f6e00176170706c69636174696f6e20636f6e7465787420000102030200393c777373653a42696e6172795365637572697479546f6b656e3e4d4949423c2f777373653a42696e6172795365637572697479546f6b656e3e02080501000014434e3d436c69656e742c204f3d4578616d706c650a0400001c7138337641534e465a346d727a6538424930566e6961764e3777453d0a020000086f70657261746f7200001575726e3a6578616d706c653a7472616e73666f726d00001675726e3a6578616d706c653a6465706172746d656e7400001053616c657320e28093204575726f706500000003080a00000000"
+
 // tGoldenTokenHex is the encoding of tCertToken(tTestStart), version 1,
 // written by the Python reference encoder of COOKIE.md (an implementation
 // independent of this package). It pins the format: cookies and shared
@@ -231,15 +255,31 @@ const tGoldenTokenHex = "01" +
 	"01"
 
 func TestSessionTokenBinaryGolden(t *testing.T) {
-	tok := tCertToken(tTestStart)
-	golden, err := hex.DecodeString(tGoldenTokenHex)
-	require.NoError(t, err)
-	var got SessionToken
-	require.NoError(t, got.UnmarshalBinary(golden))
-	assert.Equal(t, tok, &got)
-	b, err := tok.MarshalBinary()
-	require.NoError(t, err)
-	assert.Equal(t, tGoldenTokenHex, hex.EncodeToString(b))
+	t.Run("v1", func(t *testing.T) {
+		// A version 1 encoding still decodes, and encodes again as version
+		// 2 with the new fields empty.
+		tok := tCertToken(tTestStart)
+		golden, err := hex.DecodeString(tGoldenTokenHex)
+		require.NoError(t, err)
+		var got SessionToken
+		require.NoError(t, got.UnmarshalBinary(golden))
+		assert.Equal(t, tok, &got)
+		b, err := tok.MarshalBinary()
+		require.NoError(t, err)
+		assert.Equal(t, "02"+tGoldenTokenHex[2:]+"00"+"0000"+"00", hex.EncodeToString(b))
+	})
+	t.Run("v2", func(t *testing.T) {
+		tok := tV2Token(tTestStart)
+		golden, err := hex.DecodeString(tGoldenTokenV2Hex)
+		require.NoError(t, err)
+		var got SessionToken
+		require.NoError(t, got.UnmarshalBinary(golden))
+		assert.Equal(t, tok, &got)
+		b, err := tok.MarshalBinary()
+		require.NoError(t, err)
+		assert.Equal(t, tGoldenTokenV2Hex, hex.EncodeToString(b))
+		assert.Len(t, b, tok.encodedLen())
+	})
 }
 
 func TestSessionTokenMarshalRefuses(t *testing.T) {
@@ -260,6 +300,35 @@ func TestSessionTokenMarshalRefuses(t *testing.T) {
 		"year 1600":            func(t *SessionToken) { t.IssuedAt = time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC) },
 		"the zero time's code": func(t *SessionToken) { t.IssuedAt = time.Unix(0, math.MinInt64) },
 		"past the last code":   func(t *SessionToken) { t.IssuedAt = time.Unix(0, math.MaxInt64).Add(1) },
+		"unknown version":      func(t *SessionToken) { t.Version = 3 },
+		"long bootstrap token": func(t *SessionToken) { t.BootstrapToken = make([]byte, MaxBootstrapTokenLen+1) },
+		"too many identities":  func(t *SessionToken) { t.Identities = make([]soap.Identity, MaxIdentities+1) },
+		"too many claims": func(t *SessionToken) {
+			t.Identities = []soap.Identity{{Claims: make([]soap.Claim, MaxClaims+1)}}
+		},
+		"too many claims in all": func(t *SessionToken) {
+			t.Identities = []soap.Identity{{Claims: make([]soap.Claim, MaxClaims)}, {Claims: make([]soap.Claim, 1)}}
+		},
+		"long claim type": func(t *SessionToken) {
+			t.Identities = []soap.Identity{{Claims: []soap.Claim{{Type: strings.Repeat("t", MaxClaimTypeLen+1)}}}}
+		},
+		"long claim value": func(t *SessionToken) {
+			t.Identities = []soap.Identity{{Claims: []soap.Claim{{Value: strings.Repeat("v", MaxClaimValueLen+1)}}}}
+		},
+		"long claim issuer": func(t *SessionToken) {
+			t.Identities = []soap.Identity{{Claims: []soap.Claim{{Issuer: strings.Repeat("i", MaxClaimTypeLen+1)}}}}
+		},
+		"long method": func(t *SessionToken) {
+			t.Identities = []soap.Identity{{AuthenticationMethod: strings.Repeat("m", MaxClaimTypeLen+1)}}
+		},
+		"claim value not UTF-8": func(t *SessionToken) { t.Identities = []soap.Identity{{Claims: []soap.Claim{{Value: "\xff"}}}} },
+		"too large in all": func(t *SessionToken) {
+			// Every field within its bound, the whole beyond a cookie.
+			t.AppContext = make([]byte, MaxAppContextLen)
+			t.BootstrapToken = make([]byte, MaxBootstrapTokenLen)
+			t.Identities = []soap.Identity{{Claims: []soap.Claim{{Value: strings.Repeat("v", MaxClaimValueLen)},
+				{Value: strings.Repeat("v", MaxClaimValueLen)}}}}
+		},
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -287,7 +356,7 @@ func TestSessionTokenUnmarshalStrict(t *testing.T) {
 	assert.Error(t, new(SessionToken).UnmarshalBinary(append(good[:len(good):len(good)], 0)), "trailing byte")
 
 	// Offsets in the encoding of tCertToken.
-	off := struct{ ctx, gen, key, times, method, user, subject, thumb, endpoint, app, flags int }{}
+	off := struct{ ctx, gen, key, times, method, user, subject, thumb, endpoint, app, flags, version, boot, ids int }{}
 	off.ctx = 1
 	off.gen = off.ctx + 2 + 45
 	off.key = off.gen + 2 + 45
@@ -299,12 +368,36 @@ func TestSessionTokenUnmarshalStrict(t *testing.T) {
 	off.endpoint = off.thumb + 2 + 32
 	off.app = off.endpoint + 2 + 49
 	off.flags = off.app + 2 + 23
-	require.Equal(t, len(good)-1, off.flags)
+	off.version = off.flags + 1
+	off.boot = off.version + 1
+	off.ids = off.boot + 2
+	require.Equal(t, len(good)-1, off.ids)
 
 	set16 := func(b []byte, at, v int) { b[at], b[at+1] = byte(v>>8), byte(v) }
 	tests := map[string]func([]byte) []byte{
-		"version 0":             func(b []byte) []byte { b[0] = 0; return b },
-		"version 2":             func(b []byte) []byte { b[0] = 2; return b },
+		"version 0":            func(b []byte) []byte { b[0] = 0; return b },
+		"version 3":            func(b []byte) []byte { b[0] = 3; return b },
+		"v1 with v2 fields":    func(b []byte) []byte { b[0] = 1; return b },
+		"v1 with cookie flag":  func(b []byte) []byte { b[0] = 1; b[off.flags] |= tFlagCookieMode; return b[:off.flags+1] },
+		"WS-SC version 3":      func(b []byte) []byte { b[off.version] = 3; return b },
+		"long bootstrap token": func(b []byte) []byte { set16(b, off.boot, MaxBootstrapTokenLen+1); return b },
+		"9 identities":         func(b []byte) []byte { b[off.ids] = MaxIdentities + 1; return b },
+		"identity missing":     func(b []byte) []byte { b[off.ids] = 1; return b },
+		"unknown atom": func(b []byte) []byte {
+			return append(b[:off.ids], 1, byte(len(tAtoms)+1), 0)
+		},
+		"literal of an atom": func(b []byte) []byte {
+			b = append(b[:off.ids], 1, 0)
+			b = tAppendField(b, []byte(soap.AuthMethodX509))
+			return append(b, 0)
+		},
+		"too many claims": func(b []byte) []byte {
+			b = append(b[:off.ids], 2, 1, MaxClaims)
+			for range MaxClaims {
+				b = append(b, 1, 1, 1)
+			}
+			return append(b, 1, 1, 1, 1, 1)
+		},
 		"empty context id":      func(b []byte) []byte { set16(b, off.ctx, 0); return b },
 		"long context id":       func(b []byte) []byte { set16(b, off.ctx, MaxContextIDLen+1); return b },
 		"context id not UTF-8":  func(b []byte) []byte { b[off.ctx+2] = 0xff; return b },
@@ -321,7 +414,7 @@ func TestSessionTokenUnmarshalStrict(t *testing.T) {
 		"long endpoint":         func(b []byte) []byte { set16(b, off.endpoint, MaxEndpointLen+1); return b },
 		"long app context":      func(b []byte) []byte { set16(b, off.app, MaxAppContextLen+1); return b },
 		"length 0xffff":         func(b []byte) []byte { set16(b, off.app, 0xffff); return b },
-		"unknown flag":          func(b []byte) []byte { b[off.flags] |= 2; return b },
+		"unknown flag":          func(b []byte) []byte { b[off.flags] |= 4; return b },
 		"flags 0x80":            func(b []byte) []byte { b[off.flags] = 0x80; return b },
 	}
 	for name, mutate := range tests {
