@@ -3,16 +3,10 @@ package secureconv_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"log"
-	"math/big"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/secureconv"
@@ -143,20 +137,9 @@ func exampleEcho(url, text string) *soap.Message {
 
 // exampleCertificate returns a self-signed service certificate.
 func exampleCertificate() *wssecurity.Certificate {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	c, err := newExampleCertificate("example service")
 	if err != nil {
 		log.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example service"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		log.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		log.Fatal(err)
-	}
-	return &wssecurity.Certificate{Cert: cert, Key: key}
+	return c
 }

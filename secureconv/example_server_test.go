@@ -26,7 +26,7 @@ import (
 // message.
 func ExampleServerLayer_principal() {
 	var layer soap.ServerLayer
-	cert, err := exampleCertificate("service.example")
+	cert, err := newExampleCertificate("service.example")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -101,7 +101,7 @@ func ExampleServerLayer_principal() {
 }
 
 // exampleCertificate returns a self-signed certificate and key.
-func exampleCertificate(cn string) (*wssecurity.Certificate, error) {
+func newExampleCertificate(cn string) (*wssecurity.Certificate, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
