@@ -266,13 +266,7 @@ func (p Policy) Validate() error {
 	if _, ok := p.Suite.def(); !ok && p.Suite != 0 {
 		return fmt.Errorf("wssecurity: unknown algorithm suite %d", p.Suite)
 	}
-	if len(p.EncryptedParts.Headers) > 0 && p.WSS == WSS10 {
-		return errors.New("wssecurity: encrypted headers need WS-Security 1.1 (EncryptedHeader)")
-	}
-	if p.RequireSignatureConfirmation && p.WSS == WSS10 {
-		return errors.New("wssecurity: SignatureConfirmation needs WS-Security 1.1")
-	}
-	return nil
+	return p.validateWSS10()
 }
 
 // addressingHeaders are the WS-Addressing headers WCF signs.
