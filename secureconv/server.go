@@ -60,6 +60,11 @@ type ServerConfig struct {
 	// session (for anonymous sessions anyone who knows the identifier can
 	// end it). WCF protects Cancel with the session; off by default.
 	CancelWithBootstrap bool
+	// NewIdentifier, when set, makes the Identifier of each issued token
+	// and the Instance of each renewed key from the random source
+	// (default: "urn:uuid:" and a random UUID). Identifiers are opaque
+	// strings: at most MaxContextIDLen bytes, no whitespace.
+	NewIdentifier func(r io.Reader) (string, error)
 }
 
 // server is the service side of secure sessions, as a soap layer.
@@ -245,10 +250,10 @@ func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Cl
 	}
 	instance := ""
 	if contextID == "" {
-		if contextID, err = newIdentifier(r); err != nil {
+		if contextID, err = s.newIdentifier(r); err != nil {
 			return nil, nil, nil, err
 		}
-	} else if instance, err = newIdentifier(r); err != nil {
+	} else if instance, err = s.newIdentifier(r); err != nil {
 		return nil, nil, nil, err
 	}
 	now := s.cfg.now()
@@ -257,7 +262,7 @@ func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Cl
 	if s.cfg.KeyLifetime > 0 && s.cfg.KeyLifetime < s.cfg.Lifetime {
 		tok.KeyEffective, tok.KeyExpiration = now, now.Add(s.cfg.KeyLifetime)
 	}
-	sct := &SecurityContextToken{Version: s.cfg.Version, ID: "uuid-sct-" + contextID[len(contextID)-12:], Identifier: contextID, Instance: instance}
+	sct := &SecurityContextToken{Version: s.cfg.Version, ID: sctWSUID(contextID), Identifier: contextID, Instance: instance}
 	if s.cfg.Cookies != nil {
 		if sct.Cookie, err = SealCookie(s.cfg.Cookies, tok, r); err != nil {
 			return nil, nil, nil, err
