@@ -303,3 +303,34 @@ func TestOpaqueIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+// TestWSS10EncryptBeforeSign: encrypting before signing, the EncryptedKey
+// cannot list the data (a receiver would decrypt before verifying), so as
+// WCF does the ReferenceList follows the signature and each EncryptedData
+// names the EncryptedKey by a bare WSS 1.0 wsse:Reference (no ValueType, no
+// TokenType).
+func TestWSS10EncryptBeforeSign(t *testing.T) {
+	pki := newTestPKI(t)
+	ccfg, scfg := pki.configs()
+	p := MutualCertificate(WSS10, Basic256)
+	p.Order, p.EncryptSignature = EncryptBeforeSign, false
+	c := newCapture(t, p, p, ccfg, scfg)
+	resp, err := c.client.Call(context.Background(), plainEcho(t, "encrypted first"))
+	require.NoError(t, err)
+	assert.Equal(t, "encrypted first", resp.Payload().Text())
+	for dir, msg := range map[string][]byte{"request": c.req, "reply": c.reply} {
+		assert.NotContains(t, string(msg), NSWSSE11, dir)
+		assert.NotContains(t, string(msg), "oasis-wss-soap-message-security-1.1", dir)
+		m, err := soap.ParseMessage(msg, soap.Limits{})
+		require.NoError(t, err)
+		ed := childByTag(m.Body, "EncryptedData")
+		require.NotNil(t, ed, dir)
+		ref := ed.FindElement("./KeyInfo/SecurityTokenReference/Reference")
+		require.NotNil(t, ref, dir)
+		assert.Nil(t, ref.SelectAttr("ValueType"), dir)
+		sec, err := SecurityHeader(m)
+		require.NoError(t, err)
+		kids := sec.ChildElements()
+		assert.Equal(t, "ReferenceList", kids[len(kids)-1].Tag, "%s: the ReferenceList follows the signature", dir)
+	}
+}
