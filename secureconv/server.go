@@ -112,6 +112,11 @@ type ServerConfig struct {
 	// SaveBootstrapContext). Off by default; in cookie mode it travels,
 	// sealed, in the cookie, within MaxTokenEncodingLen.
 	KeepBootstrapToken bool
+	// NewIdentifier, when set, makes the Identifier of each issued token
+	// and the Instance of each renewed key from the random source
+	// (default: "urn:uuid:" and a random UUID). Identifiers are opaque
+	// strings: at most MaxContextIDLen bytes, no whitespace.
+	NewIdentifier func(r io.Reader) (string, error)
 }
 
 // server is the service side of secure sessions, as a soap layer.
@@ -348,10 +353,10 @@ func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *
 	}
 	contextID, instance := tmpl.ContextID, ""
 	if contextID == "" {
-		if contextID, err = newIdentifier(r); err != nil {
+		if contextID, err = s.newIdentifier(r); err != nil {
 			return nil, nil, nil, err
 		}
-	} else if instance, err = newIdentifier(r); err != nil {
+	} else if instance, err = s.newIdentifier(r); err != nil {
 		return nil, nil, nil, err
 	}
 	now := s.cfg.now()
@@ -373,7 +378,7 @@ func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *
 	if tok.CookieMode && s.ring == nil {
 		return nil, nil, nil, errors.New("secureconv: a cookie-mode session without ServerConfig.Cookies")
 	}
-	sct := &SecurityContextToken{Version: s.cfg.Version, ID: "uuid-sct-" + contextID[len(contextID)-12:], Identifier: contextID, Instance: instance}
+	sct := &SecurityContextToken{Version: s.cfg.Version, ID: sctWSUID(contextID), Identifier: contextID, Instance: instance}
 	if tok.CookieMode {
 		if sct.Cookie, err = sealCookie(s.ring, tok, r, now); err != nil {
 			return nil, nil, nil, err

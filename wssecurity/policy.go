@@ -73,7 +73,12 @@ const (
 	EncryptBeforeSign
 )
 
-// WSSVersion is the WS-Security SOAP Message Security version in use.
+// WSSVersion is the WS-Security SOAP Message Security version in use: the
+// version a sender writes. Under WSS10 it writes only WS-Security 1.0
+// constructs (an EncryptedKey carries its own ReferenceList; no wsse11
+// attributes, thumbprints, EncryptedKeySHA1, SignatureConfirmation or
+// EncryptedHeader), and Policy.Validate refuses a WSS10 policy that needs
+// them (ErrNeedsWSS11). Receivers accept the layouts of both versions.
 type WSSVersion int
 
 // WS-Security versions.
@@ -266,13 +271,7 @@ func (p Policy) Validate() error {
 	if _, ok := p.Suite.def(); !ok && p.Suite != 0 {
 		return fmt.Errorf("wssecurity: unknown algorithm suite %d", p.Suite)
 	}
-	if len(p.EncryptedParts.Headers) > 0 && p.WSS == WSS10 {
-		return errors.New("wssecurity: encrypted headers need WS-Security 1.1 (EncryptedHeader)")
-	}
-	if p.RequireSignatureConfirmation && p.WSS == WSS10 {
-		return errors.New("wssecurity: SignatureConfirmation needs WS-Security 1.1")
-	}
-	return nil
+	return p.validateWSS10()
 }
 
 // addressingHeaders are the WS-Addressing headers WCF signs.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
@@ -125,6 +126,9 @@ type keys struct {
 	// signingToken is the token the primary signature's key comes from
 	// (for ProtectTokens).
 	signingToken *etree.Element
+	// encEK is the EncryptedKey whose key encrypts directly (no derived
+	// key), which lists what it encrypted under WS-Security 1.0.
+	encEK *etree.Element
 }
 
 // symmetricKeys prepares the keys of a symmetric binding: a fresh key in an
@@ -174,7 +178,8 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		s.ex.ekSHA1 = sha1Sum(parsed.CipherValue)
 		k.tokens = append(k.tokens, ek)
 		k.signingToken = ek
-		base = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken) }
+		k.encEK = ek
+		base = func() *etree.Element { return s.encryptedKeyReference(id) }
 	default:
 		if s.ex == nil || len(s.ex.key) == 0 {
 			return nil, errors.New("wssecurity: no request key to protect the reply with")
@@ -199,6 +204,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		}
 		k.tokens = append(k.tokens, sigDK.Element, encDK.Element)
 		k.sigKey, k.encKey = sigKey, encKey
+		k.encEK = nil
 		k.sigKeyInfo = strToLocal(sigDK.ID, dkNS+"/dk", "")
 		k.encKeyInfo = func() *etree.Element { return strToLocal(encDK.ID, dkNS+"/dk", "") }
 		k.signingToken = sigDK.Element
@@ -248,7 +254,8 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	}
 	k.tokens = append(k.tokens, ek)
 	k.encKey = key
-	k.encKeyInfo = func() *etree.Element { return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken) }
+	k.encEK = ek
+	k.encKeyInfo = func() *etree.Element { return s.encryptedKeyReference(id) }
 	return k, nil
 }
 
@@ -400,9 +407,16 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	if err != nil {
 		return err
 	}
+	// WS-Security 1.0: the EncryptedKey lists what its key encrypted after
+	// signing, and that EncryptedData carries no KeyInfo.
+	nested := s.wss10() && k.encEK != nil && p.Order != EncryptBeforeSign && !slices.Contains(signTargets, k.encEK)
+	encKeyInfo := k.encKeyInfo
+	if nested {
+		encKeyInfo = func() *etree.Element { return nil }
+	}
 	encrypt := func(el *etree.Element, typ string) (string, error) {
 		id := s.ids.next("ED")
-		if _, err := xmlenc.EncryptElement(el, encCipher, typ, id, k.encKeyInfo(), s.r); err != nil {
+		if _, err := xmlenc.EncryptElement(el, encCipher, typ, id, encKeyInfo(), s.r); err != nil {
 			return "", err
 		}
 		return id, nil
@@ -472,7 +486,11 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 			preIDs = append(preIDs, id)
 		}
 	}
-	if len(preIDs) > 0 {
+	if len(preIDs) > 0 && nested {
+		if err := xmlenc.AddDataReferences(k.encEK, preIDs); err != nil {
+			return err
+		}
+	} else if len(preIDs) > 0 {
 		rl, err := xmlenc.NewReferenceList(preIDs)
 		if err != nil {
 			return err

@@ -367,3 +367,51 @@ func ParseReferenceList(el *etree.Element) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// AddDataReferences lists ids (Ids without '#') in the xenc:ReferenceList
+// of the xenc:EncryptedKey ek, creating it in its schema place (after
+// CipherData and EncryptionProperties, before CarriedKeyName) when ek has
+// none. This is the WS-Security 1.0 layout: the EncryptedKey names what
+// its key encrypted, and those EncryptedData need no KeyInfo. ek must not
+// be signed yet. The ids must be valid XML IDs; the whole list at most
+// MaxDataReferences.
+func AddDataReferences(ek *etree.Element, ids []string) error {
+	if ek == nil || !isNamed(ek, NS, "EncryptedKey") {
+		return malformed("not an xenc:EncryptedKey")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := checkRefIDs(ids); err != nil {
+		return err
+	}
+	var rl, carried *etree.Element
+	for _, c := range ek.ChildElements() {
+		switch {
+		case isNamed(c, NS, "ReferenceList"):
+			rl = c
+		case isNamed(c, NS, "CarriedKeyName"):
+			carried = c
+		}
+	}
+	if rl != nil {
+		if n := len(rl.ChildElements()) + len(ids); n > MaxDataReferences {
+			return fmt.Errorf("%w: %d data references, at most %d", ErrTooLarge, n, MaxDataReferences)
+		}
+	} else {
+		// The EncryptedKey's own prefix is bound to NS (isNamed checked it).
+		rl = etree.NewElement("ReferenceList")
+		rl.Space = ek.Space
+		if carried != nil {
+			ek.InsertChildAt(carried.Index(), rl)
+		} else {
+			ek.AddChild(rl)
+		}
+	}
+	for _, id := range ids {
+		dr := rl.CreateElement("DataReference")
+		dr.Space = ek.Space
+		dr.CreateAttr("URI", "#"+id)
+	}
+	return nil
+}
