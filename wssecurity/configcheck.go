@@ -44,7 +44,9 @@ func CheckConfig(p Policy, cfg *Config, side Side) error {
 	missing := func(field, why string) error {
 		return fmt.Errorf("wssecurity: %s of %s: Config.%s is required (%s)", side, p.Binding, field, why)
 	}
-	hasKey := func() bool { return cfg.Certificate != nil && cfg.Certificate.Cert != nil && cfg.Certificate.Key != nil }
+	hasKey := func() bool {
+		return cfg.Certificate != nil && cfg.Certificate.Cert != nil && cfg.Certificate.Key != nil
+	}
 	recipient := side == Recipient
 	switch p.Binding {
 	case SymmetricBinding:

@@ -245,8 +245,8 @@ func TestUsernameTokenVerifyRejects(t *testing.T) {
 	}
 	now := created.Add(time.Second)
 	tests := []struct {
-		name string
-		ut   UsernameTokenData
+		name   string
+		ut     UsernameTokenData
 		v      UsernameTokenVerifier
 		maxAge time.Duration
 		ok     bool
