@@ -87,7 +87,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Lifetime = DefaultIssuedLifetime
 	}
 	if cfg.Security.Replay == nil {
-		cfg.Security.Replay = wssecurity.NewMemoryReplayCache(wssecurity.WithReplayClock(cfg.now))
+		cfg.Security.Replay = wssecurity.NewMemoryReplayCache()
 	}
 	cache := cfg.Cache
 	if cache == nil && cfg.Cookies == nil {

@@ -58,10 +58,6 @@ func scPolicies(v Version) (wssecurity.Policy, wssecurity.Policy) {
 	app := boot
 	app.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
 	app.RequireSignatureConfirmation = false
-	app.Trust = wssecurity.Trust10
-	if v == V13 {
-		app.Trust = wssecurity.Trust13
-	}
 	return boot, app
 }
 
