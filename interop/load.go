@@ -88,7 +88,7 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 			if sc.TLS {
 				url = tlsBase + sc.Path()
 			}
-			layer, err := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+			layer, err := wssecurity.ClientLayer(*sc.Policy, sc.Config(pki.ClientConfig()))
 			if err != nil {
 				return nil, err
 			}

@@ -51,7 +51,7 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 	plain.Handle("/soap11", hh)
 	plain.Handle("/soap12", hh)
 	for _, sc := range WSSecScenarios() {
-		layer, err := wssecurity.ServerLayer(*sc.Policy, pki.ServiceConfig())
+		layer, err := wssecurity.ServerLayer(*sc.Policy, sc.Config(pki.ServiceConfig()))
 		if err != nil {
 			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
@@ -220,7 +220,7 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 		r.Reason = err.Error()
 		return r
 	}
-	layer, lerr := wssecurity.ClientLayer(*sc.Policy, pki.ClientConfig())
+	layer, lerr := wssecurity.ClientLayer(*sc.Policy, sc.Config(pki.ClientConfig()))
 	if lerr != nil {
 		r.Reason = lerr.Error()
 		return r

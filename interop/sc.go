@@ -103,17 +103,16 @@ func applyOrder(p *wssecurity.Policy, order string, outer bool) {
 func SCScenarios() []SCScenario {
 	var out []SCScenario
 	for _, version := range []string{VersionSC200502, VersionSC13} {
-		v, wsa, trust := secureconv.V200502, soap.WSA200408, wssecurity.Trust10
+		v, wsa := secureconv.V200502, soap.WSA200408
 		if version == VersionSC13 {
-			v, wsa, trust = secureconv.V13, soap.WSA10, wssecurity.Trust13
+			v, wsa = secureconv.V13, soap.WSA10
 		}
 		parts := wssecurity.Parts{Body: true, Headers: wsaHeaders(wsa.Namespace())}
 		for _, r := range scRows() {
 			boot := wssecurity.Policy{Binding: wssecurity.SymmetricBinding, WSS: wssecurity.WSS11, Suite: wssecurity.Basic128,
 				Layout: wssecurity.Strict, IncludeTimestamp: true, Order: wssecurity.SignBeforeEncrypt,
 				ProtectionToken: &wssecurity.Token{Kind: wssecurity.X509Token, Inclusion: wssecurity.IncludeNever, Reference: wssecurity.RefThumbprint, DerivedKeys: r.dk},
-				SignedParts:     parts, EncryptedParts: wssecurity.Parts{Body: true},
-				Trust: trust, RequireClientEntropy: true, RequireServerEntropy: true}
+				SignedParts:     parts, EncryptedParts: wssecurity.Parts{Body: true}}
 			applyOrder(&boot, r.order, false)
 			tls := false
 			switch r.bootstrap {
@@ -133,13 +132,12 @@ func SCScenarios() []SCScenario {
 			app := wssecurity.Policy{Binding: wssecurity.SymmetricBinding, WSS: r.outerWSS, Suite: wssecurity.Basic128,
 				Layout: wssecurity.Lax, IncludeTimestamp: true, Order: wssecurity.SignBeforeEncrypt,
 				ProtectionToken: &wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: r.dk},
-				SignedParts:     parts, EncryptedParts: wssecurity.Parts{Body: true},
-				Trust: trust, RequireClientEntropy: true, RequireServerEntropy: true}
+				SignedParts:     parts, EncryptedParts: wssecurity.Parts{Body: true}}
 			applyOrder(&app, r.order, true)
 			if r.bootstrap == "UNOT" {
 				// Over HTTPS the session endorses the Timestamp.
 				app = wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: wssecurity.Basic128,
-					Layout: wssecurity.Lax, IncludeTimestamp: true, Trust: trust, RequireClientEntropy: true, RequireServerEntropy: true,
+					Layout: wssecurity.Lax, IncludeTimestamp: true,
 					Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.EndorsingSupporting}}}
 			}
 			out = append(out, SCScenario{Name: r.name, Version: version, SC: v, Addressing: wsa, TLS: tls,

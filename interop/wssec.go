@@ -36,6 +36,15 @@ func (s SecurityScenario) Path() string { return "/" + s.Version + "/" + s.Name 
 // Case returns the scenario as an interop case.
 func (s SecurityScenario) Case() Case { return Case{Scenario: s.Name, Version: s.Version} }
 
+// Config returns cfg for the scenario: the plugfest's UserName scenario
+// sends its UsernameToken over plain HTTP on purpose, so a transport-binding
+// scenario without TLS sets AllowInsecureTransport (both sides refuse it
+// otherwise).
+func (s SecurityScenario) Config(cfg wssecurity.Config) wssecurity.Config {
+	cfg.AllowInsecureTransport = !s.TLS && s.Policy.Binding == wssecurity.TransportBinding
+	return cfg
+}
+
 func wsa200408Headers() []xml.Name {
 	var out []xml.Name
 	for _, l := range []string{"To", "From", "FaultTo", "ReplyTo", "MessageID", "RelatesTo", "Action"} {

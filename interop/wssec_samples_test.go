@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,9 +39,14 @@ func TestCXFWSSecSamples(t *testing.T) {
 				require.NoError(t, err)
 				return m
 			}
-			scfg := pki.ServiceConfig()
+			ctx := context.Background()
+			if sc.TLS {
+				// The sample arrived over HTTPS, as soap.HTTPHandler says.
+				ctx = soap.NewContextWithPeer(ctx, &soap.Peer{TLS: &tls.ConnectionState{}})
+			}
+			scfg := sc.Config(pki.ServiceConfig())
 			scfg.Now = clock
-			ex, err := wssecurity.VerifyRequest(context.Background(), *sc.Policy, &scfg, read(reqFile))
+			ex, err := wssecurity.VerifyRequest(ctx, *sc.Policy, &scfg, read(reqFile))
 			require.NoError(t, err, "CXF's request must verify under the scenario policy")
 
 			ccfg := pki.ClientConfig()
@@ -59,7 +65,7 @@ func TestCXFWSSecSamples(t *testing.T) {
 			}
 			m, err := soap.ParseMessage(tampered, soap.Limits{})
 			if err == nil {
-				_, err = wssecurity.VerifyRequest(context.Background(), *sc.Policy, &scfg, m)
+				_, err = wssecurity.VerifyRequest(ctx, *sc.Policy, &scfg, m)
 			}
 			require.Error(t, err)
 		})

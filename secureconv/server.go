@@ -106,8 +106,8 @@ type ServerConfig struct {
 	// renewal keeps the session's choices.
 	OnSessionCreated func(ctx context.Context, tok *SessionToken) error
 	// KeepBootstrapToken keeps the canonical XML of the bootstrap token
-	// (the UsernameToken, password included, or the client's
-	// BinarySecurityToken) with the session and gives it to the
+	// (the UsernameToken without its password, which is never kept, or
+	// the client's BinarySecurityToken) with the session and gives it to the
 	// application as Principal.BootstrapToken (WIF's
 	// SaveBootstrapContext). Off by default; in cookie mode it travels,
 	// sealed, in the cookie, within MaxTokenEncodingLen.
@@ -149,7 +149,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Lifetime = DefaultIssuedLifetime
 	}
 	if cfg.Security.Replay == nil {
-		cfg.Security.Replay = wssecurity.NewMemoryReplayCache(wssecurity.WithReplayClock(cfg.now))
+		cfg.Security.Replay = wssecurity.NewMemoryReplayCache()
 	}
 	cache := cfg.Cache
 	if cache == nil {
@@ -287,6 +287,7 @@ func newIdentifier(r io.Reader) (string, error) {
 func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	v := s.cfg.Version
 	sec := s.cfg.Security
+	sec.KeepBootstrapToken = s.cfg.KeepBootstrapToken
 	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Bootstrap, &sec, req)
 	if err != nil {
 		s.log.WarnContext(ctx, "secureconv: Issue rejected", slog.Any("error", err))
@@ -394,10 +395,12 @@ func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *
 // TransformClaims, the bootstrap token when kept and the default mode.
 func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity.Exchange) (*SessionToken, error) {
 	tmpl := &SessionToken{Claims: claimsOf(e), CookieMode: s.ring != nil}
-	p := &soap.Principal{Identities: exchangeIdentities(e)}
+	p := e.Principal()
+	p.Session = nil
 	if s.cfg.KeepBootstrapToken {
-		tmpl.BootstrapToken = bootstrapTokenXML(req, e)
-		p.BootstrapToken = append([]byte(nil), tmpl.BootstrapToken...)
+		tmpl.BootstrapToken = append([]byte(nil), p.BootstrapToken...)
+	} else {
+		p.BootstrapToken = nil
 	}
 	if s.cfg.TransformClaims != nil {
 		np, err := s.cfg.TransformClaims(ctx, p)

@@ -1,15 +1,10 @@
 package secureconv
 
 import (
-	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 
-	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/internal/c14n"
 	"github.com/soapstack/soapstack/soap"
-	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // Causes of the wst:InvalidRequest faults a server answers to token
@@ -63,74 +58,6 @@ func versionName(v Version) string {
 		return "1.3"
 	}
 	return ""
-}
-
-// exchangeIdentities returns the identities a verified bootstrap request
-// proved: a user name, a client certificate (both when the request
-// carried both, the user name first), or an anonymous identity.
-//
-// wssecurity's Exchange.Principal (another branch) builds the same; this
-// is the one place to switch to it.
-func exchangeIdentities(e *wssecurity.Exchange) []soap.Identity {
-	var ids []soap.Identity
-	if u := e.Username(); u != "" {
-		ids = append(ids, soap.UsernameIdentity(u))
-	}
-	if c := e.ClientCertificate(); c != nil {
-		ids = append(ids, soap.CertificateIdentity(c))
-	}
-	if len(ids) == 0 {
-		ids = append(ids, soap.AnonymousIdentity())
-	}
-	return ids
-}
-
-// bootstrapTokenXML returns the exclusive canonical XML of the token that
-// authenticated a verified bootstrap request: its UsernameToken
-// (decrypted in place by the verification) or the BinarySecurityToken of
-// the client certificate; nil when there is none in the message (an
-// anonymous client, a certificate referenced by thumbprint).
-func bootstrapTokenXML(req *soap.Message, e *wssecurity.Exchange) []byte {
-	if req.Header == nil {
-		return nil
-	}
-	var sec *etree.Element
-	for _, h := range req.Header.ChildElements() {
-		if soap.ElementName(h).Space == wssecurity.NSWSSE && h.Tag == "Security" {
-			sec = h
-			break
-		}
-	}
-	if sec == nil {
-		return nil
-	}
-	want := ""
-	var cert *x509.Certificate
-	switch {
-	case e.Username() != "":
-		want = "UsernameToken"
-	case e.ClientCertificate() != nil:
-		want, cert = "BinarySecurityToken", e.ClientCertificate()
-	default:
-		return nil
-	}
-	for _, el := range sec.ChildElements() {
-		if el.Tag != want || soap.ElementName(el).Space != wssecurity.NSWSSE {
-			continue
-		}
-		if cert != nil {
-			der, err := wssecurity.DecodeBase64(el.Text(), MaxBootstrapTokenLen)
-			if err != nil || !bytes.Equal(der, cert.Raw) {
-				continue
-			}
-		}
-		var b bytes.Buffer
-		if err := c14n.Canonicalize(&b, el); err != nil {
-			return nil
-		}
-		return b.Bytes()
-	}
-	return nil
 }
 
 type appContextKey struct{}

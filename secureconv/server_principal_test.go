@@ -89,7 +89,6 @@ func newPEnv(t *testing.T, boot string, mutate func(*pEnv)) *pEnv {
 	e.cfg = ServerConfig{Version: e.v, Bootstrap: e.boot, Policy: e.app, Lifetime: time.Hour,
 		Security: wssecurity.Config{Certificate: e.svc, Now: e.clock.Now}}
 	users := tUsers(map[string]string{"alice": "clarinet", "bob": "oboe"})
-	users.Now = e.clock.Now // the verifier's own clock (wssecurity's, not one of this config)
 	e.cfg.Security.Usernames = users
 	if boot == bootCertificate {
 		e.client = tClientCert(t, "Client One")
@@ -235,6 +234,8 @@ func TestSessionPrincipalBootstrapToken(t *testing.T) {
 		require.NotNil(t, p)
 		assert.Contains(t, string(p.BootstrapToken), "UsernameToken")
 		assert.Contains(t, string(p.BootstrapToken), ">bob<")
+		assert.NotContains(t, string(p.BootstrapToken), "oboe", "a password is never kept")
+		assert.NotContains(t, string(p.BootstrapToken), "Password")
 		assert.Equal(t, cookies, p.Session.CookieMode)
 	}
 }

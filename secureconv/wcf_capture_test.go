@@ -32,7 +32,7 @@ func TestServerAcceptsWCFRequest(t *testing.T) {
 		Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.EndorsingSupporting}}}
 	boot := wssecurity.UserNameOverTransport()
 	layer, err := ServerLayer(ServerConfig{Version: V200502, Bootstrap: boot, Policy: app, Cache: cache,
-		Security: wssecurity.Config{Now: clock, Usernames: tUsers(nil)}})
+		Security: wssecurity.Config{Now: clock, Usernames: tUsers(nil), AllowInsecureTransport: true}}) // the capture is replayed without TLS
 	require.NoError(t, err)
 	served := false
 	h := soap.ChainHandler(soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {

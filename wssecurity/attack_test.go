@@ -289,8 +289,9 @@ func TestUsernameTokenReplayAttacks(t *testing.T) {
 	p.Supporting[0].Token.PasswordDigest = true
 	scfg.Usernames = &UsernameTokenVerifier{
 		LookupPassword: func(ctx context.Context, user string) (string, error) { return "clarinet", nil },
-		Replay:         NewMemoryReplayCache(),
 	}
+	scfg.Replay = NewMemoryReplayCache() // shared by both server layers below
+	scfg.AllowInsecureTransport = true   // send() below has no TLS peer
 	var captured []byte
 	l := newLoop(t, p, ccfg, scfg)
 	l.tamper = func(m *soap.Message) { captured, _ = m.Bytes() }
@@ -310,13 +311,13 @@ func TestUsernameTokenReplayAttacks(t *testing.T) {
 		_, err = srv.ServeSOAP(context.Background(), m)
 		return err
 	}
-	require.Error(t, send(captured), "a straight replay")
+	require.ErrorIs(t, send(captured), ErrReplay, "a straight replay")
 	// Re-encode the nonce: line breaks inside the base64 text.
 	doc := string(captured)
 	i := strings.Index(doc, "Nonce")
 	i += strings.Index(doc[i:], ">") + 1
 	reencoded := doc[:i+8] + "\r\n" + doc[i+8:]
-	require.Error(t, send([]byte(reencoded)), "a replay with a re-encoded nonce")
+	require.ErrorIs(t, send([]byte(reencoded)), ErrReplay, "a replay with a re-encoded nonce")
 	// Drop wsu:Created from a digest token.
 	j := strings.Index(doc, "<wsu:Created>")
 	if j < 0 {

@@ -130,12 +130,11 @@ func LoadPKCS12(data []byte, password string) (*Certificate, error) {
 // trusted when it is one of the pinned certificates (exact match of the
 // SHA-256 of its DER encoding, as WCF's PeerTrust mode) or when it chains to
 // one of the roots (ChainTrust). Either way it must be within its validity
-// period at the store's clock. A TrustStore is immutable and safe for
-// concurrent use.
+// period at the time given to Verify (the layer's Config.Now). A TrustStore
+// is immutable and safe for concurrent use.
 type TrustStore struct {
 	roots  *x509.CertPool
 	pinned map[[sha256.Size]byte]bool
-	now    func() time.Time
 	usages []x509.ExtKeyUsage
 }
 
@@ -179,16 +178,6 @@ func WithPinned(certs ...*x509.Certificate) TrustOption {
 	})
 }
 
-// WithTrustClock sets the clock against which validity periods are checked
-// (time.Now when nil).
-func WithTrustClock(now func() time.Time) TrustOption {
-	return trustOptionFunc(func(t *TrustStore) {
-		if now != nil {
-			t.now = now
-		}
-	})
-}
-
 // WithKeyUsages restricts chain verification to certificates valid for one
 // of the extended key usages (any usage by default, as WCF).
 func WithKeyUsages(usages ...x509.ExtKeyUsage) TrustOption {
@@ -198,7 +187,7 @@ func WithKeyUsages(usages ...x509.ExtKeyUsage) TrustOption {
 // NewTrustStore returns a TrustStore; with no roots and no pinned
 // certificates it trusts nothing.
 func NewTrustStore(opts ...TrustOption) *TrustStore {
-	t := &TrustStore{pinned: make(map[[sha256.Size]byte]bool), now: time.Now}
+	t := &TrustStore{pinned: make(map[[sha256.Size]byte]bool)}
 	for _, o := range opts {
 		o.apply(t)
 	}
@@ -208,14 +197,17 @@ func NewTrustStore(opts ...TrustOption) *TrustStore {
 	return t
 }
 
-// Verify reports whether cert is trusted, using intermediates (which are
-// not trusted themselves) to build a chain. Errors wrap
+// Verify reports whether cert is trusted at time now (time.Now when zero;
+// the security layers pass their Config.Now), using intermediates (which
+// are not trusted themselves) to build a chain. Errors wrap
 // ErrFailedAuthentication.
-func (t *TrustStore) Verify(cert *x509.Certificate, intermediates []*x509.Certificate) error {
+func (t *TrustStore) Verify(cert *x509.Certificate, intermediates []*x509.Certificate, now time.Time) error {
 	if cert == nil {
 		return fmt.Errorf("%w: no certificate", ErrFailedAuthentication)
 	}
-	now := t.now()
+	if now.IsZero() {
+		now = time.Now()
+	}
 	if t.pinned[sha256.Sum256(cert.Raw)] {
 		if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
 			return fmt.Errorf("%w: pinned certificate %q is outside its validity period", ErrFailedAuthentication, cert.Subject)

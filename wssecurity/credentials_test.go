@@ -113,9 +113,7 @@ func TestLoadPKCS12(t *testing.T) {
 }
 
 func TestTrustStore(t *testing.T) {
-	clock := func(d string) func() time.Time {
-		return func() time.Time { return mustTime(t, d) }
-	}
+	clock := func(d string) time.Time { return mustTime(t, d) }
 	vector, err := LoadPEM(tokData(t, "x509_cert.pem"), nil) // valid 2026-11-22 .. 2036-11-19
 	require.NoError(t, err)
 	root, rootKey := tokCert(t, &x509.Certificate{Subject: pkix.Name{CommonName: "root"}, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, nil, nil)
@@ -127,28 +125,29 @@ func TestTrustStore(t *testing.T) {
 	tests := []struct {
 		name  string
 		store *TrustStore
+		at    time.Time
 		cert  *x509.Certificate
 		inter []*x509.Certificate
 		ok    bool
 	}{
-		{"pinned", NewTrustStore(WithPinned(vector.Cert), WithTrustClock(clock(in2026))), vector.Cert, nil, true},
-		{"pinned, before validity", NewTrustStore(WithPinned(vector.Cert), WithTrustClock(clock("2026-01-01T00:00:00Z"))), vector.Cert, nil, false},
-		{"pinned, after validity", NewTrustStore(WithPinned(vector.Cert), WithTrustClock(clock("2037-01-01T00:00:00Z"))), vector.Cert, nil, false},
-		{"self-signed as root", NewTrustStore(WithRoots(vector.Cert), WithTrustClock(clock(in2026))), vector.Cert, nil, true},
-		{"not pinned", NewTrustStore(WithPinned(vector.Cert), WithTrustClock(clock(in2026))), other, nil, false},
-		{"chain", NewTrustStore(WithRoots(root), WithTrustClock(clock(in2026))), leaf, []*x509.Certificate{inter}, true},
-		{"chain, restricted usage met", NewTrustStore(WithRoots(root), WithKeyUsages(x509.ExtKeyUsageClientAuth), WithTrustClock(clock(in2026))), leaf, []*x509.Certificate{inter}, true},
-		{"chain, restricted usage unmet", NewTrustStore(WithRoots(root), WithKeyUsages(x509.ExtKeyUsageServerAuth), WithTrustClock(clock(in2026))), leaf, []*x509.Certificate{inter}, false},
-		{"chain without intermediate", NewTrustStore(WithRoots(root), WithTrustClock(clock(in2026))), leaf, nil, false},
-		{"chain, expired", NewTrustStore(WithRoots(root), WithTrustClock(clock("2027-06-01T00:00:00Z"))), leaf, []*x509.Certificate{inter}, false},
-		{"other root", NewTrustStore(WithRoots(vector.Cert), WithTrustClock(clock(in2026))), leaf, []*x509.Certificate{inter}, false},
-		{"look-alike of a pinned certificate", NewTrustStore(WithPinned(leaf), WithTrustClock(clock(in2026))), other, nil, false},
-		{"empty store", NewTrustStore(), vector.Cert, nil, false},
-		{"nil certificate", NewTrustStore(WithRoots(root)), nil, nil, false},
+		{"pinned", NewTrustStore(WithPinned(vector.Cert)), clock(in2026), vector.Cert, nil, true},
+		{"pinned, before validity", NewTrustStore(WithPinned(vector.Cert)), clock("2026-01-01T00:00:00Z"), vector.Cert, nil, false},
+		{"pinned, after validity", NewTrustStore(WithPinned(vector.Cert)), clock("2037-01-01T00:00:00Z"), vector.Cert, nil, false},
+		{"self-signed as root", NewTrustStore(WithRoots(vector.Cert)), clock(in2026), vector.Cert, nil, true},
+		{"not pinned", NewTrustStore(WithPinned(vector.Cert)), clock(in2026), other, nil, false},
+		{"chain", NewTrustStore(WithRoots(root)), clock(in2026), leaf, []*x509.Certificate{inter}, true},
+		{"chain, restricted usage met", NewTrustStore(WithRoots(root), WithKeyUsages(x509.ExtKeyUsageClientAuth)), clock(in2026), leaf, []*x509.Certificate{inter}, true},
+		{"chain, restricted usage unmet", NewTrustStore(WithRoots(root), WithKeyUsages(x509.ExtKeyUsageServerAuth)), clock(in2026), leaf, []*x509.Certificate{inter}, false},
+		{"chain without intermediate", NewTrustStore(WithRoots(root)), clock(in2026), leaf, nil, false},
+		{"chain, expired", NewTrustStore(WithRoots(root)), clock("2027-06-01T00:00:00Z"), leaf, []*x509.Certificate{inter}, false},
+		{"other root", NewTrustStore(WithRoots(vector.Cert)), clock(in2026), leaf, []*x509.Certificate{inter}, false},
+		{"look-alike of a pinned certificate", NewTrustStore(WithPinned(leaf)), clock(in2026), other, nil, false},
+		{"empty store", NewTrustStore(), time.Time{}, vector.Cert, nil, false},
+		{"nil certificate", NewTrustStore(WithRoots(root)), time.Time{}, nil, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.store.Verify(tt.cert, tt.inter)
+			err := tt.store.Verify(tt.cert, tt.inter, tt.at)
 			if tt.ok {
 				require.NoError(t, err)
 				return

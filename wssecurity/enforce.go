@@ -3,6 +3,7 @@ package wssecurity
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"time"
 
 	"github.com/beevik/etree"
@@ -18,10 +19,16 @@ func (r *receiver) enforce() error {
 		return invalid("the policy requires a Timestamp")
 	}
 	if p.Binding == TransportBinding {
-		return r.enforceSupporting(nil)
+		if err := r.enforceSupporting(nil); err != nil {
+			return err
+		}
+		return r.replay(nil)
 	}
 	primary, err := r.primarySignature()
 	if err != nil {
+		return err
+	}
+	if err := r.checkPrimaryInclusion(primary); err != nil {
 		return err
 	}
 	signed := map[*etree.Element]bool{}
@@ -179,10 +186,10 @@ func (r *receiver) isProtectionKey(t *token) bool {
 		if r.initiator {
 			return r.cfg.PeerCertificate != nil && t.cert.Equal(r.cfg.PeerCertificate)
 		}
-		if r.cfg.Trust == nil || r.cfg.Trust.Verify(t.cert, nil) != nil {
+		if r.cfg.Trust == nil || r.cfg.Trust.Verify(t.cert, nil, r.now) != nil {
 			return false
 		}
-		r.ex.peerCert = t.cert
+		r.ex.peerCert, r.ex.certEl = t.cert, t.el
 		return true
 	}
 	return false
@@ -206,7 +213,7 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				return invalid("the policy requires one UsernameToken")
 			}
 			ut := r.uts[0]
-			r.ex.username = ut.ut.Username
+			r.ex.username, r.ex.utEl = ut.ut.Username, ut.el
 			if primary != nil && st.Role != Supporting && !signed[ut.el] {
 				return invalid("the UsernameToken is not signed")
 			}
@@ -224,6 +231,9 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				}
 				for _, ref := range sg.v.References {
 					if r.ts != nil && ref.Element == r.ts.Element {
+						if err := r.checkInclusion(sg.key, &st.Token, slotSupporting); err != nil {
+							return err
+						}
 						ok = true
 						r.ex.session = sg.key.root().session
 					}
@@ -253,13 +263,19 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				if !endorses {
 					continue
 				}
-				if r.cfg.Trust == nil || r.cfg.Trust.Verify(s.key.cert, nil) != nil {
-					return ErrFailedAuthentication
+				if err := r.checkInclusion(s.key, &st.Token, slotSupporting); err != nil {
+					return err
+				}
+				if r.cfg.Trust == nil {
+					return fmt.Errorf("%w: no trust store for the endorsing certificate", ErrFailedAuthentication)
+				}
+				if err := r.cfg.Trust.Verify(s.key.cert, nil, r.now); err != nil {
+					return err
 				}
 				if st.Role == SignedEndorsingSupporting && !signed[s.key.el] {
 					return invalid("the endorsing token is not signed")
 				}
-				r.ex.peerCert = s.key.cert
+				r.ex.peerCert, r.ex.certEl = s.key.cert, s.key.el
 				ok = true
 			}
 			if !ok {
@@ -298,23 +314,53 @@ func (r *receiver) checkConfirmations(signed map[*etree.Element]bool) error {
 	return nil
 }
 
-// replay refuses a request whose signature was seen before, until its
-// Timestamp expires.
+// replay refuses a request that carries replay material seen before: the
+// value of its primary signature (or, in a transport binding, of each
+// endorsing signature) with its Timestamp's Created, until the Timestamp
+// expires, and the Nonce and Created of its UsernameToken. It runs last, once
+// the whole message verified, so that forged messages never fill the cache.
+// What carries no such material cannot be recognised (see the package
+// documentation, "Replay detection").
 func (r *receiver) replay(primary *sigResult) error {
 	if r.initiator || r.cfg.Replay == nil {
 		return nil
 	}
-	expires := r.cfg.now().Add(r.p.MaxClockSkew + DefaultTimestampTTL)
+	var sigs []*sigResult
+	if primary != nil {
+		sigs = []*sigResult{primary}
+	} else {
+		sigs = r.sigs
+	}
+	for _, s := range sigs {
+		if err := r.replaySignature(s); err != nil {
+			return err
+		}
+	}
+	for _, ut := range r.uts {
+		if err := recordUsernameToken(r.ctx, r.cfg.Replay, ut.ut, r.now, r.p.MaxClockSkew, r.p.TimestampTTL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaySignature records a signature value (with the Timestamp's Created)
+// until the Timestamp expires.
+func (r *receiver) replaySignature(s *sigResult) error {
+	if s.v == nil {
+		return nil
+	}
+	expires := r.now.Add(r.p.MaxClockSkew + r.p.TimestampTTL)
 	h := sha256.New()
 	if r.ts != nil {
 		expires = r.ts.Expires.Add(r.p.MaxClockSkew)
 		if r.ts.Expires.IsZero() {
-			expires = r.ts.Created.Add(r.p.MaxClockSkew + DefaultTimestampTTL)
+			expires = r.ts.Created.Add(r.p.MaxClockSkew + r.p.TimestampTTL)
 		}
 		h.Write([]byte(r.ts.Created.UTC().Format(time.RFC3339Nano)))
 	}
-	h.Write(primary.v.SignatureValue)
-	seen, err := r.cfg.Replay.Seen(r.ctx, h.Sum([]byte("sig:")), expires)
+	h.Write(s.v.SignatureValue)
+	seen, err := r.cfg.Replay.Seen(r.ctx, h.Sum([]byte("sig:")), r.now, expires)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/xml"
@@ -132,7 +133,7 @@ func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
 			l.tamper(in)
 			in = wire(t, in)
 		}
-		resp, err := server.ServeSOAP(ctx, in)
+		resp, err := server.ServeSOAP(tlsContext(ctx), in)
 		if err != nil {
 			return nil, err
 		}
@@ -142,6 +143,12 @@ func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
 	require.NoError(t, err)
 	l.client = soap.ChainInvoker(transport, cl)
 	return l
+}
+
+// tlsContext is ctx with the peer of a request that arrived over TLS, as
+// soap.HTTPHandler sets it for an https request.
+func tlsContext(ctx context.Context) context.Context {
+	return soap.NewContextWithPeer(ctx, &soap.Peer{TLS: &tls.ConnectionState{}})
 }
 
 func presets() map[string]Policy {

@@ -96,11 +96,8 @@ func FuzzParseUsernameToken(f *testing.F) {
 		utXML(utUser+utPass+`<wsse:Nonce>`+"\n ojrNKfQD\n Vqg6jNqc\n 2y/XCg==\n"+`</wsse:Nonce>`+utCreated),
 		utXML(utUser+utUser+utPass))
 	now := time.Date(2026, 11, 22, 19, 11, 20, 0, time.UTC)
-	v := &UsernameTokenVerifier{
-		LookupPassword: lookupFor("alice", "s3cr3t-P@ssw0rd"),
-		Now:            func() time.Time { return now },
-		Replay:         NewMemoryReplayCache(WithMaxEntries(1000), WithReplayClock(func() time.Time { return now })),
-	}
+	v := &UsernameTokenVerifier{LookupPassword: lookupFor("alice", "s3cr3t-P@ssw0rd")}
+	cache := NewMemoryReplayCache(WithMaxEntries(1000))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzElements(data, func(el *etree.Element) {
 			ut, err := ParseUsernameToken(el)
@@ -118,7 +115,7 @@ func FuzzParseUsernameToken(f *testing.F) {
 			default:
 				t.Fatalf("password type %q", ut.PasswordType)
 			}
-			if err := v.ValidateUsernameToken(context.Background(), ut); err != nil && FaultSubcode(err) == "" && err.Error() == "" {
+			if err := validateUT(context.Background(), v, ut, now, 0, cache); err != nil && FaultSubcode(err) == "" && err.Error() == "" {
 				t.Fatalf("empty error")
 			}
 		})

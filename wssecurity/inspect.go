@@ -313,7 +313,6 @@ func referenceInstance(str *STR) string {
 
 type inspectUsers struct {
 	passwords map[string]string
-	at        func() time.Time
 	notes     *[]string
 }
 
@@ -323,7 +322,7 @@ func (u inspectUsers) ValidateUsernameToken(ctx context.Context, ut *UsernameTok
 		*u.notes = append(*u.notes, "UsernameToken of "+ut.Username+" not checked (use --password USER=PASS)")
 		return nil
 	}
-	v := &UsernameTokenVerifier{LookupPassword: func(context.Context, string) (string, error) { return pw, nil }, Now: u.at, MaxAge: 100 * 365 * 24 * time.Hour}
+	v := &UsernameTokenVerifier{LookupPassword: func(context.Context, string) (string, error) { return pw, nil }}
 	return v.ValidateUsernameToken(ctx, ut)
 }
 
@@ -354,7 +353,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 	}
 	cfg := &Config{Certificate: opts.Certificate, Now: clock, Limits: opts.Limits,
 		TokenResolver: inspectResolver{keys: sessionKeys(opts.SessionKeys), cookie: opts.OpenCookie, notes: &rep.Notes},
-		Usernames:     inspectUsers{passwords: opts.Passwords, at: clock, notes: &rep.Notes}}
+		Usernames:     inspectUsers{passwords: opts.Passwords, notes: &rep.Notes}}
 	r := newReceiver(ctx, Policy{}.WithDefaults(), cfg, false, &exchange{}, m)
 	r.inspect = true
 

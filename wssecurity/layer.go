@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -66,7 +67,9 @@ func prepare(p Policy, cfg *Config) (Policy, error) {
 }
 
 // SecureRequest adds the Security header p asks for to a request (client
-// side).
+// side). A TransportBinding request is marked RequireSecureTransport, so
+// that soap.HTTPClient sends it over https only, unless
+// cfg.AllowInsecureTransport.
 func SecureRequest(ctx context.Context, p Policy, cfg *Config, m *soap.Message) (*Exchange, error) {
 	p, err := prepare(p, cfg)
 	if err != nil {
@@ -79,6 +82,9 @@ func SecureRequest(ctx context.Context, p Policy, cfg *Config, m *soap.Message) 
 	}
 	if err := s.secure(ctx, m); err != nil {
 		return nil, fmt.Errorf("wssecurity: securing the request: %w", err)
+	}
+	if p.Binding == TransportBinding && !cfg.AllowInsecureTransport {
+		m.RequireSecureTransport()
 	}
 	return e, nil
 }
@@ -94,8 +100,10 @@ func VerifyReply(ctx context.Context, p Policy, cfg *Config, e *Exchange, m *soa
 }
 
 // VerifyRequest checks a request against p (server side) and returns the
-// exchange to secure the reply with. Errors wrap this package's sentinels;
-// a server answers them with one uniform fault (see ServerLayer).
+// exchange to secure the reply with; its Principal says who sent it.
+// Errors wrap this package's sentinels; a server answers them with one
+// uniform fault (see ServerLayer). A TransportBinding request must have
+// arrived over TLS (soap.ArrivedOverTLS) unless cfg.AllowInsecureTransport.
 func VerifyRequest(ctx context.Context, p Policy, cfg *Config, m *soap.Message) (*Exchange, error) {
 	p, err := prepare(p, cfg)
 	if err != nil {
@@ -104,6 +112,11 @@ func VerifyRequest(ctx context.Context, p Policy, cfg *Config, m *soap.Message) 
 	e := &Exchange{}
 	if err := newReceiver(ctx, p, cfg, false, &e.ex, m).process(); err != nil {
 		return nil, err
+	}
+	if cfg.KeepBootstrapToken {
+		if err := keepBootstrap(&e.ex); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -126,9 +139,16 @@ func SecureReply(ctx context.Context, p Policy, cfg *Config, e *Exchange, m *soa
 
 // ClientLayer returns the client side of a policy: it secures each request
 // and verifies each reply. Faults are passed through unverified (WCF sends
-// security faults unsecured); the caller receives them as errors.
+// security faults unsecured); the caller receives them as errors. The
+// configuration is checked against the policy (CheckConfig): a missing
+// credential is an error here, not on the first call. TransportBinding
+// requests may be sent over https only unless cfg.AllowInsecureTransport.
 func ClientLayer(p Policy, cfg Config) (soap.ClientLayer, error) {
-	if _, err := prepare(p, &cfg); err != nil {
+	pp, err := prepare(p, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckConfig(pp, &cfg, Initiator); err != nil {
 		return nil, err
 	}
 	c := &cfg
@@ -155,13 +175,25 @@ func ClientLayer(p Policy, cfg Config) (soap.ClientLayer, error) {
 // against the policy before the next handler sees it, and secures the
 // reply with the request's keys. Every verification failure is answered
 // with one uniform wsse:InvalidSecurity fault; the detail is logged.
+//
+// The next handler's context carries the caller's *soap.Principal
+// (soap.PrincipalFromContext), built from the verified request
+// (Exchange.Principal), passed through cfg.TransformClaims when set, then
+// given to cfg.Authorize with the request's action when set; an error of
+// either is answered with soap.AccessDeniedFault and the handler does not
+// run. The configuration is checked against the policy when the layer is
+// built (CheckConfig).
 func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
-	if _, err := prepare(p, &cfg); err != nil {
+	pp, err := prepare(p, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckConfig(pp, &cfg, Recipient); err != nil {
 		return nil, err
 	}
 	c := &cfg
 	if c.Replay == nil {
-		c.Replay = NewMemoryReplayCache(WithReplayClock(c.now))
+		c.Replay = NewMemoryReplayCache()
 	}
 	return func(next soap.Handler) soap.Handler {
 		return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
@@ -170,7 +202,12 @@ func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
 				c.logger().WarnContext(ctx, "wssecurity: request rejected", slog.Any("error", err))
 				return nil, uniformFault(err)
 			}
-			resp, err := next.ServeSOAP(ctx, req)
+			principal, err := c.authorize(ctx, req, e.Principal())
+			if err != nil {
+				c.logger().WarnContext(ctx, "wssecurity: access denied", slog.String("principal", principal.String()), slog.Any("error", err))
+				return nil, soap.AccessDeniedFault(err)
+			}
+			resp, err := next.ServeSOAP(soap.NewContextWithPrincipal(ctx, principal), req)
 			if err != nil || resp == nil {
 				return resp, err
 			}
@@ -180,4 +217,30 @@ func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
 			return resp, nil
 		})
 	}, nil
+}
+
+// authorize runs the claims transformation and the authorization decision
+// of the configuration on a verified request's principal and returns the
+// principal the application sees.
+func (c *Config) authorize(ctx context.Context, req *soap.Message, p *soap.Principal) (*soap.Principal, error) {
+	if c.TransformClaims != nil {
+		t, err := c.TransformClaims(ctx, p)
+		if err != nil {
+			return p, fmt.Errorf("wssecurity: claims transformation: %w", err)
+		}
+		if t == nil {
+			return p, errors.New("wssecurity: claims transformation returned no principal")
+		}
+		p = t
+	}
+	if c.Authorize != nil {
+		action := req.Addressing.Action
+		if action == "" {
+			action = req.SOAPAction
+		}
+		if err := c.Authorize(ctx, action, p); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }

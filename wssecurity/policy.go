@@ -87,16 +87,6 @@ const (
 	WSS11 WSSVersion = 11
 )
 
-// TrustVersion is the WS-Trust version a policy's Trust assertion names
-// (it selects the WS-SecureConversation version too).
-type TrustVersion int
-
-// WS-Trust versions.
-const (
-	Trust10 TrustVersion = 10 // WS-Trust 2005/02 (wsHttpBinding)
-	Trust13 TrustVersion = 13 // WS-Trust 1.3 (ws2007HttpBinding)
-)
-
 // TokenKind is the kind of a security token in a policy.
 type TokenKind int
 
@@ -109,15 +99,29 @@ const (
 	SecureConversationToken
 )
 
-// Inclusion says when a token is sent in the Security header.
+// Inclusion says when a token is sent in the Security header
+// (WS-SecurityPolicy 1.3, section 5.1.1); a token that is not sent is
+// referenced (Token.Reference). The sender includes or references each
+// token accordingly, and the receiver refuses a message that contradicts
+// it (ErrTokenInclusion). The zero value is the slot's usual inclusion, as
+// WCF sets it: Never for the recipient's certificate (a symmetric binding's
+// X.509 protection token, an asymmetric binding's recipient token),
+// AlwaysToRecipient otherwise. Policy.Validate refuses the inclusions a
+// slot cannot have here.
 type Inclusion int
 
 // Token inclusion values (WS-SecurityPolicy 5.1.1).
 const (
+	// IncludeNever: never sent; referenced by Token.Reference.
 	IncludeNever Inclusion = iota + 1
+	// IncludeOnce: sent once to the recipient. Each request is protected on
+	// its own, so it is sent in every request (as WCF treats Once).
 	IncludeOnce
+	// IncludeAlwaysToRecipient: sent in every request, never in replies.
 	IncludeAlwaysToRecipient
+	// IncludeAlwaysToInitiator: sent in every reply, never in requests.
 	IncludeAlwaysToInitiator
+	// IncludeAlways: sent in requests and replies.
 	IncludeAlways
 )
 
@@ -210,16 +214,12 @@ type Policy struct {
 	// signature values in the response.
 	RequireSignatureConfirmation bool
 
-	// Trust, RequireClientEntropy and RequireServerEntropy are the
-	// WS-Trust options of a secure conversation's token exchange (package
-	// secureconv reads them); both entropies give a computed key.
-	Trust                TrustVersion
-	RequireClientEntropy bool
-	RequireServerEntropy bool
-
 	// MaxClockSkew bounds clock differences (default 5 minutes);
 	// TimestampTTL is the lifetime of Timestamps we write (default 5
-	// minutes, as WCF).
+	// minutes, as WCF) and the age beyond which a received Timestamp or
+	// UsernameToken (its wsu:Created) is stale, skew aside. (The WS-Trust
+	// options of a secure conversation, its version and entropy, are
+	// package secureconv's: its Version and Entropy settings.)
 	MaxClockSkew time.Duration
 	TimestampTTL time.Duration
 }
@@ -253,23 +253,90 @@ func (p Policy) WithDefaults() Policy {
 	return p
 }
 
-// Validate reports inconsistent policies.
+// Validate reports inconsistent or unsupported policies, so that they fail
+// when a layer is built. It checks: the binding is known and has its tokens
+// and no others (a symmetric binding a ProtectionToken, an asymmetric
+// binding an InitiatorToken and a RecipientToken, a transport binding
+// neither); each token's kind fits its place and its Inclusion is one this
+// package can send and check there (see Inclusion); a token that is not
+// sent in requests is not referenced with RefDirect, and a signed endorsing
+// token is sent; DerivedKeys only on a symmetric binding's protection
+// token and PasswordDigest only on a UsernameToken; at most one
+// UsernameToken; a supporting SecureConversationToken only over a transport
+// binding, with a Timestamp for it to endorse; the suite is known;
+// EncryptSignature, encrypted parts and SignatureConfirmation are not asked
+// of a transport binding; LaxTsFirst and LaxTsLast come with a Timestamp;
+// WS-Security 1.0 has neither EncryptedHeader nor SignatureConfirmation;
+// no time setting is negative.
 func (p Policy) Validate() error {
 	switch p.Binding {
 	case TransportBinding:
+		if p.ProtectionToken != nil || p.InitiatorToken != nil || p.RecipientToken != nil {
+			return errors.New("wssecurity: a transport binding has no protection, initiator or recipient token")
+		}
+		if p.EncryptSignature || len(p.EncryptedParts.Headers) > 0 || p.EncryptedParts.Body {
+			return errors.New("wssecurity: a transport binding encrypts nothing in the message (EncryptSignature, EncryptedParts)")
+		}
+		if p.RequireSignatureConfirmation {
+			return errors.New("wssecurity: a transport binding has no message signature to confirm")
+		}
 	case SymmetricBinding:
 		if p.ProtectionToken == nil {
 			return errors.New("wssecurity: a symmetric binding needs a protection token")
+		}
+		if p.InitiatorToken != nil || p.RecipientToken != nil {
+			return errors.New("wssecurity: a symmetric binding has no initiator or recipient token (use ProtectionToken)")
+		}
+		if err := validateToken(p.ProtectionToken, slotProtection, 0); err != nil {
+			return err
 		}
 	case AsymmetricBinding:
 		if p.InitiatorToken == nil || p.RecipientToken == nil {
 			return errors.New("wssecurity: an asymmetric binding needs initiator and recipient tokens")
 		}
+		if p.ProtectionToken != nil {
+			return errors.New("wssecurity: an asymmetric binding has no protection token (use InitiatorToken and RecipientToken)")
+		}
+		if err := validateToken(p.InitiatorToken, slotInitiator, 0); err != nil {
+			return err
+		}
+		if err := validateToken(p.RecipientToken, slotRecipient, 0); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("wssecurity: unknown binding %d", p.Binding)
 	}
+	uts := 0
+	for i := range p.Supporting {
+		st := &p.Supporting[i]
+		if st.Role < Supporting || st.Role > SignedEncryptedSupporting {
+			return fmt.Errorf("wssecurity: unknown supporting token role %d", st.Role)
+		}
+		if err := validateToken(&st.Token, slotSupporting, st.Role); err != nil {
+			return err
+		}
+		switch st.Token.Kind {
+		case UsernameToken:
+			if uts++; uts > 1 {
+				return errors.New("wssecurity: at most one supporting UsernameToken")
+			}
+		case SecureConversationToken:
+			if p.Binding != TransportBinding {
+				return errors.New("wssecurity: an endorsing session token needs a transport binding")
+			}
+			if !p.IncludeTimestamp {
+				return errors.New("wssecurity: an endorsing session token signs the Timestamp: the policy needs IncludeTimestamp")
+			}
+		}
+	}
 	if _, ok := p.Suite.def(); !ok && p.Suite != 0 {
 		return fmt.Errorf("wssecurity: unknown algorithm suite %d", p.Suite)
+	}
+	if (p.Layout == LaxTsFirst || p.Layout == LaxTsLast) && !p.IncludeTimestamp {
+		return fmt.Errorf("wssecurity: layout %s needs a Timestamp (IncludeTimestamp)", p.Layout)
+	}
+	if p.MaxClockSkew < 0 || p.TimestampTTL < 0 {
+		return errors.New("wssecurity: MaxClockSkew and TimestampTTL may not be negative")
 	}
 	return p.validateWSS10()
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
@@ -81,6 +82,8 @@ type receiver struct {
 	ex        *exchange
 	m         *soap.Message
 	sec       *etree.Element
+	// now is the time of Config.Now at which the message is checked.
+	now time.Time
 
 	seq       int
 	ts        *Timestamp
@@ -105,7 +108,7 @@ type receiver struct {
 }
 
 func newReceiver(ctx context.Context, p Policy, cfg *Config, initiator bool, ex *exchange, m *soap.Message) *receiver {
-	return &receiver{ctx: ctx, p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m,
+	return &receiver{ctx: ctx, p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m, now: cfg.now(),
 		tokens: map[*etree.Element]*token{}, decrypted: map[*etree.Element]bool{}, done: map[*etree.Element]bool{}}
 }
 
@@ -115,6 +118,9 @@ func invalid(format string, args ...any) error {
 
 // process runs the header and the policy checks.
 func (r *receiver) process() error {
+	if err := r.checkTransport(); err != nil {
+		return err
+	}
 	sec, err := SecurityHeader(r.m)
 	if err != nil {
 		return err
@@ -175,7 +181,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		if r.inspect {
 			maxAge = 0
 		}
-		if err := ts.Check(r.cfg.now(), r.p.MaxClockSkew, maxAge); err != nil {
+		if err := ts.Check(r.now, r.p.MaxClockSkew, maxAge); err != nil {
 			return err
 		}
 		r.ts = ts
@@ -195,6 +201,9 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		}
 		if r.cfg.Usernames == nil {
 			return fmt.Errorf("%w: no username validator configured", ErrFailedAuthentication)
+		}
+		if err := checkUsernameTokenTime(ut, r.now, r.p.MaxClockSkew, r.usernameMaxAge()); err != nil {
+			return err
 		}
 		if err := r.cfg.Usernames.ValidateUsernameToken(r.ctx, ut); err != nil {
 			return err

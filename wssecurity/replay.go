@@ -16,12 +16,15 @@ import (
 // safe for concurrent use; package store provides shared (Redis) ones for
 // server farms.
 type ReplayCache interface {
-	// Seen reports whether key was already recorded and has not expired;
-	// if not, it records key until expires. The check and the insert are
-	// one atomic step, so of two concurrent calls with the same key exactly
-	// one reports false. A non-nil error means the key could not be checked
-	// and the message must be rejected.
-	Seen(ctx context.Context, key []byte, expires time.Time) (replayed bool, err error)
+	// Seen reports whether key was already recorded and has not expired at
+	// time now; if not, it records key until expires. now is the caller's
+	// clock (the layer's Config.Now), so that the cache and the message
+	// checks agree on the time; a shared store turns expires-now into its
+	// own time-to-live. The check and the insert are one atomic step, so of
+	// two concurrent calls with the same key exactly one reports false. A
+	// non-nil error means the key could not be checked and the message must
+	// be rejected.
+	Seen(ctx context.Context, key []byte, now, expires time.Time) (replayed bool, err error)
 }
 
 // DefaultReplayCacheSize is the default capacity of a MemoryReplayCache,
@@ -55,16 +58,6 @@ func WithMaxEntries(n int) ReplayCacheOption {
 	})
 }
 
-// WithReplayClock sets the clock that decides when entries expire
-// (time.Now when nil).
-func WithReplayClock(now func() time.Time) ReplayCacheOption {
-	return replayOptionFunc(func(c *MemoryReplayCache) {
-		if now != nil {
-			c.now = now
-		}
-	})
-}
-
 // MemoryReplayCache is a bounded in-memory ReplayCache.
 //
 // Keys are stored as the first 128 bits of their SHA-256, so an entry takes
@@ -81,7 +74,6 @@ func WithReplayClock(now func() time.Time) ReplayCacheOption {
 // shards, and the bound is kept exactly with an atomic counter.
 type MemoryReplayCache struct {
 	max    int64
-	now    func() time.Time
 	count  atomic.Int64
 	shards [replayShards]replayShard
 }
@@ -96,7 +88,7 @@ type replayShard struct {
 
 // NewMemoryReplayCache returns an empty MemoryReplayCache.
 func NewMemoryReplayCache(opts ...ReplayCacheOption) *MemoryReplayCache {
-	c := &MemoryReplayCache{max: DefaultReplayCacheSize, now: time.Now}
+	c := &MemoryReplayCache{max: DefaultReplayCacheSize}
 	for _, o := range opts {
 		o.apply(c)
 	}
@@ -110,10 +102,11 @@ func NewMemoryReplayCache(opts ...ReplayCacheOption) *MemoryReplayCache {
 // included.
 func (c *MemoryReplayCache) Len() int { return int(c.count.Load()) }
 
-// Seen implements ReplayCache. A key whose expires is not after the current
-// time is checked but not recorded (the message's own freshness check
-// rejects it anyway); a zero expires is an error.
-func (c *MemoryReplayCache) Seen(ctx context.Context, key []byte, expires time.Time) (bool, error) {
+// Seen implements ReplayCache. A key whose expires is not after now is
+// checked but not recorded (the message's own freshness check rejects it
+// anyway); a zero expires is an error. Entries expire by the times callers
+// pass as now (time.Now when now is zero).
+func (c *MemoryReplayCache) Seen(ctx context.Context, key []byte, at, expires time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -125,8 +118,11 @@ func (c *MemoryReplayCache) Seen(ctx context.Context, key []byte, expires time.T
 	copy(k[:], sum[:])
 	s := &c.shards[binary.LittleEndian.Uint32(sum[16:])%replayShards]
 	exp := unixNano(expires)
+	if at.IsZero() {
+		at = time.Now()
+	}
+	now := unixNano(at)
 	for attempt := 0; ; attempt++ {
-		now := unixNano(c.now())
 		s.mu.Lock()
 		c.dropExpired(s, now)
 		if e, ok := s.entries[k]; ok && e > now {

@@ -64,10 +64,10 @@ func TestMemoryReplayCache(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock(start)
-			c := NewMemoryReplayCache(WithReplayClock(clock.Now))
+			c := NewMemoryReplayCache()
 			for i, s := range tt.steps {
 				clock.Advance(s.advance)
-				got, err := c.Seen(ctx, []byte(s.key), clock.Now().Add(s.ttl))
+				got, err := c.Seen(ctx, []byte(s.key), clock.Now(), clock.Now().Add(s.ttl))
 				if s.wantErr {
 					require.Error(t, err, "step %d", i)
 					continue
@@ -82,11 +82,11 @@ func TestMemoryReplayCache(t *testing.T) {
 	}
 
 	c := NewMemoryReplayCache()
-	_, err := c.Seen(ctx, []byte("a"), time.Time{})
+	_, err := c.Seen(ctx, []byte("a"), time.Now(), time.Time{})
 	assert.Error(t, err, "zero expiry")
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = c.Seen(cctx, []byte("a"), time.Now().Add(time.Minute))
+	_, err = c.Seen(cctx, []byte("a"), time.Now(), time.Now().Add(time.Minute))
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -96,7 +96,7 @@ func TestMemoryReplayCacheFull(t *testing.T) {
 	ctx := context.Background()
 	clock := newFakeClock(time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC))
 	const max = 100
-	c := NewMemoryReplayCache(WithMaxEntries(max), WithReplayClock(clock.Now))
+	c := NewMemoryReplayCache(WithMaxEntries(max))
 	key := func(i int) []byte { return []byte(fmt.Sprintf("key-%d", i)) }
 	// Half the entries live 1 minute, half 1 hour.
 	for i := range max {
@@ -104,17 +104,17 @@ func TestMemoryReplayCacheFull(t *testing.T) {
 		if i%2 == 1 {
 			ttl = time.Hour
 		}
-		got, err := c.Seen(ctx, key(i), clock.Now().Add(ttl))
+		got, err := c.Seen(ctx, key(i), clock.Now(), clock.Now().Add(ttl))
 		require.NoError(t, err)
 		require.False(t, got)
 	}
 	assert.Equal(t, max, c.Len())
-	_, err := c.Seen(ctx, []byte("one too many"), clock.Now().Add(time.Minute))
+	_, err := c.Seen(ctx, []byte("one too many"), clock.Now(), clock.Now().Add(time.Minute))
 	require.ErrorIs(t, err, ErrReplayCacheFull)
 	assert.Equal(t, "", FaultSubcode(err))
 	assert.Equal(t, max, c.Len())
 	for i := range max {
-		got, err := c.Seen(ctx, key(i), clock.Now().Add(time.Minute))
+		got, err := c.Seen(ctx, key(i), clock.Now(), clock.Now().Add(time.Minute))
 		require.NoError(t, err)
 		assert.True(t, got, "live entry %d still known when full", i)
 	}
@@ -123,14 +123,14 @@ func TestMemoryReplayCacheFull(t *testing.T) {
 	// and every long-lived entry is still a replay.
 	clock.Advance(time.Minute)
 	for i := max; i < max+max/2; i++ {
-		got, err := c.Seen(ctx, key(i), clock.Now().Add(time.Hour))
+		got, err := c.Seen(ctx, key(i), clock.Now(), clock.Now().Add(time.Hour))
 		require.NoError(t, err, "key %d", i)
 		require.False(t, got)
 	}
-	_, err = c.Seen(ctx, []byte("still too many"), clock.Now().Add(time.Minute))
+	_, err = c.Seen(ctx, []byte("still too many"), clock.Now(), clock.Now().Add(time.Minute))
 	require.ErrorIs(t, err, ErrReplayCacheFull)
 	for i := 1; i < max; i += 2 {
-		got, err := c.Seen(ctx, key(i), clock.Now().Add(time.Hour))
+		got, err := c.Seen(ctx, key(i), clock.Now(), clock.Now().Add(time.Hour))
 		require.NoError(t, err)
 		assert.True(t, got, "long-lived entry %d", i)
 	}
@@ -156,7 +156,7 @@ func TestMemoryReplayCacheConcurrent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewMemoryReplayCache(WithMaxEntries(tt.max), WithReplayClock(clock.Now))
+			c := NewMemoryReplayCache(WithMaxEntries(tt.max))
 			var first, full [keys]atomic.Int32
 			var wg sync.WaitGroup
 			for g := range goroutines {
@@ -165,7 +165,7 @@ func TestMemoryReplayCacheConcurrent(t *testing.T) {
 					defer wg.Done()
 					for i := range keys {
 						k := (i + g*31) % keys
-						seen, err := c.Seen(ctx, []byte(fmt.Sprint("nonce", k)), clock.Now().Add(time.Hour))
+						seen, err := c.Seen(ctx, []byte(fmt.Sprint("nonce", k)), clock.Now(), clock.Now().Add(time.Hour))
 						switch {
 						case err != nil:
 							full[k].Add(1)

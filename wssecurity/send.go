@@ -34,6 +34,11 @@ type exchange struct {
 	session *SessionToken
 	// username is the user a request's UsernameToken authenticated.
 	username string
+	// utEl and certEl are the authenticating UsernameToken and the
+	// client's BinarySecurityToken (server side); bootstrap is the token
+	// kept for the principal (Config.KeepBootstrapToken).
+	utEl, certEl *etree.Element
+	bootstrap    []byte
 }
 
 // sender applies a policy to one outgoing message.
@@ -226,19 +231,26 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	k := &keys{sigMethod: s.suite.AsymmetricSig, sigKey: own.Key}
 	var peer *x509.Certificate
 	var peerRef KeyReference
+	ownToken, ownSlot := s.p.RecipientToken, slotRecipient
 	if s.initiator {
+		ownToken, ownSlot = s.p.InitiatorToken, slotInitiator
+	}
+	if includedIn(ownToken.inclusion(ownSlot), s.initiator) {
 		id := s.ids.next("X509")
 		bst := NewBinarySecurityToken(own.Cert, id)
 		k.tokens = append(k.tokens, bst)
 		k.signingToken = bst
 		k.sigKeyInfo = strToLocal(id, URIX509v3, "")
-		peer, peerRef = s.cfg.PeerCertificate, s.p.RecipientToken.Reference
 	} else {
-		ref, err := certReference(own.Cert, s.p.RecipientToken.Reference)
+		ref, err := certReference(own.Cert, ownToken.Reference)
 		if err != nil {
 			return nil, err
 		}
 		k.sigKeyInfo = ref
+	}
+	if s.initiator {
+		peer, peerRef = s.cfg.PeerCertificate, s.p.RecipientToken.Reference
+	} else {
 		peer, peerRef = s.ex.peerCert, s.p.RecipientToken.Reference
 	}
 	if peer == nil {
@@ -303,13 +315,21 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				if own == nil || own.Key == nil {
 					return errors.New("wssecurity: the policy needs a client certificate (Config.Certificate)")
 				}
+				endorsing = append(endorsing, own.Key)
+				if !includedIn(st.Token.inclusion(slotSupporting), true) {
+					ref, err := certReference(own.Cert, st.Token.Reference)
+					if err != nil {
+						return err
+					}
+					endorsingInfo = append(endorsingInfo, ref)
+					continue
+				}
 				id := s.ids.next("X509")
 				bst := NewBinarySecurityToken(own.Cert, id)
 				supportTokens = append(supportTokens, bst)
 				if st.Role == SignedEndorsingSupporting {
 					signTargets = append(signTargets, bst)
 				}
-				endorsing = append(endorsing, own.Key)
 				endorsingInfo = append(endorsingInfo, strToLocal(id, URIX509v3, ""))
 			case SecureConversationToken:
 				// A session token endorsing a message sent over HTTPS

@@ -32,10 +32,6 @@ const (
 	sha1Size       = 20
 )
 
-// DefaultUsernameTokenMaxAge is how long after its wsu:Created a
-// UsernameToken is accepted by default (WSS4J's utTTL).
-const DefaultUsernameTokenMaxAge = 5 * time.Minute
-
 // Secret is a string that is never shown when formatted, logged or
 // marshalled; convert it with string(s) to use the value.
 type Secret string
@@ -251,26 +247,18 @@ func ParseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
 // PasswordText tokens are checked with CheckPassword, or, when it is nil,
 // compared in constant time with the password from LookupPassword.
 // PasswordDigest tokens need LookupPassword, a Nonce and a wsu:Created; the
-// digest is compared in constant time. A wsu:Created, when present, must be
-// no more than MaxSkew in the future and no older than MaxAge+MaxSkew. After
-// a successful check the nonce (decoded, with the Created time) is recorded
-// in Replay until Created+MaxAge+MaxSkew (now+MaxAge+MaxSkew for a
-// PasswordText token without Created), so the same nonce is refused however
-// it is base64-encoded; recording only authenticated tokens keeps forged
-// ones from filling the cache. Every failure wraps ErrFailedAuthentication (replays also wrap
-// ErrReplay), except errors of the replay cache itself.
+// digest is compared in constant time. Every failure wraps
+// ErrFailedAuthentication.
+//
+// The verifier checks the password only. The receiver checks, for every
+// UsernameValidator and with its Config's one clock and replay cache, that
+// a wsu:Created is no more than the policy's MaxClockSkew in the future and
+// no older than TimestampTTL+MaxClockSkew, and, once the whole message
+// verified, records the nonce (decoded, with the Created time) so that the
+// same nonce is refused however it is base64-encoded.
 type UsernameTokenVerifier struct {
 	CheckPassword  PasswordChecker
 	LookupPassword PasswordLookup
-	// Replay records nonces; nil disables replay detection.
-	Replay ReplayCache
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
-	// MaxSkew is the allowed clock difference (DefaultMaxClockSkew when 0).
-	MaxSkew time.Duration
-	// MaxAge is how long after Created a token is accepted
-	// (DefaultUsernameTokenMaxAge when 0).
-	MaxAge time.Duration
 }
 
 // ValidateUsernameToken implements UsernameValidator.
@@ -278,31 +266,12 @@ func (v *UsernameTokenVerifier) ValidateUsernameToken(ctx context.Context, ut *U
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrFailedAuthentication}, args...)...)
 	}
-	now := time.Now()
-	if v.Now != nil {
-		now = v.Now()
-	}
-	skew, maxAge := v.MaxSkew, v.MaxAge
-	if skew == 0 {
-		skew = DefaultMaxClockSkew
-	}
-	if maxAge == 0 {
-		maxAge = DefaultUsernameTokenMaxAge
-	}
 	if ut.PasswordType == URIPasswordDigest {
 		if len(ut.Nonce) == 0 {
 			return fail("PasswordDigest without Nonce")
 		}
 		if ut.CreatedText == "" || ut.Created.IsZero() {
 			return fail("PasswordDigest without Created")
-		}
-	}
-	if !ut.Created.IsZero() {
-		if ut.Created.After(now.Add(skew)) {
-			return fail("username token created in the future (%s, now %s)", FormatTime(ut.Created), FormatTime(now))
-		}
-		if ut.Created.Add(maxAge + skew).Before(now) {
-			return fail("username token created at %s is older than %s (now %s)", FormatTime(ut.Created), maxAge, FormatTime(now))
 		}
 	}
 	switch ut.PasswordType {
@@ -346,14 +315,39 @@ func (v *UsernameTokenVerifier) ValidateUsernameToken(ctx context.Context, ut *U
 	default:
 		return fail("unsupported password type")
 	}
-	if v.Replay == nil || len(ut.Nonce) == 0 {
+	return nil
+}
+
+// checkUsernameTokenTime checks a token's wsu:Created at now: at most skew
+// in the future and, with maxAge > 0, no older than maxAge+skew. Errors wrap
+// ErrFailedAuthentication.
+func checkUsernameTokenTime(ut *UsernameTokenData, now time.Time, skew, maxAge time.Duration) error {
+	if ut.Created.IsZero() {
+		return nil
+	}
+	if ut.Created.After(now.Add(skew)) {
+		return fmt.Errorf("%w: username token created in the future (%s, now %s)", ErrFailedAuthentication, FormatTime(ut.Created), FormatTime(now))
+	}
+	if maxAge > 0 && ut.Created.Add(maxAge+skew).Before(now) {
+		return fmt.Errorf("%w: username token created at %s is older than %s (now %s)", ErrFailedAuthentication, FormatTime(ut.Created), maxAge, FormatTime(now))
+	}
+	return nil
+}
+
+// recordUsernameToken records the nonce of an authenticated token in cache
+// until Created+maxAge+skew (now+maxAge+skew without Created), refusing a
+// nonce seen before (ErrReplay with ErrFailedAuthentication). A token
+// without a nonce carries no replay material and is not recorded. Errors
+// of the cache itself are not the sender's fault.
+func recordUsernameToken(ctx context.Context, cache ReplayCache, ut *UsernameTokenData, now time.Time, skew, maxAge time.Duration) error {
+	if cache == nil || len(ut.Nonce) == 0 {
 		return nil
 	}
 	base := ut.Created
 	if base.IsZero() {
 		base = now
 	}
-	replayed, err := v.Replay.Seen(ctx, usernameReplayKey(ut), base.Add(maxAge+skew))
+	replayed, err := cache.Seen(ctx, usernameReplayKey(ut), now, base.Add(maxAge+skew))
 	if err != nil {
 		return fmt.Errorf("wssecurity: username token replay check: %w", err)
 	}

@@ -67,24 +67,24 @@ func TestUsernameTokenWSS4JDigest(t *testing.T) {
 
 	now := ut.Created.Add(3 * time.Second) // pinned clock
 	clock := func() time.Time { return now }
-	verifier := func(password string, cache ReplayCache) *UsernameTokenVerifier {
-		return &UsernameTokenVerifier{LookupPassword: lookupFor(v.UT.Username, password), Replay: cache, Now: clock}
+	verifier := func(password string, cache ReplayCache) UsernameValidator {
+		return utAt{&UsernameTokenVerifier{LookupPassword: lookupFor(v.UT.Username, password)}, clock(), 0, cache}
 	}
 	ctx := context.Background()
 
 	t.Run("wrong password", func(t *testing.T) {
-		err := verifier(v.Wrong.Password, NewMemoryReplayCache(WithReplayClock(clock))).ValidateUsernameToken(ctx, ut)
+		err := verifier(v.Wrong.Password, NewMemoryReplayCache()).ValidateUsernameToken(ctx, ut)
 		assert.ErrorIs(t, err, ErrFailedAuthentication)
 		assert.Equal(t, FaultFailedAuthentication, FaultSubcode(err))
 		assert.NotContains(t, err.Error(), v.Wrong.Password)
 		assert.NotContains(t, err.Error(), v.UT.Password)
 	})
 	t.Run("unknown user", func(t *testing.T) {
-		vv := &UsernameTokenVerifier{LookupPassword: lookupFor("bob", v.UT.Password), Now: clock}
+		vv := utAt{&UsernameTokenVerifier{LookupPassword: lookupFor("bob", v.UT.Password)}, clock(), 0, nil}
 		assert.ErrorIs(t, vv.ValidateUsernameToken(ctx, ut), ErrFailedAuthentication)
 	})
 	t.Run("accepted, then replay refused", func(t *testing.T) {
-		cache := NewMemoryReplayCache(WithReplayClock(clock))
+		cache := NewMemoryReplayCache()
 		vv := verifier(v.UT.Password, cache)
 		require.NoError(t, vv.ValidateUsernameToken(ctx, ut))
 		assert.Equal(t, 1, cache.Len())
@@ -107,13 +107,13 @@ func TestUsernameTokenWSS4JDigest(t *testing.T) {
 		assert.ErrorIs(t, vv.ValidateUsernameToken(ctx, ut2), ErrReplay)
 	})
 	t.Run("accepted again once the cache forgot it, but then stale", func(t *testing.T) {
-		later := ut.Created.Add(DefaultUsernameTokenMaxAge + DefaultMaxClockSkew + time.Second)
-		vv := &UsernameTokenVerifier{LookupPassword: lookupFor(v.UT.Username, v.UT.Password), Now: func() time.Time { return later }}
+		later := ut.Created.Add(DefaultTimestampTTL + DefaultMaxClockSkew + time.Second)
+		vv := utAt{&UsernameTokenVerifier{LookupPassword: lookupFor(v.UT.Username, v.UT.Password)}, later, 0, nil}
 		assert.ErrorIs(t, vv.ValidateUsernameToken(ctx, ut), ErrFailedAuthentication)
 	})
 	t.Run("real clock", func(t *testing.T) {
 		// Without a pinned clock the token is years old or in the future.
-		vv := &UsernameTokenVerifier{LookupPassword: lookupFor(v.UT.Username, v.UT.Password), Now: func() time.Time { return ut.Created.AddDate(1, 0, 0) }}
+		vv := utAt{&UsernameTokenVerifier{LookupPassword: lookupFor(v.UT.Username, v.UT.Password)}, ut.Created.AddDate(1, 0, 0), 0, nil}
 		assert.ErrorIs(t, vv.ValidateUsernameToken(ctx, ut), ErrFailedAuthentication)
 	})
 }
@@ -169,11 +169,10 @@ func TestUsernameTokenRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "alice", ut.Username)
 			tt.check(t, ut)
-			v := &UsernameTokenVerifier{LookupPassword: lookupFor("alice", "pw"), Now: clock,
-				Replay: NewMemoryReplayCache(WithReplayClock(clock))}
-			require.NoError(t, v.ValidateUsernameToken(ctx, ut))
+			v := &UsernameTokenVerifier{LookupPassword: lookupFor("alice", "pw")}
+			require.NoError(t, validateUT(ctx, v, ut, clock(), 0, NewMemoryReplayCache()))
 			v.LookupPassword = lookupFor("alice", "pw2")
-			assert.ErrorIs(t, v.ValidateUsernameToken(ctx, ut), ErrFailedAuthentication)
+			assert.ErrorIs(t, validateUT(ctx, v, ut, clock(), 0, nil), ErrFailedAuthentication)
 		})
 	}
 	_, err := NewUsernameToken(UsernameTokenParams{Username: "a", Digest: true})
@@ -246,49 +245,49 @@ func TestUsernameTokenVerifyRejects(t *testing.T) {
 	}
 	now := created.Add(time.Second)
 	tests := []struct {
-		name string
-		ut   UsernameTokenData
-		v    UsernameTokenVerifier
-		ok   bool
+		name   string
+		ut     UsernameTokenData
+		v      UsernameTokenVerifier
+		maxAge time.Duration
+		ok     bool
 	}{
 		{"digest ok", UsernameTokenData{Username: "alice", PasswordType: URIPasswordDigest, Password: digest(nonce, "2026-11-22T19:11:14.851Z"), Nonce: nonce, Created: created, CreatedText: "2026-11-22T19:11:14.851Z"},
-			UsernameTokenVerifier{LookupPassword: lookup}, true},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, true},
 		{"digest without Nonce", UsernameTokenData{Username: "alice", PasswordType: URIPasswordDigest, Password: digest(nil, "2026-11-22T19:11:14.851Z"), Created: created, CreatedText: "2026-11-22T19:11:14.851Z"},
-			UsernameTokenVerifier{LookupPassword: lookup}, false},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, false},
 		{"digest without Created", UsernameTokenData{Username: "alice", PasswordType: URIPasswordDigest, Password: digest(nonce, ""), Nonce: nonce},
-			UsernameTokenVerifier{LookupPassword: lookup}, false},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, false},
 		{"digest with other Created text", UsernameTokenData{Username: "alice", PasswordType: URIPasswordDigest, Password: digest(nonce, "2026-11-22T19:11:14.851Z"), Nonce: nonce, Created: created, CreatedText: "2026-11-22T19:11:14.851+00:00"},
-			UsernameTokenVerifier{LookupPassword: lookup}, false},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, false},
 		{"digest malformed", UsernameTokenData{Username: "alice", PasswordType: URIPasswordDigest, Password: "bm90IGEgZGlnZXN0", Nonce: nonce, Created: created, CreatedText: "2026-11-22T19:11:14.851Z"},
-			UsernameTokenVerifier{LookupPassword: lookup}, false},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, false},
 		{"digest with checker only", UsernameTokenData{Username: "alice", PasswordType: URIPasswordDigest, Password: digest(nonce, "2026-11-22T19:11:14.851Z"), Nonce: nonce, Created: created, CreatedText: "2026-11-22T19:11:14.851Z"},
-			UsernameTokenVerifier{CheckPassword: checker}, false},
+			UsernameTokenVerifier{CheckPassword: checker}, 0, false},
 		{"created in the future", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: pw, Created: now.Add(6 * time.Minute)},
-			UsernameTokenVerifier{CheckPassword: checker}, false},
+			UsernameTokenVerifier{CheckPassword: checker}, 0, false},
 		{"created too long ago", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: pw, Created: now.Add(-11 * time.Minute)},
-			UsernameTokenVerifier{CheckPassword: checker}, false},
+			UsernameTokenVerifier{CheckPassword: checker}, 0, false},
 		{"created within a custom age", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: pw, Created: now.Add(-11 * time.Minute)},
-			UsernameTokenVerifier{CheckPassword: checker, MaxAge: time.Hour}, true},
+			UsernameTokenVerifier{CheckPassword: checker}, time.Hour, true},
 		{"text via checker", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: pw},
-			UsernameTokenVerifier{CheckPassword: checker}, true},
+			UsernameTokenVerifier{CheckPassword: checker}, 0, true},
 		{"text via lookup", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: pw},
-			UsernameTokenVerifier{LookupPassword: lookup}, true},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, true},
 		{"wrong text via checker", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: Secret(pw + "x")},
-			UsernameTokenVerifier{CheckPassword: checker}, false},
+			UsernameTokenVerifier{CheckPassword: checker}, 0, false},
 		{"wrong text via lookup", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: Secret(pw[:3])},
-			UsernameTokenVerifier{LookupPassword: lookup}, false},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, false},
 		{"unknown user", UsernameTokenData{Username: "mallory", PasswordType: URIPasswordText, Password: pw},
-			UsernameTokenVerifier{LookupPassword: lookup}, false},
+			UsernameTokenVerifier{LookupPassword: lookup}, 0, false},
 		{"no checker", UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: pw},
-			UsernameTokenVerifier{}, false},
+			UsernameTokenVerifier{}, 0, false},
 		{"no password", UsernameTokenData{Username: "alice"},
-			UsernameTokenVerifier{CheckPassword: checker, LookupPassword: lookup}, false},
+			UsernameTokenVerifier{CheckPassword: checker, LookupPassword: lookup}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := tt.v
-			v.Now = func() time.Time { return now }
-			err := v.ValidateUsernameToken(context.Background(), &tt.ut)
+			err := validateUT(context.Background(), &v, &tt.ut, now, tt.maxAge, nil)
 			if tt.ok {
 				require.NoError(t, err)
 				return
@@ -303,15 +302,15 @@ func TestUsernameTokenVerifyRejects(t *testing.T) {
 // failingCache is a ReplayCache that always fails.
 type failingCache struct{}
 
-func (failingCache) Seen(context.Context, []byte, time.Time) (bool, error) {
+func (failingCache) Seen(context.Context, []byte, time.Time, time.Time) (bool, error) {
 	return false, ErrReplayCacheFull
 }
 
 func TestUsernameTokenReplayCacheError(t *testing.T) {
 	now := time.Date(2026, 11, 22, 19, 11, 14, 0, time.UTC)
 	ut := &UsernameTokenData{Username: "alice", PasswordType: URIPasswordText, Password: "pw", Nonce: []byte{1, 2, 3}, Created: now}
-	v := &UsernameTokenVerifier{LookupPassword: lookupFor("alice", "pw"), Replay: failingCache{}, Now: func() time.Time { return now }}
-	err := v.ValidateUsernameToken(context.Background(), ut)
+	v := &UsernameTokenVerifier{LookupPassword: lookupFor("alice", "pw")}
+	err := validateUT(context.Background(), v, ut, now, 0, failingCache{})
 	require.ErrorIs(t, err, ErrReplayCacheFull)
 	assert.NotErrorIs(t, err, ErrFailedAuthentication, "an overloaded cache is not the sender's fault")
 	assert.Equal(t, "", FaultSubcode(err))
@@ -337,4 +336,32 @@ func TestSecretRedacted(t *testing.T) {
 	}
 	assert.Contains(t, fmt.Sprint(ut.Password), "redacted")
 	assert.Equal(t, pw, string(ut.Password))
+}
+
+// validateUT checks ut as a receiver does: its wsu:Created at now (maxAge
+// DefaultTimestampTTL when 0, skew DefaultMaxClockSkew), its password with
+// v, then its nonce against cache (when not nil).
+func validateUT(ctx context.Context, v UsernameValidator, ut *UsernameTokenData, now time.Time, maxAge time.Duration, cache ReplayCache) error {
+	if maxAge == 0 {
+		maxAge = DefaultTimestampTTL
+	}
+	if err := checkUsernameTokenTime(ut, now, DefaultMaxClockSkew, maxAge); err != nil {
+		return err
+	}
+	if err := v.ValidateUsernameToken(ctx, ut); err != nil {
+		return err
+	}
+	return recordUsernameToken(ctx, cache, ut, now, DefaultMaxClockSkew, maxAge)
+}
+
+// utAt is a UsernameValidator that checks as a receiver at a fixed time.
+type utAt struct {
+	v      UsernameValidator
+	now    time.Time
+	maxAge time.Duration
+	cache  ReplayCache
+}
+
+func (u utAt) ValidateUsernameToken(ctx context.Context, ut *UsernameTokenData) error {
+	return validateUT(ctx, u.v, ut, u.now, u.maxAge, u.cache)
 }
