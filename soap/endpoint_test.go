@@ -28,8 +28,8 @@ type causeRecorder struct {
 }
 
 func (c *causeRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (c *causeRecorder) WithAttrs([]slog.Attr) slog.Handler      { return c }
-func (c *causeRecorder) WithGroup(string) slog.Handler           { return c }
+func (c *causeRecorder) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *causeRecorder) WithGroup(string) slog.Handler            { return c }
 func (c *causeRecorder) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key == "cause" || a.Key == "error" {
