@@ -84,7 +84,10 @@
 // wherever the transport delivered it (WS-Addressing 1.0 §3.2) and passes,
 // so plain SOAP without addressing keeps working; a sender that wants its
 // message bound to one endpoint sends and signs a To naming it, as WCF and
-// CXF always do.
+// CXF always do. A layer may change the addressing headers (a security
+// layer decrypting a wsse11:EncryptedHeader re-reads them), so ServeMux
+// checks the To again before it dispatches (CheckTo), against the same
+// endpoint.
 //
 // The endpoint's address is by default the one the request arrived at:
 // https when it came over TLS, the Host header, and the path as the client

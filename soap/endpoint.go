@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -170,4 +171,28 @@ func (s *HTTPHandler) checkTo(req *Message, peerURL string) error {
 	}
 	return DestinationUnreachableFault(req.Addressing.Version, to,
 		fmt.Errorf("%w: wsa:To %q, the request arrived at %q", ErrDestinationUnreachable, quoted, clipTo(peerURL)))
+}
+
+// toCheckKey is the context key of the To check of the HTTPHandler that
+// received the request.
+type toCheckKey struct{}
+
+type toCheck struct {
+	s       *HTTPHandler
+	peerURL string
+}
+
+// CheckTo checks the request's wsa:To again, against the endpoint of the
+// HTTPHandler that received it (ctx is the handler's context): a layer may
+// have changed the addressing headers since the handler checked them, by
+// decrypting an EncryptedHeader, say. ServeMux calls it before it
+// dispatches; a Handler that dispatches itself should too. It returns the
+// DestinationUnreachable fault the handler would have sent, or nil, also
+// when ctx comes from no HTTPHandler or the check is off.
+func CheckTo(ctx context.Context, req *Message) error {
+	c, ok := ctx.Value(toCheckKey{}).(*toCheck)
+	if !ok {
+		return nil
+	}
+	return c.s.checkTo(req, c.peerURL)
 }

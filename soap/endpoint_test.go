@@ -339,3 +339,60 @@ func TestDestinationUnreachableFault(t *testing.T) {
 	assert.ErrorIs(t, f, cause)
 	assert.Equal(t, NSWSA10, DestinationUnreachableFault(0, "x", nil).Subcode().Space)
 }
+
+// TestToCheckAfterLayers: a To that appears only after a layer ran (as a
+// decrypted EncryptedHeader does) is checked by ServeMux before dispatch.
+func TestToCheckAfterLayers(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		later func(url string) string // the To the layer reveals
+		ok    bool
+	}{
+		{"revealed To names another endpoint", func(string) string { return "http://other.example/svc" }, false},
+		{"revealed To names this endpoint", func(url string) string { return url }, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var app atomic.Int32
+			var url atomic.Value
+			mux := NewServeMux()
+			mux.HandleFunc("urn:echo", func(ctx context.Context, req *Message) (*Message, error) {
+				app.Add(1)
+				return Reply(req, "urn:echoResponse", nil)
+			})
+			decrypting := ServerLayer(func(next Handler) Handler {
+				return HandlerFunc(func(ctx context.Context, req *Message) (*Message, error) {
+					to := etree.NewElement("a:To")
+					to.CreateAttr("xmlns:a", NSWSA10)
+					to.SetText(tt.later(url.Load().(string)))
+					req.AddHeader(to)
+					if err := req.ReadAddressing(); err != nil {
+						return nil, err
+					}
+					return next.ServeSOAP(ctx, req)
+				})
+			})
+			rec := &causeRecorder{}
+			srv := httptest.NewServer(NewHTTPHandler(ChainHandler(mux, decrypting), WithLogger(slog.New(rec))))
+			defer srv.Close()
+			url.Store(srv.URL)
+			m := NewMessageWithBody(V12, etree.NewElement("ping"))
+			a, err := RequestAddressing(WSA10, "urn:echo", "", nil)
+			require.NoError(t, err)
+			m.SetAddressing(a)
+			_, err = NewHTTPClient(srv.URL).Call(context.Background(), m)
+			if tt.ok {
+				require.NoError(t, err)
+				assert.Equal(t, int32(1), app.Load())
+				return
+			}
+			f, ok := AsFault(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, "DestinationUnreachable", f.Subcode().Local)
+			assert.ErrorIs(t, rec.last(), ErrDestinationUnreachable)
+			assert.Zero(t, app.Load())
+		})
+	}
+	// Without an HTTPHandler in the context CheckTo has nothing to check.
+	m := request(t, V12, WSA10, "urn:echo")
+	assert.NoError(t, CheckTo(context.Background(), m))
+}

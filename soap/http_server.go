@@ -92,6 +92,9 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeFault(ctx, w, r, v, req, err)
 		return
 	}
+	if !s.cfg.toCheckOff {
+		ctx = context.WithValue(ctx, toCheckKey{}, &toCheck{s: s, peerURL: peer.URL})
+	}
 	resp, err := s.serve(ctx, req)
 	if err != nil {
 		s.writeFault(ctx, w, r, v, req, err)
