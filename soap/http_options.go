@@ -22,6 +22,10 @@ type httpConfig struct {
 	rand   io.Reader
 	client *http.Client
 	header http.Header
+	// server: the wsa:To check (endpoint.go)
+	endpoints    []string
+	endpointsSet bool
+	toCheckOff   bool
 }
 
 func newHTTPConfig(opts []HTTPOption) httpConfig {
@@ -31,7 +35,7 @@ func newHTTPConfig(opts []HTTPOption) httpConfig {
 	}
 	c.limits = c.limits.withDefaults()
 	if c.logger == nil {
-		c.logger = slog.New(slog.DiscardHandler)
+		c.logger = slog.Default()
 	}
 	if c.client == nil {
 		c.client = http.DefaultClient
@@ -44,7 +48,9 @@ func WithLimits(l Limits) HTTPOption {
 	return httpOptionFunc(func(c *httpConfig) { c.limits = l })
 }
 
-// WithLogger sets the logger (default: discard).
+// WithLogger sets the logger (default slog.Default()). The server handler
+// logs each fault it sends with its cause (Info) and each internal error
+// (Error); pass a logger with a discard handler for silence.
 func WithLogger(l *slog.Logger) HTTPOption {
 	return httpOptionFunc(func(c *httpConfig) { c.logger = l })
 }

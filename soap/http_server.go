@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -16,13 +17,25 @@ import (
 // bounds the body, parses the envelope strictly, runs the Handler and writes
 // the reply (200), nothing (202, one-way) or a fault (500).
 type HTTPHandler struct {
-	h   Handler
-	cfg httpConfig
+	h         Handler
+	cfg       httpConfig
+	endpoints []endpointAddress // WithEndpointAddress, parsed
 }
 
-// NewHTTPHandler returns an http.Handler serving h.
+// NewHTTPHandler returns an http.Handler serving h. Before h runs, it
+// refuses a request whose wsa:To does not name this endpoint (see
+// WithEndpointAddress and WithToCheck) with a DestinationUnreachable fault.
+// It panics when an address given with WithEndpointAddress is invalid.
 func NewHTTPHandler(h Handler, opts ...HTTPOption) *HTTPHandler {
-	return &HTTPHandler{h: h, cfg: newHTTPConfig(opts)}
+	s := &HTTPHandler{h: h, cfg: newHTTPConfig(opts)}
+	if s.cfg.endpointsSet {
+		eps, err := parseEndpoints(s.cfg.endpoints)
+		if err != nil {
+			panic("soap: WithEndpointAddress: " + err.Error())
+		}
+		s.endpoints = eps
+	}
+	return s
 }
 
 // internalErrorReason is the reason of the fault sent for non-fault errors;
@@ -73,7 +86,15 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.SOAPAction = action
-	ctx := NewContextWithPeer(r.Context(), peerOf(r))
+	peer := peerOf(r)
+	ctx := NewContextWithPeer(r.Context(), peer)
+	if err := s.checkTo(req, peer.URL); err != nil {
+		s.writeFault(ctx, w, r, v, req, err)
+		return
+	}
+	if !s.cfg.toCheckOff {
+		ctx = context.WithValue(ctx, toCheckKey{}, &toCheck{s: s, peerURL: peer.URL})
+	}
 	resp, err := s.serve(ctx, req)
 	if err != nil {
 		s.writeFault(ctx, w, r, v, req, err)
@@ -105,8 +126,20 @@ func peerOf(r *http.Request) *Peer {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	p.URL = scheme + "://" + r.Host + r.URL.EscapedPath()
+	// The path as the client sent it (RequestURI), not r.URL's, which a
+	// wrapping handler such as http.StripPrefix may have shortened.
+	p.URL = scheme + "://" + r.Host + requestPath(r)
 	return p
+}
+
+// requestPath returns the escaped path of r's request target.
+func requestPath(r *http.Request) string {
+	if r.RequestURI != "" && r.RequestURI != "*" {
+		if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+			return u.EscapedPath()
+		}
+	}
+	return r.URL.EscapedPath()
 }
 
 // serve runs the handler, turning a panic into an error so that bad input

@@ -64,13 +64,14 @@ func newTestServer(t *testing.T, opts ...HTTPOption) (*httptest.Server, *testSer
 	return srv, svc
 }
 
-func newRequest(t *testing.T, v Version, wv AddressingVersion, action string, text string) *Message {
+// newRequest builds a request addressed (wsa:To) to url.
+func newRequest(t *testing.T, url string, v Version, wv AddressingVersion, action string, text string) *Message {
 	t.Helper()
 	p := etree.NewElement("t:echo")
 	p.CreateAttr("xmlns:t", "urn:t")
 	p.CreateElement("t:request").SetText(text)
 	m := NewMessageWithBody(v, p)
-	a, err := RequestAddressing(wv, action, "http://x/", nil)
+	a, err := RequestAddressing(wv, action, url, nil)
 	require.NoError(t, err)
 	m.SetAddressing(a)
 	return m
@@ -88,7 +89,7 @@ func TestHTTPRoundTrip(t *testing.T) {
 				}
 				t.Run(name, func(t *testing.T) {
 					text := strings.Repeat("x", 5000)
-					req := newRequest(t, v, wv, "urn:echo", text)
+					req := newRequest(t, srv.URL, v, wv, "urn:echo", text)
 					resp, err := cli.Call(context.Background(), req)
 					require.NoError(t, err)
 					require.NotNil(t, resp)
@@ -97,11 +98,11 @@ func TestHTTPRoundTrip(t *testing.T) {
 					assert.Equal(t, req.Addressing.MessageID, resp.Addressing.RelatesTo[0].ID)
 					assert.Equal(t, text, resp.Payload().SelectElement("t:request").Text())
 
-					resp, err = cli.Call(context.Background(), newRequest(t, v, wv, "urn:oneway", "n"))
+					resp, err = cli.Call(context.Background(), newRequest(t, srv.URL, v, wv, "urn:oneway", "n"))
 					require.NoError(t, err)
 					assert.Nil(t, resp)
 
-					resp, err = cli.Call(context.Background(), newRequest(t, v, wv, "urn:fail", "n"))
+					resp, err = cli.Call(context.Background(), newRequest(t, srv.URL, v, wv, "urn:fail", "n"))
 					f, ok := AsFault(err)
 					require.True(t, ok, "want fault, got %v", err)
 					assert.Equal(t, CodeSender, f.Code)
@@ -118,7 +119,7 @@ func TestHTTPInternalErrorsAreOpaque(t *testing.T) {
 	srv, _ := newTestServer(t)
 	cli := NewHTTPClient(srv.URL)
 	for _, action := range []string{"urn:internal", "urn:panic"} {
-		_, err := cli.Call(context.Background(), newRequest(t, V12, WSA10, action, "x"))
+		_, err := cli.Call(context.Background(), newRequest(t, srv.URL, V12, WSA10, action, "x"))
 		f, ok := AsFault(err)
 		require.True(t, ok)
 		assert.Equal(t, CodeReceiver, f.Code)
@@ -133,7 +134,7 @@ func TestHTTPContextDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := cli.Call(ctx, newRequest(t, V12, WSA10, "urn:slow", "x"))
+	_, err := cli.Call(ctx, newRequest(t, srv.URL, V12, WSA10, "urn:slow", "x"))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 4*time.Second)
@@ -157,7 +158,7 @@ func post(t *testing.T, url, method, contentType string, body []byte, hdr map[st
 
 func TestHTTPServerRejects(t *testing.T) {
 	srv, svc := newTestServer(t)
-	body, err := newRequest(t, V12, WSA10, "urn:echo", "x").Bytes()
+	body, err := newRequest(t, srv.URL, V12, WSA10, "urn:echo", "x").Bytes()
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusMethodNotAllowed, post(t, srv.URL, http.MethodGet, "", nil, nil).StatusCode)
 	assert.Equal(t, http.StatusUnsupportedMediaType, post(t, srv.URL, http.MethodPost, "application/json", body, nil).StatusCode)
@@ -216,7 +217,7 @@ func TestHTTPClientNonSOAPResponse(t *testing.T) {
 		http.Error(w, "no such endpoint", http.StatusNotFound)
 	}))
 	defer srv.Close()
-	_, err := NewHTTPClient(srv.URL).Call(context.Background(), newRequest(t, V11, WSA10, "urn:echo", "x"))
+	_, err := NewHTTPClient(srv.URL).Call(context.Background(), newRequest(t, srv.URL, V11, WSA10, "urn:echo", "x"))
 	var he *HTTPError
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, http.StatusNotFound, he.StatusCode)
@@ -230,11 +231,11 @@ func TestHTTPClientSendsSOAPAction(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	_, err := NewHTTPClient(srv.URL).Call(context.Background(), newRequest(t, V11, WSA10, "urn:a", "x"))
+	_, err := NewHTTPClient(srv.URL).Call(context.Background(), newRequest(t, srv.URL, V11, WSA10, "urn:a", "x"))
 	require.NoError(t, err)
 	assert.Equal(t, `"urn:a"`, got.Get("SOAPAction"))
 	assert.True(t, strings.HasPrefix(got.Get("Content-Type"), "text/xml"))
-	_, err = NewHTTPClient(srv.URL).Call(context.Background(), newRequest(t, V12, WSA10, "urn:b", "x"))
+	_, err = NewHTTPClient(srv.URL).Call(context.Background(), newRequest(t, srv.URL, V12, WSA10, "urn:b", "x"))
 	require.NoError(t, err)
 	v, action, ok := VersionFromContentType(got.Get("Content-Type"))
 	assert.True(t, ok)

@@ -15,7 +15,18 @@ type Limits struct {
 	// per element (default 64).
 	MaxAttributes int
 	// MaxAttrBytes bounds the length of one attribute value (default 64 KiB).
+	// Namespace URIs are attribute values (of xmlns declarations), so this
+	// bounds them too.
 	MaxAttrBytes int
+	// MaxNameBytes bounds the length in bytes of one qualified name of an
+	// element or attribute, namespace declarations included, and so of
+	// every prefix (default 1024). WCF's name-table quota
+	// (XmlDictionaryReaderQuotas.MaxNameTableCharCount) is 16,384
+	// characters; SOAP and WS-* names are a few dozen bytes, and the
+	// longest in the interop vectors under 60, so 1024 leaves room while
+	// keeping names out of the megabytes. A longer name is a Sender fault
+	// whose cause is ErrNameTooLong.
+	MaxNameBytes int
 }
 
 // Defaults used for zero fields of Limits (the parser's, internal/xmlparse).
@@ -25,18 +36,24 @@ const (
 	DefaultMaxElements   = xmlparse.DefaultMaxElements
 	DefaultMaxAttributes = xmlparse.DefaultMaxAttributes
 	DefaultMaxAttrBytes  = xmlparse.DefaultMaxAttrBytes
+	DefaultMaxNameBytes  = xmlparse.DefaultMaxNameBytes
 )
+
+// ErrNameTooLong is the cause (wrapped by a *ParseError) of the fault
+// returned for an element name, attribute name or namespace prefix longer
+// than Limits.MaxNameBytes, in a message or in a fragment (ParseFragment).
+var ErrNameTooLong = xmlparse.ErrNameTooLong
 
 // DefaultLimits returns the default limits.
 func DefaultLimits() Limits { return Limits{}.withDefaults() }
 
 func (l Limits) parser() xmlparse.Limits {
 	return xmlparse.Limits{MaxBytes: l.MaxBytes, MaxDepth: l.MaxDepth, MaxElements: l.MaxElements,
-		MaxAttributes: l.MaxAttributes, MaxAttrBytes: l.MaxAttrBytes}
+		MaxAttributes: l.MaxAttributes, MaxAttrBytes: l.MaxAttrBytes, MaxNameBytes: l.MaxNameBytes}
 }
 
 func (l Limits) withDefaults() Limits {
 	x := l.parser().WithDefaults()
 	return Limits{MaxBytes: x.MaxBytes, MaxDepth: x.MaxDepth, MaxElements: x.MaxElements,
-		MaxAttributes: x.MaxAttributes, MaxAttrBytes: x.MaxAttrBytes}
+		MaxAttributes: x.MaxAttributes, MaxAttrBytes: x.MaxAttrBytes, MaxNameBytes: x.MaxNameBytes}
 }

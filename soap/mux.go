@@ -10,8 +10,8 @@ import (
 
 // ServeMux dispatches requests by wsa:Action, falling back to the
 // transport's SOAPAction when the message has no addressing headers. Before
-// dispatching it checks that every mustUnderstand header targeted at this
-// node was understood by some layer.
+// dispatching it checks the wsa:To again (CheckTo) and that every
+// mustUnderstand header targeted at this node was understood by some layer.
 type ServeMux struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
@@ -98,8 +98,12 @@ func ActionNotSupportedFault(v AddressingVersion, action string) *Fault {
 	return f
 }
 
-// ServeSOAP checks mustUnderstand and dispatches by action.
+// ServeSOAP checks the wsa:To again (CheckTo: a layer may have decrypted
+// it), checks mustUnderstand and dispatches by action.
 func (m *ServeMux) ServeSOAP(ctx context.Context, req *Message) (*Message, error) {
+	if err := CheckTo(ctx, req); err != nil {
+		return nil, err
+	}
 	if err := req.CheckMustUnderstand(m.roles...); err != nil {
 		return nil, err
 	}

@@ -20,11 +20,17 @@ var ErrTooLarge = errors.New("message exceeds the size limit")
 type ParseError struct {
 	Offset int64
 	Reason string
+	// Err is the sentinel of the limit that was exceeded (ErrNameTooLong),
+	// or nil.
+	Err error
 }
 
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("malformed message at byte %d: %s", e.Offset, e.Reason)
 }
+
+// Unwrap returns e.Err.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // parseDocument reads one XML document under the strict rules: at most
 // lim.MaxBytes are read, then internal/xmlparse checks and builds the tree.
@@ -39,7 +45,7 @@ func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
 	if err != nil {
 		var xe *xmlparse.Error
 		if errors.As(err, &xe) {
-			return nil, &ParseError{Offset: xe.Offset, Reason: xe.Reason}
+			return nil, &ParseError{Offset: xe.Offset, Reason: xe.Reason, Err: xe.Err}
 		}
 		if errors.Is(err, xmlparse.ErrTooLarge) {
 			return nil, ErrTooLarge

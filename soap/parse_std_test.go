@@ -182,11 +182,17 @@ func (p *strictParser) start(t xml.StartElement, stack []*etree.Element, doc *et
 	if strings.Contains(t.Name.Local, ":") {
 		return nil, p.fail("invalid element name %q", qualified(t.Name))
 	}
+	if len(qualified(t.Name)) > p.lim.MaxNameBytes {
+		return nil, p.fail("element name longer than %d bytes", p.lim.MaxNameBytes)
+	}
 	p.marks = append(p.marks, len(p.bindings))
 	mark := len(p.bindings)
 	// Namespace declarations first: they are in scope for this element's
 	// own name and attributes.
 	for _, a := range t.Attr {
+		if len(qualified(a.Name)) > p.lim.MaxNameBytes {
+			return nil, p.fail("attribute name longer than %d bytes", p.lim.MaxNameBytes)
+		}
 		if len(a.Value) > p.lim.MaxAttrBytes {
 			return nil, p.fail("attribute %q longer than %d bytes", qualified(a.Name), p.lim.MaxAttrBytes)
 		}

@@ -58,6 +58,21 @@
 // CR LF becomes one space, while characters written as references (&#9;
 // &#xA; &#xD;) are kept.
 //
+// # Limits
+//
+// Limits bound the input (MaxBytes, 4 MiB), the nesting (MaxDepth, 100),
+// the elements (MaxElements, 100,000), the attributes of one element
+// (MaxAttributes, 64, namespace declarations included), one attribute
+// value (MaxAttrBytes, 64 KiB; namespace URIs are attribute values, so
+// this bounds them) and one qualified name of an element or attribute
+// (MaxNameBytes, 1024 bytes, which bounds every prefix and local name).
+// WCF's name-table quota is 16,384 characters; the names of SOAP and WS-*
+// are a few dozen bytes, so ours is smaller. A name is measured once it is
+// scanned, and an over-long one is never quoted in the error, whose Err is
+// ErrNameTooLong. MaxBytes is checked before the scan, the others as the
+// scanner meets them, so a rejected document costs at most one pass over
+// its bytes and nothing of the tree is built.
+//
 // # Differences from the encoding/xml based parser it replaces
 //
 // That parser (encoding/xml's Decoder.RawToken in Strict mode) is kept as

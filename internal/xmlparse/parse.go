@@ -25,6 +25,7 @@ const (
 	DefaultMaxElements   = 100_000
 	DefaultMaxAttributes = 64
 	DefaultMaxAttrBytes  = 64 << 10
+	DefaultMaxNameBytes  = 1024
 )
 
 // Limits bound what Parse accepts. A zero field takes its default.
@@ -41,6 +42,11 @@ type Limits struct {
 	// MaxAttrBytes bounds the length of one attribute value after
 	// reference expansion and normalization.
 	MaxAttrBytes int
+	// MaxNameBytes bounds the length in bytes of one qualified name (prefix,
+	// colon and local name) of an element or attribute, namespace
+	// declarations included; it bounds every prefix too. Namespace URIs are
+	// attribute values, bounded by MaxAttrBytes.
+	MaxNameBytes int
 }
 
 // WithDefaults returns l with zero (or negative) fields set to their
@@ -63,11 +69,18 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxAttrBytes <= 0 {
 		l.MaxAttrBytes = DefaultMaxAttrBytes
 	}
+	if l.MaxNameBytes <= 0 {
+		l.MaxNameBytes = DefaultMaxNameBytes
+	}
 	return l
 }
 
 // ErrTooLarge is returned when the input is longer than Limits.MaxBytes.
 var ErrTooLarge = errors.New("xmlparse: input exceeds the size limit")
+
+// ErrNameTooLong is the Err of an *Error for an element name, attribute
+// name or namespace prefix longer than Limits.MaxNameBytes.
+var ErrNameTooLong = errors.New("xmlparse: name exceeds the name-length limit")
 
 // Error is a rejection of the input: it is not well-formed, not
 // namespace-well-formed, uses a construct the strict rules forbid, or
@@ -77,11 +90,17 @@ type Error struct {
 	Offset int64
 	// Reason says what is wrong, for people.
 	Reason string
+	// Err is the sentinel of the limit that was exceeded (ErrNameTooLong),
+	// or nil.
+	Err error
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("xmlparse: malformed input at byte %d: %s", e.Offset, e.Reason)
 }
+
+// Unwrap returns e.Err.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Event kinds of the first pass.
 const (
@@ -688,6 +707,7 @@ func (p *parser) qname(i int, what string) (int, int, error) {
 	buf := p.buf
 	n := len(buf)
 	colon := -1
+	start := i
 	seg := i // start of the current NCName
 	for i < n {
 		c := buf[i]
@@ -739,7 +759,22 @@ func (p *parser) qname(i int, what string) (int, int, error) {
 		}
 		return 0, 0, p.fail(i, "expected an %s name", what)
 	}
+	if i-start > p.lim.MaxNameBytes {
+		return 0, 0, p.nameTooLong(start, i, colon, what)
+	}
 	return i, colon, nil
+}
+
+// nameTooLong is the error for the over-long name buf[start:end]; it does
+// not quote the name.
+func (p *parser) nameTooLong(start, end, colon int, what string) error {
+	e := &Error{Offset: int64(start), Err: ErrNameTooLong}
+	if colon >= 0 && colon-start > p.lim.MaxNameBytes {
+		e.Reason = fmt.Sprintf("namespace prefix of an %s longer than %d bytes", what, p.lim.MaxNameBytes)
+	} else {
+		e.Reason = fmt.Sprintf("%s name longer than %d bytes (%d)", what, p.lim.MaxNameBytes, end-start)
+	}
+	return e
 }
 
 func (p *parser) skipSpace(i int) int {

@@ -326,10 +326,12 @@ func TestLinearCost(t *testing.T) {
 	huge("4 MiB text", "<a>"+strings.Repeat("text &amp; more\r\n", 4<<20/17)+"</a>", big, false)
 	huge("4 MiB cdata", "<a><![CDATA["+strings.Repeat("x]", 2<<20)+"]]></a>", big, false)
 	huge("4 MiB comment", "<a><!--"+strings.Repeat("-x", 2<<20)+"--></a>", big, false)
-	// 64 attributes whose names share a 60 KiB prefix.
+	// 64 attributes whose names share a 60 KiB prefix (the name limit
+	// raised).
 	prefix := strings.Repeat("n", 60<<10)
-	huge("long attribute names", manyAttrs(64, func(i int) string { return fmt.Sprintf("%s%02d", prefix, i) }), big, false)
-	huge("long duplicate attribute names", manyAttrs(64, func(i int) string { return fmt.Sprintf("%s%02d", prefix, i%63) }), big, true)
+	longNames := Limits{MaxBytes: 8 << 20, MaxNameBytes: 64 << 10}
+	huge("long attribute names", manyAttrs(64, func(i int) string { return fmt.Sprintf("%s%02d", prefix, i) }), longNames, false)
+	huge("long duplicate attribute names", manyAttrs(64, func(i int) string { return fmt.Sprintf("%s%02d", prefix, i%63) }), longNames, true)
 	// Many attributes with a raised limit.
 	huge("20k attributes", manyAttrs(20000, func(i int) string { return fmt.Sprintf("a%d", i) }),
 		Limits{MaxBytes: 8 << 20, MaxAttributes: 20000}, false)
