@@ -348,7 +348,7 @@ func TestSOAPActionSpoofing(t *testing.T) {
 	}
 	sl, err := ServerLayer(p, scfg)
 	require.NoError(t, err)
-	srv := httptest.NewServer(soap.NewHTTPHandler(soap.ChainHandler(mux, sl)))
+	srv := httptest.NewServer(soap.NewHTTPHandler(soap.ChainHandler(mux, sl), soap.WithEndpointAddress("http://svc/")))
 	defer srv.Close()
 	req := echoRequest(t, "x")
 	req.Header.RemoveChild(req.FindHeader("urn:custom", "Secret"))

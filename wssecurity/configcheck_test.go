@@ -15,7 +15,7 @@ func TestLayerConfigChecked(t *testing.T) {
 	without := func(c Config, f func(*Config)) Config { f(&c); return c }
 	neverInitiator := MutualCertificate(WSS10, Basic256)
 	it := *neverInitiator.InitiatorToken
-	it.Inclusion, it.Reference = IncludeNever, RefThumbprint
+	it.Inclusion, it.Reference = IncludeNever, RefSKI
 	neverInitiator.InitiatorToken = &it
 	sct := AnonymousForCertificate(Basic256)
 	sct.ProtectionToken = &Token{Kind: SecureConversationToken}

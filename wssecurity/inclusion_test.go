@@ -21,7 +21,7 @@ func TestTokenInclusion(t *testing.T) {
 		it, rt := *p.InitiatorToken, *p.RecipientToken
 		it.Inclusion, rt.Inclusion = initiator, recipient
 		if initiator == IncludeNever {
-			it.Reference = RefThumbprint
+			it.Reference = RefSKI // WSS 1.0 has no thumbprint reference
 		}
 		p.InitiatorToken, p.RecipientToken = &it, &rt
 		return p

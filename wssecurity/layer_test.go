@@ -132,7 +132,7 @@ func TestTransportBindingClientRefusesHTTP(t *testing.T) {
 	h := soap.NewHTTPHandler(soap.ChainHandler(soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		calls.Add(1)
 		return soap.Reply(req, "urn:echoResponse", req.Payload().Copy())
-	}), sl))
+	}), sl), soap.WithToCheck(false)) // the request's To is http://svc/
 	plain := httptest.NewServer(h)
 	defer plain.Close()
 	secure := httptest.NewTLSServer(h)

@@ -100,6 +100,13 @@ func newCapture(t *testing.T, cp, sp Policy, ccfg, scfg Config) *capture {
 	return c
 }
 
+// insecure allows a transport binding without TLS (the capture runs in
+// process, without a transport).
+func insecure(c Config) Config {
+	c.AllowInsecureTransport = true
+	return c
+}
+
 func plainEcho(t *testing.T, text string) *soap.Message {
 	m := echoRequest(t, text)
 	if h := m.FindHeader("urn:custom", "Secret"); h != nil {
@@ -134,7 +141,7 @@ func TestWSS10PoliciesWriteWSS10(t *testing.T) {
 		{"MutualCertificate10 TripleDesRsa15", mutual(TripleDesRsa15, RefSKI, true, false), ccfg, scfg, true},
 		{"MutualCertificate10 signature in clear", mutual(Basic128, RefSKI, false, false), ccfg, scfg, true},
 		{"MutualCertificate10 with a UsernameToken", mutual(Basic256, RefIssuerSerial, true, true), ccfg, scfg, true},
-		{"UserNameOverTransport", func() Policy { p := UserNameOverTransport(); p.WSS = WSS10; return p }(), ccfg, scfg, false},
+		{"UserNameOverTransport", func() Policy { p := UserNameOverTransport(); p.WSS = WSS10; return p }(), insecure(ccfg), insecure(scfg), false},
 	}
 	key := bytes.Repeat([]byte{7}, 32)
 	for _, derived := range []bool{false, true} {
