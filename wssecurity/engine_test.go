@@ -104,6 +104,9 @@ type loop struct {
 	calls   atomic.Int32
 	tamper  func(*soap.Message)
 	lastReq []byte
+	// transport delivers a request to the server layer, without a client
+	// layer.
+	transport soap.Invoker
 }
 
 func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
@@ -140,6 +143,7 @@ func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
 	})
 	cl, err := ClientLayer(p, ccfg)
 	require.NoError(t, err)
+	l.transport = transport
 	l.client = soap.ChainInvoker(transport, cl)
 	return l
 }
