@@ -138,4 +138,7 @@ var (
 	// decrypted header the policy does not encrypt, an EncryptedData where
 	// encryption is not allowed.
 	ErrMisplaced error = &causeError{ErrInvalidSecurity, "wssecurity: element not allowed where it appears"}
+	// ErrCreatedInFuture reports a Timestamp created more than the allowed
+	// clock skew ahead of the receiver's clock.
+	ErrCreatedInFuture error = &causeError{ErrInvalidSecurity, "wssecurity: timestamp created in the future"}
 )
