@@ -124,7 +124,7 @@ func (r *receiver) process() error {
 		if r.p.Binding == TransportBinding && !r.p.IncludeTimestamp && (r.initiator || len(r.p.Supporting) == 0) {
 			return nil // the policy asks for nothing in this message
 		}
-		return invalid("no Security header")
+		return refuse(ErrMissing, "no Security header")
 	}
 	r.m.MarkUnderstood(sec)
 	for i := 0; i < len(sec.Child); i++ {

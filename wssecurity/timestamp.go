@@ -121,7 +121,7 @@ func timestampValue(el *etree.Element) (time.Time, error) {
 
 // Check validates the Timestamp at time now, allowing maxSkew of clock
 // difference with the sender: a Created more than maxSkew in the future is
-// rejected (ErrCreatedInFuture, an ErrInvalidSecurity); an Expires more than maxSkew in the past
+// rejected (ErrCreatedInFuture); an Expires more than maxSkew in the past
 // means the message expired (ErrExpired); with maxAge > 0, a Created older
 // than maxAge+maxSkew is stale (ErrExpired), which bounds messages whose
 // Expires lies far ahead.
