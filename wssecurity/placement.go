@@ -97,7 +97,36 @@ func (r *receiver) checkPlacement() error {
 	if err := checkBodyChildren(r.m.Body); err != nil {
 		return err
 	}
+	if err := r.checkBodyAllEncrypted(); err != nil {
+		return err
+	}
 	return r.checkLayout()
+}
+
+// checkBodyAllEncrypted refuses, when the policy encrypts the Body, Body
+// content in clear next to decrypted content: all of it must come from
+// decryption (whether any does is the policy checks' business).
+func (r *receiver) checkBodyAllEncrypted() error {
+	if !r.p.EncryptedParts.Body || r.p.Binding == TransportBinding {
+		return nil
+	}
+	fromDecryption := map[*etree.Element]bool{}
+	for _, d := range r.decs {
+		if d.parent == r.m.Body {
+			for _, w := range d.what {
+				fromDecryption[w] = true
+			}
+		}
+	}
+	if len(fromDecryption) == 0 {
+		return nil
+	}
+	for _, c := range r.m.Body.ChildElements() {
+		if !fromDecryption[c] && !soap.Is(c, xmlenc.NS, "EncryptedData") {
+			return refuse(ErrNotEncrypted, "%s in the Body in clear next to encrypted content", c.Tag)
+		}
+	}
+	return nil
 }
 
 // checkDecryptedHeader checks a header block that arrived encrypted: it

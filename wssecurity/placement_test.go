@@ -209,6 +209,42 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			request: withHeader(func() *etree.Element { return NewTimestamp(time.Now(), time.Hour, "hdr-ts") }),
 			want:    ErrMisplaced, detail: "header decrypts to"},
 	)
+	// A sender that encrypts part of the Body and leaves the rest in clear:
+	// the Body is decrypted, a clear element added, the message re-signed
+	// and the original payload encrypted again under the same Id.
+	clearSibling := func(m *soap.Message) {
+		ed := childByTag(m.Body, "EncryptedData")
+		edID := ed.SelectAttrValue("Id", "")
+		str := ed.FindElement("KeyInfo/SecurityTokenReference").Copy()
+		c, err := newBlockCipher(AlgAES256CBC, key(m))
+		require.NoError(atk.t, err)
+		_, err = xmlenc.DecryptData(ed, c, soap.Limits{})
+		require.NoError(atk.t, err)
+		m.Body.AddChild(evilPayload())
+		atk.resign(m, key(m), "", "")
+		clear := m.Body.ChildElements()[1]
+		m.Body.RemoveChild(clear)
+		_, err = xmlenc.EncryptElement(m.Body, c, xmlenc.TypeContent, edID, str, rand.Reader)
+		require.NoError(atk.t, err)
+		m.Body.AddChild(clear)
+	}
+	clearSignature := with(AnonymousForCertificate(Basic256), func(p *Policy) { p.EncryptSignature = false })
+	tests = append(tests,
+		attackCase{name: "Body re-encrypted, re-signed (control)", policy: clearSignature, tamper: func(m *soap.Message) {
+			ed := childByTag(m.Body, "EncryptedData")
+			edID := ed.SelectAttrValue("Id", "")
+			str := ed.FindElement("KeyInfo/SecurityTokenReference").Copy()
+			c, err := newBlockCipher(AlgAES256CBC, key(m))
+			require.NoError(atk.t, err)
+			_, err = xmlenc.DecryptData(ed, c, soap.Limits{})
+			require.NoError(atk.t, err)
+			atk.resign(m, key(m), "", "")
+			_, err = xmlenc.EncryptElement(m.Body, c, xmlenc.TypeContent, edID, str, rand.Reader)
+			require.NoError(atk.t, err)
+		}},
+		attackCase{name: "Body partly in clear next to encrypted content", policy: clearSignature, tamper: clearSibling,
+			want: ErrNotEncrypted, detail: "next to encrypted content"},
+	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { atk.t = t; tt.run(t, ccfg, scfg) })
 	}
