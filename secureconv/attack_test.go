@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -119,11 +123,49 @@ func callEcho(t *testing.T, c *Client, text string) error {
 	return err
 }
 
-func requireFault(t *testing.T, err error, subcode string) {
+// requireFault checks the fault's subcode and, when given, the cause: the
+// defence that must have fired (errors.Is on the fault's cause chain).
+func requireFault(t *testing.T, err error, subcode string, causes ...error) {
 	t.Helper()
 	f, ok := soap.AsFault(err)
 	require.True(t, ok, "want a %s fault, got %v", subcode, err)
 	assert.Equal(t, subcode, f.Subcode().Local, "%v", f)
+	for _, c := range causes {
+		assert.ErrorIs(t, f, c, "the wrong defence fired")
+	}
+}
+
+// logErrors collects the errors a server logs (slog attribute "error").
+type logErrors struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (h *logErrors) Enabled(context.Context, slog.Level) bool { return true }
+func (h *logErrors) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if e, ok := a.Value.Any().(error); ok {
+			h.mu.Lock()
+			h.errs = append(h.errs, e)
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+func (h *logErrors) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *logErrors) WithGroup(string) slog.Handler      { return h }
+
+// logged reports whether the server logged an error matching target.
+func (h *logErrors) logged(target error) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range h.errs {
+		if errors.Is(e, target) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestUnknownAndExpiredSessions(t *testing.T) {
@@ -141,12 +183,16 @@ func TestUnknownAndExpiredSessions(t *testing.T) {
 	require.NoError(t, err)
 	stale := &Client{cfg: c.cfg, transport: e.wire(other, nil), sess: s}
 	_, err = stale.call(context.Background(), echoMsg(t, "x"))
-	requireFault(t, err, FaultBadContextToken)
+	requireFault(t, err, FaultBadContextToken, ErrTokenNotFound)
 
 	// The token's lifetime is over: the service answers BadContextToken.
+	// The same message before expiry is accepted (control).
+	require.NoError(t, e.sendWithSession(c, s, e.srv))
 	e.clock.Add(2 * time.Hour)
-	requireFault(t, e.sendWithSession(c, s, e.srv), FaultBadContextToken)
-	assert.Equal(t, int32(1), e.calls.Load())
+	err = e.sendWithSession(c, s, e.srv)
+	requireFault(t, err, FaultBadContextToken)
+	assert.True(t, errors.Is(err, ErrTokenExpired) || errors.Is(err, ErrTokenNotFound), "want an expired (evicted) token, got %v", err)
+	assert.Equal(t, int32(2), e.calls.Load())
 }
 
 func TestSessionOfAnotherEndpoint(t *testing.T) {
@@ -160,7 +206,7 @@ func TestSessionOfAnotherEndpoint(t *testing.T) {
 	s, err := c.current(context.Background())
 	require.NoError(t, err)
 	_, err = (&Client{cfg: c.cfg, transport: e.wire(b, nil), sess: s}).call(context.Background(), echoMsg(t, "x"))
-	requireFault(t, err, FaultBadContextToken)
+	requireFault(t, err, FaultBadContextToken, ErrEndpointMismatch)
 }
 
 func TestCrossSessionKeyUse(t *testing.T) {
@@ -175,7 +221,8 @@ func TestCrossSessionKeyUse(t *testing.T) {
 	mixed := &session{sct: sa.sct, expires: sa.expires, renewAt: sa.renewAt,
 		wss: &wssecurity.SessionToken{Element: sa.wss.Element, Identifier: sa.wss.Identifier, TokenType: sa.wss.TokenType, Namespace: sa.wss.Namespace, Key: sb.wss.Key}}
 	_, err := (&Client{cfg: a.cfg, transport: e.wire(e.srv, nil), sess: mixed}).call(context.Background(), echoMsg(t, "x"))
-	requireFault(t, err, wssecurity.FaultInvalidSecurity)
+	// b's key does not open what a's token names: decryption fails.
+	requireFault(t, err, wssecurity.FaultInvalidSecurity, wssecurity.ErrFailedCheck, xmlenc.ErrDecrypt)
 	assert.Equal(t, int32(2), e.calls.Load())
 }
 
@@ -190,11 +237,11 @@ func TestCancelOrRenewAnotherSession(t *testing.T) {
 	// a's session protects a Cancel of b's session.
 	rst := &RequestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
 	_, err := a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpCancel, rst)
-	require.Error(t, err)
+	requireFault(t, err, FaultInvalidRequest, ErrTargetMismatch)
 	rst = &RequestSecurityToken{Operation: OpRenew, KeySize: 128, RenewTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
 	rst.Entropy, _ = NewEntropy(128, "", nil)
 	_, err = a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpRenew, rst)
-	require.Error(t, err)
+	requireFault(t, err, FaultUnableToRenew, ErrTargetMismatch)
 	// b's session still works.
 	require.NoError(t, callEcho(t, b, "still there"))
 }
@@ -208,9 +255,11 @@ func TestBootstrapCancelByNonOwner(t *testing.T) {
 		}
 		return wssecurity.ErrFailedAuthentication
 	}}
+	logs := &logErrors{}
 	e := newAttackEnv(t, func(c *ServerConfig) {
 		c.CancelWithBootstrap = true
 		c.Security.Usernames = users
+		c.Security.Logger = slog.New(logs)
 	})
 	ut := wssecurity.SupportingToken{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedEncryptedSupporting}
 	e.boot.Supporting = []wssecurity.SupportingToken{ut}
@@ -225,6 +274,9 @@ func TestBootstrapCancelByNonOwner(t *testing.T) {
 	boot := bob.cfg.Security
 	_, err := bob.tokenRequest(context.Background(), e.boot, &boot, OpCancel, rst)
 	require.Error(t, err, "bob cannot cancel alice's session")
+	// The fault is that of the session attempt; the bootstrap attempt's
+	// cause is logged.
+	assert.True(t, logs.logged(ErrNotSessionOwner), "the owner check must refuse bob's Cancel")
 	require.NoError(t, callEcho(t, alice, "alice still in session"))
 }
 
@@ -247,9 +299,7 @@ func TestOldGenerationAfterRollover(t *testing.T) {
 	// ...after it, the old generation is gone.
 	e.clock.Add(10 * time.Minute)
 	err := e.sendWithSession(c, old, e.srv)
-	f, ok := soap.AsFault(err)
-	require.True(t, ok, "the old generation must be refused, got %v", err)
-	assert.Contains(t, []string{FaultBadContextToken, wssecurity.FaultInvalidSecurity}, f.Subcode().Local)
+	requireFault(t, err, FaultBadContextToken, ErrTokenNotFound)
 }
 
 func TestCookieAttacks(t *testing.T) {
@@ -263,37 +313,35 @@ func TestCookieAttacks(t *testing.T) {
 	tests := []struct {
 		name   string
 		tamper func(m *soap.Message)
+		want   error
 	}{
 		{"flipped byte", func(m *soap.Message) {
 			c := cookieOf(m)
 			b, _ := base64.StdEncoding.DecodeString(c.Text())
 			b[len(b)/2] ^= 1
 			c.SetText(base64.StdEncoding.EncodeToString(b))
-		}},
+		}, ErrCookieForged},
 		{"truncated", func(m *soap.Message) {
 			c := cookieOf(m)
 			b, _ := base64.StdEncoding.DecodeString(c.Text())
 			c.SetText(base64.StdEncoding.EncodeToString(b[:len(b)-5]))
-		}},
+		}, ErrCookieForged},
 		{"sealed by a foreign ring", func(m *soap.Message) {
 			c := cookieOf(m)
 			forged, err := SealCookie(foreign, &SessionToken{ContextID: "urn:uuid:x", Key: make([]byte, 16), ValidFrom: time.Now().Add(-time.Minute), ValidTo: time.Now().Add(time.Hour)}, nil)
 			require.NoError(t, err)
 			c.SetText(base64.StdEncoding.EncodeToString(forged))
-		}},
+		}, ErrCookieForged},
 		{"oversized", func(m *soap.Message) {
 			cookieOf(m).SetText(strings.Repeat("QUFB", 8000))
-		}},
+		}, wssecurity.ErrInvalidToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newAttackEnv(t, func(c *ServerConfig) { c.Cookies, c.Cache = ring, nil })
 			c := e.client(e.wire(e.srv, tt.tamper), wssecurity.Config{})
 			_, err := c.call(context.Background(), echoMsg(t, "x"))
-			require.Error(t, err)
-			f, ok := soap.AsFault(err)
-			require.True(t, ok, "%v", err)
-			assert.Contains(t, []string{FaultBadContextToken, wssecurity.FaultInvalidSecurity}, f.Subcode().Local)
+			requireFault(t, err, FaultBadContextToken, tt.want)
 			assert.Zero(t, e.calls.Load())
 		})
 	}
@@ -303,7 +351,7 @@ func TestCookieAttacks(t *testing.T) {
 		require.NoError(t, callEcho(t, c, "fresh"))
 		s, _ := c.current(context.Background())
 		e.clock.Add(2 * time.Hour)
-		requireFault(t, e.sendWithSession(c, s, e.srv), FaultBadContextToken)
+		requireFault(t, e.sendWithSession(c, s, e.srv), FaultBadContextToken, ErrCookieExpired)
 	})
 }
 
@@ -325,16 +373,42 @@ func TestReplayedTokenRequest(t *testing.T) {
 	m, err := soap.ParseMessage(captured, soap.Limits{})
 	require.NoError(t, err)
 	_, err = e.srv.ServeSOAP(context.Background(), m)
-	requireFault(t, err, wssecurity.FaultInvalidSecurity)
+	requireFault(t, err, wssecurity.FaultInvalidSecurity, wssecurity.ErrReplay)
 }
 
 // TestRSTRWithoutEntropy: a client in Combined mode refuses an RSTR that
-// carries the key without server entropy and ComputedKey.
+// carries the key without server entropy and ComputedKey. The service is a
+// rogue one that answers a valid, correctly protected RSTR in Server mode;
+// a real service in Server mode refuses the Combined request itself.
 func TestRSTRWithoutEntropy(t *testing.T) {
 	e := newAttackEnv(t, func(c *ServerConfig) { c.Entropy = EntropyServer })
-	c := e.client(e.wire(e.srv, nil), wssecurity.Config{})
-	err := callEcho(t, c, "x")
-	require.Error(t, err)
+	err := callEcho(t, e.client(e.wire(e.srv, nil), wssecurity.Config{}), "x")
+	requireFault(t, err, FaultInvalidRequest, ErrClientEntropyRefused)
+
+	rogue := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		sec := e.scfg.Security
+		ex, err := wssecurity.VerifyRequest(ctx, e.boot, &sec, req)
+		require.NoError(t, err)
+		rst, _, err := ParseRST(req.Payload())
+		require.NoError(t, err)
+		require.NotNil(t, rst.Entropy, "a Combined client sends entropy")
+		noEntropy := *rst
+		noEntropy.Entropy = nil
+		ik, err := IssueKey(EntropyServer, &noEntropy, KeySizes{Min: 128, Max: 512, Default: 256}, nil)
+		require.NoError(t, err)
+		sct := &SecurityContextToken{Version: e.v, ID: "uuid-sct-rogue", Identifier: "urn:uuid:rogue"}
+		rstr := &RequestSecurityTokenResponse{Context: rst.Context, TokenType: e.v.TokenType(), SCT: sct,
+			RequestedAttachedReference:   sct.AttachedReference(e.v),
+			RequestedUnattachedReference: sct.UnattachedReference(e.v)}
+		ik.Apply(e.v, rstr)
+		resp, err := soap.NewReply(req, e.v.ResponseAction(OpIssue), rstr.BuildBody(e.v), nil)
+		require.NoError(t, err)
+		require.NoError(t, wssecurity.SecureReply(ctx, e.boot, &sec, ex, resp))
+		return resp, nil
+	})
+	err = callEcho(t, e.client(e.wire(rogue, nil), wssecurity.Config{}), "x")
+	require.ErrorIs(t, err, ErrProofKey, "the client's entropy check must refuse the RSTR")
+	assert.ErrorContains(t, err, "ComputedKey")
 	assert.Zero(t, e.calls.Load())
 }
 
@@ -350,7 +424,7 @@ func TestUnknownDerivationSource(t *testing.T) {
 	}
 	c := e.client(e.wire(e.srv, tamper), wssecurity.Config{})
 	err := callEcho(t, c, "x")
-	requireFault(t, err, FaultUnknownDerivationSource)
+	requireFault(t, err, FaultUnknownDerivationSource, wssecurity.ErrUnknownDerivationSource)
 	assert.Zero(t, e.calls.Load())
 }
 
@@ -368,4 +442,5 @@ func TestPendingSessionLimit(t *testing.T) {
 	f, ok := soap.AsFault(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, soap.CodeReceiver, f.Code)
+	assert.ErrorIs(t, f, ErrCacheFull)
 }

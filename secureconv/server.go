@@ -445,7 +445,7 @@ func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken
 		err = ErrVersionNotAccepted
 	}
 	if err == nil && (rst.Operation != OpRenew || rst.Target == nil || rst.Target.Identifier != cur.ContextID) {
-		err = errors.New("secureconv: not a Renew of this session")
+		err = targetCause(nil)
 	}
 	if err != nil {
 		return nil, UnableToRenewFault(v).WithCause(err)
@@ -466,7 +466,7 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 	v := s.cfg.Version
 	rst, rv, err := ParseRST(req.Payload())
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, InvalidRequestFault(v).WithCause(targetCause(err))
 	}
 	// A cookie-mode session has no state to remove: its cookie stays
 	// valid until it expires, as in WCF.
@@ -509,14 +509,14 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadContextToken, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadContextToken, err)
 	}
 	if !tok.Valid(now) {
 		return nil, fmt.Errorf("%w: expired session token", ErrBadContextToken)
 	}
 	if s.cfg.Endpoint != "" {
 		if err := tok.CheckEndpoint(s.cfg.Endpoint); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadContextToken, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadContextToken, err)
 		}
 	}
 	rt.mu.Lock()
@@ -536,7 +536,7 @@ func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([
 	}
 	sct, err := ParseSCT(el)
 	if err != nil {
-		return nil, true, fmt.Errorf("%w: %v", ErrBadContextToken, err)
+		return nil, true, fmt.Errorf("%w: %w", ErrBadContextToken, err)
 	}
 	tok, err := rt.lookup(ctx, sct.Identifier, sct.Instance, sct.Cookie)
 	if err != nil {
@@ -591,7 +591,7 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 		return nil, err
 	}
 	if !tok.SameClient(claimsOf(e)) {
-		return nil, errors.New("secureconv: Cancel by another client")
+		return nil, ErrNotSessionOwner
 	}
 	if err := s.cache.RemoveAll(ctx, tok.ContextID); err != nil {
 		return nil, err

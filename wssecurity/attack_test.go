@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,17 +104,33 @@ func wrapHeader(local, value string) func(m *soap.Message) {
 func TestSignatureWrappingAttacks(t *testing.T) {
 	pki := newTestPKI(t)
 	ccfg, scfg := pki.configs()
-	tests := []struct {
-		name   string
-		policy Policy
-		tamper func(m *soap.Message)
-	}{
-		{"body into header wrapper, same id", signOnlyPolicy(), func(m *soap.Message) { moveBody(m, "same", inHeaderFirst) }},
-		{"body into header wrapper, new id", signOnlyPolicy(), func(m *soap.Message) { moveBody(m, "new-id", inHeaderFirst) }},
-		{"body into header wrapper, no id", signOnlyPolicy(), func(m *soap.Message) { moveBody(m, "", inHeaderLast) }},
-		{"body into Security header", signOnlyPolicy(), func(m *soap.Message) { moveBody(m, "", inSecurity) }},
-		{"body into foreign-role header", signOnlyPolicy(), func(m *soap.Message) { moveBody(m, "", inForeignRole) }},
-		{"body wrapped inside the new Body", signOnlyPolicy(), func(m *soap.Message) {
+	atk := &attacker{t: t, pki: pki}
+	sha256SignOnly := func() Policy { p := signOnlyPolicy(); p.Suite = Basic256Sha256; return p }()
+	mutualSignOnly := func() Policy {
+		p := MutualCertificate(WSS10, Basic256Sha256)
+		p.EncryptedParts = Parts{}
+		p.EncryptSignature = false
+		p.RequireSignatureConfirmation = false
+		return p
+	}()
+	plainClient := func() *Policy {
+		p := AnonymousForCertificate(Basic256)
+		p.EncryptedParts = Parts{}
+		return &p
+	}()
+	sessionKey := func(m *soap.Message) []byte { return atk.sessionKey(m, 32) }
+	tests := []attackCase{
+		{name: "body into header wrapper, same id", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID,
+			tamper: func(m *soap.Message) { moveBody(m, "same", inHeaderFirst) }},
+		{name: "body into header wrapper, new id", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Body",
+			tamper: func(m *soap.Message) { moveBody(m, "new-id", inHeaderFirst) }},
+		{name: "body into header wrapper, no id", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Body",
+			tamper: func(m *soap.Message) { moveBody(m, "", inHeaderLast) }},
+		{name: "body into Security header", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "unsupported element Wrapper",
+			tamper: func(m *soap.Message) { moveBody(m, "", inSecurity) }},
+		{name: "body into foreign-role header", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Body",
+			tamper: func(m *soap.Message) { moveBody(m, "", inForeignRole) }},
+		{name: "body wrapped inside the new Body", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Body", tamper: func(m *soap.Message) {
 			orig := m.Body.Copy()
 			for len(m.Body.Child) > 0 {
 				m.Body.RemoveChildAt(0)
@@ -125,7 +142,7 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 				m.Body.RemoveAttr(a.Space + ":Id")
 			}
 		}},
-		{"signed Timestamp wrapped, fresh unsigned one", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "signed Timestamp wrapped, fresh unsigned one", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Timestamp", tamper: func(m *soap.Message) {
 			sec := secHeader(m)
 			ts := childByTag(sec, "Timestamp")
 			sec.RemoveChild(ts)
@@ -134,135 +151,150 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			m.AddHeader(w)
 			sec.InsertChildAt(0, NewTimestamp(time.Now(), time.Hour, "fresh"))
 		}},
-		{"two Timestamps", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "two Timestamps", policy: signOnlyPolicy(), want: ErrDuplicate, detail: "Timestamp", tamper: func(m *soap.Message) {
 			secHeader(m).AddChild(NewTimestamp(time.Now(), time.Minute, "ts-2"))
 		}},
-		{"wrapped signed To + unsigned To", signOnlyPolicy(), wrapHeader("To", "http://evil/")},
-		{"wrapped signed Action + unsigned Action", signOnlyPolicy(), wrapHeader("Action", "urn:evil")},
-		{"wrapped signed ReplyTo + unsigned ReplyTo", signOnlyPolicy(), wrapHeader("ReplyTo", "http://evil/")},
-		{"Id confusion: ID attribute", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "wrapped signed To + unsigned To", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "To", tamper: wrapHeader("To", "http://evil/")},
+		{name: "wrapped signed Action + unsigned Action", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Action", tamper: wrapHeader("Action", "urn:evil")},
+		{name: "wrapped signed ReplyTo + unsigned ReplyTo", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "ReplyTo", tamper: wrapHeader("ReplyTo", "http://evil/")},
+		{name: "Id confusion: ID attribute", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
 			w.CreateAttr("ID", wsuID(m.Body))
 			m.AddHeader(w)
 		}},
-		{"Id confusion: xml:id", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "Id confusion: xml:id", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
 			w.CreateAttr("xml:id", wsuID(m.Body))
 			m.AddHeader(w)
 		}},
-		{"Id confusion: Id attribute", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "Id confusion: Id attribute", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
 			w.CreateAttr("Id", wsuID(m.Body))
 			m.AddHeader(w)
 		}},
-		{"Id confusion: wsu:Id under another prefix", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "Id confusion: wsu:Id under another prefix", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
 			w.CreateAttr("xmlns:zz", NSWSU)
 			w.CreateAttr("zz:Id", wsuID(m.Body))
 			m.AddHeader(w)
 		}},
-		{"prefix rebinding of the signed payload", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "prefix rebinding of the signed payload", policy: signOnlyPolicy(), want: dsig.ErrInvalidSignature, detail: "digest", tamper: func(m *soap.Message) {
 			p := m.Payload()
 			p.RemoveAttr("xmlns:e")
 			p.CreateAttr("xmlns:e", "urn:evil")
 		}},
-		{"prefix renamed in the signed payload", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "prefix renamed in the signed payload", policy: signOnlyPolicy(), want: dsig.ErrInvalidSignature, detail: "digest", tamper: func(m *soap.Message) {
 			p := m.Payload()
 			p.RemoveAttr("xmlns:e")
 			p.CreateAttr("xmlns:f", "urn:echo")
 			p.Space = "f"
 		}},
-		{"duplicated EncryptedData in a wrapper", AnonymousForCertificate(Basic256), func(m *soap.Message) {
+		{name: "duplicated EncryptedData in a wrapper", policy: AnonymousForCertificate(Basic256), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			ed := childByTag(m.Body, "EncryptedData")
 			w := newEl("x:Wrapper", "urn:x")
 			w.AddChild(ed.Copy())
 			m.AddHeader(w)
 		}},
-		{"duplicated EncryptedData in the Security header", AnonymousForCertificate(Basic256), func(m *soap.Message) {
+		{name: "duplicated EncryptedData in the Security header", policy: AnonymousForCertificate(Basic256), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			ed := childByTag(m.Body, "EncryptedData")
 			secHeader(m).AddChild(ed.Copy())
 		}},
-		{"body encryption removed", AnonymousForCertificate(Basic256), func(m *soap.Message) {
+		{name: "body ciphertext replaced by cleartext", policy: AnonymousForCertificate(Basic256), want: ErrFailedCheck, detail: "no EncryptedData", tamper: func(m *soap.Message) {
 			for len(m.Body.Child) > 0 {
 				m.Body.RemoveChildAt(0)
 			}
 			m.Body.AddChild(evilPayload())
 		}},
-		{"HMAC truncation", signOnlyPolicy(), func(m *soap.Message) {
+		// A correctly signed message from a sender that does not encrypt
+		// the Body the policy requires encrypted.
+		{name: "body sent in clear, correctly signed", policy: AnonymousForCertificate(Basic256), client: plainClient,
+			want: ErrNotEncrypted, detail: "Body"},
+		// The truncation check runs before any cryptography, so a valid
+		// truncated MAC would be refused the same way.
+		{name: "HMAC truncation", policy: signOnlyPolicy(), want: dsig.ErrInvalidSignature, detail: "HMACOutputLength", tamper: func(m *soap.Message) {
 			sm := m.Envelope.FindElement(".//SignatureMethod")
 			sm.CreateElement("ds:HMACOutputLength").SetText("80")
 		}},
-		{"signature algorithm downgrade", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "re-signed, untouched (control)", policy: sha256SignOnly, want: nil, tamper: func(m *soap.Message) {
+			atk.resign(m, sessionKey(m), "", "")
+		}},
+		{name: "signature algorithm downgrade, re-signed", policy: sha256SignOnly, want: dsig.ErrUnsupportedAlgorithm, detail: "hmac-sha1", tamper: func(m *soap.Message) {
+			atk.resign(m, sessionKey(m), AlgHMACSHA1, "")
+		}},
+		{name: "digest algorithm downgrade, re-signed", policy: sha256SignOnly, want: dsig.ErrUnsupportedAlgorithm, detail: "sha1", tamper: func(m *soap.Message) {
+			atk.resign(m, sessionKey(m), "", AlgSHA1)
+		}},
+		{name: "asymmetric, re-signed, untouched (control)", policy: mutualSignOnly, want: nil, tamper: func(m *soap.Message) {
+			atk.resign(m, pki.client.Key, "", "")
+		}},
+		{name: "asymmetric signature downgrade, re-signed", policy: mutualSignOnly, want: dsig.ErrUnsupportedAlgorithm, detail: "rsa-sha1", tamper: func(m *soap.Message) {
+			atk.resign(m, pki.client.Key, AlgRSASHA1, "")
+		}},
+		{name: "asymmetric method with the symmetric key", policy: signOnlyPolicy(), want: dsig.ErrInvalidKey, detail: "needs an RSA public key", tamper: func(m *soap.Message) {
 			sm := m.Envelope.FindElement(".//SignatureMethod")
 			sm.CreateAttr("Algorithm", AlgRSASHA1)
 		}},
-		{"encryption algorithm downgrade", AnonymousForCertificate(Basic256), func(m *soap.Message) {
+		{name: "encryption algorithm downgrade", policy: AnonymousForCertificate(Basic256), want: ErrUnsupportedAlgorithm, detail: "encryption", tamper: func(m *soap.Message) {
 			em := childByTag(m.Body, "EncryptedData").FindElement("EncryptionMethod")
 			em.CreateAttr("Algorithm", AlgAES128CBC)
 		}},
-		{"key transport downgrade to RSA 1.5", AnonymousForCertificate(Basic256), func(m *soap.Message) {
+		{name: "key transport downgrade to RSA 1.5", policy: AnonymousForCertificate(Basic256), want: ErrUnsupportedAlgorithm, detail: "key transport", tamper: func(m *soap.Message) {
 			em := childByTag(secHeader(m), "EncryptedKey").FindElement("EncryptionMethod")
 			em.CreateAttr("Algorithm", AlgRSA15)
 		}},
-		{"unknown token reference", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "unknown token reference", policy: signOnlyPolicy(), want: ErrTokenUnavailable, detail: "nothing-here", tamper: func(m *soap.Message) {
 			ref := m.Envelope.FindElement(".//Signature/KeyInfo/SecurityTokenReference/Reference")
 			ref.CreateAttr("URI", "#nothing-here")
 		}},
-		{"oversized KeyIdentifier", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "oversized KeyIdentifier", policy: signOnlyPolicy(), want: ErrInvalidToken, detail: "KeyIdentifier is longer", tamper: func(m *soap.Message) {
 			ki := childByTag(secHeader(m), "EncryptedKey").FindElement(".//KeyIdentifier")
 			ki.SetText(strings.Repeat("QUFB", 40000))
 		}},
-		{"derived key referencing itself", func() Policy {
+		{name: "derived key referencing itself", policy: func() Policy {
 			p := signOnlyPolicy()
 			p.ProtectionToken = serviceCert(true)
 			return p
-		}(), func(m *soap.Message) {
+		}(), want: ErrInvalidToken, detail: "reference loop", tamper: func(m *soap.Message) {
 			dk := childByTag(secHeader(m), "DerivedKeyToken")
 			ref := dk.FindElement("SecurityTokenReference/Reference")
 			ref.CreateAttr("URI", "#"+wsuID(dk))
 		}},
-		{"timestamp moved last under LaxTsFirst", func() Policy { p := signOnlyPolicy(); p.Layout = LaxTsFirst; return p }(), func(m *soap.Message) {
-			sec := secHeader(m)
-			ts := childByTag(sec, "Timestamp")
-			sec.RemoveChild(ts)
-			sec.AddChild(ts)
-		}},
-		{"token after its use under Strict", func() Policy {
+		{name: "timestamp moved last under LaxTsFirst", policy: func() Policy { p := signOnlyPolicy(); p.Layout = LaxTsFirst; return p }(),
+			want: ErrLayout, detail: "LaxTsFirst", tamper: func(m *soap.Message) {
+				sec := secHeader(m)
+				ts := childByTag(sec, "Timestamp")
+				sec.RemoveChild(ts)
+				sec.AddChild(ts)
+			}},
+		{name: "token after its use under Strict", policy: func() Policy {
 			p := signOnlyPolicy()
 			p.Layout = Strict
 			return p
-		}(), func(m *soap.Message) {
+		}(), want: ErrLayout, detail: "Strict", tamper: func(m *soap.Message) {
 			sec := secHeader(m)
 			ek := childByTag(sec, "EncryptedKey")
 			sec.RemoveChild(ek)
 			sec.AddChild(ek)
 		}},
-		{"Manifest in the signature", signOnlyPolicy(), func(m *soap.Message) {
+		{name: "Manifest in the signature", policy: signOnlyPolicy(), want: dsig.ErrMalformed, detail: "Object", tamper: func(m *soap.Message) {
 			sig := m.Envelope.FindElement(".//Signature")
 			obj := sig.CreateElement("ds:Object")
 			obj.CreateElement("ds:Manifest")
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l := newLoop(t, tt.policy, ccfg, scfg)
-			l.tamper = tt.tamper
-			_, err := l.client.Call(context.Background(), echoRequest(t, "x"))
-			f, ok := soap.AsFault(err)
-			require.True(t, ok, "want a fault, got %v", err)
-			assert.Equal(t, soap.CodeSender, f.Code)
-			assert.Equal(t, FaultInvalidSecurity, f.Subcode().Local)
-			assert.Equal(t, verifyFailureReason, f.Reason(), "one uniform fault")
-			assert.Zero(t, l.calls.Load(), "the app must not run")
-			t.Logf("rejected because: %v", f.Cause)
-		})
+		t.Run(tt.name, func(t *testing.T) { atk.t = t; tt.run(t, ccfg, scfg) })
 	}
 }
 
 func TestTimestampFreshnessAttacks(t *testing.T) {
 	pki := newTestPKI(t)
 	ccfg, scfg := pki.configs()
-	for name, shift := range map[string]time.Duration{"expired": -2 * time.Hour, "from the future": 2 * time.Hour} {
+	for name, tt := range map[string]struct {
+		shift time.Duration
+		want  error
+	}{"expired": {-2 * time.Hour, ErrExpired}, "from the future": {2 * time.Hour, ErrCreatedInFuture}} {
+		shift := tt.shift
 		t.Run(name, func(t *testing.T) {
 			c := ccfg
 			c.Now = func() time.Time { return time.Now().Add(shift) }
@@ -271,9 +303,7 @@ func TestTimestampFreshnessAttacks(t *testing.T) {
 			f, ok := soap.AsFault(err)
 			require.True(t, ok, "%v", err)
 			assert.Equal(t, FaultInvalidSecurity, f.Subcode().Local)
-			if shift < 0 {
-				assert.ErrorIs(t, f, ErrExpired)
-			}
+			assert.ErrorIs(t, f, tt.want, "the wrong defence fired")
 			assert.Zero(t, l.calls.Load())
 		})
 	}
@@ -318,16 +348,25 @@ func TestUsernameTokenReplayAttacks(t *testing.T) {
 	i += strings.Index(doc[i:], ">") + 1
 	reencoded := doc[:i+8] + "\r\n" + doc[i+8:]
 	require.ErrorIs(t, send([]byte(reencoded)), ErrReplay, "a replay with a re-encoded nonce")
-	// Drop wsu:Created from a digest token.
-	j := strings.Index(doc, "<wsu:Created>")
-	if j < 0 {
-		j = strings.Index(doc, ":Created>")
-		j = strings.LastIndex(doc[:j], "<")
+	// Drop wsu:Created from the digest token (not the Timestamp's, which
+	// comes first and would be refused for another reason).
+	m, err := soap.ParseMessage(captured, soap.Limits{})
+	require.NoError(t, err)
+	ut := childByTag(secHeader(m), "UsernameToken")
+	if ut == nil {
+		ut = m.Envelope.FindElement("//UsernameToken")
 	}
-	k := strings.Index(doc[j:], "Created>") + j
-	k = strings.Index(doc[k+8:], "Created>") + k + 8 + len("Created>")
-	noCreated := doc[:j] + doc[k:]
-	require.Error(t, send([]byte(noCreated)), "a digest without Created")
+	require.NotNil(t, ut)
+	created := ut.SelectElement("Created")
+	require.NotNil(t, created)
+	ut.RemoveChild(created)
+	noCreated, err := m.Bytes()
+	require.NoError(t, err)
+	err = send(noCreated)
+	require.ErrorIs(t, err, ErrFailedAuthentication, "a digest without Created")
+	f, ok := soap.AsFault(err)
+	require.True(t, ok)
+	require.ErrorContains(t, f.Cause, "without Created")
 	assert.Zero(t, calls)
 }
 

@@ -16,7 +16,7 @@ import (
 func (r *receiver) enforce() error {
 	p := r.p
 	if p.IncludeTimestamp && r.ts == nil {
-		return invalid("the policy requires a Timestamp")
+		return refuse(ErrMissing, "the policy requires a Timestamp")
 	}
 	if p.Binding == TransportBinding {
 		if err := r.enforceSupporting(nil); err != nil {
@@ -36,35 +36,35 @@ func (r *receiver) enforce() error {
 		signed[ref.Element] = true
 	}
 	if r.ts != nil && !signed[r.ts.Element] {
-		return invalid("the Timestamp is not signed")
+		return refuse(ErrNotSigned, "the Timestamp is not signed")
 	}
 	if r.ts != nil && r.ts.Element.Parent() != r.sec {
-		return invalid("the Timestamp is not a child of the Security header")
+		return refuse(ErrMisplaced, "the Timestamp is not a child of the Security header")
 	}
 	if r.ts != nil {
 		children := r.sec.ChildElements()
 		if p.Layout == LaxTsFirst && children[0] != r.ts.Element {
-			return invalid("the Timestamp is not first (LaxTsFirst layout)")
+			return refuse(ErrLayout, "the Timestamp is not first (LaxTsFirst layout)")
 		}
 		if p.Layout == LaxTsLast && children[len(children)-1] != r.ts.Element {
-			return invalid("the Timestamp is not last (LaxTsLast layout)")
+			return refuse(ErrLayout, "the Timestamp is not last (LaxTsLast layout)")
 		}
 	}
 	if p.SignedParts.Body && !signed[r.m.Body] {
-		return invalid("the Body is not signed")
+		return refuse(ErrNotSigned, "the Body is not signed")
 	}
 	for _, h := range r.m.Headers() {
 		if h != r.sec && p.SignedParts.Includes(soap.ElementName(h)) && !signed[h] {
-			return invalid("header %s is not signed", h.Tag)
+			return refuse(ErrNotSigned, "header %s is not signed", h.Tag)
 		}
 	}
 	for _, els := range r.m.Addressing.Elements {
 		for _, el := range els {
 			if el.Parent() != r.m.Header {
-				return invalid("addressing header outside the SOAP Header")
+				return refuse(ErrMisplaced, "addressing header outside the SOAP Header")
 			}
 			if p.SignedParts.Includes(soap.ElementName(el)) && !signed[el] {
-				return invalid("addressing header %s is not signed", el.Tag)
+				return refuse(ErrNotSigned, "addressing header %s is not signed", el.Tag)
 			}
 		}
 	}
@@ -82,7 +82,7 @@ func (r *receiver) enforce() error {
 			}
 		}
 		if !ok {
-			return invalid("the Body is not encrypted")
+			return refuse(ErrNotEncrypted, "the Body is not encrypted")
 		}
 	}
 	decryptedHeaders := map[*etree.Element]bool{}
@@ -98,7 +98,7 @@ func (r *receiver) enforce() error {
 			return invalid("an EncryptedHeader was not decrypted")
 		}
 		if len(p.EncryptedParts.Headers) > 0 && p.EncryptedParts.Includes(soap.ElementName(h)) && !decryptedHeaders[h] {
-			return invalid("header %s is not encrypted", h.Tag)
+			return refuse(ErrNotEncrypted, "header %s is not encrypted", h.Tag)
 		}
 	}
 	for _, c := range r.m.Body.ChildElements() {
@@ -107,7 +107,7 @@ func (r *receiver) enforce() error {
 		}
 	}
 	if p.EncryptSignature && !primary.fromDecryption {
-		return invalid("the signature is not encrypted")
+		return refuse(ErrNotEncrypted, "the signature is not encrypted")
 	}
 	if r.initiator {
 		if err := r.checkConfirmations(signed); err != nil {
@@ -135,13 +135,13 @@ func (r *receiver) primarySignature() (*sigResult, error) {
 	for _, s := range r.sigs {
 		if r.isProtectionKey(s.key) {
 			if primary != nil {
-				return nil, invalid("more than one signature with the protection token")
+				return nil, refuse(ErrDuplicate, "more than one signature with the protection token")
 			}
 			primary = s
 		}
 	}
 	if primary == nil {
-		return nil, invalid("no signature with the protection token")
+		return nil, refuse(ErrMissing, "no signature with the protection token")
 	}
 	want := r.suite.SymmetricSig
 	if r.p.Binding == AsymmetricBinding {
@@ -210,15 +210,15 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 		switch st.Token.Kind {
 		case UsernameToken:
 			if len(r.uts) != 1 {
-				return invalid("the policy requires one UsernameToken")
+				return refuse(ErrMissing, "the policy requires one UsernameToken")
 			}
 			ut := r.uts[0]
 			r.ex.username, r.ex.utEl = ut.ut.Username, ut.el
 			if primary != nil && st.Role != Supporting && !signed[ut.el] {
-				return invalid("the UsernameToken is not signed")
+				return refuse(ErrNotSigned, "the UsernameToken is not signed")
 			}
 			if primary != nil && st.Role == SignedEncryptedSupporting && !r.decrypted[ut.el] {
-				return invalid("the UsernameToken is not encrypted")
+				return refuse(ErrNotEncrypted, "the UsernameToken is not encrypted")
 			}
 		case SecureConversationToken:
 			ok := false
@@ -240,7 +240,7 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				}
 			}
 			if !ok {
-				return invalid("the policy requires the session token to endorse the Timestamp")
+				return refuse(ErrMissing, "the policy requires the session token to endorse the Timestamp")
 			}
 		case X509Token:
 			if primary == nil {
@@ -273,13 +273,13 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 					return err
 				}
 				if st.Role == SignedEndorsingSupporting && !signed[s.key.el] {
-					return invalid("the endorsing token is not signed")
+					return refuse(ErrNotSigned, "the endorsing token is not signed")
 				}
 				r.ex.peerCert, r.ex.certEl = s.key.cert, s.key.el
 				ok = true
 			}
 			if !ok {
-				return invalid("the policy requires an endorsing X.509 token")
+				return refuse(ErrMissing, "the policy requires an endorsing X.509 token")
 			}
 		}
 	}

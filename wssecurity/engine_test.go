@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,6 +107,9 @@ type loop struct {
 	calls   atomic.Int32
 	tamper  func(*soap.Message)
 	lastReq []byte
+	// transport delivers a request to the server layer, without a client
+	// layer.
+	transport soap.Invoker
 }
 
 func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
@@ -141,6 +146,7 @@ func newLoop(t testing.TB, p Policy, ccfg, scfg Config) *loop {
 	})
 	cl, err := ClientLayer(p, ccfg)
 	require.NoError(t, err)
+	l.transport = transport
 	l.client = soap.ChainInvoker(transport, cl)
 	return l
 }
@@ -216,8 +222,10 @@ func TestEngineAttacks(t *testing.T) {
 	tests := []struct {
 		name   string
 		tamper func(m *soap.Message)
+		want   error  // the defence that must fire
+		detail string // text that pins which check raised want
 	}{
-		{"drop security header", func(m *soap.Message) { m.Header.RemoveChild(security(m)) }},
+		{"drop security header", func(m *soap.Message) { m.Header.RemoveChild(security(m)) }, ErrMissing, "no Security header"},
 		{"unsigned replacement To", func(m *soap.Message) {
 			to := m.Addressing.Elem("To")
 			w := etree.NewElement("x:Wrapper")
@@ -229,11 +237,11 @@ func TestEngineAttacks(t *testing.T) {
 			n.CreateAttr("xmlns:a", soap.NSWSA200408)
 			n.SetText("http://evil/")
 			m.AddHeader(n)
-		}},
+		}, ErrNotSigned, "To"},
 		{"second timestamp", func(m *soap.Message) {
 			sec := security(m)
 			sec.AddChild(NewTimestamp(time.Now(), time.Minute, "ts2"))
-		}},
+		}, ErrDuplicate, "Timestamp"},
 		{"timestamp removed", func(m *soap.Message) {
 			sec := security(m)
 			for _, c := range sec.ChildElements() {
@@ -241,7 +249,7 @@ func TestEngineAttacks(t *testing.T) {
 					sec.RemoveChild(c)
 				}
 			}
-		}},
+		}, dsig.ErrUnresolvedReference, "TS_"},
 		{"body moved into wrapper header", func(m *soap.Message) {
 			body := m.Body
 			var content []etree.Token
@@ -258,18 +266,18 @@ func TestEngineAttacks(t *testing.T) {
 			ev.CreateAttr("xmlns:e", "urn:echo")
 			ev.SetText("evil")
 			body.AddChild(ev)
-		}},
+		}, dsig.ErrDuplicateID, ""},
 		{"unknown element in security header", func(m *soap.Message) {
 			x := etree.NewElement("x:Unknown")
 			x.CreateAttr("xmlns:x", "urn:x")
 			security(m).AddChild(x)
-		}},
+		}, ErrMisplaced, "unsupported element Unknown"},
 		{"duplicate id", func(m *soap.Message) {
 			x := etree.NewElement("x:Dup")
 			x.CreateAttr("xmlns:x", "urn:x")
 			x.CreateAttr("Id", wsuID(m.Body))
 			m.AddHeader(x)
-		}},
+		}, dsig.ErrDuplicateID, ""},
 		{"body content replaced", func(m *soap.Message) {
 			for _, c := range m.Body.ChildElements() {
 				m.Body.RemoveChild(c)
@@ -277,7 +285,7 @@ func TestEngineAttacks(t *testing.T) {
 			ev := etree.NewElement("e:echo")
 			ev.CreateAttr("xmlns:e", "urn:echo")
 			m.Body.AddChild(ev)
-		}},
+		}, ErrFailedCheck, "no EncryptedData"},
 		{"ciphertext flipped", func(m *soap.Message) {
 			for _, cv := range m.Body.FindElements(".//CipherValue") {
 				txt := []byte(cv.Text())
@@ -287,7 +295,7 @@ func TestEngineAttacks(t *testing.T) {
 				}
 				cv.SetText(string(txt))
 			}
-		}},
+		}, xmlenc.ErrDecrypt, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,6 +307,10 @@ func TestEngineAttacks(t *testing.T) {
 			assert.Equal(t, soap.CodeSender, f.Code)
 			assert.Equal(t, FaultInvalidSecurity, f.Subcode().Local)
 			assert.Equal(t, verifyFailureReason, f.Reason())
+			require.ErrorIs(t, f.Cause, tt.want, "the wrong defence fired")
+			if tt.detail != "" {
+				assert.Contains(t, f.Cause.Error(), tt.detail, "the wrong check fired")
+			}
 			assert.Zero(t, l.calls.Load(), "the app must not run")
 		})
 	}
@@ -350,8 +362,9 @@ func TestEngineWrongCredentials(t *testing.T) {
 		c.Certificate = other.client
 		l := newLoop(t, MutualCertificate(WSS11, Basic256), c, scfg)
 		_, err := l.client.Call(context.Background(), echoRequest(t, "x"))
-		_, ok := soap.AsFault(err)
+		f, ok := soap.AsFault(err)
 		require.True(t, ok)
+		assert.ErrorIs(t, f, ErrFailedAuthentication)
 		assert.Zero(t, l.calls.Load())
 	})
 	t.Run("encrypted to another service", func(t *testing.T) {
@@ -359,8 +372,10 @@ func TestEngineWrongCredentials(t *testing.T) {
 		c.PeerCertificate = other.service.Cert
 		l := newLoop(t, AnonymousForCertificate(Basic256), c, scfg)
 		_, err := l.client.Call(context.Background(), echoRequest(t, "x"))
-		_, ok := soap.AsFault(err)
+		f, ok := soap.AsFault(err)
 		require.True(t, ok)
+		assert.ErrorIs(t, f, ErrTokenUnavailable)
+		assert.ErrorContains(t, f.Cause, "another certificate")
 		assert.Zero(t, l.calls.Load())
 	})
 	t.Run("policy mismatch: no derived keys where required", func(t *testing.T) {
@@ -379,7 +394,8 @@ func TestEngineWrongCredentials(t *testing.T) {
 			return srv.ServeSOAP(ctx, wire(t, req))
 		}), cl)
 		_, err = inv.Call(context.Background(), echoRequest(t, "x"))
-		require.Error(t, err)
+		require.ErrorIs(t, err, ErrMissing)
+		assert.ErrorContains(t, err.(*soap.Fault).Cause, "no signature with the protection token")
 		assert.Zero(t, calls)
 	})
 }

@@ -92,3 +92,53 @@ func FaultFor(err error) *soap.Fault {
 	}
 	return soap.ReceiverFault("An error occurred when processing the security of the message.").WithCause(err)
 }
+
+// causeError is a precise cause within a fault class: errors.Is finds both
+// the cause and its class, and FaultSubcode returns the class's subcode.
+// The receiver's uniform fault hides the cause from the peer; it serves
+// logs and tests that must tell which defence refused a message.
+type causeError struct {
+	class error
+	msg   string
+}
+
+func (e *causeError) Error() string { return e.msg }
+
+// Unwrap returns the fault class (a sentinel above).
+func (e *causeError) Unwrap() error { return e.class }
+
+// Precise causes of ErrInvalidSecurity. Each also matches
+// ErrInvalidSecurity with errors.Is.
+var (
+	// ErrNotSigned reports a part the policy requires signed (Body,
+	// Timestamp, a header, a supporting token) that is not among the nodes
+	// the signature covers, for example after a wrapping attack.
+	ErrNotSigned error = &causeError{ErrInvalidSecurity, "wssecurity: a required part is not signed"}
+	// ErrNotEncrypted reports a part the policy requires encrypted that
+	// arrived in clear (or encrypted with a key that may not protect it).
+	ErrNotEncrypted error = &causeError{ErrInvalidSecurity, "wssecurity: a required part is not encrypted"}
+	// ErrMissing reports an element the policy requires (a Timestamp, the
+	// primary signature, a supporting token) that the message lacks.
+	ErrMissing error = &causeError{ErrInvalidSecurity, "wssecurity: a required element is missing"}
+	// ErrDuplicate reports an element that may appear once appearing again:
+	// a second Timestamp, Security header or primary signature, an
+	// EncryptedData referenced twice.
+	ErrDuplicate error = &causeError{ErrInvalidSecurity, "wssecurity: an element appears more than once"}
+	// ErrLayout reports a Security header whose order breaks the policy's
+	// layout (Strict: tokens before their use; LaxTsFirst / LaxTsLast: the
+	// Timestamp first / last) or the processing order (an EncryptedData
+	// in the Security header before the ReferenceList or EncryptedKey that
+	// lists it). Decrypted elements are checked at the place they take.
+	ErrLayout error = &causeError{ErrInvalidSecurity, "wssecurity: security header layout violated"}
+	// ErrMisplaced reports an element where it may not appear, in clear or
+	// after decryption: an unsupported element in the Security header, a
+	// Timestamp outside it, an addressing header outside the SOAP Header, a
+	// security element (Security header, Timestamp, Signature, token,
+	// encryption element) as a Body child or as a decrypted header, a
+	// decrypted header the policy does not encrypt, an EncryptedData where
+	// encryption is not allowed.
+	ErrMisplaced error = &causeError{ErrInvalidSecurity, "wssecurity: element not allowed where it appears"}
+	// ErrCreatedInFuture reports a Timestamp created more than the allowed
+	// clock skew ahead of the receiver's clock.
+	ErrCreatedInFuture error = &causeError{ErrInvalidSecurity, "wssecurity: timestamp created in the future"}
+)

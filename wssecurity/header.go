@@ -20,12 +20,12 @@ func SecurityHeader(m *soap.Message) (*etree.Element, error) {
 	for _, h := range m.FindHeaders(NSWSSE, "Security") {
 		role := headerRole(m, h)
 		if roles[role] {
-			return nil, fmt.Errorf("%w: more than one Security header for role %q", ErrInvalidSecurity, role)
+			return nil, fmt.Errorf("%w: more than one Security header for role %q", ErrDuplicate, role)
 		}
 		roles[role] = true
 		if m.TargetsUs(h) {
 			if ours != nil {
-				return nil, fmt.Errorf("%w: more than one Security header for this node", ErrInvalidSecurity)
+				return nil, fmt.Errorf("%w: more than one Security header for this node", ErrDuplicate)
 			}
 			ours = h
 		}

@@ -130,7 +130,7 @@ func (r *receiver) process() error {
 		if r.p.Binding == TransportBinding && !r.p.IncludeTimestamp && (r.initiator || len(r.p.Supporting) == 0) {
 			return nil // the policy asks for nothing in this message
 		}
-		return invalid("no Security header")
+		return refuse(ErrMissing, "no Security header")
 	}
 	r.m.MarkUnderstood(sec)
 	for i := 0; i < len(sec.Child); i++ {
@@ -154,6 +154,9 @@ func (r *receiver) process() error {
 	if r.inspect {
 		return nil
 	}
+	if err := r.checkPlacement(); err != nil {
+		return err
+	}
 	return r.enforce()
 }
 
@@ -168,7 +171,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 	switch {
 	case name.Space == NSWSU && name.Local == "Timestamp":
 		if r.ts != nil {
-			return invalid("more than one Timestamp")
+			return refuse(ErrDuplicate, "more than one Timestamp")
 		}
 		ts, err := ParseTimestamp(el)
 		if err != nil {
@@ -236,7 +239,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 	case name.Space == xmlenc.NS && name.Local == "ReferenceList":
 		ids, err := xmlenc.ParseReferenceList(el)
 		if err != nil {
-			return invalid("%v", err)
+			return invalid("%w", err)
 		}
 		for _, id := range ids {
 			if err := r.decrypt(id, nil); err != nil {
@@ -270,7 +273,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 				return nil
 			}
 		}
-		return invalid("unsupported element %s in the Security header", name.Local)
+		return refuse(ErrMisplaced, "unsupported element %s in the Security header", name.Local)
 	}
 	return nil
 }
@@ -286,7 +289,7 @@ func (r *receiver) keyTransportOptions() []xmlenc.Option {
 func (r *receiver) encryptedKey(el *etree.Element) error {
 	ek, err := xmlenc.ParseEncryptedKey(el)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if ek.Algorithm != r.suite.AsymmetricKeyWrap && !r.inspect {
 		return fmt.Errorf("%w: key transport %s", ErrUnsupportedAlgorithm, ek.Algorithm)
@@ -384,7 +387,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 				break
 			}
 			if r.p.Layout == Strict && !r.inspect {
-				return nil, invalid("token %q used before it is declared (Strict layout)", id)
+				return nil, refuse(ErrLayout, "token %q used before it is declared (Strict layout)", id)
 			}
 			if err := r.element(c, false); err != nil {
 				return nil, err
@@ -431,18 +434,18 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 func (r *receiver) decrypt(id string, ekToken *token) error {
 	idx, err := dsig.NewIDIndex(r.m.Envelope)
 	if err != nil {
-		return invalid("%v", err)
+		return invalid("%w", err)
 	}
 	el := idx.Lookup(id)
 	if el == nil || !soap.Is(el, xmlenc.NS, "EncryptedData") {
 		return fmt.Errorf("%w: no EncryptedData with id %q", ErrFailedCheck, id)
 	}
 	if r.decrypted[el] {
-		return invalid("EncryptedData %q referenced twice", id)
+		return refuse(ErrDuplicate, "EncryptedData %q referenced twice", id)
 	}
 	ed, err := xmlenc.ParseEncryptedData(el)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
 	if ed.Algorithm != r.suite.Encryption && !r.inspect {
 		return fmt.Errorf("%w: encryption %s", ErrUnsupportedAlgorithm, ed.Algorithm)
@@ -462,17 +465,20 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	}
 	c, err := newBlockCipher(ed.Algorithm, key.key)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
 	parent := el.Parent()
 	if soap.Is(parent, NSWSSE11, "EncryptedHeader") {
 		parent = parent.Parent()
 	}
 	inSecurity := parent == r.sec
+	if err := r.decryptionSite(parent, ed.Type); err != nil && !r.inspect {
+		return err
+	}
 	r.decrypted[el] = true
 	toks, err := xmlenc.DecryptData(el, c, r.cfg.Limits)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrFailedCheck, err)
+		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
 	r.seq++
 	d := &decResult{parent: parent, typ: ed.Type, key: key, seq: r.seq}
@@ -502,7 +508,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 func (r *receiver) signature(el *etree.Element, _ bool) error {
 	idx, err := dsig.NewIDIndex(r.m.Envelope)
 	if err != nil {
-		return invalid("%v", err)
+		return invalid("%w", err)
 	}
 	var keyTok *token
 	v, err := dsig.Verify(el, idx, dsig.VerifyOptions{
@@ -530,7 +536,7 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 	})
 	if err != nil {
 		if FaultSubcode(err) == "" {
-			err = fmt.Errorf("%w: %v", ErrFailedCheck, err)
+			err = fmt.Errorf("%w: %w", ErrFailedCheck, err)
 		}
 		if r.inspect {
 			r.sigs = append(r.sigs, &sigResult{el: el, key: keyTok, err: err})

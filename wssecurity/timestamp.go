@@ -121,13 +121,13 @@ func timestampValue(el *etree.Element) (time.Time, error) {
 
 // Check validates the Timestamp at time now, allowing maxSkew of clock
 // difference with the sender: a Created more than maxSkew in the future is
-// rejected (ErrInvalidSecurity); an Expires more than maxSkew in the past
+// rejected (ErrCreatedInFuture); an Expires more than maxSkew in the past
 // means the message expired (ErrExpired); with maxAge > 0, a Created older
 // than maxAge+maxSkew is stale (ErrExpired), which bounds messages whose
 // Expires lies far ahead.
 func (ts *Timestamp) Check(now time.Time, maxSkew, maxAge time.Duration) error {
 	if ts.Created.After(now.Add(maxSkew)) {
-		return fmt.Errorf("%w: timestamp created in the future (%s, now %s)", ErrInvalidSecurity, FormatTime(ts.Created), FormatTime(now))
+		return fmt.Errorf("%w (%s, now %s)", ErrCreatedInFuture, FormatTime(ts.Created), FormatTime(now))
 	}
 	if !ts.Expires.IsZero() && !now.Before(ts.Expires.Add(maxSkew)) {
 		return fmt.Errorf("%w: timestamp expired at %s (now %s)", ErrExpired, FormatTime(ts.Expires), FormatTime(now))
