@@ -224,16 +224,30 @@ func (p *Principal) String() string {
 			s += ", "
 		}
 		id := &p.Identities[i]
-		m := id.AuthenticationMethod
-		if m == "" {
-			m = "anonymous"
-		}
-		s += fmt.Sprintf("%q (%s)", id.Name(), m)
+		s += fmt.Sprintf("%q (%s)", id.Name(), shortMethod(id.AuthenticationMethod))
 	}
 	if p.Session != nil {
 		s += " in session " + p.Session.ContextID
+		if p.Session.KeyGeneration != "" {
+			s += " generation " + p.Session.KeyGeneration
+		}
 	}
 	return s
+}
+
+// shortMethod names an authentication method for logs.
+func shortMethod(m string) string {
+	switch m {
+	case "":
+		return "anonymous"
+	case AuthMethodPassword:
+		return "password"
+	case AuthMethodX509:
+		return "x509"
+	case AuthMethodWindows:
+		return "windows"
+	}
+	return m
 }
 
 type principalKey struct{}

@@ -166,7 +166,7 @@ func demoSecured(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	gs, err := interop.StartGoServer(soap.ChainHandler((&interop.PingService{}).Handler(), sl))
+	gs, err := interop.StartGoServer(soap.ChainHandler(whoCalled(stdout, (&interop.PingService{}).Handler()), sl))
 	if err != nil {
 		return err
 	}
@@ -190,6 +190,17 @@ func demoSecured(ctx context.Context, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "decrypted and verified reply: %q\n\n", got)
 	return nil
+}
+
+// whoCalled prints the principal the security layers gave the application
+// (soap.PrincipalFromContext), then runs app.
+func whoCalled(w io.Writer, app soap.Handler) soap.Handler {
+	return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		if p, ok := soap.PrincipalFromContext(ctx); ok {
+			fmt.Fprintf(w, "  the service sees the caller: %s\n", p)
+		}
+		return app.ServeSOAP(ctx, req)
+	})
 }
 
 // briefTrace prints one line per exchange: action and size on the wire.
@@ -228,7 +239,7 @@ func demoSession(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	gs, err := interop.StartGoServer(soap.ChainHandler((&interop.PingService{}).Handler(), layer))
+	gs, err := interop.StartGoServer(soap.ChainHandler(whoCalled(stdout, (&interop.PingService{}).Handler()), layer))
 	if err != nil {
 		return err
 	}
