@@ -88,11 +88,11 @@ func TestPrincipalHelpers(t *testing.T) {
 		{"nil", nilP, "", "", false, nil, "anonymous"},
 		{"empty", &Principal{}, "", "", false, nil, "anonymous"},
 		{"anonymous", &Principal{Identities: []Identity{AnonymousIdentity()}}, "", "", false, nil, `"" (anonymous)`},
-		{"username", &Principal{Identities: []Identity{UsernameIdentity("alice")}}, "alice", AuthMethodPassword, true, nil, `"alice" (` + AuthMethodPassword + `)`},
+		{"username", &Principal{Identities: []Identity{UsernameIdentity("alice")}}, "alice", AuthMethodPassword, true, nil, `"alice" (password)`},
 		{"username and certificate", &Principal{Identities: []Identity{UsernameIdentity("bob"), CertificateIdentity(cert)}},
-			"bob", AuthMethodPassword, true, cert, `"bob" (` + AuthMethodPassword + `), "` + cert.Subject.String() + `" (` + AuthMethodX509 + `)`},
+			"bob", AuthMethodPassword, true, cert, `"bob" (password), "` + cert.Subject.String() + `" (x509)`},
 		{"session", &Principal{Identities: []Identity{UsernameIdentity("carol")}, Session: &SessionInfo{ContextID: "urn:uuid:1"}},
-			"carol", AuthMethodPassword, true, nil, `"carol" (` + AuthMethodPassword + `) in session urn:uuid:1`},
+			"carol", AuthMethodPassword, true, nil, `"carol" (password) in session urn:uuid:1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
