@@ -116,7 +116,7 @@ func ExampleAuthorize() {
 	fmt.Println("cause:", f.Cause)
 	// Output:
 	// Sender FailedAuthentication Access is denied.
-	// cause: "alice" (http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password) may not urn:example/shutdown
+	// cause: "alice" (password) may not urn:example/shutdown
 }
 
 // Behind a proxy that terminates TLS and rewrites the path, the endpoint
