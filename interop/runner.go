@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/soapstack/soapstack/secureconv"
@@ -154,6 +155,21 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return runPeer(ctx, peer, ModeDOM, cases, opts)
+}
+
+// Modes of the peers (the "mode" field of the report).
+const (
+	// ModeDOM is CXF's default (DOM) WS-Security processing.
+	ModeDOM = "dom"
+	// ModeDefault is a peer's only configuration (Metro).
+	ModeDefault = "default"
+)
+
+// runPeer runs cases against peer in both directions: the Go client against
+// the peer's server, then the peer's client against the Go service. A case
+// whose peer server logged a complaint (PEERLOG) fails.
+func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, opts Options) ([]Result, error) {
 	peer.Log = opts.Log
 	pki, err := FindPKI(peer)
 	if err != nil {
@@ -168,10 +184,20 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.TakePeerLog()
 	for _, c := range cases {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		results = append(results, runGoClient(cctx, srv, pki, c))
+		r := runGoClient(cctx, srv, pki, c, peer.Name)
 		cancel()
+		if complaints := srv.TakePeerLog(); len(complaints) > 0 {
+			msg := "the " + peer.label() + " server logged: " + strings.Join(complaints, " | ")
+			if r.Pass {
+				r.Pass, r.Reason = false, msg
+			} else {
+				r.Reason += "; " + msg
+			}
+		}
+		results = append(results, r)
 	}
 	srv.Close()
 
@@ -184,16 +210,22 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(results, peerResults...), nil
+	results = append(results, peerResults...)
+	for i := range results {
+		results[i].Peer, results[i].Mode = peer.Name, mode
+	}
+	return results, nil
 }
 
 // runGoClient runs one case with the Go client against a peer server.
-func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case) Result {
+func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer string) Result {
 	if sc, ok := wssecScenario(c); ok {
 		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
 	}
 	if sc, ok := scScenario(c); ok {
-		return RunGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc)
+		// CXF wants the Cancel under the bootstrap policy; Metro, like WCF,
+		// under the session (it cannot secure its answer otherwise).
+		return runGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc, peer != PeerMetro)
 	}
 	return RunGoClientCase(ctx, srv.URL, c)
 }
@@ -237,8 +269,13 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 
 // RunGoSessionCase runs a secure-conversation scenario with the Go client:
 // establish the session, echo twice through it, then close it (sending
-// Cancel when the scenario says so).
+// Cancel when the scenario says so, protected by the bootstrap policy as
+// CXF wants it).
 func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario) Result {
+	return runGoSessionCase(ctx, base, tlsBase, pki, sc, true)
+}
+
+func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, cancelWithBootstrap bool) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
 	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
@@ -247,7 +284,7 @@ func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 	}
 	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
 		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-		Cancel: sc.Cancel, CancelWithBootstrap: true, Addressing: sc.Addressing, To: url})
+		Cancel: sc.Cancel, CancelWithBootstrap: cancelWithBootstrap, Addressing: sc.Addressing, To: url})
 	if err != nil {
 		r.Reason = err.Error()
 		return r

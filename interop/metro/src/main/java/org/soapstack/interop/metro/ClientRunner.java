@@ -43,6 +43,9 @@ public final class ClientRunner {
     private static final String[] RSTR_CANCEL = {
         "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/SCT/Cancel<", "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/SCT/Cancel<"};
 
+    /** SOAPSTACK_METRO_TRACE=1: copy every wire message of the client to stderr. */
+    private static final boolean TRACE = "1".equals(System.getenv("SOAPSTACK_METRO_TRACE"));
+
     private final Wsdls wsdls;
     private final PeerLog log;
     private final PrintStream out;
@@ -111,6 +114,7 @@ public final class ClientRunner {
         rc.put("com.sun.xml.ws.connect.timeout", timeoutSeconds * 1000);
         rc.put("com.sun.xml.ws.request.timeout", timeoutSeconds * 1000);
         int calls = pc.session() ? 2 : 1;
+        List<String> wire = new ArrayList<>();
         try {
             for (int i = 1; i <= calls; i++) {
                 String text = "hello from Metro " + HexFormat.of().formatHex(random.generateSeed(6)) + " <&> \u00e9\u4e2d";
@@ -119,14 +123,20 @@ public final class ClientRunner {
                     return "echo " + i + " returned \"" + got + "\", want \"" + text + "\"";
                 }
             }
+            // Closing the port ends the session: Metro cancels every SCT it holds there
+            // (SecurityClientTube.preDestroy), whatever the policy says; Metro 4 ignores
+            // mssp:MustNotSendCancel (SP0100). So only a scenario that cancels closes the
+            // port; the others leave it open (the JVM is short-lived).
+            if (pc.cancel() || !pc.session()) {
+                ((Closeable) port).close();
+            }
         } finally {
-            // Closing the port ends the session: Metro sends Cancel here when the policy
-            // lets it (SecurityClientTube.preDestroy).
-            ((Closeable) port).close();
-        }
-        List<String> wire = new ArrayList<>();
-        for (String m; (m = dump.nextMessage()) != null; ) {
-            wire.add(m);
+            for (String m; (m = dump.nextMessage()) != null; ) {
+                wire.add(m);
+                if (TRACE) {
+                    System.err.println("TRACE " + pc.name() + "\n" + m);
+                }
+            }
         }
         return checkWire(pc, wire);
     }
