@@ -54,67 +54,24 @@ func MetroCases() []Case {
 // interop/metro/README.md has the same table. A listed case that passes
 // fails the test, so the list cannot go stale.
 var metroLimits = map[string]string{
-	"go-to-peer _XD@sc200502":           limitCancelResponseSignedOnly,
-	"go-to-peer _XD-SEES@sc200502":      limitCancelResponseSignedOnly,
-	"go-to-peer _XD-ES@sc200502":        limitCancelResponseSignedOnly,
-	"go-to-peer _AD@sc200502":           limitCancelResponseSignedOnly,
-	"go-to-peer _AD-ES@sc200502":        limitCancelResponseSignedOnly,
-	"go-to-peer _UXD@sc200502":          limitCancelResponseSignedOnly,
-	"go-to-peer _UXD-SEES@sc200502":     limitCancelResponseSignedOnly,
-	"go-to-peer _X@sc13":                limitCancelRequestSignedOnly,
-	"go-to-peer _X10@sc13":              limitCancelRequestSignedOnly,
-	"go-to-peer _XD@sc13":               limitCancelRequestSignedOnly,
-	"go-to-peer _XD-SEES@sc13":          limitCancelResponseSignedOnly,
-	"go-to-peer _XD-ES@sc13":            limitCancelResponseSignedOnly,
-	"go-to-peer _A@sc13":                limitCancelRequestSignedOnly,
-	"go-to-peer _AD@sc13":               limitCancelRequestSignedOnly,
-	"go-to-peer _AD-ES@sc13":            limitCancelResponseSignedOnly,
-	"go-to-peer _UX@sc13":               limitCancelRequestSignedOnly,
-	"go-to-peer _UXD@sc13":              limitCancelRequestSignedOnly,
-	"go-to-peer _UXD-SEES@sc13":         limitCancelResponseSignedOnly,
 	"peer-to-go UX@wssec11":             limitSP12InSP11Policy,
 	"peer-to-go UX-NoTimestamp@wssec11": limitSP12InSP11Policy,
 	"peer-to-go UXD@wssec11":            limitSP12InSP11Policy,
 	"peer-to-go UX-SEES@wssec11":        limitSP12InSP11Policy,
 	"peer-to-go UXD-SEES@wssec11":       limitSP12InSP11Policy,
-	"peer-to-go _X@sc200502":            limitMetroCancelSignedOnly,
 	"peer-to-go _X10@sc200502":          limitX10Undiagnosed,
-	"peer-to-go _XD@sc200502":           limitMetroCancelSignedOnly,
-	"peer-to-go _XD-SEES@sc200502":      limitMetroCancelSignedOnly,
-	"peer-to-go _XD-ES@sc200502":        limitMetroCancelSignedOnly,
-	"peer-to-go _A@sc200502":            limitMetroCancelSignedOnly,
-	"peer-to-go _AD@sc200502":           limitMetroCancelSignedOnly,
-	"peer-to-go _AD-ES@sc200502":        limitMetroCancelSignedOnly,
 	"peer-to-go UXC@sc200502":           limitSP12InSP11Policy,
 	"peer-to-go UXDC@sc200502":          limitSP12InSP11Policy,
 	"peer-to-go UXDC-SEES@sc200502":     limitSP12InSP11Policy,
 	"peer-to-go _UX@sc200502":           limitSP12InSP11Policy,
 	"peer-to-go _UXD@sc200502":          limitSP12InSP11Policy,
 	"peer-to-go _UXD-SEES@sc200502":     limitSP12InSP11Policy,
-	"peer-to-go _X@sc13":                limitMetroCancelSignedOnly,
 	"peer-to-go _X10@sc13":              limitX10Undiagnosed,
-	"peer-to-go _XD@sc13":               limitMetroCancelSignedOnly,
-	"peer-to-go _XD-SEES@sc13":          limitMetroCancelSignedOnly,
-	"peer-to-go _XD-ES@sc13":            limitMetroCancelSignedOnly,
-	"peer-to-go _A@sc13":                limitMetroCancelSignedOnly,
-	"peer-to-go _AD@sc13":               limitMetroCancelSignedOnly,
-	"peer-to-go _AD-ES@sc13":            limitMetroCancelSignedOnly,
-	"peer-to-go _UX@sc13":               limitMetroCancelSignedOnly,
-	"peer-to-go _UXD@sc13":              limitMetroCancelSignedOnly,
-	"peer-to-go _UXD-SEES@sc13":         limitMetroCancelSignedOnly,
 }
 
 // Reasons of the documented Metro failures (evidence: interop/metro/README.md,
 // "Known failures").
 const (
-	limitCancelResponseSignedOnly = "Metro protects its RSTR/Cancel with the binding-level policy only: signed, " +
-		"Body not encrypted (the plugfest WSDL attaches EncryptedParts per WSDL operation, and Cancel is none); " +
-		"the Go client requires the session policy's encrypted Body"
-	limitCancelRequestSignedOnly = "Metro verifies a Cancel against the binding-level policy only (a signature, no " +
-		"encryption) and rejects the Go client's Cancel, whose Body the session policy encrypts (WSS0206)"
-	limitMetroCancelSignedOnly = "Metro's Cancel is signed with the session but its Body is not encrypted " +
-		"(binding-level policy only); the Go service rejects it (InvalidSecurity), and Metro then fails reading " +
-		"the SOAP 1.2 fault (WSSC0022 NullPointerException)"
 	limitSP12InSP11Policy = "the policy puts the WS-SP 1.2 sp12:SignedEncryptedSupportingTokens inside a WS-SP " +
 		"2005/07 policy (issue 8 item 2); Metro does not understand it and sends no UsernameToken, which the " +
 		"Go service requires"

@@ -69,7 +69,7 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 	}
 	for _, sc := range SCScenarios() {
 		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig(),
-			CancelWithBootstrap: true}
+			CancelWithBootstrap: true, CancelSignedOnly: true}
 		if sc.Cookie {
 			cfg.Cookies = ring
 		}
@@ -223,9 +223,9 @@ func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer st
 		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
 	}
 	if sc, ok := scScenario(c); ok {
-		// CXF wants the Cancel under the bootstrap policy; Metro, like WCF,
-		// under the session (it cannot secure its answer otherwise).
-		return runGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc, peer != PeerMetro)
+		// CXF wants the Cancel under the bootstrap policy; Metro under the
+		// session, signed only (its endpoint policy encrypts nothing).
+		return runGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc, peer)
 	}
 	return RunGoClientCase(ctx, srv.URL, c)
 }
@@ -272,10 +272,10 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 // Cancel when the scenario says so, protected by the bootstrap policy as
 // CXF wants it).
 func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario) Result {
-	return runGoSessionCase(ctx, base, tlsBase, pki, sc, true)
+	return runGoSessionCase(ctx, base, tlsBase, pki, sc, PeerCXF)
 }
 
-func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, cancelWithBootstrap bool) Result {
+func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, peer string) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
 	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
@@ -284,7 +284,7 @@ func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 	}
 	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
 		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-		Cancel: sc.Cancel, CancelWithBootstrap: cancelWithBootstrap, Addressing: sc.Addressing, To: url})
+		Cancel: sc.Cancel, CancelWithBootstrap: peer != PeerMetro, CancelSignedOnly: peer == PeerMetro, Addressing: sc.Addressing, To: url})
 	if err != nil {
 		r.Reason = err.Error()
 		return r

@@ -60,6 +60,12 @@ type ServerConfig struct {
 	// session (for anonymous sessions anyone who knows the identifier can
 	// end it). WCF protects Cancel with the session; off by default.
 	CancelWithBootstrap bool
+	// CancelSignedOnly also accepts a Cancel signed with the session whose
+	// parts and signature are not encrypted, as Eclipse Metro sends it (Metro applies only
+	// the endpoint policy to Cancel; a WSDL that attaches EncryptedParts per
+	// operation encrypts nothing there), and answers it the same way. The
+	// signature with the session key is still required; off by default.
+	CancelSignedOnly bool
 }
 
 // server is the service side of secure sessions, as a soap layer.
@@ -132,12 +138,19 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	sec := s.cfg.Security
 	sec.TokenResolver = rt
 	orig := req
-	if action == v.CancelAction() && s.cfg.CancelWithBootstrap {
+	if action == v.CancelAction() && (s.cfg.CancelWithBootstrap || s.cfg.CancelSignedOnly) {
 		// Verification changes the message (decryption in place): keep the
 		// original for the bootstrap attempt.
 		orig = req.Clone()
 	}
+	replyPolicy := s.cfg.Policy
 	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Policy, &sec, req)
+	if err != nil && action == v.CancelAction() && s.cfg.CancelSignedOnly {
+		relaxed, retry := signedOnly(s.cfg.Policy), orig.Clone()
+		if e2, err2 := wssecurity.VerifyRequest(ctx, relaxed, &sec, retry); err2 == nil {
+			e, err, req, replyPolicy = e2, nil, retry, relaxed
+		}
+	}
 	if err != nil && action == v.CancelAction() && s.cfg.CancelWithBootstrap {
 		resp, berr := s.bootstrapCancel(ctx, orig)
 		if berr == nil {
@@ -174,10 +187,19 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	if err != nil || resp == nil {
 		return resp, err
 	}
-	if err := wssecurity.SecureReply(ctx, s.cfg.Policy, &sec, e, resp); err != nil {
+	if err := wssecurity.SecureReply(ctx, replyPolicy, &sec, e, resp); err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// signedOnly is p without encrypted parts and without an encrypted
+// signature: the protection Eclipse Metro gives a Cancel and its answer
+// (CancelSignedOnly).
+func signedOnly(p wssecurity.Policy) wssecurity.Policy {
+	p.EncryptedParts = wssecurity.Parts{}
+	p.EncryptSignature = false
+	return p
 }
 
 // claimsOf records who a verified bootstrap request authenticated.
