@@ -59,14 +59,12 @@ var metroLimits = map[string]string{
 	"peer-to-go UXD@wssec11":            limitSP12InSP11Policy,
 	"peer-to-go UX-SEES@wssec11":        limitSP12InSP11Policy,
 	"peer-to-go UXD-SEES@wssec11":       limitSP12InSP11Policy,
-	"peer-to-go _X10@sc200502":          limitX10Undiagnosed,
 	"peer-to-go UXC@sc200502":           limitSP12InSP11Policy,
 	"peer-to-go UXDC@sc200502":          limitSP12InSP11Policy,
 	"peer-to-go UXDC-SEES@sc200502":     limitSP12InSP11Policy,
 	"peer-to-go _UX@sc200502":           limitSP12InSP11Policy,
 	"peer-to-go _UXD@sc200502":          limitSP12InSP11Policy,
 	"peer-to-go _UXD-SEES@sc200502":     limitSP12InSP11Policy,
-	"peer-to-go _X10@sc13":              limitX10Undiagnosed,
 }
 
 // Reasons of the documented Metro failures (evidence: interop/metro/README.md,
@@ -75,8 +73,6 @@ const (
 	limitSP12InSP11Policy = "the policy puts the WS-SP 1.2 sp12:SignedEncryptedSupportingTokens inside a WS-SP " +
 		"2005/07 policy (issue 8 item 2); Metro does not understand it and sends no UsernameToken, which the " +
 		"Go service requires"
-	limitX10Undiagnosed = "not yet diagnosed: the Go service answers InvalidSecurity to the Metro client under " +
-		"the asymmetric WSS 1.0 bootstrap (_X10)"
 )
 
 // MetroLimit returns the documented reason a Metro case is expected to fail

@@ -46,6 +46,12 @@ func StartGoServer(h soap.Handler, opts ...soap.HTTPOption) (*GoServer, error) {
 // foundation endpoints and, secured by their policies, the WS-Security
 // scenarios.
 func StartInteropServer(pki *PKI) (*GoServer, error) {
+	return startInteropServer(pki, PeerCXF)
+}
+
+// startInteropServer starts the Go service for the clients of peer: for
+// Metro the session keys have the suite's length (KeySizeFromSuite).
+func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	svc := &PingService{}
 	plain, tlsMux := http.NewServeMux(), http.NewServeMux()
 	hh := soap.NewHTTPHandler(svc.Handler())
@@ -69,7 +75,7 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 	}
 	for _, sc := range SCScenarios() {
 		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig(),
-			CancelWithBootstrap: true, CancelSignedOnly: true}
+			CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro}
 		if sc.Cookie {
 			cfg.Cookies = ring
 		}
@@ -201,7 +207,7 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 	}
 	srv.Close()
 
-	gs, err := StartInteropServer(pki)
+	gs, err := startInteropServer(pki, peer.Name)
 	if err != nil {
 		return nil, fmt.Errorf("interop: starting the Go service: %w", err)
 	}

@@ -66,6 +66,13 @@ type ServerConfig struct {
 	// operation encrypts nothing there), and answers it the same way. The
 	// signature with the session key is still required; off by default.
 	CancelSignedOnly bool
+	// KeySizeFromSuite issues keys of the session suite's key length even
+	// when the RST asks for more (the RSTR's KeySize says so). Eclipse Metro
+	// asks for 256 bits for a Basic128 session under an asymmetric bootstrap
+	// and then encrypts aes128-cbc with all 256 bits, where soapstack (as
+	// WSS4J) uses the first 128; Metro follows the RSTR's KeySize. Off by
+	// default: Apache CXF's and WCF's key sizes are honoured as asked.
+	KeySizeFromSuite bool
 }
 
 // server is the service side of secure sessions, as a soap layer.
@@ -258,6 +265,11 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 // contextID is "" for a new session, the session's id for a renewal.
 func (s *server) newToken(rst *RequestSecurityToken, contextID string, claims Claims) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
 	r := s.cfg.rand()
+	if s.cfg.KeySizeFromSuite && rst.KeySize > s.sizes.Min {
+		capped := *rst
+		capped.KeySize = s.sizes.Min
+		rst = &capped
+	}
 	ik, err := IssueKey(s.cfg.Entropy, rst, s.sizes, r)
 	if err != nil {
 		return nil, nil, nil, err
