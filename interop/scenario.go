@@ -34,8 +34,8 @@ type Result struct {
 	Reason    string    `json:"reason"`
 	// Peer is the independent stack (PeerCXF, PeerMetro); Mode its
 	// configuration (ModeDOM for CXF's default, ModeDefault for Metro).
-	Peer string `json:"peer,omitempty"`
-	Mode string `json:"mode,omitempty"`
+	Peer string `json:"peer"`
+	Mode string `json:"mode"`
 	// Limit, on a failing row, names a documented limit of the peer that
 	// explains the failure (interop/metro/README.md); empty otherwise.
 	Limit string `json:"limit,omitempty"`

@@ -54,8 +54,7 @@ public final class Main {
         }
         boolean verbose = opts.containsKey("verbose");
         PeerLog log = PeerLog.install(System.err, verbose);
-        // Metro's server side must never answer in FastInfoset; the feature is also set per endpoint.
-        System.setProperty("com.sun.xml.ws.fastinfoset.client.enabled", "false");
+        // FastInfoset stays off: every endpoint and client port gets FastInfosetFeature(false).
         Catalog catalog = Catalog.load();
         String mode = argv[0];
         if (mode.equals("list")) {
