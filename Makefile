@@ -23,12 +23,14 @@ staticcheck:
 	$(GO) tool staticcheck $(PKGS)
 
 # unit runs every Go test with the race detector, including the live interop
-# tests (they build and start the Apache CXF peer through interop/cxf/peer).
+# tests (they build and start the Apache CXF and Eclipse Metro peers through
+# interop/cxf/peer and interop/metro/peer).
 unit: peer
 	$(GO) test -race -timeout 40m $(PKGS)
 
 peer:
 	interop/cxf/peer build
+	interop/metro/peer build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -1,20 +1,10 @@
 package interop
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
-	"time"
 )
 
 // ErrPeerUnavailable is returned (wrapped) when the peer cannot be built or
@@ -23,12 +13,7 @@ import (
 var ErrPeerUnavailable = errors.New("interop peer unavailable")
 
 // CXF drives the Apache CXF peer through its script interop/cxf/peer.
-type CXF struct {
-	// Dir is the directory holding the peer script.
-	Dir string
-	// Log receives the peer's stderr (nil: kept only for error messages).
-	Log io.Writer
-}
+type CXF = ScriptPeer
 
 // FindCXF locates interop/cxf: $SOAPSTACK_CXF_DIR, else the nearest
 // interop/cxf above the working directory.
@@ -63,196 +48,5 @@ func checkCXFDir(d string) (*CXF, error) {
 	if _, err := os.Stat(filepath.Join(abs, "peer")); err != nil {
 		return nil, fmt.Errorf("%w: %s has no peer script", ErrPeerUnavailable, abs)
 	}
-	return &CXF{Dir: abs}, nil
-}
-
-func (p *CXF) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, filepath.Join(p.Dir, "peer"), args...)
-	cmd.Dir = p.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	return cmd
-}
-
-// tailBuffer keeps the last bytes written to it (for error messages).
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-	fwd io.Writer
-}
-
-func (t *tailBuffer) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	if t.fwd != nil {
-		_, _ = t.fwd.Write(b)
-	}
-	return len(b), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.buf))
-}
-
-// Build builds the peer jar (a no-op when it is up to date).
-func (p *CXF) Build(ctx context.Context) error {
-	stderr := &tailBuffer{max: 4096, fwd: p.Log}
-	cmd := p.command(ctx, "build")
-	cmd.Stdout = stderr
-	cmd.Stderr = stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%w: building the CXF peer: %v: %s", ErrPeerUnavailable, err, stderr)
-	}
-	return nil
-}
-
-// PeerServer is a running peer service.
-type PeerServer struct {
-	// URL is the base address, e.g. http://127.0.0.1:40123; TLSURL the
-	// HTTPS one, when the peer serves HTTPS.
-	URL    string
-	TLSURL string
-	cmd    *exec.Cmd
-	done   chan struct{}
-	log    *tailBuffer
-}
-
-// StartServer starts the CXF service on a free loopback port and waits
-// until it is ready.
-func (p *CXF) StartServer(ctx context.Context) (*PeerServer, error) {
-	cmd := p.command(context.WithoutCancel(ctx), "server", "--port", "0")
-	stderr := &tailBuffer{max: 8192, fwd: p.Log}
-	cmd.Stderr = stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := cmd.StdinPipe(); err != nil { // the server stops when stdin closes
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: starting the CXF peer: %v", ErrPeerUnavailable, err)
-	}
-	s := &PeerServer{cmd: cmd, done: make(chan struct{}), log: stderr}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if u, ok := strings.CutPrefix(line, "READY "); ok {
-				select {
-				case ready <- u:
-				default:
-				}
-			} else if p.Log != nil {
-				fmt.Fprintln(p.Log, line)
-			}
-		}
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(s.done)
-	}()
-	timeout := time.NewTimer(5 * time.Minute) // includes a first build
-	defer timeout.Stop()
-	select {
-	case u := <-ready:
-		// "READY http://127.0.0.1:P [https://127.0.0.1:T]"
-		f := strings.Fields(u)
-		if len(f) == 0 {
-			s.Close()
-			return nil, fmt.Errorf("%w: the CXF peer announced no address", ErrPeerUnavailable)
-		}
-		s.URL = f[0]
-		if len(f) > 1 {
-			s.TLSURL = f[1]
-		}
-		return s, nil
-	case <-s.done:
-		return nil, fmt.Errorf("%w: the CXF peer exited before it was ready: %s", ErrPeerUnavailable, stderr)
-	case <-ctx.Done():
-		s.Close()
-		return nil, ctx.Err()
-	case <-timeout.C:
-		s.Close()
-		return nil, fmt.Errorf("%w: the CXF peer was not ready in time: %s", ErrPeerUnavailable, stderr)
-	}
-}
-
-// Close stops the server and its process group.
-func (s *PeerServer) Close() {
-	if s.cmd.Process != nil {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	}
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.done
-	}
-}
-
-// Log returns the tail of the server's stderr.
-func (s *PeerServer) Log() string { return s.log.String() }
-
-// RunClient runs the CXF client for cases against the Go service at base
-// and returns one peer-to-go result per case. A case the peer did not
-// report is a failure.
-func (p *CXF) RunClient(ctx context.Context, base, tlsBase string, cases []Case) ([]Result, error) {
-	names := make([]string, len(cases))
-	for i, c := range cases {
-		names[i] = c.String()
-	}
-	args := []string{"client", "--base", base, "--cases", strings.Join(names, ","), "--timeout", "60"}
-	if tlsBase != "" {
-		args = append(args, "--tls-base", tlsBase)
-	}
-	cmd := p.command(ctx, args...)
-	var stdout bytes.Buffer
-	stderr := &tailBuffer{max: 8192, fwd: p.Log}
-	cmd.Stdout = &stdout
-	cmd.Stderr = stderr
-	runErr := cmd.Run()
-	got := map[string]Result{}
-	for _, line := range strings.Split(stdout.String(), "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "{") {
-			continue
-		}
-		var r Result
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			continue
-		}
-		r.Direction = PeerToGo
-		got[Case{r.Scenario, r.Version}.String()] = r
-	}
-	if len(got) == 0 && runErr != nil {
-		return nil, fmt.Errorf("%w: running the CXF client: %v: %s", ErrPeerUnavailable, runErr, stderr)
-	}
-	out := make([]Result, 0, len(cases))
-	for _, c := range cases {
-		r, ok := got[c.String()]
-		if !ok {
-			r = Result{Scenario: c.Scenario, Direction: PeerToGo, Version: c.Version,
-				Reason: "the CXF client did not report this case: " + lastLine(stderr.String())}
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
+	return &CXF{Name: PeerCXF, Dir: abs}, nil
 }

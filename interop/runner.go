@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/soapstack/soapstack/secureconv"
@@ -45,6 +46,12 @@ func StartGoServer(h soap.Handler, opts ...soap.HTTPOption) (*GoServer, error) {
 // foundation endpoints and, secured by their policies, the WS-Security
 // scenarios.
 func StartInteropServer(pki *PKI) (*GoServer, error) {
+	return startInteropServer(pki, PeerCXF)
+}
+
+// startInteropServer starts the Go service for the clients of peer: for
+// Metro the session keys have the suite's length (KeySizeFromSuite).
+func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	svc := &PingService{}
 	plain, tlsMux := http.NewServeMux(), http.NewServeMux()
 	hh := soap.NewHTTPHandler(svc.Handler())
@@ -68,7 +75,7 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 	}
 	for _, sc := range SCScenarios() {
 		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig(),
-			CancelWithBootstrap: true}
+			CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro}
 		if sc.Cookie {
 			cfg.Cookies = ring
 		}
@@ -154,6 +161,21 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return runPeer(ctx, peer, ModeDOM, cases, opts)
+}
+
+// Modes of the peers (the "mode" field of the report).
+const (
+	// ModeDOM is CXF's default (DOM) WS-Security processing.
+	ModeDOM = "dom"
+	// ModeDefault is a peer's only configuration (Metro).
+	ModeDefault = "default"
+)
+
+// runPeer runs cases against peer in both directions: the Go client against
+// the peer's server, then the peer's client against the Go service. A case
+// whose peer server logged a complaint (PEERLOG) fails.
+func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, opts Options) ([]Result, error) {
 	peer.Log = opts.Log
 	pki, err := FindPKI(peer)
 	if err != nil {
@@ -168,14 +190,24 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.TakePeerLog()
 	for _, c := range cases {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		results = append(results, runGoClient(cctx, srv, pki, c))
+		r := runGoClient(cctx, srv, pki, c, peer.Name)
 		cancel()
+		if complaints := srv.TakePeerLog(); len(complaints) > 0 {
+			msg := "the " + peer.label() + " server logged: " + strings.Join(complaints, " | ")
+			if r.Pass {
+				r.Pass, r.Reason = false, msg
+			} else {
+				r.Reason += "; " + msg
+			}
+		}
+		results = append(results, r)
 	}
 	srv.Close()
 
-	gs, err := StartInteropServer(pki)
+	gs, err := startInteropServer(pki, peer.Name)
 	if err != nil {
 		return nil, fmt.Errorf("interop: starting the Go service: %w", err)
 	}
@@ -184,16 +216,22 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(results, peerResults...), nil
+	results = append(results, peerResults...)
+	for i := range results {
+		results[i].Peer, results[i].Mode = peer.Name, mode
+	}
+	return results, nil
 }
 
 // runGoClient runs one case with the Go client against a peer server.
-func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case) Result {
+func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer string) Result {
 	if sc, ok := wssecScenario(c); ok {
 		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
 	}
 	if sc, ok := scScenario(c); ok {
-		return RunGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc)
+		// CXF wants the Cancel under the bootstrap policy; Metro under the
+		// session, signed only (its endpoint policy encrypts nothing).
+		return runGoSessionCase(ctx, srv.URL, srv.TLSURL, pki, sc, peer)
 	}
 	return RunGoClientCase(ctx, srv.URL, c)
 }
@@ -237,8 +275,13 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 
 // RunGoSessionCase runs a secure-conversation scenario with the Go client:
 // establish the session, echo twice through it, then close it (sending
-// Cancel when the scenario says so).
+// Cancel when the scenario says so, protected by the bootstrap policy as
+// CXF wants it).
 func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario) Result {
+	return runGoSessionCase(ctx, base, tlsBase, pki, sc, PeerCXF)
+}
+
+func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, peer string) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
 	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
@@ -247,7 +290,7 @@ func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 	}
 	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
 		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-		Cancel: sc.Cancel, CancelWithBootstrap: sc.Cancel, Addressing: sc.Addressing, To: url})
+		Cancel: sc.Cancel, CancelWithBootstrap: sc.Cancel && peer != PeerMetro, CancelSignedOnly: peer == PeerMetro, Addressing: sc.Addressing, To: url})
 	if err != nil {
 		r.Reason = err.Error()
 		return r

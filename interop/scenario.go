@@ -32,6 +32,13 @@ type Result struct {
 	Version   string    `json:"version"`
 	Pass      bool      `json:"pass"`
 	Reason    string    `json:"reason"`
+	// Peer is the independent stack (PeerCXF, PeerMetro); Mode its
+	// configuration (ModeDOM for CXF's default, ModeDefault for Metro).
+	Peer string `json:"peer"`
+	Mode string `json:"mode"`
+	// Limit, on a failing row, names a documented limit of the peer that
+	// explains the failure (interop/metro/README.md); empty otherwise.
+	Limit string `json:"limit,omitempty"`
 }
 
 // Case is one scenario at one version.

@@ -81,6 +81,11 @@ type ClientConfig struct {
 	// CancelWithBootstrap protects the Cancel with the bootstrap policy, as
 	// Apache CXF expects, instead of the session (WCF). It needs Cancel.
 	CancelWithBootstrap bool
+	// CancelSignedOnly protects the Cancel, and expects its answer, signed
+	// with the session but with no encrypted parts, as Eclipse Metro does:
+	// Metro applies only the endpoint policy to Cancel, and a WSDL that
+	// attaches EncryptedParts per operation encrypts nothing there.
+	CancelSignedOnly bool
 	// RenewAfter is the fraction of the key's lifetime after which the
 	// client renews, in (0, 1) (0: DefaultRenewAfter).
 	RenewAfter float64
@@ -657,6 +662,9 @@ func (c *Client) Close(ctx context.Context) error {
 	rst := &RequestSecurityToken{Operation: OpCancel,
 		CancelTarget: NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance)}
 	policy, sec := c.cfg.Policy, c.sessionConfig(s)
+	if c.cfg.CancelSignedOnly {
+		policy = signedOnly(policy)
+	}
 	replyPolicy, replySec := policy, sec
 	if c.cfg.CancelWithBootstrap {
 		boot := c.cfg.Security

@@ -117,6 +117,19 @@ type ServerConfig struct {
 	// (default: "urn:uuid:" and a random UUID). Identifiers are opaque
 	// strings: at most MaxContextIDLen bytes, no whitespace.
 	NewIdentifier func(r io.Reader) (string, error)
+	// CancelSignedOnly also accepts a Cancel signed with the session whose
+	// parts and signature are not encrypted, as Eclipse Metro sends it (Metro applies only
+	// the endpoint policy to Cancel; a WSDL that attaches EncryptedParts per
+	// operation encrypts nothing there), and answers it the same way. The
+	// signature with the session key is still required; off by default.
+	CancelSignedOnly bool
+	// KeySizeFromSuite issues keys of the session suite's key length even
+	// when the RST asks for more (the RSTR's KeySize says so). Eclipse Metro
+	// asks for 256 bits for a Basic128 session under an asymmetric bootstrap
+	// and then encrypts aes128-cbc with all 256 bits, where soapstack (as
+	// WSS4J) uses the first 128; Metro follows the RSTR's KeySize. Off by
+	// default: Apache CXF's and WCF's key sizes are honoured as asked.
+	KeySizeFromSuite bool
 }
 
 // server is the service side of secure sessions, as a soap layer.
@@ -207,12 +220,19 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	sec := s.cfg.Security
 	sec.TokenResolver = rt
 	orig := req
-	if action == v.CancelAction() && s.cfg.CancelWithBootstrap {
+	if action == v.CancelAction() && (s.cfg.CancelWithBootstrap || s.cfg.CancelSignedOnly) {
 		// Verification changes the message (decryption in place): keep the
 		// original for the bootstrap attempt.
 		orig = req.Clone()
 	}
+	replyPolicy := s.cfg.Policy
 	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Policy, &sec, req)
+	if err != nil && action == v.CancelAction() && s.cfg.CancelSignedOnly {
+		relaxed, retry := signedOnly(s.cfg.Policy), orig.Clone()
+		if e2, err2 := wssecurity.VerifyRequest(ctx, relaxed, &sec, retry); err2 == nil {
+			e, err, req, replyPolicy = e2, nil, retry, relaxed
+		}
+	}
 	if err != nil && action == v.CancelAction() && s.cfg.CancelWithBootstrap {
 		resp, berr := s.bootstrapCancel(ctx, orig)
 		if berr == nil {
@@ -257,10 +277,19 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	if err != nil || resp == nil {
 		return resp, err
 	}
-	if err := wssecurity.SecureReply(ctx, s.cfg.Policy, &sec, e, resp); err != nil {
+	if err := wssecurity.SecureReply(ctx, replyPolicy, &sec, e, resp); err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// signedOnly is p without encrypted parts and without an encrypted
+// signature: the protection Eclipse Metro gives a Cancel and its answer
+// (CancelSignedOnly).
+func signedOnly(p wssecurity.Policy) wssecurity.Policy {
+	p.EncryptedParts = wssecurity.Parts{}
+	p.EncryptSignature = false
+	return p
 }
 
 // claimsOf records who a verified bootstrap request authenticated.
@@ -345,6 +374,11 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 // generation of tmpl's session with the same identities and choices.
 func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
 	r := s.cfg.rand()
+	if s.cfg.KeySizeFromSuite && rst.KeySize > s.sizes.Min {
+		capped := *rst
+		capped.KeySize = s.sizes.Min
+		rst = &capped
+	}
 	ik, err := IssueKey(s.cfg.Entropy, rst, s.sizes, r)
 	if err != nil {
 		return nil, nil, nil, err

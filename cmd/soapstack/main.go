@@ -4,7 +4,7 @@
 //	soapstack demo                      secure-session demo, Go server and client on loopback
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
-//	soapstack interop --peer cxf [--json] [--only PATTERN]
+//	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
 //	                  [--keylog FILE] [--suite NAME] [--allow-unsigned PARTS] FILE
 package main
@@ -32,7 +32,7 @@ commands:
   demo      run a Go server and client on loopback and print each exchange
   serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
   call      send one SOAP request and print the reply
-  interop   run the interop matrix against a peer (--peer cxf)
+  interop   run the interop matrix against a peer (--peer cxf, metro or all)
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side
 

@@ -40,7 +40,7 @@ func TestUsageErrors(t *testing.T) {
 		{"call"},
 		{"call", "http://x", "--action", "a"},
 		{"call", "http://x", "--action", "a", "--body", "f", "--soap", "1.3"},
-		{"interop", "--peer", "metro"},
+		{"interop", "--peer", "wcf"},
 		{"demo", "extra"},
 		{"serve", "--nope"},
 	}

@@ -1,0 +1,140 @@
+package org.soapstack.interop.metro;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * The policy WSDLs with Metro's own configuration assertions added to every binding policy:
+ * key and trust stores of the test PKI, the UsernameToken credentials (client) or validator
+ * (server). Metro reads these private assertions from the effective policy (they never go on
+ * the wire or into the published WSDL). One file per document and side, under a temp dir.
+ */
+public final class Wsdls {
+    private static final String WSPP = "http://java.sun.com/xml/ns/wsit/policy";
+    private static final String SERVER_NS = "http://schemas.sun.com/2006/03/wss/server";
+    private static final String CLIENT_NS = "http://schemas.sun.com/2006/03/wss/client";
+    private static final String STOREPASS = "password";
+
+    /** Which side the configuration is for. */
+    public enum Side { SERVER, CLIENT }
+
+    private final Path pki;
+    private final Path dir;
+    private final Map<String, Path> cache = new ConcurrentHashMap<>();
+
+    public Wsdls(Path pki) throws IOException {
+        this.pki = pki.toAbsolutePath();
+        this.dir = Files.createTempDirectory("soapstack-metro-wsdl");
+        dir.toFile().deleteOnExit();
+    }
+
+    /** Reads a classpath resource as UTF-8 text. */
+    public static String resource(String name) throws IOException {
+        try (InputStream in = Catalog.open(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The policy a binding refers to (its first wsp:PolicyReference), or null. */
+    static String bindingPolicyId(Element binding) {
+        if (binding == null) {
+            return null;
+        }
+        NodeList nl = binding.getChildNodes();
+        for (int i = 0; i < nl.getLength(); i++) {
+            if (nl.item(i) instanceof Element el && "PolicyReference".equals(el.getLocalName())) {
+                return el.getAttribute("URI").replaceFirst("^#", "");
+            }
+        }
+        return null;
+    }
+
+    /** The text of the top-level policy with the given wsu:Id (up to the next top-level element). */
+    static String policyText(String wsdl, String id) {
+        int start = wsdl.indexOf("wsu:Id=\"" + id + "\"");
+        if (start < 0) {
+            return "";
+        }
+        int end = wsdl.indexOf("\n  <", start + 1);
+        return end < 0 ? wsdl.substring(start) : wsdl.substring(start, end);
+    }
+
+    /** The WSDL file of a document for one side (written once). */
+    public Path file(String resource, Side side) throws IOException {
+        String key = resource + "|" + side;
+        Path p = cache.get(key);
+        if (p != null) {
+            return p;
+        }
+        String text = inject(resource(resource), side);
+        String base = Path.of(resource).getFileName().toString().replace(".wsdl", "");
+        p = dir.resolve(base + "-" + side.name().toLowerCase() + ".wsdl");
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+        p.toFile().deleteOnExit();
+        cache.put(key, p);
+        return p;
+    }
+
+    String inject(String wsdl, Side side) {
+        // binding-level policies: the PolicyReference right after <wsdl:binding ...>
+        Set<String> ids = new LinkedHashSet<>();
+        Matcher b = Pattern.compile("<wsdl:binding [^>]*>\\s*<wsp:PolicyReference URI=\"#([^\"]+)\"").matcher(wsdl);
+        while (b.find()) {
+            ids.add(b.group(1));
+        }
+        String assertions = side == Side.SERVER ? serverAssertions() : clientAssertions();
+        StringBuilder out = new StringBuilder(wsdl);
+        for (String id : ids) {
+            int at = out.indexOf("wsu:Id=\"" + id + "\"");
+            if (at < 0) {
+                continue;
+            }
+            int all = out.indexOf("<wsp:All>", at);
+            if (all < 0) {
+                continue;
+            }
+            out.insert(all + "<wsp:All>".length(), assertions);
+        }
+        return out.toString();
+    }
+
+    private String store(String file) {
+        return pki.resolve(file).toString();
+    }
+
+    private String serverAssertions() {
+        return "\n        <sc:KeyStore xmlns:sc=\"" + SERVER_NS + "\" xmlns:wspp=\"" + WSPP + "\" wspp:visibility=\"private\""
+            + " location=\"" + store("service.p12") + "\" type=\"PKCS12\" storepass=\"" + STOREPASS + "\""
+            + " alias=\"service\" keypass=\"" + STOREPASS + "\"/>"
+            + "\n        <sc:TrustStore xmlns:sc=\"" + SERVER_NS + "\" xmlns:wspp=\"" + WSPP + "\" wspp:visibility=\"private\""
+            + " location=\"" + store("service-truststore.p12") + "\" type=\"PKCS12\" storepass=\"" + STOREPASS + "\"/>"
+            + "\n        <sc:ValidatorConfiguration xmlns:sc=\"" + SERVER_NS + "\" xmlns:wspp=\"" + WSPP + "\" wspp:visibility=\"private\">"
+            + "<sc:Validator name=\"usernameValidator\" classname=\"" + UsernameValidator.class.getName() + "\"/>"
+            + "</sc:ValidatorConfiguration>";
+    }
+
+    private String clientAssertions() {
+        return "\n        <sc1:KeyStore xmlns:sc1=\"" + CLIENT_NS + "\" xmlns:wspp=\"" + WSPP + "\" wspp:visibility=\"private\""
+            + " location=\"" + store("client.p12") + "\" type=\"PKCS12\" storepass=\"" + STOREPASS + "\""
+            + " alias=\"client\" keypass=\"" + STOREPASS + "\"/>"
+            + "\n        <sc1:TrustStore xmlns:sc1=\"" + CLIENT_NS + "\" xmlns:wspp=\"" + WSPP + "\" wspp:visibility=\"private\""
+            + " location=\"" + store("client-truststore.p12") + "\" type=\"PKCS12\" storepass=\"" + STOREPASS + "\""
+            + " peeralias=\"service\"/>"
+            + "\n        <sc1:CallbackHandlerConfiguration xmlns:sc1=\"" + CLIENT_NS + "\" xmlns:wspp=\"" + WSPP + "\" wspp:visibility=\"private\">"
+            + "<sc1:CallbackHandler name=\"usernameHandler\" default=\"" + UsernameValidator.USER + "\"/>"
+            + "<sc1:CallbackHandler name=\"passwordHandler\" default=\"" + UsernameValidator.PASSWORD + "\"/>"
+            + "</sc1:CallbackHandlerConfiguration>";
+    }
+}

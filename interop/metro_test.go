@@ -1,0 +1,54 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMetroInterop runs the WS-Security and secure-conversation matrix (both
+// WS-SC versions) against a live Eclipse Metro peer in both directions, in
+// one Metro JVM per direction. It never skips. Every case must pass, except
+// the documented limits (metroLimits, interop/metro/README.md), which must
+// still fail: a limit that starts passing fails the test until it is removed.
+func TestMetroInterop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var log tailBuffer
+	log.max = 16 << 10
+	results, err := RunMetro(ctx, Options{Log: &log})
+	require.NoError(t, err, "the Metro peer must run (Java 17 + Maven); peer log:\n%s", log.String())
+
+	cases := MetroCases()
+	require.Len(t, results, 2*len(cases))
+	seen := map[string]bool{}
+	for _, r := range results {
+		key := string(r.Direction) + " " + r.Scenario + "@" + r.Version
+		seen[key] = true
+		assert.Equal(t, PeerMetro, r.Peer, key)
+		assert.Equal(t, ModeDefault, r.Mode, key)
+		if limit := MetroLimit(r.Direction, Case{r.Scenario, r.Version}); limit != "" {
+			assert.False(t, r.Pass, "%s passes now: remove its limit (%s) from metroLimits and interop/metro/README.md", key, limit)
+			assert.Equal(t, limit, r.Limit, key)
+			continue
+		}
+		assert.True(t, r.Pass, "%s: %s", key, r.Reason)
+		assert.Empty(t, r.Limit, key)
+	}
+	for _, c := range cases {
+		assert.True(t, seen[string(GoToPeer)+" "+c.String()], "missing go-to-peer %s", c)
+		assert.True(t, seen[string(PeerToGo)+" "+c.String()], "missing peer-to-go %s", c)
+	}
+	if out := os.Getenv("SOAPSTACK_METRO_REPORT"); out != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		require.NoError(t, os.WriteFile(out, b, 0o644))
+	}
+	if t.Failed() {
+		t.Logf("peer log tail:\n%s", log.String())
+	}
+}
