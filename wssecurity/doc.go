@@ -84,7 +84,6 @@
 //
 //   - the value of the primary signature, with the Created time of the
 //     signed Timestamp, until the Timestamp expires (plus the clock skew);
-//     in a transport binding, the value of each endorsing signature;
 //   - the Nonce and Created of a UsernameToken, whatever validates its
 //     password, until Created plus TimestampTTL plus the clock skew.
 //
@@ -93,7 +92,11 @@
 // nothing that tells two sends apart, and their replays cannot be detected:
 // a UsernameToken without a Nonce (WCF's plain-text password) in a transport
 // binding, and a transport-binding message whose only protection is an
-// unsigned Timestamp (anyone can rewrite it). A signed message without a
+// unsigned Timestamp (anyone can rewrite it) or an endorsing signature: it
+// covers the Timestamp and the token, never the Body, so two different
+// messages sent within one Timestamp's second carry the same signature
+// value (Eclipse Metro's Created has one-second precision), and it cannot
+// tell a replay from a new message. A signed message without a
 // Timestamp is remembered for TimestampTTL plus the skew only: nothing
 // dates it, so a later replay is accepted. Rely on TLS, a Nonce
 // (PasswordDigest always has one) or a signed Timestamp. Servers of a farm
