@@ -155,8 +155,8 @@ func WithCacheRollover(d time.Duration) TokenCacheOption {
 // MemoryTokenCache is a bounded, expiring in-memory TokenCache.
 //
 // A session (all generations of one context id) is pending from its first
-// Put until its first successful Get, which is how a server looks the token
-// up when the client first uses it. As in WCF, pending sessions are
+// Put until its first successful Get (not Current), which is how a server
+// looks the token up when the client first uses it. As in WCF, pending sessions are
 // limited in number (WithCacheMaxPending) and in time
 // (WithCachePendingTimeout): a session still pending after the timeout is
 // evicted, and when the pending limit is reached a new session is refused
@@ -172,6 +172,9 @@ func WithCacheRollover(d time.Duration) TokenCacheOption {
 // generation, the older one expires at the end of the rollover window
 // (WithCacheRollover) if that is earlier, and at most three replaced
 // generations are kept. Expired entries are dropped as the cache is used.
+// All times are the callers' (the now of Get, Current and Put): the cache
+// has no clock, so a shard is swept at the time of the call that finds its
+// sweep due.
 // Removing a generation wipes the cache's copy of its key.
 //
 // Tokens are copied in by Put and out by Get. A cached session with a

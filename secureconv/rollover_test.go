@@ -144,3 +144,61 @@ func TestCookieGenerationAfterRenewal(t *testing.T) {
 	requireFault(t, err, FaultRenewNeeded) // the secured fault carries no cause
 	require.NoError(t, callEcho(t, c, "current"))
 }
+
+// TestReplyReferencesKeyGeneration: the service's reply references the
+// session token with the generation of the request's token (wsc:Instance
+// for a renewed one, none for the issued one), as WCF writes SCT
+// references, so that a client matching generations exactly finds the key.
+func TestReplyReferencesKeyGeneration(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	var last atomic.Pointer[soap.Message]
+	srv := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		resp, err := e.srv.ServeSOAP(ctx, req)
+		if a, _ := soap.Action(req); a == "urn:echo" {
+			last.Store(resp)
+		}
+		return resp, err
+	})
+	c := e.client(e.wire(srv, nil), wssecurity.Config{})
+	// refs returns the wsc:Instance of each reference to the session in
+	// the last reply's headers ("-" for none).
+	refs := func() []string {
+		var out []string
+		for _, h := range last.Load().Headers() {
+			for _, ref := range h.FindElements(".//Reference") {
+				if ref.SelectAttrValue("URI", "") != c.Session() {
+					continue
+				}
+				inst := "-"
+				for _, a := range ref.Attr {
+					if a.Key == "Instance" {
+						inst = a.Value
+					}
+				}
+				out = append(out, inst)
+			}
+		}
+		return out
+	}
+	require.NoError(t, callEcho(t, c, "one"))
+	first, err := c.current(context.Background())
+	require.NoError(t, err)
+	got := refs()
+	require.NotEmpty(t, got)
+	for _, g := range got {
+		assert.Equal(t, "-", g, "issued generation: no Instance")
+	}
+	e.clock.Add(40 * time.Minute)
+	require.NoError(t, callEcho(t, c, "renewed"))
+	inst := c.sess.sct.Instance
+	require.NotEmpty(t, inst)
+	got = refs()
+	require.NotEmpty(t, got)
+	for _, g := range got {
+		assert.Equal(t, inst, g, "renewed generation")
+	}
+	require.NoError(t, e.sendWithSession(c, first, srv))
+	for _, g := range refs() {
+		assert.Equal(t, "-", g, "reply to the issued generation in its rollover window")
+	}
+}
