@@ -202,3 +202,44 @@ func TestReplyReferencesKeyGeneration(t *testing.T) {
 		assert.Equal(t, "-", g, "reply to the issued generation in its rollover window")
 	}
 }
+
+// TestReferenceByInstance: an external reference to a session resolves the
+// generation its wsc:Instance names, the issued one without Instance.
+func TestReferenceByInstance(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: tTestStart}
+	cache := NewMemoryTokenCache()
+	boot, app := scPolicies(V13)
+	layer, err := ServerLayer(ServerConfig{Version: V13, Bootstrap: boot, Policy: app, Cache: cache, Lifetime: time.Hour,
+		Security: wssecurity.Config{Certificate: testServiceCert(t), Now: clock.Now}})
+	require.NoError(t, err)
+	s := layer(soap.HandlerFunc(func(context.Context, *soap.Message) (*soap.Message, error) { return nil, nil })).(*server)
+	issued := tCacheToken(1, "", clock.Now(), time.Hour)
+	renewed := tCacheToken(1, "urn:uuid:5e1f0000-0000-4000-8000-000000000002", clock.Now(), time.Hour)
+	require.NoError(t, cache.Put(ctx, issued, clock.Now()))
+	require.NoError(t, cache.Put(ctx, renewed, clock.Now()))
+	tests := []struct {
+		name, instance string
+		want           []byte
+		cause          error
+	}{
+		{"no Instance: the issued generation", "", issued.Key, nil},
+		{"Instance of the renewed generation", renewed.KeyGeneration, renewed.Key, nil},
+		{"unknown Instance", "urn:uuid:5e1f0000-0000-4000-8000-000000000009", nil, ErrTokenNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			str, err := wssecurity.ParseSTR(NewSCTReference(V13, issued.ContextID, tt.instance))
+			require.NoError(t, err)
+			rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
+			key, err := rt.TokenReference(ctx, str)
+			if tt.cause != nil {
+				require.ErrorIs(t, err, ErrBadContextToken)
+				require.ErrorIs(t, err, tt.cause)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, key)
+		})
+	}
+}
