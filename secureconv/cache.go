@@ -16,24 +16,44 @@ import (
 // concurrent use; NewMemoryTokenCache returns the in-memory one, package
 // store a shared (Redis) one for server farms.
 //
-// A generation of "" in Get and Remove means the current generation: the
-// one most recently Put for the context id.
+// Generations are matched exactly, as WCF's SecurityContextTokenCache
+// keys its entries by (context id, generation): the generation "" names
+// the issued generation, whose SecurityContextToken carries no Instance,
+// never "whichever is current". A client may still protect messages with
+// the issued key right after a renewal (calls in flight, or a peer that
+// switches keys lazily, as WCF's server keeps the previous key for its
+// SessionKeyRolloverInterval), and those messages must find that key, not
+// the new one. Callers that name a session by its context id only (the
+// target of a Cancel or Renew) use Current.
+//
+// The methods whose result depends on time take the caller's now: the
+// server passes its one clock (wssecurity.Config.Now), so expiry, the
+// pending timeout and the rollover window follow the same clock as every
+// other check. Implementations keep no clock of their own.
 type TokenCache interface {
-	// Get returns the token of contextID and generation. It returns an
-	// error wrapping ErrTokenNotFound for an unknown (or evicted) token,
-	// ErrTokenExpired for one found past its expiry. The token returned
-	// is the caller's to use and modify. A server calls Get when a client
-	// uses its session, so the first Get also ends the session's pending
-	// state (issued, not yet used) where an implementation limits those.
-	Get(ctx context.Context, contextID, generation string) (*SessionToken, error)
-	// Put stores a copy of token under its ContextID and KeyGeneration. A
-	// new generation of a known context id (a renewal) becomes the current
-	// one; the previous stays readable by its generation for a rollover
-	// window. Put returns ErrCacheFull when there is no room, and
-	// ErrTokenExpired for a token already past ValidTo.
-	Put(ctx context.Context, token *SessionToken) error
-	// Remove drops one generation of contextID, returning an error
-	// wrapping ErrTokenNotFound when there is none.
+	// Get returns the token of contextID and generation exactly ("" is
+	// the issued generation, not the current one). It returns an error
+	// wrapping ErrTokenNotFound for an unknown, evicted or removed token
+	// and for a replaced generation past its rollover window at now,
+	// ErrTokenExpired for one found past its ValidTo at now. The token
+	// returned is the caller's to use and modify. A server calls Get when
+	// a client uses its session, so the first Get also ends the session's
+	// pending state (issued, not yet used) where an implementation limits
+	// those.
+	Get(ctx context.Context, contextID, generation string, now time.Time) (*SessionToken, error)
+	// Current returns the current generation of contextID: the one most
+	// recently Put, unless it was removed. Errors are those of Get. It is
+	// not a use of the session: it does not end the pending state.
+	Current(ctx context.Context, contextID string, now time.Time) (*SessionToken, error)
+	// Put stores a copy of token under its ContextID and KeyGeneration,
+	// at now. A new generation of a known context id (a renewal) becomes
+	// the current one; the previous stays readable by its generation for
+	// a rollover window from now. Put returns ErrCacheFull when there is
+	// no room, and ErrTokenExpired for a token already past ValidTo.
+	Put(ctx context.Context, token *SessionToken, now time.Time) error
+	// Remove drops one generation of contextID (matched exactly, as in
+	// Get), returning an error wrapping ErrTokenNotFound when there is
+	// none.
 	Remove(ctx context.Context, contextID, generation string) error
 	// RemoveAll drops every generation of contextID (Cancel), returning an
 	// error wrapping ErrTokenNotFound when there is none.
@@ -79,8 +99,8 @@ const tOldGenerations = 3
 // MemoryTokenCache.
 const tCacheShards = 32
 
-// tSweepInterval is how often (in cache clock time) each shard is scanned
-// for expired entries as it is used.
+// tSweepInterval is how often (in the callers' time) each shard is
+// scanned for expired entries as it is used.
 const tSweepInterval = 30 * time.Second
 
 // TokenCacheOption configures NewMemoryTokenCache.
@@ -132,20 +152,11 @@ func WithCacheRollover(d time.Duration) TokenCacheOption {
 	})
 }
 
-// WithCacheClock sets the clock of the cache (time.Now when nil).
-func WithCacheClock(now func() time.Time) TokenCacheOption {
-	return tCacheOptionFunc(func(c *MemoryTokenCache) {
-		if now != nil {
-			c.now = now
-		}
-	})
-}
-
 // MemoryTokenCache is a bounded, expiring in-memory TokenCache.
 //
 // A session (all generations of one context id) is pending from its first
-// Put until its first successful Get, which is how a server looks the token
-// up when the client first uses it. As in WCF, pending sessions are
+// Put until its first successful Get (not Current), which is how a server
+// looks the token up when the client first uses it. As in WCF, pending sessions are
 // limited in number (WithCacheMaxPending) and in time
 // (WithCachePendingTimeout): a session still pending after the timeout is
 // evicted, and when the pending limit is reached a new session is refused
@@ -161,6 +172,9 @@ func WithCacheClock(now func() time.Time) TokenCacheOption {
 // generation, the older one expires at the end of the rollover window
 // (WithCacheRollover) if that is earlier, and at most three replaced
 // generations are kept. Expired entries are dropped as the cache is used.
+// All times are the callers' (the now of Get, Current and Put): the cache
+// has no clock, so a shard is swept at the time of the call that finds its
+// sweep due.
 // Removing a generation wipes the cache's copy of its key.
 //
 // Tokens are copied in by Put and out by Get. A cached session with a
@@ -172,7 +186,6 @@ func WithCacheClock(now func() time.Time) TokenCacheOption {
 type MemoryTokenCache struct {
 	maxSessions, maxPending  int64
 	pendingTimeout, rollover int64 // nanoseconds
-	now                      func() time.Time
 	seed                     maphash.Seed
 	sessions, pending        atomic.Int64
 	shards                   [tCacheShards]tCacheShard
@@ -205,7 +218,6 @@ func NewMemoryTokenCache(opts ...TokenCacheOption) *MemoryTokenCache {
 		maxPending:     DefaultCacheMaxPending,
 		pendingTimeout: int64(DefaultCachePendingTimeout),
 		rollover:       int64(DefaultCacheRollover),
-		now:            time.Now,
 		seed:           maphash.MakeSeed(),
 	}
 	for _, o := range opts {
@@ -229,10 +241,10 @@ func (c *MemoryTokenCache) shard(contextID string) *tCacheShard {
 }
 
 // lock locks the shard of contextID and drops its expired entries when its
-// sweep is due, returning the shard and the current time.
-func (c *MemoryTokenCache) lock(contextID string) (*tCacheShard, int64) {
+// sweep is due at now, returning the shard and now in Unix nanoseconds.
+func (c *MemoryTokenCache) lock(contextID string, at time.Time) (*tCacheShard, int64) {
 	s := c.shard(contextID)
-	now := tUnixNano(c.now())
+	now := tUnixNano(at)
 	s.mu.Lock()
 	if now >= s.nextSweep {
 		c.sweep(s, now)
@@ -293,14 +305,11 @@ func (c *MemoryTokenCache) drop(s *tCacheShard, id string, ss *tSession) {
 	delete(s.m, id)
 }
 
-// find returns the generation of ss named generation ("" for the current
-// one), nil if there is none.
+// find returns the generation of ss named generation exactly ("" for the
+// issued one), nil if there is none.
 func (ss *tSession) find(generation string) *tGeneration {
-	if ss.hasCur && (generation == "" || ss.cur.tok.KeyGeneration == generation) {
+	if ss.hasCur && ss.cur.tok.KeyGeneration == generation {
 		return &ss.cur
-	}
-	if generation == "" {
-		return nil
 	}
 	for i := range ss.old {
 		if ss.old[i].tok.KeyGeneration == generation {
@@ -312,11 +321,27 @@ func (ss *tSession) find(generation string) *tGeneration {
 
 // Get implements TokenCache. A successful Get ends the pending state of
 // the session.
-func (c *MemoryTokenCache) Get(ctx context.Context, contextID, generation string) (*SessionToken, error) {
+func (c *MemoryTokenCache) Get(ctx context.Context, contextID, generation string, now time.Time) (*SessionToken, error) {
+	return c.get(ctx, contextID, func(ss *tSession) *tGeneration { return ss.find(generation) }, true, now)
+}
+
+// Current implements TokenCache.
+func (c *MemoryTokenCache) Current(ctx context.Context, contextID string, now time.Time) (*SessionToken, error) {
+	return c.get(ctx, contextID, func(ss *tSession) *tGeneration {
+		if ss.hasCur {
+			return &ss.cur
+		}
+		return nil
+	}, false, now)
+}
+
+// get returns a copy of the generation of contextID that find picks; use
+// ends the pending state.
+func (c *MemoryTokenCache) get(ctx context.Context, contextID string, find func(*tSession) *tGeneration, use bool, at time.Time) (*SessionToken, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s, now := c.lock(contextID)
+	s, now := c.lock(contextID, at)
 	defer s.mu.Unlock()
 	ss := s.m[contextID]
 	if ss == nil {
@@ -326,15 +351,21 @@ func (c *MemoryTokenCache) Get(ctx context.Context, contextID, generation string
 		c.drop(s, contextID, ss)
 		return nil, ErrTokenNotFound
 	}
-	g := ss.find(generation)
+	g := find(ss)
 	if g == nil {
 		return nil, ErrTokenNotFound
 	}
 	if g.expires <= now {
+		// A generation past its rollover window but not its ValidTo is
+		// gone, not expired.
+		err := ErrTokenNotFound
+		if tUnixNano(g.tok.ValidTo) <= now {
+			err = ErrTokenExpired
+		}
 		c.expire(s, contextID, ss, now)
-		return nil, ErrTokenExpired
+		return nil, err
 	}
-	if ss.pending {
+	if use && ss.pending {
 		ss.pending = false
 		c.pending.Add(-1)
 	}
@@ -344,7 +375,7 @@ func (c *MemoryTokenCache) Get(ctx context.Context, contextID, generation string
 // Put implements TokenCache. The token must have a ContextID and a key,
 // and fields within the bounds of MarshalBinary, so that a cache
 // shared through that encoding accepts the same tokens.
-func (c *MemoryTokenCache) Put(ctx context.Context, token *SessionToken) error {
+func (c *MemoryTokenCache) Put(ctx context.Context, token *SessionToken, at time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -357,7 +388,7 @@ func (c *MemoryTokenCache) Put(ctx context.Context, token *SessionToken) error {
 	tok := token.Clone()
 	exp := tUnixNano(tok.ValidTo)
 	for attempt := 0; ; attempt++ {
-		s, now := c.lock(tok.ContextID)
+		s, now := c.lock(tok.ContextID, at)
 		if exp <= now {
 			s.mu.Unlock()
 			tok.Wipe()
@@ -431,12 +462,14 @@ func (c *MemoryTokenCache) putGeneration(ss *tSession, tok *SessionToken, exp, n
 
 // Remove implements TokenCache. Removing the current generation leaves
 // the replaced ones readable by their generation until their rollover
-// window ends, and none current.
+// window ends, and none current. Remove and RemoveAll take no time: they
+// drop what they find, expired or not, and sweep nothing.
 func (c *MemoryTokenCache) Remove(ctx context.Context, contextID, generation string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s, _ := c.lock(contextID)
+	s := c.shard(contextID)
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.m[contextID]
 	if ss == nil {
@@ -469,7 +502,8 @@ func (c *MemoryTokenCache) RemoveAll(ctx context.Context, contextID string) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s, _ := c.lock(contextID)
+	s := c.shard(contextID)
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.m[contextID]
 	if ss == nil {

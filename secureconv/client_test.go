@@ -341,7 +341,7 @@ func TestKeyLog(t *testing.T) {
 			// generation).
 			var serviceKeys [][]byte
 			serviceKey := func(s *session) {
-				tok, err := e.scfg.Cache.Get(context.Background(), s.sct.Identifier, s.sct.Instance)
+				tok, err := e.scfg.Cache.Get(context.Background(), s.sct.Identifier, s.sct.Instance, e.clock.Now())
 				require.NoError(t, err)
 				serviceKeys = append(serviceKeys, tok.Key)
 			}

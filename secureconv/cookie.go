@@ -119,19 +119,15 @@ func (p *ckPools) putReader(r *ckReader) {
 // SealCookie seals token into a cookie for the SecurityContextToken's
 // Cookie element (cookie mode): the token's MarshalBinary encoding,
 // compressed with DEFLATE and encrypted with AES-256-GCM under the ring's
-// sealing key at the ring's clock (see COOKIE.md). random supplies the nonce (crypto/rand
-// when nil). The token must have a ValidTo, which OpenCookie enforces. Errors
-// are the server's own (an invalid token, ErrNoSealingKey, a failing
-// rand), never ErrBadCookie.
-func SealCookie(ring *KeyRing, token *SessionToken, random io.Reader) ([]byte, error) {
+// sealing key at now (see COOKIE.md). random supplies the nonce
+// (crypto/rand when nil). The token must have a ValidTo, which OpenCookie
+// enforces. Errors are the server's own (an invalid token,
+// ErrNoSealingKey, a failing rand), never ErrBadCookie.
+func SealCookie(ring *KeyRing, token *SessionToken, random io.Reader, now time.Time) ([]byte, error) {
 	if ring == nil || token == nil {
 		return nil, errors.New("secureconv: SealCookie: nil key ring or token")
 	}
-	now := time.Now
-	if ring.now != nil {
-		now = ring.now
-	}
-	return sealCookie(ring, token, random, now())
+	return sealCookie(ring, token, random, now)
 }
 
 // sealCookie is SealCookie with the sealing key chosen at now.

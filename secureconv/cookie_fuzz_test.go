@@ -16,7 +16,7 @@ import (
 func FuzzOpenCookie(f *testing.F) {
 	ring := tRing(f, "fuzz", 1, 2)
 	for _, tok := range []*SessionToken{tSampleToken(tTestStart), tCertToken(tTestStart), tV2Token(tTestStart)} {
-		c, err := SealCookie(ring, tok, nil)
+		c, err := SealCookie(ring, tok, nil, tTestStart)
 		if err != nil {
 			f.Fatal(err)
 		}

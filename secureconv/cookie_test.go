@@ -64,7 +64,7 @@ func TestCookieRoundTrip(t *testing.T) {
 	}
 	for name, tok := range tokens {
 		t.Run(name, func(t *testing.T) {
-			c, err := SealCookie(ring, tok, nil)
+			c, err := SealCookie(ring, tok, nil, tTestStart)
 			require.NoError(t, err)
 			id, ok := CookieKeyID(c)
 			require.True(t, ok)
@@ -73,7 +73,7 @@ func TestCookieRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tok, got)
 			// Fresh nonce each time.
-			c2, err := SealCookie(ring, tok, nil)
+			c2, err := SealCookie(ring, tok, nil, tTestStart)
 			require.NoError(t, err)
 			assert.NotEqual(t, c, c2)
 			assert.Equal(t, c[:ckHeaderLen], c2[:ckHeaderLen])
@@ -102,7 +102,7 @@ func TestCookieGolden(t *testing.T) {
 
 func TestCookieTamperEveryByte(t *testing.T) {
 	ring := tRing(t, "farm", 1)
-	c, err := SealCookie(ring, tSampleToken(tTestStart), nil)
+	c, err := SealCookie(ring, tSampleToken(tTestStart), nil, tTestStart)
 	require.NoError(t, err)
 	for i := range c {
 		for _, flip := range []byte{0x01, 0x80, 0xff} {
@@ -116,7 +116,7 @@ func TestCookieTamperEveryByte(t *testing.T) {
 
 func TestCookieTruncatedOrExtended(t *testing.T) {
 	ring := tRing(t, "farm", 1)
-	c, err := SealCookie(ring, tSampleToken(tTestStart), nil)
+	c, err := SealCookie(ring, tSampleToken(tTestStart), nil, tTestStart)
 	require.NoError(t, err)
 	for n := range len(c) {
 		_, err := OpenCookie(ring, c[:n], tTestStart)
@@ -130,7 +130,7 @@ func TestCookieTruncatedOrExtended(t *testing.T) {
 
 func TestCookieForeignRing(t *testing.T) {
 	ours := tRing(t, "farm", 1)
-	c, err := SealCookie(ours, tSampleToken(tTestStart), nil)
+	c, err := SealCookie(ours, tSampleToken(tTestStart), nil, tTestStart)
 	require.NoError(t, err)
 
 	_, err = OpenCookie(tRing(t, "other farm", 1), c, tTestStart)
@@ -149,13 +149,11 @@ func TestCookieForeignRing(t *testing.T) {
 
 func TestCookieRotation(t *testing.T) {
 	var now time.Time
-	clock := func() time.Time { return now }
 	k1 := RingKey{ID: 1, Secret: tRingSecret("farm", 1)}
 	now = tTestStart
 	ring1, err := NewKeyRing(k1)
 	require.NoError(t, err)
-	ring1 = ring1.WithClock(clock)
-	old, err := SealCookie(ring1, tSampleToken(now), nil)
+	old, err := SealCookie(ring1, tSampleToken(now), nil, now)
 	require.NoError(t, err)
 
 	// Step 1: the farm gets key 2, sealing from T+1h; key 1 still seals
@@ -163,15 +161,14 @@ func TestCookieRotation(t *testing.T) {
 	k2 := RingKey{ID: 2, Secret: tRingSecret("farm", 2), NotBefore: tTestStart.Add(time.Hour)}
 	ring2, err := NewKeyRing(k1, k2)
 	require.NoError(t, err)
-	ring2 = ring2.WithClock(clock)
-	c, err := SealCookie(ring2, tSampleToken(now), nil)
+	c, err := SealCookie(ring2, tSampleToken(now), nil, now)
 	require.NoError(t, err)
 	id, _ := CookieKeyID(c)
 	assert.Equal(t, uint32(1), id, "key 2 not active yet")
 
 	// Step 2: key 2 seals; cookies of key 1 still open.
 	now = tTestStart.Add(time.Hour)
-	c, err = SealCookie(ring2, tSampleToken(now), nil)
+	c, err = SealCookie(ring2, tSampleToken(now), nil, now)
 	require.NoError(t, err)
 	id, _ = CookieKeyID(c)
 	assert.Equal(t, uint32(2), id)
@@ -184,13 +181,12 @@ func TestCookieRotation(t *testing.T) {
 	k1.NotAfter = tTestStart.Add(10 * time.Hour)
 	ring3, err := NewKeyRing(k1, k2)
 	require.NoError(t, err)
-	ring3 = ring3.WithClock(clock)
 	_, err = OpenCookie(ring3, old, tTestStart.Add(10*time.Hour-time.Second))
 	assert.NoError(t, err, "key 1 opens until it retires")
 	long := tSampleToken(tTestStart)
 	long.ValidTo = tTestStart.Add(20 * time.Hour)
 	now = tTestStart
-	oldLong, err := SealCookie(ring1, long, nil)
+	oldLong, err := SealCookie(ring1, long, nil, now)
 	require.NoError(t, err)
 	_, err = OpenCookie(ring3, oldLong, tTestStart.Add(10*time.Hour))
 	tRequireBadCookie(t, err, ErrCookieUnknownKey, "retired key")
@@ -201,7 +197,7 @@ func TestCookieRotation(t *testing.T) {
 func TestCookieExpiry(t *testing.T) {
 	ring := tRing(t, "farm", 1)
 	tok := tSampleToken(tTestStart)
-	c, err := SealCookie(ring, tok, nil)
+	c, err := SealCookie(ring, tok, nil, tTestStart)
 	require.NoError(t, err)
 	_, err = OpenCookie(ring, c, tok.ValidTo.Add(-time.Nanosecond))
 	assert.NoError(t, err)
@@ -215,7 +211,7 @@ func TestCookieExpiry(t *testing.T) {
 
 	// A token with a zero ValidTo is not sealed, and would not open.
 	tok.ValidTo = time.Time{}
-	_, err = SealCookie(ring, tok, nil)
+	_, err = SealCookie(ring, tok, nil, tTestStart)
 	assert.Error(t, err)
 	plain, err := tok.MarshalBinary()
 	require.NoError(t, err)
@@ -245,7 +241,7 @@ func TestCookieSizeLimits(t *testing.T) {
 	big.Claims = Claims{Method: AuthCertificate, Username: string(rnd(MaxUsernameLen)), CertSubject: string(rnd(MaxCertSubjectLen)), CertThumbprintSHA256: rnd(32)}
 	big.Endpoint = string(rnd(MaxEndpointLen))
 	big.AppContext = rnd(MaxAppContextLen)
-	c, err := SealCookie(ring, big, nil)
+	c, err := SealCookie(ring, big, nil, tTestStart)
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(c), MaxCookieSize)
 	t.Logf("largest token: %d bytes encoded, cookie %d bytes", big.encodedLen(), len(c))
@@ -263,7 +259,7 @@ func TestCookieSizeLimits(t *testing.T) {
 		{Type: string(rnd(MaxClaimTypeLen)), Issuer: string(rnd(MaxClaimTypeLen))}}}}
 	big2.Identities[0].Claims[0].Value = string(rnd(MaxTokenEncodingLen - big2.encodedLen()))
 	require.Equal(t, MaxTokenEncodingLen, big2.encodedLen())
-	c, err = SealCookie(ring, big2, nil)
+	c, err = SealCookie(ring, big2, nil, tTestStart)
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(c), MaxCookieSize)
 	t.Logf("largest version 2 token: %d bytes encoded, cookie %d bytes", big2.encodedLen(), len(c))
@@ -271,7 +267,7 @@ func TestCookieSizeLimits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, big2, got)
 	big2.Identities[0].Claims[0].Value += "x"
-	_, err = SealCookie(ring, big2, nil)
+	_, err = SealCookie(ring, big2, nil, tTestStart)
 	require.ErrorIs(t, err, ErrTokenTooLarge)
 
 	// A well-sealed cookie of exactly MaxCookieSize bytes is not refused
@@ -335,29 +331,29 @@ func TestCookieDecompressionBomb(t *testing.T) {
 func TestCookieErrors(t *testing.T) {
 	ring := tRing(t, "farm", 1)
 	tok := tSampleToken(tTestStart)
-	c, err := SealCookie(ring, tok, nil)
+	c, err := SealCookie(ring, tok, nil, tTestStart)
 	require.NoError(t, err)
 
-	_, err = SealCookie(nil, tok, nil)
+	_, err = SealCookie(nil, tok, nil, tTestStart)
 	assert.Error(t, err)
-	_, err = SealCookie(ring, nil, nil)
+	_, err = SealCookie(ring, nil, nil, tTestStart)
 	assert.Error(t, err)
 	_, err = OpenCookie(nil, c, tTestStart)
 	assert.Error(t, err)
-	_, err = SealCookie(&KeyRing{}, tok, nil)
+	_, err = SealCookie(&KeyRing{}, tok, nil, tTestStart)
 	assert.ErrorIs(t, err, ErrNoSealingKey, "zero KeyRing")
 	_, err = OpenCookie(&KeyRing{}, c, tTestStart)
 	tRequireBadCookie(t, err, ErrCookieUnknownKey, "zero KeyRing")
 	bad := tSampleToken(tTestStart)
 	bad.Key = nil
-	_, err = SealCookie(ring, bad, nil)
+	_, err = SealCookie(ring, bad, nil, tTestStart)
 	assert.Error(t, err)
 	assert.NotErrorIs(t, err, ErrBadCookie)
-	_, err = SealCookie(ring, tok, strings.NewReader("short"))
+	_, err = SealCookie(ring, tok, strings.NewReader("short"), tTestStart)
 	assert.Error(t, err, "failing rand")
 
 	// Deterministic rand: the nonce is the first 12 bytes.
-	c1, err := SealCookie(ring, tok, bytes.NewReader(bytes.Repeat([]byte{9}, 12)))
+	c1, err := SealCookie(ring, tok, bytes.NewReader(bytes.Repeat([]byte{9}, 12)), tTestStart)
 	require.NoError(t, err)
 	assert.Equal(t, bytes.Repeat([]byte{9}, 12), c1[ckHeaderLen:ckHeaderLen+ckNonceLen])
 
@@ -403,7 +399,7 @@ func TestCookieConcurrent(t *testing.T) {
 				tok := tSampleToken(tTestStart)
 				tok.Key = bytes.Repeat([]byte{byte(g), byte(i)}, 16)
 				var c []byte
-				if c, err = SealCookie(ring, tok, nil); err != nil {
+				if c, err = SealCookie(ring, tok, nil, tTestStart); err != nil {
 					break
 				}
 				var got *SessionToken
@@ -425,7 +421,7 @@ func BenchmarkSealCookie(b *testing.B) {
 	var size int
 	b.ReportAllocs()
 	for b.Loop() {
-		c, err := SealCookie(ring, tok, nil)
+		c, err := SealCookie(ring, tok, nil, tTestStart)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -439,7 +435,7 @@ func BenchmarkSealCookie(b *testing.B) {
 
 func BenchmarkOpenCookie(b *testing.B) {
 	ring := tRing(b, "farm", 1)
-	c, err := SealCookie(ring, tSampleToken(tTestStart), nil)
+	c, err := SealCookie(ring, tSampleToken(tTestStart), nil, tTestStart)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -461,7 +457,7 @@ func TestCookieTypicalSize(t *testing.T) {
 	tok.Identities = []soap.Identity{soap.UsernameIdentity("alice")}
 	plain, err := tok.MarshalBinary()
 	require.NoError(t, err)
-	c, err := SealCookie(tRing(t, "farm", 1), tok, nil)
+	c, err := SealCookie(tRing(t, "farm", 1), tok, nil, tTestStart)
 	require.NoError(t, err)
 	t.Logf("typical token: %d bytes encoded, %d compressed, cookie %d bytes, %d base64", len(plain), len(tDeflate(t, plain)),
 		len(c), base64.StdEncoding.EncodedLen(len(c)))

@@ -50,7 +50,7 @@ func TestOpaqueIdentifiersThroughASession(t *testing.T) {
 						require.NoError(t, err)
 						scfg.Cookies = ring
 					} else {
-						scfg.Cache = NewMemoryTokenCache(WithCacheClock(clock.Now))
+						scfg.Cache = NewMemoryTokenCache()
 					}
 					layer, err := ServerLayer(scfg)
 					require.NoError(t, err)

@@ -51,7 +51,6 @@ var ErrNoSealingKey = errors.New("secureconv: key ring has no active sealing key
 // expired). A KeyRing is immutable and safe for concurrent use.
 type KeyRing struct {
 	keys []ckRingKey // in the order given
-	now  func() time.Time
 	pool *ckPools
 }
 
@@ -71,8 +70,8 @@ type ckPools struct {
 
 // NewKeyRing returns a ring of keys, in the order given. It refuses an
 // empty ring, secrets of the wrong size, more than MaxRingKeys keys,
-// duplicate IDs, and a NotAfter not after NotBefore. The ring takes the
-// time from time.Now; see WithClock.
+// duplicate IDs, and a NotAfter not after NotBefore. The ring has no
+// clock: SealCookie and OpenCookie are given the time by their caller.
 func NewKeyRing(keys ...RingKey) (*KeyRing, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("secureconv: key ring without keys")
@@ -80,7 +79,7 @@ func NewKeyRing(keys ...RingKey) (*KeyRing, error) {
 	if len(keys) > MaxRingKeys {
 		return nil, fmt.Errorf("secureconv: key ring of %d keys exceeds %d", len(keys), MaxRingKeys)
 	}
-	r := &KeyRing{keys: make([]ckRingKey, 0, len(keys)), now: time.Now, pool: &ckPools{}}
+	r := &KeyRing{keys: make([]ckRingKey, 0, len(keys)), pool: &ckPools{}}
 	seen := make(map[uint32]bool, len(keys))
 	for _, k := range keys {
 		if seen[k.ID] {
@@ -104,18 +103,6 @@ func NewKeyRing(keys ...RingKey) (*KeyRing, error) {
 		r.keys = append(r.keys, ckRingKey{id: k.ID, aead: aead, notBefore: k.NotBefore, notAfter: k.NotAfter})
 	}
 	return r, nil
-}
-
-// WithClock returns a ring with the same keys that takes the time from
-// now to choose the sealing key (time.Now when nil). OpenCookie is given
-// its time explicitly.
-func (r *KeyRing) WithClock(now func() time.Time) *KeyRing {
-	c := *r
-	c.now = now
-	if now == nil {
-		c.now = time.Now
-	}
-	return &c
 }
 
 // KeyIDs returns the IDs of the ring's keys, retired ones included, in

@@ -22,8 +22,7 @@ func tRingSecret(salt string, id uint32) []byte {
 	return s[:]
 }
 
-// tRing returns a ring of keys with the given ids and no time limits,
-// clocked at tTestStart.
+// tRing returns a ring of keys with the given ids and no time limits.
 func tRing(t testing.TB, salt string, ids ...uint32) *KeyRing {
 	t.Helper()
 	keys := make([]RingKey, len(ids))
@@ -32,7 +31,7 @@ func tRing(t testing.TB, salt string, ids ...uint32) *KeyRing {
 	}
 	r, err := NewKeyRing(keys...)
 	require.NoError(t, err)
-	return r.WithClock(func() time.Time { return tTestStart })
+	return r
 }
 
 func TestNewKeyRingRefuses(t *testing.T) {
@@ -67,7 +66,7 @@ func TestNewKeyRingDoesNotKeepSecrets(t *testing.T) {
 	secret := tRingSecret("", 1)
 	r, err := NewKeyRing(RingKey{ID: 1, Secret: secret})
 	require.NoError(t, err)
-	c, err := SealCookie(r, tSampleToken(tTestStart), nil)
+	c, err := SealCookie(r, tSampleToken(tTestStart), nil, tTestStart)
 	require.NoError(t, err)
 	clear(secret) // the caller wipes its copy
 	_, err = OpenCookie(r, c, tTestStart)
@@ -104,7 +103,7 @@ func TestKeyRingSealingKey(t *testing.T) {
 			k := r.sealKey(tt.now)
 			if tt.want < 0 {
 				assert.Nil(t, k)
-				_, err := SealCookie(r.WithClock(func() time.Time { return tt.now }), tSampleToken(tt.now), nil)
+				_, err := SealCookie(r, tSampleToken(tt.now), nil, tt.now)
 				assert.ErrorIs(t, err, ErrNoSealingKey)
 				return
 			}
@@ -146,7 +145,7 @@ func TestLoadKeyRing(t *testing.T) {
 	assert.Nil(t, r.openKey(1, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)))
 
 	// The file's keys are those of tRing("farm", 1, 2).
-	c, err := SealCookie(tRing(t, "farm", 1), tSampleToken(tTestStart), nil)
+	c, err := SealCookie(tRing(t, "farm", 1), tSampleToken(tTestStart), nil, tTestStart)
 	require.NoError(t, err)
 	_, err = OpenCookie(r, c, tTestStart)
 	assert.NoError(t, err)

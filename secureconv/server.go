@@ -59,7 +59,8 @@ type ServerConfig struct {
 	// in Cache. OnSessionCreated may choose the mode per session.
 	Cookies *KeyRing
 	// Cache holds the tokens of reference-mode sessions (default: a
-	// NewMemoryTokenCache on the config's clock).
+	// NewMemoryTokenCache). The layer gives every cache call the time of
+	// Security.Now.
 	Cache TokenCache
 	// Lifetime is the lifetime of issued tokens (DefaultIssuedLifetime).
 	Lifetime time.Duration
@@ -168,12 +169,9 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	if cache == nil {
 		// Also with Cookies: OnSessionCreated may choose reference mode.
 		// An unused memory cache costs nothing.
-		cache = NewMemoryTokenCache(WithCacheClock(cfg.now))
+		cache = NewMemoryTokenCache()
 	}
 	ring := cfg.Cookies
-	if ring != nil && cfg.Security.Now != nil {
-		ring = ring.WithClock(cfg.Security.Now)
-	}
 	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
 	sizes := KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
 	log := cfg.Security.Logger
@@ -418,7 +416,7 @@ func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *
 		if sct.Cookie, err = sealCookie(s.ring, tok, r, now); err != nil {
 			return nil, nil, nil, err
 		}
-	} else if err := s.cache.Put(context.Background(), tok); err != nil {
+	} else if err := s.cache.Put(context.Background(), tok, now); err != nil {
 		return nil, nil, nil, err
 	}
 	return tok, sct, ik, nil
@@ -537,7 +535,7 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 			}
 		}
 	default:
-		tok, err = s.cache.Get(ctx, identifier, instance)
+		tok, err = s.cache.Get(ctx, identifier, instance, now)
 		if err == nil && tok.CookieMode {
 			err = errors.New("a cookie-mode token in the cache")
 		}
@@ -579,16 +577,26 @@ func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([
 	return tok.Key, true, nil
 }
 
-// TokenReference resolves a reference to a session by its identifier (in
-// cookie mode only sessions whose token the message carries).
+// TokenReference resolves a reference to a session by its identifier and
+// key generation (in cookie mode only sessions whose token the message
+// carries). A reference without Instance to a token the message carries
+// names that token.
 func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR) ([]byte, error) {
+	// The key generation is the reference's wsc:Instance, "" (the issued
+	// generation) without one, as WCF resolves references.
+	instance := ""
+	if str.Element != nil {
+		if r, err := ParseSCTReference(str.Element); err == nil {
+			instance = r.Instance
+		}
+	}
 	rt.mu.Lock()
 	tok := rt.found[str.URI]
 	rt.mu.Unlock()
-	if tok != nil {
+	if tok != nil && (instance == "" || instance == tok.KeyGeneration) {
 		return tok.Key, nil
 	}
-	tok, err := rt.lookup(ctx, str.URI, "", nil)
+	tok, err := rt.lookup(ctx, str.URI, instance, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -619,8 +627,9 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 		return nil, fmt.Errorf("secureconv: not a Cancel: %v", err)
 	}
 	// Cookie-mode sessions are not in the cache: they cannot be cancelled
-	// under the bootstrap policy.
-	tok, err := s.cache.Get(ctx, rst.Target.Identifier, "")
+	// under the bootstrap policy. The target names the session, whatever
+	// its generation: the answer is protected by the current one.
+	tok, err := s.cache.Current(ctx, rst.Target.Identifier, s.cfg.now())
 	if err != nil {
 		return nil, err
 	}

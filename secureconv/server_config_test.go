@@ -64,7 +64,7 @@ func TestSameClientAfterTransform(t *testing.T) {
 	var cache *MemoryTokenCache
 	e := newPEnv(t, bootUsername, func(e *pEnv) {
 		e.cfg.CancelWithBootstrap = true
-		cache = NewMemoryTokenCache(WithCacheClock(e.clock.Now))
+		cache = NewMemoryTokenCache()
 		e.cfg.Cache = cache
 		e.cfg.TransformClaims = func(ctx context.Context, p *soap.Principal) (*soap.Principal, error) {
 			return &soap.Principal{Identities: []soap.Identity{{AuthenticationMethod: "urn:example:mapped",
@@ -75,10 +75,10 @@ func TestSameClientAfterTransform(t *testing.T) {
 	require.NoError(t, callEcho(t, c, "x"))
 	assert.Equal(t, "employee-17", e.last().p.Name())
 	id := c.Session()
-	tok, err := cache.Get(context.Background(), id, "")
+	tok, err := cache.Get(context.Background(), id, "", e.clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, Claims{Method: AuthUsername, Username: "alice"}, tok.Claims, "the owner is the bootstrap credential")
 	require.NoError(t, c.Close(context.Background()))
-	_, err = cache.Get(context.Background(), id, "")
+	_, err = cache.Get(context.Background(), id, "", e.clock.Now())
 	assert.ErrorIs(t, err, ErrTokenNotFound, "cancelled by its owner")
 }

@@ -316,7 +316,7 @@ func TestOnSessionCreated(t *testing.T) {
 	var cache *MemoryTokenCache
 	e := newPEnv(t, bootUsername, func(e *pEnv) {
 		e.cfg.Cookies = tRing(t, "farm", 1)
-		cache = NewMemoryTokenCache(WithCacheClock(e.clock.Now))
+		cache = NewMemoryTokenCache()
 		e.cfg.Cache = cache
 		e.cfg.OnSessionCreated = func(ctx context.Context, tok *SessionToken) error {
 			if tok.Key != nil {
@@ -336,7 +336,7 @@ func TestOnSessionCreated(t *testing.T) {
 	assert.True(t, a.p.Session.CookieMode)
 	assert.Equal(t, "tenant of alice", string(a.app))
 	assert.Equal(t, alice.Session(), a.p.Session.ContextID)
-	_, err := cache.Get(context.Background(), alice.Session(), "")
+	_, err := cache.Get(context.Background(), alice.Session(), "", e.clock.Now())
 	assert.ErrorIs(t, err, ErrTokenNotFound, "a cookie-mode session is not in the cache")
 
 	bob := e.newClient("bob", "oboe", nil)
@@ -344,7 +344,7 @@ func TestOnSessionCreated(t *testing.T) {
 	b := e.last()
 	assert.False(t, b.p.Session.CookieMode)
 	assert.Equal(t, "tenant of bob", string(b.app))
-	tok, err := cache.Get(context.Background(), bob.Session(), "")
+	tok, err := cache.Get(context.Background(), bob.Session(), "", e.clock.Now())
 	require.NoError(t, err)
 	assert.True(t, tok.Persistent)
 	assert.Equal(t, V200502, tok.Version)
@@ -358,7 +358,7 @@ func TestOnSessionCreated(t *testing.T) {
 	assert.False(t, e.last().p.Session.CookieMode)
 	require.NoError(t, alice.Close(context.Background()))
 	require.NoError(t, bob.Close(context.Background()))
-	_, err = cache.Get(context.Background(), bob.Session(), "")
+	_, err = cache.Get(context.Background(), bob.Session(), "", e.clock.Now())
 	assert.ErrorIs(t, err, ErrTokenNotFound, "cancelled")
 }
 
@@ -500,7 +500,7 @@ func TestV1CookieStillOpens(t *testing.T) {
 	assert.Equal(t, soap.AuthMethodX509, p.AuthenticationMethod())
 
 	// Opened and sealed again, it becomes a version 2 cookie.
-	c, err := SealCookie(ring, tok, nil)
+	c, err := SealCookie(ring, tok, nil, at)
 	require.NoError(t, err)
 	again, err := OpenCookie(ring, c, at)
 	require.NoError(t, err)

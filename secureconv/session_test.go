@@ -82,7 +82,7 @@ func newHarness(t *testing.T, v Version, cookies bool) *harness {
 		require.NoError(t, err)
 		scfg.Cookies = ring
 	} else {
-		h.cache = NewMemoryTokenCache(WithCacheClock(h.clock.Now))
+		h.cache = NewMemoryTokenCache()
 		scfg.Cache = h.cache
 	}
 	layer, err := ServerLayer(scfg)

@@ -25,9 +25,9 @@ func TestServerAcceptsWCFRequest(t *testing.T) {
 	require.NoError(t, err)
 	at := time.Date(2024, 2, 14, 2, 8, 0, 0, time.UTC)
 	clock := func() time.Time { return at }
-	cache := NewMemoryTokenCache(WithCacheClock(clock))
+	cache := NewMemoryTokenCache()
 	require.NoError(t, cache.Put(context.Background(), &SessionToken{ContextID: "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08",
-		Key: key, ValidFrom: at.Add(-time.Minute), ValidTo: at.Add(time.Hour), Claims: Claims{Method: AuthAnonymous}}))
+		Key: key, ValidFrom: at.Add(-time.Minute), ValidTo: at.Add(time.Hour), Claims: Claims{Method: AuthAnonymous}}, clock()))
 	app := wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: wssecurity.Basic256, IncludeTimestamp: true,
 		Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.EndorsingSupporting}}}
 	boot := wssecurity.UserNameOverTransport()
@@ -50,7 +50,7 @@ func TestServerAcceptsWCFRequest(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, cache.RemoveAll(context.Background(), "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08"))
 	require.NoError(t, cache.Put(context.Background(), &SessionToken{ContextID: "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08",
-		Key: make([]byte, 32), ValidFrom: at.Add(-time.Minute), ValidTo: at.Add(time.Hour), Claims: Claims{Method: AuthAnonymous}}))
+		Key: make([]byte, 32), ValidFrom: at.Add(-time.Minute), ValidTo: at.Add(time.Hour), Claims: Claims{Method: AuthAnonymous}}, clock()))
 	served = false
 	_, err = h.ServeSOAP(context.Background(), m)
 	require.Error(t, err)

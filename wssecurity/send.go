@@ -161,7 +161,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 			k.signingToken = sct
 			base = func() *etree.Element { return strToLocal(id, session.TokenType, "") }
 		} else {
-			base = func() *etree.Element { return NewSTRReference(session.Identifier, session.TokenType) }
+			base = func() *etree.Element { return sessionReference(session) }
 		}
 	case s.initiator:
 		if s.cfg.PeerCertificate == nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/keylog"
@@ -172,13 +173,13 @@ type recordingCache struct {
 	issued []*secureconv.SessionToken
 }
 
-func (c *recordingCache) Put(ctx context.Context, tok *secureconv.SessionToken) error {
+func (c *recordingCache) Put(ctx context.Context, tok *secureconv.SessionToken, now time.Time) error {
 	c.mu.Lock()
 	cp := *tok
 	cp.Key = append([]byte(nil), tok.Key...)
 	c.issued = append(c.issued, &cp)
 	c.mu.Unlock()
-	return c.TokenCache.Put(ctx, tok)
+	return c.TokenCache.Put(ctx, tok, now)
 }
 
 // keyLog writes the recorded tokens as a key log file.
