@@ -96,3 +96,45 @@ func FuzzBackoff(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRetryBuffer runs random adds, acks and clock steps and checks the
+// bounds and that no message is retransmitted more than MaxRetries times.
+func FuzzRetryBuffer(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 0x81, 0x42, 0xc3})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		b := Backoff{Initial: time.Second, Max: 8 * time.Second, MaxRetries: 4}
+		r := NewRetryBuffer[int64](b, 4, 40)
+		now := time.Unix(0, 0)
+		var next int64 = 1
+		attempts := map[int64]int{}
+		var acked Set
+		for _, op := range ops {
+			switch op >> 6 {
+			case 0:
+				if err := r.Add(next, next, int(op&0x0f), now); err == nil {
+					next++
+				}
+			case 1:
+				if next > 1 {
+					acked.Add(1 + int64(op&0x3f)%(next-1))
+					r.Ack(acked)
+				}
+			default:
+				now = now.Add(time.Duration(op&0x3f) * 100 * time.Millisecond)
+				due, err := r.Due(now)
+				if err != nil {
+					return
+				}
+				for _, d := range due {
+					attempts[d.Number]++
+					if attempts[d.Number] != d.Attempt || d.Attempt > 4 || acked.Contains(d.Number) || d.Value != d.Number {
+						t.Fatalf("retry %+v (attempts %d)", d, attempts[d.Number])
+					}
+				}
+			}
+			if r.Len() > 4 || r.Bytes() > 40 || r.Bytes() < 0 {
+				t.Fatalf("bounds: len %d bytes %d", r.Len(), r.Bytes())
+			}
+		}
+	})
+}
