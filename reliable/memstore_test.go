@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,5 +183,82 @@ func TestMemoryStoreMaxNumber(t *testing.T) {
 	}
 	if _, err := s.Accept(ctx, "urn:s", incoming(math.MaxInt64, 1)); !errors.Is(err, reliable.ErrSequenceClosed) {
 		t.Fatalf("Accept(max) after Close: %v", err)
+	}
+}
+
+// TestMemoryStoreFootprint measures the memory of an open sequence with
+// nothing buffered (the identifiers of a typical WCF sequence).
+func TestMemoryStoreFootprint(t *testing.T) {
+	const n = 2000
+	s := reliable.NewMemoryStore(reliable.WithMaxPending(n))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		info := reliable.SequenceInfo{
+			ID:      fmt.Sprintf("urn:uuid:%08d-1c2b-4f9e-9c61-3f1e2d7a9b10", i),
+			Owner:   reliable.Owner{ContextID: fmt.Sprintf("urn:uuid:%08d-aaaa-4f9e-9c61-3f1e2d7a9b10", i), Key: "0123456789abcdef0123456789abcdef"},
+			Version: "http://docs.oasis-open.org/ws-rx/wsrm/200702",
+			AcksTo:  "http://www.w3.org/2005/08/addressing/anonymous",
+		}
+		if err := s.Create(ctx, info, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (after.HeapAlloc - before.HeapAlloc) / n
+	t.Logf("about %d bytes per open sequence", per)
+	if per > 2048 {
+		t.Fatalf("%d bytes per open sequence", per)
+	}
+	runtime.KeepAlive(s)
+}
+
+// TestMemoryStoreConcurrentSequences runs many sequences at once, created
+// and removed concurrently, and checks the counters return to zero.
+func TestMemoryStoreConcurrentSequences(t *testing.T) {
+	s := reliable.NewMemoryStore(reliable.WithMaxPending(64))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 50 {
+				id := fmt.Sprintf("urn:%d:%d", g, round)
+				if err := s.Create(ctx, reliable.SequenceInfo{ID: id, Owner: owner, Window: 4}, t0); err != nil {
+					t.Error(err)
+					return
+				}
+				for _, n := range []int64{3, 2, 1} {
+					a, err := s.Accept(ctx, id, incoming(n, 10))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for c, m := a.Claim, n; a.Outcome == reliable.OutcomeDeliver; {
+						d, err := s.Complete(ctx, id, owner, m, c, []byte("r"), t0, t0.Add(time.Minute))
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if d == nil {
+							break
+						}
+						c, m = d.Claim, d.Number
+					}
+				}
+				if st, err := s.Get(ctx, id, t0); err != nil || st.Next != 4 {
+					t.Errorf("%s: next %v, %v", id, st, err)
+				}
+				if err := s.Remove(ctx, id); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if s.Len() != 0 || s.Bytes() != 0 {
+		t.Fatalf("len %d, bytes %d", s.Len(), s.Bytes())
 	}
 }

@@ -92,8 +92,10 @@ import (
 // not answer, and the message must be refused without an
 // acknowledgement. A store checks ctx before it starts a call.
 type SequenceStore interface {
-	// Create records a new sequence, pending until a message of it is
-	// accepted. It returns ErrSequenceExists when info.ID is held (live
+	// Create records a new sequence, pending until the first Accept of
+	// a valid number by its owner. Zero Window and InactivityTimeout are
+	// filled in with the defaults, and an Expires not after now is an
+	// error. It returns ErrSequenceExists when info.ID is held (live
 	// or terminated), ErrTooManyPending when the pending bound is
 	// reached and ErrStoreFull when the sequence bound is; stores drop
 	// expired sequences before refusing. info is copied.
@@ -109,10 +111,15 @@ type SequenceStore interface {
 	Touch(ctx context.Context, id string, owner Owner, now time.Time) (Ack, error)
 
 	// Accept records the arrival of one message; see Incoming and
-	// Accepted for what is checked and returned. The checks run in this
-	// order: unknown sequence, owner, terminated, message number (below
-	// 1: ErrInvalidMessageNumber; above the last: ErrLastMessageNumber
-	// Exceeded), duplicate, closed, window and bounds.
+	// Accepted for what is returned. The checks run in this order:
+	// unknown sequence, owner, terminated, message number (below 1 gives
+	// ErrInvalidMessageNumber, above the known last number
+	// ErrLastMessageNumberExceeded), duplicate (answered even when the
+	// sequence is closed), closed (a new message gives
+	// ErrSequenceClosed), a Last mark below a number already received
+	// (ErrLastMessageNumberExceeded), then window and bounds
+	// (OutcomeDropped). A retransmission of the next number while no live
+	// claim exists is granted the claim even when it is buffered.
 	Accept(ctx context.Context, id string, in Incoming) (Accepted, error)
 
 	// Complete finishes the delivery of number n under claim, caching
@@ -234,7 +241,8 @@ type Incoming struct {
 	// Message is its bytes, stored when it is buffered.
 	Message []byte
 	// Now is the caller's time; ClaimUntil the end of the delivery claim
-	// granted with OutcomeDeliver (it must be after Now).
+	// granted with OutcomeDeliver (one not after Now is void at once: any
+	// retransmission or Next may take it over).
 	Now, ClaimUntil time.Time
 }
 
