@@ -207,6 +207,13 @@ func (s *PeerServer) Log() string { return s.log.String() }
 // and returns one peer-to-go result per case. A case the peer did not
 // report is a failure.
 func (p *CXF) RunClient(ctx context.Context, base, tlsBase string, cases []Case) ([]Result, error) {
+	return p.RunClientMode(ctx, base, tlsBase, cases, ModeDOM)
+}
+
+// RunClientMode is RunClient with CXF's WS-Security in mode (ModeDOM or
+// ModeStreaming). A case for which CXF logged a protocol error without
+// failing (its report's warnings) is a failure.
+func (p *CXF) RunClientMode(ctx context.Context, base, tlsBase string, cases []Case, mode string) ([]Result, error) {
 	names := make([]string, len(cases))
 	for i, c := range cases {
 		names[i] = c.String()
@@ -214,6 +221,9 @@ func (p *CXF) RunClient(ctx context.Context, base, tlsBase string, cases []Case)
 	args := []string{"client", "--base", base, "--cases", strings.Join(names, ","), "--timeout", "60"}
 	if tlsBase != "" {
 		args = append(args, "--tls-base", tlsBase)
+	}
+	if mode == ModeStreaming {
+		args = append(args, "--streaming")
 	}
 	cmd := p.command(ctx, args...)
 	var stdout bytes.Buffer
@@ -231,7 +241,11 @@ func (p *CXF) RunClient(ctx context.Context, base, tlsBase string, cases []Case)
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			continue
 		}
-		r.Direction = PeerToGo
+		r.Direction, r.Peer, r.Mode = PeerToGo, PeerCXF, mode
+		if r.Pass && len(r.Warnings) > 0 {
+			r.Pass = false
+			r.Reason = "the CXF client logged a protocol error: " + strings.Join(r.Warnings, "; ")
+		}
 		got[Case{r.Scenario, r.Version}.String()] = r
 	}
 	if len(got) == 0 && runErr != nil {
@@ -241,7 +255,7 @@ func (p *CXF) RunClient(ctx context.Context, base, tlsBase string, cases []Case)
 	for _, c := range cases {
 		r, ok := got[c.String()]
 		if !ok {
-			r = Result{Scenario: c.Scenario, Direction: PeerToGo, Version: c.Version,
+			r = Result{Scenario: c.Scenario, Direction: PeerToGo, Version: c.Version, Peer: PeerCXF, Mode: mode,
 				Reason: "the CXF client did not report this case: " + lastLine(stderr.String())}
 		}
 		out = append(out, r)

@@ -170,7 +170,19 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	}
 	for _, c := range cases {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		results = append(results, runGoClient(cctx, srv, pki, c))
+		results = append(results, withPeer(runGoClient(cctx, srv, pki, c), ModeDOM))
+		cancel()
+	}
+	// The same JVM serves the streaming copies of the secure-conversation
+	// endpoints under /stax.
+	for _, c := range Filter(CXFStreamingCases(false), opts.Only) {
+		sc, _ := scScenario(c)
+		tlsBase := ""
+		if srv.TLSURL != "" {
+			tlsBase = srv.TLSURL + cxfStreamingPrefix
+		}
+		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		results = append(results, withPeer(RunGoSessionCase(cctx, srv.URL+cxfStreamingPrefix, tlsBase, pki, sc), ModeStreaming))
 		cancel()
 	}
 	srv.Close()
@@ -184,7 +196,21 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(results, peerResults...), nil
+	results = append(results, peerResults...)
+	if stream := Filter(CXFStreamingCases(true), opts.Only); len(stream) > 0 {
+		streamResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, stream, ModeStreaming)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, streamResults...)
+	}
+	return results, nil
+}
+
+// withPeer labels a Go-client result with the CXF peer and its mode.
+func withPeer(r Result, mode string) Result {
+	r.Peer, r.Mode = PeerCXF, mode
+	return r
 }
 
 // runGoClient runs one case with the Go client against a peer server.

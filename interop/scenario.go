@@ -32,6 +32,13 @@ type Result struct {
 	Version   string    `json:"version"`
 	Pass      bool      `json:"pass"`
 	Reason    string    `json:"reason"`
+	// Peer names the other stack (PeerCXF); Mode its WS-Security
+	// implementation (ModeDOM, ModeStreaming).
+	Peer string `json:"peer"`
+	Mode string `json:"mode"`
+	// Warnings are protocol errors the peer logged without failing the
+	// call; a case with warnings does not pass.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Case is one scenario at one version.

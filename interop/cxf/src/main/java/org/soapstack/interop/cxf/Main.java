@@ -25,7 +25,8 @@ public final class Main {
         "      'READY http://127.0.0.1:PORT https://127.0.0.1:TLSPORT' and runs until stdin",
         "      closes or SIGTERM",
         "  soapstack-cxf-peer client --base URL [--tls-base URL] --cases LIST [--pki DIR]",
-        "                            [--timeout SECONDS] [--trace] [--record DIR] [--plain] [--verbose]",
+        "                            [--timeout SECONDS] [--streaming] [--trace] [--record DIR] [--plain] [--verbose]",
+        "      --streaming runs the secure-conversation cases with CXF's streaming (StAX) WS-Security",
         "      LIST is 'all', 'wssec', 'sc', or a comma list of Scenario@version or Scenario (or groups); prints",
         "      one JSON line per case; exit 0 if all passed, 1 otherwise",
         "  soapstack-cxf-peer selftest [--cases LIST] [--pki DIR] [--timeout SECONDS] [--trace] [--record DIR] [--plain] [--verbose]",
@@ -56,7 +57,7 @@ public final class Main {
                         Set.of("trace", "verbose", "plain")));
                 case "client":
                     return client(Args.parse(argv, 1, Set.of("base", "tls-base", "cases", "timeout", "pki", "record"),
-                        Set.of("trace", "verbose", "plain")));
+                        Set.of("trace", "verbose", "plain", "streaming")));
                 case "selftest":
                     return selftest(Args.parse(argv, 1, Set.of("timeout", "cases", "pki", "record"),
                         Set.of("trace", "verbose", "plain")));
@@ -146,7 +147,7 @@ public final class Main {
         long timeout = args.longValue("timeout", 30, 1, 3600);
         String pkiDir = args.get("pki", null);
         ClientRunner runner = new ClientRunner(base, tlsBase, timeout, tap(args), System.out,
-            () -> Pki.locate(pkiDir));
+            () -> Pki.locate(pkiDir), args.flag("streaming"));
         return runner.run(cases) ? EXIT_OK : EXIT_FAILED;
     }
 }

@@ -124,6 +124,9 @@ public final class ScEchoScenario implements Scenario {
             // the Cancel was confirmed, but CXF's client complained about the response (see README)
             System.err.println("note: " + spec.caseName(v) + ": Cancel confirmed (RequestedTokenCancelled);"
                 + " CXF's STS client logged: " + log.warnings());
+            for (String w : log.warnings()) {
+                ctx.warn("CXF's STS client: " + w);
+            }
         }
     }
 }
