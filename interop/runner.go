@@ -177,6 +177,7 @@ func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	// endpoints under /stax.
 	for _, c := range Filter(CXFStreamingCases(false), opts.Only) {
 		sc, _ := scScenario(c)
+		sc.Cancel = sc.Cancel && CXFStreamingServerCancels
 		tlsBase := ""
 		if srv.TLSURL != "" {
 			tlsBase = srv.TLSURL + cxfStreamingPrefix

@@ -137,7 +137,9 @@ func WSSecScenarios() []SecurityScenario {
 		case 'A':
 			p.RequireSignatureConfirmation = true
 		case 'U':
-			p.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedEncryptedSupporting}}
+			// The plugfest's SignedSupportingTokens: our client encrypts
+			// the token anyway, our service also accepts it in clear.
+			p.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedSupporting}}
 		case 'X':
 			p.RequireSignatureConfirmation = true
 			p.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.X509Token, Inclusion: wssecurity.IncludeAlwaysToRecipient, Reference: wssecurity.RefThumbprint}, Role: wssecurity.EndorsingSupporting}}

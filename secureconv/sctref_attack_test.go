@@ -95,7 +95,9 @@ func TestSCTReferenceByIdentifier(t *testing.T) {
 					ref.CreateAttr("URI", "#urn:uuid:00000000-0000-4000-8000-000000000000")
 				}
 			}
-		}, wssecurity.ErrUnknownDerivationSource},
+			// it means what URI="urn:uuid:0…" means: a session the
+			// service does not know
+		}, ErrTokenNotFound},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

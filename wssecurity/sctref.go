@@ -24,10 +24,12 @@ func isSCTValueType(vt string) bool {
 // session), and CXF's streaming service accepts it. The fallback is
 // bounded: the Reference must carry an SCT ValueType, no element of the
 // message may have X as its Id (then X names that element, not a token),
-// and exactly one SecurityContextToken in the Security header may carry
+// and at most one SecurityContextToken in the Security header may carry
 // the Identifier X; the token found is the one carried, resolved like any
-// other (its session, its key). ok is false when the fallback does not
-// apply.
+// other (its session, its key). When the message carries none, "#X" means
+// what URI="X" means: the session the TokenResolver knows as X (CXF's
+// streaming service refers to the SCT so in its replies). ok is false
+// when the fallback does not apply.
 func (r *receiver) sctByIdentifier(str *STR, id string) (t *token, ok bool, err error) {
 	if r.cfg.TokenResolver == nil || id == "" || str.Kind != STRReference || !isSCTValueType(str.ValueType) {
 		return nil, false, nil
@@ -43,7 +45,24 @@ func (r *receiver) sctByIdentifier(str *STR, id string) (t *token, ok bool, err 
 	}
 	switch len(found) {
 	case 0:
-		return nil, false, nil
+		// Not carried: the session the resolver knows by that identifier,
+		// exactly as a reference URI="X" would name it (CXF's streaming
+		// service refers so to the SCT in its replies).
+		if t, ok := r.external[id]; ok {
+			return t, true, nil
+		}
+		ext := *str
+		ext.URI, ext.Local = id, false
+		key, err := r.cfg.TokenResolver.TokenReference(r.ctx, &ext)
+		if err != nil {
+			return nil, true, err
+		}
+		t := &token{kind: tokExternal, key: key}
+		if r.external == nil {
+			r.external = map[string]*token{}
+		}
+		r.external[id] = t
+		return t, true, nil
 	case 1:
 	default:
 		return nil, true, refuse(ErrAmbiguousReference, "%d security context tokens carry the identifier %q", len(found), id)

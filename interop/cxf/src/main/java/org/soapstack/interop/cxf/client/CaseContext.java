@@ -62,6 +62,14 @@ public final class CaseContext implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Whether the secure-conversation ports use CXF's streaming WS-Security: the client then
+     * never builds a DOM of a response, so {@link ScMessageLog} sees only the raw bytes.
+     */
+    public boolean streaming() {
+        return scPorts.streaming();
+    }
+
     /** The actions of every message the secure-conversation clients sent and received. */
     public ScMessageLog scLog() {
         return scPorts.log();

@@ -32,6 +32,7 @@ public final class ClientRunner {
     private final PrintStream out;
     private final Supplier<Pki> pki;
     private final boolean streaming;
+    private boolean usernameTokenInClear;
 
     /**
      * @param tlsBaseUrl the peer's HTTPS base URL (for the transport-security cases), or null
@@ -69,6 +70,16 @@ public final class ClientRunner {
                 return value;
             }
         };
+    }
+
+    /**
+     * Makes the WS-Security clients send a signed supporting UsernameToken unencrypted
+     * (ws-security.username-token.always.encrypted=false; CXF's default is true), as the
+     * plugfest's SignedSupportingTokens policies allow.
+     */
+    public ClientRunner usernameTokenInClear(boolean v) {
+        this.usernameTokenInClear = v;
+        return this;
     }
 
     /** All known cases, as "Scenario@version". */
@@ -151,7 +162,7 @@ public final class ClientRunner {
         try {
             PingPorts ports = new PingPorts(bus, baseUrl, timeoutSeconds * 1000L, tap);
             SecurePorts securePorts = new SecurePorts(bus, baseUrl, tlsBaseUrl,
-                timeoutSeconds * 1000L, tap, pki);
+                timeoutSeconds * 1000L, tap, pki).usernameTokenInClear(usernameTokenInClear);
             for (Selected c : cases) {
                 CaseResult result = runOne(pool, ports, securePorts, scPorts, c);
                 allPassed &= result.pass();

@@ -58,6 +58,11 @@ public final class ScPorts implements AutoCloseable {
         return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
+    /** Whether these ports use CXF's streaming (StAX) WS-Security. */
+    public boolean streaming() {
+        return streaming;
+    }
+
     public ScMessageLog log() {
         return log;
     }
