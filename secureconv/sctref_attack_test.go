@@ -1,6 +1,8 @@
 package secureconv
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -95,9 +97,9 @@ func TestSCTReferenceByIdentifier(t *testing.T) {
 					ref.CreateAttr("URI", "#urn:uuid:00000000-0000-4000-8000-000000000000")
 				}
 			}
-			// it means what URI="urn:uuid:0…" means: a session the
-			// service does not know
-		}, ErrTokenNotFound},
+			// no session by that identifier either: the reference
+			// names nothing, as before
+		}, wssecurity.ErrUnknownDerivationSource},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,4 +117,31 @@ func TestSCTReferenceByIdentifier(t *testing.T) {
 			assert.Zero(t, e.calls.Load(), "the application must not run")
 		})
 	}
+}
+
+// TestReplyRefersToSCTByHashIdentifier: Apache CXF's streaming service
+// refers to the session in its replies by URI="#<Identifier>" without
+// carrying the SCT; our client resolves that to its session.
+func TestReplyRefersToSCTByHashIdentifier(t *testing.T) {
+	e := newAttackEnv(t, nil)
+	rewritten := 0
+	tr := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		resp, err := e.wire(e.srv, nil).Call(ctx, req)
+		if err != nil || resp == nil || req.Addressing.Action != "urn:echo" {
+			return resp, err
+		}
+		for _, ref := range resp.Envelope.FindElements("//Reference") {
+			if u := ref.SelectAttrValue("URI", ""); strings.HasPrefix(u, "urn:uuid:") {
+				ref.CreateAttr("URI", "#"+u)
+				ref.CreateAttr("ValueType", NSSC13+"/sct")
+				rewritten++
+			}
+		}
+		b, err := resp.Bytes()
+		require.NoError(t, err)
+		return soap.ParseMessage(b, soap.Limits{})
+	})
+	c := e.client(tr, wssecurity.Config{})
+	require.NoError(t, callEcho(t, c, "reply by #identifier"))
+	assert.NotZero(t, rewritten, "the reply referred to the session by its identifier")
 }

@@ -26,10 +26,10 @@ func isSCTValueType(vt string) bool {
 // message may have X as its Id (then X names that element, not a token),
 // and at most one SecurityContextToken in the Security header may carry
 // the Identifier X; the token found is the one carried, resolved like any
-// other (its session, its key). When the message carries none, "#X" means
-// what URI="X" means: the session the TokenResolver knows as X (CXF's
+// other (its session, its key). When the message carries none, "#X" names
+// the session the TokenResolver knows as X, if it knows one (CXF's
 // streaming service refers to the SCT so in its replies). ok is false
-// when the fallback does not apply.
+// when the fallback does not apply; the reference is then unresolved.
 func (r *receiver) sctByIdentifier(str *STR, id string) (t *token, ok bool, err error) {
 	if r.cfg.TokenResolver == nil || id == "" || str.Kind != STRReference || !isSCTValueType(str.ValueType) {
 		return nil, false, nil
@@ -55,7 +55,9 @@ func (r *receiver) sctByIdentifier(str *STR, id string) (t *token, ok bool, err 
 		ext.URI, ext.Local = id, false
 		key, err := r.cfg.TokenResolver.TokenReference(r.ctx, &ext)
 		if err != nil {
-			return nil, true, err
+			// Unknown: the reference stays what it was, a local
+			// reference to nothing (ErrTokenUnavailable).
+			return nil, false, nil
 		}
 		t := &token{kind: tokExternal, key: key}
 		if r.external == nil {
