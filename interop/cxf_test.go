@@ -26,16 +26,24 @@ func TestCXFInterop(t *testing.T) {
 	require.NoError(t, err, "the CXF peer must run (Java 17 + Maven); peer log:\n%s", log.String())
 
 	cases := AllCases()
-	require.Len(t, results, 2*len(cases))
+	streamServer, streamClient := CXFStreamingCases(false), CXFStreamingCases(true)
+	require.Len(t, results, 2*len(cases)+len(streamServer)+len(streamClient))
 	seen := map[string]bool{}
 	for _, r := range results {
-		key := string(r.Direction) + " " + r.Scenario + "@" + r.Version
+		key := string(r.Direction) + " " + r.Mode + " " + r.Scenario + "@" + r.Version
 		seen[key] = true
+		assert.Equal(t, PeerCXF, r.Peer, key)
 		assert.True(t, r.Pass, "%s: %s", key, r.Reason)
 	}
 	for _, c := range cases {
-		assert.True(t, seen[string(GoToPeer)+" "+c.String()], "missing go-to-peer %s", c)
-		assert.True(t, seen[string(PeerToGo)+" "+c.String()], "missing peer-to-go %s", c)
+		assert.True(t, seen[string(GoToPeer)+" dom "+c.String()], "missing go-to-peer %s", c)
+		assert.True(t, seen[string(PeerToGo)+" dom "+c.String()], "missing peer-to-go %s", c)
+	}
+	for _, c := range streamServer {
+		assert.True(t, seen[string(GoToPeer)+" streaming "+c.String()], "missing streaming go-to-peer %s", c)
+	}
+	for _, c := range streamClient {
+		assert.True(t, seen[string(PeerToGo)+" streaming "+c.String()], "missing streaming peer-to-go %s", c)
 	}
 	if out := os.Getenv("SOAPSTACK_INTEROP_REPORT"); out != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")

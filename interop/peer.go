@@ -228,6 +228,17 @@ func (s *PeerServer) Log() string { return s.log.String() }
 // and returns one peer-to-go result per case. A case the peer did not
 // report is a failure.
 func (p *ScriptPeer) RunClient(ctx context.Context, base, tlsBase string, cases []Case) ([]Result, error) {
+	mode := ModeDOM
+	if p.Name == PeerMetro {
+		mode = ModeDefault
+	}
+	return p.RunClientMode(ctx, base, tlsBase, cases, mode)
+}
+
+// RunClientMode is RunClient with the peer in mode (for CXF, ModeDOM or
+// ModeStreaming). A case for which the peer logged a protocol error
+// without failing (its report's warnings) is a failure.
+func (p *ScriptPeer) RunClientMode(ctx context.Context, base, tlsBase string, cases []Case, mode string) ([]Result, error) {
 	names := make([]string, len(cases))
 	for i, c := range cases {
 		names[i] = c.String()
@@ -235,6 +246,9 @@ func (p *ScriptPeer) RunClient(ctx context.Context, base, tlsBase string, cases 
 	args := []string{"client", "--base", base, "--cases", strings.Join(names, ","), "--timeout", "60"}
 	if tlsBase != "" {
 		args = append(args, "--tls-base", tlsBase)
+	}
+	if mode == ModeStreaming {
+		args = append(args, "--streaming")
 	}
 	cmd := p.command(ctx, args...)
 	var stdout bytes.Buffer
@@ -252,7 +266,11 @@ func (p *ScriptPeer) RunClient(ctx context.Context, base, tlsBase string, cases 
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			continue
 		}
-		r.Direction = PeerToGo
+		r.Direction, r.Peer, r.Mode = PeerToGo, p.Name, mode
+		if r.Pass && len(r.Warnings) > 0 {
+			r.Pass = false
+			r.Reason = "the " + p.label() + " client logged a protocol error: " + strings.Join(r.Warnings, "; ")
+		}
 		got[Case{r.Scenario, r.Version}.String()] = r
 	}
 	if len(got) == 0 && runErr != nil {
@@ -262,7 +280,7 @@ func (p *ScriptPeer) RunClient(ctx context.Context, base, tlsBase string, cases 
 	for _, c := range cases {
 		r, ok := got[c.String()]
 		if !ok {
-			r = Result{Scenario: c.Scenario, Direction: PeerToGo, Version: c.Version,
+			r = Result{Scenario: c.Scenario, Direction: PeerToGo, Version: c.Version, Peer: p.Name, Mode: mode,
 				Reason: "the " + p.label() + " client did not report this case: " + lastLine(stderr.String())}
 		}
 		out = append(out, r)

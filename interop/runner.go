@@ -191,9 +191,11 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 		return nil, err
 	}
 	srv.TakePeerLog()
-	for _, c := range cases {
+	// goCase runs one Go-client case and fails it when the peer's server
+	// logged a complaint meanwhile.
+	goCase := func(run func(ctx context.Context) Result, mode string) {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		r := runGoClient(cctx, srv, pki, c, peer.Name)
+		r := run(cctx)
 		cancel()
 		if complaints := srv.TakePeerLog(); len(complaints) > 0 {
 			msg := "the " + peer.label() + " server logged: " + strings.Join(complaints, " | ")
@@ -203,7 +205,26 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 				r.Reason += "; " + msg
 			}
 		}
+		r.Peer, r.Mode = peer.Name, mode
 		results = append(results, r)
+	}
+	for _, c := range cases {
+		goCase(func(ctx context.Context) Result { return runGoClient(ctx, srv, pki, c, peer.Name) }, mode)
+	}
+	if peer.Name == PeerCXF {
+		// The same JVM serves the streaming copies of the
+		// secure-conversation endpoints under /stax.
+		for _, c := range Filter(CXFStreamingCases(false), opts.Only) {
+			sc, _ := scScenario(c)
+			sc.Cancel = sc.Cancel && CXFStreamingServerCancels
+			tlsBase := ""
+			if srv.TLSURL != "" {
+				tlsBase = srv.TLSURL + cxfStreamingPrefix
+			}
+			goCase(func(ctx context.Context) Result {
+				return RunGoSessionCase(ctx, srv.URL+cxfStreamingPrefix, tlsBase, pki, sc)
+			}, ModeStreaming)
+		}
 	}
 	srv.Close()
 
@@ -212,13 +233,19 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 		return nil, fmt.Errorf("interop: starting the Go service: %w", err)
 	}
 	defer gs.Close()
-	peerResults, err := peer.RunClient(ctx, gs.URL, gs.TLSURL, cases)
+	peerResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, cases, mode)
 	if err != nil {
 		return nil, err
 	}
 	results = append(results, peerResults...)
-	for i := range results {
-		results[i].Peer, results[i].Mode = peer.Name, mode
+	if peer.Name == PeerCXF {
+		if stream := Filter(CXFStreamingCases(true), opts.Only); len(stream) > 0 {
+			streamResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, stream, ModeStreaming)
+			if err != nil {
+				return nil, err
+			}
+			results = append(results, streamResults...)
+		}
 	}
 	return results, nil
 }

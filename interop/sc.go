@@ -117,8 +117,12 @@ func SCScenarios() []SCScenario {
 			tls := false
 			switch r.bootstrap {
 			case "UX":
-				boot.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedEncryptedSupporting}}
+				boot.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedSupporting}}
 			case "X":
+				// The CXF policy has RequireDerivedKeys on this endorsing
+				// token too, as the plugfest's; no stack derives keys from
+				// an X.509 key, and wssecurity refuses the flag on a
+				// supporting token, so it is not set here.
 				boot.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.X509Token, Inclusion: wssecurity.IncludeAlwaysToRecipient, Reference: wssecurity.RefThumbprint}, Role: wssecurity.EndorsingSupporting}}
 			case "X10":
 				boot = wssecurity.MutualCertificate(wssecurity.WSS10, wssecurity.Basic128)

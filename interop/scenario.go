@@ -33,12 +33,16 @@ type Result struct {
 	Pass      bool      `json:"pass"`
 	Reason    string    `json:"reason"`
 	// Peer is the independent stack (PeerCXF, PeerMetro); Mode its
-	// configuration (ModeDOM for CXF's default, ModeDefault for Metro).
+	// configuration (ModeDOM or ModeStreaming for CXF, ModeDefault for
+	// Metro).
 	Peer string `json:"peer"`
 	Mode string `json:"mode"`
 	// Limit, on a failing row, names a documented limit of the peer that
 	// explains the failure (interop/metro/README.md); empty otherwise.
 	Limit string `json:"limit,omitempty"`
+	// Warnings are protocol errors the peer logged without failing the
+	// call; a case with warnings does not pass.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Case is one scenario at one version.

@@ -76,6 +76,14 @@ func WSSecScenarios() []SecurityScenario {
 		p.RecipientToken.Reference = wssecurity.RefSKI
 		return &p
 	}
+	// The plugfest's MutualCertificate10SignEncrypt (CXF's
+	// WsSecurity10_policy.wsdl) is the asymmetric binding under Wss11 with
+	// RequireSignatureConfirmation; its Rsa15TripleDes sibling stays Wss10.
+	mutual11 := func(suite wssecurity.Suite) *wssecurity.Policy {
+		p := mutual(suite)
+		p.WSS, p.RequireSignatureConfirmation = wssecurity.WSS11, true
+		return p
+	}
 	ut := wssecurity.UserNameOverTransport()
 	ut.WSS = wssecurity.WSS10
 	// UserName has no binding: a UsernameToken and nothing else, which is
@@ -85,7 +93,7 @@ func WSSecScenarios() []SecurityScenario {
 	out = append(out,
 		SecurityScenario{Name: "UserName", Version: VersionWSSec10, SOAP: soap.V11, Policy: &plainUT},
 		SecurityScenario{Name: "UserNameOverTransport", Version: VersionWSSec10, SOAP: soap.V11, TLS: true, Policy: &ut},
-		SecurityScenario{Name: "MutualCertificate10SignEncrypt", Version: VersionWSSec10, SOAP: soap.V11, Policy: mutual(wssecurity.Basic256)},
+		SecurityScenario{Name: "MutualCertificate10SignEncrypt", Version: VersionWSSec10, SOAP: soap.V11, Policy: mutual11(wssecurity.Basic256)},
 		SecurityScenario{Name: "MutualCertificate10SignEncryptRsa15TripleDes", Version: VersionWSSec10, SOAP: soap.V11, Policy: mutual(wssecurity.TripleDesRsa15)},
 	)
 	type variant struct {
@@ -129,7 +137,9 @@ func WSSecScenarios() []SecurityScenario {
 		case 'A':
 			p.RequireSignatureConfirmation = true
 		case 'U':
-			p.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedEncryptedSupporting}}
+			// The plugfest's SignedSupportingTokens: our client encrypts
+			// the token anyway, our service also accepts it in clear.
+			p.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.UsernameToken, Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.SignedSupporting}}
 		case 'X':
 			p.RequireSignatureConfirmation = true
 			p.Supporting = []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.X509Token, Inclusion: wssecurity.IncludeAlwaysToRecipient, Reference: wssecurity.RefThumbprint}, Role: wssecurity.EndorsingSupporting}}

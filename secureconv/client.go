@@ -406,9 +406,12 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 	if resp == nil {
 		return nil, fmt.Errorf("secureconv: %s: no response", op)
 	}
-	var copyResp *soap.Message
+	var copyResp, bootResp *soap.Message
 	if op == OpCancel {
 		copyResp = resp.Clone()
+		if policy.Binding == wssecurity.AsymmetricBinding {
+			bootResp = resp.Clone()
+		}
 	}
 	if err := wssecurity.VerifyReply(ctx, replyPolicy, replySec, e, resp); err != nil {
 		if op != OpCancel {
@@ -422,10 +425,16 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 		pt := *relaxed.ProtectionToken
 		pt.DerivedKeys = false
 		relaxed.ProtectionToken = &pt
-		if err2 := wssecurity.VerifyReply(ctx, relaxed, replySec, e, copyResp); err2 != nil {
+		switch err2 := wssecurity.VerifyReply(ctx, relaxed, replySec, e, copyResp); {
+		case err2 == nil:
+			resp = copyResp
+		case bootResp != nil && wssecurity.VerifyReply(ctx, policy, sec, e, bootResp) == nil:
+			// A Cancel sent under an asymmetric bootstrap may be answered
+			// under it (soapstack's service does, as CXF's client expects).
+			resp = bootResp
+		default:
 			return nil, fmt.Errorf("secureconv: %s response rejected: %w", op, err)
 		}
-		resp = copyResp
 	}
 	if resp.Addressing.Version != 0 && resp.Addressing.Action != v.ResponseAction(op) {
 		return nil, fmt.Errorf("secureconv: %s response with action %q", op, resp.Addressing.Action)

@@ -644,6 +644,15 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 	if err != nil {
 		return nil, err
 	}
+	if boot.Binding == wssecurity.AsymmetricBinding {
+		// Under an asymmetric bootstrap CXF's client checks the answer
+		// against the bootstrap policy (the service's X.509 signature,
+		// encrypted to the client): answer under it.
+		if err := wssecurity.SecureReply(ctx, boot, &sec, e, resp); err != nil {
+			return nil, err
+		}
+		return resp, nil
+	}
 	// The answer is protected by the session, as CXF's service does.
 	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.TokenType(), Namespace: v.SCNamespace(), Key: tok.Key}
 	if err := wssecurity.SecureReply(ctx, s.cfg.Policy, &sec, wssecurity.NewSessionExchange(st), resp); err != nil {

@@ -63,6 +63,15 @@ type Config struct {
 	// TLS (ErrInsecureTransport) and a client refuses to send one to an
 	// http:// URL (soap.ErrInsecureTransport).
 	AllowInsecureTransport bool
+	// RequireEncryptedUsernameToken makes a receiver refuse a signed
+	// supporting UsernameToken (SignedSupporting) that arrived unencrypted
+	// under a message-security binding, as for SignedEncryptedSupporting.
+	// Without it the receiver accepts what the policy allows: WS-SP's
+	// SignedSupportingTokens (the plugfest's UX policies) does not require
+	// encryption, and Apache CXF sends the token in clear when
+	// ws-security.username-token.always.encrypted is false. Senders encrypt
+	// such a token anyway (CXF's default, and WCF's).
+	RequireEncryptedUsernameToken bool
 
 	// TransformClaims, when set, is called on a server with the principal
 	// built from each verified request before the application sees it

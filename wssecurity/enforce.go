@@ -217,7 +217,9 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 			if primary != nil && st.Role != Supporting && !signed[ut.el] {
 				return refuse(ErrNotSigned, "the UsernameToken is not signed")
 			}
-			if primary != nil && st.Role == SignedEncryptedSupporting && !r.decrypted[ut.el] {
+			mustEncrypt := st.Role == SignedEncryptedSupporting ||
+				(st.Role == SignedSupporting && r.cfg.RequireEncryptedUsernameToken && r.p.Binding != TransportBinding)
+			if primary != nil && mustEncrypt && !r.decrypted[ut.el] {
 				return refuse(ErrNotEncrypted, "the UsernameToken is not encrypted")
 			}
 		case SecureConversationToken:

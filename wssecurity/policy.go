@@ -128,7 +128,10 @@ const (
 // KeyReference is how a token that is not sent is referenced.
 type KeyReference int
 
-// Reference styles for tokens that are not included.
+// Reference styles for tokens that are not included. An included
+// endorsing supporting X.509 token whose Reference is RefThumbprint, RefSKI
+// or RefIssuerSerial (WS-SP Require…Reference) is referenced so from its
+// endorsing signature too; RefDirect (or none) references it by wsu:Id.
 const (
 	RefThumbprint KeyReference = iota + 1
 	RefSKI

@@ -396,6 +396,9 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 				return t, nil
 			}
 		}
+		if t, ok, err := r.sctByIdentifier(str, id); ok {
+			return t, err
+		}
 		return nil, fmt.Errorf("%w: no token with id %q", ErrTokenUnavailable, id)
 	case STRKeyIdentifier:
 		if str.ValueType == URIEncryptedKeySHA1 {

@@ -307,7 +307,9 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				if st.Role != Supporting && p.Binding != TransportBinding {
 					signTargets = append(signTargets, ut)
 				}
-				if st.Role == SignedEncryptedSupporting && p.Binding != TransportBinding {
+				// A signed UsernameToken is encrypted too under message
+				// security (WCF does; CXF by default, always.encrypted).
+				if (st.Role == SignedEncryptedSupporting || st.Role == SignedSupporting) && p.Binding != TransportBinding {
 					encTargets = append(encTargets, ut)
 				}
 			case X509Token:
@@ -330,7 +332,20 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				if st.Role == SignedEndorsingSupporting {
 					signTargets = append(signTargets, bst)
 				}
-				endorsingInfo = append(endorsingInfo, strToLocal(id, URIX509v3, ""))
+				switch st.Token.Reference {
+				case RefThumbprint, RefSKI, RefIssuerSerial:
+					// The policy names the reference (WS-SP
+					// RequireThumbprintReference...): the signature refers
+					// to the included certificate so, as CXF/WSS4J does
+					// and CXF's streaming service requires.
+					ref, err := certReference(own.Cert, st.Token.Reference)
+					if err != nil {
+						return err
+					}
+					endorsingInfo = append(endorsingInfo, ref)
+				default:
+					endorsingInfo = append(endorsingInfo, strToLocal(id, URIX509v3, ""))
+				}
 			case SecureConversationToken:
 				// A session token endorsing a message sent over HTTPS
 				// (WCF's SecureConversation over UserNameOverTransport).

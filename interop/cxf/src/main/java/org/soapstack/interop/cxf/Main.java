@@ -25,7 +25,9 @@ public final class Main {
         "      'READY http://127.0.0.1:PORT https://127.0.0.1:TLSPORT' and runs until stdin",
         "      closes or SIGTERM",
         "  soapstack-cxf-peer client --base URL [--tls-base URL] --cases LIST [--pki DIR]",
-        "                            [--timeout SECONDS] [--trace] [--record DIR] [--plain] [--verbose]",
+        "                            [--timeout SECONDS] [--streaming] [--trace] [--record DIR] [--plain] [--verbose]",
+        "      --streaming runs the secure-conversation cases with CXF's streaming (StAX) WS-Security;",
+        "      --ut-clear sends signed supporting UsernameTokens unencrypted (always.encrypted=false)",
         "      LIST is 'all', 'wssec', 'sc', or a comma list of Scenario@version or Scenario (or groups); prints",
         "      one JSON line per case; exit 0 if all passed, 1 otherwise",
         "  soapstack-cxf-peer selftest [--cases LIST] [--pki DIR] [--timeout SECONDS] [--trace] [--record DIR] [--plain] [--verbose]",
@@ -56,10 +58,10 @@ public final class Main {
                         Set.of("trace", "verbose", "plain")));
                 case "client":
                     return client(Args.parse(argv, 1, Set.of("base", "tls-base", "cases", "timeout", "pki", "record"),
-                        Set.of("trace", "verbose", "plain")));
+                        Set.of("trace", "verbose", "plain", "streaming", "ut-clear")));
                 case "selftest":
                     return selftest(Args.parse(argv, 1, Set.of("timeout", "cases", "pki", "record"),
-                        Set.of("trace", "verbose", "plain")));
+                        Set.of("trace", "verbose", "plain", "streaming", "ut-clear")));
                 case "list":
                     ClientRunner.allCaseNames().forEach(System.out::println);
                     return EXIT_OK;
@@ -127,7 +129,7 @@ public final class Main {
             Pki pki = Pki.locate(args.get("pki", null));
             try (PeerServer server = PeerServer.start(0, 0, EndpointSpec.all(), tap, pki)) {
                 ClientRunner runner = new ClientRunner(server.baseUrl(), server.tlsBaseUrl(), timeout,
-                    tap, System.out, () -> pki);
+                    tap, System.out, () -> pki, args.flag("streaming")).usernameTokenInClear(args.flag("ut-clear"));
                 return runner.run(cases) ? EXIT_OK : EXIT_FAILED;
             }
         } catch (IllegalArgumentException e) {
@@ -146,7 +148,7 @@ public final class Main {
         long timeout = args.longValue("timeout", 30, 1, 3600);
         String pkiDir = args.get("pki", null);
         ClientRunner runner = new ClientRunner(base, tlsBase, timeout, tap(args), System.out,
-            () -> Pki.locate(pkiDir));
+            () -> Pki.locate(pkiDir), args.flag("streaming")).usernameTokenInClear(args.flag("ut-clear"));
         return runner.run(cases) ? EXIT_OK : EXIT_FAILED;
     }
 }

@@ -16,6 +16,7 @@ public final class CaseContext implements AutoCloseable {
     private final CaseVersion version;
     private final String tag = UUID.randomUUID().toString().substring(0, 8);
     private final List<PingPort> opened = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
     CaseContext(PingPorts ports, SecurePorts securePorts, ScPorts scPorts, CaseVersion version) {
         this.ports = ports;
@@ -61,9 +62,29 @@ public final class CaseContext implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Whether the secure-conversation ports use CXF's streaming WS-Security: the client then
+     * never builds a DOM of a response, so {@link ScMessageLog} sees only the raw bytes.
+     */
+    public boolean streaming() {
+        return scPorts.streaming();
+    }
+
     /** The actions of every message the secure-conversation clients sent and received. */
     public ScMessageLog scLog() {
         return scPorts.log();
+    }
+
+    /**
+     * Records a protocol error CXF logged without failing the call (e.g. its STS client's
+     * "Problem cancelling token"); the case's report line carries it under "warnings".
+     */
+    public synchronized void warn(String warning) {
+        warnings.add(warning);
+    }
+
+    synchronized List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     /** Extra explanation for a failed call on the most recent port, or null. */

@@ -31,6 +31,8 @@ public final class ClientRunner {
     private final WireTap tap;
     private final PrintStream out;
     private final Supplier<Pki> pki;
+    private final boolean streaming;
+    private boolean usernameTokenInClear;
 
     /**
      * @param tlsBaseUrl the peer's HTTPS base URL (for the transport-security cases), or null
@@ -38,6 +40,16 @@ public final class ClientRunner {
      */
     public ClientRunner(String baseUrl, String tlsBaseUrl, long timeoutSeconds,
                         WireTap tap, PrintStream out, Supplier<Pki> pki) {
+        this(baseUrl, tlsBaseUrl, timeoutSeconds, tap, out, pki, false);
+    }
+
+    /**
+     * @param streaming run the secure-conversation cases with CXF's streaming (StAX)
+     *                  WS-Security (ws-security.enable.streaming=true) instead of DOM
+     */
+    public ClientRunner(String baseUrl, String tlsBaseUrl, long timeoutSeconds,
+                        WireTap tap, PrintStream out, Supplier<Pki> pki, boolean streaming) {
+        this.streaming = streaming;
         this.baseUrl = baseUrl;
         this.tlsBaseUrl = tlsBaseUrl;
         this.timeoutSeconds = timeoutSeconds;
@@ -58,6 +70,16 @@ public final class ClientRunner {
                 return value;
             }
         };
+    }
+
+    /**
+     * Makes the WS-Security clients send a signed supporting UsernameToken unencrypted
+     * (ws-security.username-token.always.encrypted=false; CXF's default is true), as the
+     * plugfest's SignedSupportingTokens policies allow.
+     */
+    public ClientRunner usernameTokenInClear(boolean v) {
+        this.usernameTokenInClear = v;
+        return this;
     }
 
     /** All known cases, as "Scenario@version". */
@@ -136,11 +158,11 @@ public final class ClientRunner {
             return t;
         });
         boolean allPassed = true;
-        ScPorts scPorts = new ScPorts(baseUrl, tlsBaseUrl, timeoutSeconds * 1000L, tap, pki);
+        ScPorts scPorts = new ScPorts(baseUrl, tlsBaseUrl, timeoutSeconds * 1000L, tap, pki, streaming);
         try {
             PingPorts ports = new PingPorts(bus, baseUrl, timeoutSeconds * 1000L, tap);
             SecurePorts securePorts = new SecurePorts(bus, baseUrl, tlsBaseUrl,
-                timeoutSeconds * 1000L, tap, pki);
+                timeoutSeconds * 1000L, tap, pki).usernameTokenInClear(usernameTokenInClear);
             for (Selected c : cases) {
                 CaseResult result = runOne(pool, ports, securePorts, scPorts, c);
                 allPassed &= result.pass();
@@ -167,8 +189,14 @@ public final class ClientRunner {
         }
         // each call has the receive timeout; the whole case gets a few of them
         long caseTimeout = timeoutSeconds * 3 + 5;
+        CaseContext ctx = new CaseContext(ports, securePorts, scPorts, c.version());
+        String mode = streaming ? "streaming" : "dom";
+        return runOne(pool, c, ctx, caseTimeout).with(mode, ctx.warnings());
+    }
+
+    private CaseResult runOne(ExecutorService pool, Selected c, CaseContext ctx, long caseTimeout) {
         Future<?> f = pool.submit(() -> {
-            try (CaseContext ctx = new CaseContext(ports, securePorts, scPorts, c.version())) {
+            try (ctx) {
                 try {
                     c.scenario().run(ctx);
                 } catch (CheckFailure e) {

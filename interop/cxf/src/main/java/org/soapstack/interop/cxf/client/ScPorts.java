@@ -40,9 +40,13 @@ public final class ScPorts implements AutoCloseable {
     private final WireTap tap;
     private final Supplier<Pki> pki;
     private final ScMessageLog log = new ScMessageLog();
+    private final boolean streaming;
     private Bus bus;
 
-    public ScPorts(String baseUrl, String tlsBaseUrl, long timeoutMillis, WireTap tap, Supplier<Pki> pki) {
+    /** @param streaming use CXF's streaming (StAX) WS-Security (ws-security.enable.streaming) */
+    public ScPorts(String baseUrl, String tlsBaseUrl, long timeoutMillis, WireTap tap, Supplier<Pki> pki,
+                   boolean streaming) {
+        this.streaming = streaming;
         this.baseUrl = trim(baseUrl);
         this.tlsBaseUrl = trim(tlsBaseUrl);
         this.timeoutMillis = timeoutMillis;
@@ -52,6 +56,11 @@ public final class ScPorts implements AutoCloseable {
 
     private static String trim(String url) {
         return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Whether these ports use CXF's streaming (StAX) WS-Security. */
+    public boolean streaming() {
+        return streaming;
     }
 
     public ScMessageLog log() {
@@ -99,6 +108,9 @@ public final class ScPorts implements AutoCloseable {
         Bus b = bus();
         Pki keys = pki.get();
         Map<String, Object> props = SecurityProperties.withSctVariants(SecurityProperties.client(keys));
+        if (streaming) {
+            props.put(SecurityProperties.ENABLE_STREAMING, "true");
+        }
 
         JaxWsProxyFactoryBean factory = new JaxWsProxyFactoryBean();
         factory.setBus(b);

@@ -30,6 +30,7 @@ public final class SecurePorts {
     private final long timeoutMillis;
     private final WireTap tap;
     private final Supplier<Pki> pki;
+    private boolean usernameTokenInClear;
 
     public SecurePorts(Bus bus, String baseUrl, String tlsBaseUrl, long timeoutMillis, WireTap tap,
                        Supplier<Pki> pki) {
@@ -43,6 +44,12 @@ public final class SecurePorts {
 
     private static String trim(String url) {
         return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Sends signed supporting UsernameTokens unencrypted (always.encrypted=false). */
+    public SecurePorts usernameTokenInClear(boolean v) {
+        this.usernameTokenInClear = v;
+        return this;
     }
 
     public PingPort open(WsSecScenarioSpec spec) throws CheckFailure {
@@ -59,7 +66,11 @@ public final class SecurePorts {
         factory.setServiceName(spec.family().service());
         factory.setEndpointName(spec.port());
         factory.setAddress(base + spec.path());
-        factory.setProperties(SecurityProperties.client(keys));
+        java.util.Map<String, Object> props = SecurityProperties.client(keys);
+        if (usernameTokenInClear) {
+            props.put(org.apache.cxf.ws.security.SecurityConstants.ALWAYS_ENCRYPT_UT, "false");
+        }
+        factory.setProperties(props);
         if (spec.family().wsaNamespace() != null) {
             // the policy's UsingAddressing engages addressing too; the feature makes sure the
             // per-call AddressingProperties (2004/08 namespace) are honoured

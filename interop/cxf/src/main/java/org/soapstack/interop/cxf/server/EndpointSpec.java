@@ -24,10 +24,26 @@ import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
  *                     the WS-Security endpoints get addressing from their policy instead
  * @param secureConversation a WS-SecureConversation endpoint: also gets the ".sct" variants of
  *                     the security properties (used for the bootstrap RST/RSTR exchange)
+ * @param streaming    uses CXF's streaming (StAX) WS-Security (ws-security.enable.streaming)
  */
 public record EndpointSpec(String path, String wsdlResource, QName service, QName port,
                            boolean tls, boolean security, boolean addressing,
-                           boolean secureConversation) {
+                           boolean secureConversation, boolean streaming) {
+
+    /** Path prefix of the streaming (StAX) copies of the secure-conversation endpoints. */
+    public static final String STREAMING_PREFIX = "/stax";
+
+    /**
+     * Scenarios CXF's own streaming server does not run (WSSCTest: "StAX Policy Validation
+     * error" / "Endorsing derived keys not supported"); they get no streaming endpoint.
+     */
+    public static final java.util.Set<String> NO_STREAMING_SERVER =
+        java.util.Set.of("SecureConversation_MutualCertificate10SignEncrypt");
+
+    public EndpointSpec(String path, String wsdlResource, QName service, QName port,
+                        boolean tls, boolean security, boolean addressing, boolean secureConversation) {
+        this(path, wsdlResource, service, port, tls, security, addressing, secureConversation, false);
+    }
 
     /** The foundation endpoints of interop/CONTRACT.md. */
     public static final List<EndpointSpec> FOUNDATION = List.of(
@@ -61,11 +77,27 @@ public record EndpointSpec(String path, String wsdlResource, QName service, QNam
         return l;
     }
 
+    /** The streaming copies of the WS-SecureConversation endpoints (/stax/sc200502/NAME, ...). */
+    public static List<EndpointSpec> scStreaming() {
+        List<EndpointSpec> l = new ArrayList<>();
+        for (ScVersion v : ScVersion.values()) {
+            for (ScScenarioSpec s : ScCatalog.all()) {
+                if (NO_STREAMING_SERVER.contains(s.name())) {
+                    continue;
+                }
+                l.add(new EndpointSpec(STREAMING_PREFIX + s.path(v), v.wsdlResource(), v.service(), s.port(),
+                    s.tls(), true, false, true, true));
+            }
+        }
+        return l;
+    }
+
     /** Everything the server publishes. */
     public static List<EndpointSpec> all() {
         List<EndpointSpec> l = new ArrayList<>(FOUNDATION);
         l.addAll(wssec());
         l.addAll(sc());
+        l.addAll(scStreaming());
         return l;
     }
 }

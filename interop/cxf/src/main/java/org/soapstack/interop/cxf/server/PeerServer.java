@@ -146,6 +146,9 @@ public final class PeerServer implements AutoCloseable {
                     scSecurity = SecurityProperties.withSctVariants(security);
                 }
                 props.putAll(spec.secureConversation() ? scSecurity : security);
+                if (spec.streaming()) {
+                    props.put(SecurityProperties.ENABLE_STREAMING, "true");
+                }
             }
             sf.setProperties(props);
 

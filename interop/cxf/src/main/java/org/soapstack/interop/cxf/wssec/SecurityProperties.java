@@ -65,6 +65,9 @@ public final class SecurityProperties {
         return p;
     }
 
+    /** CXF's switch to its streaming (StAX) WS-Security implementation. */
+    public static final String ENABLE_STREAMING = SecurityConstants.ENABLE_STREAMING_SECURITY;
+
     /** Suffix of the bootstrap variant of a security property. */
     public static final String SCT_SUFFIX = ".sct";
 }
