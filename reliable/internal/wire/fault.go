@@ -103,6 +103,7 @@ func NewFault(v Version, k FaultKind, id string) *Fault {
 		f.Reason = reasonUnknownSequence
 	case InvalidAcknowledgement:
 		f.Reason = reasonInvalidAcknowledgement
+		f.Ack = &SequenceAcknowledgement{Version: v, Identifier: id}
 	case MessageNumberRollover:
 		f.Reason = reasonMessageNumberRollover
 		if v == V11 {
