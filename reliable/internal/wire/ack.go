@@ -160,7 +160,7 @@ func parseAck(v Version, el *etree.Element) (*SequenceAcknowledgement, error) {
 	case forms == 0:
 		return nil, malformed(s.where, ErrMissingChild, "AcknowledgementRange, None or Nack")
 	case forms > 1:
-		return nil, malformed(s.where, ErrUnknownChild, "more than one of AcknowledgementRange, None, Nack")
+		return nil, malformed(s.where, ErrAckChoice, "")
 	case len(a.Nacks) > 0 && a.Final:
 		return nil, malformed(s.where, ErrChildOrder, "Final with Nack")
 	}

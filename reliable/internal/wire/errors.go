@@ -40,6 +40,7 @@ var (
 	ErrRangeOverlap    = errors.New("overlapping acknowledgement ranges")
 	ErrEmptyAckForm    = errors.New("misplaced empty-acknowledgement form")
 	ErrNackDuplicate   = errors.New("repeated Nack")
+	ErrAckChoice       = errors.New("more than one of AcknowledgementRange, None, Nack")
 	ErrNotAFault       = errors.New("not a WS-RM fault")
 )
 
