@@ -13,11 +13,15 @@ type Behavior int
 
 // The behaviors.
 const (
+	// DiscardEntireSequence discards the whole sequence when it is incomplete.
 	DiscardEntireSequence Behavior = iota + 1
+	// DiscardFollowingFirstGap discards the messages after the first gap.
 	DiscardFollowingFirstGap
+	// NoDiscard delivers whatever arrived.
 	NoDiscard
 )
 
+// String returns the schema value ("" for none).
 func (b Behavior) String() string {
 	switch b {
 	case DiscardEntireSequence:
