@@ -1,0 +1,76 @@
+package wire
+
+import (
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/soap"
+)
+
+// AckRequested is the wsrm:AckRequested header.
+type AckRequested struct {
+	Version    Version
+	Identifier string
+	// MessageNumber is WS-RM 1.0's optional highest message number sent,
+	// 0 when absent.
+	MessageNumber uint64
+	Extensions    []*etree.Element
+}
+
+// ParseAckRequested reads an AckRequested header of either version.
+func ParseAckRequested(el *etree.Element) (*AckRequested, error) {
+	v, err := versionOfRoot(el, elAckRequested)
+	if err != nil {
+		return nil, err
+	}
+	if err := attrs(el); err != nil {
+		return nil, err
+	}
+	kids, err := children(el)
+	if err != nil {
+		return nil, err
+	}
+	a := &AckRequested{Version: v}
+	s := newSchema(elAckRequested, v.Namespace())
+	for _, c := range kids {
+		n := soap.ElementName(c)
+		if n.Space != s.ns {
+			if err := s.other(c); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		switch {
+		case n.Local == elIdentifier:
+			if err := s.check(c, 1, false); err != nil {
+				return nil, err
+			}
+			if a.Identifier, err = identifierText(c); err != nil {
+				return nil, err
+			}
+		case n.Local == elMessageNumber && v == V200502:
+			if err := s.check(c, 2, false); err != nil {
+				return nil, err
+			}
+			if a.MessageNumber, err = number(c); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, s.other(c)
+		}
+	}
+	if err := s.require(elIdentifier); err != nil {
+		return nil, err
+	}
+	a.Extensions = s.ext
+	return a, nil
+}
+
+// Build returns the AckRequested header.
+func (a *AckRequested) Build() *etree.Element {
+	el := rmElement(a.Version, elAckRequested)
+	rmChild(el, elIdentifier).SetText(a.Identifier)
+	if a.MessageNumber != 0 && a.Version == V200502 {
+		rmChild(el, elMessageNumber).SetText(formatUint(a.MessageNumber))
+	}
+	addExtensions(el, a.Extensions)
+	return el
+}
