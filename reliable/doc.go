@@ -42,6 +42,18 @@
 // InvalidAcknowledgement, MessageNumberRollover) and the check that fired.
 // The codecs are tested against Metro's and WCF's own messages.
 //
+// The destination's state is behind SequenceStore (store.go): per sequence
+// its owner (the secure session and principal it is bound to), the
+// acknowledged ranges, the next number to deliver, the buffered
+// out-of-order messages and the cached replies, with atomic operations
+// (Accept, Complete, Next, Close, Terminate) so that consecutive messages
+// of one sequence may be delivered by different nodes of a farm, in order
+// and exactly once. NewMemoryStore is the bounded in-memory store;
+// reliable/storetest is the conformance suite every store must pass. The
+// pure sequence logic (acknowledgement range sets, windows and flow
+// control, the retransmission buffer and its backoff schedule, WCF's
+// defaults) is in reliable/internal/seq.
+//
 // # What comes next
 //
 // The source (a soap.Invoker with Open/Close: numbering, a bounded
