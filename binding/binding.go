@@ -1,0 +1,402 @@
+package binding
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
+)
+
+// ErrConfig is wrapped by every configuration error of NewClient and
+// NewHandler; the message names the field that is wrong.
+var ErrConfig = errors.New("binding: invalid configuration")
+
+// ErrNotSupported is wrapped by the configuration errors of settings that
+// WCF has and soapstack does not support yet (Windows credentials, service
+// credential negotiation); the message says what to set instead.
+var ErrNotSupported = fmt.Errorf("%w: not supported yet", ErrConfig)
+
+func configErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+}
+
+func notSupported(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrNotSupported}, args...)...)
+}
+
+// SecurityMode is WCF's SecurityMode (BasicHttpSecurityMode for
+// basicHttpBinding): where the messages are protected.
+type SecurityMode int
+
+// Security modes.
+const (
+	// ModeNone protects nothing.
+	ModeNone SecurityMode = iota
+	// ModeTransport protects messages with TLS only (https); the client is
+	// not authenticated in the message.
+	ModeTransport
+	// ModeMessage protects messages with WS-Security (signed and
+	// encrypted), over plain HTTP.
+	ModeMessage
+	// ModeTransportWithMessageCredential protects messages with TLS and
+	// authenticates the client in the message (a UsernameToken or an
+	// endorsing certificate).
+	ModeTransportWithMessageCredential
+)
+
+// String returns WCF's name of the mode.
+func (m SecurityMode) String() string {
+	switch m {
+	case ModeNone:
+		return "None"
+	case ModeTransport:
+		return "Transport"
+	case ModeMessage:
+		return "Message"
+	case ModeTransportWithMessageCredential:
+		return "TransportWithMessageCredential"
+	}
+	return fmt.Sprintf("SecurityMode(%d)", int(m))
+}
+
+// CredentialType is WCF's MessageCredentialType: how the client
+// authenticates in the message.
+type CredentialType int
+
+// Client credential types.
+const (
+	// CredentialNone: an anonymous client (the service still
+	// authenticates with its certificate).
+	CredentialNone CredentialType = iota
+	// CredentialWindows: Kerberos/SPNEGO. Not supported yet (negotiation,
+	// issue 14): NewClient and NewHandler refuse it.
+	CredentialWindows
+	// CredentialUserName: a user name and password (a UsernameToken).
+	CredentialUserName
+	// CredentialCertificate: a client X.509 certificate.
+	CredentialCertificate
+)
+
+// String returns WCF's name of the credential type.
+func (c CredentialType) String() string {
+	switch c {
+	case CredentialNone:
+		return "None"
+	case CredentialWindows:
+		return "Windows"
+	case CredentialUserName:
+		return "UserName"
+	case CredentialCertificate:
+		return "Certificate"
+	}
+	return fmt.Sprintf("CredentialType(%d)", int(c))
+}
+
+// kind is the WCF binding a Binding value stands for.
+type kind int
+
+const (
+	kindCustom kind = iota
+	kindBasicHTTP
+	kindWSHTTP
+	kindWS2007HTTP
+)
+
+// MessageSecurity is WCF's NonDualMessageSecurityOverHttp
+// (BasicHttpMessageSecurity for basicHttpBinding): the settings of
+// message-level security, used in ModeMessage and
+// ModeTransportWithMessageCredential.
+type MessageSecurity struct {
+	// ClientCredentialType is how the client authenticates. WCF's default
+	// is CredentialWindows for wsHttpBinding and ws2007HttpBinding
+	// (MessageSecurityOverHttp.DefaultClientCredentialType), which is not
+	// supported yet: set CredentialUserName, CredentialCertificate or
+	// CredentialNone. basicHttpBinding's default is CredentialUserName
+	// (BasicHttpMessageSecurity.DefaultClientCredentialType).
+	ClientCredentialType CredentialType
+	// NegotiateServiceCredential makes the client obtain the service
+	// certificate by a TLS-in-SOAP (or SPNEGO) handshake instead of
+	// knowing it in advance. WCF's default is true
+	// (MessageSecurityOverHttp.DefaultNegotiateServiceCredential); it is
+	// not supported yet (negotiation, issue 14): set it to false and give
+	// the client the service certificate (Credentials.ServiceCertificate).
+	// basicHttpBinding has no negotiation (false).
+	NegotiateServiceCredential bool
+	// EstablishSecurityContext runs a WS-SecureConversation session: the
+	// first call obtains a SecurityContextToken under the one-shot
+	// security above, and every call then is protected with keys derived
+	// from the session key; Client.Close cancels the session. WCF's
+	// default is true
+	// (NonDualMessageSecurityOverHttp.DefaultEstablishSecurityContext);
+	// basicHttpBinding has no sessions (false, and true is an error).
+	EstablishSecurityContext bool
+	// AlgorithmSuite is the algorithm suite of the message security
+	// (WCF's default: Basic256, SecurityAlgorithmSuite.Default).
+	AlgorithmSuite wssecurity.Suite
+}
+
+// Security is WCF's WSHttpSecurity (BasicHttpSecurity for
+// basicHttpBinding).
+type Security struct {
+	// Mode says where messages are protected. WCF's default is
+	// ModeMessage for wsHttpBinding and ws2007HttpBinding
+	// (WSHttpSecurity.DefaultMode) and ModeNone for basicHttpBinding
+	// (BasicHttpSecurity.DefaultMode).
+	Mode SecurityMode
+	// Message holds the settings of message security (Mode Message or
+	// TransportWithMessageCredential).
+	Message MessageSecurity
+}
+
+// Binding is the configuration of an endpoint, shared by its client and its
+// service: the SOAP and WS-Addressing versions on the wire, the versions of
+// WS-Security and WS-SecureConversation/WS-Trust, and the Security
+// settings. Start from WSHttpBinding, WS2007HttpBinding or
+// BasicHttpBinding, which return WCF's defaults for that binding, and
+// change what your service's configuration changes. A Binding is a plain
+// value: copies share nothing.
+type Binding struct {
+	// Name is the binding's name in errors and in String (WCF's
+	// configuration element name, such as "wsHttpBinding").
+	Name string
+	kind kind
+	// SOAP is the SOAP version (SOAP 1.2 for the WS bindings, 1.1 for
+	// basicHttpBinding: WCF's MessageVersion.Soap12WSAddressing10 and
+	// MessageVersion.Soap11).
+	SOAP soap.Version
+	// Addressing is the WS-Addressing version (WS-Addressing 1.0 for the
+	// WS bindings, none (0) for basicHttpBinding).
+	Addressing soap.AddressingVersion
+	// WSS is the WS-Security version of the message security (WS-Security
+	// 1.1 for the WS bindings; basicHttpBinding's message security is
+	// WS-Security 1.0: WCF builds it with
+	// MessageSecurityVersion.WSSecurity10WSTrustFebruary2005...).
+	WSS wssecurity.WSSVersion
+	// SecureConversation is the WS-SecureConversation and WS-Trust version
+	// of sessions: secureconv.V200502 for wsHttpBinding
+	// (MessageSecurityVersion.WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005...),
+	// secureconv.V13 for ws2007HttpBinding
+	// (WSSecurity11WSTrust13WSSecureConversation13...).
+	SecureConversation secureconv.Version
+	// Security is the binding's security.
+	Security Security
+}
+
+// WSHttpBinding returns WCF's wsHttpBinding with its defaults: SOAP 1.2,
+// WS-Addressing 1.0, Message security with ClientCredentialType Windows,
+// NegotiateServiceCredential true, EstablishSecurityContext true,
+// AlgorithmSuite Basic256, WS-Security 1.1 and WS-SecureConversation /
+// WS-Trust 2005/02. Two of these defaults need negotiation, which
+// soapstack does not support yet: before NewClient or NewHandler set
+// Security.Message.ClientCredentialType (UserName, Certificate or None)
+// and Security.Message.NegotiateServiceCredential = false.
+func WSHttpBinding() Binding {
+	return Binding{Name: "wsHttpBinding", kind: kindWSHTTP, SOAP: soap.V12, Addressing: soap.WSA10,
+		WSS: wssecurity.WSS11, SecureConversation: secureconv.V200502,
+		Security: Security{Mode: ModeMessage, Message: MessageSecurity{
+			ClientCredentialType: CredentialWindows, NegotiateServiceCredential: true,
+			EstablishSecurityContext: true, AlgorithmSuite: wssecurity.Basic256}}}
+}
+
+// WS2007HttpBinding returns WCF's ws2007HttpBinding with its defaults: as
+// WSHttpBinding, with WS-SecureConversation 1.3 and WS-Trust 1.3.
+func WS2007HttpBinding() Binding {
+	b := WSHttpBinding()
+	b.Name, b.kind, b.SecureConversation = "ws2007HttpBinding", kindWS2007HTTP, secureconv.V13
+	return b
+}
+
+// BasicHttpBinding returns WCF's basicHttpBinding with its defaults: SOAP
+// 1.1 without WS-Addressing, security Mode None, message
+// ClientCredentialType UserName (used in TransportWithMessageCredential),
+// AlgorithmSuite Basic256, WS-Security 1.0 for Message mode, no sessions.
+func BasicHttpBinding() Binding {
+	return Binding{Name: "basicHttpBinding", kind: kindBasicHTTP, SOAP: soap.V11,
+		WSS: wssecurity.WSS10, SecureConversation: secureconv.V200502,
+		Security: Security{Mode: ModeNone, Message: MessageSecurity{
+			ClientCredentialType: CredentialUserName, AlgorithmSuite: wssecurity.Basic256}}}
+}
+
+// CustomBinding returns a binding without WCF defaults to fill in field by
+// field (WCF's customBinding built from the same elements): SOAP 1.2,
+// WS-Addressing 1.0, WS-Security 1.1, WS-SecureConversation 1.3, security
+// None.
+func CustomBinding(name string) Binding {
+	return Binding{Name: name, kind: kindCustom, SOAP: soap.V12, Addressing: soap.WSA10,
+		WSS: wssecurity.WSS11, SecureConversation: secureconv.V13,
+		Security: Security{Message: MessageSecurity{AlgorithmSuite: wssecurity.Basic256}}}
+}
+
+// plan is what a binding maps to: the layers NewClient and NewHandler
+// build.
+type plan struct {
+	// tls: the mode needs https (Transport, TransportWithMessageCredential).
+	tls bool
+	// message is the one-shot message security policy (nil: none). With
+	// session set it is the session's bootstrap.
+	message *wssecurity.Policy
+	// session is the policy of a secure conversation's application
+	// messages (nil: no session).
+	session *wssecurity.Policy
+	// preset names the WCF SecurityBindingElement factory the policy
+	// equals ("" when there is no message security).
+	preset string
+}
+
+func (b Binding) name() string {
+	if b.Name == "" {
+		return "binding"
+	}
+	return b.Name
+}
+
+// plan maps the binding to wssecurity policies as WCF's
+// MessageSecurityOverHttp.CreateSecurityBindingElement (and
+// BasicHttpMessageSecurity.CreateMessageSecurity) do with
+// SecurityBindingElement's factories. Every policy is built fresh: nothing
+// is shared with another call's.
+func (b Binding) plan() (plan, error) {
+	n := b.name()
+	if b.SOAP != soap.V11 && b.SOAP != soap.V12 {
+		return plan{}, configErr("%s: SOAP: unknown SOAP version %d", n, int(b.SOAP))
+	}
+	if b.Addressing != 0 && b.Addressing != soap.WSA10 && b.Addressing != soap.WSA200408 {
+		return plan{}, configErr("%s: Addressing: unknown WS-Addressing version %d", n, int(b.Addressing))
+	}
+	m := b.Security.Message
+	switch b.Security.Mode {
+	case ModeNone:
+		return plan{}, nil
+	case ModeTransport:
+		return plan{tls: true}, nil
+	case ModeMessage, ModeTransportWithMessageCredential:
+	default:
+		return plan{}, configErr("%s: Security.Mode: unknown mode %d", n, int(b.Security.Mode))
+	}
+	if m.ClientCredentialType == CredentialWindows {
+		return plan{}, notSupported("%s: Security.Message.ClientCredentialType Windows needs Kerberos/SPNEGO negotiation (issue 14); use UserName, Certificate or None", n)
+	}
+	if m.ClientCredentialType < CredentialNone || m.ClientCredentialType > CredentialCertificate {
+		return plan{}, configErr("%s: Security.Message.ClientCredentialType: unknown type %d", n, int(m.ClientCredentialType))
+	}
+	if m.AlgorithmSuite == 0 {
+		return plan{}, configErr("%s: Security.Message.AlgorithmSuite is not set", n)
+	}
+	if b.WSS != wssecurity.WSS10 && b.WSS != wssecurity.WSS11 {
+		return plan{}, configErr("%s: WSS: unknown WS-Security version %d", n, int(b.WSS))
+	}
+	if b.kind == kindBasicHTTP && m.EstablishSecurityContext {
+		return plan{}, configErr("%s: Security.Message.EstablishSecurityContext: basicHttpBinding has no secure sessions", n)
+	}
+	if m.EstablishSecurityContext && !b.SecureConversation.Valid() {
+		return plan{}, configErr("%s: SecureConversation: unknown version %d", n, int(b.SecureConversation))
+	}
+	var p plan
+	if b.Security.Mode == ModeTransportWithMessageCredential {
+		p.tls = true
+		var boot wssecurity.Policy
+		switch m.ClientCredentialType {
+		case CredentialNone:
+			return plan{}, configErr("%s: Security.Message.ClientCredentialType None: TransportWithMessageCredential needs a client credential (UserName or Certificate); use Mode Transport for anonymous clients", n)
+		case CredentialUserName:
+			boot, p.preset = wssecurity.UserNameOverTransport(), "UserNameOverTransport"
+		case CredentialCertificate:
+			boot, p.preset = certificateOverTransport(), "CertificateOverTransport"
+		}
+		boot.Suite = m.AlgorithmSuite
+		p.message = &boot
+		if m.EstablishSecurityContext {
+			// CreateSecureConversationBindingElement over a transport
+			// bootstrap: the session token endorses the Timestamp.
+			s := wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: m.AlgorithmSuite,
+				Layout: wssecurity.Lax, IncludeTimestamp: true,
+				Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.SecureConversationToken,
+					Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.EndorsingSupporting}}}
+			s = s.WithDefaults()
+			p.session = &s
+			p.preset = "SecureConversation(" + p.preset + ")"
+		}
+		return p, nil
+	}
+	// Message mode.
+	if m.NegotiateServiceCredential {
+		return plan{}, notSupported("%s: Security.Message.NegotiateServiceCredential true needs TLS/SPNEGO negotiation (issue 14); set it to false and give the client the service certificate (Credentials.ServiceCertificate)", n)
+	}
+	var boot wssecurity.Policy
+	switch m.ClientCredentialType {
+	case CredentialNone:
+		boot, p.preset = wssecurity.AnonymousForCertificate(m.AlgorithmSuite), "AnonymousForCertificate"
+	case CredentialUserName:
+		if b.kind == kindBasicHTTP {
+			// BasicHttpMessageSecurity: message security needs a client
+			// certificate.
+			return plan{}, configErr("%s: Security.Message.ClientCredentialType UserName: basicHttpBinding's Message mode needs Certificate (use TransportWithMessageCredential for UserName)", n)
+		}
+		boot, p.preset = wssecurity.UserNameForCertificate(m.AlgorithmSuite), "UserNameForCertificate"
+	case CredentialCertificate:
+		boot, p.preset = wssecurity.MutualCertificate(b.WSS, m.AlgorithmSuite), "MutualCertificate"
+	}
+	if b.WSS == wssecurity.WSS10 {
+		if m.ClientCredentialType != CredentialCertificate {
+			return plan{}, configErr("%s: WSS: WS-Security 1.0 message security needs ClientCredentialType Certificate (MutualCertificate10)", n)
+		}
+		p.preset = "MutualCertificate10"
+	}
+	p.message = &boot
+	if m.EstablishSecurityContext {
+		// CreateSecureConversationBindingElement(bootstrap, true): a
+		// symmetric binding on the SecurityContextToken with derived keys
+		// (SecureConversationSecurityTokenParameters requires them), the
+		// Body and addressing headers signed, the Body and signature
+		// encrypted, no signature confirmation.
+		s := wssecurity.AnonymousForCertificate(m.AlgorithmSuite)
+		s.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken,
+			Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
+		s.RequireSignatureConfirmation = false
+		p.session = &s
+		p.preset = "SecureConversation(" + p.preset + ")"
+	}
+	return p, nil
+}
+
+// certificateOverTransport is WCF's
+// SecurityBindingElement.CreateCertificateOverTransportBindingElement: a
+// transport binding with a Timestamp endorsed by the client certificate,
+// which is sent in the message.
+func certificateOverTransport() wssecurity.Policy {
+	p := wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: wssecurity.Basic256,
+		Layout: wssecurity.Lax, IncludeTimestamp: true,
+		Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.X509Token,
+			Inclusion: wssecurity.IncludeAlwaysToRecipient, Reference: wssecurity.RefDirect}, Role: wssecurity.EndorsingSupporting}}}
+	return p.WithDefaults()
+}
+
+// Describe returns a one-line description of what the binding maps to:
+// its security mode, the WCF security binding element its message
+// security equals, and its versions; or the configuration error NewClient
+// and NewHandler would return.
+func (b Binding) Describe() (string, error) {
+	p, err := b.plan()
+	if err != nil {
+		return "", err
+	}
+	s := fmt.Sprintf("%s: security %s", b.name(), b.Security.Mode)
+	if p.preset != "" {
+		s += fmt.Sprintf(", %s (%s)", p.preset, b.Security.Message.AlgorithmSuite)
+	}
+	if p.session != nil {
+		s += ", session " + b.SecureConversation.String()
+	}
+	s += ", SOAP " + b.SOAP.String()
+	switch b.Addressing {
+	case soap.WSA10:
+		s += ", WS-Addressing 1.0"
+	case soap.WSA200408:
+		s += ", WS-Addressing 2004/08"
+	default:
+		s += ", no WS-Addressing"
+	}
+	return s, nil
+}

@@ -1,0 +1,106 @@
+package binding
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
+)
+
+// NewHandler returns the http.Handler of a service endpoint configured by b
+// and creds that runs app for every request the binding's security
+// accepts. app finds the authenticated caller in its context
+// (soap.PrincipalFromContext). It checks the configuration and names the
+// field that is wrong or missing (errors wrap ErrConfig; settings not
+// supported yet wrap ErrNotSupported). Transport and
+// TransportWithMessageCredential refuse requests that did not arrive over
+// TLS unless WithAllowInsecureTransport.
+func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerOption) (http.Handler, error) {
+	var s settings
+	for _, o := range opts {
+		o.applyHandler(&s)
+	}
+	if app == nil {
+		return nil, configErr("app: nil handler")
+	}
+	p, err := b.plan()
+	if err != nil {
+		return nil, err
+	}
+	var layers []soap.ServerLayer
+	switch {
+	case p.session != nil:
+		cfg, err := serviceSecurity(b, p, creds, &s)
+		if err != nil {
+			return nil, err
+		}
+		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
+			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, Cache: s.tokens,
+			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: s.authorize})
+		if err != nil {
+			return nil, configErr("%s: %w", b.name(), err)
+		}
+		layers = append(layers, l)
+	case p.message != nil:
+		cfg, err := serviceSecurity(b, p, creds, &s)
+		if err != nil {
+			return nil, err
+		}
+		cfg.TransformClaims, cfg.Authorize = s.transform, s.authorize
+		l, err := wssecurity.ServerLayer(*p.message, cfg)
+		if err != nil {
+			return nil, configErr("%s: %w", b.name(), err)
+		}
+		layers = append(layers, l)
+	default:
+		if p.tls && !s.allowInsecure {
+			layers = append(layers, tlsOnly)
+		}
+		if s.authorize != nil {
+			layers = append(layers, soap.Authorize(s.authorize))
+		}
+	}
+	return soap.NewHTTPHandler(soap.ChainHandler(app, layers...), s.httpOptions()...), nil
+}
+
+// tlsOnly refuses requests that did not arrive over TLS with the uniform
+// wsse:InvalidSecurity fault, cause wssecurity.ErrInsecureTransport (the
+// cause the message-security modes over transport report too).
+func tlsOnly(next soap.Handler) soap.Handler {
+	return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		if !soap.ArrivedOverTLS(ctx) {
+			return nil, wssecurity.VerificationFault(wssecurity.ErrInsecureTransport)
+		}
+		return next.ServeSOAP(ctx, req)
+	})
+}
+
+// serviceSecurity checks the service credentials the plan needs and
+// returns the wssecurity configuration.
+func serviceSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecurity.Config, error) {
+	cfg := s.security()
+	cfg.Replay = s.replay
+	n := b.name()
+	if b.Security.Mode == ModeMessage {
+		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil || creds.ServiceCertificate.Key == nil {
+			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security needs the service certificate with its private key", n)
+		}
+		cfg.Certificate = creds.ServiceCertificate
+	}
+	switch b.Security.Message.ClientCredentialType {
+	case CredentialUserName:
+		if creds.UserNameValidator == nil {
+			return cfg, configErr("%s: Credentials.UserNameValidator: ClientCredentialType UserName needs a validator of user names and passwords", n)
+		}
+		cfg.Usernames = creds.UserNameValidator
+	case CredentialCertificate:
+		t, err := creds.trustStore()
+		if err != nil {
+			return cfg, configErr("%s: %w", n, err)
+		}
+		cfg.Trust = t
+	}
+	return cfg, nil
+}
