@@ -303,7 +303,11 @@ func (b Binding) plan() (plan, error) {
 		case CredentialUserName:
 			boot, p.preset = wssecurity.UserNameOverTransport(), "UserNameOverTransport"
 		case CredentialCertificate:
-			boot, p.preset = certificateOverTransport(), "CertificateOverTransport"
+			// WCF's CreateCertificateOverTransportBindingElement: a
+			// Timestamp endorsed by the client certificate. wssecurity
+			// endorses a transport binding's Timestamp only with a session
+			// token so far.
+			return plan{}, notSupported("%s: Security.Message.ClientCredentialType Certificate with TransportWithMessageCredential (CertificateOverTransport): wssecurity cannot endorse a transport binding's Timestamp with a certificate yet; use Mode Message with Certificate, or UserName", n)
 		}
 		boot.Suite = m.AlgorithmSuite
 		p.message = &boot
@@ -359,18 +363,6 @@ func (b Binding) plan() (plan, error) {
 		p.preset = "SecureConversation(" + p.preset + ")"
 	}
 	return p, nil
-}
-
-// certificateOverTransport is WCF's
-// SecurityBindingElement.CreateCertificateOverTransportBindingElement: a
-// transport binding with a Timestamp endorsed by the client certificate,
-// which is sent in the message.
-func certificateOverTransport() wssecurity.Policy {
-	p := wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: wssecurity.Basic256,
-		Layout: wssecurity.Lax, IncludeTimestamp: true,
-		Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.X509Token,
-			Inclusion: wssecurity.IncludeAlwaysToRecipient, Reference: wssecurity.RefDirect}, Role: wssecurity.EndorsingSupporting}}}
-	return p.WithDefaults()
 }
 
 // Describe returns a one-line description of what the binding maps to:
