@@ -1,8 +1,8 @@
 package binding
 
 import (
-	"crypto/x509"
 	"context"
+	"crypto/x509"
 	"net/http/httptest"
 	"strings"
 	"testing"
