@@ -348,6 +348,16 @@ func (b Binding) plan() (plan, error) {
 		}
 		p.preset = "MutualCertificate10"
 	}
+	if boot.Binding == wssecurity.SymmetricBinding {
+		// The "for certificate" factories key the symmetric binding with
+		// new X509SecurityTokenParameters(Thumbprint, Never), whose
+		// RequireDerivedKeys is true (SecurityTokenParameters'
+		// defaultRequireDerivedKeys): WCF derives the signing and
+		// encryption keys. The preset's token is copied, not changed.
+		tok := *boot.ProtectionToken
+		tok.DerivedKeys = true
+		boot.ProtectionToken = &tok
+	}
 	p.message = &boot
 	if m.EstablishSecurityContext {
 		// CreateSecureConversationBindingElement(bootstrap, true): a

@@ -85,11 +85,11 @@ func TestPoliciesShareNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	p2, _ := b.plan()
-	p1.message.ProtectionToken.DerivedKeys = true
+	p1.message.ProtectionToken.DerivedKeys = false
 	p1.message.Supporting[0].Role = wssecurity.Supporting
 	p1.session.ProtectionToken.DerivedKeys = false
 	p1.session.SignedParts.Headers[0].Local = "changed"
-	if p2.message.ProtectionToken.DerivedKeys || p2.message.Supporting[0].Role != wssecurity.SignedEncryptedSupporting ||
+	if !p2.message.ProtectionToken.DerivedKeys || p2.message.Supporting[0].Role != wssecurity.SignedEncryptedSupporting ||
 		!p2.session.ProtectionToken.DerivedKeys || p2.session.SignedParts.Headers[0].Local == "changed" {
 		t.Fatal("two plans share policy pointers")
 	}

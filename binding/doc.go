@@ -1,0 +1,110 @@
+// Package binding is the one obvious way to configure a soapstack client or
+// service: WCF's bindings as Go values. Pick the binding your WCF (or
+// Apache CXF, Metro) peer is configured with, change what its configuration
+// changes, put the keys and passwords in one Credentials value, and get a
+// client channel (NewClient) or an http.Handler (NewHandler). The layers
+// below (packages soap, wssecurity and secureconv) stay available for what
+// a binding cannot say; this package only composes them.
+//
+// # Where to start
+//
+// A service:
+//
+//	b := binding.WSHttpBinding()
+//	b.Security.Message.ClientCredentialType = binding.CredentialUserName
+//	b.Security.Message.NegotiateServiceCredential = false
+//	h, err := binding.NewHandler(app, b, binding.Credentials{
+//		ServiceCertificate: serviceCert, // binding.LoadPKCS12("service.pfx", pw)
+//		UserNameValidator:  validator,
+//	})
+//	http.ListenAndServe(":8080", h)
+//
+// and its client:
+//
+//	c, err := binding.NewClient("http://host:8080/svc", b, binding.Credentials{
+//		ServiceCertificate: servicePublicCert, UserName: "alice", Password: "clarinet",
+//	})
+//	defer c.Close(ctx) // cancels the secure session
+//	req, err := c.NewRequest(action, body)
+//	resp, err := c.Call(ctx, req)
+//
+// The application (a soap.Handler, typically a soap.ServeMux) finds the
+// authenticated caller in its context: soap.PrincipalFromContext gives the
+// user name or certificate identity, the session (Principal.Session) of a
+// secure conversation, and the claims WithTransformClaims added.
+//
+// # Defaults
+//
+// WSHttpBinding, WS2007HttpBinding and BasicHttpBinding return WCF's
+// defaults for that binding, as WCF's source sets them
+// (microsoft/referencesource System.ServiceModel; CoreWCF has the same
+// constants): WSHttpSecurity.DefaultMode = Message,
+// MessageSecurityOverHttp.DefaultClientCredentialType = Windows and
+// DefaultNegotiateServiceCredential = true,
+// NonDualMessageSecurityOverHttp.DefaultEstablishSecurityContext = true,
+// SecurityAlgorithmSuite.Default = Basic256, BasicHttpSecurity.DefaultMode
+// = None, BasicHttpMessageSecurity.DefaultClientCredentialType = UserName;
+// wsHttpBinding's MessageSecurityVersion is WS-Security 1.1 with
+// WS-Trust/WS-SecureConversation 2005/02, ws2007HttpBinding's the 1.3
+// versions; the WS bindings write SOAP 1.2 with WS-Addressing 1.0,
+// basicHttpBinding SOAP 1.1 without addressing.
+//
+// Two of wsHttpBinding's defaults need negotiation (SPNEGO for Windows
+// credentials, TLS-in-SOAP for NegotiateServiceCredential), which soapstack
+// does not have yet (issue 14): NewClient and NewHandler refuse them with an
+// error wrapping ErrNotSupported that says what to set instead. Every other
+// misconfiguration (a missing credential, an http URL for a transport mode,
+// a combination WCF refuses) is an error wrapping ErrConfig that names the
+// field.
+//
+// # What a binding maps to
+//
+// Each combination becomes the wssecurity policy that WCF's
+// SecurityBindingElement factory builds for it
+// (MessageSecurityOverHttp.CreateSecurityBindingElement,
+// BasicHttpMessageSecurity.CreateMessageSecurity); Binding.Describe names
+// it. The policies are built afresh for every client and handler and share
+// no pointers with the wssecurity presets or with each other.
+//
+//	Security.Mode                   ClientCredentialType  EstablishSecurityContext  policy (WCF factory)
+//	None                            -                     -                         no security layer
+//	Transport                       -                     -                         TLS only (https required)
+//	Message                         None                  false                     AnonymousForCertificate, derived keys
+//	Message                         UserName              false                     UserNameForCertificate, derived keys
+//	Message                         Certificate           false                     MutualCertificate (WSS 1.1: symmetric, derived keys, endorsing client certificate)
+//	Message (basicHttpBinding)      Certificate           -                         MutualCertificate10 (WSS 1.0, asymmetric)
+//	Message                         any of the above      true                      SecureConversation over that bootstrap: symmetric binding on the SCT, derived keys
+//	TransportWithMessageCredential  UserName              false                     UserNameOverTransport
+//	TransportWithMessageCredential  UserName              true                      SecureConversation over UserNameOverTransport: the SCT endorses the Timestamp
+//	TransportWithMessageCredential  Certificate           -                         CertificateOverTransport: not supported yet (ErrNotSupported)
+//	any                             Windows               -                         not supported yet (negotiation, issue 14)
+//	Message                         any                   -                         NegotiateServiceCredential true: not supported yet
+//
+// Sessions are cancelled on Client.Close (WCF's requireCancellation). As
+// in WCF, the symmetric "for certificate" policies derive their keys from
+// the key encrypted to the service certificate (X509SecurityTokenParameters
+// requires derived keys by default); the policy is a copy of the
+// wssecurity preset with DerivedKeys set on its protection token.
+//
+// # Transport security
+//
+// Transport and TransportWithMessageCredential need TLS: NewClient refuses
+// an http:// URL and marks every request as needing https; the handler
+// refuses requests that did not arrive over TLS (cause
+// wssecurity.ErrInsecureTransport, the uniform wsse:InvalidSecurity fault)
+// — serve it with http.ListenAndServeTLS or behind a TLS listener.
+// WithAllowInsecureTransport turns both checks off, for a service behind a
+// TLS-terminating proxy. HTTP-level client credentials (TLS client
+// certificates, HTTP authentication) belong to the net/http client given
+// with WithHTTPClient.
+//
+// # Options
+//
+// WithLogger, WithClock, WithRand and WithLimits apply to both sides (one
+// logger, clock and random source per client or handler). A client takes
+// WithHTTPClient and WithKeyLog; a handler WithReplayCache, WithTokenCache,
+// WithCookies (cookie-mode sessions sealed with a secureconv.KeyRing),
+// WithSessionLifetime, WithTransformClaims (WIF's
+// ClaimsAuthenticationManager) and WithAuthorize (WCF's
+// ServiceAuthorizationManager).
+package binding
