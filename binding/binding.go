@@ -348,6 +348,22 @@ func (b Binding) plan() (plan, error) {
 		}
 		p.preset = "MutualCertificate10"
 	}
+	switch m.ClientCredentialType {
+	case CredentialUserName:
+		// CreateUserNameForCertificateBindingElement does not set
+		// RequireSignatureConfirmation (SecurityBindingElement's default
+		// is false), unlike CreateAnonymousForCertificateBindingElement,
+		// on which the wssecurity preset builds.
+		boot.RequireSignatureConfirmation = false
+	case CredentialCertificate:
+		if boot.Binding == wssecurity.SymmetricBinding {
+			// CreateMutualCertificateBindingElement (WS-Security 1.1): the
+			// endorsing client certificate is referenced by thumbprint
+			// (X509KeyIdentifierClauseType.Thumbprint, AlwaysToRecipient).
+			boot.Supporting = append([]wssecurity.SupportingToken(nil), boot.Supporting...)
+			boot.Supporting[0].Token.Reference = wssecurity.RefThumbprint
+		}
+	}
 	if boot.Binding == wssecurity.SymmetricBinding {
 		// The "for certificate" factories key the symmetric binding with
 		// new X509SecurityTokenParameters(Thumbprint, Never), whose

@@ -56,7 +56,8 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	case p.session != nil:
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
-			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog})
+			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
+			CancelWithBootstrap: s.cancelBoot})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}

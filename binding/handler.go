@@ -38,7 +38,8 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		}
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, Cache: s.tokens,
-			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: s.authorize})
+			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: s.authorize,
+			CancelWithBootstrap: s.cancelBoot})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}

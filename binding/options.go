@@ -19,6 +19,7 @@ type settings struct {
 	rand          io.Reader
 	limits        soap.Limits
 	allowInsecure bool
+	cancelBoot    bool
 
 	httpClient *http.Client
 	keyLog     io.Writer
@@ -80,6 +81,15 @@ func WithLimits(l soap.Limits) Option { return bothOption(func(s *settings) { s.
 // arrive over TLS.
 func WithAllowInsecureTransport() Option {
 	return bothOption(func(s *settings) { s.allowInsecure = true })
+}
+
+// WithCancelWithBootstrap makes a session client protect its Cancel with
+// the bootstrap security instead of the session, and a session service
+// accept such a Cancel too, as Apache CXF sends and expects it (WCF
+// protects Cancel with the session). On a service, the bootstrap
+// credential must be the one that established the session.
+func WithCancelWithBootstrap() Option {
+	return bothOption(func(s *settings) { s.cancelBoot = true })
 }
 
 // WithHTTPClient sets the net/http client of a Client (for TLS settings,
