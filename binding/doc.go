@@ -69,9 +69,9 @@
 //	Security.Mode                   ClientCredentialType  EstablishSecurityContext  policy (WCF factory)
 //	None                            -                     -                         no security layer
 //	Transport                       -                     -                         TLS only (https required)
-//	Message                         None                  false                     AnonymousForCertificate, derived keys
-//	Message                         UserName              false                     UserNameForCertificate, derived keys
-//	Message                         Certificate           false                     MutualCertificate (WSS 1.1: symmetric, derived keys, endorsing client certificate)
+//	Message                         None                  false                     AnonymousForCertificate, derived keys, signature confirmation
+//	Message                         UserName              false                     UserNameForCertificate, derived keys, no signature confirmation
+//	Message                         Certificate           false                     MutualCertificate (WSS 1.1: symmetric, derived keys, client certificate endorsing by thumbprint, signature confirmation)
 //	Message (basicHttpBinding)      Certificate           -                         MutualCertificate10 (WSS 1.0, asymmetric)
 //	Message                         any of the above      true                      SecureConversation over that bootstrap: symmetric binding on the SCT, derived keys
 //	TransportWithMessageCredential  UserName              false                     UserNameOverTransport
@@ -80,11 +80,32 @@
 //	any                             Windows               -                         not supported yet (negotiation, issue 14)
 //	Message                         any                   -                         NegotiateServiceCredential true: not supported yet
 //
-// Sessions are cancelled on Client.Close (WCF's requireCancellation). As
-// in WCF, the symmetric "for certificate" policies derive their keys from
-// the key encrypted to the service certificate (X509SecurityTokenParameters
-// requires derived keys by default); the policy is a copy of the
-// wssecurity preset with DerivedKeys set on its protection token.
+// The policies start from the wssecurity presets and are corrected, on a
+// copy, where the preset and WCF's factory differ: the symmetric "for
+// certificate" policies derive their keys (X509SecurityTokenParameters
+// requires derived keys by default), UserNameForCertificate asks for no
+// signature confirmation (CreateUserNameForCertificateBindingElement does
+// not set RequireSignatureConfirmation; the Anonymous and MutualCertificate
+// factories do), and MutualCertificate's endorsing client certificate is
+// referenced by thumbprint.
+//
+// Sessions are cancelled on Client.Close (WCF's requireCancellation),
+// protected with the session as WCF does; WithCancelWithBootstrap protects
+// (and accepts) the Cancel under the bootstrap security instead, as Apache
+// CXF does for message-security sessions.
+//
+// # Proven against Apache CXF
+//
+// interop's TestCXFBinding runs the CXF peer against clients and services
+// built with NewClient and NewHandler only, in both directions:
+// basicHttpBinding TransportWithMessageCredential/UserName
+// (UserNameOverTransport@wssec10), ws2007HttpBinding
+// TransportWithMessageCredential/UserName with its session
+// (SecureConversation_UserNameOverTransport@sc13), wsHttpBinding
+// Message/UserName without and with a session (UXD-SEES@wssec11,
+// _UXD-SEES@sc200502) and wsHttpBinding Message/Certificate
+// (XD-SEES@wssec11); the plugfest scenarios use WS-Addressing 2004/08 and,
+// for sessions, Basic128, which the test sets on the binding.
 //
 // # Transport security
 //
@@ -100,8 +121,9 @@
 //
 // # Options
 //
-// WithLogger, WithClock, WithRand and WithLimits apply to both sides (one
-// logger, clock and random source per client or handler). A client takes
+// WithLogger, WithClock, WithRand, WithLimits, WithAllowInsecureTransport
+// and WithCancelWithBootstrap apply to both sides (one logger, clock and
+// random source per client or handler). A client takes
 // WithHTTPClient and WithKeyLog; a handler WithReplayCache, WithTokenCache,
 // WithCookies (cookie-mode sessions sealed with a secureconv.KeyRing),
 // WithSessionLifetime, WithTransformClaims (WIF's

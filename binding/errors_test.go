@@ -243,3 +243,45 @@ func TestPrincipalHooks(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// TestPlanPolicies pins the policy details in which WCF's factories differ
+// from the wssecurity presets the plans start from.
+func TestPlanPolicies(t *testing.T) {
+	tests := []struct {
+		name     string
+		b        Binding
+		sigConf  bool
+		derived  bool
+		endorse  wssecurity.KeyReference // 0: no endorsing certificate
+		sessionD bool
+	}{
+		{"AnonymousForCertificate", wsHTTP(ModeMessage, CredentialNone, false), true, true, 0, false},
+		{"UserNameForCertificate", wsHTTP(ModeMessage, CredentialUserName, false), false, true, 0, false},
+		{"MutualCertificate", wsHTTP(ModeMessage, CredentialCertificate, false), true, true, wssecurity.RefThumbprint, false},
+		{"SecureConversation(UserNameForCertificate)", wsHTTP(ModeMessage, CredentialUserName, true), false, true, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := tc.b.plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := p.message
+			if m.RequireSignatureConfirmation != tc.sigConf || m.ProtectionToken.DerivedKeys != tc.derived {
+				t.Fatalf("sigconf %v derived %v, want %v %v", m.RequireSignatureConfirmation, m.ProtectionToken.DerivedKeys, tc.sigConf, tc.derived)
+			}
+			if tc.endorse != 0 && (len(m.Supporting) != 1 || m.Supporting[0].Token.Reference != tc.endorse) {
+				t.Fatalf("endorsing token %+v, want reference %v", m.Supporting, tc.endorse)
+			}
+			if tc.sessionD && (p.session.ProtectionToken.Kind != wssecurity.SecureConversationToken || !p.session.ProtectionToken.DerivedKeys || p.session.RequireSignatureConfirmation) {
+				t.Fatalf("session policy %+v", p.session)
+			}
+			if err := m.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if wssecurity.MutualCertificate(wssecurity.WSS11, wssecurity.Basic256).Supporting[0].Token.Reference != wssecurity.RefDirect {
+		t.Fatal("the plan changed the MutualCertificate preset")
+	}
+}
