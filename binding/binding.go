@@ -309,7 +309,9 @@ func (b Binding) plan() (plan, error) {
 			// token so far.
 			return plan{}, notSupported("%s: Security.Message.ClientCredentialType Certificate with TransportWithMessageCredential (CertificateOverTransport): wssecurity cannot endorse a transport binding's Timestamp with a certificate yet; use Mode Message with Certificate, or UserName", n)
 		}
-		boot.Suite = m.AlgorithmSuite
+		// The binding's MessageSecurityVersion: WS-Security 1.0 for
+		// basicHttpBinding, 1.1 for the WS bindings.
+		boot.Suite, boot.WSS = m.AlgorithmSuite, b.WSS
 		p.message = &boot
 		if m.EstablishSecurityContext {
 			// CreateSecureConversationBindingElement over a transport
