@@ -34,10 +34,13 @@ func nsLabel(ns string) string {
 	return "{" + ns + "}"
 }
 
-// policyPathsNS is policyPaths with namespaces: every element is
-// "label:Local" (sp, sp12, mssp, wsap, wsaw; nsLabels), IncludeToken is
-// "label:Value" of its URI's namespace, and sp:Header's Namespace is
-// labelled too ("Header[Name=To,Namespace=wsa200408]").
+// policyPathsNS flattens a policy to its assertions, one path per leaf
+// ("sp:SymmetricBinding/sp:ProtectionToken/sp:X509Token[sp:Never]/sp:RequireDerivedKeys"):
+// wsp:Policy, ExactlyOne and All are wrappers; every element is
+// "label:Local" (sp, sp12, mssp, wsap, wsaw; nsLabels); IncludeToken is
+// "label:Value" of its URI's namespace; sp:Header's Namespace is labelled
+// too ("sp:Header[Name=To,Namespace=wsa200408]"); an element with only an
+// empty nested policy is a leaf.
 func policyPathsNS(el *etree.Element) []string {
 	var out []string
 	var walk func(el *etree.Element, prefix string)
