@@ -27,7 +27,8 @@ func TestCXFInterop(t *testing.T) {
 
 	cases := AllCases()
 	streamServer, streamClient := CXFStreamingCases(false), CXFStreamingCases(true)
-	require.Len(t, results, 2*len(cases)+len(streamServer)+len(streamClient))
+	variants := CXFClientVariantCases()
+	require.Len(t, results, 2*len(cases)+len(streamServer)+len(streamClient)+2*len(variants))
 	seen := map[string]bool{}
 	for _, r := range results {
 		key := string(r.Direction) + " " + r.Mode + " " + r.Scenario + "@" + r.Version
@@ -43,6 +44,10 @@ func TestCXFInterop(t *testing.T) {
 		assert.True(t, seen[string(GoToPeer)+" streaming "+c.String()], "missing streaming go-to-peer %s", c)
 	}
 	for _, c := range streamClient {
+		assert.True(t, seen[string(PeerToGo)+" streaming "+c.String()], "missing streaming peer-to-go %s", c)
+	}
+	for _, c := range variants {
+		assert.True(t, seen[string(PeerToGo)+" dom "+c.String()], "missing peer-to-go %s", c)
 		assert.True(t, seen[string(PeerToGo)+" streaming "+c.String()], "missing streaming peer-to-go %s", c)
 	}
 	if out := os.Getenv("SOAPSTACK_INTEROP_REPORT"); out != "" {

@@ -154,7 +154,7 @@ func interopCookieSecret() []byte {
 // ErrPeerUnavailable; individual case failures are rows with Pass false.
 func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	cases := Filter(AllCases(), opts.Only)
-	if len(cases) == 0 {
+	if len(cases) == 0 && len(Filter(CXFClientVariantCases(), opts.Only)) == 0 {
 		return nil, errors.New("interop: no case matches " + opts.Only)
 	}
 	peer, err := FindCXF()
@@ -233,13 +233,18 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 		return nil, fmt.Errorf("interop: starting the Go service: %w", err)
 	}
 	defer gs.Close()
-	peerResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, cases, mode)
+	clientCases := cases
+	if peer.Name == PeerCXF {
+		clientCases = append(cases[:len(cases):len(cases)], Filter(CXFClientVariantCases(), opts.Only)...)
+	}
+	peerResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, clientCases, mode)
 	if err != nil {
 		return nil, err
 	}
 	results = append(results, peerResults...)
 	if peer.Name == PeerCXF {
-		if stream := Filter(CXFStreamingCases(true), opts.Only); len(stream) > 0 {
+		stream := Filter(append(CXFStreamingCases(true), CXFClientVariantCases()...), opts.Only)
+		if len(stream) > 0 {
 			streamResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, stream, ModeStreaming)
 			if err != nil {
 				return nil, err

@@ -44,6 +44,11 @@ public final class PingPort implements AutoCloseable {
         return observation;
     }
 
+    /** The CXF client behind the proxy (its interceptor chains). */
+    public Client client() {
+        return client;
+    }
+
     /**
      * Prepares the next request's WS-Addressing headers; returns its wsa:MessageID (null for
      * a version without WS-Addressing).

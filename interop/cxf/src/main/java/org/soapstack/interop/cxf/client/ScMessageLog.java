@@ -53,6 +53,8 @@ public final class ScMessageLog {
         private final String direction;
         private final String action;
         private volatile String body = "";
+        /** The HTTP Content-Type of an outbound message (with its SOAP 1.2 action parameter). */
+        private volatile String contentType = "";
 
         Entry(String direction, String action) {
             this.direction = direction;
@@ -69,6 +71,11 @@ public final class ScMessageLog {
 
         public String body() {
             return body;
+        }
+
+        /** The Content-Type an outbound message was sent with ("" for inbound ones). */
+        public String contentType() {
+            return contentType;
         }
 
         @Override
@@ -111,6 +118,11 @@ public final class ScMessageLog {
             }
         }
         return null;
+    }
+
+    /** The messages that went out with this wsa:Action. */
+    public synchronized List<Entry> sentEntries(String action) {
+        return entries.stream().filter(e -> e.direction.equals("out") && e.action.equals(action)).toList();
     }
 
     /** How many messages went out with this wsa:Action. */
@@ -191,7 +203,9 @@ public final class ScMessageLog {
                 Object sa = message.get(SoapBindingConstants.SOAP_ACTION);
                 action = sa == null ? "" : sa.toString();
             }
-            add("out", action);
+            Entry e = add("out", action);
+            Object ct = message.get(Message.CONTENT_TYPE);
+            e.contentType = ct == null ? "" : ct.toString();
         }
     }
 

@@ -7,6 +7,7 @@ import org.soapstack.interop.cxf.client.CaseContext;
 import org.soapstack.interop.cxf.client.CaseVersion;
 import org.soapstack.interop.cxf.client.CheckFailure;
 import org.soapstack.interop.cxf.client.Checks;
+import org.soapstack.interop.cxf.client.NoRstSoapAction;
 import org.soapstack.interop.cxf.client.ClientRunner;
 import org.soapstack.interop.cxf.client.PingPort;
 import org.soapstack.interop.cxf.client.Scenario;
@@ -30,15 +31,31 @@ import org.soapstack.interop.cxf.sc.ScVersion;
  * whose policy says MustNotSendCancel never cancels (the policy, not the name, decides).
  */
 public final class ScEchoScenario implements Scenario {
+    /** The report name suffix of the "no SOAPAction on the RST" variant. */
+    public static final String NO_RST_ACTION_SUFFIX = "-NoSOAPAction";
+    /** The group of the variants (not in "sc", whose 46 cases are the plugfest scenarios). */
+    public static final String VARIANT_GROUP = "sc-variants";
+
     private final ScScenarioSpec spec;
+    private final boolean noRstAction;
 
     public ScEchoScenario(ScScenarioSpec spec) {
+        this(spec, false);
+    }
+
+    /**
+     * @param noRstAction send the RST/SCT without a SOAP action (CXF's WSSCTest "no SOAPAction"
+     *                    variant, {@link NoRstSoapAction}); the case is then reported as
+     *                    {@code <Scenario>-NoSOAPAction} and calls the scenario's own endpoint
+     */
+    public ScEchoScenario(ScScenarioSpec spec, boolean noRstAction) {
         this.spec = spec;
+        this.noRstAction = noRstAction;
     }
 
     @Override
     public String name() {
-        return spec.name();
+        return noRstAction ? spec.name() + NO_RST_ACTION_SUFFIX : spec.name();
     }
 
     @Override
@@ -48,7 +65,7 @@ public final class ScEchoScenario implements Scenario {
 
     @Override
     public List<String> groups() {
-        return List.of(ScCatalog.GROUP);
+        return List.of(noRstAction ? VARIANT_GROUP : ScCatalog.GROUP);
     }
 
     @Override
@@ -63,6 +80,9 @@ public final class ScEchoScenario implements Scenario {
         boolean cancel = spec.cancel() == Cancel.YES && !forbidden;
 
         PingPort port = ctx.scPort(spec, v);
+        if (noRstAction) {
+            port.client().getOutInterceptors().add(new NoRstSoapAction());
+        }
         ScMessageLog log = ctx.scLog();
         for (int call = 1; call <= 2; call++) {
             String text = "Hello " + spec.caseName(v) + " call " + call
@@ -94,6 +114,11 @@ public final class ScEchoScenario implements Scenario {
         long echoes = log.sent(PingContract.ECHO_ACTION);
         Checks.isTrue(rst == 1, "expected exactly one RST (" + v.rstAction() + "), saw " + rst + ": "
             + log.entries());
+        if (noRstAction) {
+            String ct = log.sentEntries(v.rstAction()).get(0).contentType();
+            Checks.isTrue(ct.startsWith("application/soap+xml") && !ct.contains("action="),
+                "the RST must go out as SOAP 1.2 without an action parameter, Content-Type was \"" + ct + "\"");
+        }
         // In streaming mode CXF never builds a DOM of the response, so an encrypted body cannot
         // be read here; the session working (both echoes) shows the RSTR carried the token.
         boolean unreadable = ctx.streaming() && rstrs.size() == 1 && !rstrs.get(0).body().startsWith("raw: Fault")
