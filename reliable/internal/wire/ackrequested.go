@@ -21,23 +21,14 @@ func ParseAckRequested(el *etree.Element) (*AckRequested, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := attrs(el); err != nil {
-		return nil, err
-	}
-	kids, err := children(el)
+	a := &AckRequested{Version: v}
+	s := newSchema(elAckRequested, v.Namespace())
+	kids, err := s.rmChildren(el)
 	if err != nil {
 		return nil, err
 	}
-	a := &AckRequested{Version: v}
-	s := newSchema(elAckRequested, v.Namespace())
 	for _, c := range kids {
 		n := soap.ElementName(c)
-		if n.Space != s.ns {
-			if err := s.other(c); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		switch {
 		case n.Local == elIdentifier:
 			if err := s.check(c, 1, false); err != nil {

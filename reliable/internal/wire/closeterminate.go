@@ -74,23 +74,14 @@ func ParseSequenceControl(el *etree.Element) (*SequenceControl, error) {
 	if !kind.exists(v) {
 		return nil, malformed(kind.local(), ErrWrongElement, "not a %s message", v)
 	}
-	if err := attrs(el); err != nil {
-		return nil, err
-	}
-	kids, err := children(el)
+	sc := &SequenceControl{Version: v, Kind: kind}
+	s := newSchema(kind.local(), v.Namespace())
+	kids, err := s.rmChildren(el)
 	if err != nil {
 		return nil, err
 	}
-	sc := &SequenceControl{Version: v, Kind: kind}
-	s := newSchema(kind.local(), v.Namespace())
 	for _, c := range kids {
 		n := soap.ElementName(c)
-		if n.Space != s.ns {
-			if err := s.other(c); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		switch {
 		case n.Local == elIdentifier:
 			if err := s.check(c, 1, false); err != nil {

@@ -159,23 +159,14 @@ func ParseCreateSequence(el *etree.Element) (*CreateSequence, error) {
 }
 
 func parseOffer(v Version, el *etree.Element) (*Offer, error) {
-	if err := attrs(el); err != nil {
-		return nil, err
-	}
-	kids, err := children(el)
+	o := &Offer{}
+	s := newSchema(elOffer, v.Namespace())
+	kids, err := s.rmChildren(el)
 	if err != nil {
 		return nil, err
 	}
-	o := &Offer{}
-	s := newSchema(elOffer, v.Namespace())
 	for _, c := range kids {
 		n := soap.ElementName(c)
-		if n.Space != s.ns {
-			if err := s.other(c); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		switch {
 		case n.Local == elIdentifier:
 			if err := s.check(c, 1, false); err != nil {
@@ -272,23 +263,14 @@ func ParseCreateSequenceResponse(el *etree.Element) (*CreateSequenceResponse, er
 	if err != nil {
 		return nil, err
 	}
-	if err := attrs(el); err != nil {
-		return nil, err
-	}
-	kids, err := children(el)
+	r := &CreateSequenceResponse{Version: v}
+	s := newSchema(elCreateSequenceResponse, v.Namespace())
+	kids, err := s.rmChildren(el)
 	if err != nil {
 		return nil, err
 	}
-	r := &CreateSequenceResponse{Version: v}
-	s := newSchema(elCreateSequenceResponse, v.Namespace())
 	for _, c := range kids {
 		n := soap.ElementName(c)
-		if n.Space != s.ns {
-			if err := s.other(c); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		switch {
 		case n.Local == elIdentifier:
 			if err := s.check(c, 1, false); err != nil {

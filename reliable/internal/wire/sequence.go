@@ -22,23 +22,14 @@ func ParseSequence(el *etree.Element) (*Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := attrs(el); err != nil {
-		return nil, err
-	}
-	kids, err := children(el)
+	sq := &Sequence{Version: v}
+	s := newSchema(elSequence, v.Namespace())
+	kids, err := s.rmChildren(el)
 	if err != nil {
 		return nil, err
 	}
-	sq := &Sequence{Version: v}
-	s := newSchema(elSequence, v.Namespace())
 	for _, c := range kids {
 		n := soap.ElementName(c)
-		if n.Space != s.ns {
-			if err := s.other(c); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		switch {
 		case n.Local == elIdentifier:
 			if err := s.check(c, 1, false); err != nil {

@@ -341,6 +341,31 @@ func (s *schema) other(c *etree.Element) error {
 	return nil
 }
 
+// rmChildren checks that el has no attributes of its own (beyond
+// namespace declarations and those of other namespaces, as attrs allows)
+// and returns its children of the RM namespace in document order; every
+// other child goes to other (an extension, or a refusal).
+func (s *schema) rmChildren(el *etree.Element) ([]*etree.Element, error) {
+	if err := attrs(el); err != nil {
+		return nil, err
+	}
+	kids, err := children(el)
+	if err != nil {
+		return nil, err
+	}
+	rm := kids[:0:0]
+	for _, c := range kids {
+		if soap.ElementName(c).Space != s.ns {
+			if err := s.other(c); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rm = append(rm, c)
+	}
+	return rm, nil
+}
+
 func (s *schema) require(local string) error {
 	if !s.seen[local] {
 		return malformed(s.where, ErrMissingChild, "%s", local)
