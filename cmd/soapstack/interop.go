@@ -50,7 +50,7 @@ func runInterop(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		_ = enc.Encode(results)
 	} else {
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PEER\tSCENARIO\tDIRECTION\tVERSION\tRESULT\tREASON")
+		fmt.Fprintln(tw, "PEER\tMODE\tSCENARIO\tDIRECTION\tVERSION\tRESULT\tREASON")
 		for _, r := range results {
 			res, reason := "pass", r.Reason
 			if !r.Pass {
@@ -59,7 +59,7 @@ func runInterop(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			if r.Limit != "" {
 				res, reason = "limit", r.Limit+": "+r.Reason
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Peer, r.Scenario, r.Direction, r.Version, res, reason)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Peer, r.Mode, r.Scenario, r.Direction, r.Version, res, reason)
 		}
 		_ = tw.Flush()
 	}
