@@ -90,10 +90,7 @@ func parseAck(v Version, el *etree.Element) (*SequenceAcknowledgement, error) {
 		}
 		switch {
 		case n.Local == elIdentifier:
-			if err := s.check(c, 1, false); err != nil {
-				return nil, err
-			}
-			if a.Identifier, err = identifierText(c); err != nil {
+			if a.Identifier, err = take(s, c, 1, identifierText); err != nil {
 				return nil, err
 			}
 		case n.Local == elAckRange:

@@ -31,17 +31,11 @@ func ParseAckRequested(el *etree.Element) (*AckRequested, error) {
 		n := soap.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
-			if err := s.check(c, 1, false); err != nil {
-				return nil, err
-			}
-			if a.Identifier, err = identifierText(c); err != nil {
+			if a.Identifier, err = take(s, c, 1, identifierText); err != nil {
 				return nil, err
 			}
 		case n.Local == elMessageNumber && v == V200502:
-			if err := s.check(c, 2, false); err != nil {
-				return nil, err
-			}
-			if a.MessageNumber, err = number(c); err != nil {
+			if a.MessageNumber, err = take(s, c, 2, number); err != nil {
 				return nil, err
 			}
 		default:

@@ -84,17 +84,11 @@ func ParseSequenceControl(el *etree.Element) (*SequenceControl, error) {
 		n := soap.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
-			if err := s.check(c, 1, false); err != nil {
-				return nil, err
-			}
-			if sc.Identifier, err = identifierText(c); err != nil {
+			if sc.Identifier, err = take(s, c, 1, identifierText); err != nil {
 				return nil, err
 			}
 		case n.Local == elLastMsgNumber && kind.hasLast(v):
-			if err := s.check(c, 2, false); err != nil {
-				return nil, err
-			}
-			if sc.LastMsgNumber, err = number(c); err != nil {
+			if sc.LastMsgNumber, err = take(s, c, 2, number); err != nil {
 				return nil, err
 			}
 		default:

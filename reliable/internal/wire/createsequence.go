@@ -134,10 +134,7 @@ func ParseCreateSequence(el *etree.Element) (*CreateSequence, error) {
 			}
 			cs.AcksTo = *epr
 		case elExpires:
-			if err := s.check(c, 2, false); err != nil {
-				return nil, err
-			}
-			if cs.Expires, err = parseExpires(c); err != nil {
+			if cs.Expires, err = take(s, c, 2, parseExpires); err != nil {
 				return nil, err
 			}
 		case elOffer:
@@ -169,10 +166,7 @@ func parseOffer(v Version, el *etree.Element) (*Offer, error) {
 		n := soap.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
-			if err := s.check(c, 1, false); err != nil {
-				return nil, err
-			}
-			if o.Identifier, err = identifierText(c); err != nil {
+			if o.Identifier, err = take(s, c, 1, identifierText); err != nil {
 				return nil, err
 			}
 		case n.Local == elEndpoint && v == V11:
@@ -183,17 +177,11 @@ func parseOffer(v Version, el *etree.Element) (*Offer, error) {
 				return nil, err
 			}
 		case n.Local == elExpires:
-			if err := s.check(c, 3, false); err != nil {
-				return nil, err
-			}
-			if o.Expires, err = parseExpires(c); err != nil {
+			if o.Expires, err = take(s, c, 3, parseExpires); err != nil {
 				return nil, err
 			}
 		case n.Local == elIncompleteSeqBehavior && v == V11:
-			if err := s.check(c, 4, false); err != nil {
-				return nil, err
-			}
-			if o.IncompleteSequenceBehavior, err = parseBehavior(c); err != nil {
+			if o.IncompleteSequenceBehavior, err = take(s, c, 4, parseBehavior); err != nil {
 				return nil, err
 			}
 		default:
@@ -273,24 +261,15 @@ func ParseCreateSequenceResponse(el *etree.Element) (*CreateSequenceResponse, er
 		n := soap.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
-			if err := s.check(c, 1, false); err != nil {
-				return nil, err
-			}
-			if r.Identifier, err = identifierText(c); err != nil {
+			if r.Identifier, err = take(s, c, 1, identifierText); err != nil {
 				return nil, err
 			}
 		case n.Local == elExpires:
-			if err := s.check(c, 2, false); err != nil {
-				return nil, err
-			}
-			if r.Expires, err = parseExpires(c); err != nil {
+			if r.Expires, err = take(s, c, 2, parseExpires); err != nil {
 				return nil, err
 			}
 		case n.Local == elIncompleteSeqBehavior && v == V11:
-			if err := s.check(c, 3, false); err != nil {
-				return nil, err
-			}
-			if r.IncompleteSequenceBehavior, err = parseBehavior(c); err != nil {
+			if r.IncompleteSequenceBehavior, err = take(s, c, 3, parseBehavior); err != nil {
 				return nil, err
 			}
 		case n.Local == elAccept:

@@ -32,17 +32,11 @@ func ParseSequence(el *etree.Element) (*Sequence, error) {
 		n := soap.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
-			if err := s.check(c, 1, false); err != nil {
-				return nil, err
-			}
-			if sq.Identifier, err = identifierText(c); err != nil {
+			if sq.Identifier, err = take(s, c, 1, identifierText); err != nil {
 				return nil, err
 			}
 		case n.Local == elMessageNumber:
-			if err := s.check(c, 2, false); err != nil {
-				return nil, err
-			}
-			if sq.MessageNumber, err = number(c); err != nil {
+			if sq.MessageNumber, err = take(s, c, 2, number); err != nil {
 				return nil, err
 			}
 		case n.Local == elLastMessage && v == V200502:

@@ -341,6 +341,15 @@ func (s *schema) other(c *etree.Element) error {
 	return nil
 }
 
+// take checks child c against rank (not repeatable) and parses it.
+func take[T any](s *schema, c *etree.Element, rank int, parse func(*etree.Element) (T, error)) (T, error) {
+	if err := s.check(c, rank, false); err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(c)
+}
+
 // rmChildren checks that el has no attributes of its own (beyond
 // namespace declarations and those of other namespaces, as attrs allows)
 // and returns its children of the RM namespace in document order; every
