@@ -3,6 +3,7 @@ package binding
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -182,6 +183,9 @@ type Binding struct {
 	SecureConversation secureconv.Version
 	// Security is the binding's security.
 	Security Security
+	// ReliableSession is WCF's reliableSession element: a WS-RM session
+	// above the security (off by default, as in WCF).
+	ReliableSession ReliableSession
 }
 
 // WSHttpBinding returns WCF's wsHttpBinding with its defaults: SOAP 1.2,
@@ -419,4 +423,25 @@ func (b Binding) Describe() (string, error) {
 		s += ", no WS-Addressing"
 	}
 	return s, nil
+}
+
+// ReliableSession configures a binding's reliable session (WCF's
+// reliableSession and the reliableSession binding element). The version
+// follows the binding: WS-RM 2005/02 for wsHttpBinding, WS-RM 1.1 for
+// ws2007HttpBinding.
+type ReliableSession struct {
+	// Enabled turns the reliable session on.
+	Enabled bool
+	// Ordered delivers messages in order (WCF's default, true, is applied
+	// when the session is enabled and Unordered is false).
+	Unordered bool
+	// InactivityTimeout is the session's inactivity timeout (10 min).
+	InactivityTimeout time.Duration
+	// MaxTransferWindowSize, MaxRetryCount, MaxPendingChannels and
+	// AcknowledgementInterval are the reliableSession binding element's
+	// settings (8, 8, 4, 200 ms when zero).
+	MaxTransferWindowSize   int
+	MaxRetryCount           int
+	MaxPendingChannels      int
+	AcknowledgementInterval time.Duration
 }
