@@ -432,8 +432,8 @@ func (b Binding) Describe() (string, error) {
 type ReliableSession struct {
 	// Enabled turns the reliable session on.
 	Enabled bool
-	// Ordered delivers messages in order (WCF's default, true, is applied
-	// when the session is enabled and Unordered is false).
+	// Unordered turns off in-order delivery (WCF's Ordered, true by
+	// default).
 	Unordered bool
 	// InactivityTimeout is the session's inactivity timeout (10 min).
 	InactivityTimeout time.Duration
