@@ -1,0 +1,296 @@
+package reliable
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/reliable/internal/seq"
+	"github.com/soapstack/soapstack/reliable/internal/wire"
+	"github.com/soapstack/soapstack/soap"
+)
+
+// sequenceMessage handles a message with a Sequence header: the store
+// decides (Accept) whether this exchange delivers it now, it waits for its
+// turn, it is a duplicate answered from the cache, or it is dropped.
+func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Message, error) {
+	s := x.s
+	sq := h.sequence
+	x.seqID = sq.Identifier
+	if err := x.req.CheckMustUnderstand(); err != nil {
+		return nil, err
+	}
+	n := int64(sq.MessageNumber)
+	stored, err := storedForm(x.req)
+	if err != nil {
+		return nil, err
+	}
+	k := wkey{sq.Identifier, n}
+	// Registered before Accept: the exchange delivering the previous
+	// message may complete it and look for a waiter at once.
+	wt := s.waiters.add(k, true)
+	acc, err := s.store.Accept(ctx, sq.Identifier, Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage,
+		Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)})
+	if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
+		s.waiters.remove(k, wt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch acc.Outcome {
+	case OutcomeDeliver:
+		d := Delivery{Number: n, Last: sq.LastMessage, Claim: acc.Claim}
+		resp, err := x.deliver(ctx, d, x.req)
+		if err != nil {
+			return nil, err
+		}
+		return x.withAck(resp, ackWith(acc.Ack, n))
+	case OutcomeDuplicate:
+		return x.cached(ctx, acc.Reply)
+	case OutcomeBuffered, OutcomeInProgress:
+		if wt == nil {
+			return x.withAck(nil, acc.Ack)
+		}
+		if acc.Outcome == OutcomeBuffered {
+			// Resume a sequence whose claim holder went away.
+			if err := x.resume(ctx); err != nil {
+				s.waiters.remove(k, wt)
+				return nil, err
+			}
+		}
+		r, ok := s.waiters.wait(ctx, k, wt, s.cfg.DeliveryTimeout)
+		switch {
+		case !ok:
+			return x.freshAck(ctx)
+		case r.claim != nil:
+			resp, err := x.deliver(ctx, *r.claim, x.req)
+			if err != nil {
+				return nil, err
+			}
+			return x.freshAckOn(ctx, resp)
+		}
+		return x.cached(ctx, r.reply)
+	}
+	// Dropped: beyond the window or a bound; not acknowledged.
+	return x.withAck(nil, acc.Ack)
+}
+
+// resume claims the sequence's next message when it is buffered and
+// nobody delivers it, and delivers it (or hands it to its exchange).
+func (x *exchange) resume(ctx context.Context) error {
+	s := x.s
+	d, err := s.store.Next(ctx, x.seqID, x.owner, x.now, x.now.Add(s.cfg.ClaimTimeout))
+	if err != nil || d == nil {
+		return err
+	}
+	if s.waiters.handOff(wkey{x.seqID, d.Number}, d) {
+		return nil
+	}
+	m, err := s.parseStored(d.Message)
+	if err != nil {
+		s.log.WarnContext(ctx, "reliable: stored message unreadable", slog.String("sequence", x.seqID), slog.Any("error", err))
+		return nil
+	}
+	_, err = x.deliver(ctx, *d, m)
+	return err
+}
+
+// deliver runs delivery d of message m, completes it and goes on with
+// every buffered message the store grants with it: each is handed to the
+// exchange waiting with it, or delivered here when none waits. It returns
+// the reply to d (nil for one-way).
+func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message) (*soap.Message, error) {
+	s := x.s
+	var own *soap.Message
+	for first := true; ; first = false {
+		resp, data, err := x.run(ctx, d, m)
+		if err != nil {
+			if first {
+				return nil, err
+			}
+			s.log.WarnContext(ctx, "reliable: delivery failed", slog.String("sequence", x.seqID), slog.Int64("number", d.Number), slog.Any("error", err))
+			return own, nil
+		}
+		if first {
+			own = resp
+		}
+		now := s.cfg.Now()
+		next, err := s.store.Complete(ctx, x.seqID, x.owner, d.Number, d.Claim, data, now, now.Add(s.cfg.ClaimTimeout))
+		if err != nil {
+			// The operation ran; its claim was lost (another exchange
+			// took over past ClaimUntil) or the store failed. The reply
+			// still answers this exchange.
+			s.log.WarnContext(ctx, "reliable: completion failed", slog.String("sequence", x.seqID), slog.Int64("number", d.Number), slog.Any("error", err))
+			if first && !errors.Is(err, ErrClaimLost) {
+				return nil, err
+			}
+			return own, nil
+		}
+		s.event(Event{Kind: EventDelivered, Sequence: x.seqID, Number: d.Number})
+		s.waiters.done(wkey{x.seqID, d.Number}, data)
+		if next == nil || s.waiters.handOff(wkey{x.seqID, next.Number}, next) {
+			return own, nil
+		}
+		// Nobody waits with it (its exchange gave up): deliver it here.
+		if m, err = s.parseStored(next.Message); err != nil {
+			s.log.WarnContext(ctx, "reliable: stored message unreadable", slog.String("sequence", x.seqID), slog.Any("error", err))
+			return own, nil
+		}
+		d = *next
+	}
+}
+
+// run performs one delivery: the application's operation (or WS-RM 1.0's
+// LastMessage, which the layer answers with the reply sequence's last
+// message), then numbers the reply on the reply sequence. It returns the
+// reply and its serialized form for the cache (nil, nil for one-way).
+func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.Message, []byte, error) {
+	s := x.s
+	rs := s.replies.forRequest(x.seqID)
+	var resp *soap.Message
+	if x.v == V200502 && m.Addressing.Action == V200502.LastMessageAction() {
+		if rs == nil {
+			return nil, nil, nil
+		}
+		r, err := newReply(m, V200502.LastMessageAction(), nil, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp = r
+	} else {
+		r, err := x.next.ServeSOAP(ctx, m)
+		if err != nil {
+			// An operation's fault is its reply: numbered, cached and
+			// answered to duplicates like any other.
+			f, ok := soap.AsFault(err)
+			if !ok {
+				s.log.ErrorContext(ctx, "reliable: operation failed", slog.Any("error", err))
+				f = soap.ReceiverFault("The server was unable to process the request due to an internal error.")
+			}
+			if r, err = soap.NewFaultMessage(m.Version, f, m, s); err != nil {
+				return nil, nil, err
+			}
+		}
+		if r == nil {
+			return nil, nil, nil
+		}
+		resp = r
+	}
+	if rs != nil {
+		k, err := rs.next(s.cfg.Now())
+		if err != nil {
+			return nil, nil, err
+		}
+		sh := (&wire.Sequence{Version: x.v, Identifier: rs.id, MessageNumber: uint64(k), LastMessage: d.Last && x.v == V200502}).Build()
+		resp.AddHeader(sh)
+		resp.SetMustUnderstand(sh)
+		resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+	}
+	data, err := resp.Bytes()
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, data, nil
+}
+
+// cached answers a duplicate with its cached reply, or with an
+// acknowledgement when it was one-way (or its reply was evicted).
+func (x *exchange) cached(ctx context.Context, data []byte) (*soap.Message, error) {
+	if data == nil {
+		return x.freshAck(ctx)
+	}
+	m, err := x.s.parseStored(data)
+	if err != nil {
+		return nil, fmt.Errorf("reliable: cached reply unreadable: %w", err)
+	}
+	return x.freshAckOn(ctx, m)
+}
+
+// freshAck answers with the sequence's acknowledgement as it is now.
+func (x *exchange) freshAck(ctx context.Context) (*soap.Message, error) {
+	return x.freshAckOn(ctx, nil)
+}
+
+func (x *exchange) freshAckOn(ctx context.Context, m *soap.Message) (*soap.Message, error) {
+	ack, err := x.s.store.Touch(ctx, x.seqID, x.owner, x.s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return x.withAck(m, ack)
+}
+
+// withAck adds the request sequence's acknowledgement to m; for nil it
+// returns the stand-alone SequenceAcknowledgement message WCF and Metro
+// answer a one-way message with.
+func (x *exchange) withAck(m *soap.Message, ack Ack) (*soap.Message, error) {
+	if m == nil {
+		r, err := newReply(x.req, x.v.SequenceAcknowledgementAction(), nil, x.s)
+		if err != nil {
+			return nil, err
+		}
+		m = r
+	}
+	m.AddHeader(ackHeader(x.v, x.seqID, ack, !x.s.cfg.FlowControlDisabled).Build())
+	return m, nil
+}
+
+// ackWith returns ack with number n added (the message just completed).
+func ackWith(ack Ack, n int64) Ack {
+	rs := make([]seq.Range, 0, len(ack.Ranges)+1)
+	for _, r := range ack.Ranges {
+		rs = append(rs, seq.Range{Lower: r.Lower, Upper: r.Upper})
+	}
+	rs = append(rs, seq.Range{Lower: n, Upper: n})
+	set, err := seq.NewSet(rs, 0)
+	if err != nil {
+		return ack
+	}
+	out := Ack{BufferRemaining: ack.BufferRemaining, Final: ack.Final}
+	for _, r := range set.Ranges() {
+		out.Ranges = append(out.Ranges, AckRange{Lower: r.Lower, Upper: r.Upper})
+	}
+	return out
+}
+
+// newReply builds a reply to req with action and payload (nil for an
+// empty Body).
+func newReply(req *soap.Message, action string, payload *etree.Element, r *server) (*soap.Message, error) {
+	return soap.NewReply(req, action, payload, r)
+}
+
+// storedForm is the message as the store keeps it for a later delivery:
+// its bytes without the headers the layers below processed (the Security
+// header), which a re-parsed copy could not have understood again.
+func storedForm(req *soap.Message) ([]byte, error) {
+	c := req.Clone()
+	orig, copies := req.Headers(), c.Headers()
+	if len(orig) == len(copies) {
+		for i, h := range orig {
+			if req.Understood(h) && !isAddressingOrRM(h) {
+				c.Header.RemoveChild(copies[i])
+			}
+		}
+	}
+	return c.Bytes()
+}
+
+func isAddressingOrRM(h *etree.Element) bool {
+	ns := soap.ElementName(h).Space
+	_, rm := wire.VersionOf(ns)
+	return rm || ns == soap.NSWSA10 || ns == soap.NSWSA200408
+}
+
+// parseStored parses a stored message or cached reply, marking its RM
+// headers understood again.
+func (s *server) parseStored(data []byte) (*soap.Message, error) {
+	m, err := soap.ParseMessage(data, s.limits)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := readHeaders(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

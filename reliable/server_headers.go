@@ -1,0 +1,126 @@
+package reliable
+
+import (
+	"fmt"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/reliable/internal/wire"
+	"github.com/soapstack/soapstack/soap"
+)
+
+// op names an RM message by its action.
+type op int
+
+const (
+	opNone op = iota
+	opCreateSequence
+	opCloseSequence
+	opTerminateSequence
+	opLastMessage
+	opAckRequested
+	opAck
+	opOther // another RM action the destination does not take
+)
+
+// rmAction returns the RM version and message of action.
+func rmAction(action string) (Version, op) {
+	for _, v := range []Version{V200502, V11} {
+		switch action {
+		case "":
+			return 0, opNone
+		case v.CreateSequenceAction():
+			return v, opCreateSequence
+		case v.CloseSequenceAction():
+			return v, opCloseSequence
+		case v.TerminateSequenceAction():
+			return v, opTerminateSequence
+		case v.LastMessageAction():
+			return v, opLastMessage
+		case v.AckRequestedAction():
+			return v, opAckRequested
+		case v.SequenceAcknowledgementAction():
+			return v, opAck
+		case v.CreateSequenceResponseAction(), v.CloseSequenceResponseAction(), v.TerminateSequenceResponseAction(), v.FaultAction(true):
+			return v, opOther
+		}
+	}
+	return 0, opNone
+}
+
+// maxAckHeaders bounds the SequenceAcknowledgement and AckRequested
+// headers of one message (WCF sends at most one of each per sequence).
+const maxAckHeaders = 4
+
+// rmHeaders are the RM headers of a request, parsed and marked understood.
+type rmHeaders struct {
+	version      Version
+	sequence     *wire.Sequence
+	ackRequested []*wire.AckRequested
+	acks         []*wire.SequenceAcknowledgement
+	usesSTR      *etree.Element
+}
+
+// readHeaders parses the RM headers of req that target this node. All
+// must be of one version.
+func readHeaders(req *soap.Message) (*rmHeaders, error) {
+	h := &rmHeaders{}
+	for _, el := range req.Headers() {
+		n := soap.ElementName(el)
+		v, ok := wire.VersionOf(n.Space)
+		if !ok || !req.TargetsUs(el) {
+			continue
+		}
+		if h.version != 0 && h.version != v {
+			return nil, malformedf("headers of two WS-RM versions")
+		}
+		h.version = v
+		switch n.Local {
+		case "Sequence":
+			if h.sequence != nil {
+				return nil, malformedf("two Sequence headers")
+			}
+			sq, err := wire.ParseSequence(el)
+			if err != nil {
+				return nil, err
+			}
+			h.sequence = sq
+		case "AckRequested":
+			if len(h.ackRequested) == maxAckHeaders {
+				return nil, malformedf("more than %d AckRequested headers", maxAckHeaders)
+			}
+			a, err := wire.ParseAckRequested(el)
+			if err != nil {
+				return nil, err
+			}
+			h.ackRequested = append(h.ackRequested, a)
+		case "SequenceAcknowledgement":
+			if len(h.acks) == maxAckHeaders {
+				return nil, malformedf("more than %d SequenceAcknowledgement headers", maxAckHeaders)
+			}
+			a, err := wire.ParseSequenceAcknowledgement(el)
+			if err != nil {
+				return nil, err
+			}
+			h.acks = append(h.acks, a)
+		case "UsesSequenceSTR":
+			if _, err := wire.ParseUsesSequence(el); err != nil {
+				return nil, err
+			}
+			// Marked understood by CreateSequence once the STR is checked.
+			h.usesSTR = el
+			continue
+		default:
+			// UsesSequenceSSL (WCF does not compose with TLS sessions,
+			// R2402) and unknown RM headers stay not understood: a
+			// mustUnderstand one is refused.
+			continue
+		}
+		req.MarkUnderstood(el)
+	}
+	return h, nil
+}
+
+// malformedf returns a malformed-message error (a Sender fault).
+func malformedf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", wire.ErrMalformed, fmt.Sprintf(format, args...))
+}
