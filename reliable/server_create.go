@@ -42,7 +42,12 @@ func (x *exchange) createSequence(ctx context.Context, h *rmHeaders) (*soap.Mess
 		Window: s.cfg.MaxTransferWindowSize, InactivityTimeout: s.cfg.InactivityTimeout}
 	if cs.Offer != nil {
 		info.OfferID = cs.Offer.Identifier
-		if constantTimeEqual(info.OfferID, id) {
+		if constantTimeEqual(info.OfferID, id) || s.replies.inUse(info.OfferID) {
+			return nil, refused(ErrOfferInUse)
+		}
+		if _, err := s.store.Get(ctx, info.OfferID, x.now); err == nil {
+			// The identifier of a request sequence: replies numbered on it
+			// would mix with that sequence's messages.
 			return nil, refused(ErrOfferInUse)
 		}
 	}

@@ -36,9 +36,12 @@ func newFixture(t *testing.T, cfg ServerConfig) *fixture {
 	t.Helper()
 	f := &fixture{t: t, now: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)}
 	if cfg.Store == nil {
-		f.store = NewMemoryStore(WithMaxPending(max(cfg.MaxPendingChannels, 1)))
+		f.store = NewMemoryStore(WithMaxPending(cfg.MaxPendingChannels))
 		cfg.Store = f.store
 		cfg.MaxPendingChannels = 0
+	}
+	if cfg.DeliveryTimeout == 0 {
+		cfg.DeliveryTimeout = 50 * time.Millisecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = f.clock

@@ -63,6 +63,15 @@ func (r *replySeqs) add(q *replySeq, now time.Time) error {
 	return nil
 }
 
+// inUse reports whether id names a reply or request sequence held here.
+func (r *replySeqs) inUse(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, a := r.byID[id]
+	_, b := r.byReq[id]
+	return a || b
+}
+
 // sweep drops idle reply sequences; r.mu is held.
 func (r *replySeqs) sweep(now time.Time) {
 	for id, q := range r.byID {
