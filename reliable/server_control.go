@@ -143,6 +143,10 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 	if err != nil {
 		return nil, err
 	}
+	if x.v == V200502 {
+		// Metro asks for the acknowledgement of the reply sequence's end.
+		resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+	}
 	return x.withAck(resp, ack)
 }
 

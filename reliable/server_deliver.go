@@ -150,7 +150,8 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 	s := x.s
 	rs := s.replies.forRequest(x.seqID)
 	var resp *soap.Message
-	if x.v == V200502 && m.Addressing.Action == V200502.LastMessageAction() {
+	lastMessage := x.v == V200502 && m.Addressing.Action == V200502.LastMessageAction()
+	if lastMessage {
 		if rs == nil {
 			return nil, nil, nil
 		}
@@ -186,7 +187,11 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 		sh := (&wire.Sequence{Version: x.v, Identifier: rs.id, MessageNumber: uint64(k), LastMessage: d.Last && x.v == V200502}).Build()
 		resp.AddHeader(sh)
 		resp.SetMustUnderstand(sh)
-		resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+		if !lastMessage {
+			// As Metro; WCF does not need the empty last message
+			// acknowledged (1.0 LastMessage exchange).
+			resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+		}
 	}
 	data, err := resp.Bytes()
 	if err != nil {
