@@ -19,8 +19,12 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	s := x.s
 	sq := h.sequence
 	x.seqID = sq.Identifier
-	if err := x.req.CheckMustUnderstand(); err != nil {
-		return nil, err
+	if x.req.Addressing.Action == V200502.LastMessageAction() {
+		// The layer is the operation of a LastMessage; an application
+		// message's headers are judged by the handlers after it (ServeMux).
+		if err := x.req.CheckMustUnderstand(); err != nil {
+			return nil, err
+		}
 	}
 	n := int64(sq.MessageNumber)
 	stored, err := storedForm(x.req)

@@ -143,10 +143,20 @@ func (q *replySeq) ack(a *wire.SequenceAcknowledgement, now time.Time) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if err := seq.CheckAck(q.acked, set, q.sent); err != nil {
-		return fmt.Errorf("%w: %w", ErrAckUnsent, err)
+	if set.Max() > q.sent {
+		return fmt.Errorf("%w: %w", ErrAckUnsent, seq.ErrAckUnsent)
 	}
-	q.acked = set
+	// As WCF's TransmissionStrategy.ProcessAcknowledgement: an older
+	// acknowledgement (a retransmitted request carries the one it was
+	// first sent with) is ignored; one that both forgets numbers and adds
+	// new ones is inconsistent.
+	stale, fresh := !set.Covers(q.acked), !q.acked.Covers(set)
+	switch {
+	case stale && fresh:
+		return fmt.Errorf("%w: %w", ErrAckUnsent, seq.ErrAckNotCumulative)
+	case !stale:
+		q.acked = set
+	}
 	q.active = now
 	return nil
 }

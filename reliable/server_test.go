@@ -231,3 +231,58 @@ func TestServerKeepAlive(t *testing.T) {
 		assert.Nil(t, el.FindElement("BufferRemaining"), "flow control off")
 	}
 }
+
+// TestServerStaleAck: a retransmission carries the acknowledgement it was
+// first sent with, older than the last one: it is ignored, not refused.
+func TestServerStaleAck(t *testing.T) {
+	f := newFixture(t, ServerConfig{})
+	ctx := context.Background()
+	v := V11
+	offer := offerID(1)
+	id := f.createSeq(ctx, v, offer)
+	f.call(ctx, seqMsg(v, id, 1, testEcho, "a"))
+	f.call(ctx, seqMsg(v, id, 2, testEcho, "b"))
+	first := withReplyAck(seqMsg(v, id, 3, testEcho, "c"), v, offer, wire.Range{Lower: 1, Upper: 1})
+	f.call(ctx, withReplyAck(seqMsg(v, id, 4, testEcho, "d"), v, offer, wire.Range{Lower: 1, Upper: 3}))
+	r := f.call(ctx, first)
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, "echo:c", r.Payload().Text())
+	// Forgetting 2 and 3 while acknowledging 4 is inconsistent.
+	r = f.call(ctx, withReplyAck(seqMsg(v, id, 5, testEcho, "e"), v, offer, wire.Range{Lower: 1, Upper: 1}, wire.Range{Lower: 4, Upper: 4}))
+	requireFault(t, r, v, "InvalidAcknowledgement", ErrAckUnsent)
+}
+
+// TestServerResume: a node delivering a buffered message went away (its
+// claim lapsed); the next message resumes the sequence from the store:
+// the stranded message is delivered from its stored bytes, then the new
+// one, in order.
+func TestServerResume(t *testing.T) {
+	f := newFixture(t, ServerConfig{ClaimTimeout: time.Second, DeliveryTimeout: 5 * time.Second})
+	ctx := context.Background()
+	v := V11
+	id := f.createSeq(ctx, v, offerID(2))
+	// Another node: 2 buffered, 1 delivered, the claim on 2 granted, then
+	// the node is gone.
+	two, err := storedForm(onWire(t, seqMsg(v, id, 2, testEcho, "two")))
+	require.NoError(t, err)
+	now := f.clock()
+	_, err = f.store.Accept(ctx, id, Incoming{Number: 2, Message: two, Now: now, ClaimUntil: now.Add(time.Second)})
+	require.NoError(t, err)
+	acc, err := f.store.Accept(ctx, id, Incoming{Number: 1, Message: []byte("x"), Now: now, ClaimUntil: now.Add(time.Second)})
+	require.NoError(t, err)
+	require.Equal(t, OutcomeDeliver, acc.Outcome)
+	d, err := f.store.Complete(ctx, id, Owner{}, 1, acc.Claim, nil, now, now.Add(time.Second))
+	require.NoError(t, err)
+	require.NotNil(t, d)
+	f.advance(2 * time.Second)
+
+	r := f.call(ctx, seqMsg(v, id, 3, testEcho, "three"))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, "echo:three", r.Payload().Text())
+	assert.Equal(t, []string{"two", "three"}, f.ran())
+	assert.Equal(t, []wire.Range{{Lower: 1, Upper: 3}}, ackOf(t, r, v, id).Ranges)
+	// The stranded message's reply was cached for its retransmission.
+	r = f.call(ctx, seqMsg(v, id, 2, testEcho, "two"))
+	assert.Equal(t, "echo:two", r.Payload().Text())
+	assert.Len(t, f.ran(), 2)
+}
