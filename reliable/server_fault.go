@@ -1,10 +1,11 @@
 package reliable
 
 import (
-	"github.com/beevik/etree"
 	"context"
 	"errors"
 	"log/slog"
+
+	"github.com/beevik/etree"
 
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"

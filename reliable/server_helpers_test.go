@@ -125,7 +125,9 @@ func textPayload(local, text string) *etree.Element {
 	return p
 }
 
-func offerID(i int) string { return "urn:uuid:00000000-0000-4000-8000-00000000000" + string(rune('0'+i%10)) }
+func offerID(i int) string {
+	return "urn:uuid:00000000-0000-4000-8000-00000000000" + string(rune('0'+i%10))
+}
 
 // createSeq creates a sequence (with an offer when offer != "") and
 // returns its identifier.
@@ -216,7 +218,6 @@ func requireFault(t testing.TB, m *soap.Message, v Version, subcode string, caus
 	}
 }
 
-func ranges(a *wire.SequenceAcknowledgement) []wire.Range { return a.Ranges }
 
 // principalCtx returns a context with a principal named name in secure
 // session session ("" for none).
