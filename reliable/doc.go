@@ -1,4 +1,4 @@
-// Package reliable will implement WS-ReliableMessaging sessions as
+// Package reliable implements WS-ReliableMessaging sessions as
 // Microsoft WCF runs them (reliableSession on wsHttpBinding and
 // ws2007HttpBinding): ordered, exactly-once delivery over sequences, above
 // the security layers, bound to the secure session's principal.
@@ -54,13 +54,100 @@
 // control, the retransmission buffer and its backoff schedule, WCF's
 // defaults) is in reliable/internal/seq.
 //
+// # The server side
+//
+// ServerLayer is the destination of request sequences and the source of
+// the offered reply sequences, as WCF's reliable reply channel over HTTP
+// request-reply (the non-addressable initiator: every message from the
+// server travels on an HTTP response). It sits above the security layers
+// (HTTP -> wssecurity/secureconv -> reliable -> application), so it sees
+// verified, decrypted messages and its answers go back down to be secured
+// like any reply. Its rules, and why:
+//
+//   - Both versions by namespace: WS-RM 2005/02 (with WS-Addressing 2004/08
+//     or 1.0) and 1.1; all RM headers of a message must be of one version,
+//     and every element is read with the strict codecs of internal/wire.
+//   - CreateSequence gets a fresh opaque "urn:uuid:" identifier from
+//     ServerConfig.Rand and is recorded in the SequenceStore with an Owner:
+//     the secure session's context id and a hash of the principal's
+//     identities. Every later call presents the owner of the message it
+//     serves, so a sequence cannot be used, acknowledged, closed or
+//     terminated from another session or by another principal; such a
+//     message gets UnknownSequence, as in WCF, where each session has its
+//     own sequences (cause ErrOwnerMismatch).
+//   - Inside a secure session CreateSequence must carry a
+//     SecurityTokenReference to that very session's token (WCF R2305;
+//     WS-RM 1.1 also the mustUnderstand UsesSequenceSTR header), resolved
+//     and compared in constant time with the session's context id; a
+//     reference to another session is refused (ErrSessionTokenMismatch),
+//     as is any sequence outside a session with RequireSecureSession.
+//   - AcksTo (and 1.1's Offer/Endpoint) must be the anonymous address and
+//     equal the ReplyTo octet for octet (WCF R1105, 1.1 R1102): the layer
+//     answers on HTTP responses only, and another address would redirect
+//     acknowledgements and replies (ErrAcksToRefused). An offered
+//     identifier already in use is refused (ErrOfferInUse). Past the
+//     store's pending bound (MaxPendingChannels) the answer is WCF's
+//     connection-limit refusal (netrm:ConnectionLimitReached, Receiver).
+//   - Delivery is ordered and exactly once, decided by the store: the
+//     exchange granted the claim runs the operation; Complete caches the
+//     serialized, unsecured reply (with its reply-sequence Sequence header,
+//     so a duplicate gets the same reply number) and grants the next
+//     buffered message, which is handed to the HTTP exchange waiting with
+//     it (so every operation runs in its own request's context) or, when
+//     that exchange gave up, delivered from its stored bytes. An
+//     out-of-order request waits up to DeliveryTimeout for its reply, else
+//     gets an acknowledgement and its retransmission gets the cached
+//     reply. A message whose claim holder went away is resumed by the next
+//     message (SequenceStore.Next): no background goroutine.
+//   - Replies are numbered on the reply sequence in the order they are
+//     made and carry AckRequested (as Metro; not WS-RM 1.0's empty last
+//     message, which needs no acknowledgement) and the request sequence's
+//     SequenceAcknowledgement as it is when sent (1.0's 0-0 form or 1.1's
+//     None when empty, 1.1's Final once closed, netrm:BufferRemaining
+//     unless FlowControlDisabled, as WCF writes it whenever flow control is
+//     on). A one-way operation is answered with a SequenceAcknowledgement
+//     message, as WCF and Metro do. An operation's fault is its reply:
+//     numbered, cached, answered to duplicates.
+//   - Acknowledgements of the reply sequence arriving on requests are
+//     checked as WCF's transmission strategy does: one naming a reply
+//     never sent, or forgetting acknowledged replies while adding new
+//     ones, is InvalidAcknowledgement (ErrAckUnsent); an older one (a
+//     retransmitted request carries the one it was first sent with) is
+//     ignored.
+//   - Ending: WS-RM 1.0's LastMessage is answered with the reply sequence's
+//     empty last message, TerminateSequence with the reply sequence's
+//     TerminateSequence (one-way sessions: HTTP 202); WS-RM 1.1's
+//     CloseSequence and TerminateSequence get their responses with the
+//     Final acknowledgement, and end the reply sequence with them (the
+//     client's final acknowledgement closes it; WCF sends no exchange of
+//     its own). A terminated sequence with nothing left to deliver is
+//     removed at once (WCF B1303).
+//   - Faults are WCF's (reason texts from internal/wire): UnknownSequence,
+//     InvalidAcknowledgement, MessageNumberRollover, SequenceTerminated,
+//     SequenceClosed, CreateSequenceRefused, LastMessageNumberExceeded,
+//     WSRMRequired (an application message outside every sequence); in
+//     SOAP 1.1 the subcode and detail travel in the wsrm:SequenceFault
+//     header. They are returned as fault messages so that the security
+//     layers protect them; the cause (a sentinel of this package, the
+//     store or the codecs) goes to the log. A store failure is a Receiver
+//     fault without an acknowledgement.
+//   - Signing the RM headers is the security policy's job: SignedHeaders
+//     lists them for wssecurity.Policy.SignedParts.Headers, so that
+//     sequence numbers and acknowledgements cannot be forged or moved
+//     between messages.
+//   - Memory is bounded: the store's bounds, at most 4096 waiting exchanges
+//     per layer, and reply-sequence state per sequence (swept when idle).
+//     The reply sequences' numbering lives in the layer's memory, not in
+//     the store: one-way sessions may be spread over the nodes of a farm
+//     sharing a store, but a request-reply session needs affinity to one
+//     node (as WCF's sessions do); the store still makes delivery exactly
+//     once.
+//
 // # What comes next
 //
 // The source (a soap.Invoker with Open/Close: numbering, a bounded
 // retransmission buffer with backoff, AckRequested, flow control by
-// BufferRemaining, offers for request-reply) and the destination (a server
-// layer: ordering buffer, duplicate detection, cached replies, acks,
-// inactivity timeout), over the SequenceStore interface of this package.
+// BufferRemaining, offers for request-reply), over the same wire codecs.
 //
 // The package has no mutable package-level state.
 package reliable

@@ -218,7 +218,6 @@ func requireFault(t testing.TB, m *soap.Message, v Version, subcode string, caus
 	}
 }
 
-
 // principalCtx returns a context with a principal named name in secure
 // session session ("" for none).
 func principalCtx(name, session string) context.Context {

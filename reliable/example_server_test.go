@@ -1,0 +1,78 @@
+package reliable_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http/httptest"
+
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/reliable"
+	"github.com/soapstack/soapstack/reliable/internal/wire"
+	"github.com/soapstack/soapstack/soap"
+)
+
+// ExampleServerLayer hosts a reliable service: the reliable layer in
+// front of a ServeMux, behind soap.NewHTTPHandler (in production, with the
+// security layers between the two: HTTP -> secureconv -> reliable -> app).
+// The client part sends by hand what a reliable.Client or WCF sends: a
+// CreateSequence with an offer, then message 1 of the sequence.
+func ExampleServerLayer() {
+	layer, err := reliable.ServerLayer(reliable.ServerConfig{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := soap.NewServeMux()
+	mux.HandleFunc("urn:example:echo", func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		// Runs once per message, in order, whatever the retransmissions.
+		out := etree.NewElement("e:echoResponse")
+		out.CreateAttr("xmlns:e", "urn:example")
+		out.SetText(req.Payload().Text())
+		return soap.Reply(req, "urn:example:echoResponse", out)
+	})
+	srv := httptest.NewServer(soap.NewHTTPHandler(soap.ChainHandler(mux, layer)))
+	defer srv.Close()
+
+	client := soap.NewHTTPClient(srv.URL)
+	ctx := context.Background()
+	send := func(action string, body *etree.Element, headers ...*etree.Element) *soap.Message {
+		m := soap.NewMessageWithBody(soap.V12, body)
+		a, _ := soap.RequestAddressing(soap.WSA10, action, srv.URL, nil)
+		m.SetAddressing(a)
+		for _, h := range headers {
+			m.AddHeader(h)
+		}
+		resp, err := client.Call(ctx, m)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return resp
+	}
+
+	v := reliable.V11
+	anon := wire.EndpointReference{Address: soap.AnonymousWSA10}
+	cs := &wire.CreateSequence{Version: v, AcksTo: anon,
+		Offer: &wire.Offer{Identifier: "urn:uuid:6e2b8f0a-53c1-4d5e-9a0b-1c2d3e4f5a6b", Endpoint: &anon}}
+	csr, err := wire.ParseCreateSequenceResponse(send(v.CreateSequenceAction(), cs.Build()).Payload())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("offer accepted:", csr.Accept != nil)
+
+	body := etree.NewElement("e:echo")
+	body.CreateAttr("xmlns:e", "urn:example")
+	body.SetText("hello")
+	seq := (&wire.Sequence{Version: v, Identifier: csr.Identifier, MessageNumber: 1}).Build()
+	resp := send("urn:example:echo", body, seq)
+	fmt.Println("reply:", resp.Payload().Text())
+	ack, err := wire.ParseSequenceAcknowledgement(resp.FindHeader(reliable.NSRM11, "SequenceAcknowledgement"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("acknowledged:", ack.Ranges, "buffer remaining:", *ack.BufferRemaining)
+	// Output:
+	// offer accepted: true
+	// reply: hello
+	// acknowledged: [{1 1}] buffer remaining: 8
+}
