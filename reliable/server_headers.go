@@ -64,6 +64,7 @@ type rmHeaders struct {
 // must be of one version.
 func readHeaders(req *soap.Message) (*rmHeaders, error) {
 	h := &rmHeaders{}
+	var err error
 	for _, el := range req.Headers() {
 		n := soap.ElementName(el)
 		v, ok := wire.VersionOf(n.Space)
@@ -79,29 +80,17 @@ func readHeaders(req *soap.Message) (*rmHeaders, error) {
 			if h.sequence != nil {
 				return nil, malformedf("two Sequence headers")
 			}
-			sq, err := wire.ParseSequence(el)
-			if err != nil {
+			if h.sequence, err = wire.ParseSequence(el); err != nil {
 				return nil, err
 			}
-			h.sequence = sq
 		case "AckRequested":
-			if len(h.ackRequested) == maxAckHeaders {
-				return nil, malformedf("more than %d AckRequested headers", maxAckHeaders)
-			}
-			a, err := wire.ParseAckRequested(el)
-			if err != nil {
+			if h.ackRequested, err = appendHeader(h.ackRequested, el, wire.ParseAckRequested); err != nil {
 				return nil, err
 			}
-			h.ackRequested = append(h.ackRequested, a)
 		case "SequenceAcknowledgement":
-			if len(h.acks) == maxAckHeaders {
-				return nil, malformedf("more than %d SequenceAcknowledgement headers", maxAckHeaders)
-			}
-			a, err := wire.ParseSequenceAcknowledgement(el)
-			if err != nil {
+			if h.acks, err = appendHeader(h.acks, el, wire.ParseSequenceAcknowledgement); err != nil {
 				return nil, err
 			}
-			h.acks = append(h.acks, a)
 		case "UsesSequenceSTR":
 			if _, err := wire.ParseUsesSequence(el); err != nil {
 				return nil, err
@@ -118,6 +107,18 @@ func readHeaders(req *soap.Message) (*rmHeaders, error) {
 		req.MarkUnderstood(el)
 	}
 	return h, nil
+}
+
+// appendHeader parses el and appends it to list, at most maxAckHeaders.
+func appendHeader[T any](list []T, el *etree.Element, parse func(*etree.Element) (T, error)) ([]T, error) {
+	if len(list) == maxAckHeaders {
+		return nil, malformedf("more than %d %s headers", maxAckHeaders, soap.ElementName(el).Local)
+	}
+	v, err := parse(el)
+	if err != nil {
+		return nil, err
+	}
+	return append(list, v), nil
 }
 
 // malformedf returns a malformed-message error (a Sender fault).
