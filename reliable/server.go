@@ -30,6 +30,10 @@ type ServerConfig struct {
 	// store given in Store applies its own bound (WithMaxPending).
 	MaxPendingChannels int
 	// InactivityTimeout (10 min) and AcknowledgementInterval (200 ms).
+	// The layer answers every request on its own HTTP response, with the
+	// acknowledgement as it is then, so it never delays one: the interval
+	// is checked and kept for the binding's sake (WCF's reliableSession
+	// setting), not used.
 	InactivityTimeout       time.Duration
 	AcknowledgementInterval time.Duration
 	// FlowControlDisabled stops the layer from advertising
@@ -218,10 +222,10 @@ func (x *exchange) serve(ctx context.Context) (*soap.Message, error) {
 	s := x.s
 	x.owner = ownerOf(ctx)
 	h, err := readHeaders(x.req)
+	x.v, x.seqID = h.version, h.seqID
 	if err != nil {
 		return nil, err
 	}
-	x.v = h.version
 	action := x.req.Addressing.Action
 	if action == "" {
 		action = x.req.SOAPAction
@@ -242,7 +246,7 @@ func (x *exchange) serve(ctx context.Context) (*soap.Message, error) {
 		}
 	}
 	if x.v != 0 && !s.versions[x.v] {
-		return nil, &faultErr{kind: wire.WSRMRequired, cause: fmt.Errorf("%w: %s is not accepted", ErrSequenceRequired, x.v)}
+		return nil, x.notReliable(action)
 	}
 	if err := x.processAcks(h); err != nil {
 		return nil, err

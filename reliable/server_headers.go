@@ -2,6 +2,7 @@ package reliable
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
@@ -53,7 +54,10 @@ const maxAckHeaders = 4
 
 // rmHeaders are the RM headers of a request, parsed and marked understood.
 type rmHeaders struct {
-	version      Version
+	version Version
+	// seqID is the Sequence header's identifier, read before it is
+	// parsed, for the detail of a fault about the header.
+	seqID        string
 	sequence     *wire.Sequence
 	ackRequested []*wire.AckRequested
 	acks         []*wire.SequenceAcknowledgement
@@ -61,7 +65,8 @@ type rmHeaders struct {
 }
 
 // readHeaders parses the RM headers of req that target this node. All
-// must be of one version.
+// must be of one version. The result is never nil: its version (and the
+// Sequence identifier) are set as far as they were read, for the fault.
 func readHeaders(req *soap.Message) (*rmHeaders, error) {
 	h := &rmHeaders{}
 	var err error
@@ -72,28 +77,29 @@ func readHeaders(req *soap.Message) (*rmHeaders, error) {
 			continue
 		}
 		if h.version != 0 && h.version != v {
-			return nil, malformedf("headers of two WS-RM versions")
+			return h, malformedf("headers of two WS-RM versions")
 		}
 		h.version = v
 		switch n.Local {
 		case "Sequence":
 			if h.sequence != nil {
-				return nil, malformedf("two Sequence headers")
+				return h, malformedf("two Sequence headers")
 			}
+			h.seqID = identifierOf(el)
 			if h.sequence, err = wire.ParseSequence(el); err != nil {
-				return nil, err
+				return h, err
 			}
 		case "AckRequested":
 			if h.ackRequested, err = appendHeader(h.ackRequested, el, wire.ParseAckRequested); err != nil {
-				return nil, err
+				return h, err
 			}
 		case "SequenceAcknowledgement":
 			if h.acks, err = appendHeader(h.acks, el, wire.ParseSequenceAcknowledgement); err != nil {
-				return nil, err
+				return h, err
 			}
 		case "UsesSequenceSTR":
 			if _, err := wire.ParseUsesSequence(el); err != nil {
-				return nil, err
+				return h, err
 			}
 			// Marked understood by CreateSequence once the STR is checked.
 			h.usesSTR = el
@@ -119,6 +125,22 @@ func appendHeader[T any](list []T, el *etree.Element, parse func(*etree.Element)
 		return nil, err
 	}
 	return append(list, v), nil
+}
+
+// identifierOf returns the text of el's Identifier child when it is a
+// plausible identifier (bounded, no whitespace), "" otherwise.
+func identifierOf(el *etree.Element) string {
+	for _, c := range el.ChildElements() {
+		if c.Tag != "Identifier" {
+			continue
+		}
+		t := strings.TrimSpace(c.Text())
+		if len(t) > wire.MaxIdentifierLen || strings.ContainsAny(t, " \t\r\n") {
+			return ""
+		}
+		return t
+	}
+	return ""
 }
 
 // malformedf returns a malformed-message error (a Sender fault).

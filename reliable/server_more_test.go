@@ -181,3 +181,19 @@ func BenchmarkServerSequenceMessage(b *testing.B) {
 		}
 	}
 }
+
+// TestServerRolloverFaultVersion: a header fault about a Sequence header
+// that does not parse is in the header's version and names its sequence.
+func TestServerRolloverFaultVersion(t *testing.T) {
+	f := newFixture(t, ServerConfig{})
+	ctx := context.Background()
+	v := V200502
+	id := f.createSeq(ctx, v, "")
+	r := f.call(ctx, seqMsg(v, id, 1<<63, testPing, "x"))
+	requireFault(t, r, v, "MessageNumberRollover", wire.ErrMessageNumberRollover)
+	fl := mustFault(t, r)
+	assert.Equal(t, v.Namespace(), fl.Subcodes[0].Space)
+	wf, err := wire.ParseFault(v, fl, nil)
+	require.NoError(t, err)
+	assert.Equal(t, id, wf.Identifier)
+}
