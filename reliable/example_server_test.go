@@ -2,6 +2,7 @@ package reliable_test
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"log"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // ExampleServerLayer hosts a reliable service: the reliable layer in
@@ -75,4 +77,20 @@ func ExampleServerLayer() {
 	// offer accepted: true
 	// reply: hello
 	// acknowledged: [{1 1}] buffer remaining: 8
+}
+
+// ExampleSignedHeaders adds the RM headers to what a secure session's
+// policy signs, as WCF does: a message whose Sequence or
+// SequenceAcknowledgement is not signed is then refused by the security
+// layer, before the reliable layer reads it.
+func ExampleSignedHeaders() {
+	p := wssecurity.AnonymousForCertificate(wssecurity.Basic256)
+	p.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken,
+		Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
+	p.SignedParts.Headers = append(p.SignedParts.Headers, reliable.SignedHeaders()...)
+	fmt.Println(p.SignedParts.Includes(xml.Name{Space: reliable.NSRM200502, Local: "Sequence"}))
+	fmt.Println(p.SignedParts.Includes(xml.Name{Space: reliable.NSRM11, Local: "SequenceAcknowledgement"}))
+	// Output:
+	// true
+	// true
 }

@@ -2,8 +2,10 @@ package reliable
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
-	"fmt"
+
+	"github.com/beevik/etree"
 
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
@@ -159,4 +161,23 @@ func (s *server) endpoint(x *exchange) string {
 	return "anonymous"
 }
 
-var errNoMessageID = fmt.Errorf("%w: CreateSequence without MessageID", wire.ErrMalformed)
+// errNoMessageID is the cause of the fault for a CreateSequence without
+// wsa:MessageID.
+var errNoMessageID = errors.New("reliable: CreateSequence without MessageID")
+
+// headerRequiredFault is WS-Addressing's MessageAddressingHeaderRequired
+// fault naming the missing header, which WCF sends for a CreateSequence
+// without MessageID (1.0 B1601, 1.1 B1801).
+func headerRequiredFault(v soap.AddressingVersion, local string) *soap.Fault {
+	ns := v.Namespace()
+	if ns == "" {
+		ns = soap.NSWSA10
+	}
+	f := soap.SenderFault("A required header representing a Message Addressing Property is not present",
+		xml.Name{Space: ns, Local: "MessageAddressingHeaderRequired"})
+	d := etree.NewElement("a:ProblemHeaderQName")
+	d.CreateAttr("xmlns:a", ns)
+	d.SetText("a:" + local)
+	f.Detail = []*etree.Element{d}
+	return f.WithCause(errNoMessageID)
+}

@@ -23,7 +23,7 @@ func (x *exchange) createSequence(ctx context.Context, h *rmHeaders) (*soap.Mess
 		return nil, malformedf("a %s body under a %s action", cs.Version, x.v)
 	}
 	if x.req.Addressing.MessageID == "" {
-		return nil, errNoMessageID
+		return nil, headerRequiredFault(x.req.Addressing.Version, "MessageID")
 	}
 	if err := x.checkAddresses(cs); err != nil {
 		return nil, err

@@ -197,3 +197,26 @@ func TestServerRolloverFaultVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, id, wf.Identifier)
 }
+
+// TestServerCreateSequenceHeaders: a CreateSequence without MessageID gets
+// WS-Addressing's MessageAddressingHeaderRequired (WCF B1801); one with a
+// mustUnderstand UsesSequenceSSL (which WCF does not support, R2402) gets
+// a MustUnderstand fault.
+func TestServerCreateSequenceHeaders(t *testing.T) {
+	f := newFixture(t, ServerConfig{})
+	ctx := context.Background()
+	m := createSequenceMsg(V11, "")
+	a := m.Addressing
+	a.MessageID = ""
+	m.SetAddressing(a)
+	requireFault(t, f.call(ctx, m), V11, "MessageAddressingHeaderRequired", errNoMessageID)
+
+	m = createSequenceMsg(V11, "")
+	h := wire.UsesSequenceSSL.Build()
+	m.AddHeader(h)
+	m.SetMustUnderstand(h)
+	r := f.call(ctx, m)
+	require.True(t, r.IsFault())
+	assert.Equal(t, soap.CodeMustUnderstand, mustFault(t, r).Code)
+	assert.Zero(t, f.store.Len())
+}
