@@ -220,3 +220,52 @@ func TestServerCreateSequenceHeaders(t *testing.T) {
 	assert.Equal(t, soap.CodeMustUnderstand, mustFault(t, r).Code)
 	assert.Zero(t, f.store.Len())
 }
+
+// TestServerInProgressRetransmission: a retransmission that arrives while
+// its message is being delivered waits for the reply instead of running
+// the operation again.
+func TestServerInProgressRetransmission(t *testing.T) {
+	srv, err := newServer(ServerConfig{DeliveryTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	entered, release := make(chan struct{}), make(chan struct{})
+	runs := 0
+	app := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		runs++
+		close(entered)
+		<-release
+		return soap.Reply(req, testEcho+"Response", textPayload("echoResponse", "slow"))
+	})
+	h := &serverHandler{s: srv, next: app}
+	ctx := context.Background()
+	resp, err := h.ServeSOAP(ctx, onWire(t, createSequenceMsg(V11, offerID(1))))
+	require.NoError(t, err)
+	csr, err := wire.ParseCreateSequenceResponse(resp.Payload())
+	require.NoError(t, err)
+	req := seqMsg(V11, csr.Identifier, 1, testEcho, "x")
+	replies := make([]*soap.Message, 2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		replies[0], _ = h.ServeSOAP(ctx, onWire(t, req))
+	}()
+	<-entered
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		replies[1], _ = h.ServeSOAP(ctx, onWire(t, req))
+	}()
+	require.Eventually(t, func() bool { // the retransmission waits
+		srv.waiters.mu.Lock()
+		defer srv.waiters.mu.Unlock()
+		return srv.waiters.n == 1
+	}, 5*time.Second, time.Millisecond)
+	close(release)
+	wg.Wait()
+	assert.Equal(t, 1, runs)
+	for _, r := range replies {
+		require.NotNil(t, r)
+		assert.Equal(t, "slow", r.Payload().Text())
+		assert.EqualValues(t, 1, seqOf(t, r, V11).MessageNumber)
+	}
+}
