@@ -239,6 +239,12 @@ func (x *exchange) serve(ctx context.Context) (*soap.Message, error) {
 			return nil, malformedf("RM headers of %s on a %s message", x.v, v)
 		}
 		x.v = v
+		// The layer answers RM messages itself: it checks the wsa:To again
+		// as ServeMux does for the application (a layer below may have
+		// decrypted it).
+		if err := soap.CheckTo(ctx, x.req); err != nil {
+			return nil, err
+		}
 		if o != opLastMessage && o != opAckRequested && o != opAck {
 			// Sequence messages are judged below; the body of a control
 			// message is the layer's.
