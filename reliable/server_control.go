@@ -58,6 +58,9 @@ func (x *exchange) ackOnly(ctx context.Context, h *rmHeaders) (*soap.Message, er
 		return nil, err
 	}
 	if len(h.ackRequested) == 0 {
+		if len(h.acks) == 0 {
+			return nil, malformedf("%s message without its header", x.req.Addressing.Action)
+		}
 		return nil, nil
 	}
 	var resp *soap.Message

@@ -165,7 +165,7 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 		}
 		resp = r
 	} else {
-		r, err := x.next.ServeSOAP(ctx, m)
+		r, err := x.operation(ctx, m)
 		if err != nil {
 			// An operation's fault is its reply: numbered, cached and
 			// answered to duplicates like any other.
@@ -202,6 +202,18 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 		return nil, nil, err
 	}
 	return resp, data, nil
+}
+
+// operation runs the next handler on m. A panic is its error: the
+// delivery claim and the exchanges waiting behind it must not be stranded
+// (the HTTP handler would recover it only after the layer unwound).
+func (x *exchange) operation(ctx context.Context, m *soap.Message) (resp *soap.Message, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = nil, fmt.Errorf("reliable: operation panicked: %v", p)
+		}
+	}()
+	return x.next.ServeSOAP(ctx, m)
 }
 
 // cached answers a duplicate with its cached reply, or with an

@@ -269,3 +269,30 @@ func TestServerInProgressRetransmission(t *testing.T) {
 		assert.EqualValues(t, 1, seqOf(t, r, V11).MessageNumber)
 	}
 }
+
+// TestServerOperationPanic: a panicking operation is answered with an
+// opaque Receiver fault as its reply; the sequence goes on.
+func TestServerOperationPanic(t *testing.T) {
+	layer, err := ServerLayer(ServerConfig{})
+	require.NoError(t, err)
+	app := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		if req.Payload().Text() == "boom" {
+			panic("boom")
+		}
+		return soap.Reply(req, testEcho+"Response", textPayload("echoResponse", "ok"))
+	})
+	h := soap.ChainHandler(app, layer)
+	ctx := context.Background()
+	resp, err := h.ServeSOAP(ctx, onWire(t, createSequenceMsg(V11, offerID(1))))
+	require.NoError(t, err)
+	csr, err := wire.ParseCreateSequenceResponse(resp.Payload())
+	require.NoError(t, err)
+	r, err := h.ServeSOAP(ctx, onWire(t, seqMsg(V11, csr.Identifier, 1, testEcho, "boom")))
+	require.NoError(t, err)
+	require.True(t, r.IsFault())
+	assert.Equal(t, soap.CodeReceiver, mustFault(t, r).Code)
+	assert.NotContains(t, mustFault(t, r).Reason(), "boom", "the panic stays in the log")
+	r, err = h.ServeSOAP(ctx, onWire(t, seqMsg(V11, csr.Identifier, 2, testEcho, "x")))
+	require.NoError(t, err)
+	assert.Equal(t, "ok", r.Payload().Text())
+}
