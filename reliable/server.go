@@ -261,7 +261,7 @@ func (x *exchange) serve(ctx context.Context) (*soap.Message, error) {
 		return x.sequenceMessage(ctx, h)
 	}
 	if o == opAckRequested || o == opAck {
-		return x.ackOnly(ctx, h)
+		return x.ackOnly(ctx, o, h)
 	}
 	return nil, x.notReliable(action)
 }

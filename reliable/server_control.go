@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 
 	"github.com/beevik/etree"
 
@@ -37,6 +38,9 @@ func (x *exchange) control(ctx context.Context, o op, h *rmHeaders) (*soap.Messa
 func (x *exchange) processAcks(h *rmHeaders) error {
 	for _, a := range h.acks {
 		q, err := x.s.replies.get(a.Identifier, x.owner)
+		if err == nil && q.version != a.Version {
+			err = fmt.Errorf("%w: a %s acknowledgement of a %s sequence", ErrUnknownSequence, a.Version, q.version)
+		}
 		if err != nil {
 			return &faultErr{kind: wire.UnknownSequence, id: a.Identifier, cause: err}
 		}
@@ -53,12 +57,12 @@ func (x *exchange) processAcks(h *rmHeaders) error {
 // ackOnly answers a message that carries only acknowledgement headers:
 // an AckRequested (WCF's keep-alive) gets the sequence's acknowledgement,
 // an acknowledgement alone gets an empty response (HTTP 202).
-func (x *exchange) ackOnly(ctx context.Context, h *rmHeaders) (*soap.Message, error) {
+func (x *exchange) ackOnly(ctx context.Context, o op, h *rmHeaders) (*soap.Message, error) {
 	if err := x.req.CheckMustUnderstand(); err != nil {
 		return nil, err
 	}
 	if len(h.ackRequested) == 0 {
-		if len(h.acks) == 0 {
+		if o == opAckRequested || len(h.acks) == 0 {
 			return nil, malformedf("%s message without its header", x.req.Addressing.Action)
 		}
 		return nil, nil

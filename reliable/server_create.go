@@ -55,7 +55,7 @@ func (x *exchange) createSequence(ctx context.Context, h *rmHeaders) (*soap.Mess
 		return nil, err
 	}
 	if cs.Offer != nil {
-		q := &replySeq{id: cs.Offer.Identifier, reqID: id, owner: x.owner, inactivity: s.cfg.InactivityTimeout}
+		q := &replySeq{id: cs.Offer.Identifier, reqID: id, version: x.v, owner: x.owner, inactivity: s.cfg.InactivityTimeout}
 		if err := s.replies.add(q, x.now); err != nil {
 			_ = s.store.Remove(ctx, id)
 			if ferr := classify(x.v, err); ferr != nil {

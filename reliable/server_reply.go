@@ -16,6 +16,7 @@ import (
 // delivers its requests, in delivery order).
 type replySeq struct {
 	id, reqID  string
+	version    Version
 	owner      Owner
 	inactivity time.Duration
 
