@@ -226,6 +226,15 @@ func (x *exchange) cached(ctx context.Context, data []byte) (*soap.Message, erro
 	if err != nil {
 		return nil, fmt.Errorf("reliable: cached reply unreadable: %w", err)
 	}
+	// A retransmission sent with a new MessageID gets the reply related to
+	// it; the body and the reply number stay those of the first answer.
+	if id := x.req.Addressing.MessageID; id != "" && m.Addressing.Version != 0 {
+		a := m.Addressing
+		if len(a.RelatesTo) != 1 || a.RelatesTo[0].ID != id {
+			a.RelatesTo = []soap.RelatesTo{{ID: id}}
+			m.SetAddressing(a)
+		}
+	}
 	return x.freshAckOn(ctx, m)
 }
 

@@ -296,3 +296,19 @@ func TestServerOperationPanic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ok", r.Payload().Text())
 }
+
+// TestServerDuplicateNewMessageID: a retransmission with a new MessageID
+// gets the cached reply related to it.
+func TestServerDuplicateNewMessageID(t *testing.T) {
+	f := newFixture(t, ServerConfig{})
+	ctx := context.Background()
+	id := f.createSeq(ctx, V11, offerID(1))
+	r1 := f.call(ctx, seqMsg(V11, id, 1, testEcho, "a"))
+	again := seqMsg(V11, id, 1, testEcho, "a") // a fresh MessageID
+	r2 := f.call(ctx, again)
+	assert.Equal(t, []string{"a"}, f.ran())
+	assert.Equal(t, r1.Addressing.MessageID, r2.Addressing.MessageID)
+	require.Len(t, r2.Addressing.RelatesTo, 1)
+	assert.Equal(t, again.Addressing.MessageID, r2.Addressing.RelatesTo[0].ID)
+	assert.Equal(t, "echo:a", r2.Payload().Text())
+}
