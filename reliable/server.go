@@ -27,7 +27,8 @@ type ServerConfig struct {
 	MaxTransferWindowSize int
 	// MaxPendingChannels bounds the sequences created and not yet used (4).
 	// It configures the store the layer creates when Store is nil; a
-	// store given in Store applies its own bound (WithMaxPending).
+	// store given in Store applies its own bound (WithMaxPending), and
+	// setting both is an error.
 	MaxPendingChannels int
 	// InactivityTimeout (10 min) and AcknowledgementInterval (200 ms).
 	// The layer answers every request on its own HTTP response, with the
