@@ -31,13 +31,18 @@ public final class PingPorts {
 
     /** A typed client of the foundation endpoint of one SOAP x WS-Addressing version. */
     public PingPort open(WireVersion version) {
+        return open(version, version.path());
+    }
+
+    /** A typed client of another endpoint of the contract (e.g. /rm/status) at path. */
+    public PingPort open(WireVersion version, String path) {
         JaxWsProxyFactoryBean factory = new JaxWsProxyFactoryBean();
         factory.setBus(bus);
         factory.setServiceClass(IPingService.class);
         factory.setWsdlURL(PingContract.wsdlUrl().toExternalForm());
         factory.setServiceName(PingContract.SERVICE);
         factory.setEndpointName(version.port());
-        factory.setAddress(baseUrl + version.path());
+        factory.setAddress(baseUrl + path);
         factory.getFeatures().add(new WSAddressingFeature());
         IPingService proxy = factory.create(IPingService.class);
 
