@@ -126,6 +126,18 @@ public final class RmExchangeCheck {
             checkReplies(p, log, cs);
         }
 
+        // A standalone WS-RM 1.0 LastMessage (WCF's way to close) takes the number after the
+        // last application message; CXF marks the last application message instead.
+        long lastNumber = count;
+        for (RmWireMessage m : about) {
+            if (m.direction().equals(srcDir) && m.is(RmNames.LAST_MESSAGE) && m.sequence() != null) {
+                lastNumber = m.sequence().number();
+                if (lastNumber != count + 1) {
+                    p.add("the LastMessage message has number " + lastNumber + ", want " + (count + 1));
+                }
+            }
+        }
+
         // acknowledgements of the sequence by its destination
         String lastAck = null;
         for (RmWireMessage m : about) {
@@ -137,9 +149,9 @@ public final class RmExchangeCheck {
                 }
             }
         }
-        if (!("1-" + count).equals(lastAck)) {
+        if (!("1-" + lastNumber).equals(lastAck)) {
             p.add("last SequenceAcknowledgement of the sequence " + (lastAck == null ? "missing" : lastAck)
-                + ", want 1-" + count);
+                + ", want 1-" + lastNumber);
         }
 
         // close and terminate

@@ -151,7 +151,12 @@ public final class PeerServer implements AutoCloseable {
 
             Map<String, Object> props = new HashMap<>();
             // Run notify before answering 202, so a following echo("last-notify") sees it.
-            props.put(Message.ROBUST_ONEWAY, Boolean.TRUE);
+            // Not on the rm endpoints: with robust one-way CXF's RM destination skips its
+            // duplicate check (DestinationSequence.applyDeliveryAssurance), so a
+            // retransmitted request would be delivered twice.
+            if (spec.rm() == null) {
+                props.put(Message.ROBUST_ONEWAY, Boolean.TRUE);
+            }
             if (spec.security()) {
                 if (pki == null) {
                     throw new IllegalStateException("WS-Security endpoints need the test PKI");
