@@ -155,7 +155,7 @@ func runGoReliable(ctx context.Context, base string, sc RMScenario, oneWay bool)
 	if err := client.Close(ctx); err != nil {
 		return fmt.Errorf("close: %w%s", err, events.suffix())
 	}
-	verdict, err := rmVerdict(ctx, base, tag)
+	verdict, err := rmVerdict(ctx, base, tag, rmSettle)
 	if err != nil {
 		return fmt.Errorf("asking the peer's status endpoint: %w", err)
 	}
@@ -166,11 +166,11 @@ func runGoReliable(ctx context.Context, base string, sc RMScenario, oneWay bool)
 }
 
 // rmVerdict asks the status endpoint at base for the verdict on tag until
-// it starts with "ok" or rmSettle passed; it returns the last answer.
-func rmVerdict(ctx context.Context, base, tag string) (string, error) {
+// it starts with "ok" or settle passed; it returns the last answer.
+func rmVerdict(ctx context.Context, base, tag string, settle time.Duration) (string, error) {
 	url := base + RMStatusPath
 	status := &PingClient{Invoker: soap.NewHTTPClient(url), Version: soap.V12, Addressing: soap.WSA10, To: url}
-	deadline := time.Now().Add(rmSettle)
+	deadline := time.Now().Add(settle)
 	for {
 		v, err := status.Echo(ctx, tag)
 		if err != nil {
