@@ -1,25 +1,15 @@
 package org.soapstack.interop.cxf.rm;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-import org.apache.cxf.interceptor.AttachmentOutInterceptor;
-import org.apache.cxf.interceptor.Fault;
 import org.apache.cxf.interceptor.InterceptorProvider;
-import org.apache.cxf.interceptor.StaxOutInterceptor;
 import org.apache.cxf.message.Exchange;
 import org.apache.cxf.message.Message;
 import org.apache.cxf.message.MessageUtils;
-import org.apache.cxf.phase.AbstractPhaseInterceptor;
-import org.apache.cxf.phase.Phase;
+import org.soapstack.interop.cxf.wire.BodyTap;
 
 /**
  * Captures every SOAP message a bus sends or receives, byte for byte, and keeps what each
@@ -38,10 +28,7 @@ public final class RmWireLog {
     }
 
     public void install(InterceptorProvider bus) {
-        bus.getInInterceptors().add(new In());
-        bus.getInFaultInterceptors().add(new In());
-        bus.getOutInterceptors().add(new Out());
-        bus.getOutFaultInterceptors().add(new Out());
+        BodyTap.install(bus, this::add);
     }
 
     public synchronized List<RmWireMessage> messages() {
@@ -124,75 +111,5 @@ public final class RmWireLog {
             a = m.get(Message.REQUEST_URL);
         }
         return a;
-    }
-
-    private final class In extends AbstractPhaseInterceptor<Message> {
-        In() {
-            super(Phase.RECEIVE);
-        }
-
-        @Override
-        public void handleMessage(Message message) throws Fault {
-            InputStream in = message.getContent(InputStream.class);
-            if (in == null || message.put(In.class.getName(), Boolean.TRUE) != null) {
-                return;
-            }
-            try {
-                byte[] body = in.readAllBytes();
-                add(message, "in", body);
-                message.setContent(InputStream.class, new ByteArrayInputStream(body));
-            } catch (IOException e) {
-                throw new Fault(e);
-            }
-        }
-    }
-
-    private final class Out extends AbstractPhaseInterceptor<Message> {
-        Out() {
-            super(Phase.PRE_STREAM);
-            addBefore(StaxOutInterceptor.class.getName());
-            addBefore(AttachmentOutInterceptor.class.getName());
-        }
-
-        @Override
-        public void handleMessage(Message message) throws Fault {
-            OutputStream os = message.getContent(OutputStream.class);
-            if (os != null) {
-                message.setContent(OutputStream.class, new Tee(os, message));
-            }
-        }
-    }
-
-    private final class Tee extends FilterOutputStream {
-        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
-        private final Message message;
-        private boolean closed;
-
-        Tee(OutputStream target, Message message) {
-            super(target);
-            this.message = message;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            copy.write(b);
-            out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            copy.write(b, off, len);
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!closed) {
-                closed = true;
-                // record before closing: on a client, closing sends and runs the response chain
-                add(message, "out", copy.toByteArray());
-            }
-            out.close();
-        }
     }
 }
