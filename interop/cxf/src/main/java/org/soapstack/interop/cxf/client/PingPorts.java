@@ -25,6 +25,20 @@ public final class PingPorts {
         this.tap = tap;
     }
 
+    /**
+     * Sets the connect and receive timeouts of a client's HTTP conduit and pins HTTP/1.1 (no
+     * h2c upgrade attempt); returns the conduit.
+     */
+    static HTTPConduit http11(Client client, long timeoutMillis) {
+        HTTPConduit conduit = (HTTPConduit) client.getConduit();
+        HTTPClientPolicy policy = new HTTPClientPolicy();
+        policy.setConnectionTimeout(timeoutMillis);
+        policy.setReceiveTimeout(timeoutMillis);
+        policy.setVersion("1.1");
+        conduit.setClient(policy);
+        return conduit;
+    }
+
     public String baseUrl() {
         return baseUrl;
     }
@@ -47,12 +61,7 @@ public final class PingPorts {
         IPingService proxy = factory.create(IPingService.class);
 
         Client client = ClientProxy.getClient(proxy);
-        HTTPConduit conduit = (HTTPConduit) client.getConduit();
-        HTTPClientPolicy policy = new HTTPClientPolicy();
-        policy.setConnectionTimeout(timeoutMillis);
-        policy.setReceiveTimeout(timeoutMillis);
-        policy.setVersion("1.1"); // plain HTTP/1.1, no h2c upgrade attempt
-        conduit.setClient(policy);
+        http11(client, timeoutMillis);
 
         Observation observation = new Observation();
         ResponseRecorder.install(client, observation);

@@ -9,8 +9,6 @@ import org.apache.cxf.BusFactory;
 import org.apache.cxf.endpoint.Client;
 import org.apache.cxf.frontend.ClientProxy;
 import org.apache.cxf.jaxws.JaxWsProxyFactoryBean;
-import org.apache.cxf.transport.http.HTTPConduit;
-import org.apache.cxf.transports.http.configuration.HTTPClientPolicy;
 import org.apache.cxf.ws.addressing.MAPAggregator;
 import org.apache.cxf.ws.addressing.WSAddressingFeature;
 import org.apache.cxf.ws.rm.RMManager;
@@ -101,12 +99,7 @@ public final class RmPorts {
         IPingService proxy = factory.create(IPingService.class);
 
         Client client = ClientProxy.getClient(proxy);
-        HTTPConduit conduit = (HTTPConduit) client.getConduit();
-        HTTPClientPolicy policy = new HTTPClientPolicy();
-        policy.setConnectionTimeout(timeoutMillis);
-        policy.setReceiveTimeout(timeoutMillis);
-        policy.setVersion("1.1");
-        conduit.setClient(policy);
+        PingPorts.http11(client, timeoutMillis);
 
         Session s = new Session(bus, proxy, client, log);
         Map<String, Object> ctx = s.requestContext();
