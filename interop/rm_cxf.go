@@ -27,34 +27,34 @@ const (
 	VersionRMOneWay = "one-way"
 )
 
-// RMStatusPath is the path of a peer's rm status endpoint: a plain (not
+// CXFReliableStatusPath is the path of a peer's rm status endpoint: a plain (not
 // reliable) SOAP 1.2 IPingService whose echo(tag) answers the service's
 // verdict on the reliable session of that case, "ok: ..." or "fail: ...".
 // The CXF peer and the Go service both serve it.
-const RMStatusPath = "/rm/status"
+const CXFReliableStatusPath = "/rm/status"
 
-// rmMessages is the number of application messages of every rm case.
-const rmMessages = 3
+// cxfRMMessages is the number of application messages of every rm case.
+const cxfRMMessages = 3
 
-// RMScenario is one WS-ReliableMessaging scenario of SCENARIOS.md ("rm"
+// CXFReliableScenario is one WS-ReliableMessaging scenario of SCENARIOS.md ("rm"
 // family): a WS-RM version with a WS-Addressing version, served at
 // /rm/<Name> over SOAP 1.2.
-type RMScenario struct {
+type CXFReliableScenario struct {
 	Name       string
 	RM         reliable.Version
 	Addressing soap.AddressingVersion
 }
 
 // Path returns the endpoint path of the scenario on a peer.
-func (s RMScenario) Path() string { return "/rm/" + s.Name }
+func (s CXFReliableScenario) Path() string { return "/rm/" + s.Name }
 
-// RMScenarios lists the WS-RM scenarios the CXF matrix runs. CXF has no
+// CXFReliableScenarios lists the WS-RM scenarios the CXF matrix runs. CXF has no
 // WS-RM over secure conversation, so none of them is secured. RM10 and
 // RM11 are the configurations the Metro matrix names the same way;
 // RM10-WSA200408 is CXF's only (WS-RM 1.0 with the member-submission
 // addressing).
-func RMScenarios() []RMScenario {
-	return []RMScenario{
+func CXFReliableScenarios() []CXFReliableScenario {
+	return []CXFReliableScenario{
 		{Name: "RM10", RM: reliable.V200502, Addressing: soap.WSA10},
 		{Name: "RM10-WSA200408", RM: reliable.V200502, Addressing: soap.WSA200408},
 		{Name: "RM11", RM: reliable.V11, Addressing: soap.WSA10},
@@ -66,7 +66,7 @@ func RMScenarios() []RMScenario {
 // mode (RM has no streaming variant).
 func CXFReliableCases() []Case {
 	var out []Case
-	for _, s := range RMScenarios() {
+	for _, s := range CXFReliableScenarios() {
 		for _, v := range []string{VersionRMRequestReply, VersionRMOneWay} {
 			out = append(out, Case{Scenario: s.Name, Version: v})
 		}
@@ -74,30 +74,30 @@ func CXFReliableCases() []Case {
 	return out
 }
 
-// rmCase returns the scenario of an rm case and whether it is one-way.
-func rmCase(c Case) (RMScenario, bool, bool) {
+// cxfRMCase returns the scenario of an rm case and whether it is one-way.
+func cxfRMCase(c Case) (CXFReliableScenario, bool, bool) {
 	if c.Version != VersionRMRequestReply && c.Version != VersionRMOneWay {
-		return RMScenario{}, false, false
+		return CXFReliableScenario{}, false, false
 	}
-	for _, s := range RMScenarios() {
+	for _, s := range CXFReliableScenarios() {
 		if s.Name == c.Scenario {
 			return s, c.Version == VersionRMOneWay, true
 		}
 	}
-	return RMScenario{}, false, false
+	return CXFReliableScenario{}, false, false
 }
 
-// rmText is the text of application message i of n of a case; both
+// cxfRMText is the text of application message i of n of a case; both
 // services' ledgers parse it.
-func rmText(tag string, i, n int) string { return fmt.Sprintf("rm %s %d/%d", tag, i, n) }
+func cxfRMText(tag string, i, n int) string { return fmt.Sprintf("rm %s %d/%d", tag, i, n) }
 
-var rmTextPattern = regexp.MustCompile(`^rm (\S+) (\d+)/(\d+)$`)
+var cxfRMTextPattern = regexp.MustCompile(`^rm (\S+) (\d+)/(\d+)$`)
 
-// rmSettle bounds how long a client waits for the service's verdict to
+// cxfRMSettle bounds how long a client waits for the service's verdict to
 // become "ok" (the service may still be processing the last messages).
-const rmSettle = 5 * time.Second
+const cxfRMSettle = 5 * time.Second
 
-// RunGoReliableCase runs an rm case with the Go client against the peer at
+// RunGoCXFReliableCase runs an rm case with the Go client against the peer at
 // base: a reliable session (reliable.Client over the HTTP transport) sends
 // three echo requests (request-reply) or notifications (one-way), then
 // closes the session (LastMessage or CloseSequence, TerminateSequence).
@@ -105,14 +105,14 @@ const rmSettle = 5 * time.Second
 // the session was right on its side ("ok": each message delivered once,
 // in order, and the peer saw CreateSequence, the close and the terminate
 // on the wire, in the scenario's namespaces).
-func RunGoReliableCase(ctx context.Context, base string, c Case) Result {
+func RunGoCXFReliableCase(ctx context.Context, base string, c Case) Result {
 	r := Result{Scenario: c.Scenario, Direction: GoToPeer, Version: c.Version}
-	sc, oneWay, ok := rmCase(c)
+	sc, oneWay, ok := cxfRMCase(c)
 	if !ok {
 		r.Reason = "not an rm case: " + c.String()
 		return r
 	}
-	if err := runGoReliable(ctx, base, sc, oneWay); err != nil {
+	if err := runGoCXFReliable(ctx, base, sc, oneWay); err != nil {
 		r.Reason = err.Error()
 		return r
 	}
@@ -120,9 +120,9 @@ func RunGoReliableCase(ctx context.Context, base string, c Case) Result {
 	return r
 }
 
-func runGoReliable(ctx context.Context, base string, sc RMScenario, oneWay bool) error {
+func runGoCXFReliable(ctx context.Context, base string, sc CXFReliableScenario, oneWay bool) error {
 	url := base + sc.Path()
-	var events rmEventLog
+	var events cxfRMEventLog
 	// The WS-Addressing version of the RM messages (CreateSequence, ...)
 	// must be the scenario's: RM10-WSA200408 needs 2004/08 there too.
 	// reliable.ClientConfig has no field for it yet (see the report of
@@ -135,9 +135,9 @@ func runGoReliable(ctx context.Context, base string, sc RMScenario, oneWay bool)
 		return fmt.Errorf("reliable.NewClient: %w", err)
 	}
 	cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
-	tag := newRMTag()
-	for i := 1; i <= rmMessages; i++ {
-		text := rmText(tag, i, rmMessages)
+	tag := newCXFRMTag()
+	for i := 1; i <= cxfRMMessages; i++ {
+		text := cxfRMText(tag, i, cxfRMMessages)
 		if oneWay {
 			if err := cli.Notify(ctx, text); err != nil {
 				return fmt.Errorf("notify %d: %w%s", i, err, events.suffix())
@@ -155,7 +155,7 @@ func runGoReliable(ctx context.Context, base string, sc RMScenario, oneWay bool)
 	if err := client.Close(ctx); err != nil {
 		return fmt.Errorf("close: %w%s", err, events.suffix())
 	}
-	verdict, err := rmVerdict(ctx, base, tag, rmSettle)
+	verdict, err := cxfRMVerdict(ctx, base, tag, cxfRMSettle)
 	if err != nil {
 		return fmt.Errorf("asking the peer's status endpoint: %w", err)
 	}
@@ -165,10 +165,10 @@ func runGoReliable(ctx context.Context, base string, sc RMScenario, oneWay bool)
 	return nil
 }
 
-// rmVerdict asks the status endpoint at base for the verdict on tag until
+// cxfRMVerdict asks the status endpoint at base for the verdict on tag until
 // it starts with "ok" or settle passed; it returns the last answer.
-func rmVerdict(ctx context.Context, base, tag string, settle time.Duration) (string, error) {
-	url := base + RMStatusPath
+func cxfRMVerdict(ctx context.Context, base, tag string, settle time.Duration) (string, error) {
+	url := base + CXFReliableStatusPath
 	status := &PingClient{Invoker: soap.NewHTTPClient(url), Version: soap.V12, Addressing: soap.WSA10, To: url}
 	deadline := time.Now().Add(settle)
 	for {
@@ -187,19 +187,19 @@ func rmVerdict(ctx context.Context, base, tag string, settle time.Duration) (str
 	}
 }
 
-func newRMTag() string {
+func newCXFRMTag() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-// rmEventLog keeps the reliable session events of a case, for reports.
-type rmEventLog struct {
+// cxfRMEventLog keeps the reliable session events of a case, for reports.
+type cxfRMEventLog struct {
 	mu     sync.Mutex
 	events []reliable.Event
 }
 
-func (l *rmEventLog) add(e reliable.Event) {
+func (l *cxfRMEventLog) add(e reliable.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.events) < 64 {
@@ -208,7 +208,7 @@ func (l *rmEventLog) add(e reliable.Event) {
 }
 
 // suffix returns " (events: ...)" for an error message, or "".
-func (l *rmEventLog) suffix() string {
+func (l *cxfRMEventLog) suffix() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.events) == 0 {
@@ -225,30 +225,30 @@ func (l *rmEventLog) suffix() string {
 	return " (events kind:number/attempt: " + strings.Join(parts, " ") + ")"
 }
 
-// rmLedger is the Go service's record of what its reliable endpoints
+// cxfRMLedger is the Go service's record of what its reliable endpoints
 // delivered to the application, for the status endpoint: per case tag the
 // indexes in delivery order, and the WS-RM sequence and number each came
 // with when the reliable layer left the Sequence header in the message.
-type rmLedger struct {
+type cxfRMLedger struct {
 	mu    sync.Mutex
-	byTag map[string][]rmDelivery
+	byTag map[string][]cxfRMDelivery
 }
 
-type rmDelivery struct {
+type cxfRMDelivery struct {
 	index, count int
 	sequence     string
 	number       int64
 }
 
 // app wraps the application handler: it records every rm text delivered.
-func (l *rmLedger) app(next soap.Handler) soap.Handler {
+func (l *cxfRMLedger) app(next soap.Handler) soap.Handler {
 	return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		l.record(req)
 		return next.ServeSOAP(ctx, req)
 	})
 }
 
-func (l *rmLedger) record(req *soap.Message) {
+func (l *cxfRMLedger) record(req *soap.Message) {
 	p := req.Payload()
 	if p == nil {
 		return
@@ -260,11 +260,11 @@ func (l *rmLedger) record(req *soap.Message) {
 			text = c.Text()
 		}
 	}
-	m := rmTextPattern.FindStringSubmatch(text)
+	m := cxfRMTextPattern.FindStringSubmatch(text)
 	if m == nil {
 		return
 	}
-	d := rmDelivery{number: -1}
+	d := cxfRMDelivery{number: -1}
 	d.index, _ = strconv.Atoi(m[2])
 	d.count, _ = strconv.Atoi(m[3])
 	for _, v := range []reliable.Version{reliable.V200502, reliable.V11} {
@@ -282,7 +282,7 @@ func (l *rmLedger) record(req *soap.Message) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byTag == nil {
-		l.byTag = map[string][]rmDelivery{}
+		l.byTag = map[string][]cxfRMDelivery{}
 	}
 	if len(l.byTag) < 1024 {
 		l.byTag[m[1]] = append(l.byTag[m[1]], d)
@@ -291,9 +291,9 @@ func (l *rmLedger) record(req *soap.Message) {
 
 // verdict judges the session of tag: each of 1..n delivered exactly once,
 // in order, on one sequence, with message number = index.
-func (l *rmLedger) verdict(tag string) string {
+func (l *cxfRMLedger) verdict(tag string) string {
 	l.mu.Lock()
-	ds := append([]rmDelivery(nil), l.byTag[tag]...)
+	ds := append([]cxfRMDelivery(nil), l.byTag[tag]...)
 	l.mu.Unlock()
 	if len(ds) == 0 {
 		return "fail: nothing delivered for tag " + tag
@@ -324,7 +324,7 @@ func (l *rmLedger) verdict(tag string) string {
 }
 
 // status is the status endpoint's handler: echo(tag) answers the verdict.
-func (l *rmLedger) status(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+func (l *cxfRMLedger) status(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	tag, err := payloadText(req, "echo", "request")
 	if err != nil {
 		return nil, err
@@ -334,17 +334,17 @@ func (l *rmLedger) status(ctx context.Context, req *soap.Message) (*soap.Message
 
 // mountCXFReliable adds the Go service's rm endpoints for the CXF client
 // to mux: /rm/<Scenario> (reliable.ServerLayer in front of the
-// IPingService, accepting the scenario's WS-RM version) and RMStatusPath.
+// IPingService, accepting the scenario's WS-RM version) and CXFReliableStatusPath.
 // When the reliable layer cannot be built, each endpoint answers every
 // request with a Receiver fault naming the cause, so only the rm cases
 // fail and they say why.
 func mountCXFReliable(mux *http.ServeMux, svc *PingService) {
-	ledger := &rmLedger{}
-	for _, sc := range RMScenarios() {
+	ledger := &cxfRMLedger{}
+	for _, sc := range CXFReliableScenarios() {
 		layer, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{sc.RM}})
 		var h soap.Handler
 		if err != nil {
-			h = rmUnavailable(fmt.Errorf("interop: %s: reliable.ServerLayer: %w", sc.Name, err))
+			h = cxfRMUnavailable(fmt.Errorf("interop: %s: reliable.ServerLayer: %w", sc.Name, err))
 		} else {
 			h = soap.ChainHandler(ledger.app(svc.Handler()), layer)
 		}
@@ -352,10 +352,10 @@ func mountCXFReliable(mux *http.ServeMux, svc *PingService) {
 	}
 	status := soap.NewServeMux()
 	status.HandleFunc(ActionEcho, ledger.status)
-	mux.Handle(RMStatusPath, soap.NewHTTPHandler(status))
+	mux.Handle(CXFReliableStatusPath, soap.NewHTTPHandler(status))
 }
 
-func rmUnavailable(err error) soap.Handler {
+func cxfRMUnavailable(err error) soap.Handler {
 	return soap.HandlerFunc(func(context.Context, *soap.Message) (*soap.Message, error) {
 		return nil, soap.ReceiverFault(err.Error())
 	})

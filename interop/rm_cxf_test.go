@@ -41,10 +41,10 @@ func TestRMLedgerVerdict(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := &rmLedger{}
+			l := &cxfRMLedger{}
 			h := l.app(soap.HandlerFunc(func(context.Context, *soap.Message) (*soap.Message, error) { return nil, nil }))
 			for _, m := range tc.msgs {
-				req := soap.NewMessageWithBody(soap.V12, pingElement("notify", "message", rmText("tag", m.index, 3)))
+				req := soap.NewMessageWithBody(soap.V12, pingElement("notify", "message", cxfRMText("tag", m.index, 3)))
 				if m.seq != "" {
 					seq := etree.NewElement("r:Sequence")
 					seq.CreateAttr("xmlns:r", "http://schemas.xmlsoap.org/ws/2005/02/rm")
@@ -63,22 +63,22 @@ func TestRMLedgerVerdict(t *testing.T) {
 	}
 }
 
-// rmRawSession drives a WS-RM 1.0 request-reply session by hand against a
+// cxfRMRawSession drives a WS-RM 1.0 request-reply session by hand against a
 // peer endpoint (raw SOAP 1.2 over HTTP, WS-Addressing 1.0), so the peer's
 // verdict can be tested without package reliable.
-type rmRawSession struct {
+type cxfRMRawSession struct {
 	t   *testing.T
 	url string
 	seq string
 }
 
-const rmRawNS = "http://schemas.xmlsoap.org/ws/2005/02/rm"
+const cxfRMRawNS = "http://schemas.xmlsoap.org/ws/2005/02/rm"
 
-func (s *rmRawSession) post(action, headers, body string) string {
+func (s *cxfRMRawSession) post(action, headers, body string) string {
 	s.t.Helper()
 	id, err := soap.NewMessageID(nil)
 	require.NoError(s.t, err)
-	env := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:r="` + rmRawNS + `"><s:Header>` +
+	env := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:r="` + cxfRMRawNS + `"><s:Header>` +
 		`<a:Action s:mustUnderstand="1">` + action + `</a:Action><a:MessageID>` + id + `</a:MessageID>` +
 		`<a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo><a:To s:mustUnderstand="1">` + s.url + `</a:To>` +
 		headers + `</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`
@@ -91,15 +91,15 @@ func (s *rmRawSession) post(action, headers, body string) string {
 	return string(b)
 }
 
-func (s *rmRawSession) create() {
-	r := s.post(rmRawNS+"/CreateSequence", "", `<r:CreateSequence><r:AcksTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></r:AcksTo>`+
-		`<r:Offer><r:Identifier>urn:uuid:`+newRMTag()+`</r:Identifier></r:Offer></r:CreateSequence>`)
+func (s *cxfRMRawSession) create() {
+	r := s.post(cxfRMRawNS+"/CreateSequence", "", `<r:CreateSequence><r:AcksTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></r:AcksTo>`+
+		`<r:Offer><r:Identifier>urn:uuid:`+newCXFRMTag()+`</r:Identifier></r:Offer></r:CreateSequence>`)
 	m := regexp.MustCompile(`<wsrm:Identifier>([^<]+)</wsrm:Identifier>`).FindStringSubmatch(r)
 	require.NotNil(s.t, m, "no sequence in %s", r)
 	s.seq = m[1]
 }
 
-func (s *rmRawSession) sequence(n int, last bool) string {
+func (s *cxfRMRawSession) sequence(n int, last bool) string {
 	h := fmt.Sprintf(`<r:Sequence s:mustUnderstand="1"><r:Identifier>%s</r:Identifier><r:MessageNumber>%d</r:MessageNumber>`, s.seq, n)
 	if last {
 		h += `<r:LastMessage/>`
@@ -107,7 +107,7 @@ func (s *rmRawSession) sequence(n int, last bool) string {
 	return h + `</r:Sequence>`
 }
 
-func (s *rmRawSession) echo(n int, text string) {
+func (s *cxfRMRawSession) echo(n int, text string) {
 	r := s.post(ActionEcho, s.sequence(n, false), `<echo xmlns="`+NSPing+`"><request>`+text+`</request></echo>`)
 	require.Contains(s.t, r, text)
 }
@@ -146,34 +146,34 @@ func TestCXFReliableVerdict(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &rmRawSession{t: t, url: url}
-			tag := newRMTag()
+			s := &cxfRMRawSession{t: t, url: url}
+			tag := newCXFRMTag()
 			if !tc.rm {
 				for i := 1; i <= 2; i++ {
 					cli := &PingClient{Invoker: soap.NewHTTPClient(url), Version: soap.V12, Addressing: soap.WSA10, To: url}
 					// CXF's rm endpoints refuse messages outside a sequence
-					_, err := cli.Echo(ctx, rmText(tag, i, 2))
+					_, err := cli.Echo(ctx, cxfRMText(tag, i, 2))
 					require.ErrorContains(t, err, "WS-ReliableMessaging is required by this endpoint")
 				}
 			} else {
 				s.create()
-				s.echo(1, rmText(tag, 1, 2))
+				s.echo(1, cxfRMText(tag, 1, 2))
 				if tc.duplicate {
 					// CXF answers a retransmitted request with an acknowledgement only
-					r := s.post(ActionEcho, s.sequence(1, false), `<echo xmlns="`+NSPing+`"><request>`+rmText(tag, 1, 2)+`</request></echo>`)
-					assert.Contains(t, r, rmRawNS+"/SequenceAcknowledgement")
+					r := s.post(ActionEcho, s.sequence(1, false), `<echo xmlns="`+NSPing+`"><request>`+cxfRMText(tag, 1, 2)+`</request></echo>`)
+					assert.Contains(t, r, cxfRMRawNS+"/SequenceAcknowledgement")
 				}
-				s.echo(2, rmText(tag, 2, 2))
+				s.echo(2, cxfRMText(tag, 2, 2))
 				if tc.last {
-					r := s.post(rmRawNS+"/LastMessage", s.sequence(3, true), "")
+					r := s.post(cxfRMRawNS+"/LastMessage", s.sequence(3, true), "")
 					assert.Contains(t, r, `Upper="3" Lower="1"`, "the LastMessage is acknowledged")
 				}
 				if tc.terminate {
-					s.post(rmRawNS+"/TerminateSequence", "", `<r:TerminateSequence><r:Identifier>`+s.seq+`</r:Identifier></r:TerminateSequence>`)
+					s.post(cxfRMRawNS+"/TerminateSequence", "", `<r:TerminateSequence><r:Identifier>`+s.seq+`</r:Identifier></r:TerminateSequence>`)
 				}
 			}
 			// every message was answered, so the verdict is final at once
-			v, err := rmVerdict(ctx, srv.URL, tag, 0)
+			v, err := cxfRMVerdict(ctx, srv.URL, tag, 0)
 			require.NoError(t, err)
 			assert.True(t, strings.HasPrefix(v, tc.want), v)
 			for _, w := range tc.why {

@@ -242,7 +242,7 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 		}
 		// The same JVM serves the WS-ReliableMessaging endpoints under /rm.
 		for _, c := range cxfReliableCases(opts) {
-			goCase(func(ctx context.Context) Result { return RunGoReliableCase(ctx, srv.URL, c) }, mode)
+			goCase(func(ctx context.Context) Result { return RunGoCXFReliableCase(ctx, srv.URL, c) }, mode)
 		}
 	}
 	srv.Close()
