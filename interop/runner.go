@@ -90,6 +90,9 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 			plain.Handle(sc.Path(), h)
 		}
 	}
+	if peer == PeerCXF {
+		mountCXFReliable(plain, svc)
+	}
 	s := &GoServer{}
 	if s.URL, err = s.serve(plain, nil); err != nil {
 		return nil, err
@@ -135,6 +138,18 @@ type Options struct {
 	Only string
 	// Log receives peer output and progress (nil: discarded).
 	Log io.Writer
+	// NoReliable leaves out the WS-ReliableMessaging cases of the CXF
+	// matrix (CXFReliableCases), which RunCXF otherwise runs in both
+	// directions.
+	NoReliable bool
+}
+
+// cxfReliableCases returns the rm cases a CXF run includes under opts.
+func cxfReliableCases(opts Options) []Case {
+	if opts.NoReliable {
+		return nil
+	}
+	return Filter(CXFReliableCases(), opts.Only)
 }
 
 // AllCases lists every case of the matrix: the foundation, the plain
@@ -154,7 +169,7 @@ func interopCookieSecret() []byte {
 // ErrPeerUnavailable; individual case failures are rows with Pass false.
 func RunCXF(ctx context.Context, opts Options) ([]Result, error) {
 	cases := Filter(AllCases(), opts.Only)
-	if len(cases) == 0 && len(Filter(CXFClientVariantCases(), opts.Only)) == 0 {
+	if len(cases) == 0 && len(Filter(CXFClientVariantCases(), opts.Only)) == 0 && len(cxfReliableCases(opts)) == 0 {
 		return nil, errors.New("interop: no case matches " + opts.Only)
 	}
 	peer, err := FindCXF()
@@ -225,6 +240,10 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 				return RunGoSessionCase(ctx, srv.URL+cxfStreamingPrefix, tlsBase, pki, sc)
 			}, ModeStreaming)
 		}
+		// The same JVM serves the WS-ReliableMessaging endpoints under /rm.
+		for _, c := range cxfReliableCases(opts) {
+			goCase(func(ctx context.Context) Result { return RunGoCXFReliableCase(ctx, srv.URL, c) }, mode)
+		}
 	}
 	srv.Close()
 
@@ -236,12 +255,15 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 	clientCases := cases
 	if peer.Name == PeerCXF {
 		clientCases = append(cases[:len(cases):len(cases)], Filter(CXFClientVariantCases(), opts.Only)...)
+		clientCases = append(clientCases, cxfReliableCases(opts)...)
 	}
-	peerResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, clientCases, mode)
-	if err != nil {
-		return nil, err
+	if len(clientCases) > 0 {
+		peerResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, clientCases, mode)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, peerResults...)
 	}
-	results = append(results, peerResults...)
 	if peer.Name == PeerCXF {
 		stream := Filter(append(CXFStreamingCases(true), CXFClientVariantCases()...), opts.Only)
 		if len(stream) > 0 {

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.soapstack.interop.cxf.rm.RmScenario;
+import org.soapstack.interop.cxf.rm.RmVersion;
 import org.soapstack.interop.cxf.sc.ScScenarioSpec;
 import org.soapstack.interop.cxf.sc.ScVersion;
 import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
@@ -13,15 +15,17 @@ public final class CaseContext implements AutoCloseable {
     private final PingPorts ports;
     private final SecurePorts securePorts;
     private final ScPorts scPorts;
+    private final RmPorts rmPorts;
     private final CaseVersion version;
     private final String tag = UUID.randomUUID().toString().substring(0, 8);
     private final List<PingPort> opened = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
-    CaseContext(PingPorts ports, SecurePorts securePorts, ScPorts scPorts, CaseVersion version) {
+    CaseContext(PingPorts ports, SecurePorts securePorts, ScPorts scPorts, RmPorts rmPorts, CaseVersion version) {
         this.ports = ports;
         this.securePorts = securePorts;
         this.scPorts = scPorts;
+        this.rmPorts = rmPorts;
         this.version = version;
     }
 
@@ -60,6 +64,32 @@ public final class CaseContext implements AutoCloseable {
         opened.add(p);
         scPorts.log().reset();
         return p;
+    }
+
+    /** A new reliable session client of an rm endpoint (its own bus; close it). */
+    public RmPorts.Session rmSession(RmScenario scenario, RmVersion v) {
+        return rmPorts.open(scenario, v);
+    }
+
+    /**
+     * The server's verdict on the rm case with {@code tag} (echo(tag) at /rm/status, not
+     * reliable): asked again every 200 ms until it starts with "ok" or {@code settleMillis}
+     * passed (the server may still be processing the TerminateSequence); the last answer.
+     */
+    public String rmStatus(String tag, long settleMillis) throws InterruptedException {
+        PingPort p = ports.open(WireVersion.SOAP12_WSA10, RmScenario.STATUS_PATH);
+        opened.add(p);
+        long deadline = System.currentTimeMillis() + settleMillis;
+        String verdict;
+        do {
+            p.nextCall();
+            verdict = p.service().echo(tag);
+            if (verdict != null && verdict.startsWith("ok")) {
+                return verdict;
+            }
+            Thread.sleep(200);
+        } while (System.currentTimeMillis() < deadline);
+        return verdict;
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 
 import org.apache.cxf.Bus;
 import org.apache.cxf.BusFactory;
+import org.soapstack.interop.cxf.rm.RmVersion;
 import org.soapstack.interop.cxf.sc.ScVersion;
 import org.soapstack.interop.cxf.wire.WireTap;
 import org.soapstack.interop.cxf.wssec.Pki;
@@ -98,6 +99,7 @@ public final class ClientRunner {
         List<CaseVersion> all = new ArrayList<>(List.of(WireVersion.values()));
         all.addAll(List.of(WsSecFamily.values()));
         all.addAll(List.of(ScVersion.values()));
+        all.addAll(List.of(RmVersion.values()));
         return all.stream().filter(v -> v.id().equals(id)).findFirst();
     }
 
@@ -161,10 +163,11 @@ public final class ClientRunner {
         ScPorts scPorts = new ScPorts(baseUrl, tlsBaseUrl, timeoutSeconds * 1000L, tap, pki, streaming);
         try {
             PingPorts ports = new PingPorts(bus, baseUrl, timeoutSeconds * 1000L, tap);
+            RmPorts rmPorts = new RmPorts(baseUrl, timeoutSeconds * 1000L, tap);
             SecurePorts securePorts = new SecurePorts(bus, baseUrl, tlsBaseUrl,
                 timeoutSeconds * 1000L, tap, pki).usernameTokenInClear(usernameTokenInClear);
             for (Selected c : cases) {
-                CaseResult result = runOne(pool, ports, securePorts, scPorts, c);
+                CaseResult result = runOne(pool, ports, securePorts, scPorts, rmPorts, c);
                 allPassed &= result.pass();
                 out.println(result.toJson());
                 out.flush();
@@ -178,7 +181,7 @@ public final class ClientRunner {
     }
 
     private CaseResult runOne(ExecutorService pool, PingPorts ports, SecurePorts securePorts,
-                              ScPorts scPorts, Selected c) {
+                              ScPorts scPorts, RmPorts rmPorts, Selected c) {
         if (c.scenario() == null) {
             return new CaseResult(c.scenarioName(), c.versionId(), false,
                 "unknown scenario " + c.scenarioName());
@@ -189,7 +192,7 @@ public final class ClientRunner {
         }
         // each call has the receive timeout; the whole case gets a few of them
         long caseTimeout = timeoutSeconds * 3 + 5;
-        CaseContext ctx = new CaseContext(ports, securePorts, scPorts, c.version());
+        CaseContext ctx = new CaseContext(ports, securePorts, scPorts, rmPorts, c.version());
         String mode = streaming ? "streaming" : "dom";
         return runOne(pool, c, ctx, caseTimeout).with(mode, ctx.warnings());
     }

@@ -25,29 +25,43 @@ public final class PingPorts {
         this.tap = tap;
     }
 
+    /**
+     * Sets the connect and receive timeouts of a client's HTTP conduit and pins HTTP/1.1 (no
+     * h2c upgrade attempt); returns the conduit.
+     */
+    static HTTPConduit http11(Client client, long timeoutMillis) {
+        HTTPConduit conduit = (HTTPConduit) client.getConduit();
+        HTTPClientPolicy policy = new HTTPClientPolicy();
+        policy.setConnectionTimeout(timeoutMillis);
+        policy.setReceiveTimeout(timeoutMillis);
+        policy.setVersion("1.1");
+        conduit.setClient(policy);
+        return conduit;
+    }
+
     public String baseUrl() {
         return baseUrl;
     }
 
     /** A typed client of the foundation endpoint of one SOAP x WS-Addressing version. */
     public PingPort open(WireVersion version) {
+        return open(version, version.path());
+    }
+
+    /** A typed client of another endpoint of the contract (e.g. /rm/status) at path. */
+    public PingPort open(WireVersion version, String path) {
         JaxWsProxyFactoryBean factory = new JaxWsProxyFactoryBean();
         factory.setBus(bus);
         factory.setServiceClass(IPingService.class);
         factory.setWsdlURL(PingContract.wsdlUrl().toExternalForm());
         factory.setServiceName(PingContract.SERVICE);
         factory.setEndpointName(version.port());
-        factory.setAddress(baseUrl + version.path());
+        factory.setAddress(baseUrl + path);
         factory.getFeatures().add(new WSAddressingFeature());
         IPingService proxy = factory.create(IPingService.class);
 
         Client client = ClientProxy.getClient(proxy);
-        HTTPConduit conduit = (HTTPConduit) client.getConduit();
-        HTTPClientPolicy policy = new HTTPClientPolicy();
-        policy.setConnectionTimeout(timeoutMillis);
-        policy.setReceiveTimeout(timeoutMillis);
-        policy.setVersion("1.1"); // plain HTTP/1.1, no h2c upgrade attempt
-        conduit.setClient(policy);
+        http11(client, timeoutMillis);
 
         Observation observation = new Observation();
         ResponseRecorder.install(client, observation);

@@ -10,8 +10,10 @@ import org.soapstack.interop.cxf.client.scenarios.EchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.FaultScenario;
 import org.soapstack.interop.cxf.client.scenarios.LargeEchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.OneWayScenario;
+import org.soapstack.interop.cxf.client.scenarios.RmSessionScenario;
 import org.soapstack.interop.cxf.client.scenarios.ScEchoScenario;
 import org.soapstack.interop.cxf.client.scenarios.WsSecEchoScenario;
+import org.soapstack.interop.cxf.rm.RmScenario;
 import org.soapstack.interop.cxf.sc.ScCatalog;
 import org.soapstack.interop.cxf.sc.ScScenarioSpec;
 import org.soapstack.interop.cxf.wssec.WsSecCatalog;
@@ -31,6 +33,9 @@ public final class Scenarios {
         }
         for (ScScenarioSpec spec : ScCatalog.all()) {
             register(new ScEchoScenario(spec));
+        }
+        for (RmScenario rm : RmScenario.values()) {
+            register(new RmSessionScenario(rm));
         }
         // CXF's WSSCTest runs AC once more with the RST sent without a SOAP action
         for (ScScenarioSpec spec : ScCatalog.all()) {

@@ -10,7 +10,6 @@ import org.apache.cxf.endpoint.Client;
 import org.apache.cxf.frontend.ClientProxy;
 import org.apache.cxf.jaxws.JaxWsProxyFactoryBean;
 import org.apache.cxf.transport.http.HTTPConduit;
-import org.apache.cxf.transports.http.configuration.HTTPClientPolicy;
 import org.apache.cxf.ws.addressing.WSAddressingFeature;
 import org.soapstack.interop.cxf.contract.IPingService;
 import org.soapstack.interop.cxf.wire.WireTap;
@@ -79,12 +78,7 @@ public final class SecurePorts {
         IPingService proxy = factory.create(IPingService.class);
 
         Client client = ClientProxy.getClient(proxy);
-        HTTPConduit conduit = (HTTPConduit) client.getConduit();
-        HTTPClientPolicy policy = new HTTPClientPolicy();
-        policy.setConnectionTimeout(timeoutMillis);
-        policy.setReceiveTimeout(timeoutMillis);
-        policy.setVersion("1.1");
-        conduit.setClient(policy);
+        HTTPConduit conduit = PingPorts.http11(client, timeoutMillis);
         if (spec.tls()) {
             TLSClientParameters tls = new TLSClientParameters();
             try {

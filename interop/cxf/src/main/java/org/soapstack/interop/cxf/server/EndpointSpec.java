@@ -6,6 +6,7 @@ import java.util.List;
 import javax.xml.namespace.QName;
 
 import org.soapstack.interop.cxf.contract.PingContract;
+import org.soapstack.interop.cxf.rm.RmScenario;
 import org.soapstack.interop.cxf.sc.ScCatalog;
 import org.soapstack.interop.cxf.sc.ScScenarioSpec;
 import org.soapstack.interop.cxf.sc.ScVersion;
@@ -25,10 +26,12 @@ import org.soapstack.interop.cxf.wssec.WsSecScenarioSpec;
  * @param secureConversation a WS-SecureConversation endpoint: also gets the ".sct" variants of
  *                     the security properties (used for the bootstrap RST/RSTR exchange)
  * @param streaming    uses CXF's streaming (StAX) WS-Security (ws-security.enable.streaming)
+ * @param rm           a WS-ReliableMessaging endpoint of this scenario (null: none); the server
+ *                     then also publishes the status endpoint {@link RmScenario#STATUS_PATH}
  */
 public record EndpointSpec(String path, String wsdlResource, QName service, QName port,
                            boolean tls, boolean security, boolean addressing,
-                           boolean secureConversation, boolean streaming) {
+                           boolean secureConversation, boolean streaming, RmScenario rm) {
 
     /** Path prefix of the streaming (StAX) copies of the secure-conversation endpoints. */
     public static final String STREAMING_PREFIX = "/stax";
@@ -43,6 +46,22 @@ public record EndpointSpec(String path, String wsdlResource, QName service, QNam
     public EndpointSpec(String path, String wsdlResource, QName service, QName port,
                         boolean tls, boolean security, boolean addressing, boolean secureConversation) {
         this(path, wsdlResource, service, port, tls, security, addressing, secureConversation, false);
+    }
+
+    public EndpointSpec(String path, String wsdlResource, QName service, QName port,
+                        boolean tls, boolean security, boolean addressing, boolean secureConversation,
+                        boolean streaming) {
+        this(path, wsdlResource, service, port, tls, security, addressing, secureConversation, streaming, null);
+    }
+
+    /** The WS-ReliableMessaging endpoints (/rm/RM10, /rm/RM10-WSA200408, /rm/RM11; SOAP 1.2). */
+    public static List<EndpointSpec> reliable() {
+        List<EndpointSpec> l = new ArrayList<>();
+        for (RmScenario s : RmScenario.values()) {
+            l.add(new EndpointSpec(s.path(), PingContract.WSDL_RESOURCE, PingContract.SERVICE,
+                PingContract.SOAP12_PORT, false, false, true, false, false, s));
+        }
+        return l;
     }
 
     /** The foundation endpoints of interop/CONTRACT.md. */
@@ -98,6 +117,7 @@ public record EndpointSpec(String path, String wsdlResource, QName service, QNam
         l.addAll(wssec());
         l.addAll(sc());
         l.addAll(scStreaming());
+        l.addAll(reliable());
         return l;
     }
 }

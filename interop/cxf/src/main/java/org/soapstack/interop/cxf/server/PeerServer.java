@@ -22,6 +22,11 @@ import org.apache.cxf.message.Message;
 import org.apache.cxf.transport.http_jetty.JettyHTTPServerEngineFactory;
 import org.apache.cxf.ws.addressing.WSAddressingFeature;
 import org.soapstack.interop.cxf.contract.IPingService;
+import org.soapstack.interop.cxf.contract.PingContract;
+import org.soapstack.interop.cxf.rm.RmConfig;
+import org.soapstack.interop.cxf.rm.RmLedger;
+import org.soapstack.interop.cxf.rm.RmScenario;
+import org.soapstack.interop.cxf.rm.RmWireLog;
 import org.soapstack.interop.cxf.wire.WireTap;
 import org.soapstack.interop.cxf.wssec.Pki;
 import org.soapstack.interop.cxf.wssec.SecurityProperties;
@@ -118,11 +123,18 @@ public final class PeerServer implements AutoCloseable {
         AtomicReference<String> lastNotify = new AtomicReference<>("");
         Map<String, Object> security = null;
         Map<String, Object> scSecurity = null;
+        RmLedger ledger = null;
+        if (specs.stream().anyMatch(s -> s.rm() != null)) {
+            RmWireLog wire = new RmWireLog(p -> RmScenario.byPath(p).isPresent());
+            wire.install(bus);
+            ledger = new RmLedger(wire);
+            publishRmStatus(ledger);
+        }
         for (EndpointSpec spec : specs) {
             JaxWsServerFactoryBean sf = new JaxWsServerFactoryBean();
             sf.setBus(bus);
             sf.setServiceClass(IPingService.class);
-            sf.setServiceBean(new PingServiceImpl(lastNotify));
+            sf.setServiceBean(new PingServiceImpl(lastNotify, spec.rm() == null ? null : ledger));
             sf.setWsdlLocation(resource(spec.wsdlResource()));
             sf.setServiceName(spec.service());
             sf.setEndpointName(spec.port());
@@ -133,10 +145,18 @@ public final class PeerServer implements AutoCloseable {
                 addressing.setAddressingRequired(false);
                 sf.getFeatures().add(addressing);
             }
+            if (spec.rm() != null) {
+                sf.getFeatures().add(RmConfig.server());
+            }
 
             Map<String, Object> props = new HashMap<>();
             // Run notify before answering 202, so a following echo("last-notify") sees it.
-            props.put(Message.ROBUST_ONEWAY, Boolean.TRUE);
+            // Not on the rm endpoints: with robust one-way CXF's RM destination skips its
+            // duplicate check (DestinationSequence.applyDeliveryAssurance), so a
+            // retransmitted request would be delivered twice.
+            if (spec.rm() == null) {
+                props.put(Message.ROBUST_ONEWAY, Boolean.TRUE);
+            }
             if (spec.security()) {
                 if (pki == null) {
                     throw new IllegalStateException("WS-Security endpoints need the test PKI");
@@ -161,6 +181,22 @@ public final class PeerServer implements AutoCloseable {
             // the bus interceptors
             tap.install(bus);
         }
+    }
+
+    /** The rm status endpoint: a plain (not reliable) Soap12Port whose echo(tag) is the verdict. */
+    private void publishRmStatus(RmLedger ledger) {
+        JaxWsServerFactoryBean sf = new JaxWsServerFactoryBean();
+        sf.setBus(bus);
+        sf.setServiceClass(IPingService.class);
+        sf.setServiceBean(new RmStatusService(ledger));
+        sf.setWsdlLocation(resource(PingContract.WSDL_RESOURCE));
+        sf.setServiceName(PingContract.SERVICE);
+        sf.setEndpointName(PingContract.SOAP12_PORT);
+        sf.setAddress(baseUrl() + RmScenario.STATUS_PATH);
+        WSAddressingFeature addressing = new WSAddressingFeature();
+        addressing.setAddressingRequired(false);
+        sf.getFeatures().add(addressing);
+        servers.add(sf.create());
     }
 
     private static String resource(String name) {

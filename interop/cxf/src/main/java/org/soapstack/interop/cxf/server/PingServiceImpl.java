@@ -8,6 +8,7 @@ import org.soapstack.interop.cxf.contract.IPingService;
 import org.soapstack.interop.cxf.contract.PingContract;
 import org.soapstack.interop.cxf.contract.PingFault;
 import org.soapstack.interop.cxf.contract.PingFaultInfo;
+import org.soapstack.interop.cxf.rm.RmLedger;
 
 /** The contract's behaviour: echo, always-faulting fail, one-way notify with last-notify recall. */
 @WebService(endpointInterface = "org.soapstack.interop.cxf.contract.IPingService",
@@ -15,13 +16,23 @@ import org.soapstack.interop.cxf.contract.PingFaultInfo;
 public class PingServiceImpl implements IPingService {
     /** Shared by all endpoints of one server, so a notify on /soap11 is seen by echo on /soap12. */
     private final AtomicReference<String> lastNotify;
+    /** The rm endpoints report every delivery here; null elsewhere. */
+    private final RmLedger ledger;
 
     public PingServiceImpl(AtomicReference<String> lastNotify) {
+        this(lastNotify, null);
+    }
+
+    public PingServiceImpl(AtomicReference<String> lastNotify, RmLedger ledger) {
         this.lastNotify = lastNotify;
+        this.ledger = ledger;
     }
 
     @Override
     public String echo(String request) {
+        if (ledger != null) {
+            ledger.delivered(request, false);
+        }
         if (PingContract.LAST_NOTIFY.equals(request)) {
             return lastNotify.get();
         }
@@ -35,6 +46,9 @@ public class PingServiceImpl implements IPingService {
 
     @Override
     public void notifyMessage(String message) {
+        if (ledger != null) {
+            ledger.delivered(message, true);
+        }
         lastNotify.set(message);
     }
 }

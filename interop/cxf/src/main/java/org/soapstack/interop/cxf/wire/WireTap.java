@@ -1,11 +1,7 @@
 package org.soapstack.interop.cxf.wire;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -23,10 +19,7 @@ import javax.xml.transform.stream.StreamResult;
 
 import jakarta.xml.soap.SOAPMessage;
 
-import org.apache.cxf.interceptor.AttachmentOutInterceptor;
-import org.apache.cxf.interceptor.Fault;
 import org.apache.cxf.interceptor.InterceptorProvider;
-import org.apache.cxf.interceptor.StaxOutInterceptor;
 import org.apache.cxf.message.Exchange;
 import org.apache.cxf.message.Message;
 import org.apache.cxf.message.MessageUtils;
@@ -73,10 +66,7 @@ public final class WireTap {
 
     /** Adds the tap to all four chains (in, in-fault, out, out-fault) of a client or endpoint. */
     public void install(InterceptorProvider provider) {
-        provider.getInInterceptors().add(new In());
-        provider.getInFaultInterceptors().add(new In());
-        provider.getOutInterceptors().add(new Out());
-        provider.getOutFaultInterceptors().add(new Out());
+        BodyTap.install(provider, (message, direction, body) -> dump(direction, message, body));
         if (plain) {
             provider.getInInterceptors().add(new Plain());
         }
@@ -172,29 +162,6 @@ public final class WireTap {
         }
     }
 
-    /** Reads the whole inbound body, records it, and hands on a replayable copy. */
-    private final class In extends AbstractPhaseInterceptor<Message> {
-        In() {
-            super(Phase.RECEIVE);
-        }
-
-        @Override
-        public void handleMessage(Message message) throws Fault {
-            InputStream in = message.getContent(InputStream.class);
-            // a response turned fault passes the in and the in-fault chain: show it once
-            if (in == null || message.put(In.class.getName(), Boolean.TRUE) != null) {
-                return;
-            }
-            try {
-                byte[] body = in.readAllBytes();
-                dump("in", message, body);
-                message.setContent(InputStream.class, new ByteArrayInputStream(body));
-            } catch (IOException e) {
-                throw new Fault(e);
-            }
-        }
-    }
-
     /** The inbound message as WS-Security left it (decrypted in place), serialised from the DOM. */
     private final class Plain extends AbstractPhaseInterceptor<Message> {
         Plain() {
@@ -216,57 +183,6 @@ public final class WireTap {
             } catch (Exception e) {
                 System.err.println("warning: cannot show the decrypted message: " + e);
             }
-        }
-    }
-
-    /** Tees the outbound stream; the copy is printed when the transport closes it. */
-    private final class Out extends AbstractPhaseInterceptor<Message> {
-        Out() {
-            super(Phase.PRE_STREAM);
-            addBefore(StaxOutInterceptor.class.getName());
-            addBefore(AttachmentOutInterceptor.class.getName());
-        }
-
-        @Override
-        public void handleMessage(Message message) throws Fault {
-            OutputStream os = message.getContent(OutputStream.class);
-            if (os == null) {
-                return;
-            }
-            message.setContent(OutputStream.class, new Tee(os, message));
-        }
-    }
-
-    private final class Tee extends FilterOutputStream {
-        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
-        private final Message message;
-        private boolean closed;
-
-        Tee(OutputStream target, Message message) {
-            super(target);
-            this.message = message;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            copy.write(b);
-            out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            copy.write(b, off, len);
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!closed) {
-                closed = true;
-                // print before closing: on a client, closing sends and runs the response chain
-                dump("out", message, copy.toByteArray());
-            }
-            out.close();
         }
     }
 
