@@ -60,6 +60,7 @@ func parseAck(v Version, el *etree.Element) (*SequenceAcknowledgement, error) {
 	a := &SequenceAcknowledgement{Version: v}
 	s := newSchema(elSequenceAcknowledgement, v.Namespace())
 	var ranges []Range
+	rangesAtNone := 0 // the ranges read when None was
 	none := false
 	for _, c := range kids {
 		n := soap.ElementName(c)
@@ -116,6 +117,7 @@ func parseAck(v Version, el *etree.Element) (*SequenceAcknowledgement, error) {
 				return nil, err
 			}
 			none = true
+			rangesAtNone = len(ranges)
 		case n.Local == elNack:
 			if err := s.check(c, 2, true); err != nil {
 				return nil, err
@@ -146,7 +148,15 @@ func parseAck(v Version, el *etree.Element) (*SequenceAcknowledgement, error) {
 	if err := s.require(elIdentifier); err != nil {
 		return nil, err
 	}
-	// Exactly one of AcknowledgementRange+, None, Nack+ (schema choice).
+	// Exactly one of AcknowledgementRange+, None, Nack+ (schema choice),
+	// with one tolerance: Apache CXF 4.2 writes <None/> after the ranges
+	// of a WS-RM 1.1 acknowledgement that has ranges. The ranges say what
+	// was received, and None ("nothing received") cannot be meant then, so
+	// a None after the last range is ignored; None before a range or with
+	// Nacks stays refused.
+	if none && len(ranges) > 0 && rangesAtNone == len(ranges) && len(a.Nacks) == 0 {
+		none = false
+	}
 	forms := 0
 	for _, b := range []bool{len(ranges) > 0, none, len(a.Nacks) > 0} {
 		if b {

@@ -33,8 +33,14 @@ func TestAckRoundTrip(t *testing.T) {
 	if !strings.Contains(string(b), `<r:None/>`) {
 		t.Errorf("1.1 empty ack: %s", b)
 	}
-	// Ranges are returned sorted.
+	// Apache CXF 4.2 writes None after the ranges: the ranges count.
 	got, err := ParseSequenceAcknowledgement(reparse(t, csDoc("SequenceAcknowledgement",
+		`<r:Identifier>u:1</r:Identifier><r:AcknowledgementRange Lower="1" Upper="3"/><r:None/>`), nil))
+	if err != nil || fmt.Sprint(got.Ranges) != "[{1 3}]" {
+		t.Errorf("CXF's ranges then None: %v %v", got, err)
+	}
+	// Ranges are returned sorted.
+	got, err = ParseSequenceAcknowledgement(reparse(t, csDoc("SequenceAcknowledgement",
 		`<r:Identifier>u:1</r:Identifier><r:AcknowledgementRange Upper="9" Lower="7"/><r:AcknowledgementRange Lower="1" Upper="2"/>`), nil))
 	if err != nil || fmt.Sprint(got.Ranges) != "[{1 2} {7 9}]" {
 		t.Errorf("%v %v", got, err)
@@ -65,6 +71,7 @@ func TestAckRefusals(t *testing.T) {
 		{"missing Upper", V11, id + `<r:AcknowledgementRange Lower="1"/>`, ErrMalformed, ErrMissingChild},
 		{"too many", V11, many, ErrInvalidAcknowledgement, ErrTooMany},
 		{"None and range", V11, id + `<r:None/>` + rng("1", "1"), ErrMalformed, ErrAckChoice},
+		{"range None range", V11, id + rng("1", "1") + `<r:None/>` + rng("3", "3"), ErrMalformed, ErrAckChoice},
 		{"range and nack", V11, id + rng("1", "1") + `<r:Nack>3</r:Nack>`, ErrMalformed, ErrAckChoice},
 		{"nack then range", V11, id + `<r:Nack>3</r:Nack>` + rng("1", "1"), ErrMalformed, ErrAckChoice},
 		{"nack zero", V11, id + `<r:Nack>0</r:Nack>`, ErrMalformed, ErrNumber},
