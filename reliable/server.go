@@ -95,7 +95,7 @@ type server struct {
 	versions [3]bool // by Version
 	store    SequenceStore
 	log      *slog.Logger
-	replies  *replySeqs
+	offers   offerCache
 	waiters  *waiters
 	// Limits for re-parsing stored messages and cached replies.
 	limits soap.Limits
@@ -160,7 +160,6 @@ func newServer(cfg ServerConfig) (*server, error) {
 	if s.store == nil {
 		s.store = NewMemoryStore(WithMaxPending(s.cfg.MaxPendingChannels))
 	}
-	s.replies = newReplySeqs(DefaultMaxSequences)
 	s.waiters = newWaiters(maxWaiters)
 	s.limits = soap.DefaultLimits()
 	return s, nil
@@ -255,7 +254,7 @@ func (x *exchange) serve(ctx context.Context) (*soap.Message, error) {
 	if x.v != 0 && !s.versions[x.v] {
 		return nil, x.notReliable(action)
 	}
-	if err := x.processAcks(h); err != nil {
+	if err := x.processAcks(ctx, h); err != nil {
 		return nil, err
 	}
 	if h.sequence != nil {

@@ -45,7 +45,7 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	}
 	switch acc.Outcome {
 	case OutcomeDeliver:
-		d := Delivery{Number: n, Last: sq.LastMessage, Claim: acc.Claim}
+		d := Delivery{Number: n, Last: sq.LastMessage, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber}
 		resp, err := x.deliver(ctx, d, x.req)
 		if err != nil {
 			return nil, err
@@ -152,11 +152,14 @@ func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message) (*s
 // reply and its serialized form for the cache (nil, nil for one-way).
 func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.Message, []byte, error) {
 	s := x.s
-	rs := s.replies.forRequest(x.seqID)
+	offer, err := s.offerOf(ctx, x.seqID)
+	if err != nil {
+		return nil, nil, err
+	}
 	var resp *soap.Message
 	lastMessage := x.v == V200502 && m.Addressing.Action == V200502.LastMessageAction()
 	if lastMessage {
-		if rs == nil {
+		if offer == "" {
 			return nil, nil, nil
 		}
 		r, err := newReply(m, V200502.LastMessageAction(), nil, s)
@@ -183,18 +186,19 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 		}
 		resp = r
 	}
-	if rs != nil {
-		k, err := rs.next(s.cfg.Now())
-		if err != nil {
-			return nil, nil, err
+	if offer != "" {
+		// The store numbered the reply with the claim: the replies of the
+		// sequence completed before it, plus one.
+		if d.ReplyNumber < 1 {
+			return nil, nil, fmt.Errorf("reliable: store gave reply number %d", d.ReplyNumber)
 		}
-		sh := (&wire.Sequence{Version: x.v, Identifier: rs.id, MessageNumber: uint64(k), LastMessage: d.Last && x.v == V200502}).Build()
+		sh := (&wire.Sequence{Version: x.v, Identifier: offer, MessageNumber: uint64(d.ReplyNumber), LastMessage: d.Last && x.v == V200502}).Build()
 		resp.AddHeader(sh)
 		resp.SetMustUnderstand(sh)
 		if !lastMessage {
 			// As Metro; WCF does not need the empty last message
 			// acknowledged (1.0 LastMessage exchange).
-			resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+			resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: offer}).Build())
 		}
 	}
 	data, err := resp.Bytes()
