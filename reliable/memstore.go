@@ -109,7 +109,7 @@ func WithMaxCachedReplies(n int) MemoryStoreOption {
 // sequence caches (WithMaxCachedReplies). As the token and replay caches
 // do, it refuses new sequences when full rather than evicting live ones,
 // after dropping expired ones. Byte bounds count message and reply bytes
-// only; an open sequence with nothing buffered takes about 550 bytes
+// only; an open sequence with nothing buffered takes about 650 bytes
 // (measured by TestMemoryStoreFootprint). Expired sequences are dropped
 // as the store is used.
 //
