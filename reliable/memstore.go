@@ -375,17 +375,7 @@ func (s *MemoryStore) register(info SequenceInfo) (holders []string, full error)
 
 // Get implements SequenceStore.
 func (s *MemoryStore) Get(ctx context.Context, id string, at time.Time) (*SequenceState, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	now := unixNano(at)
-	sh := s.lock(id, now)
-	defer sh.mu.Unlock()
-	q, err := s.find(sh, id, now)
-	if err != nil {
-		return nil, err
-	}
-	return q.state(now), nil
+	return s.snapshot(ctx, id, "", at)
 }
 
 // GetByOffer implements SequenceStore.
@@ -396,8 +386,17 @@ func (s *MemoryStore) GetByOffer(ctx context.Context, offerID string, at time.Ti
 	s.nmu.Lock()
 	id, ok := s.names[offerID]
 	s.nmu.Unlock()
-	if !ok {
+	if !ok || offerID == "" {
 		return nil, ErrUnknownSequence
+	}
+	return s.snapshot(ctx, id, offerID, at)
+}
+
+// snapshot returns the state of sequence id, which must have offered
+// offerID when that is not empty.
+func (s *MemoryStore) snapshot(ctx context.Context, id, offerID string, at time.Time) (*SequenceState, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	now := unixNano(at)
 	sh := s.lock(id, now)
@@ -406,7 +405,7 @@ func (s *MemoryStore) GetByOffer(ctx context.Context, offerID string, at time.Ti
 	if err != nil {
 		return nil, err
 	}
-	if q.info.OfferID == "" || q.info.OfferID != offerID {
+	if offerID != "" && q.info.OfferID != offerID {
 		return nil, ErrUnknownSequence
 	}
 	return q.state(now), nil

@@ -346,7 +346,8 @@ type Claim uint64
 type Accepted struct {
 	Outcome Outcome
 	// Claim is the claim granted with OutcomeDeliver, and ReplyNumber
-	// the number its reply gets on the reply sequence.
+	// the number its reply gets on the reply sequence (both zero with
+	// the other outcomes).
 	Claim       Claim
 	ReplyNumber int64
 	// Reply is the cached reply of OutcomeDuplicate.
