@@ -147,6 +147,8 @@ func testCreateGet(t *testing.T, s reliable.SequenceStore) {
 		func() error { _, err := s.Close(ctx, "urn:seq:none", alice, 0, t0); return err },
 		func() error { _, err := s.Terminate(ctx, "urn:seq:none", alice, 0, t0); return err },
 		func() error { return s.Remove(ctx, "urn:seq:none") },
+		func() error { return s.AckReplies(ctx, "urn:seq:none", alice, nil, t0) },
+		func() error { _, err := s.GetByOffer(ctx, "urn:seq:none", t0); return err },
 		func() error {
 			_, err := s.Complete(ctx, "urn:seq:none", alice, 1, 1, nil, t0, t0)
 			return err
@@ -347,6 +349,8 @@ func testOwner(t *testing.T, s reliable.SequenceStore) {
 		wantErr(t, "Close", err, reliable.ErrOwnerMismatch)
 		_, err = s.Terminate(ctx, "urn:seq", o, 0, later)
 		wantErr(t, "Terminate", err, reliable.ErrOwnerMismatch)
+		err = s.AckReplies(ctx, "urn:seq", o, nil, later)
+		wantErr(t, "AckReplies", err, reliable.ErrOwnerMismatch)
 	}
 	st, _ := s.Get(ctx, "urn:seq", t0)
 	if st.Buffered != 0 || st.Closed || st.Terminated || !st.Claimed || !st.LastActivity.Equal(t0) {
@@ -603,6 +607,10 @@ func testContext(t *testing.T, s reliable.SequenceStore) {
 	_, err := s.Accept(c, "urn:seq", in(1, t0))
 	wantErr(t, "Accept with a canceled context", err, context.Canceled)
 	wantErr(t, "Create with a canceled context", s.Create(c, reliable.SequenceInfo{ID: "urn:x", Owner: alice}, t0), context.Canceled)
+	wantErr(t, "AckReplies with a canceled context", s.AckReplies(c, "urn:seq", alice, nil, t0), context.Canceled)
+	createOffer(t, s, "urn:seq:2", "urn:offer")
+	_, err = s.GetByOffer(c, "urn:offer", t0)
+	wantErr(t, "GetByOffer with a canceled context", err, context.Canceled)
 	if st, _ := s.Get(ctx, "urn:seq", t0); st.Claimed || !st.Pending {
 		t.Fatalf("canceled Accept changed the sequence: %+v", st)
 	}
