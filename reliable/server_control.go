@@ -107,7 +107,12 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 		return nil, &faultErr{kind: wire.UnknownSequence, cause: ErrNotDestination}
 	}
 	var ack Ack
+	var offer string
+	var offerErr error
 	if terminate {
+		// Read first: a TerminateSequence retransmitted to another node
+		// may remove the sequence once it is terminated.
+		offer, offerErr = s.offerOf(ctx, sc.Identifier)
 		ack, err = s.store.Terminate(ctx, sc.Identifier, x.owner, int64(sc.LastMsgNumber), x.now)
 	} else {
 		ack, err = s.store.Close(ctx, sc.Identifier, x.owner, int64(sc.LastMsgNumber), x.now)
@@ -130,9 +135,8 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 		}
 		return x.withAck(resp, ack)
 	}
-	offer, err := s.offerOf(ctx, sc.Identifier)
-	if err != nil {
-		return nil, err
+	if offerErr != nil {
+		return nil, offerErr
 	}
 	s.offers.forget(sc.Identifier)
 	// WCF reclaims a terminated sequence at once (B1303) when nothing is
