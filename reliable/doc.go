@@ -144,9 +144,10 @@
 //     layer. Every per-sequence fact a node needs is in the store, so the
 //     nodes of a farm sharing one store serve any session without affinity.
 //     A request waiting for its turn is handed its delivery only by its
-//     own node: when another node delivers it, the waiting exchange
-//     answers with an acknowledgement after DeliveryTimeout and the
-//     client's retransmission gets the cached reply.
+//     own node: when another node delivers it, the waiting exchange finds
+//     the cached reply in the store at the end of its DeliveryTimeout
+//     (or answers with an acknowledgement, and the client's
+//     retransmission gets the reply).
 //
 // # What comes next
 //

@@ -46,9 +46,11 @@ type ServerConfig struct {
 	// then bound to the session and principal it was created in.
 	RequireSecureSession bool
 	// DeliveryTimeout bounds how long a request that arrived out of order
-	// waits for its turn before its exchange is answered with an
-	// acknowledgement only (the client retransmits it later and gets the
-	// cached reply); 30 s when zero.
+	// waits for its turn on this node. The store is then asked again: the
+	// exchange answers with the reply when another node of a farm
+	// delivered the request meanwhile, else with an acknowledgement only
+	// (the client retransmits it later and gets the cached reply); 30 s
+	// when zero.
 	DeliveryTimeout time.Duration
 	// ClaimTimeout is how long the delivery of one message may take (the
 	// store's ClaimUntil): past it another exchange may deliver the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
@@ -143,4 +144,38 @@ func testFarm(t *testing.T, v Version) {
 	ran := append(append(a.ran(), b.ran()...), c.ran()...)
 	sort.Strings(ran)
 	assert.Equal(t, []string{"m1", "m2", "m3", "m4", "m5", "m6", "m7"}, ran)
+}
+
+// TestServerFarmWaitElsewhere: a request waits on one node for its turn
+// while another node delivers it (from its stored bytes, after the
+// message before): when its wait ends the waiting exchange finds the
+// reply in the store and answers with it, not with an acknowledgement.
+func TestServerFarmWaitElsewhere(t *testing.T) {
+	ctx := context.Background()
+	v := V11
+	a := newFixture(t, ServerConfig{})
+	b := newFixture(t, ServerConfig{Store: a.store, DeliveryTimeout: 200 * time.Millisecond})
+	offer := offerID(6)
+	id := a.createSeq(ctx, v, offer)
+	two := onWire(t, seqMsg(v, id, 2, testEcho, "m2"))
+	done := make(chan *soap.Message, 1)
+	go func() {
+		r, _ := b.h.ServeSOAP(ctx, two)
+		done <- r
+	}()
+	// 2 is buffered (b's exchange waits) before 1 reaches a.
+	require.Eventually(t, func() bool {
+		st, err := a.store.Get(ctx, id, a.clock())
+		return err == nil && st.Buffered == 1
+	}, 5*time.Second, time.Millisecond)
+	r := a.call(ctx, seqMsg(v, id, 1, testEcho, "m1"))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, uint64(1), seqOf(t, r, v).MessageNumber)
+	r = <-done
+	require.NotNil(t, r)
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, "echo:m2", r.Payload().Text())
+	assert.Equal(t, uint64(2), seqOf(t, r, v).MessageNumber)
+	assert.Equal(t, []string{"m1", "m2"}, a.ran(), "a delivered 2 after 1")
+	assert.Empty(t, b.ran())
 }
