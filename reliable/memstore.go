@@ -319,7 +319,7 @@ func (s *MemoryStore) Create(ctx context.Context, info SequenceInfo, at time.Tim
 		sh.mu.Unlock()
 		switch {
 		case len(holders) > 0 && resolved:
-			return fmt.Errorf("%w: offered identifier", ErrSequenceExists)
+			return fmt.Errorf("%w: the identifier or offer of another sequence", ErrSequenceExists)
 		case len(holders) > 0:
 			// The holders may have expired: find drops them.
 			resolved = true
