@@ -45,10 +45,13 @@
 // The destination's state is behind SequenceStore (store.go): per sequence
 // its owner (the secure session and principal it is bound to), the
 // acknowledged ranges, the next number to deliver, the buffered
-// out-of-order messages and the cached replies, with atomic operations
-// (Accept, Complete, Next, Close, Terminate) so that consecutive messages
-// of one sequence may be delivered by different nodes of a farm, in order
-// and exactly once. NewMemoryStore is the bounded in-memory store;
+// out-of-order messages and the cached replies, and the state of its
+// offered reply sequence (the number of the next reply, the client's
+// acknowledgements of the replies, lookup by the offered identifier),
+// with atomic operations (Accept, Complete, Next, AckReplies, Close,
+// Terminate) so that consecutive messages of one session, one-way or
+// request-reply, may be handled by different nodes of a farm, delivered in
+// order and exactly once and their replies numbered right. NewMemoryStore is the bounded in-memory store;
 // reliable/storetest is the conformance suite every store must pass. The
 // pure sequence logic (acknowledgement range sets, windows and flow
 // control, the retransmission buffer and its backoff schedule, WCF's
@@ -99,8 +102,8 @@
 //     gets an acknowledgement and its retransmission gets the cached
 //     reply. A message whose claim holder went away is resumed by the next
 //     message (SequenceStore.Next): no background goroutine.
-//   - Replies are numbered on the reply sequence in the order they are
-//     made and carry AckRequested (as Metro; not WS-RM 1.0's empty last
+//   - Replies are numbered on the reply sequence in delivery order, by the
+//     store (the ReplyNumber of each claim: a farm's nodes agree), and carry AckRequested (as Metro; not WS-RM 1.0's empty last
 //     message, which needs no acknowledgement) and the request sequence's
 //     SequenceAcknowledgement as it is when sent (1.0's 0-0 form or 1.1's
 //     None when empty, 1.1's Final once closed, netrm:BufferRemaining
@@ -109,7 +112,8 @@
 //     message, as WCF and Metro do. An operation's fault is its reply:
 //     numbered, cached, answered to duplicates.
 //   - Acknowledgements of the reply sequence arriving on requests are
-//     checked as WCF's transmission strategy does: one naming a reply
+//     checked as WCF's transmission strategy does, by the store
+//     (AckReplies, against the replies any node sent): one naming a reply
 //     never sent, or forgetting acknowledged replies while adding new
 //     ones, is InvalidAcknowledgement (ErrAckUnsent); an older one (a
 //     retransmitted request carries the one it was first sent with) is
@@ -136,12 +140,14 @@
 //     sequence numbers and acknowledgements cannot be forged or moved
 //     between messages.
 //   - Memory is bounded: the store's bounds, at most 4096 waiting exchanges
-//     per layer, and reply-sequence state per sequence (swept when idle).
-//     The reply sequences' numbering lives in the layer's memory, not in
-//     the store: one-way sessions may be spread over the nodes of a farm
-//     sharing a store, but a request-reply session needs affinity to one
-//     node (as WCF's sessions do); the store still makes delivery exactly
-//     once.
+//     and a 4096-entry cache of the offered identifiers of sequences per
+//     layer. Every per-sequence fact a node needs is in the store, so the
+//     nodes of a farm sharing one store serve any session without affinity.
+//     A request waiting for its turn is handed its delivery only by its
+//     own node: when another node delivers it, the waiting exchange finds
+//     the cached reply in the store at the end of its DeliveryTimeout
+//     (or answers with an acknowledgement, and the client's
+//     retransmission gets the reply).
 //
 // # What comes next
 //

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/soapstack/soapstack/reliable/internal/seq"
+	"github.com/soapstack/soapstack/reliable/internal/wire"
 )
 
 // Defaults of NewMemoryStore.
@@ -108,7 +109,7 @@ func WithMaxCachedReplies(n int) MemoryStoreOption {
 // sequence caches (WithMaxCachedReplies). As the token and replay caches
 // do, it refuses new sequences when full rather than evicting live ones,
 // after dropping expired ones. Byte bounds count message and reply bytes
-// only; an open sequence with nothing buffered takes about 550 bytes
+// only; an open sequence with nothing buffered takes about 650 bytes
 // (measured by TestMemoryStoreFootprint). Expired sequences are dropped
 // as the store is used.
 //
@@ -120,6 +121,11 @@ type MemoryStore struct {
 	seed                          maphash.Seed
 	seqs, pending, bytes          atomic.Int64
 	shards                        [mShards]mShard
+	// names maps every identifier and offered identifier of a sequence
+	// held to the sequence's identifier. nmu is taken after a shard's
+	// lock, never before one.
+	nmu   sync.Mutex
+	names map[string]string
 }
 
 type mShard struct {
@@ -149,6 +155,8 @@ type mSeq struct {
 	buf              map[int64]mMsg
 	replies          map[int64][]byte
 	replyOrder       []int64
+	sent             int64 // replies completed
+	repliesAcked     seq.Set
 	bytes            int // buffered and cached
 	last             int64
 	closed, terminal bool
@@ -163,6 +171,7 @@ func NewMemoryStore(opts ...MemoryStoreOption) *MemoryStore {
 		maxSeqBytes: DefaultMaxSequenceBytes,
 		maxReplies:  DefaultMaxCachedReplies,
 		seed:        maphash.MakeSeed(),
+		names:       make(map[string]string),
 	}
 	for _, o := range opts {
 		o.applyStore(s)
@@ -215,6 +224,13 @@ func (s *MemoryStore) drop(sh *mShard, id string, q *mSeq) {
 	s.bytes.Add(-int64(q.bytes))
 	s.seqs.Add(-1)
 	delete(sh.m, id)
+	s.nmu.Lock()
+	for _, n := range []string{id, q.info.OfferID} {
+		if n != "" && s.names[n] == id {
+			delete(s.names, n)
+		}
+	}
+	s.nmu.Unlock()
 }
 
 // find returns the live sequence id, dropping it when expired; sh.mu is
@@ -258,6 +274,9 @@ func (s *MemoryStore) Create(ctx context.Context, info SequenceInfo, at time.Tim
 	if info.ID == "" {
 		return errors.New("reliable: sequence without identifier")
 	}
+	if info.OfferID == info.ID {
+		return fmt.Errorf("%w: offered identifier equal to the sequence's", ErrSequenceExists)
+	}
 	now := unixNano(at)
 	q := &mSeq{
 		info:       info,
@@ -285,39 +304,97 @@ func (s *MemoryStore) Create(ctx context.Context, info SequenceInfo, at time.Tim
 			return errors.New("reliable: sequence already expired")
 		}
 	}
-	for attempt := 0; ; attempt++ {
+	for resolved, swept := false, false; ; {
 		sh := s.lock(info.ID, now)
 		if _, err := s.find(sh, info.ID, now); err == nil {
 			sh.mu.Unlock()
 			return ErrSequenceExists
 		}
-		var full error
-		switch {
-		case !reserve(&s.seqs, s.maxSeqs):
-			full = ErrStoreFull
-		case !reserve(&s.pending, s.maxPending):
-			s.seqs.Add(-1)
-			full = ErrTooManyPending
-		default:
+		holders, full := s.register(info)
+		if full == nil && len(holders) == 0 {
 			sh.m[info.ID] = q
 			sh.mu.Unlock()
 			return nil
 		}
 		sh.mu.Unlock()
-		if attempt > 0 {
+		switch {
+		case len(holders) > 0 && resolved:
+			return fmt.Errorf("%w: the identifier or offer of another sequence", ErrSequenceExists)
+		case len(holders) > 0:
+			// The holders may have expired: find drops them.
+			resolved = true
+			for _, h := range holders {
+				hs := s.lock(h, now)
+				_, _ = s.find(hs, h, now)
+				hs.mu.Unlock()
+			}
+		case swept:
 			return full
-		}
-		for i := range s.shards {
-			o := &s.shards[i]
-			o.mu.Lock()
-			s.sweep(o, now)
-			o.mu.Unlock()
+		default:
+			swept = true
+			for i := range s.shards {
+				o := &s.shards[i]
+				o.mu.Lock()
+				s.sweep(o, now)
+				o.mu.Unlock()
+			}
 		}
 	}
 }
 
+// register takes the names of info (its identifier and offered
+// identifier) and its places under the bounds, or returns the sequences
+// holding those names, or the bound reached; the shard of info.ID is
+// locked.
+func (s *MemoryStore) register(info SequenceInfo) (holders []string, full error) {
+	s.nmu.Lock()
+	defer s.nmu.Unlock()
+	names := []string{info.ID}
+	if info.OfferID != "" {
+		names = append(names, info.OfferID)
+	}
+	for _, n := range names {
+		if h, ok := s.names[n]; ok {
+			holders = append(holders, h)
+		}
+	}
+	switch {
+	case len(holders) > 0:
+		return holders, nil
+	case !reserve(&s.seqs, s.maxSeqs):
+		return nil, ErrStoreFull
+	case !reserve(&s.pending, s.maxPending):
+		s.seqs.Add(-1)
+		return nil, ErrTooManyPending
+	}
+	for _, n := range names {
+		s.names[n] = info.ID
+	}
+	return nil, nil
+}
+
 // Get implements SequenceStore.
 func (s *MemoryStore) Get(ctx context.Context, id string, at time.Time) (*SequenceState, error) {
+	return s.snapshot(ctx, id, "", at)
+}
+
+// GetByOffer implements SequenceStore.
+func (s *MemoryStore) GetByOffer(ctx context.Context, offerID string, at time.Time) (*SequenceState, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.nmu.Lock()
+	id, ok := s.names[offerID]
+	s.nmu.Unlock()
+	if !ok || offerID == "" {
+		return nil, ErrUnknownSequence
+	}
+	return s.snapshot(ctx, id, offerID, at)
+}
+
+// snapshot returns the state of sequence id, which must have offered
+// offerID when that is not empty.
+func (s *MemoryStore) snapshot(ctx context.Context, id, offerID string, at time.Time) (*SequenceState, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -328,6 +405,14 @@ func (s *MemoryStore) Get(ctx context.Context, id string, at time.Time) (*Sequen
 	if err != nil {
 		return nil, err
 	}
+	if offerID != "" && q.info.OfferID != offerID {
+		return nil, ErrUnknownSequence
+	}
+	return q.state(now), nil
+}
+
+// state returns the snapshot of q.
+func (q *mSeq) state(now int64) *SequenceState {
 	bufBytes := 0
 	for _, m := range q.buf {
 		bufBytes += len(m.data)
@@ -343,23 +428,65 @@ func (s *MemoryStore) Get(ctx context.Context, id string, at time.Time) (*Sequen
 		Buffered:      len(q.buf),
 		BufferedBytes: bufBytes,
 		CachedReplies: len(q.replies),
+		Replies:       q.sent,
+		RepliesAcked:  ackRanges(q.repliesAcked),
 		LastNumber:    q.last,
 		Closed:        q.closed,
 		Terminated:    q.terminal,
-	}, nil
+	}
+}
+
+func ackRanges(s seq.Set) []AckRange {
+	rs := s.Ranges()
+	out := make([]AckRange, len(rs))
+	for i, r := range rs {
+		out[i] = AckRange(r)
+	}
+	return out
 }
 
 func (q *mSeq) ack() Ack {
-	rs := q.acked.Ranges()
-	a := Ack{
-		Ranges:          make([]AckRange, len(rs)),
+	return Ack{
+		Ranges:          ackRanges(q.acked),
 		BufferRemaining: seq.BufferRemaining(q.window, len(q.buf)),
 		Final:           q.closed,
 	}
-	for i, r := range rs {
-		a.Ranges[i] = AckRange(r)
+}
+
+// AckReplies implements SequenceStore.
+func (s *MemoryStore) AckReplies(ctx context.Context, id string, o Owner, ranges []AckRange, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return a
+	rs := make([]seq.Range, len(ranges))
+	for i, r := range ranges {
+		rs[i] = seq.Range(r)
+	}
+	now := unixNano(at)
+	sh := s.lock(id, now)
+	defer sh.mu.Unlock()
+	q, err := s.owned(sh, id, o, now)
+	if err != nil {
+		return err
+	}
+	set, err := seq.NewSet(rs, wire.MaxRanges)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidAcknowledgement, err)
+	}
+	if set.Max() > q.sent {
+		return fmt.Errorf("%w: reply %d acknowledged, %d sent", ErrInvalidAcknowledgement, set.Max(), q.sent)
+	}
+	// As WCF's TransmissionStrategy.ProcessAcknowledgement: an older
+	// acknowledgement is ignored; one that both forgets numbers and adds
+	// new ones is inconsistent.
+	stale, fresh := !set.Covers(q.repliesAcked), !q.repliesAcked.Covers(set)
+	switch {
+	case stale && fresh:
+		return fmt.Errorf("%w: %w", ErrInvalidAcknowledgement, seq.ErrAckNotCumulative)
+	case !stale:
+		q.repliesAcked = set
+	}
+	return nil
 }
 
 // Touch implements SequenceStore.
@@ -442,6 +569,7 @@ func (s *MemoryStore) Accept(ctx context.Context, id string, in Incoming) (Accep
 		}
 		a, _ := res(OutcomeDeliver)
 		a.Claim = q.grant(in.ClaimUntil)
+		a.ReplyNumber = q.sent + 1
 		return a, nil
 	}
 	// n > next, not buffered: buffer it if the window and bounds allow.
@@ -517,6 +645,9 @@ func (s *MemoryStore) Complete(ctx context.Context, id string, o Owner, n int64,
 		q.next = n + 1
 	}
 	q.claimed = false
+	if reply != nil {
+		q.sent++
+	}
 	if reply != nil && !q.terminal {
 		for len(q.replyOrder) >= s.maxReplies {
 			s.evictReply(q)
@@ -535,7 +666,7 @@ func (q *mSeq) claimBuffered(claimUntil time.Time) *Delivery {
 	if !ok {
 		return nil
 	}
-	return &Delivery{Number: q.next, Last: m.last, Message: slices.Clone(m.data), Claim: q.grant(claimUntil)}
+	return &Delivery{Number: q.next, Last: m.last, Message: slices.Clone(m.data), Claim: q.grant(claimUntil), ReplyNumber: q.sent + 1}
 }
 
 // Next implements SequenceStore.

@@ -10,7 +10,8 @@ import (
 // FuzzMemoryStore drives one sequence with operations decoded from the
 // input (accepts of numbers around the next, completions, claim expiry,
 // Next, Close, Terminate) and checks the invariants: operations run in
-// order and once, acknowledged numbers are never lost, and the store
+// order and once, their replies numbered in order, acknowledged numbers
+// are never lost, and the store
 // frees every byte when the sequence is removed.
 func FuzzMemoryStore(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0x40, 0x41, 0x80, 0xc0})
@@ -20,7 +21,7 @@ func FuzzMemoryStore(f *testing.F) {
 			ops = ops[:512]
 		}
 		s := reliable.NewMemoryStore(reliable.WithMaxSequenceBytes(64), reliable.WithMaxCachedReplies(3))
-		if err := s.Create(ctx, reliable.SequenceInfo{ID: "urn:s", Owner: owner, Window: 4}, t0); err != nil {
+		if err := s.Create(ctx, reliable.SequenceInfo{ID: "urn:s", Owner: owner, OfferID: "urn:o", Window: 4}, t0); err != nil {
 			t.Fatal(err)
 		}
 		now := t0
@@ -30,7 +31,11 @@ func FuzzMemoryStore(f *testing.F) {
 			c reliable.Claim
 		}
 		var claims []held
-		run := func(n int64, c reliable.Claim) {
+		// Every operation has a reply: reply k answers message k.
+		run := func(n int64, c reliable.Claim, k int64) {
+			if k != n {
+				t.Fatalf("message %d claimed with reply number %d", n, k)
+			}
 			claims = append(claims, held{n, c})
 		}
 		for _, op := range ops {
@@ -45,7 +50,7 @@ func FuzzMemoryStore(f *testing.F) {
 				in := reliable.Incoming{Owner: owner, Number: n, Message: make([]byte, int(op&0x30)), Now: now, ClaimUntil: now.Add(time.Minute), Last: op&0x10 != 0 && arg == 15}
 				a, err := s.Accept(ctx, "urn:s", in)
 				if err == nil && a.Outcome == reliable.OutcomeDeliver {
-					run(n, a.Claim)
+					run(n, a.Claim, a.ReplyNumber)
 				}
 			case 3, 4: // complete the newest claim
 				if len(claims) == 0 {
@@ -62,7 +67,7 @@ func FuzzMemoryStore(f *testing.F) {
 				}
 				ran = h.n
 				if d != nil {
-					run(d.Number, d.Claim)
+					run(d.Number, d.Claim, d.ReplyNumber)
 				}
 			case 5: // time passes (claims may end)
 				now = now.Add(time.Duration(arg) * 10 * time.Second)
@@ -71,7 +76,7 @@ func FuzzMemoryStore(f *testing.F) {
 				}
 			case 6:
 				if d, _ := s.Next(ctx, "urn:s", owner, now, now.Add(time.Minute)); d != nil {
-					run(d.Number, d.Claim)
+					run(d.Number, d.Claim, d.ReplyNumber)
 				}
 			case 7:
 				if arg < 8 {
@@ -90,8 +95,8 @@ func FuzzMemoryStore(f *testing.F) {
 					t.Fatalf("%v was acknowledged, no longer is (%v)", r, st2.Ack.Ranges)
 				}
 			}
-			if st2.Next != ran+1 {
-				t.Fatalf("next %d, ran %d", st2.Next, ran)
+			if st2.Next != ran+1 || st2.Replies != ran {
+				t.Fatalf("next %d, replies %d, ran %d", st2.Next, st2.Replies, ran)
 			}
 			if st2.BufferedBytes+st2.CachedReplies > s.Bytes() || s.Bytes() > 64 {
 				t.Fatalf("bytes %d, buffered %d", s.Bytes(), st2.BufferedBytes)
@@ -102,6 +107,9 @@ func FuzzMemoryStore(f *testing.F) {
 		}
 		if s.Bytes() != 0 || s.Len() != 0 {
 			t.Fatalf("after Remove: %d bytes, %d sequences", s.Bytes(), s.Len())
+		}
+		if _, err := s.GetByOffer(ctx, "urn:o", now); err == nil {
+			t.Fatal("the offer outlived its sequence")
 		}
 	})
 }

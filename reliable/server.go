@@ -46,9 +46,11 @@ type ServerConfig struct {
 	// then bound to the session and principal it was created in.
 	RequireSecureSession bool
 	// DeliveryTimeout bounds how long a request that arrived out of order
-	// waits for its turn before its exchange is answered with an
-	// acknowledgement only (the client retransmits it later and gets the
-	// cached reply); 30 s when zero.
+	// waits for its turn on this node. The store is then asked again: the
+	// exchange answers with the reply when another node of a farm
+	// delivered the request meanwhile, else with an acknowledgement only
+	// (the client retransmits it later and gets the cached reply); 30 s
+	// when zero.
 	DeliveryTimeout time.Duration
 	// ClaimTimeout is how long the delivery of one message may take (the
 	// store's ClaimUntil): past it another exchange may deliver the
@@ -95,7 +97,7 @@ type server struct {
 	versions [3]bool // by Version
 	store    SequenceStore
 	log      *slog.Logger
-	replies  *replySeqs
+	offers   offerCache
 	waiters  *waiters
 	// Limits for re-parsing stored messages and cached replies.
 	limits soap.Limits
@@ -160,7 +162,6 @@ func newServer(cfg ServerConfig) (*server, error) {
 	if s.store == nil {
 		s.store = NewMemoryStore(WithMaxPending(s.cfg.MaxPendingChannels))
 	}
-	s.replies = newReplySeqs(DefaultMaxSequences)
 	s.waiters = newWaiters(maxWaiters)
 	s.limits = soap.DefaultLimits()
 	return s, nil
@@ -255,7 +256,7 @@ func (x *exchange) serve(ctx context.Context) (*soap.Message, error) {
 	if x.v != 0 && !s.versions[x.v] {
 		return nil, x.notReliable(action)
 	}
-	if err := x.processAcks(h); err != nil {
+	if err := x.processAcks(ctx, h); err != nil {
 		return nil, err
 	}
 	if h.sequence != nil {

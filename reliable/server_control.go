@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"fmt"
 
 	"github.com/beevik/etree"
 
@@ -23,7 +22,7 @@ func (x *exchange) control(ctx context.Context, o op, h *rmHeaders) (*soap.Messa
 	}
 	// Close and Terminate carry the client's final acknowledgement of
 	// the reply sequence.
-	if err := x.processAcks(h); err != nil {
+	if err := x.processAcks(ctx, h); err != nil {
 		return nil, err
 	}
 	if err := x.req.CheckMustUnderstand(); err != nil {
@@ -35,20 +34,24 @@ func (x *exchange) control(ctx context.Context, o op, h *rmHeaders) (*soap.Messa
 // processAcks checks and records the client's acknowledgements of reply
 // sequences: the sequence must be one of this owner's, and the ranges
 // must name only replies sent and keep every one acknowledged before.
-func (x *exchange) processAcks(h *rmHeaders) error {
+func (x *exchange) processAcks(ctx context.Context, h *rmHeaders) error {
+	unknown := func(err error) bool { return errors.Is(err, ErrUnknownSequence) || errors.Is(err, ErrOwnerMismatch) }
 	for _, a := range h.acks {
-		q, err := x.s.replies.get(a.Identifier, x.owner)
-		if err == nil && q.version != a.Version {
-			err = fmt.Errorf("%w: a %s acknowledgement of a %s sequence", ErrUnknownSequence, a.Version, q.version)
-		}
-		if err != nil {
-			return &faultErr{kind: wire.UnknownSequence, id: a.Identifier, cause: err}
-		}
-		if len(a.Nacks) > 0 {
+		st, err := x.replySequence(ctx, a.Identifier, a.Version)
+		if err == nil && len(a.Nacks) > 0 {
 			continue // WCF validates Nacks and otherwise ignores them (B1602)
 		}
-		if err := q.ack(a, x.now); err != nil {
+		if err == nil {
+			err = x.ackReplies(ctx, st.ID, a)
+		}
+		switch {
+		case err == nil:
+		case unknown(err):
+			return &faultErr{kind: wire.UnknownSequence, id: a.Identifier, cause: err}
+		case errors.Is(err, ErrAckUnsent):
 			return &faultErr{kind: wire.InvalidAcknowledgement, id: a.Identifier, ack: a, cause: err}
+		default:
+			return err
 		}
 	}
 	return nil
@@ -100,11 +103,16 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 		return nil, malformedf("body is not the %s of the action", x.v)
 	}
 	x.seqID = sc.Identifier
-	if q, err := s.replies.get(sc.Identifier, x.owner); err == nil && q != nil {
+	if st, err := s.store.GetByOffer(ctx, sc.Identifier, x.now); err == nil && ownerEqual(st.Owner, x.owner) {
 		return nil, &faultErr{kind: wire.UnknownSequence, cause: ErrNotDestination}
 	}
 	var ack Ack
+	var offer string
+	var offerErr error
 	if terminate {
+		// Read first: a TerminateSequence retransmitted to another node
+		// may remove the sequence once it is terminated.
+		offer, offerErr = s.offerOf(ctx, sc.Identifier)
 		ack, err = s.store.Terminate(ctx, sc.Identifier, x.owner, int64(sc.LastMsgNumber), x.now)
 	} else {
 		ack, err = s.store.Close(ctx, sc.Identifier, x.owner, int64(sc.LastMsgNumber), x.now)
@@ -127,8 +135,10 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 		}
 		return x.withAck(resp, ack)
 	}
-	rs := s.replies.forRequest(sc.Identifier)
-	s.replies.remove(sc.Identifier)
+	if offerErr != nil {
+		return nil, offerErr
+	}
+	s.offers.forget(sc.Identifier)
 	// WCF reclaims a terminated sequence at once (B1303) when nothing is
 	// left to deliver; late messages then get UnknownSequence.
 	if st, err := s.store.Get(ctx, sc.Identifier, x.now); err == nil && st.Buffered == 0 && !st.Claimed {
@@ -142,9 +152,9 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 	case x.v == V11:
 		resp, err = newReply(x.req, x.v.TerminateSequenceResponseAction(),
 			(&wire.SequenceControl{Version: x.v, Kind: wire.TerminateSequenceResponse, Identifier: sc.Identifier}).Build(), s)
-	case rs != nil:
+	case offer != "":
 		resp, err = newReply(x.req, x.v.TerminateSequenceAction(),
-			(&wire.SequenceControl{Version: x.v, Kind: wire.TerminateSequence, Identifier: rs.id}).Build(), s)
+			(&wire.SequenceControl{Version: x.v, Kind: wire.TerminateSequence, Identifier: offer}).Build(), s)
 	default:
 		// WS-RM 1.0 one-way: TerminateSequence is one-way (HTTP 202).
 		return nil, nil
@@ -154,7 +164,7 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 	}
 	if x.v == V200502 {
 		// Metro asks for the acknowledgement of the reply sequence's end.
-		resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+		resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: offer}).Build())
 	}
 	return x.withAck(resp, ack)
 }

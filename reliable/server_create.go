@@ -2,6 +2,7 @@ package reliable
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/beevik/etree"
@@ -42,28 +43,19 @@ func (x *exchange) createSequence(ctx context.Context, h *rmHeaders) (*soap.Mess
 		Window: s.cfg.MaxTransferWindowSize, InactivityTimeout: s.cfg.InactivityTimeout}
 	if cs.Offer != nil {
 		info.OfferID = cs.Offer.Identifier
-		if constantTimeEqual(info.OfferID, id) || s.replies.inUse(info.OfferID) {
-			return nil, refused(ErrOfferInUse)
-		}
-		if _, err := s.store.Get(ctx, info.OfferID, x.now); err == nil {
-			// The identifier of a request sequence: replies numbered on it
-			// would mix with that sequence's messages.
+		if constantTimeEqual(info.OfferID, id) {
 			return nil, refused(ErrOfferInUse)
 		}
 	}
+	// The store refuses an offer that names a sequence held, or another's
+	// offer: replies numbered on it would mix with that sequence's.
 	if err := s.store.Create(ctx, info, x.now); err != nil {
+		if cs.Offer != nil && errors.Is(err, ErrSequenceExists) {
+			return nil, refused(fmt.Errorf("%w: %w", ErrOfferInUse, err))
+		}
 		return nil, err
 	}
-	if cs.Offer != nil {
-		q := &replySeq{id: cs.Offer.Identifier, reqID: id, version: x.v, owner: x.owner, inactivity: s.cfg.InactivityTimeout}
-		if err := s.replies.add(q, x.now); err != nil {
-			_ = s.store.Remove(ctx, id)
-			if ferr := classify(x.v, err); ferr != nil {
-				return nil, ferr
-			}
-			return nil, refused(err)
-		}
-	}
+	s.offers.remember(id, info.OfferID)
 	x.seqID = id
 	r := &wire.CreateSequenceResponse{Version: x.v, Identifier: id}
 	if x.v == V11 {

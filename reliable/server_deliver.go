@@ -32,11 +32,11 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 		return nil, err
 	}
 	k := wkey{sq.Identifier, n}
+	in := Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage, Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)}
 	// Registered before Accept: the exchange delivering the previous
 	// message may complete it and look for a waiter at once.
 	wt := s.waiters.add(k, true)
-	acc, err := s.store.Accept(ctx, sq.Identifier, Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage,
-		Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)})
+	acc, err := s.store.Accept(ctx, sq.Identifier, in)
 	if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
 		s.waiters.remove(k, wt)
 	}
@@ -45,12 +45,7 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	}
 	switch acc.Outcome {
 	case OutcomeDeliver:
-		d := Delivery{Number: n, Last: sq.LastMessage, Claim: acc.Claim}
-		resp, err := x.deliver(ctx, d, x.req)
-		if err != nil {
-			return nil, err
-		}
-		return x.withAck(resp, ackWith(acc.Ack, n))
+		return x.deliverOwn(ctx, in, acc)
 	case OutcomeDuplicate:
 		return x.cached(ctx, acc.Reply)
 	case OutcomeBuffered, OutcomeInProgress:
@@ -67,7 +62,7 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 		r, ok := s.waiters.wait(ctx, k, wt, s.cfg.DeliveryTimeout)
 		switch {
 		case !ok:
-			return x.freshAck(ctx)
+			return x.recheck(ctx, in)
 		case r.claim != nil:
 			resp, err := x.deliver(ctx, *r.claim, x.req)
 			if err != nil {
@@ -79,6 +74,40 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	}
 	// Dropped: beyond the window or a bound; not acknowledged.
 	return x.withAck(nil, acc.Ack)
+}
+
+// deliverOwn delivers the exchange's own message under the claim acc
+// granted.
+func (x *exchange) deliverOwn(ctx context.Context, in Incoming, acc Accepted) (*soap.Message, error) {
+	d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber}
+	resp, err := x.deliver(ctx, d, x.req)
+	if err != nil {
+		return nil, err
+	}
+	return x.withAck(resp, ackWith(acc.Ack, in.Number))
+}
+
+// recheck asks the store again about a message whose wait ended with no
+// news from this node: another node of a farm may have delivered it (the
+// reply is cached) or left its turn unclaimed. Otherwise, or when the
+// store cannot say, the answer is the acknowledgement.
+func (x *exchange) recheck(ctx context.Context, in Incoming) (*soap.Message, error) {
+	s := x.s
+	if ctx.Err() == nil {
+		in.Now = s.cfg.Now()
+		in.ClaimUntil = in.Now.Add(s.cfg.ClaimTimeout)
+		acc, err := s.store.Accept(ctx, x.seqID, in)
+		switch {
+		case err != nil:
+		case acc.Outcome == OutcomeDuplicate:
+			return x.cached(ctx, acc.Reply)
+		case acc.Outcome == OutcomeDeliver:
+			return x.deliverOwn(ctx, in, acc)
+		default:
+			return x.withAck(nil, acc.Ack)
+		}
+	}
+	return x.freshAck(ctx)
 }
 
 // resume claims the sequence's next message when it is buffered and
@@ -152,11 +181,14 @@ func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message) (*s
 // reply and its serialized form for the cache (nil, nil for one-way).
 func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.Message, []byte, error) {
 	s := x.s
-	rs := s.replies.forRequest(x.seqID)
+	offer, err := s.offerOf(ctx, x.seqID)
+	if err != nil {
+		return nil, nil, err
+	}
 	var resp *soap.Message
 	lastMessage := x.v == V200502 && m.Addressing.Action == V200502.LastMessageAction()
 	if lastMessage {
-		if rs == nil {
+		if offer == "" {
 			return nil, nil, nil
 		}
 		r, err := newReply(m, V200502.LastMessageAction(), nil, s)
@@ -183,18 +215,19 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 		}
 		resp = r
 	}
-	if rs != nil {
-		k, err := rs.next(s.cfg.Now())
-		if err != nil {
-			return nil, nil, err
+	if offer != "" {
+		// The store numbered the reply with the claim: the replies of the
+		// sequence completed before it, plus one.
+		if d.ReplyNumber < 1 {
+			return nil, nil, fmt.Errorf("reliable: store gave reply number %d", d.ReplyNumber)
 		}
-		sh := (&wire.Sequence{Version: x.v, Identifier: rs.id, MessageNumber: uint64(k), LastMessage: d.Last && x.v == V200502}).Build()
+		sh := (&wire.Sequence{Version: x.v, Identifier: offer, MessageNumber: uint64(d.ReplyNumber), LastMessage: d.Last && x.v == V200502}).Build()
 		resp.AddHeader(sh)
 		resp.SetMustUnderstand(sh)
 		if !lastMessage {
 			// As Metro; WCF does not need the empty last message
 			// acknowledged (1.0 LastMessage exchange).
-			resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: rs.id}).Build())
+			resp.AddHeader((&wire.AckRequested{Version: x.v, Identifier: offer}).Build())
 		}
 	}
 	data, err := resp.Bytes()

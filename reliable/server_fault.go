@@ -186,7 +186,7 @@ func classify(v Version, err error) *faultErr {
 		return &faultErr{kind: wire.CreateSequenceRefused, connLimit: true, cause: err}
 	case errors.Is(err, ErrSequenceExists):
 		k = wire.CreateSequenceRefused
-	case errors.Is(err, wire.ErrInvalidAcknowledgement):
+	case errors.Is(err, wire.ErrInvalidAcknowledgement), errors.Is(err, ErrInvalidAcknowledgement):
 		k = wire.InvalidAcknowledgement
 	case errors.Is(err, wire.ErrMessageNumberRollover):
 		k = wire.MessageNumberRollover

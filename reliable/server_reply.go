@@ -1,165 +1,107 @@
 package reliable
 
 import (
+	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"sync"
-	"time"
 
-	"github.com/soapstack/soapstack/reliable/internal/seq"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 )
 
-// replySeq is the layer's source side of one offered reply sequence: the
-// numbers it gave replies and what the client acknowledged. It lives in
-// the node's memory (replies of one sequence are numbered by whoever
-// delivers its requests, in delivery order).
-type replySeq struct {
-	id, reqID  string
-	version    Version
-	owner      Owner
-	inactivity time.Duration
+// The offered reply sequence of a request sequence lives in the store
+// with it (SequenceInfo.OfferID, the reply numbers of Accepted and
+// Delivery, AckReplies, GetByOffer), so that any node of a farm answers
+// any request of a session. The layer keeps only offerCache, a bounded
+// cache of the one immutable fact it needs on every delivery.
 
-	mu     sync.Mutex
-	sent   int64 // the last number given
-	acked  seq.Set
-	active time.Time
-	ended  bool
+// maxOfferCache bounds the entries of a layer's offerCache.
+const maxOfferCache = 4096
+
+// offerCache maps request sequence identifiers to their offered reply
+// sequence identifiers ("" for none). Both are fixed at CreateSequence and
+// the layer never reuses a sequence identifier (each is fresh from Rand),
+// so an entry is never stale; a miss reads the store.
+type offerCache struct {
+	mu sync.Mutex
+	m  map[string]string
 }
 
-// replySeqs holds the reply sequences, bounded.
-type replySeqs struct {
-	mu    sync.Mutex
-	max   int
-	byID  map[string]*replySeq
-	byReq map[string]*replySeq
-}
-
-func newReplySeqs(max int) *replySeqs {
-	return &replySeqs{max: max, byID: map[string]*replySeq{}, byReq: map[string]*replySeq{}}
-}
-
-// add records the reply sequence id offered with request sequence reqID.
-// An identifier in use (by a live offer, or a request sequence of this
-// layer) is refused: a client must not make the layer number replies on
-// another client's sequence.
-func (r *replySeqs) add(q *replySeq, now time.Time) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.byID[q.id]; ok {
-		return ErrOfferInUse
-	}
-	if _, ok := r.byReq[q.id]; ok {
-		return ErrOfferInUse
-	}
-	if len(r.byID) >= r.max {
-		r.sweep(now)
-		if len(r.byID) >= r.max {
-			return fmt.Errorf("%w: reply sequences", ErrStoreFull)
-		}
-	}
-	q.active = now
-	r.byID[q.id] = q
-	r.byReq[q.reqID] = q
-	return nil
-}
-
-// inUse reports whether id names a reply or request sequence held here.
-func (r *replySeqs) inUse(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, a := r.byID[id]
-	_, b := r.byReq[id]
-	return a || b
-}
-
-// sweep drops idle reply sequences; r.mu is held.
-func (r *replySeqs) sweep(now time.Time) {
-	for id, q := range r.byID {
-		q.mu.Lock()
-		idle := q.ended || now.Sub(q.active) > q.inactivity
-		q.mu.Unlock()
-		if idle {
-			delete(r.byID, id)
-			delete(r.byReq, q.reqID)
-		}
-	}
-}
-
-// remove forgets the reply sequence of request sequence reqID.
-func (r *replySeqs) remove(reqID string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if q, ok := r.byReq[reqID]; ok {
-		delete(r.byReq, reqID)
-		delete(r.byID, q.id)
-	}
-}
-
-// forRequest returns the reply sequence of request sequence reqID, nil
+// offerOf returns the offered reply sequence of request sequence id, ""
 // when it has none (a one-way session).
-func (r *replySeqs) forRequest(reqID string) *replySeq {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.byReq[reqID]
-}
-
-// get returns reply sequence id under owner o.
-func (r *replySeqs) get(id string, o Owner) (*replySeq, error) {
-	r.mu.Lock()
-	q, ok := r.byID[id]
-	r.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: reply sequence", ErrUnknownSequence)
+func (s *server) offerOf(ctx context.Context, id string) (string, error) {
+	c := &s.offers
+	c.mu.Lock()
+	offer, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return offer, nil
 	}
-	if !ownerEqual(q.owner, o) {
-		return nil, fmt.Errorf("%w: reply sequence", ErrOwnerMismatch)
-	}
-	return q, nil
-}
-
-// next gives the next reply number.
-func (q *replySeq) next(now time.Time) (int64, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.sent == wire.MaxMessageNumber {
-		return 0, fmt.Errorf("%w: reply sequence", seq.ErrRollover)
-	}
-	q.sent++
-	q.active = now
-	return q.sent, nil
-}
-
-// ack records a client's acknowledgement of replies: it must name only
-// numbers sent and keep every number acknowledged before (WCF's
-// invalid and inconsistent acknowledgement checks).
-func (q *replySeq) ack(a *wire.SequenceAcknowledgement, now time.Time) error {
-	rs := make([]seq.Range, 0, len(a.Ranges))
-	for _, r := range a.Ranges {
-		rs = append(rs, seq.Range{Lower: int64(r.Lower), Upper: int64(r.Upper)})
-	}
-	set, err := seq.NewSet(rs, wire.MaxRanges)
+	st, err := s.store.Get(ctx, id, s.cfg.Now())
 	if err != nil {
+		return "", err
+	}
+	c.remember(id, st.OfferID)
+	return st.OfferID, nil
+}
+
+// remember caches the offer of request sequence id, dropping an arbitrary
+// entry when full.
+func (c *offerCache) remember(id, offer string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]string)
+	}
+	if len(c.m) >= maxOfferCache {
+		for k := range c.m {
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[id] = offer
+}
+
+// forget drops the entry of request sequence id.
+func (c *offerCache) forget(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+// replySequence returns the request sequence whose offered reply sequence
+// is offer, under owner o (ErrOwnerMismatch otherwise) and of version v.
+func (x *exchange) replySequence(ctx context.Context, offer string, v Version) (*SequenceState, error) {
+	st, err := x.s.store.GetByOffer(ctx, offer, x.now)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ownerEqual(st.Owner, x.owner):
+		return nil, fmt.Errorf("%w: reply sequence", ErrOwnerMismatch)
+	case st.Version != v.String():
+		return nil, fmt.Errorf("%w: a %s acknowledgement of a %s sequence", ErrUnknownSequence, v, st.Version)
+	}
+	return st, nil
+}
+
+// ackReplies records a client's acknowledgement a of the replies of
+// request sequence id: the store checks that it names only replies sent
+// and keeps every one acknowledged before (WCF's invalid and
+// inconsistent acknowledgement checks), and ignores an older one.
+func (x *exchange) ackReplies(ctx context.Context, id string, a *wire.SequenceAcknowledgement) error {
+	rs := make([]AckRange, 0, len(a.Ranges))
+	for _, r := range a.Ranges {
+		if r.Lower > wire.MaxMessageNumber || r.Upper > wire.MaxMessageNumber {
+			return fmt.Errorf("%w: %w: range beyond the last message number", ErrAckUnsent, ErrInvalidAcknowledgement)
+		}
+		rs = append(rs, AckRange{Lower: int64(r.Lower), Upper: int64(r.Upper)})
+	}
+	err := x.s.store.AckReplies(ctx, id, x.owner, rs, x.now)
+	if errors.Is(err, ErrInvalidAcknowledgement) {
 		return fmt.Errorf("%w: %w", ErrAckUnsent, err)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if set.Max() > q.sent {
-		return fmt.Errorf("%w: %w", ErrAckUnsent, seq.ErrAckUnsent)
-	}
-	// As WCF's TransmissionStrategy.ProcessAcknowledgement: an older
-	// acknowledgement (a retransmitted request carries the one it was
-	// first sent with) is ignored; one that both forgets numbers and adds
-	// new ones is inconsistent.
-	stale, fresh := !set.Covers(q.acked), !q.acked.Covers(set)
-	switch {
-	case stale && fresh:
-		return fmt.Errorf("%w: %w", ErrAckUnsent, seq.ErrAckNotCumulative)
-	case !stale:
-		q.acked = set
-	}
-	q.active = now
-	return nil
+	return err
 }
 
 // constantTimeEqual compares identifiers in constant time.

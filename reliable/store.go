@@ -44,13 +44,36 @@ import (
 // acknowledged until it is completed, so a source whose destination node
 // failed during the operation retransmits it.
 //
+// # Reply sequences
+//
+// A request-reply session's replies travel on the reply sequence the
+// client offered (SequenceInfo.OfferID), and the store holds that
+// sequence's state too, so that any node may answer any request:
+//
+//   - Numbering: the replies of a sequence are numbered 1, 2, ... in
+//     delivery order. Every claim carries ReplyNumber (Accepted, Delivery):
+//     one more than the replies completed so far, a Complete with a
+//     non-nil reply counting as one (cached or not). Delivery being
+//     ordered, that is the number of this delivery's reply; a claim taken
+//     over carries the same number. The layer writes it in the reply's
+//     Sequence header before Complete caches the reply, so a duplicate
+//     gets the same number.
+//   - Acknowledgements: AckReplies records the client's acknowledgement of
+//     the replies, checked against the replies completed.
+//   - Lookup: sequence identifiers and offered identifiers share one
+//     namespace (Create refuses a clash), and GetByOffer finds a sequence
+//     by its offer, as the client's acknowledgements name the reply
+//     sequence.
+//
 // # Atomicity
 //
 // Every method is one atomic step on its sequence: of concurrent Accepts
 // of one number exactly one gets OutcomeDeliver; a number is completed
-// once; Create of one identifier succeeds once. Implementations must be
-// safe for concurrent use, and a shared store must keep these guarantees
-// across nodes (a transaction, a compare-and-set or a script per call).
+// once and its reply numbered once; Create of one identifier (or offered
+// identifier) succeeds once; of concurrent AckReplies each is checked
+// against the one recorded before it. Implementations must be safe for
+// concurrent use, and a shared store must keep these guarantees across
+// nodes (a transaction, a compare-and-set or a script per call).
 //
 // # Time
 //
@@ -58,11 +81,11 @@ import (
 // wssecurity.ReplayCache.Seen does: inactivity, expiry and claims are
 // judged by it, never by the store's own clock, so that a test's clock
 // and a farm's nodes agree. Each call by a sequence's owner counts as
-// activity, refused ones included (Get excepted; calls under another
-// owner never count, so they cannot keep a sequence alive); a sequence
-// idle for its
-// InactivityTimeout, or past its Expires, is gone (ErrUnknownSequence)
-// and its memory is released.
+// activity, refused ones included (Get and GetByOffer excepted; calls
+// under another owner never count, so they cannot keep a sequence
+// alive); a sequence idle for its InactivityTimeout, or past its
+// Expires, is gone (ErrUnknownSequence) and its memory is released, its
+// offered identifier with it.
 //
 // # Bounds
 //
@@ -95,8 +118,9 @@ type SequenceStore interface {
 	// Create records a new sequence, pending until the first Accept of
 	// a valid number by its owner. Zero Window and InactivityTimeout are
 	// filled in with the defaults, and an Expires not after now is an
-	// error. It returns ErrSequenceExists when info.ID is held (live
-	// or terminated), ErrTooManyPending when the pending bound is
+	// error. It returns ErrSequenceExists when info.ID or a non-empty
+	// info.OfferID is the ID or OfferID of a sequence held (live or
+	// terminated), or when they are equal, ErrTooManyPending when the pending bound is
 	// reached and ErrStoreFull when the sequence bound is; stores drop
 	// expired sequences before refusing. info is copied.
 	Create(ctx context.Context, info SequenceInfo, now time.Time) error
@@ -105,6 +129,26 @@ type SequenceStore interface {
 	// and does not count as activity (an acknowledgement request counts
 	// when the layer answers it through Touch).
 	Get(ctx context.Context, id string, now time.Time) (*SequenceState, error)
+
+	// GetByOffer returns a snapshot of the sequence whose OfferID is
+	// offerID, as Get does (no owner check, no activity), and
+	// ErrUnknownSequence when no sequence held offered it.
+	GetByOffer(ctx context.Context, offerID string, now time.Time) (*SequenceState, error)
+
+	// AckReplies records the client's acknowledgement of the replies of
+	// sequence id (its offered reply sequence) and counts as activity;
+	// closed and terminated sequences take it too. ranges may be
+	// unsorted, overlapping or adjacent (they are merged). It returns an
+	// error wrapping ErrInvalidAcknowledgement, and changes nothing, when
+	// a range is malformed (Lower < 1 or Lower > Upper), when there are
+	// more than 256 ranges, when a number exceeds the replies completed
+	// (SequenceState.Replies), or when the acknowledgement both leaves out
+	// a number acknowledged before and adds a new one (WCF's inconsistent
+	// acknowledgement). One that only leaves out numbers is an older one
+	// (a retransmitted request carries the acknowledgement it was first
+	// sent with): it is ignored, without error. Otherwise the
+	// acknowledged replies become the given ranges.
+	AckReplies(ctx context.Context, id string, owner Owner, ranges []AckRange, now time.Time) error
 
 	// Touch records activity on sequence id (keep-alives, acknowledgement
 	// requests, acknowledgements) and returns its acknowledgement.
@@ -123,8 +167,9 @@ type SequenceStore interface {
 	Accept(ctx context.Context, id string, in Incoming) (Accepted, error)
 
 	// Complete finishes the delivery of number n under claim, caching
-	// reply (nil for a one-way operation), acknowledging n and advancing
-	// the next number. When the message after n is buffered it claims it
+	// reply (nil for a one-way operation; a non-nil one counts as a reply
+	// completed, see ReplyNumber, even when it is not cached), acknowledging
+	// n and advancing the next number. When the message after n is buffered it claims it
 	// for the caller until claimUntil and returns it; otherwise the
 	// returned Delivery is nil. A claim granted to another caller since
 	// gives ErrClaimLost and changes nothing; a claim past its ClaimUntil
@@ -179,7 +224,8 @@ type SequenceInfo struct {
 	Version string
 	// AcksTo is where acknowledgements go (opaque to the store).
 	AcksTo string
-	// OfferID is the identifier of the offered return sequence, if any.
+	// OfferID is the identifier of the offered reply sequence, "" for
+	// none.
 	OfferID string
 	// Window is the transfer window: the most messages buffered ahead of
 	// the next to deliver (DefaultWindow when <= 0).
@@ -209,6 +255,11 @@ type SequenceState struct {
 	// Buffered and BufferedBytes count the messages held for later
 	// delivery; CachedReplies the replies held for duplicates.
 	Buffered, BufferedBytes, CachedReplies int
+	// Replies counts the replies completed: the last reply number given.
+	Replies int64
+	// RepliesAcked is the client's acknowledgement of the replies, as
+	// AckReplies last recorded it.
+	RepliesAcked []AckRange
 	// LastNumber is the last message number, when known (0 otherwise).
 	LastNumber int64
 	// Closed and Terminated report Close and Terminate.
@@ -294,20 +345,25 @@ type Claim uint64
 // Accepted is the result of Accept.
 type Accepted struct {
 	Outcome Outcome
-	// Claim is the claim granted with OutcomeDeliver.
-	Claim Claim
+	// Claim is the claim granted with OutcomeDeliver, and ReplyNumber
+	// the number its reply gets on the reply sequence (both zero with
+	// the other outcomes).
+	Claim       Claim
+	ReplyNumber int64
 	// Reply is the cached reply of OutcomeDuplicate.
 	Reply []byte
 	// Ack is the sequence's acknowledgement after the step.
 	Ack Ack
 }
 
-// Delivery is a buffered message claimed for delivery.
+// Delivery is a buffered message claimed for delivery; ReplyNumber is
+// the number its reply gets on the reply sequence.
 type Delivery struct {
-	Number  int64
-	Last    bool
-	Message []byte
-	Claim   Claim
+	Number      int64
+	Last        bool
+	Message     []byte
+	Claim       Claim
+	ReplyNumber int64
 }
 
 // Errors of SequenceStore implementations.
@@ -343,6 +399,9 @@ var (
 	ErrStoreFull = errors.New("reliable: sequence store full")
 	// ErrClaimLost reports a Complete whose claim is no longer live.
 	ErrClaimLost = errors.New("reliable: delivery claim lost")
+	// ErrInvalidAcknowledgement reports an acknowledgement of replies
+	// that AckReplies refuses: the InvalidAcknowledgement fault.
+	ErrInvalidAcknowledgement = errors.New("reliable: invalid acknowledgement of replies")
 )
 
 // Defaults of sequences and of NewMemoryStore: WCF's

@@ -11,8 +11,9 @@
 // least 64 sequences and a full window of small messages per sequence);
 // each subtest calls it once. The suite runs the subtests one after the
 // other; some start many goroutines on one store to check that delivery
-// stays in order and exactly once under concurrent delivery, as on the
-// nodes of a farm. Time is injected: the suite passes its own clock to
+// stays in order and exactly once, and replies numbered in order, under
+// concurrent delivery, as on the nodes of a farm; others that an offered
+// identifier is taken once. Time is injected: the suite passes its own clock to
 // every call, so a store must judge inactivity, expiry and claims by the
 // times it is given only.
 package storetest

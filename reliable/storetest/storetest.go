@@ -47,6 +47,10 @@ func Run(t *testing.T, newStore func() reliable.SequenceStore) {
 		{"Context", testContext},
 		{"ConcurrentDelivery", testConcurrentDelivery},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"ReplyNumbers", testReplyNumbers},
+		{"AckReplies", testAckReplies},
+		{"Offers", testOffers},
+		{"ConcurrentOffers", testConcurrentOffers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore()) })
@@ -143,6 +147,8 @@ func testCreateGet(t *testing.T, s reliable.SequenceStore) {
 		func() error { _, err := s.Close(ctx, "urn:seq:none", alice, 0, t0); return err },
 		func() error { _, err := s.Terminate(ctx, "urn:seq:none", alice, 0, t0); return err },
 		func() error { return s.Remove(ctx, "urn:seq:none") },
+		func() error { return s.AckReplies(ctx, "urn:seq:none", alice, nil, t0) },
+		func() error { _, err := s.GetByOffer(ctx, "urn:seq:none", t0); return err },
 		func() error {
 			_, err := s.Complete(ctx, "urn:seq:none", alice, 1, 1, nil, t0, t0)
 			return err
@@ -343,6 +349,8 @@ func testOwner(t *testing.T, s reliable.SequenceStore) {
 		wantErr(t, "Close", err, reliable.ErrOwnerMismatch)
 		_, err = s.Terminate(ctx, "urn:seq", o, 0, later)
 		wantErr(t, "Terminate", err, reliable.ErrOwnerMismatch)
+		err = s.AckReplies(ctx, "urn:seq", o, nil, later)
+		wantErr(t, "AckReplies", err, reliable.ErrOwnerMismatch)
 	}
 	st, _ := s.Get(ctx, "urn:seq", t0)
 	if st.Buffered != 0 || st.Closed || st.Terminated || !st.Claimed || !st.LastActivity.Equal(t0) {
@@ -599,6 +607,10 @@ func testContext(t *testing.T, s reliable.SequenceStore) {
 	_, err := s.Accept(c, "urn:seq", in(1, t0))
 	wantErr(t, "Accept with a canceled context", err, context.Canceled)
 	wantErr(t, "Create with a canceled context", s.Create(c, reliable.SequenceInfo{ID: "urn:x", Owner: alice}, t0), context.Canceled)
+	wantErr(t, "AckReplies with a canceled context", s.AckReplies(c, "urn:seq", alice, nil, t0), context.Canceled)
+	createOffer(t, s, "urn:seq:2", "urn:offer")
+	_, err = s.GetByOffer(c, "urn:offer", t0)
+	wantErr(t, "GetByOffer with a canceled context", err, context.Canceled)
 	if st, _ := s.Get(ctx, "urn:seq", t0); st.Claimed || !st.Pending {
 		t.Fatalf("canceled Accept changed the sequence: %+v", st)
 	}
@@ -618,6 +630,7 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 	var (
 		mu        sync.Mutex
 		delivered []int64
+		replyNums []int64 // by delivery, of those with a reply
 		runs      = map[int64]int{}
 		outcomes  = map[reliable.Outcome]int{}
 		failures  []string
@@ -627,11 +640,23 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 		failures = append(failures, fmt.Sprintf(format, args...))
 		mu.Unlock()
 	}
+	// Every fifth operation is one-way: its Complete has no reply, and
+	// the replies are numbered without it.
+	oneWay := func(n int64) bool { return n%5 == 0 }
+	replyOf := func(n int64) []byte {
+		if oneWay(n) {
+			return nil
+		}
+		return reply(n)
+	}
 	// deliver runs the operation of n; it is called with a claim.
-	deliver := func(n int64) {
+	deliver := func(d *reliable.Delivery) {
 		mu.Lock()
-		runs[n]++
-		delivered = append(delivered, n)
+		runs[d.Number]++
+		delivered = append(delivered, d.Number)
+		if !oneWay(d.Number) {
+			replyNums = append(replyNums, d.ReplyNumber)
+		}
 		mu.Unlock()
 	}
 	var wg sync.WaitGroup
@@ -670,7 +695,7 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 						fail("duplicate %d got reply %q", n, a.Reply)
 					}
 				case reliable.OutcomeDeliver:
-					d = &reliable.Delivery{Number: n, Claim: a.Claim}
+					d = &reliable.Delivery{Number: n, Claim: a.Claim, ReplyNumber: a.ReplyNumber}
 				case reliable.OutcomeBuffered:
 					d, err = s.Next(ctx, "urn:seq", alice, t0, t0.Add(time.Hour))
 					if err != nil {
@@ -679,8 +704,8 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 					}
 				}
 				for d != nil {
-					deliver(d.Number)
-					d, err = s.Complete(ctx, "urn:seq", alice, d.Number, d.Claim, reply(d.Number), t0, t0.Add(time.Hour))
+					deliver(d)
+					d, err = s.Complete(ctx, "urn:seq", alice, d.Number, d.Claim, replyOf(d.Number), t0, t0.Add(time.Hour))
 					if err != nil {
 						fail("Complete: %v", err)
 						return
@@ -711,10 +736,18 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 			t.Fatalf("message %d ran %d times", n, c)
 		}
 	}
+	for i, k := range replyNums {
+		if k != int64(i+1) {
+			t.Fatalf("reply %d numbered %d", i+1, k)
+		}
+	}
 	st, _ := s.Get(ctx, "urn:seq", t0)
 	wantAck(t, st.Ack, ranges(1, total))
 	if st.Buffered != 0 {
 		t.Fatalf("%d still buffered", st.Buffered)
+	}
+	if st.Replies != int64(len(replyNums)) || len(replyNums) != total-total/5 {
+		t.Fatalf("%d replies counted, %d numbered, want %d", st.Replies, len(replyNums), total-total/5)
 	}
 }
 
@@ -751,5 +784,246 @@ func testConcurrentCreate(t *testing.T, s reliable.SequenceStore) {
 	wg.Wait()
 	if ok != reliable.DefaultMaxPending || ok+exists+pending != 2*tries {
 		t.Fatalf("%d created, %d exists, %d refused as pending; want %d created", ok, exists, pending, reliable.DefaultMaxPending)
+	}
+}
+
+func createOffer(t *testing.T, s reliable.SequenceStore, id, offer string) {
+	t.Helper()
+	info := reliable.SequenceInfo{ID: id, Owner: alice, Version: "rm11", OfferID: offer}
+	if err := s.Create(ctx, info, t0); err != nil {
+		t.Fatalf("Create(%s, offer %s): %v", id, offer, err)
+	}
+}
+
+// testReplyNumbers checks that every claim carries the number of its
+// reply: one more than the replies completed, one-way operations left
+// out, the same number when a claim is taken over.
+func testReplyNumbers(t *testing.T, s reliable.SequenceStore) {
+	createOffer(t, s, "urn:seq", "urn:offer")
+	a := accept(t, s, "urn:seq", 1, reliable.OutcomeDeliver)
+	if a.ReplyNumber != 1 {
+		t.Fatalf("reply number of 1: %d", a.ReplyNumber)
+	}
+	complete(t, s, "urn:seq", 1, a.Claim)
+	// 2 is one-way: numbered 2 if it had a reply, and not counted.
+	a = accept(t, s, "urn:seq", 2, reliable.OutcomeDeliver)
+	if a.ReplyNumber != 2 {
+		t.Fatalf("reply number of 2: %d", a.ReplyNumber)
+	}
+	accept(t, s, "urn:seq", 4, reliable.OutcomeBuffered)
+	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered)
+	d, err := s.Complete(ctx, "urn:seq", alice, 2, a.Claim, nil, t0, t0.Add(time.Minute))
+	if err != nil || d == nil || d.Number != 3 || d.ReplyNumber != 2 {
+		t.Fatalf("Complete(2): %+v, %v; want the delivery of 3 with reply number 2", d, err)
+	}
+	// The holder of 3 went away: a retransmission takes over with the
+	// same reply number.
+	later := t0.Add(2 * time.Minute)
+	a, err = s.Accept(ctx, "urn:seq", in(3, later))
+	if err != nil || a.Outcome != reliable.OutcomeDeliver || a.ReplyNumber != 2 {
+		t.Fatalf("takeover of 3: %v, reply number %d, %v", a.Outcome, a.ReplyNumber, err)
+	}
+	_, err = s.Complete(ctx, "urn:seq", alice, 3, d.Claim, reply(3), later, later)
+	wantErr(t, "late Complete", err, reliable.ErrClaimLost)
+	d, err = s.Complete(ctx, "urn:seq", alice, 3, a.Claim, reply(3), later, later.Add(time.Minute))
+	if err != nil || d == nil || d.Number != 4 || d.ReplyNumber != 3 {
+		t.Fatalf("Complete(3): %+v, %v; want the delivery of 4 with reply number 3", d, err)
+	}
+	// Next resumes 4 with the same number.
+	muchLater := later.Add(2 * time.Minute)
+	d2, err := s.Next(ctx, "urn:seq", alice, muchLater, muchLater.Add(time.Minute))
+	if err != nil || d2 == nil || d2.Number != 4 || d2.ReplyNumber != 3 {
+		t.Fatalf("Next: %+v, %v", d2, err)
+	}
+	if st, _ := s.Get(ctx, "urn:seq", t0); st.Replies != 2 {
+		t.Fatalf("Replies %d, want 2 (the late Complete and the one-way one do not count)", st.Replies)
+	}
+	complete(t, s, "urn:seq", 4, d2.Claim)
+	// A duplicate is not a delivery: it carries no number and counts
+	// nothing.
+	if a := accept(t, s, "urn:seq", 4, reliable.OutcomeDuplicate); a.ReplyNumber != 0 {
+		t.Fatalf("duplicate with reply number %d", a.ReplyNumber)
+	}
+	if st, _ := s.Get(ctx, "urn:seq", t0); st.Replies != 3 {
+		t.Fatalf("Replies %d, want 3", st.Replies)
+	}
+	// A reply counts even when the store does not cache it.
+	a = accept(t, s, "urn:seq", 5, reliable.OutcomeDeliver)
+	if _, err := s.Terminate(ctx, "urn:seq", alice, 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	complete(t, s, "urn:seq", 5, a.Claim)
+	if st, _ := s.Get(ctx, "urn:seq", t0); st.Replies != 4 {
+		t.Fatalf("Replies %d after an uncached reply, want 4", st.Replies)
+	}
+}
+
+// sendReplies completes messages 1..n of sequence id with a reply each.
+func sendReplies(t *testing.T, s reliable.SequenceStore, id string, n int64) {
+	t.Helper()
+	for k := int64(1); k <= n; k++ {
+		a := accept(t, s, id, k, reliable.OutcomeDeliver)
+		complete(t, s, id, k, a.Claim)
+	}
+}
+
+func testAckReplies(t *testing.T, s reliable.SequenceStore) {
+	createOffer(t, s, "urn:seq", "urn:offer")
+	ackReplies := func(now time.Time, rs ...int64) error {
+		return s.AckReplies(ctx, "urn:seq", alice, ranges(rs...), now)
+	}
+	wantAcked := func(want ...int64) {
+		t.Helper()
+		st, err := s.Get(ctx, "urn:seq", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(st.RepliesAcked, ranges(want...)) {
+			t.Fatalf("replies acknowledged %v, want %v", st.RepliesAcked, ranges(want...))
+		}
+	}
+	wantErr(t, "ack before any reply", ackReplies(t0, 1, 1), reliable.ErrInvalidAcknowledgement)
+	if err := ackReplies(t0); err != nil {
+		t.Fatalf("empty ack: %v", err)
+	}
+	sendReplies(t, s, "urn:seq", 3)
+	wantErr(t, "ack of an unsent reply", ackReplies(t0, 1, 4), reliable.ErrInvalidAcknowledgement)
+	wantAcked()
+	if err := ackReplies(t0, 1, 1, 3, 3); err != nil {
+		t.Fatal(err)
+	}
+	wantAcked(1, 1, 3, 3)
+	// Merged, unsorted, overlapping.
+	err := s.AckReplies(ctx, "urn:seq", alice, []reliable.AckRange{{Lower: 3, Upper: 3}, {Lower: 1, Upper: 2}, {Lower: 2, Upper: 2}}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAcked(1, 3)
+	// An older acknowledgement is ignored.
+	if err := ackReplies(t0, 1, 1); err != nil {
+		t.Fatalf("older ack: %v", err)
+	}
+	wantAcked(1, 3)
+	sendReplies2 := func() {
+		a := accept(t, s, "urn:seq", 4, reliable.OutcomeDeliver)
+		complete(t, s, "urn:seq", 4, a.Claim)
+	}
+	sendReplies2()
+	// Forgetting 2 and 3 while adding 4 is inconsistent.
+	wantErr(t, "inconsistent ack", ackReplies(t0, 1, 1, 4, 4), reliable.ErrInvalidAcknowledgement)
+	wantAcked(1, 3)
+	for _, bad := range [][]reliable.AckRange{{{Lower: 0, Upper: 1}}, {{Lower: 2, Upper: 1}}, {{Lower: -5, Upper: 1}}} {
+		wantErr(t, fmt.Sprintf("malformed %v", bad), s.AckReplies(ctx, "urn:seq", alice, bad, t0), reliable.ErrInvalidAcknowledgement)
+	}
+	var many []reliable.AckRange
+	for k := int64(1); k <= 257; k++ {
+		many = append(many, reliable.AckRange{Lower: 2 * k, Upper: 2 * k})
+	}
+	wantErr(t, "257 ranges", s.AckReplies(ctx, "urn:seq", alice, many, t0), reliable.ErrInvalidAcknowledgement)
+	wantAcked(1, 3)
+	wantErr(t, "ack under another owner", s.AckReplies(ctx, "urn:seq", mallory, ranges(1, 4), t0), reliable.ErrOwnerMismatch)
+	wantErr(t, "ack of an unknown sequence", s.AckReplies(ctx, "urn:none", alice, ranges(1, 1), t0), reliable.ErrUnknownSequence)
+	// It counts as activity, and works on a closed sequence.
+	later := t0.Add(time.Minute)
+	if _, err := s.Close(ctx, "urn:seq", alice, 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := ackReplies(later, 1, 4); err != nil {
+		t.Fatalf("ack after Close: %v", err)
+	}
+	wantAcked(1, 4)
+	if st, _ := s.Get(ctx, "urn:seq", later); !st.LastActivity.Equal(later) {
+		t.Fatalf("LastActivity %v, want %v", st.LastActivity, later)
+	}
+}
+
+// testOffers checks GetByOffer and the one namespace of identifiers and
+// offered identifiers.
+func testOffers(t *testing.T, s reliable.SequenceStore) {
+	createOffer(t, s, "urn:seq:1", "urn:offer:1")
+	create(t, s, "urn:seq:2", 0)
+	st, err := s.GetByOffer(ctx, "urn:offer:1", t0)
+	if err != nil || st.ID != "urn:seq:1" || st.OfferID != "urn:offer:1" || st.Owner != alice {
+		t.Fatalf("GetByOffer: %+v, %v", st, err)
+	}
+	for _, id := range []string{"urn:offer:none", "urn:seq:1", "urn:seq:2", ""} {
+		_, err := s.GetByOffer(ctx, id, t0)
+		wantErr(t, fmt.Sprintf("GetByOffer(%q)", id), err, reliable.ErrUnknownSequence)
+	}
+	for _, c := range []struct{ what, id, offer string }{
+		{"an offer in use", "urn:seq:3", "urn:offer:1"},
+		{"an offer naming a sequence", "urn:seq:3", "urn:seq:2"},
+		{"an offer naming a sequence with an offer", "urn:seq:3", "urn:seq:1"},
+		{"an identifier offered before", "urn:offer:1", "urn:offer:3"},
+		{"an offer equal to the identifier", "urn:seq:3", "urn:seq:3"},
+	} {
+		err := s.Create(ctx, reliable.SequenceInfo{ID: c.id, Owner: alice, OfferID: c.offer}, t0)
+		wantErr(t, "Create with "+c.what, err, reliable.ErrSequenceExists)
+	}
+	if _, err := s.Get(ctx, "urn:seq:3", t0); !errors.Is(err, reliable.ErrUnknownSequence) {
+		t.Fatalf("a refused Create left a sequence: %v", err)
+	}
+	// GetByOffer is not activity.
+	if st, _ := s.GetByOffer(ctx, "urn:offer:1", t0.Add(time.Minute)); !st.LastActivity.Equal(t0) {
+		t.Fatalf("GetByOffer counted as activity: %v", st.LastActivity)
+	}
+	// Removing the sequence frees its offer.
+	if err := s.Remove(ctx, "urn:seq:1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.GetByOffer(ctx, "urn:offer:1", t0)
+	wantErr(t, "GetByOffer after Remove", err, reliable.ErrUnknownSequence)
+	createOffer(t, s, "urn:seq:4", "urn:offer:1")
+	// So does its expiry.
+	info := reliable.SequenceInfo{ID: "urn:seq:5", Owner: alice, OfferID: "urn:offer:5", InactivityTimeout: time.Minute}
+	if err := s.Create(ctx, info, t0); err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(time.Minute)
+	_, err = s.GetByOffer(ctx, "urn:offer:5", later)
+	wantErr(t, "GetByOffer after the inactivity timeout", err, reliable.ErrUnknownSequence)
+	if err := s.Create(ctx, reliable.SequenceInfo{ID: "urn:seq:6", Owner: alice, OfferID: "urn:offer:5"}, later); err != nil {
+		t.Fatalf("Create with the offer of an expired sequence: %v", err)
+	}
+	info.OfferID = "urn:offer:7"
+	if err := s.Create(ctx, info, later.Add(time.Minute)); err != nil {
+		t.Fatalf("Create with the identifier of an expired sequence: %v", err)
+	}
+}
+
+// testConcurrentOffers checks that of concurrent Creates offering one
+// identifier exactly one succeeds.
+func testConcurrentOffers(t *testing.T, s reliable.SequenceStore) {
+	const tries = 16
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := 0; i < tries; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("urn:seq:%d", i)
+			err := s.Create(ctx, reliable.SequenceInfo{ID: id, Owner: alice, OfferID: "urn:offer"}, t0)
+			if err == nil {
+				// Started: no longer pending.
+				_, err = s.Accept(ctx, id, in(1, t0))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, reliable.ErrSequenceExists):
+				t.Errorf("Create: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Fatalf("%d sequences created with one offer", ok)
+	}
+	st, err := s.GetByOffer(ctx, "urn:offer", t0)
+	if err != nil || st.OfferID != "urn:offer" {
+		t.Fatalf("GetByOffer: %+v, %v", st, err)
 	}
 }
