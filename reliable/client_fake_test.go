@@ -397,13 +397,15 @@ type bench struct {
 	url    string
 	mu     sync.Mutex
 	events []Event
+	// soapV is the SOAP version of the requests (1.2 when zero).
+	soapV soap.Version
 }
 
 // newBench starts a fakeDest of version v and a client configured by cfg
 // (To, Version and OnEvent are filled in).
 func newBench(t *testing.T, v Version, cfg ClientConfig) *bench {
 	t.Helper()
-	b := &bench{t: t, dest: newFakeDest(t, v)}
+	b := &bench{t: t, dest: newFakeDest(t, v), soapV: cfg.SOAP}
 	mux := http.NewServeMux()
 	mux.Handle(testEndpoint, soap.NewHTTPHandler(b.dest, soap.WithLogger(discardLogger())))
 	b.srv = httptest.NewServer(mux)
@@ -462,7 +464,11 @@ func (b *bench) request(text string, oneWay bool) *soap.Message {
 	pl := etree.NewElement(local)
 	pl.CreateAttr("xmlns:ns2", probeNS)
 	pl.CreateElement("text").SetText(text)
-	m := soap.NewMessageWithBody(soap.V12, pl)
+	sv := b.soapV
+	if sv == 0 {
+		sv = soap.V12
+	}
+	m := soap.NewMessageWithBody(sv, pl)
 	a, err := soap.RequestAddressing(soap.WSA10, action, b.url, nil)
 	if err != nil {
 		b.t.Fatal(err)
