@@ -286,6 +286,11 @@ func (c *Client) absorbLocked(resp *soap.Message) (*rmHeaders, error) {
 		resp.MarkUnderstood(el)
 	}
 	if a := h.ackFor(c.id); a != nil {
+		if a.Final && c.state != stClosing {
+			// Only CloseSequence (or TerminateSequence) earns a Final
+			// acknowledgement; WCF faults on one it did not ask for.
+			return nil, fmt.Errorf("%w: a Final acknowledgement before CloseSequence", ErrProtocol)
+		}
 		if err := c.ackLocked(a); err != nil {
 			return nil, err
 		}

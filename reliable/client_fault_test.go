@@ -174,6 +174,14 @@ func TestClientProtocolViolations(t *testing.T) {
 			}
 		})
 	}
+	t.Run("Final acknowledgement before CloseSequence", func(t *testing.T) {
+		b := newBench(t, V11, fast())
+		b.dest.ackExtra = func(a *wire.SequenceAcknowledgement) { a.Final = true }
+		_, err := b.client.Call(testCtx(t), b.request("a", false))
+		if !errors.Is(err, ErrProtocol) || !errors.Is(err, ErrFaulted) {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("fault not on the sequence", func(t *testing.T) {
 		b := newBench(t, V11, fast())
 		onMessage(b, func(req *soap.Message) (*soap.Message, error) {
