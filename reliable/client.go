@@ -70,7 +70,8 @@ type ClientConfig struct {
 	Logger *slog.Logger
 	// OnEvent, when set, is called for every event of the session
 	// (sequence created, message sent, retransmitted, acknowledged,
-	// closed, terminated), synchronously; it must not block.
+	// closed, terminated), synchronously; it must not block nor call
+	// the Client. Calls are serialized.
 	OnEvent func(Event)
 }
 

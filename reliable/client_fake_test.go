@@ -388,7 +388,7 @@ func (l *lossyNet) attempts(n int64) int {
 
 // bench is one client against one fakeDest over HTTP.
 type bench struct {
-	t      *testing.T
+	t      testing.TB
 	dest   *fakeDest
 	net    *lossyNet
 	client *Client
@@ -403,7 +403,7 @@ type bench struct {
 
 // newBench starts a fakeDest of version v and a client configured by cfg
 // (To, Version and OnEvent are filled in).
-func newBench(t *testing.T, v Version, cfg ClientConfig) *bench {
+func newBench(t testing.TB, v Version, cfg ClientConfig) *bench {
 	t.Helper()
 	b := &bench{t: t, dest: newFakeDest(t, v), soapV: cfg.SOAP}
 	mux := http.NewServeMux()

@@ -378,3 +378,38 @@ func TestClientOneWaySession(t *testing.T) {
 		}
 	}
 }
+
+// TestClientAddressing200408: WS-RM 1.0 with WS-Addressing 2004/08 (the
+// control messages and AcksTo in that version).
+func TestClientAddressing200408(t *testing.T) {
+	b := newBench(t, V200502, ClientConfig{Addressing: soap.WSA200408})
+	ctx := testCtx(t)
+	b.echo(ctx, "a")
+	if err := b.client.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs, _ := b.dest.snapshot()
+	cs, err := wire.ParseCreateSequence(reqs[0].Payload())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs[0].Addressing.Version != soap.WSA200408 || cs.AcksTo.Address != soap.AnonymousWSA200408 {
+		t.Errorf("CreateSequence in %v with AcksTo %q", reqs[0].Addressing.Version, cs.AcksTo.Address)
+	}
+}
+
+// BenchmarkClientCall measures one reliable request-reply round trip
+// through the client, over HTTP to the fake destination.
+func BenchmarkClientCall(b *testing.B) {
+	bn := newBench(b, V11, ClientConfig{})
+	ctx := context.Background()
+	if err := bn.client.Open(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := bn.client.Call(ctx, bn.request("a", false)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
