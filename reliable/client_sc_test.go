@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/xml"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -146,5 +148,37 @@ func TestClientOverSecureConversation(t *testing.T) {
 				t.Error("the retransmission is byte-identical: it was not secured afresh")
 			}
 		})
+	}
+}
+
+// fakeSession is a SecureSession whose Open and reference may fail.
+type fakeSession struct {
+	openErr, refErr error
+	opened          int
+}
+
+func (s *fakeSession) Open(ctx context.Context) error { s.opened++; return s.openErr }
+
+func (s *fakeSession) SessionTokenReference() (*etree.Element, error) {
+	if s.refErr != nil {
+		return nil, s.refErr
+	}
+	return secureconv.NewSCTReference(secureconv.V13, "urn:uuid:sct", ""), nil
+}
+
+// TestClientSecureSessionErrors: a secure session that cannot be opened,
+// or gives no token reference, fails Open with its error and sends no
+// CreateSequence.
+func TestClientSecureSessionErrors(t *testing.T) {
+	errOpen, errRef := errors.New("handshake refused"), errors.New("no token")
+	for _, ss := range []*fakeSession{{openErr: errOpen}, {refErr: errRef}} {
+		b := newBench(t, V11, ClientConfig{SecureSession: ss})
+		err := b.client.Open(testCtx(t))
+		if !errors.Is(err, errOpen) && !errors.Is(err, errRef) {
+			t.Errorf("Open: %v", err)
+		}
+		if ss.opened != 1 || b.dest.created != 0 {
+			t.Errorf("opened %d, CreateSequence %d", ss.opened, b.dest.created)
+		}
 	}
 }
