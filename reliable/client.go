@@ -124,6 +124,7 @@ type Client struct {
 	waiters int
 	pinging bool
 	last    time.Time // last send
+	heard   time.Time // last answer from the service
 }
 
 // NewClient returns a reliable session client sending through next (the

@@ -278,6 +278,7 @@ func ackOnly(v Version, resp *soap.Message) bool {
 // header, a Sequence header on another sequence or an invalid
 // acknowledgement is an error; c.mu is held.
 func (c *Client) absorbLocked(resp *soap.Message) (*rmHeaders, error) {
+	c.heard = c.cfg.Now()
 	h, err := readRMHeaders(c.cfg.Version, resp)
 	if err != nil {
 		return nil, err

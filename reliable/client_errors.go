@@ -31,6 +31,9 @@ var (
 	ErrMessageNumberRollover = errors.New("reliable: message number rollover")
 	// ErrWSRMRequired: the service requires WS-RM (wsrm:WSRMRequired).
 	ErrWSRMRequired = errors.New("reliable: WS-RM required")
+	// ErrInactivityTimeout: nothing was heard from the service for the
+	// InactivityTimeout, keep-alives included (WCF's inactivity fault).
+	ErrInactivityTimeout = errors.New("reliable: inactivity timeout exceeded")
 	// ErrProtocol: the service broke the WS-RM protocol (a reply without
 	// a Sequence header, on another sequence, an unparsable RM header, a
 	// response to a control message that is not its answer).

@@ -453,6 +453,17 @@ func (b *bench) count(k EventKind) int {
 	return n
 }
 
+// waitCount waits up to 2 s until n events of kind k were reported (an
+// event is reported after the lock that produced it is released, so a
+// call may return before it) and returns the count.
+func (b *bench) waitCount(k EventKind, n int) int {
+	deadline := time.Now().Add(2 * time.Second)
+	for b.count(k) < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return b.count(k)
+}
+
 // request returns an echo (or, oneWay, a ping) request as Metro writes
 // it: To, Action, ReplyTo, FaultTo, MessageID.
 func (b *bench) request(text string, oneWay bool) *soap.Message {

@@ -54,10 +54,10 @@ func TestClientRetransmits(t *testing.T) {
 						t.Errorf("message %d sent %d times, want a retransmission", n, b.net.attempts(n))
 					}
 				}
-				if b.count(EventRetransmitted) < 4 {
+				if b.waitCount(EventRetransmitted, 4) < 4 {
 					t.Errorf("%d retransmission events", b.count(EventRetransmitted))
 				}
-				if n := b.count(EventDelivered); n != 3 {
+				if n := b.waitCount(EventDelivered, 3); n != 3 {
 					t.Errorf("%d replies delivered, want 3", n)
 				}
 			})
@@ -109,7 +109,7 @@ func TestClientDuplicateReplyDropped(t *testing.T) {
 			if strings.Join(delivered, ",") != "a,b" {
 				t.Errorf("delivered %q", delivered)
 			}
-			if n := b.count(EventDelivered); n != 2 {
+			if n := b.waitCount(EventDelivered, 2); n != 2 {
 				t.Errorf("%d replies delivered, want 2", n)
 			}
 			if b.net.attempts(2) != 2 {
@@ -182,7 +182,7 @@ func TestClientRetriesExhausted(t *testing.T) {
 	if _, err := b.client.Call(ctx, b.request("b", false)); !errors.Is(err, ErrFaulted) {
 		t.Errorf("call on the faulted session: %v", err)
 	}
-	if b.count(EventFaulted) != 1 {
+	if b.waitCount(EventFaulted, 1) != 1 {
 		t.Errorf("%d faulted events", b.count(EventFaulted))
 	}
 	if err := b.client.Close(ctx); !errors.Is(err, ErrRetriesExhausted) {
@@ -311,11 +311,11 @@ func TestClientFlowControl(t *testing.T) {
 // inactivity timeout.
 func TestClientKeepAlive(t *testing.T) {
 	cfg := fast()
-	cfg.InactivityTimeout = 40 * time.Millisecond
+	cfg.InactivityTimeout = 100 * time.Millisecond
 	b := newBench(t, V200502, cfg)
 	ctx := testCtx(t)
 	b.echo(ctx, "a")
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(250 * time.Millisecond)
 	reqs, _ := b.dest.snapshot()
 	n := 0
 	for _, r := range reqs {
@@ -327,7 +327,7 @@ func TestClientKeepAlive(t *testing.T) {
 		}
 	}
 	if n < 2 {
-		t.Errorf("%d keep-alives in 150 ms with an inactivity timeout of 40 ms", n)
+		t.Errorf("%d keep-alives in 250 ms with an inactivity timeout of 100 ms", n)
 	}
 }
 
@@ -411,5 +411,29 @@ func BenchmarkClientCall(b *testing.B) {
 		if _, err := bn.client.Call(ctx, bn.request("a", false)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestClientInactivityTimeout: when nothing is heard from the service
+// for the inactivity timeout (the keep-alives are lost too), the session
+// faults with ErrInactivityTimeout.
+func TestClientInactivityTimeout(t *testing.T) {
+	cfg := fast()
+	cfg.InactivityTimeout = 60 * time.Millisecond
+	b := newBench(t, V11, cfg)
+	ctx := testCtx(t)
+	b.echo(ctx, "a")
+	b.net.mu.Lock()
+	b.net.dropAll = true
+	b.net.mu.Unlock()
+	deadline := time.Now().Add(3 * time.Second)
+	for b.count(EventFaulted) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the session did not fault")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := b.client.Call(ctx, b.request("b", false)); !errors.Is(err, ErrInactivityTimeout) || !errors.Is(err, ErrFaulted) {
+		t.Fatalf("call after the timeout: %v", err)
 	}
 }

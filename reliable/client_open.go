@@ -76,6 +76,7 @@ func (c *Client) runOpen(oc *openCall) {
 		c.buf = seq.NewRetryBuffer[*pending](c.backoff, c.cfg.MaxTransferWindowSize, 0)
 		c.pend = make(map[int64]*pending)
 		c.last = c.cfg.Now()
+		c.heard = c.last
 		c.eventLocked(Event{Kind: EventCreated, Sequence: id})
 		c.wg.Add(1)
 		go c.run()

@@ -51,6 +51,10 @@ func (c *Client) tickLocked(now time.Time) {
 	if c.state != stOpen && c.state != stClosing {
 		return
 	}
+	if idle := now.Sub(c.heard); idle >= c.cfg.InactivityTimeout {
+		c.faultLocked(fmt.Errorf("%w: nothing heard from the service for %v", ErrInactivityTimeout, idle.Round(time.Millisecond)))
+		return
+	}
 	due, err := c.buf.Due(now)
 	if err != nil {
 		c.faultLocked(fmt.Errorf("%w: %w", ErrRetriesExhausted, c.oldestErrorLocked()))
@@ -102,6 +106,9 @@ func (c *Client) pingIntervalLocked() time.Duration {
 // nextWakeLocked is how long the timer loop sleeps; c.mu is held.
 func (c *Client) nextWakeLocked(now time.Time) time.Duration {
 	next := c.last.Add(c.pingIntervalLocked())
+	if t := c.heard.Add(c.cfg.InactivityTimeout); t.Before(next) {
+		next = t
+	}
 	if t, ok := c.buf.NextDue(); ok && t.Before(next) {
 		next = t
 	}

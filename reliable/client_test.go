@@ -190,11 +190,11 @@ func TestClientMetroShapes(t *testing.T) {
 				t.Errorf("closed %v, terminated %v", b.dest.closed, b.dest.terminated)
 			}
 			for _, k := range []EventKind{EventCreated, EventClosed, EventTerminated} {
-				if b.count(k) != 1 {
+				if b.waitCount(k, 1) != 1 {
 					t.Errorf("%s events: %d", k, b.count(k))
 				}
 			}
-			if n := b.count(EventDelivered); n != 3 {
+			if n := b.waitCount(EventDelivered, 3); n != 3 {
 				t.Errorf("%d delivered events, want 3", n)
 			}
 			if n := b.count(EventRetransmitted); n != 0 {
