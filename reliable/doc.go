@@ -95,7 +95,9 @@
 // stale one adds nothing; one of numbers never sent faults the session
 // with ErrInvalidAcknowledgement and the client sends the
 // InvalidAcknowledgement fault. An idle session sends a keep-alive
-// (AckRequested) every half InactivityTimeout.
+// (AckRequested) every half InactivityTimeout; when nothing at all is
+// heard from the service for the InactivityTimeout the session faults
+// with ErrInactivityTimeout.
 //
 // A SOAP fault of the service's application on the reply sequence is a
 // reply: returned once, with its message, as a *soap.Fault. An RM fault
