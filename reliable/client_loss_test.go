@@ -45,7 +45,22 @@ func TestClientRetransmits(t *testing.T) {
 				if err := b.client.Close(ctx); err != nil {
 					t.Fatalf("Close: %v", err)
 				}
-				_, delivered := b.dest.snapshot()
+				reqs, delivered := b.dest.snapshot()
+				ids := map[uint64]map[string]bool{}
+				for _, r := range reqs {
+					if el := r.FindHeader(v.Namespace(), "Sequence"); el != nil && r.Payload() != nil {
+						sq, _ := wire.ParseSequence(el)
+						if ids[sq.MessageNumber] == nil {
+							ids[sq.MessageNumber] = map[string]bool{}
+						}
+						ids[sq.MessageNumber][r.Addressing.MessageID] = true
+					}
+				}
+				for n, set := range ids {
+					if len(set) != 1 {
+						t.Errorf("message %d arrived with %d MessageIDs; a retransmission keeps the request's, as WCF's buffered copy", n, len(set))
+					}
+				}
 				if got := strings.Join(delivered, ","); got != "a,b,c,p" {
 					t.Errorf("delivered %q, want each message once, in order", got)
 				}
