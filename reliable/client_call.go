@@ -61,6 +61,11 @@ func (c *Client) call(ctx context.Context, req *soap.Message) (*soap.Message, er
 		tmpl.SetAddressing(a)
 	}
 	oneWay := c.cfg.OneWay || tmpl.Addressing.ReplyTo == nil
+	if !oneWay && !soap.IsAnonymous(tmpl.Addressing.ReplyTo.Address) {
+		// The reply sequence's offered endpoint is anonymous: replies come
+		// back on the HTTP response.
+		return nil, errors.New("reliable: a request whose wsa:ReplyTo is not anonymous is not supported")
+	}
 	if !oneWay && tmpl.Addressing.MessageID == "" {
 		a := tmpl.Addressing
 		id, err := soap.NewMessageID(c.cfg.Rand)

@@ -388,3 +388,21 @@ func TestClientConfig(t *testing.T) {
 		t.Errorf("nil next: %v", err)
 	}
 }
+
+// TestClientNonAnonymousReplyTo: replies come back on the HTTP response,
+// so a request that asks for its reply elsewhere is refused before it is
+// numbered.
+func TestClientNonAnonymousReplyTo(t *testing.T) {
+	b := newBench(t, V11, fast())
+	req := b.request("a", false)
+	a := req.Addressing
+	a.ReplyTo = &soap.EndpointReference{Address: "http://client.example/replies"}
+	req.SetAddressing(a)
+	if _, err := b.client.Call(testCtx(t), req); err == nil || !strings.Contains(err.Error(), "ReplyTo") {
+		t.Fatalf("err = %v", err)
+	}
+	b.echo(testCtx(t), "b")
+	if b.client.win.LastSent() != 1 {
+		t.Errorf("%d numbers used", b.client.win.LastSent())
+	}
+}
