@@ -65,7 +65,10 @@ func (c *Client) tickLocked(now time.Time) {
 			c.startLocked(p, r.Attempt+1, p.lastErr)
 		}
 	}
-	if !c.pinging && now.Sub(c.last) >= c.pingIntervalLocked() {
+	// Closing sends no keep-alive (one overtaken by TerminateSequence
+	// would name a sequence the service has forgotten), unless a message
+	// waits for room only an acknowledgement can announce.
+	if !c.pinging && (c.state == stOpen || c.waiters > 0) && now.Sub(c.last) >= c.pingIntervalLocked() {
 		c.pinging, c.last = true, now
 		c.wg.Add(1)
 		go c.ping()
