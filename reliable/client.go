@@ -47,7 +47,11 @@ type ClientConfig struct {
 	// it the session faults with ErrRetriesExhausted.
 	MaxRetryCount int
 	// AcknowledgementInterval is how long the client may delay an
-	// acknowledgement of the reply sequence (200 ms).
+	// acknowledgement of the reply sequence (200 ms). Over HTTP the
+	// client acknowledges the replies on its next message (request,
+	// keep-alive, CloseSequence or TerminateSequence), as WCF's request
+	// channel does, and sends no stand-alone acknowledgement, so it has
+	// nothing to delay; the field is checked, and kept for the binding.
 	AcknowledgementInterval time.Duration
 	// InactivityTimeout is the session's inactivity timeout (10 min); the
 	// client sends a keep-alive (AckRequested) before it runs out.
