@@ -344,6 +344,10 @@ func TestClientKeepAlive(t *testing.T) {
 	if n < 2 {
 		t.Errorf("%d keep-alives in 250 ms with an inactivity timeout of 100 ms", n)
 	}
+	if b.count(EventFaulted) != 0 {
+		t.Error("the kept-alive session faulted")
+	}
+	b.echo(ctx, "b")
 }
 
 // TestClientConcurrentOpen: concurrent first calls share one
