@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/reliable/internal/seq"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -20,6 +22,20 @@ type ClientConfig struct {
 	Version Version
 	// To is the service's address (wsa:To of every message); required.
 	To string
+	// SOAP and Addressing are the versions of the control messages the
+	// client writes (CreateSequence, CloseSequence, TerminateSequence,
+	// LastMessage, AckRequested): SOAP 1.2 and WS-Addressing 1.0 when
+	// zero, as WCF's wsHttpBinding and ws2007HttpBinding. WS-RM 1.1 needs
+	// WS-Addressing 1.0. Application requests keep their own versions.
+	SOAP       soap.Version
+	Addressing soap.AddressingVersion
+	// SendTimeout bounds each transmission of a message (1 min, WCF's
+	// SendTimeout); a transmission that runs out is retransmitted.
+	SendTimeout time.Duration
+	// OpenTimeout bounds the opening of the session: the secure
+	// session's Open and the CreateSequence exchange with its
+	// retransmissions (1 min, WCF's OpenTimeout).
+	OpenTimeout time.Duration
 	// OneWay makes the session one-way: no Offer in CreateSequence (WCF's
 	// IOutputSessionChannel). A request-reply session offers a reply
 	// sequence (WCF's IRequestSessionChannel).
@@ -31,7 +47,11 @@ type ClientConfig struct {
 	// it the session faults with ErrRetriesExhausted.
 	MaxRetryCount int
 	// AcknowledgementInterval is how long the client may delay an
-	// acknowledgement of the reply sequence (200 ms).
+	// acknowledgement of the reply sequence (200 ms). Over HTTP the
+	// client acknowledges the replies on its next message (request,
+	// keep-alive, CloseSequence or TerminateSequence), as WCF's request
+	// channel does, and sends no stand-alone acknowledgement, so it has
+	// nothing to delay; the field is checked, and kept for the binding.
 	AcknowledgementInterval time.Duration
 	// InactivityTimeout is the session's inactivity timeout (10 min); the
 	// client sends a keep-alive (AckRequested) before it runs out.
@@ -54,7 +74,8 @@ type ClientConfig struct {
 	Logger *slog.Logger
 	// OnEvent, when set, is called for every event of the session
 	// (sequence created, message sent, retransmitted, acknowledged,
-	// closed, terminated), synchronously; it must not block.
+	// closed, terminated), synchronously; it must not block nor call
+	// the Client. Calls are serialized.
 	OnEvent func(Event)
 }
 
@@ -77,33 +98,101 @@ type SecureSession interface {
 // Close. Retransmissions go through the layers below as new messages, so
 // each attempt gets fresh security. A Client is safe for concurrent use.
 type Client struct {
-	next soap.Invoker
-	cfg  ClientConfig
+	next    soap.Invoker
+	cfg     ClientConfig
+	backoff seq.Backoff
+
+	// base is the parent of every send's context: no caller's context,
+	// cancelled when the session ends. wg counts the goroutines the
+	// client started.
+	base context.Context
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+
+	emitMu sync.Mutex // serializes OnEvent calls
+
+	mu      sync.Mutex
+	state   clientState
+	err     error // why the session faulted
+	opening *openCall
+	id      string // the request sequence
+	replyID string // the offered reply sequence ("" one-way)
+	win     *seq.SendWindow
+	buf     *seq.RetryBuffer[*pending]
+	pend    map[int64]*pending
+	done    seq.Set // numbers needing no more transmission
+	recv    seq.Set // reply sequence numbers received
+	changed chan struct{}
+	wake    chan struct{}
+	events  []Event
+	waiters int
+	pinging bool
+	last    time.Time // last send
+	heard   time.Time // last answer from the service
 }
 
 // NewClient returns a reliable session client sending through next (the
-// security layers and the transport). The configuration is checked here.
+// security layers and the transport). The configuration is checked here;
+// errors wrap ErrClientConfig.
 func NewClient(next soap.Invoker, cfg ClientConfig) (*Client, error) {
-	return nil, errNotBuilt
+	if next == nil {
+		return nil, clientConfigError("no next Invoker")
+	}
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	base, stop := context.WithCancel(context.Background())
+	c := &Client{next: next, cfg: cfg, base: base, stop: stop,
+		changed: make(chan struct{}), wake: make(chan struct{}, 1)}
+	c.backoff = seq.Backoff{Initial: cfg.RetryInterval, MaxRetries: cfg.MaxRetryCount,
+		Jitter: retryJitter, Rand: randSource{cfg.Rand}}
+	return c, nil
 }
 
 // Open creates the sequence (and the secure session below it first, when
 // configured). Calling it is optional: the first Call opens the session.
-func (c *Client) Open(ctx context.Context) error { return errNotBuilt }
+// Concurrent callers share one CreateSequence exchange, which runs
+// detached from their contexts, bounded by OpenTimeout: a caller whose ctx
+// ends stops waiting while the exchange goes on for the others.
+func (c *Client) Open(ctx context.Context) error { return c.open(ctx) }
 
 // Call sends req on the sequence and returns its reply (nil for a
-// one-way message), retransmitting it as needed.
+// one-way message), retransmitting it as needed. A request without
+// wsa:ReplyTo, and every request of a OneWay session, is one-way: Call
+// returns once the service acknowledged it. A SOAP fault the service's
+// application sent on the reply sequence is returned, with its message,
+// as a *soap.Fault error. When ctx ends first, Call returns its error but
+// the message stays on the sequence and is retransmitted until
+// acknowledged (its reply, if any, is dropped).
 func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-	return nil, errNotBuilt
+	return c.call(ctx, req)
 }
 
 // Close waits for every message to be acknowledged, closes and terminates
 // the sequences, and returns. It does not close the secure session below:
-// the caller (or package binding) closes that after Close returns.
-func (c *Client) Close(ctx context.Context) error { return errNotBuilt }
+// the caller (or package binding) closes that after Close returns. When
+// ctx ends first, or the session has faulted, Close abandons the session
+// and returns the error; either way every goroutine of the Client has
+// ended when Close returns.
+func (c *Client) Close(ctx context.Context) error { return c.close(ctx) }
 
 // Sequence returns the identifier of the request sequence ("" before Open).
-func (c *Client) Sequence() string { return "" }
+func (c *Client) Sequence() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.id
+}
+
+// ReplySequence returns the identifier of the offered reply sequence (""
+// before Open and for a one-way session).
+func (c *Client) ReplySequence() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.id == "" {
+		return ""
+	}
+	return c.replyID
+}
 
 // EventKind names a reliable session event.
 type EventKind int

@@ -3,7 +3,7 @@
 // ws2007HttpBinding): ordered, exactly-once delivery over sequences, above
 // the security layers, bound to the secure session's principal.
 //
-// # What exists now
+// # Versions and the wire model
 //
 // The versions, as values: V200502 (WS-RM February 2005, with
 // WS-Addressing 2004/08 or 1.0) and V11 (WS-RM 1.1, 2007/02, with
@@ -149,11 +149,69 @@
 //     (or answers with an acknowledgement, and the client's
 //     retransmission gets the reply).
 //
-// # What comes next
+// # Client
 //
-// The source (a soap.Invoker with Open/Close: numbering, a bounded
-// retransmission buffer with backoff, AckRequested, flow control by
-// BufferRemaining, offers for request-reply), over the same wire codecs.
+// Client is the source of a request sequence and, for request-reply, the
+// destination of the reply sequence it offers (WCF's
+// ReliableRequestSessionChannel; a OneWay session is its
+// ReliableOutputSessionChannel). It is a soap.Invoker placed above the
+// security layers: app -> reliable.Client -> secureconv.Client (or a
+// wssecurity client layer) -> soap.HTTPClient.
+//
+// Open (or the first Call) opens the SecureSession when one is configured
+// and sends CreateSequence with AcksTo anonymous and an Offer (in WS-RM
+// 1.1 with an anonymous Endpoint and DiscardFollowingFirstGap, as WCF
+// writes it); over a secure session CreateSequence carries the reference
+// to the session's token (secureconv.Client.SessionTokenReference) and,
+// in WS-RM 1.1, the mustUnderstand UsesSequenceSTR header. Concurrent
+// openers share one exchange, detached from their contexts and bounded
+// by OpenTimeout; a refusal is ErrCreateSequenceRefused and a later Open
+// may try again.
+//
+// Call numbers the request, keeps an unsecured copy in a bounded
+// retransmission buffer and sends it with Sequence (mustUnderstand),
+// AckRequested (on every message, as Metro does) and the acknowledgement
+// of the reply sequence (1.1's None before anything was received; nothing
+// in 1.0, as Metro). Every transmission is a fresh copy through the
+// layers below, so each gets fresh security; retransmissions keep the
+// request's wsa:MessageID, as WCF's buffered copies do. The response
+// carries the reply (delivered once: replies are deduplicated by their
+// number on the reply sequence, and must relate to the request), an
+// acknowledgement only (a one-way request, one without wsa:ReplyTo,
+// completes; a request waits for its reply, which the service returns
+// to a retransmission from its cache), or nothing. Retransmissions start
+// after RetryInterval and double (shortened by up to 20% at random from
+// Rand); a message not completed after MaxRetryCount retransmissions
+// faults the session with ErrRetriesExhausted wrapping the last error.
+// At most MaxTransferWindowSize messages are in flight, and with flow
+// control no more than the service's netrm:BufferRemaining; further
+// calls wait, bounded by their ctx (a call whose ctx ends returns, its
+// message stays on the sequence). Acknowledgements are cumulative: a
+// stale one adds nothing; one of numbers never sent faults the session
+// with ErrInvalidAcknowledgement and the client sends the
+// InvalidAcknowledgement fault. An idle session sends a keep-alive
+// (AckRequested) every half InactivityTimeout; when nothing at all is
+// heard from the service for the InactivityTimeout the session faults
+// with ErrInactivityTimeout.
+//
+// A SOAP fault of the service's application on the reply sequence is a
+// reply: returned once, with its message, as a *soap.Fault. An RM fault
+// (UnknownSequence, SequenceTerminated, SequenceClosed, ...) faults the
+// session with an error wrapping ErrFaulted, the sentinel of the fault
+// (ErrUnknownSequence, ErrSequenceTerminated, ...) and the *soap.Fault;
+// so do protocol violations (ErrProtocol: a reply without Sequence
+// header or on another sequence, an unparsable RM header).
+//
+// Close waits until every message is complete, then ends the sequences as
+// Metro's client does: in WS-RM 1.0 a LastMessage (acknowledged like any
+// message; the service answers with its own LastMessage) and
+// TerminateSequence; in WS-RM 1.1 CloseSequence with LastMsgNumber
+// (answered with the Final acknowledgement) and TerminateSequence with the
+// Final acknowledgement of the reply sequence. Close does not close the
+// secure session below. Every goroutine of the client has ended when Close
+// returns, whatever its outcome. OnEvent hears each step (created, sent,
+// retransmitted, acknowledged, delivered, closed, terminated, faulted),
+// and Logger at Debug.
 //
 // The package has no mutable package-level state.
 package reliable

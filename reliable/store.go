@@ -399,9 +399,10 @@ var (
 	ErrStoreFull = errors.New("reliable: sequence store full")
 	// ErrClaimLost reports a Complete whose claim is no longer live.
 	ErrClaimLost = errors.New("reliable: delivery claim lost")
-	// ErrInvalidAcknowledgement reports an acknowledgement of replies
-	// that AckReplies refuses: the InvalidAcknowledgement fault.
-	ErrInvalidAcknowledgement = errors.New("reliable: invalid acknowledgement of replies")
+	// ErrInvalidAcknowledgement reports an acknowledgement of message
+	// numbers never sent (wsrm:InvalidAcknowledgement), from either side:
+	// of replies, refused by AckReplies, or of requests, met by a Client.
+	ErrInvalidAcknowledgement = errors.New("reliable: invalid acknowledgement")
 )
 
 // Defaults of sequences and of NewMemoryStore: WCF's
