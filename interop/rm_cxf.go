@@ -125,13 +125,10 @@ func runGoCXFReliable(ctx context.Context, base string, sc CXFReliableScenario, 
 	var events cxfRMEventLog
 	// The WS-Addressing version of the RM messages (CreateSequence, ...)
 	// must be the scenario's: RM10-WSA200408 needs 2004/08 there too, and
-	// CXF's verdict checks it. MERGE: reliable.ClientConfig gets SOAP and
-	// Addressing fields from the reliable client's branch; then add
-	// "SOAP: soap.V12, Addressing: sc.Addressing," here (until then the
-	// RM10-WSA200408 go-to-peer cases fail on the namespace check).
+	// CXF's verdict checks it.
 	client, err := reliable.NewClient(soap.NewHTTPClient(url), reliable.ClientConfig{
-		Version: sc.RM, To: url, OneWay: oneWay, RetryInterval: 500 * time.Millisecond,
-		OnEvent: events.add,
+		Version: sc.RM, SOAP: soap.V12, Addressing: sc.Addressing, To: url, OneWay: oneWay,
+		RetryInterval: 500 * time.Millisecond, OnEvent: events.add,
 	})
 	if err != nil {
 		return fmt.Errorf("reliable.NewClient: %w", err)

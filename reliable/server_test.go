@@ -232,6 +232,24 @@ func TestServerKeepAlive(t *testing.T) {
 	}
 }
 
+// TestServerEmptyAckMessage: Apache CXF's client sends a
+// SequenceAcknowledgement message with no header at all after a WS-RM 1.0
+// session; it is answered with HTTP 202, while an AckRequested message
+// without its header is malformed.
+func TestServerEmptyAckMessage(t *testing.T) {
+	for _, v := range []Version{V200502, V11} {
+		f := newFixture(t, ServerConfig{})
+		ctx := context.Background()
+		f.createSeq(ctx, v, "")
+		r := f.call(ctx, request(soap.V12, soap.WSA10, v.SequenceAcknowledgementAction(), nil))
+		assert.Nil(t, r, "%s: an empty SequenceAcknowledgement message gets no answer", v)
+		r = f.call(ctx, request(soap.V12, soap.WSA10, v.AckRequestedAction(), nil))
+		require.NotNil(t, r)
+		require.True(t, r.IsFault(), "%s: AckRequested without its header", v)
+		assert.Empty(t, f.ran())
+	}
+}
+
 // TestServerStaleAck: a retransmission carries the acknowledgement it was
 // first sent with, older than the last one: it is ignored, not refused.
 func TestServerStaleAck(t *testing.T) {
