@@ -70,6 +70,7 @@ public final class ClientRunner {
         for (PeerCase pc : cases) {
             log.drain();
             String reason;
+            long start = System.nanoTime();
             try {
                 Future<String> f = exec.submit(() -> runCase(pc, base, tlsBase));
                 reason = f.get(3L * timeoutSeconds + 5, TimeUnit.SECONDS);
@@ -86,6 +87,8 @@ public final class ClientRunner {
                 reason = "Metro logged: " + String.join(" | ", complaints);
             }
             all &= reason.isEmpty();
+            System.err.printf("CASE %s %s in %.1f s%n", pc.name(), reason.isEmpty() ? "passed" : "failed",
+                (System.nanoTime() - start) / 1e9);
             out.println(json(pc, reason));
             out.flush();
         }
@@ -115,6 +118,19 @@ public final class ClientRunner {
         rc.put("com.sun.xml.ws.request.timeout", timeoutSeconds * 1000);
         int calls = pc.session() ? 2 : 1;
         List<String> wire = new ArrayList<>();
+        if (pc.rm() != null) {
+            String reason;
+            try {
+                reason = RmExchange.run(pc, port, random, timeoutSeconds);
+            } finally {
+                drain(pc, dump, wire);
+            }
+            if (reason.isEmpty()) {
+                int n = pc.concurrent() > 0 ? pc.concurrent() : 4;
+                reason = join(RmExchange.check(pc, wire, n, pc.concurrent() > 0 ? n : 3), checkWire(pc, wire));
+            }
+            return reason;
+        }
         try {
             for (int i = 1; i <= calls; i++) {
                 String text = "hello from Metro " + HexFormat.of().formatHex(random.generateSeed(6)) + " <&> \u00e9\u4e2d";
@@ -131,14 +147,22 @@ public final class ClientRunner {
                 ((Closeable) port).close();
             }
         } finally {
-            for (String m; (m = dump.nextMessage()) != null; ) {
-                wire.add(m);
-                if (TRACE) {
-                    System.err.println("TRACE " + pc.name() + "\n" + m);
-                }
-            }
+            drain(pc, dump, wire);
         }
         return checkWire(pc, wire);
+    }
+
+    private static void drain(PeerCase pc, MessageDumpingFeature dump, List<String> wire) {
+        for (String m; (m = dump.nextMessage()) != null; ) {
+            wire.add(m);
+            if (TRACE) {
+                System.err.println("TRACE " + pc.name() + "\n" + m);
+            }
+        }
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
     /** Session bookkeeping on the wire: one RST/SCT + RSTR, and Cancel iff the scenario cancels. */

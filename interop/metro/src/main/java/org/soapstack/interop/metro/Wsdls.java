@@ -98,7 +98,9 @@ public final class Wsdls {
         StringBuilder out = new StringBuilder(wsdl);
         for (String id : ids) {
             int at = out.indexOf("wsu:Id=\"" + id + "\"");
-            if (at < 0) {
+            if (at < 0 || !policyText(wsdl, id).matches("(?s).*(Symmetric|Asymmetric|Transport)Binding.*")) {
+                // no security binding (plain reliable messaging): no key stores, or Metro
+                // would put a security tube in the way
                 continue;
             }
             int all = out.indexOf("<wsp:All>", at);

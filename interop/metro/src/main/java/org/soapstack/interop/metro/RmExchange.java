@@ -1,0 +1,247 @@
+package org.soapstack.interop.metro;
+
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+import org.soapstack.interop.metro.contract.IPingService;
+import org.soapstack.interop.metro.contract.PingContract;
+
+/**
+ * The exchange of a reliable-messaging case and its wire check. The sequential exchange is
+ * the captures' (/work/shared/vectors/metro/rm*): echo, echo, one-way notify, echo of
+ * "last-notify" (which returns the notified text: the one-way message was delivered), then
+ * the port is closed, which makes Metro close and terminate the sequences (and cancel the
+ * secure session under them). A "-Concurrent" case sends {@link Catalog#RM_CONCURRENT}
+ * echoes at once on one port instead.
+ *
+ * <p>The wire check reads the messages Metro's dumping tube saw (every attempt, so a
+ * retransmission shows): exactly one CreateSequence and its response, the application
+ * requests numbered 1..n on one sequence, each sent once (in order when sequential), the
+ * replies numbered 1..m on the offered sequence, each once, then the close (RM 1.1:
+ * CloseSequence and its response; RM 1.0: a LastMessage) and one TerminateSequence with its
+ * answer.
+ */
+final class RmExchange {
+    static final String RM10_NS = "http://schemas.xmlsoap.org/ws/2005/02/rm";
+    static final String RM11_NS = "http://docs.oasis-open.org/ws-rx/wsrm/200702";
+    private static final String WSA10_NS = "http://www.w3.org/2005/08/addressing";
+
+    private RmExchange() {
+    }
+
+    /** Runs the case's exchange on port; returns "" or what went wrong in the application. */
+    static String run(PeerCase pc, IPingService port, SecureRandom random, int timeoutSeconds) throws Exception {
+        if (pc.concurrent() > 0) {
+            return concurrent(pc, port, random, timeoutSeconds);
+        }
+        String t1 = text(random, 1);
+        String t2 = text(random, 2);
+        String t3 = text(random, 3);
+        String got = port.echo(t1);
+        if (!t1.equals(got)) {
+            return "echo 1 returned \"" + got + "\", want \"" + t1 + "\"";
+        }
+        got = port.echo(t2);
+        if (!t2.equals(got)) {
+            return "echo 2 returned \"" + got + "\", want \"" + t2 + "\"";
+        }
+        port.notifyMessage(t3);
+        got = port.echo(PingContract.LAST_NOTIFY);
+        if (!t3.equals(got)) {
+            return "the one-way notify was not delivered before the next echo: last-notify returned \"" + got
+                + "\", want \"" + t3 + "\"";
+        }
+        ((Closeable) port).close();
+        return "";
+    }
+
+    private static String concurrent(PeerCase pc, IPingService port, SecureRandom random, int timeoutSeconds)
+            throws Exception {
+        int n = pc.concurrent();
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "metro-rm-call");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<String> texts = new ArrayList<>();
+            List<Future<String>> calls = new ArrayList<>();
+            for (int i = 1; i <= n; i++) {
+                String t = text(random, i);
+                texts.add(t);
+                calls.add(pool.submit(() -> port.echo(t)));
+            }
+            for (int i = 0; i < n; i++) {
+                String got = calls.get(i).get(timeoutSeconds, TimeUnit.SECONDS);
+                if (!texts.get(i).equals(got)) {
+                    return "concurrent echo " + (i + 1) + " returned \"" + got + "\", want \"" + texts.get(i) + "\"";
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        ((Closeable) port).close();
+        return "";
+    }
+
+    private static String text(SecureRandom random, int i) {
+        return "reliable " + i + " from Metro " + HexFormat.of().formatHex(random.generateSeed(4)) + " <&> \u00e9\u4e2d";
+    }
+
+    /** One dumped message: direction, wsa:Action, the wsrm:Sequence header (if any). */
+    record Msg(boolean request, String action, String seq, long number, boolean last) {
+    }
+
+    /** Parses the dumped messages ("Request message received in Tube ...:\n<xml>"). */
+    static List<Msg> parse(List<String> wire, String rmNs) throws Exception {
+        List<Msg> out = new ArrayList<>();
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        for (String m : wire) {
+            boolean request = m.startsWith("Request");
+            int at = m.indexOf('<');
+            if (at < 0) {
+                out.add(new Msg(request, "", null, 0, false)); // an empty response (one-way)
+                continue;
+            }
+            Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(m.substring(at).getBytes(StandardCharsets.UTF_8)));
+            Element header = child(doc.getDocumentElement(), null, "Header");
+            String action = "";
+            String seq = null;
+            long number = 0;
+            boolean last = false;
+            if (header != null) {
+                Element a = child(header, WSA10_NS, "Action");
+                if (a != null) {
+                    action = a.getTextContent().trim();
+                }
+                Element s = child(header, rmNs, "Sequence");
+                if (s != null) {
+                    Element id = child(s, rmNs, "Identifier");
+                    Element num = child(s, rmNs, "MessageNumber");
+                    seq = id == null ? "" : id.getTextContent().trim();
+                    number = num == null ? -1 : Long.parseLong(num.getTextContent().trim());
+                    last = child(s, rmNs, "LastMessage") != null;
+                }
+            }
+            out.add(new Msg(request, action, seq, number, last));
+        }
+        return out;
+    }
+
+    private static Element child(Element parent, String ns, String local) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element el && local.equals(el.getLocalName()) && (ns == null || ns.equals(el.getNamespaceURI()))) {
+                return el;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Checks the RM messages of one case: requests = the application requests the exchange
+     * sent (numbered on the client's sequence), replies = those with a reply (numbered on the
+     * offered sequence).
+     */
+    static String check(PeerCase pc, List<String> wire, int requests, int replies) {
+        boolean rm11 = "rm11".equals(pc.rm());
+        String ns = rm11 ? RM11_NS : RM10_NS;
+        List<Msg> msgs;
+        try {
+            msgs = parse(wire, ns);
+        } catch (Exception e) {
+            return "cannot parse a dumped message: " + ClientRunner.describe(e);
+        }
+        List<String> problems = new ArrayList<>();
+        expect(problems, msgs, true, ns + "/CreateSequence", 1);
+        expect(problems, msgs, false, ns + "/CreateSequenceResponse", 1);
+        expect(problems, msgs, true, ns + "/TerminateSequence", 1);
+        if (rm11) {
+            expect(problems, msgs, true, ns + "/CloseSequence", 1);
+            expect(problems, msgs, false, ns + "/CloseSequenceResponse", 1);
+            expect(problems, msgs, false, ns + "/TerminateSequenceResponse", 1);
+        } else {
+            expect(problems, msgs, true, ns + "/LastMessage", 1);
+            // Metro's RM 1.0 destination answers TerminateSequence with its own
+            // TerminateSequence of the offered sequence
+            expect(problems, msgs, false, ns + "/TerminateSequence", 1);
+        }
+        numbers(problems, "request", msgs, true, requests, pc.concurrent() == 0);
+        numbers(problems, "reply", msgs, false, replies, pc.concurrent() == 0);
+        return String.join("; ", problems);
+    }
+
+    private static void expect(List<String> problems, List<Msg> msgs, boolean request, String action, int want) {
+        int n = 0;
+        for (Msg m : msgs) {
+            if (m.request() == request && m.action().equals(action)) {
+                n++;
+            }
+        }
+        if (n != want) {
+            problems.add("want " + want + " " + action.substring(action.lastIndexOf('/') + 1)
+                + (request ? "" : " answer") + ", saw " + n);
+        }
+    }
+
+    /** The application messages of one direction: numbers 1..want on one sequence, each once. */
+    private static void numbers(List<String> problems, String what, List<Msg> msgs, boolean request, int want,
+            boolean ordered) {
+        Map<Long, Integer> seen = new TreeMap<>();
+        List<Long> order = new ArrayList<>();
+        String seq = null;
+        for (Msg m : msgs) {
+            if (m.request() != request || m.seq() == null || m.last() || m.action().startsWith(RM10_NS)
+                    || m.action().startsWith(RM11_NS)) {
+                continue;
+            }
+            if (seq == null) {
+                seq = m.seq();
+            } else if (!seq.equals(m.seq())) {
+                problems.add(what + "s on two sequences: " + seq + " and " + m.seq());
+                return;
+            }
+            seen.merge(m.number(), 1, Integer::sum);
+            order.add(m.number());
+        }
+        List<String> bad = new ArrayList<>();
+        for (long i = 1; i <= want; i++) {
+            int c = seen.getOrDefault(i, 0);
+            if (c != 1) {
+                bad.add("#" + i + " ×" + c);
+            }
+        }
+        if (seen.size() != want) {
+            bad.add("numbers " + seen.keySet());
+        }
+        if (!bad.isEmpty()) {
+            problems.add("want " + what + "s #1..#" + want + " once each, saw " + String.join(", ", bad));
+            return;
+        }
+        if (ordered) {
+            for (int i = 0; i < order.size(); i++) {
+                if (order.get(i) != i + 1) {
+                    problems.add(what + "s out of order: " + order);
+                    return;
+                }
+            }
+        }
+    }
+}
