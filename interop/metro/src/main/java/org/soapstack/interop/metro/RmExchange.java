@@ -68,8 +68,15 @@ final class RmExchange {
             return "the one-way notify was not delivered before the next echo: last-notify returned \"" + got
                 + "\", want \"" + t3 + "\"";
         }
-        ((Closeable) port).close();
+        close(pc, port);
         return "";
+    }
+
+    /** Closes the port (close and terminate the sequences, cancel the session) and says how long it took. */
+    private static void close(PeerCase pc, IPingService port) throws Exception {
+        long start = System.nanoTime();
+        ((Closeable) port).close();
+        System.err.printf("RMCLOSE %s: closing the port took %.1f s%n", pc.name(), (System.nanoTime() - start) / 1e9);
     }
 
     private static String concurrent(PeerCase pc, IPingService port, SecureRandom random, int timeoutSeconds)
@@ -97,7 +104,7 @@ final class RmExchange {
         } finally {
             pool.shutdownNow();
         }
-        ((Closeable) port).close();
+        close(pc, port);
         return "";
     }
 
