@@ -107,9 +107,11 @@ public final class Wsdls {
             }
             String policy = policyText(wsdl, id);
             String add = "";
-            // no key stores without a security binding (plain reliable messaging), or Metro
+            // no key stores in plain reliable messaging (no security binding), or Metro
             // would put a security tube in the way
-            if (policy.matches("(?s).*(Symmetric|Asymmetric|Transport)Binding.*")) {
+            boolean plainRm = policy.contains("RMAssertion")
+                && !policy.matches("(?s).*(Symmetric|Asymmetric|Transport)Binding.*");
+            if (!plainRm) {
                 add += assertions;
             }
             if (side == Side.CLIENT && policy.contains("RMAssertion")) {
