@@ -90,6 +90,11 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 			plain.Handle(sc.Path(), h)
 		}
 	}
+	if peer == PeerMetro {
+		for path, h := range rmServerHandlers(svc, pki, peer) {
+			plain.Handle(path, soap.NewHTTPHandler(h))
+		}
+	}
 	s := &GoServer{}
 	if s.URL, err = s.serve(plain, nil); err != nil {
 		return nil, err
@@ -135,6 +140,9 @@ type Options struct {
 	Only string
 	// Log receives peer output and progress (nil: discarded).
 	Log io.Writer
+	// Cases, when not nil, replaces the peer's catalogue (before Only);
+	// RunMetro only.
+	Cases []Case
 }
 
 // AllCases lists every case of the matrix: the foundation, the plain
@@ -259,6 +267,9 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer string) Result {
 	if sc, ok := wssecScenario(c); ok {
 		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
+	}
+	if rm, ok := rmScenario(c); ok {
+		return RunGoReliableCase(ctx, srv.URL, pki, rm)
 	}
 	if sc, ok := scScenario(c); ok {
 		// CXF wants the Cancel under the bootstrap policy; Metro under the
