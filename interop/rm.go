@@ -377,13 +377,13 @@ func checkReliableWire(v reliable.Version, msgs []rmMessage, requests, replies i
 	} else {
 		expect(true, v.LastMessageAction(), 1)
 	}
-	problems = append(problems, rmNumbers("request", msgs, true, requests, ordered)...)
-	problems = append(problems, rmNumbers("reply", msgs, false, replies, ordered)...)
+	problems = append(problems, rmNumbers("requests", msgs, true, requests, ordered)...)
+	problems = append(problems, rmNumbers("replies", msgs, false, replies, ordered)...)
 	return problems
 }
 
-// rmNumbers checks the application messages of one direction: numbers
-// 1..want on one sequence, each once.
+// rmNumbers checks the application messages of one direction (what, a
+// plural noun): numbers 1..want on one sequence, each once.
 func rmNumbers(what string, msgs []rmMessage, request bool, want int, ordered bool) []string {
 	seen := map[int64]int{}
 	var order []int64
@@ -396,7 +396,7 @@ func rmNumbers(what string, msgs []rmMessage, request bool, want int, ordered bo
 		if seq == "" {
 			seq = m.seq
 		} else if m.seq != seq {
-			return []string{fmt.Sprintf("%ss on two sequences: %s and %s", what, seq, m.seq)}
+			return []string{fmt.Sprintf("%s on two sequences: %s and %s", what, seq, m.seq)}
 		}
 		seen[m.number]++
 		order = append(order, m.number)
@@ -411,12 +411,12 @@ func rmNumbers(what string, msgs []rmMessage, request bool, want int, ordered bo
 		bad = append(bad, fmt.Sprintf("%d distinct numbers", len(seen)))
 	}
 	if len(bad) > 0 {
-		return []string{fmt.Sprintf("want %ss #1..#%d once each, saw %s", what, want, strings.Join(bad, ", "))}
+		return []string{fmt.Sprintf("want %s #1..#%d once each, saw %s", what, want, strings.Join(bad, ", "))}
 	}
 	if ordered {
 		for i, n := range order {
 			if n != int64(i+1) {
-				return []string{fmt.Sprintf("%ss out of order: %v", what, order)}
+				return []string{fmt.Sprintf("%s out of order: %v", what, order)}
 			}
 		}
 	}

@@ -190,8 +190,8 @@ final class RmExchange {
             // TerminateSequence of the offered sequence
             expect(problems, msgs, false, ns + "/TerminateSequence", 1);
         }
-        numbers(problems, "request", msgs, true, requests, pc.concurrent() == 0);
-        numbers(problems, "reply", msgs, false, replies, pc.concurrent() == 0);
+        numbers(problems, "requests", msgs, true, requests, pc.concurrent() == 0);
+        numbers(problems, "replies", msgs, false, replies, pc.concurrent() == 0);
         return String.join("; ", problems);
     }
 
@@ -208,7 +208,7 @@ final class RmExchange {
         }
     }
 
-    /** The application messages of one direction: numbers 1..want on one sequence, each once. */
+    /** The application messages of one direction (what: a plural noun): numbers 1..want on one sequence, each once. */
     private static void numbers(List<String> problems, String what, List<Msg> msgs, boolean request, int want,
             boolean ordered) {
         Map<Long, Integer> seen = new TreeMap<>();
@@ -222,7 +222,7 @@ final class RmExchange {
             if (seq == null) {
                 seq = m.seq();
             } else if (!seq.equals(m.seq())) {
-                problems.add(what + "s on two sequences: " + seq + " and " + m.seq());
+                problems.add(what + " on two sequences: " + seq + " and " + m.seq());
                 return;
             }
             seen.merge(m.number(), 1, Integer::sum);
@@ -239,13 +239,13 @@ final class RmExchange {
             bad.add("numbers " + seen.keySet());
         }
         if (!bad.isEmpty()) {
-            problems.add("want " + what + "s #1..#" + want + " once each, saw " + String.join(", ", bad));
+            problems.add("want " + what + " #1..#" + want + " once each, saw " + String.join(", ", bad));
             return;
         }
         if (ordered) {
             for (int i = 0; i < order.size(); i++) {
                 if (order.get(i) != i + 1) {
-                    problems.add(what + "s out of order: " + order);
+                    problems.add(what + " out of order: " + order);
                     return;
                 }
             }
