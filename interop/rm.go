@@ -97,19 +97,22 @@ func rmScenario(c Case) (RMScenario, bool) {
 }
 
 // rmServerHandlers returns the Go service's endpoints of the RM scenarios
-// (reliable.ServerLayer above secureconv.ServerLayer for the SC ones). A
-// layer that cannot be built answers every request with a Receiver fault
-// naming the error, so the cases fail and the rest of the service runs.
-func rmServerHandlers(svc *PingService, pki *PKI, peer string) map[string]soap.Handler {
-	out := map[string]soap.Handler{}
+// by path (reliable.ServerLayer above secureconv.ServerLayer for the SC
+// ones). A layer that cannot be built answers every request with a
+// Receiver fault naming the error, so the cases fail and the rest of the
+// service runs; broken has those errors by case ("Scenario@rm").
+func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]soap.Handler, broken map[string]error) {
+	handlers, broken = map[string]soap.Handler{}, map[string]error{}
 	for _, s := range RMScenarios() {
 		h, err := rmServerHandler(svc, pki, peer, s)
 		if err != nil {
-			h = failingHandler(fmt.Errorf("interop: %s: %w", s.Name, err))
+			err = fmt.Errorf("interop: %s: %w", s.Name, err)
+			broken[s.Case().String()] = err
+			h = failingHandler(err)
 		}
-		out[s.Path()] = h
+		handlers[s.Path()] = h
 	}
-	return out
+	return handlers, broken
 }
 
 func rmServerHandler(svc *PingService, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {

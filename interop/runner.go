@@ -24,6 +24,8 @@ type GoServer struct {
 	URL    string
 	TLSURL string
 	srvs   []*http.Server
+	// broken has the endpoints whose layers could not be built, by case.
+	broken map[string]error
 }
 
 // StartGoServer starts the Go service with h at /soap11 and /soap12 on
@@ -90,12 +92,14 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 			plain.Handle(sc.Path(), h)
 		}
 	}
+	s := &GoServer{}
 	if peer == PeerMetro {
-		for path, h := range rmServerHandlers(svc, pki, peer) {
+		var handlers map[string]soap.Handler
+		handlers, s.broken = rmServerHandlers(svc, pki, peer)
+		for path, h := range handlers {
 			plain.Handle(path, soap.NewHTTPHandler(h))
 		}
 	}
-	s := &GoServer{}
 	if s.URL, err = s.serve(plain, nil); err != nil {
 		return nil, err
 	}
@@ -248,6 +252,11 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 	peerResults, err := peer.RunClientMode(ctx, gs.URL, gs.TLSURL, clientCases, mode)
 	if err != nil {
 		return nil, err
+	}
+	for i, r := range peerResults {
+		if err := gs.broken[Case{r.Scenario, r.Version}.String()]; err != nil && !r.Pass {
+			peerResults[i].Reason += "; the Go service's endpoint could not be built: " + err.Error()
+		}
 	}
 	results = append(results, peerResults...)
 	if peer.Name == PeerCXF {
