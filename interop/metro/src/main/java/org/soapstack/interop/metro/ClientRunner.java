@@ -21,6 +21,7 @@ import com.sun.xml.ws.dump.MessageDumpingFeature;
 
 import jakarta.xml.ws.BindingProvider;
 import jakarta.xml.ws.Service;
+import jakarta.xml.ws.WebServiceFeature;
 
 import org.soapstack.interop.metro.contract.IPingService;
 
@@ -110,27 +111,13 @@ public final class ClientRunner {
         }
         URL wsdl = wsdls.file(pc.wsdl(), Wsdls.Side.CLIENT).toUri().toURL();
         Service svc = Service.create(wsdl, pc.service());
-        MessageDumpingFeature dump = new MessageDumpingFeature("org.soapstack.interop.metro.wire", Level.FINEST, true);
-        IPingService port = svc.getPort(pc.port(), IPingService.class, new FastInfosetFeature(false), dump);
-        Map<String, Object> rc = ((BindingProvider) port).getRequestContext();
-        rc.put(BindingProvider.ENDPOINT_ADDRESS_PROPERTY, address);
-        rc.put("com.sun.xml.ws.connect.timeout", timeoutSeconds * 1000);
-        rc.put("com.sun.xml.ws.request.timeout", timeoutSeconds * 1000);
+        if (pc.rm() != null) {
+            return new RmExchange(pc, random, timeoutSeconds, (dump, extra) -> port(svc, pc, address, dump, extra)).run();
+        }
+        MessageDumpingFeature dump = dumping();
+        IPingService port = port(svc, pc, address, dump);
         int calls = pc.session() ? 2 : 1;
         List<String> wire = new ArrayList<>();
-        if (pc.rm() != null) {
-            String reason;
-            try {
-                reason = RmExchange.run(pc, port, random, timeoutSeconds);
-            } finally {
-                drain(pc, dump, wire);
-            }
-            if (reason.isEmpty()) {
-                int n = pc.concurrent() > 0 ? pc.concurrent() : 4;
-                reason = join(RmExchange.check(pc, wire, n, pc.concurrent() > 0 ? n : 3), checkWire(pc, wire));
-            }
-            return reason;
-        }
         try {
             for (int i = 1; i <= calls; i++) {
                 String text = "hello from Metro " + HexFormat.of().formatHex(random.generateSeed(6)) + " <&> \u00e9\u4e2d";
@@ -152,7 +139,25 @@ public final class ClientRunner {
         return checkWire(pc, wire);
     }
 
-    private static void drain(PeerCase pc, MessageDumpingFeature dump, List<String> wire) {
+    /** A message dumping feature whose messages {@link #drain} collects. */
+    static MessageDumpingFeature dumping() {
+        return new MessageDumpingFeature("org.soapstack.interop.metro.wire", Level.FINEST, true);
+    }
+
+    /** A port of the case at address (FastInfoset off, messages dumped to dump, timeouts set). */
+    private IPingService port(Service svc, PeerCase pc, String address, MessageDumpingFeature dump,
+            WebServiceFeature... extra) {
+        List<WebServiceFeature> features = new ArrayList<>(List.of(new FastInfosetFeature(false), dump));
+        features.addAll(List.of(extra));
+        IPingService port = svc.getPort(pc.port(), IPingService.class, features.toArray(new WebServiceFeature[0]));
+        Map<String, Object> rc = ((BindingProvider) port).getRequestContext();
+        rc.put(BindingProvider.ENDPOINT_ADDRESS_PROPERTY, address);
+        rc.put("com.sun.xml.ws.connect.timeout", timeoutSeconds * 1000);
+        rc.put("com.sun.xml.ws.request.timeout", timeoutSeconds * 1000);
+        return port;
+    }
+
+    static void drain(PeerCase pc, MessageDumpingFeature dump, List<String> wire) {
         for (String m; (m = dump.nextMessage()) != null; ) {
             wire.add(m);
             if (TRACE) {
@@ -161,7 +166,7 @@ public final class ClientRunner {
         }
     }
 
-    private static String join(String a, String b) {
+    static String join(String a, String b) {
         return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
