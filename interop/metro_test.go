@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +67,28 @@ func runMetroMatrix(t *testing.T, cases []Case, report string) {
 	if t.Failed() {
 		t.Logf("peer log tail:\n%s", log.String())
 	}
+}
+
+// TestMetroRMCatalogue: the Metro peer's reliable-messaging cases (its
+// rm.wsdl, interop/metro/wsdl/gen-rm) are exactly RMCases, so both sides
+// run the same scenarios at the same paths.
+func TestMetroRMCatalogue(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	peer, err := FindMetro()
+	require.NoError(t, err)
+	require.NoError(t, peer.Build(ctx))
+	out, err := peer.command(ctx, "list").Output()
+	require.NoError(t, err)
+	var got []string
+	for _, line := range strings.Fields(string(out)) {
+		if strings.HasSuffix(line, "@"+VersionRM) {
+			got = append(got, line)
+		}
+	}
+	var want []string
+	for _, c := range RMCases() {
+		want = append(want, c.String())
+	}
+	assert.ElementsMatch(t, want, got)
 }
