@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/reliable"
@@ -264,6 +265,14 @@ func runReliableSession(ctx context.Context, base string, pki *PKI, s RMScenario
 	}
 	cli := &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
 	if err := exchange(ctx, cli); err != nil {
+		// End the sessions anyway, so nothing of this case (retransmissions,
+		// keep-alives) reaches the peer during the next one.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = rc.Close(cctx)
+		if session != nil {
+			_ = session.Close(cctx)
+		}
 		return err
 	}
 	if err := rc.Close(ctx); err != nil {

@@ -147,19 +147,33 @@ final class RmExchange {
             this.replies = replies;
         }
 
-        /** Runs exchange on the port; on failure the wire so far is drained (for the trace). */
+        /**
+         * Runs exchange on the port. On failure the port is closed anyway (so no retransmission
+         * of this case reaches the next one, and what Metro logs meanwhile counts for this
+         * case) and the wire so far drained (for the trace).
+         */
         String exchange(Exchange exchange) throws Exception {
             String reason;
             try {
                 reason = exchange.run(port);
             } catch (Exception e) {
-                ClientRunner.drain(pc, dump, wire);
+                abandon();
                 throw e;
             }
             if (!reason.isEmpty()) {
-                ClientRunner.drain(pc, dump, wire);
+                abandon();
             }
             return reason;
+        }
+
+        private void abandon() {
+            try {
+                ((Closeable) port).close();
+            } catch (Exception e) {
+                // the case fails already
+            } finally {
+                ClientRunner.drain(pc, dump, wire);
+            }
         }
 
         /** Closes the port and checks the session's wire. */
