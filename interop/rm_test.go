@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,4 +98,37 @@ func swapApp(msgs []rmMessage, request bool) []rmMessage {
 	}
 	out[idx[0]].number, out[idx[1]].number = out[idx[1]].number, out[idx[0]].number
 	return out
+}
+
+// TestRMScenarios: names and paths are the Metro peer's; the secure
+// sessions under RM sign every RM header and use WS-Addressing 1.0, and the
+// catalogue's SC scenarios are left unchanged.
+func TestRMScenarios(t *testing.T) {
+	var names []string
+	for _, s := range RMScenarios() {
+		names = append(names, s.Name)
+		assert.Equal(t, "/rm/"+s.Name, s.Path())
+		assert.Equal(t, Case{s.Name, VersionRM}, s.Case())
+		got, ok := rmScenario(s.Case())
+		assert.True(t, ok, s.Name)
+		assert.Equal(t, s.Name, got.Name)
+		if s.SC == nil {
+			continue
+		}
+		assert.Equal(t, soap.WSA10, s.SC.Addressing, s.Name)
+		assert.True(t, s.SC.Cancel, s.Name)
+		for _, h := range []string{"Sequence", "AckRequested", "SequenceAcknowledgement", "UsesSequenceSTR"} {
+			assert.True(t, s.SC.Policy.SignedParts.Includes(xml.Name{Space: s.RM.Namespace(), Local: h}), "%s signs %s", s.Name, h)
+		}
+		assert.True(t, s.SC.Policy.SignedParts.Includes(xml.Name{Space: soap.WSA10.Namespace(), Local: "Action"}), s.Name)
+		assert.True(t, s.SC.Bootstrap.SignedParts.Includes(xml.Name{Space: soap.WSA10.Namespace(), Local: "To"}), s.Name)
+		assert.True(t, s.SC.Policy.EncryptedParts.Body, s.Name)
+	}
+	assert.Equal(t, []string{"RM10", "RM11", "RM10-SC200502", "RM11-SC13", "RM10-Concurrent", "RM11-Concurrent"}, names)
+	_, ok := rmScenario(Case{"RM10", VersionSC13})
+	assert.False(t, ok)
+	orig, ok := scScenario(Case{"_AD", VersionSC200502})
+	require.True(t, ok)
+	assert.Equal(t, soap.WSA200408, orig.Addressing, "the sc200502 catalogue keeps WS-A 2004/08")
+	assert.False(t, orig.Policy.SignedParts.Includes(xml.Name{Space: reliable.V200502.Namespace(), Local: "Sequence"}))
 }
