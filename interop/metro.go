@@ -43,9 +43,16 @@ func FindMetro() (*ScriptPeer, error) {
 }
 
 // MetroCases lists the cases of the Metro matrix: every plain WS-Security
-// and secure-conversation scenario (both WS-SC versions). The foundation
-// scenarios are CXF's.
+// and secure-conversation scenario (both WS-SC versions) and the
+// reliable-messaging scenarios (RMCases). The foundation scenarios are
+// CXF's.
 func MetroCases() []Case {
+	return append(MetroSecurityCases(), RMCases()...)
+}
+
+// MetroSecurityCases lists the WS-Security and secure-conversation cases of
+// the Metro matrix (TestMetroInterop; TestMetroReliable runs RMCases).
+func MetroSecurityCases() []Case {
 	return append(WSSecCases(), SCCases()...)
 }
 
@@ -67,7 +74,11 @@ func MetroLimit(d Direction, c Case) string {
 // RunMetro runs the Metro matrix in both directions (see RunCXF for the
 // error contract). Rows of documented limits carry Limit.
 func RunMetro(ctx context.Context, opts Options) ([]Result, error) {
-	cases := Filter(MetroCases(), opts.Only)
+	all := MetroCases()
+	if opts.Cases != nil {
+		all = opts.Cases
+	}
+	cases := Filter(all, opts.Only)
 	if len(cases) == 0 {
 		return nil, errors.New("interop: no Metro case matches " + opts.Only)
 	}

@@ -24,6 +24,8 @@ type GoServer struct {
 	URL    string
 	TLSURL string
 	srvs   []*http.Server
+	// broken has the endpoints whose layers could not be built, by case.
+	broken map[string]error
 }
 
 // StartGoServer starts the Go service with h at /soap11 and /soap12 on
@@ -94,6 +96,13 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 		mountCXFReliable(plain, svc)
 	}
 	s := &GoServer{}
+	if peer == PeerMetro {
+		var handlers map[string]soap.Handler
+		handlers, s.broken = rmServerHandlers(svc, pki, peer)
+		for path, h := range handlers {
+			plain.Handle(path, soap.NewHTTPHandler(h))
+		}
+	}
 	if s.URL, err = s.serve(plain, nil); err != nil {
 		return nil, err
 	}
@@ -142,6 +151,9 @@ type Options struct {
 	// matrix (CXFReliableCases), which RunCXF otherwise runs in both
 	// directions.
 	NoReliable bool
+	// Cases, when not nil, replaces the peer's catalogue (before Only);
+	// RunMetro only.
+	Cases []Case
 }
 
 // cxfReliableCases returns the rm cases a CXF run includes under opts.
@@ -262,6 +274,11 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 		if err != nil {
 			return nil, err
 		}
+		for i, r := range peerResults {
+			if err := gs.broken[Case{r.Scenario, r.Version}.String()]; err != nil && !r.Pass {
+				peerResults[i].Reason += "; the Go service's endpoint could not be built: " + err.Error()
+			}
+		}
 		results = append(results, peerResults...)
 	}
 	if peer.Name == PeerCXF {
@@ -281,6 +298,9 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer string) Result {
 	if sc, ok := wssecScenario(c); ok {
 		return RunGoSecurityCase(ctx, srv.URL, srv.TLSURL, pki, sc)
+	}
+	if rm, ok := rmScenario(c); ok {
+		return RunGoReliableCase(ctx, srv.URL, pki, rm)
 	}
 	if sc, ok := scScenario(c); ok {
 		// CXF wants the Cancel under the bootstrap policy; Metro under the

@@ -35,7 +35,11 @@ public final class Catalog {
         DOCUMENTS.put("wssec11", "wsdl/wssec11.wsdl");
         DOCUMENTS.put("sc200502", "wsdl/sc200502.wsdl");
         DOCUMENTS.put("sc13", "wsdl/sc13.wsdl");
+        DOCUMENTS.put("rm", "wsdl/rm.wsdl");
     }
+
+    /** How many echoes a "-Concurrent" reliable case sends at once. */
+    static final int RM_CONCURRENT = 50;
 
     private final List<PeerCase> cases = new ArrayList<>();
 
@@ -48,7 +52,6 @@ public final class Catalog {
         Map<String, String> cancel = scCancel();
         for (Map.Entry<String, String> e : DOCUMENTS.entrySet()) {
             String version = e.getKey();
-            boolean session = version.startsWith("sc");
             String text = Wsdls.resource(e.getValue());
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setNamespaceAware(true);
@@ -74,11 +77,21 @@ public final class Catalog {
                     String path = location.replaceFirst("^https?://[^/]+", "");
                     String bindingName = port.getAttribute("binding").replaceFirst("^[^:]*:", "");
                     String policyId = Wsdls.bindingPolicyId(bindings.get(bindingName));
-                    boolean mustNot = policyId != null && Wsdls.policyText(text, policyId).contains("MustNotSendCancel");
+                    String policy = policyId == null ? "" : Wsdls.policyText(text, policyId);
+                    boolean mustNot = policy.contains("MustNotSendCancel");
+                    boolean session = policy.contains("SecureConversationToken");
+                    String rm = null;
+                    int concurrent = 0;
                     String cc = cancel.getOrDefault(scenario, "no");
+                    if (version.equals("rm")) {
+                        // RM10*, RM11*: closing the port ends the sequences and cancels the session
+                        rm = scenario.startsWith("RM10") ? "rm10" : "rm11";
+                        concurrent = scenario.endsWith("-Concurrent") ? RM_CONCURRENT : 0;
+                        cc = "yes";
+                    }
                     c.cases.add(new PeerCase(scenario, version, e.getValue(), service, new QName(tns, portName), path,
                         location.startsWith("https:"), SOAP12_NS.equals(addr.getNamespaceURI()), session,
-                        session && cc.equals("yes"), mustNot));
+                        session && cc.equals("yes"), mustNot, rm, concurrent));
                 }
             }
         }
@@ -115,7 +128,7 @@ public final class Catalog {
     }
 
     /**
-     * Selects cases: "all", a group ("wssec", "sc"), "Scenario@version" or "Scenario",
+     * Selects cases: "all", a group ("wssec", "sc", "rm"), "Scenario@version" or "Scenario",
      * comma-separated. Unknown names come back as cases with a null WSDL (reported failing).
      */
     public List<PeerCase> select(String spec) {
@@ -129,7 +142,7 @@ public final class Catalog {
             for (PeerCase pc : cases) {
                 boolean match = item.equals("all") || item.equals(pc.name()) || item.equals(pc.scenario())
                     || (item.equals("wssec") && pc.version().startsWith("wssec"))
-                    || (item.equals("sc") && pc.session())
+                    || (item.equals("sc") && pc.version().startsWith("sc"))
                     || item.equals(pc.version());
                 if (match && !out.contains(pc)) {
                     out.add(pc);
@@ -139,7 +152,7 @@ public final class Catalog {
             if (!found) {
                 String[] sv = item.split("@", 2);
                 out.add(new PeerCase(sv[0], sv.length > 1 ? sv[1] : "", null, null, null, null,
-                    false, false, false, false, false));
+                    false, false, false, false, false, null, 0));
             }
         }
         return out;

@@ -21,6 +21,7 @@ import com.sun.xml.ws.dump.MessageDumpingFeature;
 
 import jakarta.xml.ws.BindingProvider;
 import jakarta.xml.ws.Service;
+import jakarta.xml.ws.WebServiceFeature;
 
 import org.soapstack.interop.metro.contract.IPingService;
 
@@ -70,6 +71,7 @@ public final class ClientRunner {
         for (PeerCase pc : cases) {
             log.drain();
             String reason;
+            long start = System.nanoTime();
             try {
                 Future<String> f = exec.submit(() -> runCase(pc, base, tlsBase));
                 reason = f.get(3L * timeoutSeconds + 5, TimeUnit.SECONDS);
@@ -86,6 +88,8 @@ public final class ClientRunner {
                 reason = "Metro logged: " + String.join(" | ", complaints);
             }
             all &= reason.isEmpty();
+            System.err.printf("CASE %s %s in %.1f s%n", pc.name(), reason.isEmpty() ? "passed" : "failed",
+                (System.nanoTime() - start) / 1e9);
             out.println(json(pc, reason));
             out.flush();
         }
@@ -107,12 +111,11 @@ public final class ClientRunner {
         }
         URL wsdl = wsdls.file(pc.wsdl(), Wsdls.Side.CLIENT).toUri().toURL();
         Service svc = Service.create(wsdl, pc.service());
-        MessageDumpingFeature dump = new MessageDumpingFeature("org.soapstack.interop.metro.wire", Level.FINEST, true);
-        IPingService port = svc.getPort(pc.port(), IPingService.class, new FastInfosetFeature(false), dump);
-        Map<String, Object> rc = ((BindingProvider) port).getRequestContext();
-        rc.put(BindingProvider.ENDPOINT_ADDRESS_PROPERTY, address);
-        rc.put("com.sun.xml.ws.connect.timeout", timeoutSeconds * 1000);
-        rc.put("com.sun.xml.ws.request.timeout", timeoutSeconds * 1000);
+        if (pc.rm() != null) {
+            return new RmExchange(pc, random, timeoutSeconds, (dump, extra) -> port(svc, pc, address, dump, extra)).run();
+        }
+        MessageDumpingFeature dump = dumping();
+        IPingService port = port(svc, pc, address, dump);
         int calls = pc.session() ? 2 : 1;
         List<String> wire = new ArrayList<>();
         try {
@@ -131,14 +134,40 @@ public final class ClientRunner {
                 ((Closeable) port).close();
             }
         } finally {
-            for (String m; (m = dump.nextMessage()) != null; ) {
-                wire.add(m);
-                if (TRACE) {
-                    System.err.println("TRACE " + pc.name() + "\n" + m);
-                }
-            }
+            drain(pc, dump, wire);
         }
         return checkWire(pc, wire);
+    }
+
+    /** A message dumping feature whose messages {@link #drain} collects. */
+    static MessageDumpingFeature dumping() {
+        return new MessageDumpingFeature("org.soapstack.interop.metro.wire", Level.FINEST, true);
+    }
+
+    /** A port of the case at address (FastInfoset off, messages dumped to dump, timeouts set). */
+    private IPingService port(Service svc, PeerCase pc, String address, MessageDumpingFeature dump,
+            WebServiceFeature... extra) {
+        List<WebServiceFeature> features = new ArrayList<>(List.of(new FastInfosetFeature(false), dump));
+        features.addAll(List.of(extra));
+        IPingService port = svc.getPort(pc.port(), IPingService.class, features.toArray(new WebServiceFeature[0]));
+        Map<String, Object> rc = ((BindingProvider) port).getRequestContext();
+        rc.put(BindingProvider.ENDPOINT_ADDRESS_PROPERTY, address);
+        rc.put("com.sun.xml.ws.connect.timeout", timeoutSeconds * 1000);
+        rc.put("com.sun.xml.ws.request.timeout", timeoutSeconds * 1000);
+        return port;
+    }
+
+    static void drain(PeerCase pc, MessageDumpingFeature dump, List<String> wire) {
+        for (String m; (m = dump.nextMessage()) != null; ) {
+            wire.add(m);
+            if (TRACE) {
+                System.err.println("TRACE " + pc.name() + "\n" + m);
+            }
+        }
+    }
+
+    static String join(String a, String b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
     /** Session bookkeeping on the wire: one RST/SCT + RSTR, and Cancel iff the scenario cancels. */

@@ -16,9 +16,12 @@ import javax.xml.namespace.QName;
  * @param session   a secure-conversation scenario (RST/RSTR first)
  * @param cancel    the client sends Cancel when done (sc-scenarios.txt: yes)
  * @param mustNotCancel the policy says MustNotSendCancel
+ * @param rm        the WS-RM version of a reliable-messaging case ({@code rm10}, {@code rm11}), or null
+ * @param concurrent the number of echoes a reliable case sends at once (0: the sequential exchange)
  */
 public record PeerCase(String scenario, String version, String wsdl, QName service, QName port,
-        String path, boolean tls, boolean soap12, boolean session, boolean cancel, boolean mustNotCancel) {
+        String path, boolean tls, boolean soap12, boolean session, boolean cancel, boolean mustNotCancel,
+        String rm, int concurrent) {
 
     /** "Scenario@version". */
     public String name() {

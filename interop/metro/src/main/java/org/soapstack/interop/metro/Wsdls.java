@@ -26,6 +26,9 @@ public final class Wsdls {
     private static final String SERVER_NS = "http://schemas.sun.com/2006/03/wss/server";
     private static final String CLIENT_NS = "http://schemas.sun.com/2006/03/wss/client";
     private static final String STOREPASS = "password";
+    private static final String RM10_POLICY_NS = "http://schemas.xmlsoap.org/ws/2005/02/rm/policy";
+    /** The Metro client's RM close timeout (see {@link #rmClientAssertion}). */
+    static final int RM_CLOSE_TIMEOUT_MS = 300;
 
     /** Which side the configuration is for. */
     public enum Side { SERVER, CLIENT }
@@ -98,16 +101,41 @@ public final class Wsdls {
         StringBuilder out = new StringBuilder(wsdl);
         for (String id : ids) {
             int at = out.indexOf("wsu:Id=\"" + id + "\"");
-            if (at < 0) {
-                continue;
-            }
-            int all = out.indexOf("<wsp:All>", at);
+            int all = at < 0 ? -1 : out.indexOf("<wsp:All>", at);
             if (all < 0) {
                 continue;
             }
-            out.insert(all + "<wsp:All>".length(), assertions);
+            String policy = policyText(wsdl, id);
+            String add = "";
+            // no key stores in plain reliable messaging (no security binding), or Metro
+            // would put a security tube in the way
+            boolean plainRm = policy.contains("RMAssertion")
+                && !policy.matches("(?s).*(Symmetric|Asymmetric|Transport)Binding.*");
+            if (!plainRm) {
+                add += assertions;
+            }
+            if (side == Side.CLIENT && policy.contains("RMAssertion")) {
+                add += rmClientAssertion(policy.contains(RM10_POLICY_NS));
+            }
+            out.insert(all + "<wsp:All>".length(), add);
         }
         return out.toString();
+    }
+
+    /**
+     * Metro's client close timeout (ReliableMessagingFeature closeSequenceOperationTimeout,
+     * 3000 ms by default): closing a port waits this long, several times, for the offered
+     * sequence to be closed and terminated, which no destination does on the anonymous back
+     * channel (Metro's own neither), so each wait runs out. RM 1.0 reads it from
+     * sunrmcp:CloseTimeout, RM 1.1 from metrormp:CloseSequenceTimeout.
+     */
+    private static String rmClientAssertion(boolean rm10) {
+        if (rm10) {
+            return "\n        <sunrmcp:CloseTimeout xmlns:sunrmcp=\"http://sun.com/2006/03/rm/client\" Milliseconds=\""
+                + RM_CLOSE_TIMEOUT_MS + "\"/>";
+        }
+        return "\n        <metrormp:CloseSequenceTimeout xmlns:metrormp=\"http://java.sun.com/xml/ns/metro/ws-rx/wsrmp/200702\""
+            + " Milliseconds=\"" + RM_CLOSE_TIMEOUT_MS + "\"/>";
     }
 
     private String store(String file) {
