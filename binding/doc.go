@@ -94,6 +94,23 @@
 // (and accepts) the Cancel under the bootstrap security instead, as Apache
 // CXF does for message-security sessions.
 //
+// # Reliable sessions
+//
+// ReliableSession.Enabled puts a WS-ReliableMessaging session above the
+// security, as WCF's reliableSession element does (WS-RM 2005/02 for
+// wsHttpBinding, 1.1 for ws2007HttpBinding): the client numbers every call
+// on one sequence, created on Open or the first call, retransmits it
+// (secured afresh each time) until the service acknowledges it, and
+// Client.Close terminates the sequence before it cancels the secure
+// session. The service delivers each request to the application once and
+// in order, and runs WithAuthorize on application requests only. As in WCF,
+// message security needs EstablishSecurityContext with a reliable session:
+// the sequences are created inside the secure session and bound to it
+// (reliable.ServerConfig.RequireSecureSession), and the session policy
+// signs the RM headers. basicHttpBinding has no reliable sessions;
+// Unordered delivery is not supported yet. WithSequenceStore shares a
+// service's sequences across the nodes of a farm.
+//
 // # Proven against Apache CXF
 //
 // interop's TestCXFBinding runs the CXF peer against clients and services

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -16,7 +17,10 @@ import (
 // field that is wrong or missing (errors wrap ErrConfig; settings not
 // supported yet wrap ErrNotSupported). Transport and
 // TransportWithMessageCredential refuse requests that did not arrive over
-// TLS unless WithAllowInsecureTransport.
+// TLS unless WithAllowInsecureTransport. With ReliableSession the reliable
+// session's layer runs between the security and app: app sees each request
+// once and in order, and only application requests (with a secure session,
+// only sequences created inside one, bound to it).
 func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerOption) (http.Handler, error) {
 	var s settings
 	for _, o := range opts {
@@ -29,6 +33,14 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 	if err != nil {
 		return nil, err
 	}
+	// With a reliable session the application's authorization runs above
+	// it, on application messages only (never on CreateSequence or an
+	// acknowledgement), as WCF's ServiceAuthorizationManager runs at the
+	// dispatcher.
+	authorize := s.authorize
+	if p.rm != nil {
+		authorize = nil
+	}
 	var layers []soap.ServerLayer
 	switch {
 	case p.session != nil:
@@ -38,7 +50,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		}
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, Cache: s.tokens,
-			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: s.authorize,
+			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
 			CancelWithBootstrap: s.cancelBoot})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
@@ -49,7 +61,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		if err != nil {
 			return nil, err
 		}
-		cfg.TransformClaims, cfg.Authorize = s.transform, s.authorize
+		cfg.TransformClaims, cfg.Authorize = s.transform, authorize
 		l, err := wssecurity.ServerLayer(*p.message, cfg)
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
@@ -59,6 +71,16 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		if p.tls && !s.allowInsecure {
 			layers = append(layers, tlsOnly)
 		}
+		if authorize != nil {
+			layers = append(layers, soap.Authorize(authorize))
+		}
+	}
+	if p.rm != nil {
+		l, err := reliable.ServerLayer(p.rm.serverConfig(b, p.session != nil, &s))
+		if err != nil {
+			return nil, configErr("%s: ReliableSession: %w", b.name(), err)
+		}
+		layers = append(layers, l)
 		if s.authorize != nil {
 			layers = append(layers, soap.Authorize(s.authorize))
 		}
