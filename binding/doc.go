@@ -28,6 +28,24 @@
 //	req, err := c.NewRequest(action, body)
 //	resp, err := c.Call(ctx, req)
 //
+// # Typed bodies
+//
+// Contracts can be Go types with encoding/xml tags instead of XML trees. A
+// service registers a Go function per action, and a client calls it with
+// Call; a fault's typed detail (a WCF FaultContract) travels with
+// DetailFault and comes back with FaultDetail:
+//
+//	mux := soap.NewServeMux()
+//	mux.Handle(actionDivide, binding.Typed(func(ctx context.Context, r *Divide) (*DivideResponse, error) {
+//		if r.Divisor == 0 {
+//			return nil, binding.DetailFault(soap.CodeSender, "division by zero", &DivideByZero{})
+//		}
+//		return &DivideResponse{Quotient: r.Dividend / r.Divisor}, nil
+//	}))
+//
+//	resp, err := binding.Call[Divide, DivideResponse](ctx, c, actionDivide, &Divide{Dividend: 42, Divisor: 5})
+//	if d, ok := binding.FaultDetail[DivideByZero](err); ok { ... }
+//
 // The application (a soap.Handler, typically a soap.ServeMux) finds the
 // authenticated caller in its context: soap.PrincipalFromContext gives the
 // user name or certificate identity, the session (Principal.Session) of a
