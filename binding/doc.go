@@ -28,6 +28,11 @@
 //	req, err := c.NewRequest(action, body)
 //	resp, err := c.Call(ctx, req)
 //
+// The application (a soap.Handler, typically a soap.ServeMux) finds the
+// authenticated caller in its context: soap.PrincipalFromContext gives the
+// user name or certificate identity, the session (Principal.Session) of a
+// secure conversation, and the claims WithTransformClaims added.
+//
 // # Typed bodies
 //
 // Contracts can be Go types with encoding/xml tags instead of XML trees. A
@@ -45,11 +50,6 @@
 //
 //	resp, err := binding.Call[Divide, DivideResponse](ctx, c, actionDivide, &Divide{Dividend: 42, Divisor: 5})
 //	if d, ok := binding.FaultDetail[DivideByZero](err); ok { ... }
-//
-// The application (a soap.Handler, typically a soap.ServeMux) finds the
-// authenticated caller in its context: soap.PrincipalFromContext gives the
-// user name or certificate identity, the session (Principal.Session) of a
-// secure conversation, and the claims WithTransformClaims added.
 //
 // # Defaults
 //
