@@ -115,6 +115,11 @@ type ClientConfig struct {
 	// session's messages. A failed write is logged and does not fail the
 	// session. Writes are serialized per Client.
 	KeyLog io.Writer
+	// OnEvent, when set, is called synchronously after each session is
+	// issued, renewed or cancelled, and when the client replaces an
+	// expired session or one the service no longer knows; it must not
+	// block.
+	OnEvent func(Event)
 }
 
 func configError(format string, args ...any) error {
@@ -319,6 +324,9 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 			c.mu.Unlock()
 			if cur != nil && cur != s && c.now().Before(cur.expires) {
 				return cur, nil
+			}
+			if s != nil && cur == s {
+				emit(c.cfg.OnEvent, Event{Kind: EventExpired, ContextID: s.sct.Identifier, Err: ErrTokenExpired})
 			}
 			return c.issue(hctx)
 		})
@@ -530,6 +538,7 @@ const DefaultSessionLifetime = 10 * time.Hour
 
 // issue runs the Issue handshake.
 func (c *Client) issue(ctx context.Context) (*session, error) {
+	start := c.now()
 	rst, err := c.newRST(OpIssue)
 	if err != nil {
 		return nil, err
@@ -547,6 +556,7 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	c.logKey(s)
+	emit(c.cfg.OnEvent, Event{Kind: EventIssued, ContextID: s.sct.Identifier, Duration: c.now().Sub(start)})
 	return s, nil
 }
 
@@ -554,6 +564,7 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 // returned (wrapping ErrRenewFailed and the cause), never replaced by a new
 // Issue: see Client.
 func (c *Client) renew(ctx context.Context, old *session) (*session, error) {
+	start := c.now()
 	rst, err := c.newRST(OpRenew)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
@@ -573,6 +584,7 @@ func (c *Client) renew(ctx context.Context, old *session) (*session, error) {
 		return nil, err
 	}
 	c.logKey(s)
+	emit(c.cfg.OnEvent, Event{Kind: EventRenewed, ContextID: s.sct.Identifier, Duration: c.now().Sub(start)})
 	return s, nil
 }
 
@@ -637,8 +649,12 @@ func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, er
 		c.logger().InfoContext(ctx, "secureconv: the service refused to renew the session; establishing a new one", slog.Any("error", err))
 	}
 	c.mu.Lock()
+	old := c.sess
 	c.sess = nil
 	c.mu.Unlock()
+	if old != nil {
+		emit(c.cfg.OnEvent, Event{Kind: EventExpired, ContextID: old.sct.Identifier, Err: err})
+	}
 	resp, err2 := c.call(ctx, orig)
 	if err2 != nil && renewErr {
 		err2 = errors.Join(err2, err)
@@ -704,6 +720,7 @@ func (c *Client) Close(ctx context.Context) error {
 		// sign-then-encrypt order.
 		policy.Order = wssecurity.SignBeforeEncrypt
 	}
+	start := c.now()
 	rstr, err := c.tokenRequestVerified(ctx, policy, sec, replyPolicy, replySec, OpCancel, rst)
 	if err != nil {
 		return err
@@ -711,5 +728,6 @@ func (c *Client) Close(ctx context.Context) error {
 	if !rstr.RequestedTokenCancelled {
 		return errors.New("secureconv: the Cancel response does not confirm the cancellation")
 	}
+	emit(c.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: s.sct.Identifier, Duration: c.now().Sub(start)})
 	return nil
 }

@@ -106,6 +106,10 @@ type ServerConfig struct {
 	// error refuses the Issue request with soap's AccessDenied fault. A
 	// renewal keeps the session's choices.
 	OnSessionCreated func(ctx context.Context, tok *SessionToken) error
+	// OnEvent, when set, is called synchronously after each session is
+	// issued, renewed or cancelled, and when a request refers to an
+	// expired session; it must not block.
+	OnEvent func(Event)
 	// KeepBootstrapToken keeps the canonical XML of the bootstrap token
 	// (the UsernameToken without its password, which is never kept, or
 	// the client's BinarySecurityToken) with the session and gives it to the
@@ -312,6 +316,7 @@ func newIdentifier(r io.Reader) (string, error) {
 
 // issue answers an Issue request protected by the bootstrap policy.
 func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
 	sec := s.cfg.Security
 	sec.KeepBootstrapToken = s.cfg.KeepBootstrapToken
@@ -363,6 +368,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	if err := wssecurity.SecureReply(ctx, s.cfg.Bootstrap, &sec, e, resp); err != nil {
 		return nil, err
 	}
+	emit(s.cfg.OnEvent, Event{Kind: EventIssued, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
 	return resp, nil
 }
 
@@ -471,6 +477,7 @@ func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecu
 
 // renew answers a Renew protected by the session it renews.
 func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
 	rst, rv, err := ParseRST(req.Payload())
 	if err == nil && rv != v {
@@ -490,11 +497,16 @@ func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken
 	if err != nil {
 		return nil, UnableToRenewFault(v).WithCause(err)
 	}
-	return s.tokenResponse(req, OpRenew, rst, tok, sct, ik)
+	resp, err := s.tokenResponse(req, OpRenew, rst, tok, sct, ik)
+	if err == nil {
+		emit(s.cfg.OnEvent, Event{Kind: EventRenewed, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
+	}
+	return resp, err
 }
 
 // cancel answers a Cancel protected by the session it cancels.
 func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
 	rst, rv, err := ParseRST(req.Payload())
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
@@ -508,15 +520,32 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 		}
 	}
 	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
-	return soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	if err == nil {
+		emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: cur.ContextID, Duration: s.cfg.now().Sub(start)})
+	}
+	return resp, err
 }
 
 // requestTokens resolves the session tokens one request refers to and
 // remembers them, so the layer knows which session protected the request.
 type requestTokens struct {
-	s     *server
-	mu    sync.Mutex
-	found map[string]*SessionToken
+	s        *server
+	mu       sync.Mutex
+	found    map[string]*SessionToken
+	reported bool // an EventExpired was emitted
+}
+
+// expired reports that the request named an expired session (once per
+// session per request).
+func (rt *requestTokens) expired(contextID string, cause error) {
+	rt.mu.Lock()
+	seen := rt.reported
+	rt.reported = true
+	rt.mu.Unlock()
+	if !seen {
+		emit(rt.s.cfg.OnEvent, Event{Kind: EventExpired, ContextID: contextID, Err: cause})
+	}
 }
 
 // lookup finds a session token by its SCT (cookie or cache) and checks it.
@@ -541,10 +570,16 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadContextToken, err)
+		err = fmt.Errorf("%w: %w", ErrBadContextToken, err)
+		if errors.Is(err, ErrTokenExpired) || errors.Is(err, ErrCookieExpired) {
+			rt.expired(identifier, err)
+		}
+		return nil, err
 	}
 	if !tok.Valid(now) {
-		return nil, fmt.Errorf("%w: expired session token", ErrBadContextToken)
+		err = fmt.Errorf("%w: %w", ErrBadContextToken, ErrTokenExpired)
+		rt.expired(tok.ContextID, err)
+		return nil, err
 	}
 	if s.cfg.Endpoint != "" {
 		if err := tok.CheckEndpoint(s.cfg.Endpoint); err != nil {
@@ -606,7 +641,8 @@ func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR
 // bootstrapCancel answers a Cancel protected by the bootstrap policy
 // (CancelWithBootstrap): the bootstrap credential must match the claims
 // of the session named by the CancelTarget.
-func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *soap.Message, err error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
 	sec := s.cfg.Security
 	// CXF's client keeps the bootstrap's protection order, our client and
@@ -639,8 +675,13 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 	if err := s.cache.RemoveAll(ctx, tok.ContextID); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err == nil {
+			emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
+		}
+	}()
 	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
-	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	resp, err = soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
 	if err != nil {
 		return nil, err
 	}
