@@ -29,6 +29,7 @@ type Client struct {
 	session *secureconv.Client
 	rm      *reliable.Client
 	rand    io.Reader
+	hooks   *hookSet
 }
 
 // NewClient returns a client of the service at url configured by b and
@@ -56,7 +57,7 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{url: rawURL, binding: b, rand: s.rand}
+	c := &Client{url: rawURL, binding: b, rand: s.rand, hooks: s.hookSet(SideClient, b)}
 	var transport soap.Invoker = soap.NewHTTPClient(rawURL, s.httpOptions()...)
 	if p.tls && !s.allowInsecure {
 		// Below every layer, so that handshakes, RM control messages and
@@ -68,7 +69,7 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
 			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
-			CancelWithBootstrap: s.cancelBoot})
+			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -83,7 +84,7 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 		c.inv = transport
 	}
 	if p.rm != nil {
-		rc := p.rm.clientConfig(b, rawURL, &s)
+		rc := p.rm.clientConfig(b, rawURL, &s, c.hooks.reliableEvents())
 		if c.session != nil {
 			rc.SecureSession = c.session
 		}
@@ -160,7 +161,11 @@ func (c *Client) NewRequest(action string, payload *etree.Element) (*soap.Messag
 // Call sends req and returns the verified reply. A SOAP fault from the
 // service is returned as a *soap.Fault error.
 func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-	return c.inv.Call(ctx, req)
+	if len(c.hooks.hooks) == 0 {
+		return c.inv.Call(ctx, req)
+	}
+	info := CallInfo{Side: SideClient, Binding: c.hooks.binding, Action: actionOf(req), URL: c.url}
+	return c.hooks.call(ctx, info, func(ctx context.Context) (*soap.Message, error) { return c.inv.Call(ctx, req) })
 }
 
 // Open establishes the sessions now instead of on the first call: the

@@ -154,13 +154,28 @@
 // certificates, HTTP authentication) belong to the net/http client given
 // with WithHTTPClient.
 //
+// # Observability
+//
+// WithHooks gives a client or a service callbacks for what users watch:
+// each application call with its outcome (Hooks.Call, which can open a
+// span), each request a service refused before its application ran, with
+// the fault sent and the defence that fired as its cause (Hooks.Rejected:
+// parser limits, the To check, security, authorization), secure session
+// events on both sides (issued, renewed, cancelled, expired, with the
+// handshake's duration) and reliable session events (sequence created,
+// message retransmitted, sequence closed and terminated). There are no
+// global registries: each client and handler reports to its own hooks.
+// Package binding/otelsoap turns them into OpenTelemetry spans and
+// metrics.
+//
 // # Options
 //
-// WithLogger, WithClock, WithRand, WithLimits, WithAllowInsecureTransport
-// and WithCancelWithBootstrap apply to both sides (one logger, clock and
+// WithLogger, WithClock, WithRand, WithLimits, WithAllowInsecureTransport,
+// WithCancelWithBootstrap and WithHooks apply to both sides (one logger, clock and
 // random source per client or handler). A client takes
 // WithHTTPClient and WithKeyLog; a handler WithReplayCache, WithTokenCache,
 // WithCookies (cookie-mode sessions sealed with a secureconv.KeyRing),
+// WithSequenceStore (the sequences of reliable sessions),
 // WithSessionLifetime, WithTransformClaims (WIF's
 // ClaimsAuthenticationManager) and WithAuthorize (WCF's
 // ServiceAuthorizationManager).

@@ -41,7 +41,11 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 	if p.rm != nil {
 		authorize = nil
 	}
+	hs := s.hookSet(SideService, b)
 	var layers []soap.ServerLayer
+	if len(hs.hooks) > 0 {
+		layers = append(layers, hs.outerLayer)
+	}
 	switch {
 	case p.session != nil:
 		cfg, err := serviceSecurity(b, p, creds, &s)
@@ -51,7 +55,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, Cache: s.tokens,
 			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
-			CancelWithBootstrap: s.cancelBoot})
+			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -76,7 +80,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		}
 	}
 	if p.rm != nil {
-		l, err := reliable.ServerLayer(p.rm.serverConfig(b, p.session != nil, &s))
+		l, err := reliable.ServerLayer(p.rm.serverConfig(b, p.session != nil, &s, hs.reliableEvents()))
 		if err != nil {
 			return nil, configErr("%s: ReliableSession: %w", b.name(), err)
 		}
@@ -85,7 +89,12 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 			layers = append(layers, soap.Authorize(s.authorize))
 		}
 	}
-	return soap.NewHTTPHandler(soap.ChainHandler(app, layers...), s.httpOptions()...), nil
+	hopts := s.httpOptions()
+	if len(hs.hooks) > 0 {
+		layers = append(layers, hs.innerLayer)
+		hopts = append(hopts, soap.WithFaultHook(hs.faultHook))
+	}
+	return soap.NewHTTPHandler(soap.ChainHandler(app, layers...), hopts...), nil
 }
 
 // tlsOnly refuses requests that did not arrive over TLS with the uniform

@@ -33,7 +33,7 @@ type settings struct {
 	authorize       soap.Authorizer
 	sequences       reliable.SequenceStore
 
-	reliableEvent func(reliable.Event)
+	hooks []Hooks
 }
 
 // ClientOption configures NewClient.

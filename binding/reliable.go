@@ -99,22 +99,22 @@ func (b Binding) reliablePlan(p plan) (*rmPlan, error) {
 }
 
 // clientConfig returns the reliable client's configuration.
-func (r *rmPlan) clientConfig(b Binding, to string, s *settings) reliable.ClientConfig {
+func (r *rmPlan) clientConfig(b Binding, to string, s *settings, onEvent func(reliable.Event)) reliable.ClientConfig {
 	rs := b.ReliableSession
 	return reliable.ClientConfig{Version: r.version, To: to,
 		MaxTransferWindowSize: rs.MaxTransferWindowSize, MaxRetryCount: rs.MaxRetryCount,
 		AcknowledgementInterval: rs.AcknowledgementInterval, InactivityTimeout: rs.InactivityTimeout,
-		Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: s.reliableEvent}
+		Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
 }
 
 // serverConfig returns the reliable service's configuration; secure says
 // whether the binding runs a secure session below it.
-func (r *rmPlan) serverConfig(b Binding, secure bool, s *settings) reliable.ServerConfig {
+func (r *rmPlan) serverConfig(b Binding, secure bool, s *settings, onEvent func(reliable.Event)) reliable.ServerConfig {
 	rs := b.ReliableSession
 	return reliable.ServerConfig{Versions: []reliable.Version{r.version}, Store: s.sequences,
 		MaxTransferWindowSize: rs.MaxTransferWindowSize, MaxPendingChannels: rs.MaxPendingChannels,
 		InactivityTimeout: rs.InactivityTimeout, AcknowledgementInterval: rs.AcknowledgementInterval,
-		RequireSecureSession: secure, Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: s.reliableEvent}
+		RequireSecureSession: secure, Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
 }
 
 // String is Describe's part for the reliable session.

@@ -288,6 +288,12 @@ func reliableCases() []reliableCase {
 // requests go through tap.
 func (rc reliableCase) serve(t *testing.T, app soap.Handler, tap *wireTap, hopts ...HandlerOption) *Client {
 	t.Helper()
+	return rc.serveWith(t, app, tap, hopts, nil)
+}
+
+// serveWith is serve with client options.
+func (rc reliableCase) serveWith(t *testing.T, app soap.Handler, tap *wireTap, hopts []HandlerOption, copts []ClientOption) *Client {
+	t.Helper()
 	k := loadPKI(t)
 	h, err := NewHandler(app, rc.b, Credentials{ServiceCertificate: k.service, UserNameValidator: users(),
 		TrustedRoots: []*x509.Certificate{k.ca.Cert}}, hopts...)
@@ -303,7 +309,7 @@ func (rc reliableCase) serve(t *testing.T, app soap.Handler, tap *wireTap, hopts
 	t.Cleanup(srv.Close)
 	tap.next = srv.Client().Transport
 	c, err := NewClient(srv.URL+"/svc", rc.b, Credentials{ServiceCertificate: publicOnly(k.service), ClientCertificate: k.client,
-		UserName: "alice", Password: "clarinet"}, WithHTTPClient(&http.Client{Transport: tap}))
+		UserName: "alice", Password: "clarinet"}, append(copts, WithHTTPClient(&http.Client{Transport: tap}))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,9 +413,9 @@ func TestReliableRetransmission(t *testing.T) {
 	for _, rc := range reliableCases()[:2] {
 		t.Run(rc.name, func(t *testing.T) {
 			app, tap := newCountingApp(), &wireTap{lose: actionEcho}
-			c := rc.serve(t, app, tap)
+			var cli, svc recorder
+			c := rc.serveWith(t, app, tap, []HandlerOption{WithHooks(svc.hooks())}, []ClientOption{WithHooks(cli.hooks())})
 			ctx := context.Background()
-			defer c.Close(ctx)
 			got, err := echoText(ctx, c, "once")
 			if err != nil {
 				t.Fatal(err)
@@ -439,6 +445,35 @@ func TestReliableRetransmission(t *testing.T) {
 			}
 			if copies[0] == copies[1] {
 				t.Fatal("the retransmission is byte-identical: want fresh security per attempt")
+			}
+			if err := c.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// The hooks saw the sequence on both sides and the
+			// retransmission on the client.
+			kinds := func(r *recorder) map[reliable.EventKind]int {
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				m := map[reliable.EventKind]int{}
+				for _, e := range r.reliable {
+					m[e.Kind]++
+					if e.Binding != rc.b.name() {
+						t.Errorf("event %+v of binding %q", e, e.Binding)
+					}
+				}
+				return m
+			}
+			ck, sk := kinds(&cli), kinds(&svc)
+			if ck[reliable.EventCreated] == 0 || ck[reliable.EventRetransmitted] == 0 || ck[reliable.EventTerminated] == 0 {
+				t.Errorf("client reliable events %v: want created, retransmitted, terminated", ck)
+			}
+			if sk[reliable.EventCreated] == 0 || sk[reliable.EventDelivered] == 0 {
+				t.Errorf("service reliable events %v: want created and delivered", sk)
+			}
+			cli.mu.Lock()
+			defer cli.mu.Unlock()
+			if fmt.Sprint(cli.calls) != fmt.Sprint([]string{"client " + actionEcho + " ok"}) {
+				t.Errorf("client calls %v: want one call however often it was sent", cli.calls)
 			}
 		})
 	}
