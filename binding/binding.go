@@ -324,10 +324,8 @@ func (b Binding) securityPlan() (plan, error) {
 			boot, p.preset = wssecurity.UserNameOverTransport(), "UserNameOverTransport"
 		case CredentialCertificate:
 			// WCF's CreateCertificateOverTransportBindingElement: a
-			// Timestamp endorsed by the client certificate. wssecurity
-			// endorses a transport binding's Timestamp only with a session
-			// token so far.
-			return plan{}, notSupported("%s: Security.Message.ClientCredentialType Certificate with TransportWithMessageCredential (CertificateOverTransport): wssecurity cannot endorse a transport binding's Timestamp with a certificate yet; use Mode Message with Certificate, or UserName", n)
+			// Timestamp endorsed by the client certificate.
+			boot, p.preset = wssecurity.CertificateOverTransport(), "CertificateOverTransport"
 		}
 		// The binding's MessageSecurityVersion: WS-Security 1.0 for
 		// basicHttpBinding, 1.1 for the WS bindings.

@@ -144,6 +144,9 @@ func TestBindings(t *testing.T) {
 		{"WS2007Http/Message/UserName/SecureConversation", ws2007HTTP(ModeMessage, CredentialUserName, true), false, "alice password session", "SecureConversation(UserNameForCertificate)", true},
 		{"WS2007Http/TransportWithMessageCredential/UserName", ws2007HTTP(ModeTransportWithMessageCredential, CredentialUserName, false), true, "alice password", "UserNameOverTransport", false},
 		{"WS2007Http/TransportWithMessageCredential/UserName/SecureConversation", ws2007HTTP(ModeTransportWithMessageCredential, CredentialUserName, true), true, "alice password session", "SecureConversation(UserNameOverTransport)", true},
+		{"WS2007Http/TransportWithMessageCredential/Certificate", ws2007HTTP(ModeTransportWithMessageCredential, CredentialCertificate, false), true, "CN=soapstack-client,OU=interop tests,O=soapstack x509", "CertificateOverTransport", false},
+		{"WS2007Http/TransportWithMessageCredential/Certificate/SecureConversation", ws2007HTTP(ModeTransportWithMessageCredential, CredentialCertificate, true), true, "CN=soapstack-client,OU=interop tests,O=soapstack x509 session", "SecureConversation(CertificateOverTransport)", true},
+		{"BasicHttp/TransportWithMessageCredential/Certificate", basicHTTP(ModeTransportWithMessageCredential, CredentialCertificate), true, "CN=soapstack-client,OU=interop tests,O=soapstack x509", "CertificateOverTransport", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -94,7 +94,8 @@
 //	Message                         any of the above      true                      SecureConversation over that bootstrap: symmetric binding on the SCT, derived keys
 //	TransportWithMessageCredential  UserName              false                     UserNameOverTransport
 //	TransportWithMessageCredential  UserName              true                      SecureConversation over UserNameOverTransport: the SCT endorses the Timestamp
-//	TransportWithMessageCredential  Certificate           -                         CertificateOverTransport: not supported yet (ErrNotSupported)
+//	TransportWithMessageCredential  Certificate           false                     CertificateOverTransport: the client certificate endorses the Timestamp
+//	TransportWithMessageCredential  Certificate           true                      SecureConversation over CertificateOverTransport
 //	any                             Windows               -                         not supported yet (negotiation, issue 14)
 //	Message                         any                   -                         NegotiateServiceCredential true: not supported yet
 //

@@ -385,6 +385,23 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				return err
 			}
 		}
+		if len(endorsing) > 0 {
+			// WCF's CertificateOverTransport: the client certificate
+			// endorses the Timestamp (and wsa:To, as the session
+			// endorsement above).
+			if ts == nil {
+				return errors.New("wssecurity: an endorsing certificate over a transport binding signs the Timestamp: the policy needs one")
+			}
+			targets := []*etree.Element{ts}
+			if to := m.Addressing.Elem("To"); to != nil {
+				targets = append(targets, to)
+			}
+			for i, key := range endorsing {
+				if _, err := s.sign(targets, s.suite.AsymmetricSig, key, endorsingInfo[i], s.ids.next("SIG")); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	}
 
