@@ -80,6 +80,9 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		}
 	}
 	if p.rm != nil {
+		if s.sequences != nil && b.ReliableSession.MaxPendingChannels != 0 {
+			return nil, configErr("%s: ReliableSession.MaxPendingChannels: a store given with WithSequenceStore applies its own bound (reliable.WithMaxPending); leave it 0", b.name())
+		}
 		l, err := reliable.ServerLayer(p.rm.serverConfig(b, p.session != nil, &s, hs.reliableEvents()))
 		if err != nil {
 			return nil, configErr("%s: ReliableSession: %w", b.name(), err)

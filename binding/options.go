@@ -136,8 +136,10 @@ func WithSessionLifetime(d time.Duration) HandlerOption {
 }
 
 // WithSequenceStore sets where a service with a reliable session keeps its
-// sequences (reliable.NewMemoryStore() otherwise); share one across the
-// nodes of a farm.
+// sequences (a memory store bounded by ReliableSession.MaxPendingChannels
+// otherwise); share one across the nodes of a farm. The store applies its
+// own bound on pending sequences, so ReliableSession.MaxPendingChannels
+// must then be 0.
 func WithSequenceStore(st reliable.SequenceStore) HandlerOption {
 	return handlerOption(func(s *settings) { s.sequences = st })
 }

@@ -111,8 +111,12 @@ func (r *rmPlan) clientConfig(b Binding, to string, s *settings, onEvent func(re
 // whether the binding runs a secure session below it.
 func (r *rmPlan) serverConfig(b Binding, secure bool, s *settings, onEvent func(reliable.Event)) reliable.ServerConfig {
 	rs := b.ReliableSession
+	pending := rs.MaxPendingChannels
+	if s.sequences != nil {
+		pending = 0 // the given store applies its own bound
+	}
 	return reliable.ServerConfig{Versions: []reliable.Version{r.version}, Store: s.sequences,
-		MaxTransferWindowSize: rs.MaxTransferWindowSize, MaxPendingChannels: rs.MaxPendingChannels,
+		MaxTransferWindowSize: rs.MaxTransferWindowSize, MaxPendingChannels: pending,
 		InactivityTimeout: rs.InactivityTimeout, AcknowledgementInterval: rs.AcknowledgementInterval,
 		RequireSecureSession: secure, Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
 }

@@ -66,6 +66,13 @@ func TestReliableConfigErrors(t *testing.T) {
 			r.InactivityTimeout, r.AcknowledgementInterval = 1e9, 2e9
 		}), "http://h/", false, "AcknowledgementInterval"},
 	}
+	// A store of one's own brings its own bound on pending sequences.
+	b := withRM(wsHTTP(ModeMessage, CredentialUserName, true))
+	b.ReliableSession.MaxPendingChannels = 2
+	if _, err := NewHandler(whoami(), b, creds, WithSequenceStore(reliable.NewMemoryStore())); !errors.Is(err, ErrConfig) ||
+		!strings.Contains(err.Error(), "MaxPendingChannels") {
+		t.Fatalf("store and MaxPendingChannels: err = %v, want ErrConfig naming MaxPendingChannels", err)
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, cerr := NewClient(tc.url, tc.b, creds)
