@@ -241,7 +241,7 @@ func TestEngineAttacks(t *testing.T) {
 		}, ErrNotSigned, "To"},
 		{"second timestamp", func(m *soap.Message) {
 			sec := security(m)
-			sec.AddChild(NewTimestamp(time.Now(), time.Minute, "ts2"))
+			sec.AddChild(newTimestamp(time.Now(), time.Minute, "ts2"))
 		}, ErrDuplicate, "Timestamp"},
 		{"timestamp removed", func(m *soap.Message) {
 			sec := security(m)

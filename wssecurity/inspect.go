@@ -387,9 +387,9 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 		rep.Errors = append(rep.Errors, e.Error())
 	}
 	if r.ts != nil {
-		rep.Timestamp = map[string]string{"created": FormatTime(r.ts.Created)}
+		rep.Timestamp = map[string]string{"created": formatTime(r.ts.Created)}
 		if !r.ts.Expires.IsZero() {
-			rep.Timestamp["expires"] = FormatTime(r.ts.Expires)
+			rep.Timestamp["expires"] = formatTime(r.ts.Expires)
 		}
 	}
 	external := map[*token]string{}
