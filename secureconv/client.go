@@ -410,14 +410,14 @@ func (c *Client) logKey(s *session) {
 
 // tokenRequest sends a token request protected by policy and returns the
 // parsed response.
-func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op Operation, rst *RequestSecurityToken) (*RequestSecurityTokenResponse, error) {
+func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op Operation, rst *requestSecurityToken) (*requestSecurityTokenResponse, error) {
 	return c.tokenRequestVerified(ctx, policy, sec, policy, sec, op, rst)
 }
 
 // tokenRequestVerified sends a token request protected by policy and
 // checks the response against replyPolicy (they differ for a Cancel sent
 // with the bootstrap policy: Apache CXF answers it under the session).
-func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op Operation, rst *RequestSecurityToken) (*RequestSecurityTokenResponse, error) {
+func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op Operation, rst *requestSecurityToken) (*requestSecurityTokenResponse, error) {
 	v := c.cfg.Version
 	m := soap.NewMessageWithBody(c.cfg.SOAP, rst.Build(v))
 	a, err := soap.RequestAddressing(c.cfg.Addressing, v.Action(op), c.cfg.To, c.rand())
@@ -469,7 +469,7 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 	if resp.Addressing.Version != 0 && resp.Addressing.Action != v.ResponseAction(op) {
 		return nil, fmt.Errorf("secureconv: %s response with action %q", op, resp.Addressing.Action)
 	}
-	rstr, rv, err := ParseRSTR(resp.Payload())
+	rstr, rv, err := parseRSTR(resp.Payload())
 	if err != nil {
 		return nil, fmt.Errorf("secureconv: %s response: %w", op, err)
 	}
@@ -479,17 +479,17 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 	return rstr, nil
 }
 
-func (c *Client) keySizes() KeySizes {
+func (c *Client) keySizes() keySizeBounds {
 	suite := c.cfg.Policy.WithDefaults().Suite.Algorithms()
-	return KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
+	return keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
 }
 
 // newRST returns an Issue or Renew request with the client's entropy.
-func (c *Client) newRST(op Operation) (*RequestSecurityToken, error) {
+func (c *Client) newRST(op Operation) (*requestSecurityToken, error) {
 	v := c.cfg.Version
-	rst := &RequestSecurityToken{TokenType: v.TokenType(), Operation: op, KeySize: c.cfg.KeySize}
+	rst := &requestSecurityToken{TokenType: v.TokenType(), Operation: op, KeySize: c.cfg.KeySize}
 	if c.cfg.Entropy != EntropyServer {
-		ent, err := NewEntropy(c.cfg.KeySize, "", c.rand())
+		ent, err := newEntropy(c.cfg.KeySize, "", c.rand())
 		if err != nil {
 			return nil, err
 		}
@@ -499,11 +499,11 @@ func (c *Client) newRST(op Operation) (*RequestSecurityToken, error) {
 }
 
 // establish turns an RSTR into a session.
-func (c *Client) establish(rst *RequestSecurityToken, rstr *RequestSecurityTokenResponse) (*session, error) {
+func (c *Client) establish(rst *requestSecurityToken, rstr *requestSecurityTokenResponse) (*session, error) {
 	if rstr.SCT == nil || rstr.RequestedSecurityToken == nil {
 		return nil, errors.New("secureconv: the response carries no SecurityContextToken")
 	}
-	key, err := ResolveProofKey(c.cfg.Entropy, rst, rstr, c.keySizes())
+	key, err := resolveProofKey(c.cfg.Entropy, rst, rstr, c.keySizes())
 	if err != nil {
 		return nil, err
 	}
@@ -706,7 +706,7 @@ func (c *Client) Close(ctx context.Context) error {
 	if s == nil || !c.cfg.Cancel {
 		return nil
 	}
-	rst := &RequestSecurityToken{Operation: OpCancel,
+	rst := &requestSecurityToken{Operation: OpCancel,
 		CancelTarget: NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance)}
 	policy, sec := c.cfg.Policy, c.sessionConfig(s)
 	if c.cfg.CancelSignedOnly {

@@ -143,7 +143,7 @@ type server struct {
 	next  soap.Handler
 	cache TokenCache // reference-mode sessions
 	ring  *KeyRing   // cookie-mode sessions, or nil
-	sizes KeySizes
+	sizes keySizeBounds
 	log   *slog.Logger
 }
 
@@ -177,7 +177,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	}
 	ring := cfg.Cookies
 	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
-	sizes := KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
+	sizes := keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
 	log := cfg.Security.Logger
 	if log == nil {
 		log = slog.Default()
@@ -325,7 +325,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 		s.log.WarnContext(ctx, "secureconv: Issue rejected", slog.Any("error", err))
 		return nil, wssecurity.VerificationFault(err)
 	}
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err == nil && rv != v {
 		err = ErrVersionNotAccepted
 	}
@@ -376,14 +376,14 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 // built on tmpl: for a new session (tmpl.ContextID "") it draws the
 // context id and runs OnSessionCreated; for a renewal it issues a new
 // generation of tmpl's session with the same identities and choices.
-func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
+func (s *server) newToken(ctx context.Context, rst *requestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *issuedKey, error) {
 	r := s.cfg.rand()
 	if s.cfg.KeySizeFromSuite && rst.KeySize > s.sizes.Min {
 		capped := *rst
 		capped.KeySize = s.sizes.Min
 		rst = &capped
 	}
-	ik, err := IssueKey(s.cfg.Entropy, rst, s.sizes, r)
+	ik, err := issueKey(s.cfg.Entropy, rst, s.sizes, r)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -465,9 +465,9 @@ func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity
 }
 
 // tokenResponse builds the RSTR message of an Issue or Renew.
-func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecurityToken, tok *SessionToken, sct *SecurityContextToken, ik *IssuedKey) (*soap.Message, error) {
+func (s *server) tokenResponse(req *soap.Message, op Operation, rst *requestSecurityToken, tok *SessionToken, sct *SecurityContextToken, ik *issuedKey) (*soap.Message, error) {
 	v := s.cfg.Version
-	rstr := &RequestSecurityTokenResponse{Context: rst.Context, TokenType: v.TokenType(), SCT: sct,
+	rstr := &requestSecurityTokenResponse{Context: rst.Context, TokenType: v.TokenType(), SCT: sct,
 		RequestedAttachedReference:   sct.AttachedReference(v),
 		RequestedUnattachedReference: sct.UnattachedReference(v),
 		Lifetime:                     &Lifetime{Created: tok.ValidFrom, Expires: tok.ValidTo}}
@@ -479,7 +479,7 @@ func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecu
 func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
 	start := s.cfg.now()
 	v := s.cfg.Version
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err == nil && rv != v {
 		err = ErrVersionNotAccepted
 	}
@@ -508,7 +508,7 @@ func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken
 func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
 	start := s.cfg.now()
 	v := s.cfg.Version
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
 		return nil, InvalidRequestFault(v).WithCause(targetCause(err))
 	}
@@ -519,7 +519,7 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 			return nil, BadContextTokenFault(v).WithCause(err)
 		}
 	}
-	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
+	rstr := &requestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
 	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
 	if err == nil {
 		emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: cur.ContextID, Duration: s.cfg.now().Sub(start)})
@@ -658,7 +658,7 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *
 	if err != nil {
 		return nil, err
 	}
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil {
 		return nil, fmt.Errorf("secureconv: not a Cancel: %v", err)
 	}
@@ -680,7 +680,7 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *
 			emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
 		}
 	}()
-	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
+	rstr := &requestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
 	resp, err = soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
 	if err != nil {
 		return nil, err
