@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -256,21 +255,6 @@ func (a *countingApp) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.M
 	return soap.NewReply(req, actionEcho+"Response", el, nil)
 }
 
-func echoText(ctx context.Context, c *Client, text string) (string, error) {
-	el := etree.NewElement("t:echo")
-	el.CreateAttr("xmlns:t", nsTest)
-	el.SetText(text)
-	req, err := c.NewRequest(actionEcho, el)
-	if err != nil {
-		return "", err
-	}
-	resp, err := c.Call(ctx, req)
-	if err != nil {
-		return "", err
-	}
-	return resp.Payload().Text(), nil
-}
-
 // reliableCase is one binding with a reliable session, served and called
 // through a wire tap.
 type reliableCase struct {
@@ -307,13 +291,7 @@ func (rc reliableCase) serveWith(t *testing.T, app soap.Handler, tap *wireTap, h
 	if err != nil {
 		t.Fatal(err)
 	}
-	var srv *httptest.Server
-	if rc.tls {
-		srv = httptest.NewTLSServer(h)
-	} else {
-		srv = httptest.NewServer(h)
-	}
-	t.Cleanup(srv.Close)
+	srv, _ := startServer(t, h, rc.tls)
 	tap.next = srv.Client().Transport
 	c, err := NewClient(srv.URL+"/svc", rc.b, Credentials{ServiceCertificate: publicOnly(k.service), ClientCertificate: k.client,
 		UserName: "alice", Password: "clarinet"}, append(copts, WithHTTPClient(&http.Client{Transport: tap}))...)

@@ -83,15 +83,7 @@ func TestTyped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var srv *httptest.Server
-			var opts []ClientOption
-			if bc.tls {
-				srv = httptest.NewTLSServer(h)
-				opts = append(opts, WithHTTPClient(srv.Client()))
-			} else {
-				srv = httptest.NewServer(h)
-			}
-			defer srv.Close()
+			srv, opts := startServer(t, h, bc.tls)
 			c, err := NewClient(srv.URL, bc.b, Credentials{ServiceCertificate: publicOnly(k.service), UserName: "alice", Password: "clarinet"}, opts...)
 			if err != nil {
 				t.Fatal(err)
