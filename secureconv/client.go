@@ -26,9 +26,6 @@ var (
 	// ErrClosed is returned by calls on a closed Client, and ends a
 	// handshake still running when Close is called.
 	ErrClosed = errors.New("secureconv: client closed")
-	// ErrNoSession is returned by SessionTokenReference before the
-	// session is established (Open establishes it).
-	ErrNoSession = errors.New("secureconv: no session established")
 	// ErrHandshakeTimeout is wrapped by the error of a handshake (Issue or
 	// Renew) that did not finish within ClientConfig.HandshakeTimeout.
 	ErrHandshakeTimeout = errors.New("secureconv: handshake timed out")
@@ -284,25 +281,6 @@ func (c *Client) Session() string {
 		return ""
 	}
 	return c.sess.sct.Identifier
-}
-
-// SessionTokenReference returns a new wsse:SecurityTokenReference to the
-// current session's token (its Identifier and key generation, as
-// NewSCTReference writes it): what a reliable session's CreateSequence
-// carries to bind its sequence to this session (the client implements
-// reliable.SecureSession). Before the session is established it returns
-// ErrNoSession; after Close, ErrClosed.
-func (c *Client) SessionTokenReference() (*etree.Element, error) {
-	c.mu.Lock()
-	s, closed := c.sess, c.closed
-	c.mu.Unlock()
-	switch {
-	case closed:
-		return nil, ErrClosed
-	case s == nil:
-		return nil, ErrNoSession
-	}
-	return NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance), nil
 }
 
 // current returns the session to use, establishing or renewing it.
