@@ -72,9 +72,11 @@ func WithRand(r io.Reader) HTTPOption {
 	return httpOptionFunc(func(c *httpConfig) { c.rand = r })
 }
 
-// WithFaultHook makes an HTTPHandler call fn with every fault it answers,
-// before it is written: the parser's and the To check's rejections as well
-// as the faults (and other errors) of the handler chain. req is nil when
+// WithFaultHook makes an HTTPHandler call fn with every fault it answers
+// for an error, before it is written: the parser's and the To check's
+// rejections as well as the faults (and other errors) the handler chain
+// returns. A fault message a layer returns as its reply (a secured fault
+// such as WS-SC's RenewNeeded) is not an error and is not reported. req is nil when
 // the request could not be read. f.Cause, which never goes on the wire,
 // says which defence fired; for a handler error that is not a fault, f is
 // the opaque Receiver fault sent with that error as its Cause. fn runs
