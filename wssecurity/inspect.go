@@ -504,7 +504,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 // and the addressing headers with the signatures that digested each very
 // node, and reports whether every part not in allow is signed. els are
 // the parts' elements, in the order of the list.
-func coverage(m *soap.Message, ts *Timestamp, signedBy map[*etree.Element][]string, allow InspectParts) (out []PartCoverage, els []*etree.Element, ok bool) {
+func coverage(m *soap.Message, ts *timestampToken, signedBy map[*etree.Element][]string, allow InspectParts) (out []PartCoverage, els []*etree.Element, ok bool) {
 	out = []PartCoverage{}
 	ok = true
 	add := func(part InspectParts, name string, el *etree.Element) {

@@ -86,7 +86,7 @@ type receiver struct {
 	now time.Time
 
 	seq       int
-	ts        *Timestamp
+	ts        *timestampToken
 	tokens    map[*etree.Element]*token
 	sigs      []*sigResult
 	decs      []*decResult

@@ -19,8 +19,8 @@ const (
 	maxDateTimeText = 256
 )
 
-// Timestamp is a parsed wsu:Timestamp.
-type Timestamp struct {
+// timestampToken is a parsed wsu:Timestamp.
+type timestampToken struct {
 	// ID is the wsu:Id, or "".
 	ID string
 	// Created is the creation time, in UTC.
@@ -56,7 +56,7 @@ func newTimestamp(now time.Time, ttl time.Duration, id string) *etree.Element {
 // ValueType on either (R3225, R3226), values in UTC (R3213, R3217; written
 // 'Z' or "+00:00"), and Created strictly before Expires. Errors wrap
 // ErrInvalidSecurity.
-func parseTimestamp(el *etree.Element) (*Timestamp, error) {
+func parseTimestamp(el *etree.Element) (*timestampToken, error) {
 	if !soap.Is(el, NSWSU, "Timestamp") {
 		return nil, fmt.Errorf("%w: not a wsu:Timestamp", ErrInvalidSecurity)
 	}
@@ -64,7 +64,7 @@ func parseTimestamp(el *etree.Element) (*Timestamp, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &Timestamp{ID: wsuID(el), Element: el}
+	ts := &timestampToken{ID: wsuID(el), Element: el}
 	var created, expires *etree.Element
 	for _, c := range children {
 		switch {
@@ -125,7 +125,7 @@ func timestampValue(el *etree.Element) (time.Time, error) {
 // means the message expired (ErrExpired); with maxAge > 0, a Created older
 // than maxAge+maxSkew is stale (ErrExpired), which bounds messages whose
 // Expires lies far ahead.
-func (ts *Timestamp) Check(now time.Time, maxSkew, maxAge time.Duration) error {
+func (ts *timestampToken) Check(now time.Time, maxSkew, maxAge time.Duration) error {
 	if ts.Created.After(now.Add(maxSkew)) {
 		return fmt.Errorf("%w (%s, now %s)", ErrCreatedInFuture, formatTime(ts.Created), formatTime(now))
 	}

@@ -170,12 +170,12 @@ func TestParseDateTime(t *testing.T) {
 
 func TestTimestampCheck(t *testing.T) {
 	created := time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)
-	ts := &Timestamp{Created: created, Expires: created.Add(5 * time.Minute)}
-	noExp := &Timestamp{Created: created}
+	ts := &timestampToken{Created: created, Expires: created.Add(5 * time.Minute)}
+	noExp := &timestampToken{Created: created}
 	skew := 5 * time.Minute
 	tests := []struct {
 		name   string
-		ts     *Timestamp
+		ts     *timestampToken
 		now    time.Time
 		maxAge time.Duration
 		want   error
