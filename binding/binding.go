@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -247,6 +248,8 @@ type plan struct {
 	// preset names the WCF SecurityBindingElement factory the policy
 	// equals ("" when there is no message security).
 	preset string
+	// rm is the reliable session above the security (nil: none).
+	rm *rmPlan
 }
 
 func (b Binding) name() string {
@@ -256,12 +259,25 @@ func (b Binding) name() string {
 	return b.Name
 }
 
-// plan maps the binding to wssecurity policies as WCF's
+// plan maps the binding to its layers: the security policies
+// (securityPlan) and the reliable session above them.
+func (b Binding) plan() (plan, error) {
+	p, err := b.securityPlan()
+	if err != nil {
+		return plan{}, err
+	}
+	if p.rm, err = b.reliablePlan(p); err != nil {
+		return plan{}, err
+	}
+	return p, nil
+}
+
+// securityPlan maps the binding to wssecurity policies as WCF's
 // MessageSecurityOverHttp.CreateSecurityBindingElement (and
 // BasicHttpMessageSecurity.CreateMessageSecurity) do with
 // SecurityBindingElement's factories. Every policy is built fresh: nothing
 // is shared with another call's.
-func (b Binding) plan() (plan, error) {
+func (b Binding) securityPlan() (plan, error) {
 	n := b.name()
 	if b.SOAP != soap.V11 && b.SOAP != soap.V12 {
 		return plan{}, configErr("%s: SOAP: unknown SOAP version %d", n, int(b.SOAP))
@@ -308,10 +324,8 @@ func (b Binding) plan() (plan, error) {
 			boot, p.preset = wssecurity.UserNameOverTransport(), "UserNameOverTransport"
 		case CredentialCertificate:
 			// WCF's CreateCertificateOverTransportBindingElement: a
-			// Timestamp endorsed by the client certificate. wssecurity
-			// endorses a transport binding's Timestamp only with a session
-			// token so far.
-			return plan{}, notSupported("%s: Security.Message.ClientCredentialType Certificate with TransportWithMessageCredential (CertificateOverTransport): wssecurity cannot endorse a transport binding's Timestamp with a certificate yet; use Mode Message with Certificate, or UserName", n)
+			// Timestamp endorsed by the client certificate.
+			boot, p.preset = wssecurity.CertificateOverTransport(), "CertificateOverTransport"
 		}
 		// The binding's MessageSecurityVersion: WS-Security 1.0 for
 		// basicHttpBinding, 1.1 for the WS bindings.
@@ -413,6 +427,9 @@ func (b Binding) Describe() (string, error) {
 	if p.session != nil {
 		s += ", session " + b.SecureConversation.String()
 	}
+	if p.rm != nil {
+		s += ", " + p.rm.String()
+	}
 	s += ", SOAP " + b.SOAP.String()
 	switch b.Addressing {
 	case soap.WSA10:
@@ -426,9 +443,15 @@ func (b Binding) Describe() (string, error) {
 }
 
 // ReliableSession configures a binding's reliable session (WCF's
-// reliableSession and the reliableSession binding element). The version
-// follows the binding: WS-RM 2005/02 for wsHttpBinding, WS-RM 1.1 for
-// ws2007HttpBinding.
+// reliableSession and the reliableSession binding element): a WS-RM
+// sequence above the security, so each request is delivered once and in
+// order and retransmitted (with fresh security) until acknowledged. The
+// version follows the binding: WS-RM 2005/02 for wsHttpBinding, WS-RM 1.1
+// for ws2007HttpBinding. As in WCF, message security
+// (Message, TransportWithMessageCredential) needs EstablishSecurityContext
+// with a reliable session: the sequences run inside the secure session, are
+// bound to it, and their headers are signed with it. basicHttpBinding has
+// no reliable sessions.
 type ReliableSession struct {
 	// Enabled turns the reliable session on.
 	Enabled bool
@@ -444,4 +467,8 @@ type ReliableSession struct {
 	MaxRetryCount           int
 	MaxPendingChannels      int
 	AcknowledgementInterval time.Duration
+	// Version is the WS-RM version; zero follows the binding (WS-RM
+	// 2005/02 for wsHttpBinding, 1.1 for ws2007HttpBinding; for a custom
+	// binding the version matching its SecureConversation version).
+	Version reliable.Version
 }

@@ -3,6 +3,7 @@ package binding
 import (
 	"context"
 	"crypto/x509"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -78,10 +79,13 @@ func whoami() soap.Handler {
 	})
 }
 
-func call(ctx context.Context, c *Client) (string, error) {
+func call(ctx context.Context, c *Client) (string, error) { return echoText(ctx, c, "hi") }
+
+// echoText sends text to the echo action and returns the reply's text.
+func echoText(ctx context.Context, c *Client, text string) (string, error) {
 	el := etree.NewElement("t:echo")
 	el.CreateAttr("xmlns:t", nsTest)
-	el.SetText("hi")
+	el.SetText(text)
 	req, err := c.NewRequest(actionEcho, el)
 	if err != nil {
 		return "", err
@@ -91,6 +95,20 @@ func call(ctx context.Context, c *Client) (string, error) {
 		return "", err
 	}
 	return resp.Payload().Text(), nil
+}
+
+// startServer serves h over TLS or plain HTTP until the test ends and
+// returns the client options that reach it.
+func startServer(t *testing.T, h http.Handler, tls bool) (*httptest.Server, []ClientOption) {
+	t.Helper()
+	if !tls {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv, nil
+	}
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	return srv, []ClientOption{WithHTTPClient(srv.Client())}
 }
 
 func wsHTTP(mode SecurityMode, cred CredentialType, sc bool) Binding {
@@ -144,6 +162,9 @@ func TestBindings(t *testing.T) {
 		{"WS2007Http/Message/UserName/SecureConversation", ws2007HTTP(ModeMessage, CredentialUserName, true), false, "alice password session", "SecureConversation(UserNameForCertificate)", true},
 		{"WS2007Http/TransportWithMessageCredential/UserName", ws2007HTTP(ModeTransportWithMessageCredential, CredentialUserName, false), true, "alice password", "UserNameOverTransport", false},
 		{"WS2007Http/TransportWithMessageCredential/UserName/SecureConversation", ws2007HTTP(ModeTransportWithMessageCredential, CredentialUserName, true), true, "alice password session", "SecureConversation(UserNameOverTransport)", true},
+		{"WS2007Http/TransportWithMessageCredential/Certificate", ws2007HTTP(ModeTransportWithMessageCredential, CredentialCertificate, false), true, "CN=soapstack-client,OU=interop tests,O=soapstack x509", "CertificateOverTransport", false},
+		{"WS2007Http/TransportWithMessageCredential/Certificate/SecureConversation", ws2007HTTP(ModeTransportWithMessageCredential, CredentialCertificate, true), true, "CN=soapstack-client,OU=interop tests,O=soapstack x509 session", "SecureConversation(CertificateOverTransport)", true},
+		{"BasicHttp/TransportWithMessageCredential/Certificate", basicHTTP(ModeTransportWithMessageCredential, CredentialCertificate), true, "CN=soapstack-client,OU=interop tests,O=soapstack x509", "CertificateOverTransport", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,15 +179,7 @@ func TestBindings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var srv *httptest.Server
-			var opts []ClientOption
-			if tc.tls {
-				srv = httptest.NewTLSServer(h)
-				opts = append(opts, WithHTTPClient(srv.Client()))
-			} else {
-				srv = httptest.NewServer(h)
-			}
-			defer srv.Close()
+			srv, opts := startServer(t, h, tc.tls)
 			c, err := NewClient(srv.URL+"/svc", tc.b, clientCreds, opts...)
 			if err != nil {
 				t.Fatal(err)

@@ -2,11 +2,14 @@ package binding
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/url"
 
 	"github.com/beevik/etree"
 
+	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -15,14 +18,18 @@ import (
 // Client is a channel to one service endpoint, secured as its Binding
 // says: a soap.Invoker whose Call protects the request and verifies the
 // reply. With EstablishSecurityContext the first call (or Open) establishes
-// a secure session and Close cancels it. A Client is safe for concurrent
-// use.
+// a secure session and Close cancels it; with ReliableSession every call
+// goes on a WS-RM sequence (created on the first call or Open, inside the
+// secure session) and is retransmitted until acknowledged. A Client is
+// safe for concurrent use.
 type Client struct {
 	url     string
 	binding Binding
 	inv     soap.Invoker
 	session *secureconv.Client
+	rm      *reliable.Client
 	rand    io.Reader
+	hooks   *hookSet
 }
 
 // NewClient returns a client of the service at url configured by b and
@@ -50,14 +57,19 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{url: rawURL, binding: b, rand: s.rand}
-	transport := soap.NewHTTPClient(rawURL, s.httpOptions()...)
+	c := &Client{url: rawURL, binding: b, rand: s.rand, hooks: s.hookSet(SideClient, b)}
+	var transport soap.Invoker = soap.NewHTTPClient(rawURL, s.httpOptions()...)
+	if p.tls && !s.allowInsecure {
+		// Below every layer, so that handshakes, RM control messages and
+		// retransmissions are marked too.
+		transport = requireTLS(transport)
+	}
 	switch {
 	case p.session != nil:
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
 			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
-			CancelWithBootstrap: s.cancelBoot})
+			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -71,8 +83,16 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	default:
 		c.inv = transport
 	}
-	if p.tls && !s.allowInsecure {
-		c.inv = requireTLS(c.inv)
+	if p.rm != nil {
+		rc := p.rm.clientConfig(b, rawURL, &s, c.hooks.reliableEvents())
+		if c.session != nil {
+			rc.SecureSession = c.session
+		}
+		rm, err := reliable.NewClient(c.inv, rc)
+		if err != nil {
+			return nil, configErr("%s: ReliableSession: %w", b.name(), err)
+		}
+		c.rm, c.inv = rm, rm
 	}
 	return c, nil
 }
@@ -141,26 +161,56 @@ func (c *Client) NewRequest(action string, payload *etree.Element) (*soap.Messag
 // Call sends req and returns the verified reply. A SOAP fault from the
 // service is returned as a *soap.Fault error.
 func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-	return c.inv.Call(ctx, req)
+	if len(c.hooks.hooks) == 0 {
+		return c.inv.Call(ctx, req)
+	}
+	info := CallInfo{Side: SideClient, Binding: c.hooks.binding, Action: actionOf(req), URL: c.url}
+	return c.hooks.call(ctx, info, func(ctx context.Context) (*soap.Message, error) { return c.inv.Call(ctx, req) })
 }
 
-// Open establishes the secure session now (with EstablishSecurityContext;
-// otherwise it does nothing), instead of on the first call.
+// Open establishes the sessions now instead of on the first call: the
+// secure session (with EstablishSecurityContext), then the reliable
+// session's sequence (with ReliableSession). Without sessions it does
+// nothing.
 func (c *Client) Open(ctx context.Context) error {
+	if c.rm != nil {
+		return c.rm.Open(ctx) // opens the secure session first
+	}
 	if c.session == nil {
 		return nil
 	}
 	return c.session.Open(ctx)
 }
 
-// Close cancels the secure session, if one was established (WCF's
-// RequireCancellation); the client then may not be used. Without a session
-// it does nothing.
+// Close ends the sessions, innermost last as WCF closes its channel stack:
+// the reliable session first (it waits for every message to be
+// acknowledged, then closes and terminates its sequences), then the
+// secure session, which it cancels (WCF's RequireCancellation). The secure
+// session is cancelled even when closing the reliable session failed; the
+// error then reports both. The client then may not be used. Without
+// sessions it does nothing.
 func (c *Client) Close(ctx context.Context) error {
-	if c.session == nil {
-		return nil
+	var errs []error
+	if c.rm != nil {
+		if err := c.rm.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("binding: closing the reliable session: %w", err))
+		}
 	}
-	return c.session.Close(ctx)
+	if c.session != nil {
+		if err := c.session.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("binding: cancelling the secure session: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Sequence returns the identifier of the reliable session's request
+// sequence ("" without ReliableSession or before it is created).
+func (c *Client) Sequence() string {
+	if c.rm == nil {
+		return ""
+	}
+	return c.rm.Sequence()
 }
 
 // Session returns the identifier of the current secure session ("" when

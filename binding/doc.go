@@ -33,6 +33,24 @@
 // user name or certificate identity, the session (Principal.Session) of a
 // secure conversation, and the claims WithTransformClaims added.
 //
+// # Typed bodies
+//
+// Contracts can be Go types with encoding/xml tags instead of XML trees. A
+// service registers a Go function per action, and a client calls it with
+// Call; a fault's typed detail (a WCF FaultContract) travels with
+// DetailFault and comes back with FaultDetail:
+//
+//	mux := soap.NewServeMux()
+//	mux.Handle(actionDivide, binding.Typed(func(ctx context.Context, r *Divide) (*DivideResponse, error) {
+//		if r.Divisor == 0 {
+//			return nil, binding.DetailFault(soap.CodeSender, "division by zero", &DivideByZero{})
+//		}
+//		return &DivideResponse{Quotient: r.Dividend / r.Divisor}, nil
+//	}))
+//
+//	resp, err := binding.Call[Divide, DivideResponse](ctx, c, actionDivide, &Divide{Dividend: 42, Divisor: 5})
+//	if d, ok := binding.FaultDetail[DivideByZero](err); ok { ... }
+//
 // # Defaults
 //
 // WSHttpBinding, WS2007HttpBinding and BasicHttpBinding return WCF's
@@ -76,7 +94,8 @@
 //	Message                         any of the above      true                      SecureConversation over that bootstrap: symmetric binding on the SCT, derived keys
 //	TransportWithMessageCredential  UserName              false                     UserNameOverTransport
 //	TransportWithMessageCredential  UserName              true                      SecureConversation over UserNameOverTransport: the SCT endorses the Timestamp
-//	TransportWithMessageCredential  Certificate           -                         CertificateOverTransport: not supported yet (ErrNotSupported)
+//	TransportWithMessageCredential  Certificate           false                     CertificateOverTransport: the client certificate endorses the Timestamp
+//	TransportWithMessageCredential  Certificate           true                      SecureConversation over CertificateOverTransport
 //	any                             Windows               -                         not supported yet (negotiation, issue 14)
 //	Message                         any                   -                         NegotiateServiceCredential true: not supported yet
 //
@@ -93,6 +112,23 @@
 // protected with the session as WCF does; WithCancelWithBootstrap protects
 // (and accepts) the Cancel under the bootstrap security instead, as Apache
 // CXF does for message-security sessions.
+//
+// # Reliable sessions
+//
+// ReliableSession.Enabled puts a WS-ReliableMessaging session above the
+// security, as WCF's reliableSession element does (WS-RM 2005/02 for
+// wsHttpBinding, 1.1 for ws2007HttpBinding): the client numbers every call
+// on one sequence, created on Open or the first call, retransmits it
+// (secured afresh each time) until the service acknowledges it, and
+// Client.Close terminates the sequence before it cancels the secure
+// session. The service delivers each request to the application once and
+// in order, and runs WithAuthorize on application requests only. As in WCF,
+// message security needs EstablishSecurityContext with a reliable session:
+// the sequences are created inside the secure session and bound to it
+// (reliable.ServerConfig.RequireSecureSession), and the session policy
+// signs the RM headers. basicHttpBinding has no reliable sessions;
+// Unordered delivery is not supported yet. WithSequenceStore shares a
+// service's sequences across the nodes of a farm.
 //
 // # Proven against Apache CXF
 //
@@ -119,13 +155,28 @@
 // certificates, HTTP authentication) belong to the net/http client given
 // with WithHTTPClient.
 //
+// # Observability
+//
+// WithHooks gives a client or a service callbacks for what users watch:
+// each application call with its outcome (Hooks.Call, which can open a
+// span), each request a service refused before its application ran, with
+// the fault sent and the defence that fired as its cause (Hooks.Rejected:
+// parser limits, the To check, security, authorization), secure session
+// events on both sides (issued, renewed, cancelled, expired, with the
+// handshake's duration) and reliable session events (sequence created,
+// message retransmitted, sequence closed and terminated). There are no
+// global registries: each client and handler reports to its own hooks.
+// Package binding/otelsoap turns them into OpenTelemetry spans and
+// metrics.
+//
 // # Options
 //
-// WithLogger, WithClock, WithRand, WithLimits, WithAllowInsecureTransport
-// and WithCancelWithBootstrap apply to both sides (one logger, clock and
+// WithLogger, WithClock, WithRand, WithLimits, WithAllowInsecureTransport,
+// WithCancelWithBootstrap and WithHooks apply to both sides (one logger, clock and
 // random source per client or handler). A client takes
 // WithHTTPClient and WithKeyLog; a handler WithReplayCache, WithTokenCache,
 // WithCookies (cookie-mode sessions sealed with a secureconv.KeyRing),
+// WithSequenceStore (the sequences of reliable sessions),
 // WithSessionLifetime, WithTransformClaims (WIF's
 // ClaimsAuthenticationManager) and WithAuthorize (WCF's
 // ServiceAuthorizationManager).

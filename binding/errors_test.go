@@ -36,7 +36,6 @@ func TestConfigErrors(t *testing.T) {
 		{"wsHttp defaults on the server", WSHttpBinding(), full, "", true, true, "ClientCredentialType Windows"},
 		{"negotiation", mutate(WSHttpBinding(), func(b *Binding) { b.Security.Message.ClientCredentialType = CredentialUserName }), full, "http://h/", false, true, "NegotiateServiceCredential true"},
 		{"negotiation says set it false", mutate(WSHttpBinding(), func(b *Binding) { b.Security.Message.ClientCredentialType = CredentialUserName }), full, "http://h/", false, true, "set it to false"},
-		{"certificate over transport", ws2007HTTP(ModeTransportWithMessageCredential, CredentialCertificate, false), full, "https://h/", false, true, "ClientCredentialType Certificate with TransportWithMessageCredential"},
 		{"transport needs https", wsHTTP(ModeTransport, CredentialNone, false), full, "http://h/", false, false, "needs an https URL"},
 		{"TWMC needs https", basicHTTP(ModeTransportWithMessageCredential, CredentialUserName), full, "http://h/", false, false, "needs an https URL"},
 		{"bad url", BasicHttpBinding(), full, "ftp://h/", false, false, "url"},

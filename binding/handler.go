@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -16,7 +17,10 @@ import (
 // field that is wrong or missing (errors wrap ErrConfig; settings not
 // supported yet wrap ErrNotSupported). Transport and
 // TransportWithMessageCredential refuse requests that did not arrive over
-// TLS unless WithAllowInsecureTransport.
+// TLS unless WithAllowInsecureTransport. With ReliableSession the reliable
+// session's layer runs between the security and app: app sees each request
+// once and in order, and only application requests (with a secure session,
+// only sequences created inside one, bound to it).
 func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerOption) (http.Handler, error) {
 	var s settings
 	for _, o := range opts {
@@ -29,7 +33,19 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 	if err != nil {
 		return nil, err
 	}
+	// With a reliable session the application's authorization runs above
+	// it, on application messages only (never on CreateSequence or an
+	// acknowledgement), as WCF's ServiceAuthorizationManager runs at the
+	// dispatcher.
+	authorize := s.authorize
+	if p.rm != nil {
+		authorize = nil
+	}
+	hs := s.hookSet(SideService, b)
 	var layers []soap.ServerLayer
+	if len(hs.hooks) > 0 {
+		layers = append(layers, hs.outerLayer)
+	}
 	switch {
 	case p.session != nil:
 		cfg, err := serviceSecurity(b, p, creds, &s)
@@ -38,8 +54,8 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		}
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, Cache: s.tokens,
-			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: s.authorize,
-			CancelWithBootstrap: s.cancelBoot})
+			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
+			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -49,7 +65,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		if err != nil {
 			return nil, err
 		}
-		cfg.TransformClaims, cfg.Authorize = s.transform, s.authorize
+		cfg.TransformClaims, cfg.Authorize = s.transform, authorize
 		l, err := wssecurity.ServerLayer(*p.message, cfg)
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
@@ -59,11 +75,29 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		if p.tls && !s.allowInsecure {
 			layers = append(layers, tlsOnly)
 		}
+		if authorize != nil {
+			layers = append(layers, soap.Authorize(authorize))
+		}
+	}
+	if p.rm != nil {
+		if s.sequences != nil && b.ReliableSession.MaxPendingChannels != 0 {
+			return nil, configErr("%s: ReliableSession.MaxPendingChannels: a store given with WithSequenceStore applies its own bound (reliable.WithMaxPending); leave it 0", b.name())
+		}
+		l, err := reliable.ServerLayer(p.rm.serverConfig(b, p.session != nil, &s, hs.reliableEvents()))
+		if err != nil {
+			return nil, configErr("%s: ReliableSession: %w", b.name(), err)
+		}
+		layers = append(layers, l)
 		if s.authorize != nil {
 			layers = append(layers, soap.Authorize(s.authorize))
 		}
 	}
-	return soap.NewHTTPHandler(soap.ChainHandler(app, layers...), s.httpOptions()...), nil
+	hopts := s.httpOptions()
+	if len(hs.hooks) > 0 {
+		layers = append(layers, hs.innerLayer)
+		hopts = append(hopts, soap.WithFaultHook(hs.faultHook))
+	}
+	return soap.NewHTTPHandler(soap.ChainHandler(app, layers...), hopts...), nil
 }
 
 // tlsOnly refuses requests that did not arrive over TLS with the uniform

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -30,6 +31,9 @@ type settings struct {
 	sessionLifetime time.Duration
 	transform       func(ctx context.Context, p *soap.Principal) (*soap.Principal, error)
 	authorize       soap.Authorizer
+	sequences       reliable.SequenceStore
+
+	hooks []Hooks
 }
 
 // ClientOption configures NewClient.
@@ -129,6 +133,15 @@ func WithCookies(ring *secureconv.KeyRing) HandlerOption {
 // issues (secureconv.DefaultIssuedLifetime otherwise).
 func WithSessionLifetime(d time.Duration) HandlerOption {
 	return handlerOption(func(s *settings) { s.sessionLifetime = d })
+}
+
+// WithSequenceStore sets where a service with a reliable session keeps its
+// sequences (a memory store bounded by ReliableSession.MaxPendingChannels
+// otherwise); share one across the nodes of a farm. The store applies its
+// own bound on pending sequences, so ReliableSession.MaxPendingChannels
+// must then be 0.
+func WithSequenceStore(st reliable.SequenceStore) HandlerOption {
+	return handlerOption(func(s *settings) { s.sequences = st })
 }
 
 // WithTransformClaims sets WIF's ClaimsAuthenticationManager: fn receives

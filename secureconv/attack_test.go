@@ -235,11 +235,11 @@ func TestCancelOrRenewAnotherSession(t *testing.T) {
 	sa, _ := a.current(context.Background())
 	sb, _ := b.current(context.Background())
 	// a's session protects a Cancel of b's session.
-	rst := &RequestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
+	rst := &requestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
 	_, err := a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpCancel, rst)
 	requireFault(t, err, FaultInvalidRequest, ErrTargetMismatch)
-	rst = &RequestSecurityToken{Operation: OpRenew, KeySize: 128, RenewTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
-	rst.Entropy, _ = NewEntropy(128, "", nil)
+	rst = &requestSecurityToken{Operation: OpRenew, KeySize: 128, RenewTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
+	rst.Entropy, _ = newEntropy(128, "", nil)
 	_, err = a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpRenew, rst)
 	requireFault(t, err, FaultUnableToRenew, ErrTargetMismatch)
 	// b's session still works.
@@ -270,7 +270,7 @@ func TestBootstrapCancelByNonOwner(t *testing.T) {
 	require.NoError(t, callEcho(t, alice, "a"))
 	require.NoError(t, callEcho(t, bob, "b"))
 	sa, _ := alice.current(context.Background())
-	rst := &RequestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sa.sct.Identifier, "")}
+	rst := &requestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sa.sct.Identifier, "")}
 	boot := bob.cfg.Security
 	_, err := bob.tokenRequest(context.Background(), e.boot, &boot, OpCancel, rst)
 	require.Error(t, err, "bob cannot cancel alice's session")
@@ -367,15 +367,15 @@ func TestRSTRWithoutEntropy(t *testing.T) {
 		sec := e.scfg.Security
 		ex, err := wssecurity.VerifyRequest(ctx, e.boot, &sec, req)
 		require.NoError(t, err)
-		rst, _, err := ParseRST(req.Payload())
+		rst, _, err := parseRST(req.Payload())
 		require.NoError(t, err)
 		require.NotNil(t, rst.Entropy, "a Combined client sends entropy")
 		noEntropy := *rst
 		noEntropy.Entropy = nil
-		ik, err := IssueKey(EntropyServer, &noEntropy, KeySizes{Min: 128, Max: 512, Default: 256}, nil)
+		ik, err := issueKey(EntropyServer, &noEntropy, keySizeBounds{Min: 128, Max: 512, Default: 256}, nil)
 		require.NoError(t, err)
 		sct := &SecurityContextToken{Version: e.v, ID: "uuid-sct-rogue", Identifier: "urn:uuid:rogue"}
-		rstr := &RequestSecurityTokenResponse{Context: rst.Context, TokenType: e.v.TokenType(), SCT: sct,
+		rstr := &requestSecurityTokenResponse{Context: rst.Context, TokenType: e.v.TokenType(), SCT: sct,
 			RequestedAttachedReference:   sct.AttachedReference(e.v),
 			RequestedUnattachedReference: sct.UnattachedReference(e.v)}
 		ik.Apply(e.v, rstr)

@@ -112,6 +112,11 @@ type ClientConfig struct {
 	// session's messages. A failed write is logged and does not fail the
 	// session. Writes are serialized per Client.
 	KeyLog io.Writer
+	// OnEvent, when set, is called synchronously after each session is
+	// issued, renewed or cancelled, and when the client replaces an
+	// expired session or one the service no longer knows; it must not
+	// block.
+	OnEvent func(Event)
 }
 
 func configError(format string, args ...any) error {
@@ -298,6 +303,9 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 			if cur != nil && cur != s && c.now().Before(cur.expires) {
 				return cur, nil
 			}
+			if s != nil && cur == s {
+				emit(c.cfg.OnEvent, Event{Kind: EventExpired, ContextID: s.sct.Identifier, Err: ErrTokenExpired})
+			}
 			return c.issue(hctx)
 		})
 	case !now.Before(s.renewAt):
@@ -380,14 +388,14 @@ func (c *Client) logKey(s *session) {
 
 // tokenRequest sends a token request protected by policy and returns the
 // parsed response.
-func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op Operation, rst *RequestSecurityToken) (*RequestSecurityTokenResponse, error) {
+func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op Operation, rst *requestSecurityToken) (*requestSecurityTokenResponse, error) {
 	return c.tokenRequestVerified(ctx, policy, sec, policy, sec, op, rst)
 }
 
 // tokenRequestVerified sends a token request protected by policy and
 // checks the response against replyPolicy (they differ for a Cancel sent
 // with the bootstrap policy: Apache CXF answers it under the session).
-func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op Operation, rst *RequestSecurityToken) (*RequestSecurityTokenResponse, error) {
+func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op Operation, rst *requestSecurityToken) (*requestSecurityTokenResponse, error) {
 	v := c.cfg.Version
 	m := soap.NewMessageWithBody(c.cfg.SOAP, rst.Build(v))
 	a, err := soap.RequestAddressing(c.cfg.Addressing, v.Action(op), c.cfg.To, c.rand())
@@ -439,7 +447,7 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 	if resp.Addressing.Version != 0 && resp.Addressing.Action != v.ResponseAction(op) {
 		return nil, fmt.Errorf("secureconv: %s response with action %q", op, resp.Addressing.Action)
 	}
-	rstr, rv, err := ParseRSTR(resp.Payload())
+	rstr, rv, err := parseRSTR(resp.Payload())
 	if err != nil {
 		return nil, fmt.Errorf("secureconv: %s response: %w", op, err)
 	}
@@ -449,17 +457,17 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 	return rstr, nil
 }
 
-func (c *Client) keySizes() KeySizes {
+func (c *Client) keySizes() keySizeBounds {
 	suite := c.cfg.Policy.WithDefaults().Suite.Algorithms()
-	return KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
+	return keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
 }
 
 // newRST returns an Issue or Renew request with the client's entropy.
-func (c *Client) newRST(op Operation) (*RequestSecurityToken, error) {
+func (c *Client) newRST(op Operation) (*requestSecurityToken, error) {
 	v := c.cfg.Version
-	rst := &RequestSecurityToken{TokenType: v.TokenType(), Operation: op, KeySize: c.cfg.KeySize}
+	rst := &requestSecurityToken{TokenType: v.TokenType(), Operation: op, KeySize: c.cfg.KeySize}
 	if c.cfg.Entropy != EntropyServer {
-		ent, err := NewEntropy(c.cfg.KeySize, "", c.rand())
+		ent, err := newEntropy(c.cfg.KeySize, "", c.rand())
 		if err != nil {
 			return nil, err
 		}
@@ -469,11 +477,11 @@ func (c *Client) newRST(op Operation) (*RequestSecurityToken, error) {
 }
 
 // establish turns an RSTR into a session.
-func (c *Client) establish(rst *RequestSecurityToken, rstr *RequestSecurityTokenResponse) (*session, error) {
+func (c *Client) establish(rst *requestSecurityToken, rstr *requestSecurityTokenResponse) (*session, error) {
 	if rstr.SCT == nil || rstr.RequestedSecurityToken == nil {
 		return nil, errors.New("secureconv: the response carries no SecurityContextToken")
 	}
-	key, err := ResolveProofKey(c.cfg.Entropy, rst, rstr, c.keySizes())
+	key, err := resolveProofKey(c.cfg.Entropy, rst, rstr, c.keySizes())
 	if err != nil {
 		return nil, err
 	}
@@ -508,6 +516,7 @@ const DefaultSessionLifetime = 10 * time.Hour
 
 // issue runs the Issue handshake.
 func (c *Client) issue(ctx context.Context) (*session, error) {
+	start := c.now()
 	rst, err := c.newRST(OpIssue)
 	if err != nil {
 		return nil, err
@@ -525,6 +534,7 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	c.logKey(s)
+	emit(c.cfg.OnEvent, Event{Kind: EventIssued, ContextID: s.sct.Identifier, Duration: c.now().Sub(start)})
 	return s, nil
 }
 
@@ -532,6 +542,7 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 // returned (wrapping ErrRenewFailed and the cause), never replaced by a new
 // Issue: see Client.
 func (c *Client) renew(ctx context.Context, old *session) (*session, error) {
+	start := c.now()
 	rst, err := c.newRST(OpRenew)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
@@ -551,6 +562,7 @@ func (c *Client) renew(ctx context.Context, old *session) (*session, error) {
 		return nil, err
 	}
 	c.logKey(s)
+	emit(c.cfg.OnEvent, Event{Kind: EventRenewed, ContextID: s.sct.Identifier, Duration: c.now().Sub(start)})
 	return s, nil
 }
 
@@ -615,8 +627,12 @@ func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, er
 		c.logger().InfoContext(ctx, "secureconv: the service refused to renew the session; establishing a new one", slog.Any("error", err))
 	}
 	c.mu.Lock()
+	old := c.sess
 	c.sess = nil
 	c.mu.Unlock()
+	if old != nil {
+		emit(c.cfg.OnEvent, Event{Kind: EventExpired, ContextID: old.sct.Identifier, Err: err})
+	}
 	resp, err2 := c.call(ctx, orig)
 	if err2 != nil && renewErr {
 		err2 = errors.Join(err2, err)
@@ -668,7 +684,7 @@ func (c *Client) Close(ctx context.Context) error {
 	if s == nil || !c.cfg.Cancel {
 		return nil
 	}
-	rst := &RequestSecurityToken{Operation: OpCancel,
+	rst := &requestSecurityToken{Operation: OpCancel,
 		CancelTarget: NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance)}
 	policy, sec := c.cfg.Policy, c.sessionConfig(s)
 	if c.cfg.CancelSignedOnly {
@@ -682,6 +698,7 @@ func (c *Client) Close(ctx context.Context) error {
 		// sign-then-encrypt order.
 		policy.Order = wssecurity.SignBeforeEncrypt
 	}
+	start := c.now()
 	rstr, err := c.tokenRequestVerified(ctx, policy, sec, replyPolicy, replySec, OpCancel, rst)
 	if err != nil {
 		return err
@@ -689,5 +706,6 @@ func (c *Client) Close(ctx context.Context) error {
 	if !rstr.RequestedTokenCancelled {
 		return errors.New("secureconv: the Cancel response does not confirm the cancellation")
 	}
+	emit(c.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: s.sct.Identifier, Duration: c.now().Sub(start)})
 	return nil
 }

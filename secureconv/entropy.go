@@ -49,12 +49,12 @@ const (
 	DefaultMaxKeySize = 1024
 )
 
-// KeySizes are the key sizes in bits a side accepts for an issued key,
+// keySizeBounds are the key sizes in bits a side accepts for an issued key,
 // taken from its algorithm suite: WCF requests the suite's default
 // symmetric key length (Basic128: 128, Basic256: 256) and accepts lengths
 // the suite supports. Apache CXF issues 256-bit keys unless the RST
 // carries a KeySize.
-type KeySizes struct {
+type keySizeBounds struct {
 	// Min and Max bound the key size (0: DefaultMinKeySize and
 	// DefaultMaxKeySize).
 	Min, Max int
@@ -64,7 +64,7 @@ type KeySizes struct {
 }
 
 // check refuses a size outside the bounds or not a whole number of bytes.
-func (s KeySizes) check(bits int) error {
+func (s keySizeBounds) check(bits int) error {
 	lo, hi := s.Min, s.Max
 	if lo <= 0 {
 		lo = DefaultMinKeySize
@@ -78,10 +78,10 @@ func (s KeySizes) check(bits int) error {
 	return nil
 }
 
-// NewEntropy returns keySize/8 random bytes from r (crypto/rand when nil)
+// newEntropy returns keySize/8 random bytes from r (crypto/rand when nil)
 // as a BinarySecret of type Nonce with wsu:Id id (WCF writes
 // "uuid-<guid>-<n>"; "" for none): the entropy of an RST or RSTR.
-func NewEntropy(keySize int, id string, r io.Reader) (*BinarySecret, error) {
+func newEntropy(keySize int, id string, r io.Reader) (*binarySecretToken, error) {
 	if keySize <= 0 || keySize%8 != 0 || keySize/8 > MaxSecretSize {
 		return nil, fmt.Errorf("secureconv: entropy of %d bits", keySize)
 	}
@@ -92,7 +92,7 @@ func NewEntropy(keySize int, id string, r io.Reader) (*BinarySecret, error) {
 	if _, err := io.ReadFull(r, b); err != nil {
 		return nil, fmt.Errorf("secureconv: entropy: %w", err)
 	}
-	return &BinarySecret{ID: id, Type: SecretNonce, Value: b}, nil
+	return &binarySecretToken{ID: id, Type: secretNonce, Value: b}, nil
 }
 
 // ComputedKey returns the WS-Trust computed key
@@ -109,7 +109,7 @@ func ComputedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, e
 	return psha1.Derive(requestorEntropy, issuerEntropy, 0, keySize/8)
 }
 
-// ResolveProofKey returns the key a client holds once rstr answers rst, as
+// resolveProofKey returns the key a client holds once rstr answers rst, as
 // WCF's client computes it (WSTrust.Driver.GetIssuedToken):
 //
 //   - Combined: rst must carry entropy and rstr a ComputedKey proof token
@@ -123,7 +123,7 @@ func ComputedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, e
 //     entropy; the client's entropy is the key.
 //
 // The key size must lie within sizes. Errors wrap ErrProofKey.
-func ResolveProofKey(mode EntropyMode, rst *RequestSecurityToken, rstr *RequestSecurityTokenResponse, sizes KeySizes) ([]byte, error) {
+func resolveProofKey(mode EntropyMode, rst *requestSecurityToken, rstr *requestSecurityTokenResponse, sizes keySizeBounds) ([]byte, error) {
 	if rst == nil || rstr == nil {
 		return nil, fmt.Errorf("%w: missing request or response", ErrProofKey)
 	}
@@ -190,9 +190,9 @@ func ResolveProofKey(mode EntropyMode, rst *RequestSecurityToken, rstr *RequestS
 	return nil, fmt.Errorf("%w: unknown entropy mode %d", ErrProofKey, int(mode))
 }
 
-// IssuedKey is the key a server issues for an RST, with what the RSTR
+// issuedKey is the key a server issues for an RST, with what the RSTR
 // must carry for the client to obtain it.
-type IssuedKey struct {
+type issuedKey struct {
 	// Key is the session key. It is a secret: never log it.
 	Key []byte
 	// KeySize is the key size in bits.
@@ -201,10 +201,10 @@ type IssuedKey struct {
 	Mode EntropyMode
 	// Entropy is the server's entropy (Combined mode), nil otherwise; set
 	// its ID before Apply to write a wsu:Id as WCF does.
-	Entropy *BinarySecret
+	Entropy *binarySecretToken
 }
 
-// IssueKey issues the key for rst as a WCF service does
+// issueKey issues the key for rst as a WCF service does
 // (WSTrust.Driver.ProcessRstAndIssueKey): the size is rst's KeySize, else
 // (Client mode) the size of the client's entropy, else sizes.Default, and
 // must lie within sizes; Combined and Client modes
@@ -213,7 +213,7 @@ type IssuedKey struct {
 // nil) and the key is ComputedKey(client entropy, server entropy); in
 // Server mode the key is random; in Client mode it is the client's entropy,
 // whose size must then be the key size. Errors wrap ErrInvalidRequest.
-func IssueKey(mode EntropyMode, rst *RequestSecurityToken, sizes KeySizes, r io.Reader) (*IssuedKey, error) {
+func issueKey(mode EntropyMode, rst *requestSecurityToken, sizes keySizeBounds, r io.Reader) (*issuedKey, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: "+format, append([]any{ErrInvalidRequest, mode}, args...)...)
 	}
@@ -233,13 +233,13 @@ func IssueKey(mode EntropyMode, rst *RequestSecurityToken, sizes KeySizes, r io.
 	if err := sizes.check(size); err != nil {
 		return nil, bad("%v", err)
 	}
-	k := &IssuedKey{KeySize: size, Mode: mode}
+	k := &issuedKey{KeySize: size, Mode: mode}
 	switch mode {
 	case EntropyCombined:
 		if rst.Entropy == nil || len(rst.Entropy.Value) == 0 {
 			return nil, bad("the request carries no entropy")
 		}
-		e, err := NewEntropy(size, "", r)
+		e, err := newEntropy(size, "", r)
 		if err != nil {
 			return nil, err
 		}
@@ -273,14 +273,14 @@ func IssueKey(mode EntropyMode, rst *RequestSecurityToken, sizes KeySizes, r io.
 // Apply sets the proof token, issuer entropy and KeySize of rstr for the
 // key, as WCF writes them: Combined, a ComputedKey of v and the server
 // entropy; Server, the key in a BinarySecret (no Type); Client, neither.
-func (k *IssuedKey) Apply(v Version, rstr *RequestSecurityTokenResponse) {
+func (k *issuedKey) Apply(v Version, rstr *requestSecurityTokenResponse) {
 	rstr.KeySize = k.KeySize
 	rstr.Proof, rstr.Entropy = nil, nil
 	switch k.Mode {
 	case EntropyCombined:
-		rstr.Proof = &ProofToken{ComputedKey: v.ComputedKeyPSHA1()}
+		rstr.Proof = &proofToken{ComputedKey: v.ComputedKeyPSHA1()}
 		rstr.Entropy = k.Entropy
 	case EntropyServer:
-		rstr.Proof = &ProofToken{Secret: &BinarySecret{Value: k.Key}}
+		rstr.Proof = &proofToken{Secret: &binarySecretToken{Value: k.Key}}
 	}
 }

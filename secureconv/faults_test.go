@@ -97,7 +97,7 @@ func TestFaultFor(t *testing.T) {
 		assert.NotContains(t, f.Reason(), "bad KeySize", "details stay out of the reason")
 	}
 	// A malformed RST parsed by a server becomes wst:InvalidRequest.
-	_, _, err := ParseRST(wtParse(t, `<t:RequestSecurityToken xmlns:t="`+NSTrust200502+`"/>`))
+	_, _, err := parseRST(wtParse(t, `<t:RequestSecurityToken xmlns:t="`+NSTrust200502+`"/>`))
 	f := FaultFor(V200502, err)
 	assert.Equal(t, xml.Name{Space: NSTrust200502, Local: FaultInvalidRequest}, f.Subcode())
 	// Other errors are receiver faults.

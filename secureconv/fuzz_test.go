@@ -107,13 +107,13 @@ func wtBuiltSeeds() (rsts, rstrs, scts []*etree.Element) {
 		}
 		sct := &SecurityContextToken{ID: "uuid-1", Identifier: "urn:uuid:1", Instance: "urn:uuid:2", Cookie: []byte("cookie")}
 		scts = append(scts, sct.Build(v))
-		rstrs = append(rstrs, (&RequestSecurityTokenResponse{
+		rstrs = append(rstrs, (&requestSecurityTokenResponse{
 			Context: "c", TokenType: v.TokenType(), SCT: sct,
 			RequestedAttachedReference: sct.AttachedReference(v), RequestedUnattachedReference: sct.UnattachedReference(v),
-			Proof:   &ProofToken{ComputedKey: v.ComputedKeyPSHA1()},
-			Entropy: &BinarySecret{ID: "e", Type: SecretNonce, Value: []byte("0123456789abcdef")},
+			Proof:   &proofToken{ComputedKey: v.ComputedKeyPSHA1()},
+			Entropy: &binarySecretToken{ID: "e", Type: secretNonce, Value: []byte("0123456789abcdef")},
 			KeySize: 128,
-		}).BuildBody(v), (&RequestSecurityTokenResponse{RequestedTokenCancelled: true}).BuildBody(v))
+		}).BuildBody(v), (&requestSecurityTokenResponse{RequestedTokenCancelled: true}).BuildBody(v))
 	}
 	return
 }
@@ -150,13 +150,13 @@ func FuzzParseRST(f *testing.F) {
 // wtCheckRST parses el; what parses must build, parse back to the same
 // values and build the same bytes again.
 func wtCheckRST(t *testing.T, el *etree.Element) {
-	r1, v, err := ParseRST(el)
+	r1, v, err := parseRST(el)
 	if err != nil {
 		return
 	}
 	b1 := r1.Build(v)
 	el2, bytes1 := wtReparse(t, b1)
-	r2, v2, err := ParseRST(el2)
+	r2, v2, err := parseRST(el2)
 	if err != nil {
 		t.Fatalf("built RST does not parse: %v\n%s", err, bytes1)
 	}
@@ -193,13 +193,13 @@ func FuzzParseRSTR(f *testing.F) {
 
 // wtCheckRSTR is wtCheckRST for responses.
 func wtCheckRSTR(t *testing.T, el *etree.Element) {
-	r1, v, err := ParseRSTR(el)
+	r1, v, err := parseRSTR(el)
 	if err != nil {
 		return
 	}
 	b1 := r1.Build(v)
 	el2, bytes1 := wtReparse(t, b1)
-	r2, v2, err := ParseRSTR(el2)
+	r2, v2, err := parseRSTR(el2)
 	if err != nil {
 		t.Fatalf("built RSTR does not parse: %v\n%s", err, bytes1)
 	}
@@ -217,7 +217,7 @@ func wtCheckRSTR(t *testing.T, el *etree.Element) {
 		t.Fatalf("RSTR builds differ:\n%s\n%s", bytes1, bytes2)
 	}
 	// The collection form parses to the same response.
-	r3, _, err := ParseRSTR(r1.BuildBody(v))
+	r3, _, err := parseRSTR(r1.BuildBody(v))
 	if err != nil || r3.KeySize != r1.KeySize || !wtSameSCT(r1.SCT, r3.SCT) {
 		t.Fatalf("RSTR body does not parse back: %v", err)
 	}
@@ -277,7 +277,7 @@ func wtCheckSCT(t *testing.T, el *etree.Element) {
 	}
 }
 
-func wtSameSecret(a, b *BinarySecret) bool {
+func wtSameSecret(a, b *binarySecretToken) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -299,7 +299,7 @@ func wtSameRef(a, b *SCTReference) bool {
 		a.Identifier == b.Identifier && a.Instance == b.Instance
 }
 
-func wtSameProof(a, b *ProofToken) bool {
+func wtSameProof(a, b *proofToken) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

@@ -85,7 +85,7 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 		return nil, bad("missing")
 	}
 	name := soap.ElementName(el)
-	v, ok := VersionOfSC(name.Space)
+	v, ok := versionOfSC(name.Space)
 	if !ok || name.Local != elSCT {
 		return nil, bad("unexpected element %s", wQName(name))
 	}

@@ -114,7 +114,7 @@ func TestSCTBuild(t *testing.T) {
 // the RSTR stands alone with the declarations it inherited and has the
 // same canonical form, hence the same digest when signed.
 func TestSCTCloneEchoesReceivedToken(t *testing.T) {
-	rstr, _, err := ParseRSTR(wtMessage(t, "02_corewcf_rstr-sct-response.xml").Payload())
+	rstr, _, err := parseRSTR(wtMessage(t, "02_corewcf_rstr-sct-response.xml").Payload())
 	require.NoError(t, err)
 	clone := rstr.SCT.Clone()
 	require.NotNil(t, clone.Element)

@@ -106,6 +106,10 @@ type ServerConfig struct {
 	// error refuses the Issue request with soap's AccessDenied fault. A
 	// renewal keeps the session's choices.
 	OnSessionCreated func(ctx context.Context, tok *SessionToken) error
+	// OnEvent, when set, is called synchronously after each session is
+	// issued, renewed or cancelled, and when a request refers to an
+	// expired session; it must not block.
+	OnEvent func(Event)
 	// KeepBootstrapToken keeps the canonical XML of the bootstrap token
 	// (the UsernameToken without its password, which is never kept, or
 	// the client's BinarySecurityToken) with the session and gives it to the
@@ -139,7 +143,7 @@ type server struct {
 	next  soap.Handler
 	cache TokenCache // reference-mode sessions
 	ring  *KeyRing   // cookie-mode sessions, or nil
-	sizes KeySizes
+	sizes keySizeBounds
 	log   *slog.Logger
 }
 
@@ -173,7 +177,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	}
 	ring := cfg.Cookies
 	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
-	sizes := KeySizes{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
+	sizes := keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
 	log := cfg.Security.Logger
 	if log == nil {
 		log = slog.Default()
@@ -312,6 +316,7 @@ func newIdentifier(r io.Reader) (string, error) {
 
 // issue answers an Issue request protected by the bootstrap policy.
 func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
 	sec := s.cfg.Security
 	sec.KeepBootstrapToken = s.cfg.KeepBootstrapToken
@@ -320,7 +325,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 		s.log.WarnContext(ctx, "secureconv: Issue rejected", slog.Any("error", err))
 		return nil, wssecurity.VerificationFault(err)
 	}
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err == nil && rv != v {
 		err = ErrVersionNotAccepted
 	}
@@ -363,6 +368,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	if err := wssecurity.SecureReply(ctx, s.cfg.Bootstrap, &sec, e, resp); err != nil {
 		return nil, err
 	}
+	emit(s.cfg.OnEvent, Event{Kind: EventIssued, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
 	return resp, nil
 }
 
@@ -370,14 +376,14 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 // built on tmpl: for a new session (tmpl.ContextID "") it draws the
 // context id and runs OnSessionCreated; for a renewal it issues a new
 // generation of tmpl's session with the same identities and choices.
-func (s *server) newToken(ctx context.Context, rst *RequestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *IssuedKey, error) {
+func (s *server) newToken(ctx context.Context, rst *requestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *issuedKey, error) {
 	r := s.cfg.rand()
 	if s.cfg.KeySizeFromSuite && rst.KeySize > s.sizes.Min {
 		capped := *rst
 		capped.KeySize = s.sizes.Min
 		rst = &capped
 	}
-	ik, err := IssueKey(s.cfg.Entropy, rst, s.sizes, r)
+	ik, err := issueKey(s.cfg.Entropy, rst, s.sizes, r)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -459,9 +465,9 @@ func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity
 }
 
 // tokenResponse builds the RSTR message of an Issue or Renew.
-func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecurityToken, tok *SessionToken, sct *SecurityContextToken, ik *IssuedKey) (*soap.Message, error) {
+func (s *server) tokenResponse(req *soap.Message, op Operation, rst *requestSecurityToken, tok *SessionToken, sct *SecurityContextToken, ik *issuedKey) (*soap.Message, error) {
 	v := s.cfg.Version
-	rstr := &RequestSecurityTokenResponse{Context: rst.Context, TokenType: v.TokenType(), SCT: sct,
+	rstr := &requestSecurityTokenResponse{Context: rst.Context, TokenType: v.TokenType(), SCT: sct,
 		RequestedAttachedReference:   sct.AttachedReference(v),
 		RequestedUnattachedReference: sct.UnattachedReference(v),
 		Lifetime:                     &Lifetime{Created: tok.ValidFrom, Expires: tok.ValidTo}}
@@ -471,8 +477,9 @@ func (s *server) tokenResponse(req *soap.Message, op Operation, rst *RequestSecu
 
 // renew answers a Renew protected by the session it renews.
 func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err == nil && rv != v {
 		err = ErrVersionNotAccepted
 	}
@@ -490,13 +497,18 @@ func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken
 	if err != nil {
 		return nil, UnableToRenewFault(v).WithCause(err)
 	}
-	return s.tokenResponse(req, OpRenew, rst, tok, sct, ik)
+	resp, err := s.tokenResponse(req, OpRenew, rst, tok, sct, ik)
+	if err == nil {
+		emit(s.cfg.OnEvent, Event{Kind: EventRenewed, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
+	}
+	return resp, err
 }
 
 // cancel answers a Cancel protected by the session it cancels.
 func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
 		return nil, InvalidRequestFault(v).WithCause(targetCause(err))
 	}
@@ -507,16 +519,33 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 			return nil, BadContextTokenFault(v).WithCause(err)
 		}
 	}
-	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
-	return soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	rstr := &requestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
+	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	if err == nil {
+		emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: cur.ContextID, Duration: s.cfg.now().Sub(start)})
+	}
+	return resp, err
 }
 
 // requestTokens resolves the session tokens one request refers to and
 // remembers them, so the layer knows which session protected the request.
 type requestTokens struct {
-	s     *server
-	mu    sync.Mutex
-	found map[string]*SessionToken
+	s        *server
+	mu       sync.Mutex
+	found    map[string]*SessionToken
+	reported bool // an EventExpired was emitted
+}
+
+// expired reports that the request named an expired session (once per
+// session per request).
+func (rt *requestTokens) expired(contextID string, cause error) {
+	rt.mu.Lock()
+	seen := rt.reported
+	rt.reported = true
+	rt.mu.Unlock()
+	if !seen {
+		emit(rt.s.cfg.OnEvent, Event{Kind: EventExpired, ContextID: contextID, Err: cause})
+	}
 }
 
 // lookup finds a session token by its SCT (cookie or cache) and checks it.
@@ -541,10 +570,16 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadContextToken, err)
+		err = fmt.Errorf("%w: %w", ErrBadContextToken, err)
+		if errors.Is(err, ErrTokenExpired) || errors.Is(err, ErrCookieExpired) {
+			rt.expired(identifier, err)
+		}
+		return nil, err
 	}
 	if !tok.Valid(now) {
-		return nil, fmt.Errorf("%w: expired session token", ErrBadContextToken)
+		err = fmt.Errorf("%w: %w", ErrBadContextToken, ErrTokenExpired)
+		rt.expired(tok.ContextID, err)
+		return nil, err
 	}
 	if s.cfg.Endpoint != "" {
 		if err := tok.CheckEndpoint(s.cfg.Endpoint); err != nil {
@@ -606,7 +641,8 @@ func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR
 // bootstrapCancel answers a Cancel protected by the bootstrap policy
 // (CancelWithBootstrap): the bootstrap credential must match the claims
 // of the session named by the CancelTarget.
-func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *soap.Message, err error) {
+	start := s.cfg.now()
 	v := s.cfg.Version
 	sec := s.cfg.Security
 	// CXF's client keeps the bootstrap's protection order, our client and
@@ -622,7 +658,7 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 	if err != nil {
 		return nil, err
 	}
-	rst, rv, err := ParseRST(req.Payload())
+	rst, rv, err := parseRST(req.Payload())
 	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil {
 		return nil, fmt.Errorf("secureconv: not a Cancel: %v", err)
 	}
@@ -639,8 +675,13 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (*soap.
 	if err := s.cache.RemoveAll(ctx, tok.ContextID); err != nil {
 		return nil, err
 	}
-	rstr := &RequestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
-	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	defer func() {
+		if err == nil {
+			emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
+		}
+	}()
+	rstr := &requestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
+	resp, err = soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ var (
 
 // checkEntropy enforces the server's entropy mode on a token request
 // before any key is issued.
-func checkEntropy(mode EntropyMode, rst *RequestSecurityToken) error {
+func checkEntropy(mode EntropyMode, rst *requestSecurityToken) error {
 	has := rst.Entropy != nil && len(rst.Entropy.Value) > 0
 	switch {
 	case mode == EntropyServer && rst.Entropy != nil:

@@ -25,30 +25,30 @@ const (
 	maxTimeText = 64
 )
 
-// SecretType is the Type of a wst:BinarySecret.
-type SecretType int
+// secretType is the Type of a wst:BinarySecret.
+type secretType int
 
-// BinarySecret types.
+// binarySecretToken types.
 const (
-	// SecretUnspecified is a BinarySecret without Type, which WS-Trust
+	// secretUnspecified is a BinarySecret without Type, which WS-Trust
 	// defines as a symmetric key. WCF writes proof keys this way.
-	SecretUnspecified SecretType = iota
-	// SecretNonce is entropy (.../Nonce), as WCF writes client and server
+	secretUnspecified secretType = iota
+	// secretNonce is entropy (.../Nonce), as WCF writes client and server
 	// entropy.
-	SecretNonce
-	// SecretSymmetricKey is a symmetric key (.../SymmetricKey).
-	SecretSymmetricKey
-	// SecretAsymmetricKey is an asymmetric key (.../AsymmetricKey); this
+	secretNonce
+	// secretSymmetricKey is a symmetric key (.../SymmetricKey).
+	secretSymmetricKey
+	// secretAsymmetricKey is an asymmetric key (.../AsymmetricKey); this
 	// package parses it but never accepts it as entropy or proof.
-	SecretAsymmetricKey
+	secretAsymmetricKey
 )
 
-// BinarySecret is a wst:BinarySecret: entropy or a proof key.
-type BinarySecret struct {
+// binarySecretToken is a wst:BinarySecret: entropy or a proof key.
+type binarySecretToken struct {
 	// ID is the wsu:Id; WCF writes one on every BinarySecret it sends.
 	ID string
 	// Type is the secret's type.
-	Type SecretType
+	Type secretType
 	// Value is the decoded secret. It is a secret: never log it.
 	Value []byte
 }
@@ -59,9 +59,9 @@ type Lifetime struct {
 	Expires time.Time
 }
 
-// RequestSecurityToken is a WS-Trust RST for a SecurityContextToken:
+// requestSecurityToken is a WS-Trust RST for a SecurityContextToken:
 // Issue, Renew or Cancel.
-type RequestSecurityToken struct {
+type requestSecurityToken struct {
 	// Context is the Context attribute, echoed in the response ("" for
 	// none; WCF sends none).
 	Context string
@@ -74,7 +74,7 @@ type RequestSecurityToken struct {
 	AppliesTo *etree.Element
 	// Entropy is the requestor's entropy (a BinarySecret of type Nonce in
 	// WCF's requests), nil for none.
-	Entropy *BinarySecret
+	Entropy *binarySecretToken
 	// KeySize is the requested key size in bits, 0 for none.
 	KeySize int
 	// KeyType is the requested KeyType URI, "" for none.
@@ -100,23 +100,23 @@ type RequestSecurityToken struct {
 	Element *etree.Element
 }
 
-// ProofToken is the content of a wst:RequestedProofToken: exactly one of
+// proofToken is the content of a wst:RequestedProofToken: exactly one of
 // the fields is set.
-type ProofToken struct {
+type proofToken struct {
 	// ComputedKey is the computed key algorithm URI (Combined entropy:
 	// Version.ComputedKeyPSHA1).
 	ComputedKey string
 	// Secret is the proof key in clear (Server entropy over a protected
 	// channel).
-	Secret *BinarySecret
+	Secret *binarySecretToken
 	// EncryptedKey is an xenc:EncryptedKey holding the proof key, kept as
 	// it is (WCF's TLSNEGO writes TLS_Wrap keys this way).
 	EncryptedKey *etree.Element
 }
 
-// RequestSecurityTokenResponse is a WS-Trust RSTR for a
+// requestSecurityTokenResponse is a WS-Trust RSTR for a
 // SecurityContextToken: the answer to Issue, Renew or Cancel.
-type RequestSecurityTokenResponse struct {
+type requestSecurityTokenResponse struct {
 	// Context echoes the request's Context attribute.
 	Context string
 	// TokenType is the issued token type, "" for none.
@@ -135,9 +135,9 @@ type RequestSecurityTokenResponse struct {
 	RequestedAttachedReference   *etree.Element
 	RequestedUnattachedReference *etree.Element
 	// Proof is the RequestedProofToken, nil for none.
-	Proof *ProofToken
+	Proof *proofToken
 	// Entropy is the issuer's entropy, nil for none.
-	Entropy *BinarySecret
+	Entropy *binarySecretToken
 	// Lifetime is the token's lifetime, nil for none.
 	Lifetime *Lifetime
 	// KeySize is the issued key size in bits, 0 for none.
@@ -179,7 +179,7 @@ func wIsTrustElement(local string) bool {
 // CancelTarget, followed by KeyType, ComputedKeyAlgorithm, Lifetime and
 // the extensions. The RequestType is written for a valid Operation only
 // (ParseRST requires one). Elements are copied; r is not changed.
-func (r *RequestSecurityToken) Build(v Version) *etree.Element {
+func (r *requestSecurityToken) Build(v Version) *etree.Element {
 	v = v.orDefault()
 	p := v.trustPrefix()
 	el := wNewElement(p, v.TrustNamespace(), elRST)
@@ -227,7 +227,7 @@ func (r *RequestSecurityToken) Build(v Version) *etree.Element {
 
 // build returns the BinarySecret element (wsu:Id first, then Type, as
 // WCF's BinarySecretTokenEntry writes them).
-func (b *BinarySecret) build(v Version) *etree.Element {
+func (b *binarySecretToken) build(v Version) *etree.Element {
 	p := v.trustPrefix()
 	el := wNewElement(p, v.TrustNamespace(), elBinarySecret)
 	if b.ID != "" {
@@ -273,7 +273,7 @@ func wFormatTime(t time.Time) string {
 // RequestedProofToken, Entropy, Lifetime, KeySize, RequestedTokenCancelled
 // and the extensions. In 1.3 WCF sends the RSTR inside a collection: use
 // BuildBody for the SOAP Body. Elements are copied; r is not changed.
-func (r *RequestSecurityTokenResponse) Build(v Version) *etree.Element {
+func (r *requestSecurityTokenResponse) Build(v Version) *etree.Element {
 	v = v.orDefault()
 	p := v.trustPrefix()
 	el := etree.NewElement(p + ":" + elRSTR)
@@ -337,7 +337,7 @@ func (r *RequestSecurityTokenResponse) Build(v Version) *etree.Element {
 // the RSTR itself in 2005/02, a RequestSecurityTokenResponseCollection
 // holding the RSTR in 1.3 (for Issue, Renew and Cancel alike; the action
 // stays Version.ResponseAction).
-func (r *RequestSecurityTokenResponse) BuildBody(v Version) *etree.Element {
+func (r *requestSecurityTokenResponse) BuildBody(v Version) *etree.Element {
 	v = v.orDefault()
 	rstr := r.Build(v)
 	if v != V13 {
@@ -394,11 +394,11 @@ func (p *wParser) keySize(c *etree.Element) (int, error) {
 }
 
 // binarySecret reads a BinarySecret element of the version's namespace.
-func (p *wParser) binarySecret(el *etree.Element) (*BinarySecret, error) {
+func (p *wParser) binarySecret(el *etree.Element) (*binarySecretToken, error) {
 	if !soap.Is(el, p.ns, elBinarySecret) {
 		return nil, p.bad("unexpected %s, want BinarySecret", wQName(soap.ElementName(el)))
 	}
-	b := &BinarySecret{}
+	b := &binarySecretToken{}
 	var err error
 	if b.ID, err = wID(el); err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
@@ -425,9 +425,9 @@ func (p *wParser) binarySecret(el *etree.Element) (*BinarySecret, error) {
 
 // wSecretType maps a BinarySecret Type URI of either version to its type,
 // as WCF's reader accepts both.
-func wSecretType(uri string) (SecretType, bool) {
+func wSecretType(uri string) (secretType, bool) {
 	for _, v := range [...]Version{V200502, V13} {
-		for _, t := range [...]SecretType{SecretNonce, SecretSymmetricKey, SecretAsymmetricKey} {
+		for _, t := range [...]secretType{secretNonce, secretSymmetricKey, secretAsymmetricKey} {
 			if uri == v.SecretTypeURI(t) {
 				return t, true
 			}
@@ -450,7 +450,7 @@ func (p *wParser) single(el *etree.Element) (*etree.Element, error) {
 
 // entropy reads an Entropy element: one BinarySecret that is not an
 // asymmetric key.
-func (p *wParser) entropy(el *etree.Element) (*BinarySecret, error) {
+func (p *wParser) entropy(el *etree.Element) (*binarySecretToken, error) {
 	c, err := p.single(el)
 	if err != nil {
 		return nil, err
@@ -459,7 +459,7 @@ func (p *wParser) entropy(el *etree.Element) (*BinarySecret, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.Type == SecretAsymmetricKey {
+	if b.Type == secretAsymmetricKey {
 		return nil, p.bad("asymmetric key as entropy")
 	}
 	return b, nil
@@ -541,40 +541,40 @@ func (p *wParser) extension(c *etree.Element, name xml.Name, dst *[]*etree.Eleme
 	if name.Space == p.ns && !wIsTrustElement(name.Local) {
 		return p.bad("unexpected %s", wQName(name))
 	}
-	if _, ok := VersionOfTrust(name.Space); ok && name.Space != p.ns {
+	if _, ok := versionOfTrust(name.Space); ok && name.Space != p.ns {
 		return p.bad("%s of another WS-Trust version", name.Local)
 	}
 	*dst = append(*dst, c)
 	return nil
 }
 
-// ParseRST reads an RST of either version with the default limits (see
+// parseRST reads an RST of either version with the default limits (see
 // Limits.ParseRST).
-func ParseRST(el *etree.Element) (*RequestSecurityToken, Version, error) {
-	return Limits{}.ParseRST(el)
+func parseRST(el *etree.Element) (*requestSecurityToken, Version, error) {
+	return Limits{}.parseRST(el)
 }
 
-// ParseRST reads a RequestSecurityToken of either WS-Trust version and
+// parseRST reads a RequestSecurityToken of either WS-Trust version and
 // returns it with its version. It is strict: a RequestType of Issue, Renew
 // or Cancel is required; TokenType, RequestType, Entropy, KeySize and the
 // other known children may appear once each; Entropy holds one
-// BinarySecret of at most MaxSecretSize bytes; KeySize is 0..MaxKeySize
+// binarySecretToken of at most MaxSecretSize bytes; KeySize is 0..MaxKeySize
 // bits; a RenewTarget (CancelTarget) holds one reference to an SCT or the
 // SCT itself and is required for, and allowed only with, Renew (Cancel).
 // Elements of other namespaces and WS-Trust elements it does not
 // interpret are kept in Extensions (the schema allows any element there);
 // undefined WS-Trust names are refused. Errors wrap ErrInvalidRequest.
-func (l Limits) ParseRST(el *etree.Element) (*RequestSecurityToken, Version, error) {
+func (l Limits) parseRST(el *etree.Element) (*requestSecurityToken, Version, error) {
 	if el == nil {
 		return nil, 0, fmt.Errorf("%w: missing RequestSecurityToken", ErrInvalidRequest)
 	}
 	name := soap.ElementName(el)
-	v, ok := VersionOfTrust(name.Space)
+	v, ok := versionOfTrust(name.Space)
 	if !ok || name.Local != elRST {
 		return nil, 0, fmt.Errorf("%w: unexpected %s, want RequestSecurityToken", ErrInvalidRequest, wQName(name))
 	}
 	p := &wParser{v: v, ns: name.Space, lim: l, seen: map[string]bool{}}
-	r := &RequestSecurityToken{Element: el}
+	r := &requestSecurityToken{Element: el}
 	kids, err := p.start(el, &r.Context)
 	if err != nil {
 		return nil, 0, err
@@ -643,13 +643,13 @@ func (l Limits) ParseRST(el *etree.Element) (*RequestSecurityToken, Version, err
 	return r, v, nil
 }
 
-// ParseRSTR reads a response of either version with the default limits
+// parseRSTR reads a response of either version with the default limits
 // (see Limits.ParseRSTR).
-func ParseRSTR(el *etree.Element) (*RequestSecurityTokenResponse, Version, error) {
-	return Limits{}.ParseRSTR(el)
+func parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Version, error) {
+	return Limits{}.parseRSTR(el)
 }
 
-// ParseRSTR reads a RequestSecurityTokenResponse of either WS-Trust
+// parseRSTR reads a RequestSecurityTokenResponse of either WS-Trust
 // version, or a RequestSecurityTokenResponseCollection holding exactly one
 // (WCF's 1.3 form; collections with none or several responses are
 // refused), and returns it with its version. It is strict: the known
@@ -662,12 +662,12 @@ func ParseRSTR(el *etree.Element) (*RequestSecurityTokenResponse, Version, error
 // namespaces and WS-Trust elements it does not interpret are kept in
 // Extensions; undefined WS-Trust names are refused. Errors wrap
 // ErrInvalidRequest.
-func (l Limits) ParseRSTR(el *etree.Element) (*RequestSecurityTokenResponse, Version, error) {
+func (l Limits) parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Version, error) {
 	if el == nil {
 		return nil, 0, fmt.Errorf("%w: missing RequestSecurityTokenResponse", ErrInvalidRequest)
 	}
 	name := soap.ElementName(el)
-	v, ok := VersionOfTrust(name.Space)
+	v, ok := versionOfTrust(name.Space)
 	inColl := false
 	if ok && name.Local == elRSTRC {
 		kids, err := wChildren(el)
@@ -687,7 +687,7 @@ func (l Limits) ParseRSTR(el *etree.Element) (*RequestSecurityTokenResponse, Ver
 		return nil, 0, fmt.Errorf("%w: unexpected %s, want RequestSecurityTokenResponse", ErrInvalidRequest, wQName(name))
 	}
 	p := &wParser{v: v, ns: name.Space, lim: l, seen: map[string]bool{}}
-	r := &RequestSecurityTokenResponse{Element: el, InCollection: inColl}
+	r := &requestSecurityTokenResponse{Element: el, InCollection: inColl}
 	kids, err := p.start(el, &r.Context)
 	if err != nil {
 		return nil, 0, err
@@ -741,14 +741,14 @@ func (l Limits) ParseRSTR(el *etree.Element) (*RequestSecurityTokenResponse, Ver
 }
 
 // requestedToken reads a RequestedSecurityToken.
-func (p *wParser) requestedToken(el *etree.Element, r *RequestSecurityTokenResponse) error {
+func (p *wParser) requestedToken(el *etree.Element, r *requestSecurityTokenResponse) error {
 	c, err := p.single(el)
 	if err != nil {
 		return err
 	}
 	r.RequestedSecurityToken = c
 	if n := soap.ElementName(c); n.Local == elSCT {
-		if _, isSC := VersionOfSC(n.Space); isSC {
+		if _, isSC := versionOfSC(n.Space); isSC {
 			sct, err := p.lim.ParseSCT(c)
 			if err != nil {
 				return fmt.Errorf("%w: RequestedSecurityToken: %w", ErrInvalidRequest, err)
@@ -781,7 +781,7 @@ func (p *wParser) reference(el *etree.Element) (*etree.Element, error) {
 }
 
 // proof reads a RequestedProofToken.
-func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
+func (p *wParser) proof(el *etree.Element) (*proofToken, error) {
 	c, err := p.single(el)
 	if err != nil {
 		return nil, err
@@ -795,18 +795,18 @@ func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
 		if alg != p.v.ComputedKeyPSHA1() {
 			return nil, p.bad("unsupported computed key algorithm")
 		}
-		return &ProofToken{ComputedKey: alg}, nil
+		return &proofToken{ComputedKey: alg}, nil
 	case soap.Is(c, p.ns, elBinarySecret):
 		b, err := p.binarySecret(c)
 		if err != nil {
 			return nil, err
 		}
-		if b.Type == SecretAsymmetricKey {
+		if b.Type == secretAsymmetricKey {
 			return nil, p.bad("asymmetric proof key")
 		}
-		return &ProofToken{Secret: b}, nil
+		return &proofToken{Secret: b}, nil
 	case soap.Is(c, wssecurity.NSXENC, elEncryptedKey):
-		return &ProofToken{EncryptedKey: c}, nil
+		return &proofToken{EncryptedKey: c}, nil
 	}
 	return nil, p.bad("unsupported proof token %s", wQName(soap.ElementName(c)))
 }

@@ -156,7 +156,7 @@ func wtChildNames(el *etree.Element) []string {
 func TestParseRSTCaptureCoreWCF(t *testing.T) {
 	m := wtMessage(t, "01_corewcf_rst-sct-request.xml")
 	assert.Equal(t, V200502.IssueAction(), m.Addressing.Action)
-	rst, v, err := ParseRST(m.Payload())
+	rst, v, err := parseRST(m.Payload())
 	require.NoError(t, err)
 	assert.Equal(t, V200502, v)
 	assert.Equal(t, "", rst.Context)
@@ -164,7 +164,7 @@ func TestParseRSTCaptureCoreWCF(t *testing.T) {
 	assert.Equal(t, OpIssue, rst.Operation)
 	require.NotNil(t, rst.Entropy)
 	assert.Equal(t, "uuid-4751c816-b23b-4229-b5fe-6f3727786382-1", rst.Entropy.ID)
-	assert.Equal(t, SecretNonce, rst.Entropy.Type)
+	assert.Equal(t, secretNonce, rst.Entropy.Type)
 	assert.Equal(t, wtB64(t, "1TmBzNeSMhkxqHU+yWuwplJDS7NejEdnFlgRbGPyAOI="), rst.Entropy.Value)
 	assert.Equal(t, 256, rst.KeySize)
 	assert.Nil(t, rst.RenewTarget)
@@ -173,10 +173,10 @@ func TestParseRSTCaptureCoreWCF(t *testing.T) {
 
 	// Build writes the same request: equal exclusive canonical forms once
 	// the publisher's indentation is removed.
-	built := (&RequestSecurityToken{
+	built := (&requestSecurityToken{
 		TokenType: V200502.TokenType(),
 		Operation: OpIssue,
-		Entropy:   &BinarySecret{ID: rst.Entropy.ID, Type: SecretNonce, Value: rst.Entropy.Value},
+		Entropy:   &binarySecretToken{ID: rst.Entropy.ID, Type: secretNonce, Value: rst.Entropy.Value},
 		KeySize:   256,
 	}).Build(V200502)
 	assert.Equal(t, wtC14N(t, wtStrip(m.Payload())), wtC14N(t, built))
@@ -186,7 +186,7 @@ func TestParseRSTCaptureCoreWCF(t *testing.T) {
 func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 	m := wtMessage(t, "02_corewcf_rstr-sct-response.xml")
 	assert.Equal(t, V200502.IssueResponseAction(), m.Addressing.Action)
-	rstr, v, err := ParseRSTR(m.Payload())
+	rstr, v, err := parseRSTR(m.Payload())
 	require.NoError(t, err)
 	assert.Equal(t, V200502, v)
 	assert.False(t, rstr.InCollection)
@@ -212,7 +212,7 @@ func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 	assert.Equal(t, V200502.ComputedKeyPSHA1(), rstr.Proof.ComputedKey)
 	require.NotNil(t, rstr.Entropy)
 	assert.Equal(t, "uuid-e07815b0-d900-49c8-8ec6-a8ee018263c9-2", rstr.Entropy.ID)
-	assert.Equal(t, SecretNonce, rstr.Entropy.Type)
+	assert.Equal(t, secretNonce, rstr.Entropy.Type)
 	assert.Equal(t, wtB64(t, "X10bPPRFJzVr13nwxYYVLpmd5Fsu6RR7jkF5xtCV/kM="), rstr.Entropy.Value)
 	require.NotNil(t, rstr.Lifetime)
 	assert.Equal(t, wtTime(t, "2024-02-14T02:06:53.311Z"), rstr.Lifetime.Created)
@@ -222,12 +222,12 @@ func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 
 	// Build from fields writes WCF's response: same canonical form.
 	sct := &SecurityContextToken{ID: rstr.SCT.ID, Identifier: rstr.SCT.Identifier}
-	built := (&RequestSecurityTokenResponse{
+	built := (&requestSecurityTokenResponse{
 		TokenType:                    V200502.TokenType(),
 		SCT:                          sct,
 		RequestedAttachedReference:   sct.AttachedReference(V200502),
 		RequestedUnattachedReference: sct.UnattachedReference(V200502),
-		Proof:                        &ProofToken{ComputedKey: V200502.ComputedKeyPSHA1()},
+		Proof:                        &proofToken{ComputedKey: V200502.ComputedKeyPSHA1()},
 		Entropy:                      rstr.Entropy,
 		Lifetime:                     rstr.Lifetime,
 		KeySize:                      256,
@@ -250,13 +250,13 @@ func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 func TestParseRSTRCancelCaptureCoreWCF(t *testing.T) {
 	m := wtMessage(t, "06_corewcf_rstr-sct-cancel-response.xml")
 	assert.Equal(t, V200502.CancelResponseAction(), m.Addressing.Action)
-	rstr, v, err := ParseRSTR(m.Payload())
+	rstr, v, err := parseRSTR(m.Payload())
 	require.NoError(t, err)
 	assert.Equal(t, V200502, v)
 	assert.True(t, rstr.RequestedTokenCancelled)
 	assert.Nil(t, rstr.SCT)
 	assert.Nil(t, rstr.Proof)
-	built := (&RequestSecurityTokenResponse{RequestedTokenCancelled: true}).Build(V200502)
+	built := (&requestSecurityTokenResponse{RequestedTokenCancelled: true}).Build(V200502)
 	assert.Equal(t, wtC14N(t, wtStrip(m.Payload())), wtC14N(t, built))
 }
 
@@ -276,13 +276,13 @@ func TestParseRSTRCaptureNegotiationCollections(t *testing.T) {
 		t.Run(tc.file[:2], func(t *testing.T) {
 			root := wtFragment(t, tc.file)
 			coll := wtOne(t, root, NSTrust200502, elRSTRC)
-			_, _, err := ParseRSTR(coll)
+			_, _, err := parseRSTR(coll)
 			require.ErrorIs(t, err, ErrInvalidRequest)
 			assert.Contains(t, err.Error(), "with 2 responses")
 
 			rstrs := wtFind(coll, NSTrust200502, elRSTR)
 			require.Len(t, rstrs, 2)
-			_, _, err = ParseRSTR(rstrs[0])
+			_, _, err = parseRSTR(rstrs[0])
 			require.ErrorIs(t, err, ErrInvalidRequest, "the elided cookie is not base64")
 			require.ErrorIs(t, err, wssecurity.ErrInvalidToken)
 			assert.Contains(t, err.Error(), "Cookie")
@@ -291,7 +291,7 @@ func TestParseRSTRCaptureNegotiationCollections(t *testing.T) {
 			// structure parses.
 			cookie := wtOne(t, rstrs[0], NSDotNetSecurity, elCookie)
 			cookie.SetText("\n    AQAAANCMnd8BFdER\n    8m2TkFSx3Me4jE8Qwg==")
-			rstr, v, err := ParseRSTR(rstrs[0])
+			rstr, v, err := parseRSTR(rstrs[0])
 			require.NoError(t, err)
 			assert.Equal(t, V200502, v)
 			assert.Equal(t, tc.context, rstr.Context)
@@ -317,7 +317,7 @@ func TestParseRSTRCaptureNegotiationCollections(t *testing.T) {
 			require.Len(t, rstr.Extensions, 1)
 			assert.Equal(t, "BinaryExchange", rstr.Extensions[0].Tag)
 
-			second, _, err := ParseRSTR(rstrs[1])
+			second, _, err := parseRSTR(rstrs[1])
 			require.NoError(t, err)
 			assert.Equal(t, tc.context, second.Context)
 			require.Len(t, second.Extensions, 1)
@@ -332,7 +332,7 @@ func TestParseRSTRCaptureMonoTLSNego(t *testing.T) {
 	root := wtFragment(t, "23_mono_tlsnego-rstr-pair-dpapi-cookie.xml")
 	rstrs := wtFind(root, NSTrust200502, elRSTR)
 	require.Len(t, rstrs, 2)
-	rstr, v, err := ParseRSTR(rstrs[0])
+	rstr, v, err := parseRSTR(rstrs[0])
 	require.NoError(t, err)
 	assert.Equal(t, V200502, v)
 	assert.Equal(t, "uuid-d88a7f14-97b7-4663-a548-c59a2a1c652f", rstr.Context)
@@ -346,7 +346,7 @@ func TestParseRSTRCaptureMonoTLSNego(t *testing.T) {
 	assert.Equal(t, wtTime(t, "2007-03-09T18:51:37.109Z"), rstr.Lifetime.Created)
 	assert.Equal(t, wtTime(t, "2007-03-10T04:51:37.109Z"), rstr.Lifetime.Expires)
 	assert.Equal(t, 256, rstr.KeySize)
-	second, _, err := ParseRSTR(rstrs[1])
+	second, _, err := parseRSTR(rstrs[1])
 	require.NoError(t, err)
 	assert.Equal(t, "Authenticator", second.Extensions[0].Tag)
 
@@ -356,14 +356,14 @@ func TestParseRSTRCaptureMonoTLSNego(t *testing.T) {
 	for _, r := range rstrs {
 		coll.AddChild(wStandalone(r))
 	}
-	_, _, err = ParseRSTR(coll)
+	_, _, err = parseRSTR(coll)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 
 // mono's capture 24 is the content of a TLSNEGO RequestedProofToken.
 func TestParseRSTRCaptureEncryptedKeyProof(t *testing.T) {
 	ek := wtParse(t, string(wtRead(t, "24_mono_tlsnego-requested-proof-token.xml")))
-	rstr, v, err := ParseRSTR((&RequestSecurityTokenResponse{Proof: &ProofToken{EncryptedKey: ek}}).Build(V200502))
+	rstr, v, err := parseRSTR((&requestSecurityTokenResponse{Proof: &proofToken{EncryptedKey: ek}}).Build(V200502))
 	require.NoError(t, err)
 	assert.Equal(t, V200502, v)
 	require.NotNil(t, rstr.Proof.EncryptedKey)
@@ -374,12 +374,12 @@ func TestParseRSTRCaptureEncryptedKeyProof(t *testing.T) {
 // entropy is elided.
 func TestParseRSTRCaptureLWSSP(t *testing.T) {
 	el := wtParse(t, string(wtRead(t, "68_ms-lwssp_4-9_context-establishment-rstr.xml")))
-	_, _, err := ParseRSTR(el)
+	_, _, err := parseRSTR(el)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "BinarySecret")
 
 	wtOne(t, el, NSTrust200502, elBinarySecret).SetText(base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	rstr, v, err := ParseRSTR(el)
+	rstr, v, err := parseRSTR(el)
 	require.NoError(t, err)
 	assert.Equal(t, V200502, v)
 	assert.Equal(t, "urn:uuid:c416bc08-0664-49f3-850b-7d6cca60a59e", rstr.Context)
@@ -393,7 +393,7 @@ func TestParseRSTRCaptureLWSSP(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, un.Matches(rstr.SCT))
 	assert.Equal(t, V200502.ComputedKeyPSHA1(), rstr.Proof.ComputedKey)
-	assert.Equal(t, SecretNonce, rstr.Entropy.Type)
+	assert.Equal(t, secretNonce, rstr.Entropy.Type)
 	assert.Equal(t, wtTime(t, "2008-08-15T01:48:08.3184132Z"), rstr.Lifetime.Created)
 	assert.Equal(t, 256, rstr.KeySize)
 
@@ -407,13 +407,13 @@ func TestParseRSTRCaptureLWSSP(t *testing.T) {
 
 // ---- round trips of built messages ----
 
-func wtFullRST(v Version, op Operation) *RequestSecurityToken {
+func wtFullRST(v Version, op Operation) *requestSecurityToken {
 	sct := &SecurityContextToken{ID: "uuid-1-1", Identifier: "urn:uuid:6ee2d642-484a-4e08-a9f4-a2bfe4f2d540", Instance: "urn:uuid:0b1c"}
-	r := &RequestSecurityToken{
+	r := &requestSecurityToken{
 		Context:   "uuid-ctx-1",
 		TokenType: v.TokenType(),
 		Operation: op,
-		Entropy:   &BinarySecret{ID: "uuid-e-1", Type: SecretNonce, Value: bytes.Repeat([]byte{7}, 32)},
+		Entropy:   &binarySecretToken{ID: "uuid-e-1", Type: secretNonce, Value: bytes.Repeat([]byte{7}, 32)},
 		KeySize:   256,
 	}
 	switch op {
@@ -440,7 +440,7 @@ func TestRSTRoundTrip(t *testing.T) {
 				assert.Equal(t, v.trustPrefix(), el.Space)
 				xml, err := etree.NewDocumentWithRoot(el).WriteToString()
 				require.NoError(t, err)
-				out, gotV, err := ParseRST(wtParse(t, xml))
+				out, gotV, err := parseRST(wtParse(t, xml))
 				require.NoError(t, err, xml)
 				assert.Equal(t, v, gotV)
 				assert.Equal(t, in.Context, out.Context)
@@ -484,14 +484,14 @@ func TestRSTRRoundTripAndCollection(t *testing.T) {
 		t.Run(v.String(), func(t *testing.T) {
 			sct := &SecurityContextToken{ID: "uuid-9-1", Identifier: "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08",
 				Instance: "urn:uuid:77", Cookie: []byte("sealed cookie")}
-			in := &RequestSecurityTokenResponse{
+			in := &requestSecurityTokenResponse{
 				Context:                      "uuid-ctx",
 				TokenType:                    v.TokenType(),
 				SCT:                          sct,
 				RequestedAttachedReference:   sct.AttachedReference(v),
 				RequestedUnattachedReference: sct.UnattachedReference(v),
-				Proof:                        &ProofToken{ComputedKey: v.ComputedKeyPSHA1()},
-				Entropy:                      &BinarySecret{ID: "uuid-9-2", Type: SecretNonce, Value: bytes.Repeat([]byte{9}, 16)},
+				Proof:                        &proofToken{ComputedKey: v.ComputedKeyPSHA1()},
+				Entropy:                      &binarySecretToken{ID: "uuid-9-2", Type: secretNonce, Value: bytes.Repeat([]byte{9}, 16)},
 				Lifetime:                     &Lifetime{Created: wtTime(t, "2024-02-14T02:06:53.311Z"), Expires: wtTime(t, "2024-02-14T17:06:53.311Z")},
 				KeySize:                      128,
 			}
@@ -504,7 +504,7 @@ func TestRSTRRoundTripAndCollection(t *testing.T) {
 			}
 			xml, err := etree.NewDocumentWithRoot(body).WriteToString()
 			require.NoError(t, err)
-			out, gotV, err := ParseRSTR(wtParse(t, xml))
+			out, gotV, err := parseRSTR(wtParse(t, xml))
 			require.NoError(t, err, xml)
 			assert.Equal(t, v, gotV)
 			assert.Equal(t, v == V13, out.InCollection)
@@ -526,13 +526,13 @@ func TestRSTRRoundTripAndCollection(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(xml, "xmlns:u="), xml)
 
 			// Cancel and Server-entropy responses.
-			cancel, _, err := ParseRSTR((&RequestSecurityTokenResponse{Context: "c", RequestedTokenCancelled: true}).BuildBody(v))
+			cancel, _, err := parseRSTR((&requestSecurityTokenResponse{Context: "c", RequestedTokenCancelled: true}).BuildBody(v))
 			require.NoError(t, err)
 			assert.True(t, cancel.RequestedTokenCancelled)
-			srv, _, err := ParseRSTR((&RequestSecurityTokenResponse{Proof: &ProofToken{Secret: &BinarySecret{Value: []byte("0123456789abcdef")}}}).Build(v))
+			srv, _, err := parseRSTR((&requestSecurityTokenResponse{Proof: &proofToken{Secret: &binarySecretToken{Value: []byte("0123456789abcdef")}}}).Build(v))
 			require.NoError(t, err)
 			assert.Equal(t, []byte("0123456789abcdef"), srv.Proof.Secret.Value)
-			assert.Equal(t, SecretUnspecified, srv.Proof.Secret.Type)
+			assert.Equal(t, secretUnspecified, srv.Proof.Secret.Type)
 
 			// Collections hold exactly one response.
 			ns := v.TrustNamespace()
@@ -541,7 +541,7 @@ func TestRSTRRoundTripAndCollection(t *testing.T) {
 				for i := 0; i < n; i++ {
 					coll.AddChild(in.Build(v))
 				}
-				_, _, err := ParseRSTR(coll)
+				_, _, err := parseRSTR(coll)
 				require.ErrorIs(t, err, ErrInvalidRequest, "%d responses", n)
 			}
 		})
@@ -600,7 +600,7 @@ func TestParseRSTRejects(t *testing.T) {
 		{"too many children", `<t:RequestSecurityToken ` + t5 + `>` + rt + strings.Repeat(`<x:y xmlns:x="urn:x"/>`, maxChildren) + `</t:RequestSecurityToken>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := ParseRST(wtParse(t, tc.xml))
+			_, _, err := parseRST(wtParse(t, tc.xml))
 			if tc.ok {
 				require.NoError(t, err)
 				return
@@ -609,7 +609,7 @@ func TestParseRSTRejects(t *testing.T) {
 			assert.ErrorIs(t, err, ErrInvalidRequest)
 		})
 	}
-	_, _, err := ParseRST(nil)
+	_, _, err := parseRST(nil)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 
@@ -646,7 +646,7 @@ func TestParseRSTRRejects(t *testing.T) {
 		{"RST", `<t:RequestSecurityToken ` + t13 + `/>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, v, err := ParseRSTR(wtParse(t, tc.xml))
+			_, v, err := parseRSTR(wtParse(t, tc.xml))
 			if tc.ok {
 				require.NoError(t, err)
 				assert.Equal(t, V13, v)
@@ -656,16 +656,16 @@ func TestParseRSTRRejects(t *testing.T) {
 			assert.ErrorIs(t, err, ErrInvalidRequest)
 		})
 	}
-	_, _, err := ParseRSTR(nil)
+	_, _, err := parseRSTR(nil)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 
 func TestParseRSTRCookieLimit(t *testing.T) {
 	sct := &SecurityContextToken{Identifier: "urn:uuid:1", Cookie: make([]byte, 2000)}
-	el := (&RequestSecurityTokenResponse{SCT: sct}).Build(V200502)
-	_, _, err := Limits{MaxCookie: 1999}.ParseRSTR(el)
+	el := (&requestSecurityTokenResponse{SCT: sct}).Build(V200502)
+	_, _, err := Limits{MaxCookie: 1999}.parseRSTR(el)
 	require.ErrorIs(t, err, ErrInvalidRequest)
-	r, _, err := Limits{MaxCookie: 2000}.ParseRSTR(el)
+	r, _, err := Limits{MaxCookie: 2000}.parseRSTR(el)
 	require.NoError(t, err)
 	assert.Len(t, r.SCT.Cookie, 2000)
 }

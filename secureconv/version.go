@@ -161,14 +161,14 @@ func (v Version) RequestType(op Operation) string {
 func (v Version) ComputedKeyPSHA1() string { return v.pick(uriCKPSHA1200502, uriCKPSHA113) }
 
 // SecretTypeURI returns the Type URI of a BinarySecret of type t, "" for
-// SecretUnspecified (WCF writes no Type on a key).
-func (v Version) SecretTypeURI(t SecretType) string {
+// secretUnspecified (WCF writes no Type on a key).
+func (v Version) SecretTypeURI(t secretType) string {
 	switch t {
-	case SecretNonce:
+	case secretNonce:
 		return v.pick(uriNonce200502, uriNonce13)
-	case SecretSymmetricKey:
+	case secretSymmetricKey:
 		return v.pick(uriSymKey200502, uriSymKey13)
-	case SecretAsymmetricKey:
+	case secretAsymmetricKey:
 		return v.pick(uriAsymKey200502, uriAsymKey13)
 	}
 	return ""
@@ -188,8 +188,8 @@ func (v Version) KeyTypeBearer() string { return v.pick("", uriBearer13) }
 func (v Version) trustPrefix() string { return v.pick(prefixTrust200502, prefixTrust13) }
 func (v Version) scPrefix() string    { return v.pick(prefixSC200502, prefixSC13) }
 
-// VersionOfTrust returns the version whose WS-Trust namespace is ns.
-func VersionOfTrust(ns string) (Version, bool) {
+// versionOfTrust returns the version whose WS-Trust namespace is ns.
+func versionOfTrust(ns string) (Version, bool) {
 	switch ns {
 	case NSTrust200502:
 		return V200502, true
@@ -199,9 +199,9 @@ func VersionOfTrust(ns string) (Version, bool) {
 	return 0, false
 }
 
-// VersionOfSC returns the version whose WS-SecureConversation namespace is
+// versionOfSC returns the version whose WS-SecureConversation namespace is
 // ns.
-func VersionOfSC(ns string) (Version, bool) {
+func versionOfSC(ns string) (Version, bool) {
 	switch ns {
 	case NSSC200502:
 		return V200502, true
@@ -211,9 +211,9 @@ func VersionOfSC(ns string) (Version, bool) {
 	return 0, false
 }
 
-// VersionOfAction returns the version and operation of an RST or RSTR
+// versionOfAction returns the version and operation of an RST or RSTR
 // action of this package (response reports whether it is an RSTR action).
-func VersionOfAction(action string) (v Version, op Operation, response bool, ok bool) {
+func versionOfAction(action string) (v Version, op Operation, response bool, ok bool) {
 	for _, v := range [...]Version{V200502, V13} {
 		for _, op := range [...]Operation{OpIssue, OpRenew, OpCancel} {
 			switch action {

@@ -73,22 +73,22 @@ func TestVersionURIs(t *testing.T) {
 				rst: v.IssueAction(), rstr: v.IssueResponseAction(), renew: v.RenewAction(), renewResp: v.RenewResponseAction(),
 				cancel: v.CancelAction(), cancelResp: v.CancelResponseAction(),
 				issueType: v.RequestType(OpIssue), renewType: v.RequestType(OpRenew), cancelType: v.RequestType(OpCancel),
-				ck: v.ComputedKeyPSHA1(), nonce: v.SecretTypeURI(SecretNonce), symKey: v.SecretTypeURI(SecretSymmetricKey),
-				asymKey: v.SecretTypeURI(SecretAsymmetricKey), keySym: v.KeyTypeSymmetric(), keyPub: v.KeyTypePublic(),
+				ck: v.ComputedKeyPSHA1(), nonce: v.SecretTypeURI(secretNonce), symKey: v.SecretTypeURI(secretSymmetricKey),
+				asymKey: v.SecretTypeURI(secretAsymmetricKey), keySym: v.KeyTypeSymmetric(), keyPub: v.KeyTypePublic(),
 				keyBearer: v.KeyTypeBearer(), trustPrefix: v.trustPrefix(), scPrefix: v.scPrefix(),
 			})
-			assert.Empty(t, v.SecretTypeURI(SecretUnspecified))
-			gotV, ok := VersionOfTrust(tc.want.trust)
+			assert.Empty(t, v.SecretTypeURI(secretUnspecified))
+			gotV, ok := versionOfTrust(tc.want.trust)
 			assert.True(t, ok)
 			assert.Equal(t, v, gotV)
-			gotV, ok = VersionOfSC(tc.want.sc)
+			gotV, ok = versionOfSC(tc.want.sc)
 			assert.True(t, ok)
 			assert.Equal(t, v, gotV)
 			for _, op := range []Operation{OpIssue, OpRenew, OpCancel} {
-				av, aop, resp, ok := VersionOfAction(v.Action(op))
+				av, aop, resp, ok := versionOfAction(v.Action(op))
 				assert.True(t, ok)
 				assert.Equal(t, []any{v, op, false}, []any{av, aop, resp})
-				av, aop, resp, ok = VersionOfAction(v.ResponseAction(op))
+				av, aop, resp, ok = versionOfAction(v.ResponseAction(op))
 				assert.True(t, ok)
 				assert.Equal(t, []any{v, op, true}, []any{av, aop, resp})
 				got, ok := v.operationOf(v.RequestType(op))
@@ -108,11 +108,11 @@ func TestVersionInvalid(t *testing.T) {
 	assert.Empty(t, V13.Action(Operation(0)))
 	assert.Empty(t, V13.ResponseAction(Operation(9)))
 	assert.Empty(t, V13.RequestType(Operation(9)))
-	_, ok := VersionOfTrust("urn:x")
+	_, ok := versionOfTrust("urn:x")
 	assert.False(t, ok)
-	_, ok = VersionOfSC(NSTrust13)
+	_, ok = versionOfSC(NSTrust13)
 	assert.False(t, ok)
-	_, _, _, ok = VersionOfAction("http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue")
+	_, _, _, ok = versionOfAction("http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue")
 	assert.False(t, ok, "WCF does not use RST/Issue for the SCT")
 	_, ok = V200502.operationOf(V13.RequestType(OpIssue))
 	assert.False(t, ok)
@@ -127,10 +127,10 @@ func TestVersionInvalid(t *testing.T) {
 	sct, err := ParseSCT((&SecurityContextToken{Identifier: "urn:a"}).Build(v))
 	assert.NoError(t, err)
 	assert.Equal(t, V200502, sct.Version)
-	_, rv, err := ParseRST((&RequestSecurityToken{Operation: OpIssue}).Build(v))
+	_, rv, err := parseRST((&requestSecurityToken{Operation: OpIssue}).Build(v))
 	assert.NoError(t, err)
 	assert.Equal(t, V200502, rv)
-	_, rv, err = ParseRSTR((&RequestSecurityTokenResponse{}).BuildBody(v))
+	_, rv, err = parseRSTR((&requestSecurityTokenResponse{}).BuildBody(v))
 	assert.NoError(t, err)
 	assert.Equal(t, V200502, rv)
 	ref, err := ParseSCTReference(NewSCTReference(v, "urn:a", "urn:b"))

@@ -16,6 +16,13 @@
 // can require that exactly those elements were signed, and what the
 // dispatcher and the To check act on is then what was signed.
 //
+// Bodies can be Go values: MarshalBody encodes a value with encoding/xml
+// tags into a message's Body, UnmarshalBody decodes a Body into one
+// (returning a fault Body as its *Fault), and Fault.SetDetail and
+// Fault.UnmarshalDetail do the same for a fault's Detail. Decoding reads
+// the tree directly, with the namespaces in scope; MarshalElement and
+// UnmarshalElement work on any element (a header block, a token).
+//
 // # Layers
 //
 // A client is an Invoker (Call), a server a Handler (ServeSOAP); a layer

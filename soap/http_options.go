@@ -2,6 +2,7 @@ package soap
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,8 @@ type httpConfig struct {
 	endpoints    []string
 	endpointsSet bool
 	toCheckOff   bool
+	// server: called with every fault sent
+	onFault func(ctx context.Context, req *Message, f *Fault)
 }
 
 func newHTTPConfig(opts []HTTPOption) httpConfig {
@@ -67,6 +70,19 @@ func WithGzip(on bool) HTTPOption {
 // crypto/rand).
 func WithRand(r io.Reader) HTTPOption {
 	return httpOptionFunc(func(c *httpConfig) { c.rand = r })
+}
+
+// WithFaultHook makes an HTTPHandler call fn with every fault it answers
+// for an error, before it is written: the parser's and the To check's
+// rejections as well as the faults (and other errors) the handler chain
+// returns. A fault message a layer returns as its reply (a secured fault
+// such as WS-SC's RenewNeeded) is not an error and is not reported. req is nil when
+// the request could not be read. f.Cause, which never goes on the wire,
+// says which defence fired; for a handler error that is not a fault, f is
+// the opaque Receiver fault sent with that error as its Cause. fn runs
+// synchronously and must not block or change f.
+func WithFaultHook(fn func(ctx context.Context, req *Message, f *Fault)) HTTPOption {
+	return httpOptionFunc(func(c *httpConfig) { c.onFault = fn })
 }
 
 // WithHTTPClient sets the *http.Client the client transport uses (default

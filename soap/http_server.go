@@ -157,9 +157,12 @@ func (s *HTTPHandler) writeFault(ctx context.Context, w http.ResponseWriter, r *
 	f, ok := AsFault(err)
 	if !ok {
 		s.cfg.logger.ErrorContext(ctx, "soap: request failed", slog.Any("error", err))
-		f = ReceiverFault(internalErrorReason)
+		f = ReceiverFault(internalErrorReason).WithCause(err)
 	} else {
 		s.cfg.logger.InfoContext(ctx, "soap: fault", slog.String("code", f.Code.String()), slog.String("reason", f.Reason()), slog.Any("cause", f.Cause))
+	}
+	if s.cfg.onFault != nil {
+		s.cfg.onFault(ctx, req, f)
 	}
 	m, merr := NewFaultMessage(v, f, req, s.cfg.rand)
 	if merr != nil {

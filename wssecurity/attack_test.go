@@ -149,10 +149,10 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			w := newEl("x:Wrapper", "urn:x")
 			w.AddChild(ts)
 			m.AddHeader(w)
-			sec.InsertChildAt(0, NewTimestamp(time.Now(), time.Hour, "fresh"))
+			sec.InsertChildAt(0, newTimestamp(time.Now(), time.Hour, "fresh"))
 		}},
 		{name: "two Timestamps", policy: signOnlyPolicy(), want: ErrDuplicate, detail: "Timestamp", tamper: func(m *soap.Message) {
-			secHeader(m).AddChild(NewTimestamp(time.Now(), time.Minute, "ts-2"))
+			secHeader(m).AddChild(newTimestamp(time.Now(), time.Minute, "ts-2"))
 		}},
 		{name: "wrapped signed To + unsigned To", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "To", tamper: wrapHeader("To", "http://evil/")},
 		{name: "wrapped signed Action + unsigned Action", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Action", tamper: wrapHeader("Action", "urn:evil")},

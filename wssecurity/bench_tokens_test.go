@@ -13,7 +13,7 @@ import (
 // (lookup, SHA-1, constant-time compare; no replay cache).
 func BenchmarkUsernameTokenDigestVerify(b *testing.B) {
 	v, el := loadUTVector(b)
-	ut, err := ParseUsernameToken(el)
+	ut, err := parseUsernameToken(el)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func BenchmarkUsernameTokenDigestVerify(b *testing.B) {
 // check with a fresh nonce each time (the receiver's whole UT cost).
 func BenchmarkUsernameTokenParseVerify(b *testing.B) {
 	v, el := loadUTVector(b)
-	ut0, err := ParseUsernameToken(el)
+	ut0, err := parseUsernameToken(el)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func BenchmarkUsernameTokenParseVerify(b *testing.B) {
 	b.ReportAllocs()
 	var n uint64
 	for b.Loop() {
-		ut, err := ParseUsernameToken(el)
+		ut, err := parseUsernameToken(el)
 		if err != nil {
 			b.Fatal(err)
 		}

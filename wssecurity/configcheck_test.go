@@ -114,6 +114,7 @@ func TestPolicyValidate(t *testing.T) {
 		{"timestamp-first layout without timestamp", mod(AnonymousForCertificate(Basic256), func(p *Policy) { p.IncludeTimestamp, p.Layout = false, LaxTsFirst }), "needs a Timestamp"},
 		{"negative skew", mod(AnonymousForCertificate(Basic256), func(p *Policy) { p.MaxClockSkew = -1 }), "negative"},
 		{"unknown role", mod(UserNameOverTransport(), func(p *Policy) { p.Supporting[0].Role = 99 }), "role"},
+		{"certificate over transport without timestamp", mod(CertificateOverTransport(), func(p *Policy) { p.IncludeTimestamp = false }), "IncludeTimestamp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

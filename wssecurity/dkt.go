@@ -153,10 +153,10 @@ func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
 	return d, nil
 }
 
-// NewDerivedKeyToken builds a DerivedKeyToken as WCF writes it (Offset 0,
+// newDerivedKeyToken builds a DerivedKeyToken as WCF writes it (Offset 0,
 // Length, a 16-byte Nonce; no Label, no Generation) and returns it with the
 // derived key. str references the base token; ns selects the WS-SC version.
-func NewDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length int, r io.Reader) (*DerivedKeyToken, []byte, error) {
+func newDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length int, r io.Reader) (*DerivedKeyToken, []byte, error) {
 	if r == nil {
 		r = rand.Reader
 	}
@@ -165,7 +165,7 @@ func NewDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length
 		return nil, nil, fmt.Errorf("wssecurity: derived key nonce: %w", err)
 	}
 	el := newTokenElement(prefixWSC, ns, "DerivedKeyToken")
-	SetWSUID(el, id)
+	setWSUID(el, id)
 	el.AddChild(str)
 	el.CreateElement(prefixWSC + ":Offset").SetText("0")
 	el.CreateElement(prefixWSC + ":Length").SetText(strconv.Itoa(length))

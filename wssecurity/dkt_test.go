@@ -108,7 +108,7 @@ func TestNewDerivedKeyTokenRoundTrip(t *testing.T) {
 	str := etree.NewElement("wsse:SecurityTokenReference")
 	str.CreateAttr("xmlns:wsse", NSWSSE)
 	for _, ns := range []string{NSWSC200502, NSWSC13} {
-		d, key, err := NewDerivedKeyToken(ns, "dk-1", str.Copy(), secret, 24, bytes.NewReader(bytes.Repeat([]byte{9}, 16)))
+		d, key, err := newDerivedKeyToken(ns, "dk-1", str.Copy(), secret, 24, bytes.NewReader(bytes.Repeat([]byte{9}, 16)))
 		require.NoError(t, err)
 		assert.Len(t, key, 24)
 		back, err := ParseDerivedKeyToken(d.Element)

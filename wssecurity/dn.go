@@ -33,10 +33,10 @@ type dnRawATV struct {
 
 type dnRawRDNSET []dnRawATV
 
-// IssuerName returns cert's issuer in RFC 4514 form as WSS4J writes
+// issuerName returns cert's issuer in RFC 4514 form as WSS4J writes
 // ds:X509IssuerName: most specific RDN first, the keywords CN, C, L, ST, O,
 // OU, STREET, DC and UID, other attributes as OID=#hex of their encoding.
-func IssuerName(cert *x509.Certificate) string {
+func issuerName(cert *x509.Certificate) string {
 	var rdns []dnRawRDNSET
 	if rest, err := asn1.Unmarshal(cert.RawIssuer, &rdns); err != nil || len(rest) != 0 {
 		return cert.Issuer.String()

@@ -21,7 +21,9 @@
 // The presets build the policies of WCF's authentication modes:
 // AnonymousForCertificate, UserNameForCertificate, MutualCertificate (WSS
 // 1.0: asymmetric; WSS 1.1: symmetric with an endorsing client
-// certificate) and UserNameOverTransport. Secure sessions (package
+// certificate), UserNameOverTransport and CertificateOverTransport (a
+// transport binding whose Timestamp the client certificate endorses).
+// Secure sessions (package
 // secureconv) use a SecureConversationToken as the protection token; the
 // WS-Trust exchange that issues it (its version and entropy) is configured
 // there, not in the Policy.

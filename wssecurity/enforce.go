@@ -245,7 +245,18 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				return refuse(ErrMissing, "the policy requires the session token to endorse the Timestamp")
 			}
 		case X509Token:
-			if primary == nil {
+			// Under message security the certificate endorses the
+			// primary signature; over a transport binding
+			// (CertificateOverTransport) it signs the Timestamp.
+			var endorsed *etree.Element
+			switch {
+			case primary != nil:
+				endorsed = primary.el
+			case r.p.Binding == TransportBinding && r.ts != nil:
+				endorsed = r.ts.Element
+			case r.p.Binding == TransportBinding:
+				return refuse(ErrMissing, "the policy requires a Timestamp for the endorsing certificate to sign")
+			default:
 				return invalid("an endorsing token needs a signature to endorse")
 			}
 			ok := false
@@ -258,7 +269,7 @@ func (r *receiver) enforceSupporting(primary *sigResult) error {
 				}
 				endorses := false
 				for _, ref := range s.v.References {
-					if ref.Element == primary.el {
+					if ref.Element == endorsed {
 						endorses = true
 					}
 				}

@@ -164,6 +164,7 @@ func presets() map[string]Policy {
 		"MutualCertificate11":          MutualCertificate(WSS11, Basic256),
 		"MutualCertificate10":          MutualCertificate(WSS10, Basic256),
 		"UserNameOverTransport":        UserNameOverTransport(),
+		"CertificateOverTransport":     CertificateOverTransport(),
 		"MutualCertificate10TripleDes": MutualCertificate(WSS10, TripleDesRsa15),
 		"Anonymous128Sha256":           AnonymousForCertificate(Basic128Sha256),
 	}
@@ -240,7 +241,7 @@ func TestEngineAttacks(t *testing.T) {
 		}, ErrNotSigned, "To"},
 		{"second timestamp", func(m *soap.Message) {
 			sec := security(m)
-			sec.AddChild(NewTimestamp(time.Now(), time.Minute, "ts2"))
+			sec.AddChild(newTimestamp(time.Now(), time.Minute, "ts2"))
 		}, ErrDuplicate, "Timestamp"},
 		{"timestamp removed", func(m *soap.Message) {
 			sec := security(m)

@@ -60,7 +60,7 @@ func FuzzParseTimestamp(f *testing.F) {
 	now := time.Date(2026, 11, 22, 19, 11, 20, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzElements(data, func(el *etree.Element) {
-			ts, err := ParseTimestamp(el)
+			ts, err := parseTimestamp(el)
 			if err != nil {
 				if FaultSubcode(err) == "" {
 					t.Fatalf("error without a fault subcode: %v", err)
@@ -77,7 +77,7 @@ func FuzzParseTimestamp(f *testing.F) {
 			// What we parse we can write back with the same times (to the
 			// millisecond).
 			if !ts.Expires.IsZero() && ts.Expires.Sub(ts.Created) > time.Millisecond {
-				back, err := ParseTimestamp(NewTimestamp(ts.Created, ts.Expires.Sub(ts.Created), ts.ID))
+				back, err := parseTimestamp(newTimestamp(ts.Created, ts.Expires.Sub(ts.Created), ts.ID))
 				if err != nil {
 					t.Fatalf("round trip: %v", err)
 				}
@@ -100,7 +100,7 @@ func FuzzParseUsernameToken(f *testing.F) {
 	cache := NewMemoryReplayCache(WithMaxEntries(1000))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzElements(data, func(el *etree.Element) {
-			ut, err := ParseUsernameToken(el)
+			ut, err := parseUsernameToken(el)
 			if err != nil {
 				if FaultSubcode(err) == "" {
 					t.Fatalf("error without a fault subcode: %v", err)

@@ -91,16 +91,16 @@ func (g *idGen) ensureID(el *etree.Element, kind string) string {
 		return a.Value
 	}
 	id := g.next(kind)
-	SetWSUID(el, id)
+	setWSUID(el, id)
 	return id
 }
 
 // strToLocal returns an STR with a direct reference to a token in the
 // message.
 func strToLocal(id, valueType, tokenType string) *etree.Element {
-	str := NewSTRReference("#"+id, valueType)
+	str := newSTRReference("#"+id, valueType)
 	if tokenType != "" {
-		SetTokenType(str, tokenType)
+		setTokenType(str, tokenType)
 	}
 	return str
 }

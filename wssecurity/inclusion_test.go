@@ -99,7 +99,7 @@ func TestTokenInclusion(t *testing.T) {
 		require.NoError(t, err)
 		bsts := tokFindAll(m.Envelope, NSWSSE, "BinarySecurityToken")
 		require.Len(t, bsts, 1)
-		bst, err := ParseBinarySecurityToken(bsts[0])
+		bst, err := parseBinarySecurityToken(bsts[0])
 		require.NoError(t, err)
 		assert.True(t, bst.Certificate.Equal(pki.service.Cert))
 	})

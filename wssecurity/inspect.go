@@ -387,9 +387,9 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 		rep.Errors = append(rep.Errors, e.Error())
 	}
 	if r.ts != nil {
-		rep.Timestamp = map[string]string{"created": FormatTime(r.ts.Created)}
+		rep.Timestamp = map[string]string{"created": formatTime(r.ts.Created)}
 		if !r.ts.Expires.IsZero() {
-			rep.Timestamp["expires"] = FormatTime(r.ts.Expires)
+			rep.Timestamp["expires"] = formatTime(r.ts.Expires)
 		}
 	}
 	external := map[*token]string{}
@@ -504,7 +504,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 // and the addressing headers with the signatures that digested each very
 // node, and reports whether every part not in allow is signed. els are
 // the parts' elements, in the order of the list.
-func coverage(m *soap.Message, ts *Timestamp, signedBy map[*etree.Element][]string, allow InspectParts) (out []PartCoverage, els []*etree.Element, ok bool) {
+func coverage(m *soap.Message, ts *timestampToken, signedBy map[*etree.Element][]string, allow InspectParts) (out []PartCoverage, els []*etree.Element, ok bool) {
 	out = []PartCoverage{}
 	ok = true
 	add := func(part InspectParts, name string, el *etree.Element) {

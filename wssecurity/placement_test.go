@@ -43,7 +43,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			return w
 		}, ErrMisplaced, nil},
 		{"second Timestamp", func(m *soap.Message) *etree.Element {
-			return NewTimestamp(time.Now(), time.Minute, "ts-2")
+			return newTimestamp(time.Now(), time.Minute, "ts-2")
 		}, ErrDuplicate, nil},
 		{"second primary Signature", func(m *soap.Message) *etree.Element {
 			sig := childByTag(secHeader(m), "Signature").Copy()
@@ -120,7 +120,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		attackCase{name: "EncryptedData of Type Content in the Security header", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "Type", tamper: func(m *soap.Message) {
 			sec := secHeader(m)
 			w := newEl("x:W", "urn:x")
-			w.AddChild(NewTimestamp(time.Now(), time.Minute, "ts-2"))
+			w.AddChild(newTimestamp(time.Now(), time.Minute, "ts-2"))
 			sec.AddChild(w)
 			c, err := newBlockCipher(AlgAES256CBC, key(m))
 			require.NoError(atk.t, err)
@@ -153,10 +153,10 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			return m
 		}
 	}
-	timestampBody := bodyOf(func() *etree.Element { return NewTimestamp(time.Now(), time.Hour, "body-ts") })
+	timestampBody := bodyOf(func() *etree.Element { return newTimestamp(time.Now(), time.Hour, "body-ts") })
 	securityBody := bodyOf(func() *etree.Element {
 		s := newEl("wsse:Security", NSWSSE)
-		s.AddChild(NewTimestamp(time.Now(), time.Hour, "body-ts"))
+		s.AddChild(newTimestamp(time.Now(), time.Hour, "body-ts"))
 		return s
 	})
 	dupBody := func(t testing.TB) *soap.Message {
@@ -202,11 +202,11 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			request: withHeader(func() *etree.Element {
 				s := newEl("wsse:Security", NSWSSE)
 				s.CreateAttr("s:role", "urn:other")
-				s.AddChild(NewTimestamp(time.Now(), time.Hour, "other-ts"))
+				s.AddChild(newTimestamp(time.Now(), time.Hour, "other-ts"))
 				return s
 			}), want: ErrMisplaced, detail: "header decrypts to"},
 		attackCase{name: "EncryptedHeader decrypts to a Timestamp", policy: encHeaders(tsName),
-			request: withHeader(func() *etree.Element { return NewTimestamp(time.Now(), time.Hour, "hdr-ts") }),
+			request: withHeader(func() *etree.Element { return newTimestamp(time.Now(), time.Hour, "hdr-ts") }),
 			want:    ErrMisplaced, detail: "header decrypts to"},
 	)
 	// A sender that encrypts part of the Body and leaves the rest in clear:

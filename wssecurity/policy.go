@@ -330,6 +330,10 @@ func (p Policy) Validate() error {
 			if !p.IncludeTimestamp {
 				return errors.New("wssecurity: an endorsing session token signs the Timestamp: the policy needs IncludeTimestamp")
 			}
+		case X509Token:
+			if p.Binding == TransportBinding && !p.IncludeTimestamp {
+				return errors.New("wssecurity: an endorsing certificate over a transport binding signs the Timestamp: the policy needs IncludeTimestamp")
+			}
 		}
 	}
 	if _, ok := p.Suite.def(); !ok && p.Suite != 0 {
@@ -403,6 +407,16 @@ func MutualCertificate(wss WSSVersion, suite Suite) Policy {
 	p := AnonymousForCertificate(suite)
 	p.Supporting = []SupportingToken{{Token: Token{Kind: X509Token, Inclusion: IncludeAlwaysToRecipient, Reference: RefDirect}, Role: EndorsingSupporting}}
 	return p
+}
+
+// CertificateOverTransport is WCF's client-certificate-over-HTTPS mode
+// (SecurityBindingElement.CreateCertificateOverTransportBindingElement): a
+// transport binding with a Timestamp endorsed by the client's X.509
+// certificate, included in the message and referenced directly.
+func CertificateOverTransport() Policy {
+	p := Policy{Binding: TransportBinding, WSS: WSS11, Suite: Basic256, Layout: Lax, IncludeTimestamp: true,
+		Supporting: []SupportingToken{{Token: Token{Kind: X509Token, Inclusion: IncludeAlwaysToRecipient, Reference: RefDirect}, Role: EndorsingSupporting}}}
+	return p.WithDefaults()
 }
 
 // UserNameOverTransport is WCF's username-over-HTTPS mode: a transport

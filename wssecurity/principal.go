@@ -52,7 +52,7 @@ func sessionVersion(ns string) string {
 // keepBootstrap stores in ex the canonical XML (exclusive C14N) of the
 // token that authenticated the request: the UsernameToken without its
 // wsse:Password (a password is never kept), or the client's
-// BinarySecurityToken (written from the certificate when the message only
+// binarySecurityToken (written from the certificate when the message only
 // referenced it). A request without either keeps nothing.
 func keepBootstrap(ex *exchange) error {
 	var el *etree.Element
@@ -67,7 +67,7 @@ func keepBootstrap(ex *exchange) error {
 	case ex.certEl != nil:
 		el = soap.CopyWithScope(ex.certEl)
 	case ex.peerCert != nil:
-		el = NewBinarySecurityToken(ex.peerCert, "")
+		el = newBinarySecurityToken(ex.peerCert, "")
 	default:
 		return nil
 	}

@@ -76,7 +76,7 @@ func TestBootstrapToken(t *testing.T) {
 		b := pr.principal.Load().BootstrapToken
 		doc := etree.NewDocument()
 		require.NoError(t, doc.ReadFromBytes(b), string(b))
-		bst, err := ParseBinarySecurityToken(doc.Root())
+		bst, err := parseBinarySecurityToken(doc.Root())
 		require.NoError(t, err)
 		assert.True(t, bst.Certificate.Equal(pki.client.Cert))
 	})

@@ -86,7 +86,7 @@ type receiver struct {
 	now time.Time
 
 	seq       int
-	ts        *Timestamp
+	ts        *timestampToken
 	tokens    map[*etree.Element]*token
 	sigs      []*sigResult
 	decs      []*decResult
@@ -173,7 +173,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		if r.ts != nil {
 			return refuse(ErrDuplicate, "more than one Timestamp")
 		}
-		ts, err := ParseTimestamp(el)
+		ts, err := parseTimestamp(el)
 		if err != nil {
 			return err
 		}
@@ -189,13 +189,13 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		}
 		r.ts = ts
 	case name.Space == NSWSSE && name.Local == "BinarySecurityToken":
-		bst, err := ParseBinarySecurityToken(el)
+		bst, err := parseBinarySecurityToken(el)
 		if err != nil {
 			return err
 		}
 		r.tokens[el] = &token{kind: tokX509, el: el, cert: bst.Certificate, fromDecryption: fromDecryption}
 	case name.Space == NSWSSE && name.Local == "UsernameToken":
-		ut, err := ParseUsernameToken(el)
+		ut, err := parseUsernameToken(el)
 		if err != nil {
 			return err
 		}

@@ -66,15 +66,15 @@ func newSender(p Policy, cfg *Config, initiator bool, ex *exchange) (*sender, er
 func certReference(cert *x509.Certificate, style KeyReference) (*etree.Element, error) {
 	switch style {
 	case RefSKI:
-		ski, err := SubjectKeyIdentifier(cert)
+		ski, err := subjectKeyIdentifier(cert)
 		if err != nil {
 			return nil, err
 		}
-		return NewSTRKeyIdentifier(URIX509SKI, ski), nil
+		return newSTRKeyIdentifier(URIX509SKI, ski), nil
 	case RefIssuerSerial:
-		return NewSTRIssuerSerial(cert), nil
+		return newSTRIssuerSerial(cert), nil
 	default:
-		return NewSTRKeyIdentifier(URIThumbprintSHA1, ThumbprintSHA1(cert)), nil
+		return newSTRKeyIdentifier(URIThumbprintSHA1, thumbprintSHA1(cert)), nil
 	}
 }
 
@@ -190,8 +190,8 @@ func (s *sender) symmetricKeys() (*keys, error) {
 			return nil, errors.New("wssecurity: no request key to protect the reply with")
 		}
 		base = func() *etree.Element {
-			str := NewSTRKeyIdentifier(URIEncryptedKeySHA1, s.ex.ekSHA1)
-			SetTokenType(str, URIEncryptedKeyToken)
+			str := newSTRKeyIdentifier(URIEncryptedKeySHA1, s.ex.ekSHA1)
+			setTokenType(str, URIEncryptedKeyToken)
 			return str
 		}
 	}
@@ -199,11 +199,11 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		key = s.ex.key
 	}
 	if s.p.ProtectionToken.DerivedKeys {
-		sigDK, sigKey, err := NewDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
+		sigDK, sigKey, err := newDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
 		if err != nil {
 			return nil, err
 		}
-		encDK, encKey, err := NewDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
+		encDK, encKey, err := newDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
 		if err != nil {
 			return nil, err
 		}
@@ -237,7 +237,7 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	}
 	if includedIn(ownToken.inclusion(ownSlot), s.initiator) {
 		id := s.ids.next("X509")
-		bst := NewBinarySecurityToken(own.Cert, id)
+		bst := newBinarySecurityToken(own.Cert, id)
 		k.tokens = append(k.tokens, bst)
 		k.signingToken = bst
 		k.sigKeyInfo = strToLocal(id, URIX509v3, "")
@@ -284,7 +284,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	declareNS(m.Envelope, prefixWSU, NSWSU)
 	var ts *etree.Element
 	if p.IncludeTimestamp {
-		ts = NewTimestamp(now, p.TimestampTTL, s.ids.next("TS"))
+		ts = newTimestamp(now, p.TimestampTTL, s.ids.next("TS"))
 	}
 	// Supporting tokens (the initiator's).
 	var signTargets, encTargets, supportTokens []*etree.Element
@@ -298,7 +298,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				if s.cfg.Username == "" {
 					return errors.New("wssecurity: the policy needs a UsernameToken (Config.Username)")
 				}
-				ut, err := NewUsernameToken(UsernameTokenParams{ID: s.ids.next("UT"), Username: s.cfg.Username,
+				ut, err := newUsernameToken(usernameTokenParams{ID: s.ids.next("UT"), Username: s.cfg.Username,
 					Password: string(s.cfg.Password), Digest: st.Token.PasswordDigest, Created: now, Nonce: true, Rand: s.r})
 				if err != nil {
 					return err
@@ -327,7 +327,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 					continue
 				}
 				id := s.ids.next("X509")
-				bst := NewBinarySecurityToken(own.Cert, id)
+				bst := newBinarySecurityToken(own.Cert, id)
 				supportTokens = append(supportTokens, bst)
 				if st.Role == SignedEndorsingSupporting {
 					signTargets = append(signTargets, bst)
@@ -383,6 +383,23 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 			}
 			if _, err := s.sign(targets, s.suite.SymmetricSig, sessionEndorse.key, sessionEndorse.keyInfo, s.ids.next("SIG")); err != nil {
 				return err
+			}
+		}
+		if len(endorsing) > 0 {
+			// WCF's CertificateOverTransport: the client certificate
+			// endorses the Timestamp (and wsa:To, as the session
+			// endorsement above).
+			if ts == nil {
+				return errors.New("wssecurity: an endorsing certificate over a transport binding signs the Timestamp: the policy needs one")
+			}
+			targets := []*etree.Element{ts}
+			if to := m.Addressing.Elem("To"); to != nil {
+				targets = append(targets, to)
+			}
+			for i, key := range endorsing {
+				if _, err := s.sign(targets, s.suite.AsymmetricSig, key, endorsingInfo[i], s.ids.next("SIG")); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -570,7 +587,7 @@ func (s *sender) sign(targets []*etree.Element, method string, key any, keyInfo 
 func (s *sender) signatureConfirmations() []*etree.Element {
 	mk := func(v []byte) *etree.Element {
 		el := newTokenElement(prefixWSSE11, NSWSSE11, "SignatureConfirmation")
-		SetWSUID(el, s.ids.next("SC"))
+		setWSUID(el, s.ids.next("SC"))
 		if v != nil {
 			el.CreateAttr("Value", base64.StdEncoding.EncodeToString(v))
 		}

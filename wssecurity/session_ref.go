@@ -9,7 +9,7 @@ import "github.com/beevik/etree"
 // generations exactly, as WCF's token resolvers do, would otherwise look
 // for the issued generation and miss the renewed key.
 func sessionReference(s *SessionToken) *etree.Element {
-	str := NewSTRReference(s.Identifier, s.TokenType)
+	str := newSTRReference(s.Identifier, s.TokenType)
 	if s.Element == nil {
 		return str
 	}

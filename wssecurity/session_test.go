@@ -40,7 +40,7 @@ func (f fakeSessions) TokenReference(ctx context.Context, str *STR) ([]byte, err
 func sctElement(ns, id, identifier string) *etree.Element {
 	el := etree.NewElement("c:SecurityContextToken")
 	el.CreateAttr("xmlns:c", ns)
-	SetWSUID(el, id)
+	setWSUID(el, id)
 	el.CreateElement("c:Identifier").SetText(identifier)
 	return el
 }

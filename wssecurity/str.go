@@ -21,7 +21,7 @@ const (
 	// STRReference is a direct wsse:Reference by URI.
 	STRReference STRKind = iota + 1
 	// STRKeyIdentifier is a wsse:KeyIdentifier (X509SubjectKeyIdentifier,
-	// ThumbprintSHA1 or EncryptedKeySHA1).
+	// thumbprintSHA1 or EncryptedKeySHA1).
 	STRKeyIdentifier
 	// STRIssuerSerial is ds:X509Data/ds:X509IssuerSerial.
 	STRIssuerSerial
@@ -93,7 +93,7 @@ func (s *STR) LocalID() string {
 // ParseSTR reads a wsse:SecurityTokenReference in any of the forms WCF and
 // CXF/WSS4J write: a wsse:Reference (URI, optional ValueType), a
 // wsse:KeyIdentifier with ValueType X509SubjectKeyIdentifier,
-// ThumbprintSHA1 (20 bytes) or EncryptedKeySHA1 (20 bytes), Base64Binary
+// thumbprintSHA1 (20 bytes) or EncryptedKeySHA1 (20 bytes), Base64Binary
 // encoding and at most MaxKeyIdentifierSize bytes, or a
 // ds:X509Data/ds:X509IssuerSerial. It refuses an STR with no or several
 // reference children, any other child (an Embedded token, a nested STR) and
@@ -259,9 +259,9 @@ func (s *STR) MatchCertificate(cert *x509.Certificate) bool {
 		var want []byte
 		switch s.ValueType {
 		case URIThumbprintSHA1:
-			want = ThumbprintSHA1(cert)
+			want = thumbprintSHA1(cert)
 		case URIX509SKI:
-			ski, err := SubjectKeyIdentifier(cert)
+			ski, err := subjectKeyIdentifier(cert)
 			if err != nil {
 				return false
 			}
@@ -281,10 +281,10 @@ func newSTR() *etree.Element {
 	return newTokenElement(prefixWSSE, NSWSSE, "SecurityTokenReference")
 }
 
-// NewSTRReference returns a SecurityTokenReference with a direct
+// newSTRReference returns a SecurityTokenReference with a direct
 // wsse:Reference to uri ("#id" for a token in the message), with a
 // ValueType when valueType is not empty.
-func NewSTRReference(uri, valueType string) *etree.Element {
+func newSTRReference(uri, valueType string) *etree.Element {
 	str := newSTR()
 	ref := str.CreateElement(prefixWSSE + ":Reference")
 	ref.CreateAttr("URI", uri)
@@ -294,11 +294,11 @@ func NewSTRReference(uri, valueType string) *etree.Element {
 	return str
 }
 
-// NewSTRKeyIdentifier returns a SecurityTokenReference with a
+// newSTRKeyIdentifier returns a SecurityTokenReference with a
 // wsse:KeyIdentifier of the given ValueType (URIThumbprintSHA1,
 // URIX509SKI, URIEncryptedKeySHA1) holding value in base64, with
 // EncodingType Base64Binary.
-func NewSTRKeyIdentifier(valueType string, value []byte) *etree.Element {
+func newSTRKeyIdentifier(valueType string, value []byte) *etree.Element {
 	str := newSTR()
 	ki := str.CreateElement(prefixWSSE + ":KeyIdentifier")
 	ki.CreateAttr("EncodingType", URIBase64Binary)
@@ -307,23 +307,23 @@ func NewSTRKeyIdentifier(valueType string, value []byte) *etree.Element {
 	return str
 }
 
-// NewSTRIssuerSerial returns a SecurityTokenReference with
+// newSTRIssuerSerial returns a SecurityTokenReference with
 // ds:X509Data/ds:X509IssuerSerial naming cert by issuer (IssuerName) and
 // serial number (decimal).
-func NewSTRIssuerSerial(cert *x509.Certificate) *etree.Element {
+func newSTRIssuerSerial(cert *x509.Certificate) *etree.Element {
 	str := newSTR()
 	data := str.CreateElement(prefixDS + ":X509Data")
 	data.CreateAttr("xmlns:"+prefixDS, NSDS)
 	is := data.CreateElement(prefixDS + ":X509IssuerSerial")
-	is.CreateElement(prefixDS + ":X509IssuerName").SetText(IssuerName(cert))
+	is.CreateElement(prefixDS + ":X509IssuerName").SetText(issuerName(cert))
 	is.CreateElement(prefixDS + ":X509SerialNumber").SetText(cert.SerialNumber.String())
 	return str
 }
 
-// SetTokenType sets the wsse11:TokenType attribute of a
+// setTokenType sets the wsse11:TokenType attribute of a
 // SecurityTokenReference (BSP requires it on references to an EncryptedKey,
 // URIEncryptedKeyToken), declaring the wsse11 prefix when needed.
-func SetTokenType(str *etree.Element, tokenType string) {
+func setTokenType(str *etree.Element, tokenType string) {
 	if a := soap.AttrNS(str, NSWSSE11, "TokenType"); a != nil {
 		a.Value = tokenType
 		return

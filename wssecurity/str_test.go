@@ -86,7 +86,7 @@ func TestParseSTRWCF(t *testing.T) {
 func TestSTRWritersRoundTrip(t *testing.T) {
 	_, cert := loadX509Vector(t)
 	other, _ := tokCert(t, &x509.Certificate{Subject: cert.Subject, SerialNumber: big.NewInt(5)}, nil, nil)
-	ski, err := SubjectKeyIdentifier(cert)
+	ski, err := subjectKeyIdentifier(cert)
 	require.NoError(t, err)
 	ekSHA1 := make([]byte, 20)
 	ekSHA1[0] = 9
@@ -96,26 +96,26 @@ func TestSTRWritersRoundTrip(t *testing.T) {
 		check func(t *testing.T, s *STR)
 		match bool
 	}{
-		{"reference", NewSTRReference("#X509-1", URIX509v3), func(t *testing.T, s *STR) {
+		{"reference", newSTRReference("#X509-1", URIX509v3), func(t *testing.T, s *STR) {
 			assert.Equal(t, STRReference, s.Kind)
 			assert.Equal(t, "X509-1", s.LocalID())
 			assert.Equal(t, URIX509v3, s.ValueType)
 		}, false},
-		{"reference without ValueType", NewSTRReference("urn:uuid:1", ""), func(t *testing.T, s *STR) {
+		{"reference without ValueType", newSTRReference("urn:uuid:1", ""), func(t *testing.T, s *STR) {
 			assert.False(t, s.Local)
 			assert.Equal(t, "", s.ValueType)
 		}, false},
-		{"thumbprint", NewSTRKeyIdentifier(URIThumbprintSHA1, ThumbprintSHA1(cert)), func(t *testing.T, s *STR) {
+		{"thumbprint", newSTRKeyIdentifier(URIThumbprintSHA1, thumbprintSHA1(cert)), func(t *testing.T, s *STR) {
 			assert.Equal(t, STRKeyIdentifier, s.Kind)
-			assert.Equal(t, ThumbprintSHA1(cert), s.KeyIdentifier)
+			assert.Equal(t, thumbprintSHA1(cert), s.KeyIdentifier)
 		}, true},
-		{"SKI", NewSTRKeyIdentifier(URIX509SKI, ski), func(t *testing.T, s *STR) {
+		{"SKI", newSTRKeyIdentifier(URIX509SKI, ski), func(t *testing.T, s *STR) {
 			assert.Equal(t, URIX509SKI, s.ValueType)
 		}, true},
-		{"EncryptedKeySHA1", NewSTRKeyIdentifier(URIEncryptedKeySHA1, ekSHA1), func(t *testing.T, s *STR) {
+		{"EncryptedKeySHA1", newSTRKeyIdentifier(URIEncryptedKeySHA1, ekSHA1), func(t *testing.T, s *STR) {
 			assert.Equal(t, ekSHA1, s.KeyIdentifier)
 		}, false},
-		{"issuer serial", NewSTRIssuerSerial(cert), func(t *testing.T, s *STR) {
+		{"issuer serial", newSTRIssuerSerial(cert), func(t *testing.T, s *STR) {
 			assert.Equal(t, STRIssuerSerial, s.Kind)
 			assert.Equal(t, "O=soapstack test vectors,CN=wss4j-test", s.IssuerName)
 			assert.Equal(t, 0, s.SerialNumber.Cmp(cert.SerialNumber))
@@ -123,8 +123,8 @@ func TestSTRWritersRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			SetTokenType(tt.el, URIEncryptedKeyToken)
-			SetWSUID(tt.el, "STR-1")
+			setTokenType(tt.el, URIEncryptedKeyToken)
+			setWSUID(tt.el, "STR-1")
 			b, err := etree.NewDocumentWithRoot(tt.el).WriteToBytes()
 			require.NoError(t, err)
 			doc := etree.NewDocument()
@@ -239,7 +239,7 @@ func TestIssuerNameMatching(t *testing.T) {
 		{"garbage", vector, "this is not a name", false},
 		{"trailing separator", vector, "O=soapstack test vectors,CN=wss4j-test,", false},
 		{"empty", vector, "", false},
-		{"generated", leaf, IssuerName(leaf), true},
+		{"generated", leaf, issuerName(leaf), true},
 		{"Java with email as hex", leaf, "1.2.840.113549.1.9.1=#" + emailHex("ia5") + ",CN=Example CA,OU=Web  Services,O=Example\\, Inc.,C=US", true},
 		{".NET with E and quotes", leaf, `E=pki@example.org, CN=Example CA, OU=Web Services, O="Example, Inc.", C=US`, true},
 		{".NET doubled quotes", leaf, `E=pki@example.org, CN=Example CA, OU=Web Services, O="Example, Inc.""", C=US`, false},
@@ -254,5 +254,5 @@ func TestIssuerNameMatching(t *testing.T) {
 			assert.False(t, s.MatchCertificate(tt.cert), "other serial")
 		})
 	}
-	assert.Equal(t, "1.2.840.113549.1.9.1=#"+emailHex("utf8")+",CN=Example CA,OU=Web  Services,O=Example\\, Inc.,C=US", IssuerName(leaf))
+	assert.Equal(t, "1.2.840.113549.1.9.1=#"+emailHex("utf8")+",CN=Example CA,OU=Web  Services,O=Example\\, Inc.,C=US", issuerName(leaf))
 }

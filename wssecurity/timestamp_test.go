@@ -32,7 +32,7 @@ func TestNewTimestamp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			el := NewTimestamp(now, tt.ttl, tt.id)
+			el := newTimestamp(now, tt.ttl, tt.id)
 			assert.Equal(t, tt.wantCreated, tokFind(t, el, NSWSU, "Created").Text())
 			exp := tokFindAll(el, NSWSU, "Expires")
 			if tt.wantExpires == "" {
@@ -41,7 +41,7 @@ func TestNewTimestamp(t *testing.T) {
 				require.Len(t, exp, 1)
 				assert.Equal(t, tt.wantExpires, exp[0].Text())
 			}
-			ts, err := ParseTimestamp(el)
+			ts, err := parseTimestamp(el)
 			require.NoError(t, err)
 			assert.Equal(t, tt.id, ts.ID)
 			assert.Equal(t, mustTime(t, tt.wantCreated), ts.Created)
@@ -77,7 +77,7 @@ func TestParseTimestampVectors(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			all := tokFindAll(tokDoc(t, tt.file), NSWSU, "Timestamp")
 			require.Len(t, all, 1)
-			ts, err := ParseTimestamp(all[0])
+			ts, err := parseTimestamp(all[0])
 			require.NoError(t, err)
 			assert.Equal(t, tt.id, ts.ID)
 			assert.Equal(t, mustTime(t, tt.created), ts.Created)
@@ -137,7 +137,7 @@ func TestParseTimestampRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseTimestamp(tokXML(t, tt.xml))
+			_, err := parseTimestamp(tokXML(t, tt.xml))
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalidSecurity)
 			assert.Equal(t, FaultInvalidSecurity, FaultSubcode(err))
@@ -160,7 +160,7 @@ func TestParseDateTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseDateTime(tt.in)
+			got, err := parseDateTime(tt.in)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, time.UTC, got.Location())
@@ -170,12 +170,12 @@ func TestParseDateTime(t *testing.T) {
 
 func TestTimestampCheck(t *testing.T) {
 	created := time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)
-	ts := &Timestamp{Created: created, Expires: created.Add(5 * time.Minute)}
-	noExp := &Timestamp{Created: created}
+	ts := &timestampToken{Created: created, Expires: created.Add(5 * time.Minute)}
+	noExp := &timestampToken{Created: created}
 	skew := 5 * time.Minute
 	tests := []struct {
 		name   string
-		ts     *Timestamp
+		ts     *timestampToken
 		now    time.Time
 		maxAge time.Duration
 		want   error
@@ -216,7 +216,7 @@ func TestParseDateTimeMSLWSSP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.local, func(t *testing.T) {
-			got, err := ParseDateTime(tokFind(t, root, NSWSU, tt.local).Text())
+			got, err := parseDateTime(tokFind(t, root, NSWSU, tt.local).Text())
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})

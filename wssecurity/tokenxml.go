@@ -9,9 +9,9 @@ import (
 	"github.com/soapstack/soapstack/soap"
 )
 
-// SetWSUID sets the wsu:Id attribute of el, declaring the wsu prefix on el
+// setWSUID sets the wsu:Id attribute of el, declaring the wsu prefix on el
 // unless it is already bound to the utility namespace in scope.
-func SetWSUID(el *etree.Element, id string) {
+func setWSUID(el *etree.Element, id string) {
 	if a := soap.AttrNS(el, NSWSU, "Id"); a != nil {
 		a.Value = id
 		return
@@ -127,7 +127,7 @@ func decodeBase64(s string, maxDecoded int) ([]byte, error) {
 
 // encodingTypeOK reports whether the EncodingType attribute of el is absent
 // or Base64Binary. WSS4J always writes it; WCF omits it on
-// BinarySecurityToken and KeyIdentifier.
+// binarySecurityToken and KeyIdentifier.
 func encodingTypeOK(el *etree.Element) bool {
 	a := soap.AttrNS(el, "", "EncodingType")
 	return a == nil || trimXMLSpace(a.Value) == URIBase64Binary

@@ -74,8 +74,8 @@ type UsernameTokenData struct {
 	Element *etree.Element
 }
 
-// UsernameTokenParams describes a UsernameToken to write.
-type UsernameTokenParams struct {
+// usernameTokenParams describes a UsernameToken to write.
+type usernameTokenParams struct {
 	// ID is the wsu:Id to write, or "".
 	ID       string
 	Username string
@@ -94,10 +94,10 @@ type UsernameTokenParams struct {
 	Rand io.Reader
 }
 
-// NewUsernameToken returns a standalone wsse:UsernameToken element written
+// newUsernameToken returns a standalone wsse:UsernameToken element written
 // as WSS4J writes it: Username, Password with its Type, then Nonce (16
 // random bytes, EncodingType Base64Binary) and wsu:Created.
-func NewUsernameToken(p UsernameTokenParams) (*etree.Element, error) {
+func newUsernameToken(p usernameTokenParams) (*etree.Element, error) {
 	if p.Digest && p.Created.IsZero() {
 		return nil, errors.New("wssecurity: a PasswordDigest UsernameToken needs a Created time")
 	}
@@ -114,11 +114,11 @@ func NewUsernameToken(p UsernameTokenParams) (*etree.Element, error) {
 	}
 	created := ""
 	if !p.Created.IsZero() {
-		created = FormatTime(p.Created)
+		created = formatTime(p.Created)
 	}
 	ut := newTokenElement(prefixWSSE, NSWSSE, "UsernameToken")
 	if p.ID != "" {
-		SetWSUID(ut, p.ID)
+		setWSUID(ut, p.ID)
 	}
 	ut.CreateElement(prefixWSSE + ":Username").SetText(p.Username)
 	pw := ut.CreateElement(prefixWSSE + ":Password")
@@ -151,13 +151,13 @@ func passwordDigest(nonce []byte, created, password string) []byte {
 	return h.Sum(nil)
 }
 
-// ParseUsernameToken reads a wsse:UsernameToken: exactly one wsse:Username,
+// parseUsernameToken reads a wsse:UsernameToken: exactly one wsse:Username,
 // at most one wsse:Password (Type PasswordText when absent, or
 // PasswordDigest), at most one wsse:Nonce (Base64Binary, 1 to MaxNonceSize
 // bytes) and at most one wsu:Created (UTC); other children are refused.
 // Errors wrap ErrInvalidToken (ErrInvalidSecurity for malformed XML
 // content) and never contain the password.
-func ParseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
+func parseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: username token: "+format, append([]any{ErrInvalidToken}, args...)...)
 	}
@@ -233,7 +233,7 @@ func ParseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
 		if ut.CreatedText, err = textContent(created, maxDateTimeText); err != nil {
 			return nil, err
 		}
-		if ut.Created, err = ParseDateTime(ut.CreatedText); err != nil {
+		if ut.Created, err = parseDateTime(ut.CreatedText); err != nil {
 			return nil, bad("Created: %v", err)
 		}
 	}
@@ -326,10 +326,10 @@ func checkUsernameTokenTime(ut *UsernameTokenData, now time.Time, skew, maxAge t
 		return nil
 	}
 	if ut.Created.After(now.Add(skew)) {
-		return fmt.Errorf("%w: username token created in the future (%s, now %s)", ErrFailedAuthentication, FormatTime(ut.Created), FormatTime(now))
+		return fmt.Errorf("%w: username token created in the future (%s, now %s)", ErrFailedAuthentication, formatTime(ut.Created), formatTime(now))
 	}
 	if maxAge > 0 && ut.Created.Add(maxAge+skew).Before(now) {
-		return fmt.Errorf("%w: username token created at %s is older than %s (now %s)", ErrFailedAuthentication, FormatTime(ut.Created), maxAge, FormatTime(now))
+		return fmt.Errorf("%w: username token created at %s is older than %s (now %s)", ErrFailedAuthentication, formatTime(ut.Created), maxAge, formatTime(now))
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func lookupFor(user, password string) PasswordLookup {
 // the replay protection around it.
 func TestUsernameTokenWSS4JDigest(t *testing.T) {
 	v, el := loadUTVector(t)
-	ut, err := ParseUsernameToken(el)
+	ut, err := parseUsernameToken(el)
 	require.NoError(t, err)
 	assert.Equal(t, v.UT.ID, ut.ID)
 	assert.Equal(t, v.UT.Username, ut.Username)
@@ -100,7 +100,7 @@ func TestUsernameTokenWSS4JDigest(t *testing.T) {
 		reenc := tokFind(t, doc.Root(), NSWSSE, "Nonce")
 		require.Equal(t, v.UT.Nonce, reenc.Text())
 		reenc.SetText("\n  ojrNKfQD\r\n  Vqg6jNqc\n  2y/XCg==\n")
-		ut2, err := ParseUsernameToken(tokFind(t, doc.Root(), NSWSSE, "UsernameToken"))
+		ut2, err := parseUsernameToken(tokFind(t, doc.Root(), NSWSSE, "UsernameToken"))
 		require.NoError(t, err)
 		require.Equal(t, ut.Nonce, ut2.Nonce)
 		require.NoError(t, verifier(v.UT.Password, nil).ValidateUsernameToken(ctx, ut2), "the digest still verifies")
@@ -133,24 +133,24 @@ func TestUsernameTokenRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
-		params UsernameTokenParams
+		params usernameTokenParams
 		check  func(t *testing.T, ut *UsernameTokenData)
 	}{
-		{"digest", UsernameTokenParams{ID: "UT-1", Username: "alice", Password: "pw", Digest: true, Created: now, Rand: fixedReader(7)},
+		{"digest", usernameTokenParams{ID: "UT-1", Username: "alice", Password: "pw", Digest: true, Created: now, Rand: fixedReader(7)},
 			func(t *testing.T, ut *UsernameTokenData) {
 				assert.Equal(t, URIPasswordDigest, ut.PasswordType)
 				assert.Equal(t, bytes.Repeat([]byte{7}, NonceSize), ut.Nonce)
 				assert.Equal(t, "2026-11-22T19:11:14.851Z", ut.CreatedText)
 				assert.Equal(t, "UT-1", ut.ID)
 			}},
-		{"text as WCF", UsernameTokenParams{Username: "alice", Password: "pw"},
+		{"text as WCF", usernameTokenParams{Username: "alice", Password: "pw"},
 			func(t *testing.T, ut *UsernameTokenData) {
 				assert.Equal(t, URIPasswordText, ut.PasswordType)
 				assert.Equal(t, "pw", string(ut.Password))
 				assert.Nil(t, ut.Nonce)
 				assert.True(t, ut.Created.IsZero())
 			}},
-		{"text with nonce and created", UsernameTokenParams{Username: "alice", Password: "pw", Nonce: true, Created: now},
+		{"text with nonce and created", usernameTokenParams{Username: "alice", Password: "pw", Nonce: true, Created: now},
 			func(t *testing.T, ut *UsernameTokenData) {
 				assert.Len(t, ut.Nonce, NonceSize)
 				assert.Equal(t, now, ut.Created)
@@ -158,14 +158,14 @@ func TestUsernameTokenRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			el, err := NewUsernameToken(tt.params)
+			el, err := newUsernameToken(tt.params)
 			require.NoError(t, err)
 			// Serialize and re-read, as a receiver would.
 			b, err := etree.NewDocumentWithRoot(el).WriteToBytes()
 			require.NoError(t, err)
 			doc := etree.NewDocument()
 			require.NoError(t, doc.ReadFromBytes(b))
-			ut, err := ParseUsernameToken(doc.Root())
+			ut, err := parseUsernameToken(doc.Root())
 			require.NoError(t, err)
 			assert.Equal(t, "alice", ut.Username)
 			tt.check(t, ut)
@@ -175,7 +175,7 @@ func TestUsernameTokenRoundTrip(t *testing.T) {
 			assert.ErrorIs(t, validateUT(ctx, v, ut, clock(), 0, nil), ErrFailedAuthentication)
 		})
 	}
-	_, err := NewUsernameToken(UsernameTokenParams{Username: "a", Digest: true})
+	_, err := newUsernameToken(usernameTokenParams{Username: "a", Digest: true})
 	assert.Error(t, err, "digest needs Created")
 }
 
@@ -216,13 +216,13 @@ func TestParseUsernameTokenRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseUsernameToken(tokXML(t, tt.xml))
+			_, err := parseUsernameToken(tokXML(t, tt.xml))
 			require.Error(t, err)
 			assert.NotEqual(t, "", FaultSubcode(err))
 			assert.NotContains(t, err.Error(), "doLxlQmc")
 		})
 	}
-	ut, err := ParseUsernameToken(tokXML(t, utXML(utUser+`<wsse:Password>secret</wsse:Password>`)))
+	ut, err := parseUsernameToken(tokXML(t, utXML(utUser+`<wsse:Password>secret</wsse:Password>`)))
 	require.NoError(t, err)
 	assert.Equal(t, URIPasswordText, ut.PasswordType, "Type defaults to PasswordText")
 }

@@ -71,7 +71,7 @@ func (s *sender) wss10() bool { return s.p.WSS == WSS10 }
 // 1.1 (as BSP asks), a bare wsse:Reference under WSS 1.0.
 func (s *sender) encryptedKeyReference(id string) *etree.Element {
 	if s.wss10() {
-		return NewSTRReference("#"+id, "")
+		return newSTRReference("#"+id, "")
 	}
 	return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken)
 }

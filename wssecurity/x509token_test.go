@@ -36,21 +36,21 @@ func loadX509Vector(t testing.TB) (x509Vector, *x509.Certificate) {
 func TestBinarySecurityTokenWSS4J(t *testing.T) {
 	v, cert := loadX509Vector(t)
 	el := tokFind(t, tokDoc(t, "msg_05.xml"), NSWSSE, "BinarySecurityToken")
-	bst, err := ParseBinarySecurityToken(el)
+	bst, err := parseBinarySecurityToken(el)
 	require.NoError(t, err)
 	assert.Equal(t, v.Signature.BSTID, bst.ID)
 	assert.Equal(t, URIX509v3, bst.ValueType)
 	assert.True(t, cert.Equal(bst.Certificate), "the certificate of x509_cert.pem")
-	assert.Equal(t, v.Keys.Thumbprint, base64.StdEncoding.EncodeToString(ThumbprintSHA1(bst.Certificate)))
+	assert.Equal(t, v.Keys.Thumbprint, base64.StdEncoding.EncodeToString(thumbprintSHA1(bst.Certificate)))
 	assert.Equal(t, v.Keys.SerialHex, hex.EncodeToString(bst.Certificate.SerialNumber.Bytes()))
-	assert.Equal(t, v.Keys.Subject, IssuerName(bst.Certificate), "self-signed: issuer = subject, RFC 2253 as Java writes it")
+	assert.Equal(t, v.Keys.Subject, issuerName(bst.Certificate), "self-signed: issuer = subject, RFC 2253 as Java writes it")
 }
 
 func TestBinarySecurityTokenRoundTrip(t *testing.T) {
 	_, cert := loadX509Vector(t)
-	el := NewBinarySecurityToken(cert, "X509-1")
+	el := newBinarySecurityToken(cert, "X509-1")
 	assert.Equal(t, URIBase64Binary, el.SelectAttrValue("EncodingType", ""))
-	bst, err := ParseBinarySecurityToken(el)
+	bst, err := parseBinarySecurityToken(el)
 	require.NoError(t, err)
 	assert.Equal(t, "X509-1", bst.ID)
 	assert.True(t, cert.Equal(bst.Certificate))
@@ -60,7 +60,7 @@ func TestBinarySecurityTokenRoundTrip(t *testing.T) {
 	wcf := `<o:BinarySecurityToken xmlns:o="` + NSWSSE + `" xmlns:u="` + NSWSU + `" u:Id="uuid-1" ValueType="` + URIX509v3 + `">
 	         ` + b64[:64] + "\n" + b64[64:] + `
 	     </o:BinarySecurityToken>`
-	bst, err = ParseBinarySecurityToken(tokXML(t, wcf))
+	bst, err = parseBinarySecurityToken(tokXML(t, wcf))
 	require.NoError(t, err)
 	assert.Equal(t, "uuid-1", bst.ID)
 	assert.True(t, cert.Equal(bst.Certificate))
@@ -91,7 +91,7 @@ func TestParseBinarySecurityTokenRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseBinarySecurityToken(tokXML(t, tt.xml))
+			_, err := parseBinarySecurityToken(tokXML(t, tt.xml))
 			assert.ErrorIs(t, err, tt.want)
 		})
 	}
@@ -101,7 +101,7 @@ func TestSubjectKeyIdentifier(t *testing.T) {
 	_, cert := loadX509Vector(t)
 	// OpenSSL wrote the extension with RFC 3280 method 1.
 	const want = "adfedd5623168f5b2a2b929a4e89f18def693d6e"
-	ski, err := SubjectKeyIdentifier(cert)
+	ski, err := subjectKeyIdentifier(cert)
 	require.NoError(t, err)
 	assert.Equal(t, want, hex.EncodeToString(ski))
 
@@ -109,11 +109,11 @@ func TestSubjectKeyIdentifier(t *testing.T) {
 	// value, as WSS4J does.
 	noExt := *cert
 	noExt.SubjectKeyId = nil
-	ski, err = SubjectKeyIdentifier(&noExt)
+	ski, err = subjectKeyIdentifier(&noExt)
 	require.NoError(t, err)
 	assert.Equal(t, want, hex.EncodeToString(ski))
 
 	noExt.RawSubjectPublicKeyInfo = []byte{0x30, 0x01}
-	_, err = SubjectKeyIdentifier(&noExt)
+	_, err = subjectKeyIdentifier(&noExt)
 	assert.Error(t, err)
 }
