@@ -1,0 +1,151 @@
+// Package testredis starts a real redis-server for tests: a private
+// instance on a free loopback port, without persistence, stopped when the
+// test ends. A test that needs Redis fails (never skips) when
+// redis-server is not installed, saying how to install it.
+package testredis
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Install is how to install the server the tests need.
+const Install = "apt-get install redis-server (Debian), or put redis-server on PATH or in SOAPSTACK_REDIS_SERVER"
+
+// Server is a running redis-server.
+type Server struct {
+	// Addr is its host:port on the loopback interface.
+	Addr string
+
+	t    testing.TB
+	bin  string
+	port int
+	dir  string
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan struct{}
+}
+
+// Binary returns the path of redis-server, from SOAPSTACK_REDIS_SERVER or
+// PATH.
+func Binary() (string, error) {
+	if p := os.Getenv("SOAPSTACK_REDIS_SERVER"); p != "" {
+		return p, nil
+	}
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", fmt.Errorf("redis-server not found: %s", Install)
+	}
+	return p, nil
+}
+
+// Start starts a redis-server for t on a free loopback port and stops it
+// when t ends. It fails t when the server is missing or does not start.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatalf("testredis: %v", err)
+	}
+	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	s.port = freePort(t)
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+	t.Cleanup(s.Stop)
+	s.Restart()
+	return s
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testredis: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Restart starts the server again on the same port after Stop (with no
+// data: it persists nothing). It is a no-op while the server runs.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return
+	}
+	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes")
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("testredis: starting %s: %v", s.bin, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.cmd, s.out, s.done = cmd, out, done
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := ping(s.Addr); err == nil {
+			return
+		} else if time.Now().After(deadline) {
+			s.stopLocked()
+			s.t.Fatalf("testredis: redis-server did not answer PING on %s: %v\n%s", s.Addr, err, out)
+		}
+		select {
+		case <-done:
+			s.cmd = nil
+			s.t.Fatalf("testredis: redis-server exited: %s", out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Stop stops the server (kill, then wait); the port stays reserved for
+// Restart only by convention.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopLocked()
+}
+
+func (s *Server) stopLocked() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// ping sends PING in the inline protocol and expects +PONG.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(line) != "+PONG" {
+		return fmt.Errorf("unexpected answer %q", line)
+	}
+	return nil
+}
