@@ -21,7 +21,9 @@
 // and password, pool size and the dial, read and write timeouts are the
 // client's options (redis.UniversalOptions.TLSConfig, Username, Password,
 // PoolSize, ...); Options adds the key prefix and a bound on each store
-// call. The stores never close the client.
+// call; set ContextTimeoutEnabled in the client's options so that the
+// bound (and the callers' deadlines) reach the socket. The stores never
+// close the client.
 //
 // # Keys and atomicity
 //

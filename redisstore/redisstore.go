@@ -38,7 +38,10 @@ type Options struct {
 	Prefix string
 	// Timeout bounds each store call (DefaultTimeout when zero; negative
 	// for none beyond the caller's context and the client's own
-	// timeouts).
+	// timeouts). go-redis honours a context's deadline on the socket only
+	// with ContextTimeoutEnabled set in the client's options; without it
+	// a call against an unresponsive Redis lasts the client's
+	// ReadTimeout (3 s by default).
 	Timeout time.Duration
 }
 

@@ -11,7 +11,7 @@ import (
 func newClient(t *testing.T) (*testredis.Server, redis.UniversalClient) {
 	t.Helper()
 	srv := testredis.Start(t)
-	c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, MaxRetries: -1})
+	c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, MaxRetries: -1, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { c.Close() })
 	return srv, c
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -124,6 +125,7 @@ func (s *Server) stopLocked() {
 	if s.cmd == nil {
 		return
 	}
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused server too
 	_ = s.cmd.Process.Kill()
 	<-s.done
 	s.cmd = nil
@@ -148,4 +150,23 @@ func ping(addr string) error {
 		return fmt.Errorf("unexpected answer %q", line)
 	}
 	return nil
+}
+
+// Pause stops the server's process (SIGSTOP) without losing its data:
+// clients time out until Resume. Commands sent meanwhile run on Resume.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig os.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.t.Fatal("testredis: server not running")
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("testredis: %v", err)
+	}
 }
