@@ -1,0 +1,323 @@
+package farmtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/beevik/etree"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/soapstack/soapstack/binding"
+	"github.com/soapstack/soapstack/internal/testredis"
+	"github.com/soapstack/soapstack/redisstore"
+	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
+)
+
+const (
+	nsEcho     = "urn:soapstack:farm:test"
+	actionEcho = nsEcho + "/echo"
+)
+
+func users() wssecurity.UsernameValidator {
+	return &wssecurity.UsernameTokenVerifier{CheckPassword: func(_ context.Context, user, password string) error {
+		if user == "alice" && password == "clarinet" {
+			return nil
+		}
+		return wssecurity.ErrFailedAuthentication
+	}}
+}
+
+// node is one server of the farm.
+type node struct {
+	srv      *httptest.Server
+	requests atomic.Int32 // every POST
+	issues   atomic.Int32 // secure session handshakes
+	calls    atomic.Int32 // application calls
+	log      *syncBuffer
+	mu       sync.Mutex
+	last     []byte // the last application request, as received
+	lastType string
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// wsHTTP is wsHttpBinding with a username bootstrap and a secure session
+// (reference mode).
+func wsHTTP() binding.Binding {
+	b := binding.WSHttpBinding()
+	b.Security.Message.ClientCredentialType = binding.CredentialUserName
+	b.Security.Message.NegotiateServiceCredential = false
+	b.Security.Message.EstablishSecurityContext = true
+	return b
+}
+
+// startNode starts a node sharing Redis at addr, with its own client (as
+// a separate process has).
+func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing) *node {
+	t.Helper()
+	rc := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { rc.Close() })
+	opts := redisstore.Options{Prefix: "farm:"}
+	tokens, err := redisstore.NewTokenCache(rc, redisstore.TokenCacheOptions{Options: opts, Seal: ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, err := redisstore.NewReplayCache(rc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{log: &syncBuffer{}}
+	app := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		n.calls.Add(1)
+		el := etree.NewElement("t:echoResponse")
+		el.CreateAttr("xmlns:t", nsEcho)
+		el.SetText(req.Payload().Text())
+		return soap.NewReply(req, actionEcho+"Response", el, nil)
+	})
+	h, err := binding.NewHandler(app, wsHTTP(), binding.Credentials{ServiceCertificate: cert, UserNameValidator: users()},
+		binding.WithTokenCache(tokens), binding.WithReplayCache(replay),
+		binding.WithLogger(slog.New(slog.NewTextHandler(n.log, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		n.requests.Add(1)
+		ct := r.Header.Get("Content-Type")
+		switch {
+		case strings.Contains(ct, "/RST/SCT\""), strings.Contains(ct, "/RST/SCT;"):
+			n.issues.Add(1)
+		case strings.Contains(ct, actionEcho):
+			n.mu.Lock()
+			n.last, n.lastType = body, ct
+			n.mu.Unlock()
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(n.srv.Close)
+	_ = i
+	return n
+}
+
+func echo(ctx context.Context, c *binding.Client, text string) (string, error) {
+	el := etree.NewElement("t:echo")
+	el.CreateAttr("xmlns:t", nsEcho)
+	el.SetText(text)
+	req, err := c.NewRequest(actionEcho, el)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Call(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	return resp.Payload().Text(), nil
+}
+
+// TestFarmReferenceSession runs a reference-mode secure session through
+// HAProxy (round robin, no stickiness) in front of three nodes that share
+// one Redis: 100 calls on one session, every node serves some, one
+// handshake only; then a request replayed to another node than the one
+// that received it is refused as a replay.
+func TestFarmReferenceSession(t *testing.T) {
+	f := startFarm(t)
+	nodes, lb, c := f.nodes, f.lb, f.client(t)
+	ctx := context.Background()
+	const calls = 100
+	for i := range calls {
+		want := "call " + string(rune('A'+i%26))
+		got, err := echo(ctx, c, want)
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if got != want {
+			t.Fatalf("call %d: answer %q", i, got)
+		}
+	}
+	var issues, served int32
+	for i, n := range nodes {
+		t.Logf("node %d: %d requests, %d application calls, %d handshakes", i, n.requests.Load(), n.calls.Load(), n.issues.Load())
+		if n.calls.Load() == 0 {
+			t.Errorf("node %d served no call: the balancer is sticky or down", i)
+		}
+		issues += n.issues.Load()
+		served += n.calls.Load()
+	}
+	if issues != 1 || served != calls {
+		t.Fatalf("%d handshakes and %d calls served, want 1 and %d: the session did not survive the moves", issues, served, calls)
+	}
+	checkReplay(t, nodes, lb)
+	if err := c.Close(ctx); err != nil {
+		t.Fatalf("Cancel through the balancer: %v", err)
+	}
+}
+
+// farm is three nodes sharing one Redis behind HAProxy.
+type farm struct {
+	redis *testredis.Server
+	nodes []*node
+	lb    string
+	cert  *wssecurity.Certificate
+}
+
+func startFarm(t *testing.T) *farm {
+	t.Helper()
+	redisSrv := testredis.Start(t)
+	cert, err := binding.LoadPEM("../../interop/pki/service.pem", "../../interop/pki/service.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := make([]byte, secureconv.RingKeySize)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*node
+	var backends []string
+	for i := range 3 {
+		n := startNode(t, i, redisSrv.Addr, cert, ring)
+		nodes = append(nodes, n)
+		backends = append(backends, strings.TrimPrefix(n.srv.URL, "http://"))
+	}
+	return &farm{redis: redisSrv, nodes: nodes, lb: startHAProxy(t, backends), cert: cert}
+}
+
+// client returns a client of the farm, through the balancer.
+func (f *farm) client(t *testing.T) *binding.Client {
+	t.Helper()
+	c, err := binding.NewClient("http://"+f.lb+"/svc", wsHTTP(), binding.Credentials{
+		ServiceCertificate: &wssecurity.Certificate{Cert: f.cert.Cert}, UserName: "alice", Password: "clarinet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkReplay sends the last application request one node received to
+// another node: it must be refused by the shared replay cache, and the
+// operation must not run.
+func checkReplay(t *testing.T, nodes []*node, lb string) {
+	// A replay of the last call, sent straight to another node.
+	var from int
+	var body []byte
+	var ct string
+	for i, n := range nodes {
+		n.mu.Lock()
+		if n.last != nil && body == nil {
+			from, body, ct = i, n.last, n.lastType
+		}
+		n.mu.Unlock()
+	}
+	if body == nil {
+		t.Fatal("no application request recorded")
+	}
+	to := nodes[(from+1)%len(nodes)]
+	before := to.calls.Load()
+	// Sent as the balancer forwards it (the Host the client addressed).
+	replay, err := http.NewRequest(http.MethodPost, to.srv.URL+"/svc", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay.Host = lb
+	replay.Header.Set("Content-Type", ct)
+	resp, err := http.DefaultClient.Do(replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError || !bytes.Contains(answer, []byte("InvalidSecurity")) {
+		t.Fatalf("replay to node %d answered %d: %s", (from+1)%len(nodes), resp.StatusCode, answer)
+	}
+	if to.calls.Load() != before {
+		t.Fatal("the replayed call ran")
+	}
+	if !strings.Contains(to.log.String(), "replay detected") {
+		t.Fatalf("the refusal was not the replay check:\n%s", to.log.String())
+	}
+}
+
+// TestFarmRedisRestart stops Redis in the middle of a reference-mode
+// session: the calls meanwhile get a Receiver fault (never an accept, and
+// the session is not dropped for it); once Redis is back without its data
+// the session is unknown (BadContextToken) and the client re-establishes
+// it once, on whatever node.
+func TestFarmRedisRestart(t *testing.T) {
+	f := startFarm(t)
+	c := f.client(t)
+	ctx := context.Background()
+	for i := range 6 {
+		if _, err := echo(ctx, c, "before"); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	calls := f.calls()
+	f.redis.Stop()
+	for i := range 3 {
+		_, err := echo(ctx, c, "during")
+		fault, ok := soap.AsFault(err)
+		if !ok || fault.Code != soap.CodeReceiver {
+			t.Fatalf("call %d with Redis down: %v, want a Receiver fault", i, err)
+		}
+	}
+	if f.calls() != calls {
+		t.Fatal("an operation ran while Redis was down")
+	}
+	f.redis.Restart()
+	for i := range 6 {
+		if got, err := echo(ctx, c, "after"); err != nil || got != "after" {
+			t.Fatalf("call %d after the restart: %q %v", i, got, err)
+		}
+	}
+	if n := f.issues(); n != 2 {
+		t.Fatalf("%d handshakes, want 2 (the session re-established once)", n)
+	}
+}
+
+func (f *farm) calls() (n int32) {
+	for _, x := range f.nodes {
+		n += x.calls.Load()
+	}
+	return n
+}
+
+func (f *farm) issues() (n int32) {
+	for _, x := range f.nodes {
+		n += x.issues.Load()
+	}
+	return n
+}
