@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,27 +47,10 @@ type node struct {
 	requests atomic.Int32 // every POST
 	issues   atomic.Int32 // secure session handshakes
 	calls    atomic.Int32 // application calls
-	log      *syncBuffer
+	logPath  string       // the node's log file
 	mu       sync.Mutex
 	last     []byte // the last application request, as received
 	lastType string
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // wsHTTP is wsHttpBinding with a username bootstrap and a secure session
@@ -92,7 +78,12 @@ func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, r
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{log: &syncBuffer{}}
+	n := &node{logPath: filepath.Join(t.TempDir(), fmt.Sprintf("node%d.log", i))}
+	logFile, err := os.Create(n.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
 	app := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		n.calls.Add(1)
 		el := etree.NewElement("t:echoResponse")
@@ -102,7 +93,7 @@ func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, r
 	})
 	h, err := binding.NewHandler(app, wsHTTP(), binding.Credentials{ServiceCertificate: cert, UserNameValidator: users()},
 		binding.WithTokenCache(tokens), binding.WithReplayCache(replay),
-		binding.WithLogger(slog.New(slog.NewTextHandler(n.log, nil))))
+		binding.WithLogger(slog.New(slog.NewTextHandler(logFile, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +117,6 @@ func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, r
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(n.srv.Close)
-	_ = i
 	return n
 }
 
@@ -266,8 +256,8 @@ func checkReplay(t *testing.T, nodes []*node, lb string) {
 	if to.calls.Load() != before {
 		t.Fatal("the replayed call ran")
 	}
-	if !strings.Contains(to.log.String(), "replay detected") {
-		t.Fatalf("the refusal was not the replay check:\n%s", to.log.String())
+	if log, _ := os.ReadFile(to.logPath); !bytes.Contains(log, []byte("replay detected")) {
+		t.Fatalf("the refusal was not the replay check:\n%s", log)
 	}
 }
 
