@@ -64,8 +64,9 @@ func wsHTTP() binding.Binding {
 }
 
 // startNode starts a node sharing Redis at addr, with its own client (as
-// a separate process has).
-func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing) *node {
+// a separate process has): its sessions in cookie mode under ring, or in
+// reference mode in the shared token cache.
+func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing, cookies bool) *node {
 	t.Helper()
 	rc := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rc.Close() })
@@ -91,9 +92,13 @@ func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, r
 		el.SetText(req.Payload().Text())
 		return soap.NewReply(req, actionEcho+"Response", el, nil)
 	})
-	h, err := binding.NewHandler(app, wsHTTP(), binding.Credentials{ServiceCertificate: cert, UserNameValidator: users()},
-		binding.WithTokenCache(tokens), binding.WithReplayCache(replay),
-		binding.WithLogger(slog.New(slog.NewTextHandler(logFile, nil))))
+	hopts := []binding.HandlerOption{binding.WithReplayCache(replay), binding.WithLogger(slog.New(slog.NewTextHandler(logFile, nil)))}
+	if cookies {
+		hopts = append(hopts, binding.WithCookies(ring))
+	} else {
+		hopts = append(hopts, binding.WithTokenCache(tokens))
+	}
+	h, err := binding.NewHandler(app, wsHTTP(), binding.Credentials{ServiceCertificate: cert, UserNameValidator: users()}, hopts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +146,7 @@ func echo(ctx context.Context, c *binding.Client, text string) (string, error) {
 // handshake only; then a request replayed to another node than the one
 // that received it is refused as a replay.
 func TestFarmReferenceSession(t *testing.T) {
-	f := startFarm(t)
+	f := startFarm(t, false)
 	nodes, lb, c := f.nodes, f.lb, f.client(t)
 	ctx := context.Background()
 	const calls = 100
@@ -181,7 +186,7 @@ type farm struct {
 	cert  *wssecurity.Certificate
 }
 
-func startFarm(t *testing.T) *farm {
+func startFarm(t *testing.T, cookies bool) *farm {
 	t.Helper()
 	redisSrv := testredis.Start(t)
 	cert, err := binding.LoadPEM("../../interop/pki/service.pem", "../../interop/pki/service.key")
@@ -199,7 +204,7 @@ func startFarm(t *testing.T) *farm {
 	var nodes []*node
 	var backends []string
 	for i := range 3 {
-		n := startNode(t, i, redisSrv.Addr, cert, ring)
+		n := startNode(t, i, redisSrv.Addr, cert, ring, cookies)
 		nodes = append(nodes, n)
 		backends = append(backends, strings.TrimPrefix(n.srv.URL, "http://"))
 	}
@@ -267,7 +272,7 @@ func checkReplay(t *testing.T, nodes []*node, lb string) {
 // the session is unknown (BadContextToken) and the client re-establishes
 // it once, on whatever node.
 func TestFarmRedisRestart(t *testing.T) {
-	f := startFarm(t)
+	f := startFarm(t, false)
 	c := f.client(t)
 	ctx := context.Background()
 	for i := range 6 {
@@ -310,4 +315,50 @@ func (f *farm) issues() (n int32) {
 		n += x.issues.Load()
 	}
 	return n
+}
+
+// TestFarmNodeLoss kills one node in the middle of a run, in both modes:
+// the balancer sends its share to the survivors, which serve the session
+// from Redis (reference mode) or from its cookie (cookie mode); no call
+// fails and no new session is needed.
+func TestFarmNodeLoss(t *testing.T) {
+	for _, cookies := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reference", true: "cookie"}[cookies], func(t *testing.T) {
+			f := startFarm(t, cookies)
+			c := f.client(t)
+			ctx := context.Background()
+			for i := range 30 {
+				if _, err := echo(ctx, c, "before"); err != nil {
+					t.Fatalf("call %d: %v", i, err)
+				}
+			}
+			f.nodes[1].srv.Close() // the node is gone: connections refused
+			lost := f.nodes[1].calls.Load()
+			if lost == 0 {
+				t.Fatal("node 1 served nothing before it was lost")
+			}
+			for i := range 30 {
+				if _, err := echo(ctx, c, "after"); err != nil {
+					t.Fatalf("call %d after the node was lost: %v", i, err)
+				}
+			}
+			if f.nodes[1].calls.Load() != lost {
+				t.Fatal("the lost node served calls")
+			}
+			if got := f.calls(); got != 60 {
+				t.Fatalf("%d calls served, want 60", got)
+			}
+			for _, i := range []int{0, 2} {
+				if f.nodes[i].calls.Load() <= 10 {
+					t.Errorf("node %d served %d calls", i, f.nodes[i].calls.Load())
+				}
+			}
+			if n := f.issues(); n != 1 {
+				t.Fatalf("%d handshakes, want 1", n)
+			}
+			if err := c.Close(ctx); err != nil {
+				t.Fatalf("Cancel: %v", err)
+			}
+		})
+	}
 }

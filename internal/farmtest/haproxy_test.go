@@ -43,6 +43,10 @@ defaults
   timeout server 30s
   # every request is balanced on its own, whatever connection it came on
   option http-server-close
+  # a node that refuses connections (killed) is skipped: the request is
+  # sent to another one, and health checks take it out of the rotation
+  retries 2
+  option redispatch 1
 frontend farm
   bind %s
   default_backend nodes
@@ -50,7 +54,7 @@ backend nodes
   balance roundrobin
 `, addr)
 	for i, b := range backends {
-		fmt.Fprintf(&cfg, "  server node%d %s\n", i, b)
+		fmt.Fprintf(&cfg, "  server node%d %s check inter 200ms fall 1 rise 1\n", i, b)
 	}
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
