@@ -12,7 +12,8 @@
 //
 // Each passes the conformance suite of the in-memory implementation
 // (wssecurity/replaytest, secureconv/cachetest, reliable/storetest),
-// against a real redis-server.
+// against a real redis-server, alone and as a Redis Cluster (which
+// refuses any call on keys of more than one hash slot).
 //
 // # The client
 //

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -35,6 +36,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	out  *bytes.Buffer
 	done chan struct{}
+	args []string
 }
 
 // Binary returns the path of redis-server, from SOAPSTACK_REDIS_SERVER or
@@ -58,12 +60,79 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("testredis: %v", err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	return start(t, bin)
+}
+
+func start(t testing.TB, bin string, args ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: args}
 	s.port = freePort(t)
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 	t.Cleanup(s.Stop)
 	s.Restart()
 	return s
+}
+
+// StartCluster starts a one-node Redis Cluster holding every hash slot:
+// it enforces what a real cluster does (a script or multi-key command on
+// keys of different slots fails with CROSSSLOT), so a store that passes
+// its tests on it keeps each call within one slot. Restart of a cluster
+// server is not supported.
+func StartCluster(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatalf("testredis: %v", err)
+	}
+	s := start(t, bin, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	if _, err := command(s.Addr, "CLUSTER ADDSLOTSRANGE 0 16383"); err != nil {
+		t.Fatalf("testredis: assigning the slots: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := command(s.Addr, "CLUSTER INFO")
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testredis: the cluster did not become ready: %q %v", info, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// command sends one inline command and returns the reply's first line,
+// or the bulk string that follows a $ line.
+func command(addr, line string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte(line + "\r\n")); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	first, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	switch first[0] {
+	case '-':
+		return "", fmt.Errorf("%s", strings.TrimSpace(first[1:]))
+	case '$':
+		n, err := strconv.Atoi(strings.TrimSpace(first[1:]))
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("unexpected reply %q", first)
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+	return strings.TrimSpace(first), nil
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
@@ -86,8 +155,9 @@ func (s *Server) Restart() {
 	if s.cmd != nil {
 		return
 	}
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes")
+	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes"}, s.args...)
+	cmd := exec.Command(s.bin, args...)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
