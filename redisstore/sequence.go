@@ -65,6 +65,17 @@ type SequenceOptions struct {
 // Owners are compared by a SHA-256 digest of both fields. A Redis failure
 // is an error wrapping ErrUnavailable: the layer refuses the message
 // without acknowledging it.
+//
+// A step that failed with ErrUnavailable may still have been applied: a
+// command whose answer was lost (a timeout, a dropped connection) can run
+// on Redis all the same, though never twice. An Accept applied so may
+// hold a claim nobody knows of: the message is taken over by a
+// retransmission once the claim's ClaimUntil has passed. A Complete whose
+// outcome is unknown should be retried while its claim lasts (before
+// ClaimUntil nobody can take the claim over): the retry succeeds, or
+// fails with reliable.ErrClaimLost when the earlier attempt was applied
+// (the reply is then cached, and a message it claimed in the same step is
+// taken over after that claim's end).
 type SequenceStore struct {
 	base
 	reg                  registry
