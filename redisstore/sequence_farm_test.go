@@ -218,13 +218,32 @@ func TestSequenceStoreOutage(t *testing.T) {
 		t.Fatalf("after the pause: %+v %v", st, err)
 	}
 
+	// A Complete whose answer is lost in a pause, retried while its claim
+	// lasts: the operation ran once and its reply is cached either way.
+	a, err := s.Accept(ctx, id, reliable.Incoming{Owner: tOwner, Number: 7, Message: tMsg(7), Now: now, ClaimUntil: now.Add(time.Minute)})
+	if err != nil || a.Outcome != reliable.OutcomeDeliver {
+		t.Fatalf("Accept(7): %v %v", a.Outcome, err)
+	}
+	srv.Pause()
+	if _, err := s.Complete(ctx, id, tOwner, 7, a.Claim, tReply(7), now, now.Add(time.Minute)); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Complete during a pause: %v", err)
+	}
+	srv.Resume()
+	if _, err := s.Complete(ctx, id, tOwner, 7, a.Claim, tReply(7), now, now.Add(time.Minute)); err != nil && !errors.Is(err, reliable.ErrClaimLost) {
+		t.Fatalf("Complete retried: %v", err)
+	}
+	dup, err := s.Accept(ctx, id, reliable.Incoming{Owner: tOwner, Number: 7, Message: tMsg(7), Now: now, ClaimUntil: now.Add(time.Minute)})
+	if err != nil || dup.Outcome != reliable.OutcomeDuplicate || !bytes.Equal(dup.Reply, tReply(7)) {
+		t.Fatalf("retransmission of 7: %v %q %v", dup.Outcome, dup.Reply, err)
+	}
+
 	srv.Stop()
-	_, err = s.Accept(ctx, id, reliable.Incoming{Owner: tOwner, Number: 7, Message: tMsg(7), Now: now, ClaimUntil: now.Add(time.Minute)})
+	_, err = s.Accept(ctx, id, reliable.Incoming{Owner: tOwner, Number: 8, Message: tMsg(8), Now: now, ClaimUntil: now.Add(time.Minute)})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Accept with Redis down: %v", err)
 	}
 	srv.Restart()
-	_, err = s.Accept(ctx, id, reliable.Incoming{Owner: tOwner, Number: 7, Message: tMsg(7), Now: now, ClaimUntil: now.Add(time.Minute)})
+	_, err = s.Accept(ctx, id, reliable.Incoming{Owner: tOwner, Number: 8, Message: tMsg(8), Now: now, ClaimUntil: now.Add(time.Minute)})
 	if !errors.Is(err, reliable.ErrUnknownSequence) {
 		t.Fatalf("Accept after a restart that lost the data: %v, want ErrUnknownSequence", err)
 	}
