@@ -362,3 +362,65 @@ func TestFarmNodeLoss(t *testing.T) {
 		})
 	}
 }
+
+// TestFarmConcurrentSessions runs many reference-mode sessions at once
+// through the balancer, then cancels them: every call succeeds, each
+// session has one handshake, and Redis keeps nothing of the cancelled
+// sessions (only replay entries, each with its TTL).
+func TestFarmConcurrentSessions(t *testing.T) {
+	f := startFarm(t, false)
+	const (
+		sessions = 12
+		calls    = 15
+	)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions)
+	clients := make([]*binding.Client, sessions)
+	for s := range clients {
+		clients[s] = f.client(t)
+	}
+	for s, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range calls {
+				want := fmt.Sprintf("session %d call %d", s, i)
+				if got, err := echo(ctx, c, want); err != nil || got != want {
+					errs <- fmt.Errorf("session %d call %d: %q %v", s, i, got, err)
+					return
+				}
+			}
+			if err := c.Close(ctx); err != nil {
+				errs <- fmt.Errorf("session %d: Cancel: %v", s, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := f.calls(); got != sessions*calls {
+		t.Fatalf("%d calls served, want %d", got, sessions*calls)
+	}
+	if got := f.issues(); got != sessions {
+		t.Fatalf("%d handshakes for %d sessions", got, sessions)
+	}
+	rc := redis.NewClient(&redis.Options{Addr: f.redis.Addr})
+	defer rc.Close()
+	keys, err := rc.Keys(ctx, "farm:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "farm:replay:") {
+			t.Errorf("key %s left after every session was cancelled", k)
+			continue
+		}
+		if ttl, err := rc.PTTL(ctx, k).Result(); err != nil || ttl <= 0 {
+			t.Errorf("replay key %s without TTL (%v %v)", k, ttl, err)
+		}
+	}
+	t.Logf("%d replay entries for %d messages", len(keys), sessions*(calls+2))
+}
