@@ -189,10 +189,7 @@ type farm struct {
 func startFarm(t *testing.T, cookies bool) *farm {
 	t.Helper()
 	redisSrv := testredis.Start(t)
-	cert, err := binding.LoadPEM("../../interop/pki/service.pem", "../../interop/pki/service.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := loadCert(t)
 	secret := make([]byte, secureconv.RingKeySize)
 	if _, err := rand.Read(secret); err != nil {
 		t.Fatal(err)
@@ -423,4 +420,14 @@ func TestFarmConcurrentSessions(t *testing.T) {
 		}
 	}
 	t.Logf("%d replay entries for %d messages", len(keys), sessions*(calls+2))
+}
+
+// loadCert loads the service certificate of interop/pki.
+func loadCert(t *testing.T) *wssecurity.Certificate {
+	t.Helper()
+	cert, err := binding.LoadPEM("../../interop/pki/service.pem", "../../interop/pki/service.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
