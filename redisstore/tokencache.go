@@ -23,7 +23,10 @@ type TokenCacheOptions struct {
 	// Seal is the key ring that seals every stored token (AES-256-GCM,
 	// the cookie format of secureconv.SealCookie): Redis then holds no
 	// session key in clear, and an entry altered in Redis, or moved to
-	// another session's key, is refused. Required unless Unsealed.
+	// another session's key, is refused. Required unless Unsealed. It is
+	// consulted at every call, so a rotating source (the cookie ring's
+	// secureconv.WatchKeyRingFile) rotates these seals too; an entry
+	// sealed by a retired key reads as not found.
 	Seal secureconv.KeyRingSource
 	// Unsealed stores tokens in secureconv's binary encoding, session keys
 	// in clear: only for a Redis the deployment trusts with them (TLS,
