@@ -60,3 +60,24 @@ func TestCluster(t *testing.T) {
 		})
 	})
 }
+
+// TestSentinel runs the stores through a failover client that finds the
+// master through Redis Sentinel.
+func TestSentinel(t *testing.T) {
+	master := testredis.Start(t)
+	sentinel := testredis.StartSentinel(t, master, "farm")
+	c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{sentinel.Addr}, MasterName: "farm", ContextTimeoutEnabled: true})
+	t.Cleanup(func() { c.Close() })
+	if _, ok := c.(*redis.Client); !ok {
+		t.Fatalf("client %T, want a failover client", c)
+	}
+	n := 0
+	storetest.Run(t, func() reliable.SequenceStore {
+		n++
+		s, err := NewSequenceStore(c, SequenceOptions{Options: Options{Prefix: fmt.Sprintf("st%d:", n)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

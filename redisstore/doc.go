@@ -12,8 +12,9 @@
 //
 // Each passes the conformance suite of the in-memory implementation
 // (wssecurity/replaytest, secureconv/cachetest, reliable/storetest),
-// against a real redis-server, alone and as a Redis Cluster (which
-// refuses any call on keys of more than one hash slot).
+// against a real redis-server: a single node, a Redis Cluster (which
+// refuses any call on keys of more than one hash slot) and, for the
+// sequence store, a master found through Redis Sentinel.
 //
 // # The client
 //

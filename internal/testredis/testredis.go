@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ type Server struct {
 	out  *bytes.Buffer
 	done chan struct{}
 	args []string
+	conf string // configuration file, first argument when set
 }
 
 // Binary returns the path of redis-server, from SOAPSTACK_REDIS_SERVER or
@@ -101,6 +103,39 @@ func StartCluster(t testing.TB) *Server {
 	}
 }
 
+// StartSentinel starts a Redis Sentinel watching master under the name
+// name (quorum 1), for clients that find the master through Sentinel
+// (redis.UniversalOptions.MasterName). It waits until the sentinel knows
+// the master.
+func StartSentinel(t testing.TB, master *Server, name string) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatalf("testredis: %v", err)
+	}
+	host, port, _ := net.SplitHostPort(master.Addr)
+	conf := filepath.Join(t.TempDir(), "sentinel.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor %s %s %s 1\n", name, host, port)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: []string{"--sentinel"}, conf: conf}
+	s.port = freePort(t)
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+	t.Cleanup(s.Stop)
+	s.Restart()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		addr, err := command(s.Addr, "SENTINEL GET-MASTER-ADDR-BY-NAME "+name)
+		if err == nil && addr != "" && addr != "*-1" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testredis: the sentinel does not know %s: %v", name, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // command sends one inline command and returns the reply's first line,
 // or the bulk string that follows a $ line.
 func command(addr, line string) (string, error) {
@@ -157,6 +192,9 @@ func (s *Server) Restart() {
 	}
 	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes"}, s.args...)
+	if s.conf != "" {
+		args = append([]string{s.conf}, args...)
+	}
 	cmd := exec.Command(s.bin, args...)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
