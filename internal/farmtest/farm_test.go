@@ -66,7 +66,7 @@ func wsHTTP() binding.Binding {
 // startNode starts a node sharing Redis at addr, with its own client (as
 // a separate process has): its sessions in cookie mode under ring, or in
 // reference mode in the shared token cache.
-func startNode(t *testing.T, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing, cookies bool) *node {
+func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing, cookies bool) *node {
 	t.Helper()
 	rc := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rc.Close() })
@@ -186,7 +186,7 @@ type farm struct {
 	cert  *wssecurity.Certificate
 }
 
-func startFarm(t *testing.T, cookies bool) *farm {
+func startFarm(t testing.TB, cookies bool) *farm {
 	t.Helper()
 	redisSrv := testredis.Start(t)
 	cert := loadCert(t)
@@ -209,9 +209,15 @@ func startFarm(t *testing.T, cookies bool) *farm {
 }
 
 // client returns a client of the farm, through the balancer.
-func (f *farm) client(t *testing.T) *binding.Client {
+func (f *farm) client(t testing.TB) *binding.Client {
 	t.Helper()
-	c, err := binding.NewClient("http://"+f.lb+"/svc", wsHTTP(), binding.Credentials{
+	return f.clientAt(t, "http://"+f.lb+"/svc")
+}
+
+// clientAt returns a client of the farm's service at url.
+func (f *farm) clientAt(t testing.TB, url string) *binding.Client {
+	t.Helper()
+	c, err := binding.NewClient(url, wsHTTP(), binding.Credentials{
 		ServiceCertificate: &wssecurity.Certificate{Cert: f.cert.Cert}, UserName: "alice", Password: "clarinet"})
 	if err != nil {
 		t.Fatal(err)
@@ -423,7 +429,7 @@ func TestFarmConcurrentSessions(t *testing.T) {
 }
 
 // loadCert loads the service certificate of interop/pki.
-func loadCert(t *testing.T) *wssecurity.Certificate {
+func loadCert(t testing.TB) *wssecurity.Certificate {
 	t.Helper()
 	cert, err := binding.LoadPEM("../../interop/pki/service.pem", "../../interop/pki/service.key")
 	if err != nil {

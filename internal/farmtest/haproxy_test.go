@@ -17,7 +17,7 @@ import (
 // startHAProxy starts HAProxy in front of backends (host:port), round
 // robin per request without stickiness, and returns its address. It fails
 // t when haproxy is not installed.
-func startHAProxy(t *testing.T, backends []string) string {
+func startHAProxy(t testing.TB, backends []string) string {
 	t.Helper()
 	bin := os.Getenv("SOAPSTACK_HAPROXY")
 	if bin == "" {
