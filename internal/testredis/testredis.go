@@ -7,6 +7,7 @@ package testredis
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -62,17 +63,24 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("testredis: %v", err)
 	}
-	return start(t, bin)
+	return start(t, bin, "")
 }
 
-func start(t testing.TB, bin string, args ...string) *Server {
+func start(t testing.TB, bin, conf string, args ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: args}
-	s.port = freePort(t)
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: args, conf: conf}
 	t.Cleanup(s.Stop)
-	s.Restart()
-	return s
+	for attempt := 0; ; attempt++ {
+		s.port = freePort(t)
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+		err := s.run()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errExited) || attempt == 2 {
+			t.Fatalf("testredis: %v", err)
+		}
+	}
 }
 
 // StartCluster starts a one-node Redis Cluster holding every hash slot:
@@ -86,7 +94,7 @@ func StartCluster(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("testredis: %v", err)
 	}
-	s := start(t, bin, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	s := start(t, bin, "", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
 	if _, err := command(s.Addr, "CLUSTER ADDSLOTSRANGE 0 16383"); err != nil {
 		t.Fatalf("testredis: assigning the slots: %v", err)
 	}
@@ -118,11 +126,7 @@ func StartSentinel(t testing.TB, master *Server, name string) *Server {
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor %s %s %s 1\n", name, host, port)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: []string{"--sentinel"}, conf: conf}
-	s.port = freePort(t)
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
-	t.Cleanup(s.Stop)
-	s.Restart()
+	s := start(t, bin, conf, "--sentinel")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		addr, err := command(s.Addr, "SENTINEL GET-MASTER-ADDR-BY-NAME "+name)
@@ -185,10 +189,21 @@ func freePort(t testing.TB) int {
 // data: it persists nothing). It is a no-op while the server runs.
 func (s *Server) Restart() {
 	s.t.Helper()
+	if err := s.run(); err != nil {
+		s.t.Fatalf("testredis: %v", err)
+	}
+}
+
+// errExited reports a server that exited before it answered (typically:
+// its port was taken meanwhile).
+var errExited = errors.New("redis-server exited")
+
+// run starts the server unless it runs, and waits for its PING.
+func (s *Server) run() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		return
+		return nil
 	}
 	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes"}, s.args...)
@@ -199,23 +214,27 @@ func (s *Server) Restart() {
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("testredis: starting %s: %v", s.bin, err)
+		return fmt.Errorf("starting %s: %w", s.bin, err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	s.cmd, s.out, s.done = cmd, out, done
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := ping(s.Addr); err == nil {
-			return
-		} else if time.Now().After(deadline) {
-			s.stopLocked()
-			s.t.Fatalf("testredis: redis-server did not answer PING on %s: %v\n%s", s.Addr, err, out)
-		}
 		select {
 		case <-done:
 			s.cmd = nil
-			s.t.Fatalf("testredis: redis-server exited: %s", out)
+			return fmt.Errorf("%w: %s", errExited, out)
+		default:
+		}
+		if err := ping(s.Addr); err == nil {
+			return nil
+		} else if time.Now().After(deadline) {
+			s.stopLocked()
+			return fmt.Errorf("redis-server did not answer PING on %s: %v\n%s", s.Addr, err, out)
+		}
+		select {
+		case <-done:
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
