@@ -227,9 +227,16 @@ func (s *Server) run() error {
 			return fmt.Errorf("%w: %s", errExited, out)
 		default:
 		}
-		if err := ping(s.Addr); err == nil {
-			return nil
-		} else if time.Now().After(deadline) {
+		err := ping(s.Addr)
+		if err == nil {
+			// The server on the port must be ours, not another test's.
+			info, ierr := command(s.Addr, "INFO server")
+			if ierr == nil && strings.Contains(info, fmt.Sprintf("process_id:%d\r", cmd.Process.Pid)) {
+				return nil
+			}
+			err = fmt.Errorf("another server answers on %s", s.Addr)
+		}
+		if time.Now().After(deadline) {
 			s.stopLocked()
 			return fmt.Errorf("redis-server did not answer PING on %s: %v\n%s", s.Addr, err, out)
 		}
