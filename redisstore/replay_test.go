@@ -12,15 +12,7 @@ import (
 
 func TestReplayCacheConformance(t *testing.T) {
 	_, c := newClient(t)
-	n := 0
-	replaytest.Run(t, func(t *testing.T) wssecurity.ReplayCache {
-		n++
-		r, err := NewReplayCache(c, Options{Prefix: "test" + string(rune('a'+n)) + ":"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	})
+	replaytest.Run(t, replayCaches(c, "test"))
 }
 
 // TestReplayCacheNodes checks that two nodes sharing one Redis see each

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/soapstack/soapstack/reliable"
@@ -11,15 +10,7 @@ import (
 
 func TestSequenceStoreConformance(t *testing.T) {
 	_, c := newClient(t)
-	n := 0
-	storetest.Run(t, func() reliable.SequenceStore {
-		n++
-		s, err := NewSequenceStore(c, SequenceOptions{Options: Options{Prefix: fmt.Sprintf("conf%d:", n)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+	storetest.Run(t, seqStores(t, c, "conf"))
 }
 
 // TestScriptCacheFlushed: the stores run their scripts by SHA and load

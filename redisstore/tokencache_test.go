@@ -26,25 +26,7 @@ func TestTokenCacheConformance(t *testing.T) {
 	_, c := newClient(t)
 	for _, sealed := range []bool{true, false} {
 		t.Run(fmt.Sprintf("sealed=%v", sealed), func(t *testing.T) {
-			n := 0
-			cachetest.Run(t, func(t *testing.T, cfg cachetest.Config) secureconv.TokenCache {
-				n++
-				o := TokenCacheOptions{Options: Options{Prefix: fmt.Sprintf("conf%v%d:", sealed, n)},
-					MaxSessions: cfg.MaxSessions, MaxPending: cfg.MaxPending, PendingTimeout: cfg.PendingTimeout, Rollover: cfg.Rollover}
-				if cfg.Rollover == 0 {
-					o.Rollover = -1
-				}
-				if sealed {
-					o.Seal = testRing(t, 7, 0x42)
-				} else {
-					o.Unsealed = true
-				}
-				tc, err := NewTokenCache(c, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return tc
-			})
+			cachetest.Run(t, tokenCaches(c, "conf", sealed))
 		})
 	}
 }
