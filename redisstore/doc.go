@@ -14,7 +14,8 @@
 // (wssecurity/replaytest, secureconv/cachetest, reliable/storetest),
 // against a real redis-server: a single node, a Redis Cluster (which
 // refuses any call on keys of more than one hash slot) and, for the
-// sequence store, a master found through Redis Sentinel.
+// sequence store, a master found through Redis Sentinel; and over TLS
+// with an ACL user.
 //
 // # The client
 //

@@ -7,6 +7,8 @@ package testredis
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +42,10 @@ type Server struct {
 	done chan struct{}
 	args []string
 	conf string // configuration file, first argument when set
+	// tls, user and password are how the checks reach a TLS server
+	// with an ACL user.
+	tls            *tls.Config
+	user, password string
 }
 
 // Binary returns the path of redis-server, from SOAPSTACK_REDIS_SERVER or
@@ -68,7 +74,11 @@ func Start(t testing.TB) *Server {
 
 func start(t testing.TB, bin, conf string, args ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: args, conf: conf}
+	return startServer(t, &Server{t: t, bin: bin, dir: t.TempDir(), args: args, conf: conf})
+}
+
+func startServer(t testing.TB, s *Server) *Server {
+	t.Helper()
 	t.Cleanup(s.Stop)
 	for attempt := 0; ; attempt++ {
 		s.port = freePort(t)
@@ -83,6 +93,47 @@ func start(t testing.TB, bin, conf string, args ...string) *Server {
 	}
 }
 
+// TLSOptions configures StartTLS.
+type TLSOptions struct {
+	// CertFile, KeyFile and CAFile are the server's certificate and key
+	// (PEM) and the CA that signed it; the certificate must name
+	// 127.0.0.1.
+	CertFile, KeyFile, CAFile string
+	// User and Password are the one ACL user allowed (all commands, all
+	// keys); the default user is off.
+	User, Password string
+}
+
+// StartTLS starts a redis-server that speaks TLS only and admits only
+// one ACL user, as a production Redis does.
+func StartTLS(t testing.TB, o TLSOptions) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatalf("testredis: %v", err)
+	}
+	// The server changes to its --dir before it reads them.
+	for _, f := range []*string{&o.CertFile, &o.KeyFile, &o.CAFile} {
+		if *f, err = filepath.Abs(*f); err != nil {
+			t.Fatalf("testredis: %v", err)
+		}
+	}
+	pem, err := os.ReadFile(o.CAFile)
+	if err != nil {
+		t.Fatalf("testredis: %v", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatalf("testredis: no certificate in %s", o.CAFile)
+	}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), user: o.User, password: o.Password,
+		tls: &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12},
+		args: []string{"--tls-cert-file", o.CertFile, "--tls-key-file", o.KeyFile, "--tls-ca-cert-file", o.CAFile,
+			"--tls-auth-clients", "no", "--user", "default", "off",
+			"--user", o.User, "on", ">" + o.Password, "~*", "&*", "+@all"}}
+	return startServer(t, s)
+}
+
 // StartCluster starts a one-node Redis Cluster holding every hash slot:
 // it enforces what a real cluster does (a script or multi-key command on
 // keys of different slots fails with CROSSSLOT), so a store that passes
@@ -95,12 +146,12 @@ func StartCluster(t testing.TB) *Server {
 		t.Fatalf("testredis: %v", err)
 	}
 	s := start(t, bin, "", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
-	if _, err := command(s.Addr, "CLUSTER ADDSLOTSRANGE 0 16383"); err != nil {
+	if _, err := s.command("CLUSTER ADDSLOTSRANGE 0 16383"); err != nil {
 		t.Fatalf("testredis: assigning the slots: %v", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		info, err := command(s.Addr, "CLUSTER INFO")
+		info, err := s.command("CLUSTER INFO")
 		if err == nil && strings.Contains(info, "cluster_state:ok") {
 			return s
 		}
@@ -129,7 +180,7 @@ func StartSentinel(t testing.TB, master *Server, name string) *Server {
 	s := start(t, bin, conf, "--sentinel")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		addr, err := command(s.Addr, "SENTINEL GET-MASTER-ADDR-BY-NAME "+name)
+		addr, err := s.command("SENTINEL GET-MASTER-ADDR-BY-NAME " + name)
 		if err == nil && addr != "" && addr != "*-1" {
 			return s
 		}
@@ -140,19 +191,40 @@ func StartSentinel(t testing.TB, master *Server, name string) *Server {
 	}
 }
 
-// command sends one inline command and returns the reply's first line,
-// or the bulk string that follows a $ line.
-func command(addr, line string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+// command sends one inline command (after AUTH when the server has a
+// user) and returns the reply's first line, or the bulk string that
+// follows a $ line.
+func (s *Server) command(line string) (string, error) {
+	d := &net.Dialer{Timeout: time.Second}
+	var c net.Conn
+	var err error
+	if s.tls != nil {
+		c, err = tls.DialWithDialer(d, "tcp", s.Addr, s.tls)
+	} else {
+		c, err = d.Dial("tcp", s.Addr)
+	}
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	r := bufio.NewReader(c)
+	if s.user != "" {
+		if _, err := fmt.Fprintf(c, "AUTH %s %s\r\n", s.user, s.password); err != nil {
+			return "", err
+		}
+		if ok, err := reply(r); err != nil || ok != "+OK" {
+			return "", fmt.Errorf("AUTH: %q %v", ok, err)
+		}
+	}
 	if _, err := c.Write([]byte(line + "\r\n")); err != nil {
 		return "", err
 	}
-	r := bufio.NewReader(c)
+	return reply(r)
+}
+
+// reply reads one reply of the inline protocol.
+func reply(r *bufio.Reader) (string, error) {
 	first, err := r.ReadString('\n')
 	if err != nil {
 		return "", err
@@ -205,8 +277,12 @@ func (s *Server) run() error {
 	if s.cmd != nil {
 		return nil
 	}
-	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes"}, s.args...)
+	port := []string{"--port", strconv.Itoa(s.port)}
+	if s.tls != nil {
+		port = []string{"--port", "0", "--tls-port", strconv.Itoa(s.port)}
+	}
+	args := append(append(port, "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "yes"), s.args...)
 	if s.conf != "" {
 		args = append([]string{s.conf}, args...)
 	}
@@ -227,10 +303,10 @@ func (s *Server) run() error {
 			return fmt.Errorf("%w: %s", errExited, out)
 		default:
 		}
-		err := ping(s.Addr)
+		err := s.ping()
 		if err == nil {
 			// The server on the port must be ours, not another test's.
-			info, ierr := command(s.Addr, "INFO server")
+			info, ierr := s.command("INFO server")
 			if ierr == nil && strings.Contains(info, fmt.Sprintf("process_id:%d\r", cmd.Process.Pid)) {
 				return nil
 			}
@@ -265,25 +341,13 @@ func (s *Server) stopLocked() {
 	s.cmd = nil
 }
 
-// ping sends PING in the inline protocol and expects +PONG.
-func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
+// ping sends PING and expects PONG.
+func (s *Server) ping() error {
+	r, err := s.command("PING")
+	if err == nil && r != "+PONG" {
+		err = fmt.Errorf("unexpected answer %q", r)
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(line) != "+PONG" {
-		return fmt.Errorf("unexpected answer %q", line)
-	}
-	return nil
+	return err
 }
 
 // Pause stops the server's process (SIGSTOP) without losing its data:
