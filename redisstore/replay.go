@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // ReplayCache is a wssecurity.ReplayCache in Redis, shared by the nodes
@@ -74,4 +75,35 @@ func (r *ReplayCache) Seen(ctx context.Context, value []byte, now, expires time.
 		return true, nil
 	}
 	return false, unavailable("replay check", err)
+}
+
+// FallbackReplayCache is a ReplayCache that keeps answering while Redis is
+// unavailable, from a cache of this node: the trade-off a farm may choose
+// so that cookie-mode sessions, which need nothing else from Redis, go on
+// through an outage. While Redis is down, a replay to the node that saw
+// the original is still detected, a replay to another node is not, and
+// neither is, after the outage, a replay of a message seen only during
+// it. Without it (the default) an outage refuses every message.
+type FallbackReplayCache struct {
+	// Shared is the farm's cache.
+	Shared *ReplayCache
+	// Local answers when Shared fails with ErrUnavailable (for example a
+	// wssecurity.NewMemoryReplayCache).
+	Local wssecurity.ReplayCache
+}
+
+// Seen implements wssecurity.ReplayCache. A value is recorded in Local
+// too, so that Local knows what this node saw before the outage.
+func (f *FallbackReplayCache) Seen(ctx context.Context, value []byte, now, expires time.Time) (bool, error) {
+	seen, err := f.Shared.Seen(ctx, value, now, expires)
+	if err == nil {
+		// Its answer does not matter while Redis answers (a full Local
+		// refuses, which only matters in an outage).
+		_, _ = f.Local.Seen(ctx, value, now, expires)
+		return seen, nil
+	}
+	if !errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+		return false, err
+	}
+	return f.Local.Seen(ctx, value, now, expires)
 }

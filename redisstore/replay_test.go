@@ -68,3 +68,35 @@ func TestNewStoreOptions(t *testing.T) {
 		t.Error("prefix with braces accepted")
 	}
 }
+
+// TestFallbackReplayCache: while Redis is down the node's own cache
+// answers (a replay to this node still detected), and Redis answers again
+// once it is back.
+func TestFallbackReplayCache(t *testing.T) {
+	srv, c := newClient(t)
+	shared, _ := NewReplayCache(c, Options{Timeout: 300 * time.Millisecond})
+	f := &FallbackReplayCache{Shared: shared, Local: wssecurity.NewMemoryReplayCache()}
+	var _ wssecurity.ReplayCache = f
+	ctx := context.Background()
+	now := time.Now()
+	seen := func(v string, want bool) {
+		t.Helper()
+		got, err := f.Seen(ctx, []byte(v), now, now.Add(time.Minute))
+		if err != nil || got != want {
+			t.Fatalf("Seen(%s) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	seen("before", false)
+	srv.Stop()
+	seen("before", true) // known locally
+	seen("during", false)
+	seen("during", true)
+	srv.Restart()
+	seen("after", false)
+	seen("after", true)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := f.Seen(cctx, []byte("x"), now, now.Add(time.Minute)); err == nil {
+		t.Fatal("a canceled call answered from the fallback")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/redis/go-redis/v9"
@@ -64,13 +65,14 @@ func wsHTTP() binding.Binding {
 }
 
 // startNode starts a node sharing Redis at addr, with its own client (as
-// a separate process has): its sessions in cookie mode under ring, or in
+// a separate process has): its sessions in cookie mode under ring (the
+// replay cache falling back to the node's own during an outage), or in
 // reference mode in the shared token cache.
 func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing, cookies bool) *node {
 	t.Helper()
 	rc := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rc.Close() })
-	opts := redisstore.Options{Prefix: "farm:"}
+	opts := redisstore.Options{Prefix: "farm:", Timeout: 500 * time.Millisecond}
 	tokens, err := redisstore.NewTokenCache(rc, redisstore.TokenCacheOptions{Options: opts, Seal: ring})
 	if err != nil {
 		t.Fatal(err)
@@ -92,11 +94,14 @@ func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, r
 		el.SetText(req.Payload().Text())
 		return soap.NewReply(req, actionEcho+"Response", el, nil)
 	})
-	hopts := []binding.HandlerOption{binding.WithReplayCache(replay), binding.WithLogger(slog.New(slog.NewTextHandler(logFile, nil)))}
+	hopts := []binding.HandlerOption{binding.WithLogger(slog.New(slog.NewTextHandler(logFile, nil)))}
 	if cookies {
-		hopts = append(hopts, binding.WithCookies(ring))
+		// Cookie mode needs Redis for replays only: with a local
+		// fallback, sessions go on through an outage.
+		hopts = append(hopts, binding.WithCookies(ring),
+			binding.WithReplayCache(&redisstore.FallbackReplayCache{Shared: replay, Local: wssecurity.NewMemoryReplayCache()}))
 	} else {
-		hopts = append(hopts, binding.WithTokenCache(tokens))
+		hopts = append(hopts, binding.WithTokenCache(tokens), binding.WithReplayCache(replay))
 	}
 	h, err := binding.NewHandler(app, wsHTTP(), binding.Credentials{ServiceCertificate: cert, UserNameValidator: users()}, hopts...)
 	if err != nil {
@@ -303,6 +308,34 @@ func TestFarmRedisRestart(t *testing.T) {
 	}
 	if n := f.issues(); n != 2 {
 		t.Fatalf("%d handshakes, want 2 (the session re-established once)", n)
+	}
+}
+
+// TestFarmRedisRestartCookie stops and restarts Redis in the middle of a
+// cookie-mode session whose nodes fall back to their own replay caches:
+// no call fails and no new session is needed.
+func TestFarmRedisRestartCookie(t *testing.T) {
+	f := startFarm(t, true)
+	c := f.client(t)
+	ctx := context.Background()
+	for _, phase := range []string{"before", "during", "after"} {
+		switch phase {
+		case "during":
+			f.redis.Stop()
+		case "after":
+			f.redis.Restart()
+		}
+		for i := range 6 {
+			if got, err := echo(ctx, c, phase); err != nil || got != phase {
+				t.Fatalf("call %d %s the outage: %q %v", i, phase, got, err)
+			}
+		}
+	}
+	if n := f.issues(); n != 1 {
+		t.Fatalf("%d handshakes, want 1", n)
+	}
+	if got := f.calls(); got != 18 {
+		t.Fatalf("%d calls served, want 18", got)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -131,8 +132,9 @@ func TestFarmCookieKeyRotation(t *testing.T) {
 	boot, app := sessionPolicies()
 	var issues atomic.Int32
 	var backends []string
+	quiet := slog.New(slog.DiscardHandler) // the refusal of the retired key is expected
 	for range 3 {
-		src, err := secureconv.WatchKeyRingFile(path, secureconv.ReloadConfig{Interval: 100 * time.Millisecond})
+		src, err := secureconv.WatchKeyRingFile(path, secureconv.ReloadConfig{Interval: 100 * time.Millisecond, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,14 +145,14 @@ func TestFarmCookieKeyRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.V13, Bootstrap: boot, Policy: app,
-			Security: wssecurity.Config{Certificate: cert, Replay: replay}, CookieKeys: src})
+			Security: wssecurity.Config{Certificate: cert, Replay: replay, Logger: quiet}, CookieKeys: src})
 		if err != nil {
 			t.Fatal(err)
 		}
 		echoApp := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 			return soap.Reply(req, actionEcho+"Response", req.Payload().Copy())
 		})
-		h := soap.NewHTTPHandler(soap.ChainHandler(echoApp, layer))
+		h := soap.NewHTTPHandler(soap.ChainHandler(echoApp, layer), soap.WithLogger(quiet))
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.Contains(r.Header.Get("Content-Type"), "/RST/SCT\"") {
 				issues.Add(1)
