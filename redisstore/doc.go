@@ -56,7 +56,10 @@
 // answer it with a Receiver fault: the message is neither accepted nor
 // acknowledged, and the client retries per its policy. A store never
 // guesses: a replay check that could not run rejects the message, a
-// sequence step that could not run delivers nothing.
+// sequence step that could not run delivers nothing. A farm whose
+// sessions are in cookie mode needs Redis for replay detection only; with
+// FallbackReplayCache it may choose to go on through an outage, each node
+// then detecting the replays it sees itself.
 //
 // # Memory
 //
