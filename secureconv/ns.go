@@ -1,13 +1,3 @@
-// Package secureconv implements WS-SecureConversation secure sessions as
-// Microsoft WCF runs them: the WS-Trust RST/RSTR exchanges that issue,
-// renew and cancel a SecurityContextToken (WS-SC and WS-Trust 2005/02 as
-// wsHttpBinding sends them, and the OASIS 1.3 versions of
-// ws2007HttpBinding), combined client and server entropy, the session
-// token, and the faults a session raises.
-//
-// The wire format follows what WCF writes and reads (element order,
-// prefixes, attribute forms) and is checked against messages captured
-// from WCF and CoreWCF in testdata/wire.
 package secureconv
 
 import "github.com/soapstack/soapstack/wssecurity"

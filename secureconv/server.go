@@ -58,6 +58,12 @@ type ServerConfig struct {
 	// session. Otherwise sessions are in reference mode: their tokens stay
 	// in Cache. OnSessionCreated may choose the mode per session.
 	Cookies *KeyRing
+	// CookieKeys is the alternative to Cookies for a ring that changes
+	// while the server runs (key rotation without a restart, see the
+	// package documentation): the server asks it for the ring each time
+	// it seals or opens a cookie, for example a WatchKeyRingFile. Set
+	// Cookies or CookieKeys, not both.
+	CookieKeys KeyRingSource
 	// Cache holds the tokens of reference-mode sessions (default: a
 	// NewMemoryTokenCache). The layer gives every cache call the time of
 	// Security.Now.
@@ -141,8 +147,8 @@ type ServerConfig struct {
 type server struct {
 	cfg   ServerConfig
 	next  soap.Handler
-	cache TokenCache // reference-mode sessions
-	ring  *KeyRing   // cookie-mode sessions, or nil
+	cache TokenCache    // reference-mode sessions
+	rings KeyRingSource // cookie-mode sessions, or nil
 	sizes keySizeBounds
 	log   *slog.Logger
 }
@@ -175,7 +181,12 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		// An unused memory cache costs nothing.
 		cache = NewMemoryTokenCache()
 	}
-	ring := cfg.Cookies
+	var rings KeyRingSource
+	if cfg.Cookies != nil {
+		rings = cfg.Cookies
+	} else if cfg.CookieKeys != nil {
+		rings = cfg.CookieKeys
+	}
 	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
 	sizes := keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
 	log := cfg.Security.Logger
@@ -184,7 +195,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Security.Logger = log
 	}
 	return func(next soap.Handler) soap.Handler {
-		return &server{cfg: cfg, next: next, cache: cache, ring: ring, sizes: sizes, log: log}
+		return &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log}
 	}, nil
 }
 
@@ -414,12 +425,16 @@ func (s *server) newToken(ctx context.Context, rst *requestSecurityToken, tmpl *
 		}
 		tok.CookieMode, tok.AppContext, tok.Persistent = view.CookieMode, view.AppContext, view.Persistent
 	}
-	if tok.CookieMode && s.ring == nil {
+	if tok.CookieMode && s.rings == nil {
 		return nil, nil, nil, errors.New("secureconv: a cookie-mode session without ServerConfig.Cookies")
 	}
 	sct := &SecurityContextToken{Version: s.cfg.Version, ID: sctWSUID(contextID), Identifier: contextID, Instance: instance}
 	if tok.CookieMode {
-		if sct.Cookie, err = sealCookie(s.ring, tok, r, now); err != nil {
+		ring, err := s.rings.KeyRing(ctx)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("secureconv: key ring: %w", err)
+		}
+		if sct.Cookie, err = sealCookie(ring, tok, r, now); err != nil {
 			return nil, nil, nil, err
 		}
 	} else if err := s.cache.Put(context.Background(), tok, now); err != nil {
@@ -432,7 +447,7 @@ func (s *server) newToken(ctx context.Context, rst *requestSecurityToken, tmpl *
 // verified bootstrap request: the owner (Claims), the identities after
 // TransformClaims, the bootstrap token when kept and the default mode.
 func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity.Exchange) (*SessionToken, error) {
-	tmpl := &SessionToken{Claims: claimsOf(e), CookieMode: s.ring != nil}
+	tmpl := &SessionToken{Claims: claimsOf(e), CookieMode: s.rings != nil}
 	p := e.Principal()
 	p.Session = nil
 	if s.cfg.KeepBootstrapToken {
@@ -555,8 +570,13 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 	var tok *SessionToken
 	var err error
 	switch {
-	case cookie != nil && s.ring != nil:
-		tok, err = OpenCookie(s.ring, cookie, now)
+	case cookie != nil && s.rings != nil:
+		ring, rerr := s.rings.KeyRing(ctx)
+		if rerr != nil {
+			// The service's trouble: a Receiver fault, not BadContextToken.
+			return nil, fmt.Errorf("secureconv: key ring: %w", rerr)
+		}
+		tok, err = OpenCookie(ring, cookie, now)
 		if err == nil {
 			tok.CookieMode = true // also for a version 1 cookie
 			if tok.ContextID != identifier {
@@ -565,6 +585,12 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 		}
 	default:
 		tok, err = s.cache.Get(ctx, identifier, instance, now)
+		if err != nil && !errors.Is(err, ErrTokenNotFound) && !errors.Is(err, ErrTokenExpired) {
+			// The cache could not answer (a shared cache's outage): a
+			// Receiver fault, so the client neither trusts nor drops the
+			// session on a failure of the service.
+			return nil, fmt.Errorf("secureconv: token cache: %w", err)
+		}
 		if err == nil && tok.CookieMode {
 			err = errors.New("a cookie-mode token in the cache")
 		}

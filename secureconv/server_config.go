@@ -56,6 +56,9 @@ func (c *ServerConfig) validate() error {
 	if c.Cookies != nil && len(c.Cookies.keys) == 0 {
 		bad("Cookies: key ring without keys")
 	}
+	if c.Cookies != nil && c.CookieKeys != nil {
+		bad("CookieKeys: set Cookies or CookieKeys, not both")
+	}
 	return errors.Join(errs...)
 }
 

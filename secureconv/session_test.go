@@ -68,9 +68,19 @@ type harness struct {
 	clock    *fakeClock
 	cache    TokenCache
 	dropNext atomic.Bool
+	// faults are the causes of the faults the service answered, in order.
+	faultsMu sync.Mutex
+	faults   []error
 }
 
 func newHarness(t *testing.T, v Version, cookies bool) *harness {
+	t.Helper()
+	return newHarnessWith(t, v, cookies, nil)
+}
+
+// newHarnessWith is newHarness with configure, when set, changing the
+// service's configuration before the layer is built.
+func newHarnessWith(t *testing.T, v Version, cookies bool, configure func(*ServerConfig)) *harness {
 	t.Helper()
 	cert := testServiceCert(t)
 	boot, app := scPolicies(v)
@@ -84,6 +94,9 @@ func newHarness(t *testing.T, v Version, cookies bool) *harness {
 	} else {
 		h.cache = NewMemoryTokenCache()
 		scfg.Cache = h.cache
+	}
+	if configure != nil {
+		configure(&scfg)
 	}
 	layer, err := ServerLayer(scfg)
 	require.NoError(t, err)
@@ -106,6 +119,9 @@ func newHarness(t *testing.T, v Version, cookies bool) *harness {
 		}
 		resp, err := srv.ServeSOAP(ctx, in)
 		if f, ok := soap.AsFault(err); ok {
+			h.faultsMu.Lock()
+			h.faults = append(h.faults, f.Cause)
+			h.faultsMu.Unlock()
 			fm, ferr := soap.NewFaultMessage(in.Version, f, in, nil)
 			require.NoError(t, ferr)
 			return fm, f

@@ -1,0 +1,247 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// seqScript is every step of the sequence store: one script, dispatched
+// on ARGV[1], run on the four keys of one sequence (state, buffered
+// messages, cached replies, reply order), so each call is atomic on its
+// sequence. ARGV[2..7]: now (s, ns), owner digest, the sequence's byte
+// bound, its cached-reply bound, the TTL grace (ms); ARGV[8]: the
+// sequence id; then the step's own arguments. The result is
+// {code, dropped, unpended, ranges, bufferRemaining, final, ...}.
+var seqScript = redis.NewScript(luaPrelude + `
+local KS, KB, KR, KO = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local op, ns, nn, od = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local maxBytes, maxReplies, grace, id = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local dropped, unpended = 0, 0
+local NUM = {'win', 'ds', 'dn', 'es', 'en', 'cs', 'cn', 'as', 'an', 'pend', 'nx', 'cl', 'cid', 'us', 'un',
+  'last', 'clo', 'term', 'nb', 'bb', 'by'}
+
+local function parseRanges(s)
+  local r = {}
+  if s then for lo, hi in string.gmatch(s, '(%d+)-(%d+)') do r[#r + 1] = {tonumber(lo), tonumber(hi)} end end
+  return r
+end
+local function fmtRanges(r)
+  local a = {}
+  for i, x in ipairs(r) do a[i] = fmt(x[1]) .. '-' .. fmt(x[2]) end
+  return table.concat(a, ',')
+end
+local function contains(r, n)
+  for _, x in ipairs(r) do if n >= x[1] and n <= x[2] then return true end end
+  return false
+end
+local function radd(r, n)
+  if contains(r, n) then return r end
+  r[#r + 1] = {n, n}
+  table.sort(r, function(a, b) return a[1] < b[1] end)
+  local out = {}
+  for _, x in ipairs(r) do
+    local l = out[#out]
+    if l and x[1] <= l[2] + 1 then
+      if x[2] > l[2] then l[2] = x[2] end
+    else
+      out[#out + 1] = {x[1], x[2]}
+    end
+  end
+  return out
+end
+
+local q = load(KS)
+local function parse()
+  for _, f in ipairs(NUM) do q[f] = tonumber(q[f]) end
+  q.r = parseRanges(q.rg)
+end
+local function store()
+  local a = {}
+  for _, f in ipairs(NUM) do a[#a + 1] = f; a[#a + 1] = fmt(q[f]) end
+  a[#a + 1] = 'rg'; a[#a + 1] = fmtRanges(q.r)
+  redis.call('HSET', KS, unpack(a))
+  local ms = q.ds * 1000 + math.floor(q.dn / 1e6)
+  local e = tms(q.es, q.en, ns, nn)
+  if e < ms then ms = e end
+  if ms < 1 then ms = 1 end
+  for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ms + grace) end
+end
+local function expired()
+  if tge(ns, nn, q.es, q.en) then return true end
+  local s, n = tadd(q.as, q.an, q.ds, q.dn)
+  return tge(ns, nn, s, n)
+end
+local function drop() redis.call('DEL', KS, KB, KR, KO); dropped = 1 end
+local function res(code, ...)
+  if not q or not q.r then return {code, dropped, unpended, '', 0, 0, ...} end
+  local br = q.win - q.nb
+  if br < 0 then br = 0 end
+  return {code, dropped, unpended, fmtRanges(q.r), br, q.clo, ...}
+end
+-- find returns whether sequence id is live, dropping it when expired.
+local function find()
+  if not q or q.st ~= 'l' or q.id ~= id then q = nil; return false end
+  parse()
+  if expired() then drop(); q = nil; return false end
+  return true
+end
+local function received()
+  local r = 0
+  if #q.r > 0 then r = q.r[#q.r][2] end
+  if q.cl == 1 and q.nx > r then r = q.nx end
+  return r
+end
+local function claimLive() return q.cl == 1 and not tge(ns, nn, q.us, q.un) end
+local function grant(us, un)
+  q.cid = q.cid + 1; q.cl = 1; q.us = us; q.un = un
+  return q.cid
+end
+local function evictReply()
+  local k = redis.call('LPOP', KO)
+  if not k then return false end
+  local r = redis.call('HGET', KR, k)
+  if r then q.by = q.by - #r; redis.call('HDEL', KR, k) end
+  return true
+end
+local function room(n)
+  if n > maxBytes then return false end
+  while q.by + n > maxBytes do
+    if not evictReply() then return false end
+  end
+  q.by = q.by + n
+  return true
+end
+local function claimBuffered(us, un)
+  local m = redis.call('HGET', KB, fmt(q.nx))
+  if not m then return 0, 0, 0, '', 0 end
+  return 1, q.nx, tonumber(string.sub(m, 1, 1)), string.sub(m, 2), grant(us, un)
+end
+
+if op == 'status' then
+  if not q or q.st ~= 'l' then return {'gone'} end
+  parse()
+  if expired() then drop(); return {'gone'} end
+  local s, n = tadd(q.as, q.an, q.ds, q.dn)
+  if tge(s, n, q.es, q.en) then s, n = q.es, q.en end
+  return {'live', q.pend, s * 1000 + math.floor(n / 1e6)}
+end
+if op == 'create' then
+  if q and q.st == 'l' then
+    parse()
+    if not expired() then return res('exists') end
+    drop()
+  end
+  q = nil
+  if ARGV[20] == 'check' then return res('free') end
+  redis.call('HSET', KS, 'st', 'l', 'id', id, 'od', ARGV[9], 'oc', ARGV[10], 'ok', ARGV[11], 'ver', ARGV[12],
+    'at', ARGV[13], 'off', ARGV[14])
+  q = {win = tonumber(ARGV[15]), ds = tonumber(ARGV[16]), dn = tonumber(ARGV[17]), es = tonumber(ARGV[18]),
+    en = tonumber(ARGV[19]), cs = ns, cn = nn, as = ns, an = nn, pend = 1, nx = 1, cl = 0, cid = 0, us = 0, un = 0,
+    last = 0, clo = 0, term = 0, nb = 0, bb = 0, by = 0, r = {}}
+  store()
+  return res('ok')
+end
+if op == 'remove' then
+  if not q or q.st ~= 'l' or q.id ~= id then q = nil; return res('unknown') end
+  q = nil
+  drop()
+  return res('ok')
+end
+if not find() then return res('unknown') end
+if op == 'get' then
+  local cached = redis.call('HLEN', KR)
+  local live = 0
+  if claimLive() then live = 1 end
+  return res('ok', q.oc, q.ok, q.ver, q.at, q.off, q.win, q.ds, q.dn, q.es, q.en, q.cs, q.cn, q.as, q.an,
+    q.pend, q.nx, live, q.nb, q.bb, cached, q.last, q.term)
+end
+if q.od ~= od then return res('owner') end
+q.as, q.an = ns, nn
+
+if op == 'touch' then
+  store()
+  return res('ok')
+end
+if op == 'accept' then
+  local n, isLast, msg = tonumber(ARGV[9]), ARGV[10] == '1', ARGV[11]
+  local us, un = tonumber(ARGV[12]), tonumber(ARGV[13])
+  local code, claim, reply, hasReply = nil, 0, '', 0
+  if q.term == 1 then code = 'terminated'
+  elseif n < 1 then code = 'invalid'
+  elseif q.last > 0 and n > q.last then code = 'lastx'
+  end
+  if code then store(); return res(code) end
+  if q.pend == 1 then q.pend = 0; unpended = 1 end
+  local nk = fmt(n)
+  local buffered = redis.call('HEXISTS', KB, nk) == 1
+  if not buffered and contains(q.r, n) then
+    local r = redis.call('HGET', KR, nk)
+    if r then reply, hasReply = r, 1 end
+    code = 'duplicate'
+  elseif n == q.nx and claimLive() then code = 'inprogress'
+  elseif buffered and n > q.nx then code = 'buffered'
+  elseif not buffered and q.clo == 1 then code = 'closed'
+  elseif not buffered and isLast and q.last == 0 and n < received() then code = 'lastx'
+  elseif n == q.nx then
+    if isLast and q.last == 0 then q.last = n end
+    claim = grant(us, un)
+    code = 'deliver'
+  elseif not (n >= q.nx and n - q.nx < q.win) or q.nb >= q.win or not room(#msg) then
+    code = 'dropped'
+  else
+    local flag = '0'
+    if isLast then flag = '1' end
+    redis.call('HSET', KB, nk, flag .. msg)
+    q.r = radd(q.r, n); q.nb = q.nb + 1; q.bb = q.bb + #msg
+    if isLast and q.last == 0 then q.last = n end
+    code = 'buffered'
+  end
+  store()
+  return res(code, claim, hasReply, reply)
+end
+if op == 'complete' then
+  local n, claim, hasReply, reply = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1', ARGV[12]
+  if q.cl ~= 1 or q.cid ~= claim or q.nx ~= n then store(); return res('claimlost') end
+  local nk = fmt(n)
+  local m = redis.call('HGET', KB, nk)
+  if m then
+    redis.call('HDEL', KB, nk)
+    q.nb = q.nb - 1; q.bb = q.bb - (#m - 1); q.by = q.by - (#m - 1)
+  end
+  q.r = radd(q.r, n); q.nx = n + 1; q.cl = 0
+  if hasReply and q.term == 0 then
+    while maxReplies > 0 and redis.call('LLEN', KO) >= maxReplies do evictReply() end
+    if maxReplies > 0 and room(#reply) then
+      redis.call('HSET', KR, nk, reply)
+      redis.call('RPUSH', KO, nk)
+    end
+  end
+  local has, dn, dl, dm, dc = claimBuffered(tonumber(ARGV[13]), tonumber(ARGV[14]))
+  store()
+  return res('ok', has, dn, dl, dm, dc)
+end
+if op == 'next' then
+  local has, dn, dl, dm, dc = 0, 0, 0, '', 0
+  if not claimLive() then has, dn, dl, dm, dc = claimBuffered(tonumber(ARGV[9]), tonumber(ARGV[10])) end
+  store()
+  return res('ok', has, dn, dl, dm, dc)
+end
+if op == 'end' then
+  local ln, terminate = tonumber(ARGV[9]), ARGV[10] == '1'
+  if q.term == 1 then
+    store()
+    if terminate then return res('ok') end
+    return res('terminated')
+  end
+  if ln ~= 0 then
+    if ln < received() or (q.last ~= 0 and ln ~= q.last) then store(); return res('lastx') end
+    q.last = ln
+  end
+  q.clo = 1
+  if terminate then
+    q.term = 1
+    redis.call('DEL', KR, KO)
+    q.by = q.bb
+  end
+  store()
+  return res('ok')
+end
+return redis.error_reply('redisstore: unknown step ' .. op)
+`)

@@ -1,0 +1,50 @@
+// Package secureconv implements WS-SecureConversation secure sessions as
+// Microsoft WCF runs them: the WS-Trust RST/RSTR exchanges that issue,
+// renew and cancel a SecurityContextToken (WS-SC and WS-Trust 2005/02 as
+// wsHttpBinding sends them, and the OASIS 1.3 versions of
+// ws2007HttpBinding), combined client and server entropy, the session
+// token, and the faults a session raises.
+//
+// The wire format follows what WCF writes and reads (element order,
+// prefixes, attribute forms) and is checked against messages captured
+// from WCF and CoreWCF in testdata/wire.
+//
+// # Web farms
+//
+// A session established on one node of a farm continues on any other in
+// either mode. In cookie mode the whole session token travels sealed in
+// the SecurityContextToken, so every node that holds the farm's key ring
+// (ServerConfig.Cookies, or ServerConfig.CookieKeys for a ring that
+// changes while the nodes run) opens it without shared state. In
+// reference mode the nodes share the token cache (ServerConfig.Cache: a
+// redisstore.TokenCache), and the replay cache (wssecurity.Config.Replay:
+// a redisstore.ReplayCache). A shared cache that cannot answer makes the
+// service answer a Receiver fault: the client keeps its session for its
+// next calls, rather than re-establishing it as after a BadContextToken.
+//
+// # Rotating the cookie key ring
+//
+// A key ring file (ParseKeyRing) names each key by an id; the newest
+// active key seals, every key not retired opens. Give each node the file
+// through WatchKeyRingFile (or WatchKeyRingEnv) as ServerConfig.CookieKeys:
+// the nodes read it again every ReloadConfig.Interval and use a new ring
+// without a restart (a file that does not parse is logged and ignored).
+// To replace key 1 by key 2:
+//
+//  1. Add key 2 with an "activate" time later than the moment every node
+//     will have read the new file (the file's distribution time plus the
+//     reload interval): until then key 1 still seals, and every node can
+//     already open cookies sealed by key 2.
+//  2. At its activate time key 2 becomes the primary: new sessions and
+//     renewals are sealed with it; cookies sealed by key 1 still open.
+//  3. Retire key 1 by giving it a "retire" time at least the longest
+//     cookie lifetime (ServerConfig.Lifetime, 10 hours by default) after
+//     key 2's activate time, so that no cookie sealed by key 1 is still
+//     valid when it retires. From then on such a cookie is refused with
+//     wsc:BadContextToken (cause ErrCookieUnknownKey) and its client
+//     establishes a new session. Later, remove key 1 from the file; never
+//     reuse its id for another secret.
+//
+// Keep the file readable by the service account only, and write it
+// atomically (a temporary file renamed over the old one).
+package secureconv
