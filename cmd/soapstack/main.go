@@ -1,5 +1,6 @@
 // Command soapstack runs the soapstack demo, an IPingService endpoint, a
-// one-shot SOAP client and the interop matrix against real peers.
+// one-shot SOAP client, the interop matrix against real peers and a lossy
+// proxy.
 //
 //	soapstack demo                      secure-session demo, Go server and client on loopback
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
@@ -7,6 +8,7 @@
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
 //	                  [--keylog FILE] [--suite NAME] [--allow-unsigned PARTS] FILE
+//	soapstack proxy --target URL [--listen A] [--drop P] [--dup P] [--reorder P] [--delay D] [--seed N]
 package main
 
 import (
@@ -35,6 +37,7 @@ commands:
   interop   run the interop matrix against a peer (--peer cxf, metro or all)
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side
+  proxy     forward to a service over a lossy link (drops, duplicates, reorders, delays)
 
 Run "soapstack <command> -h" for the flags of a command.
 `
@@ -53,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"interop": runInterop,
 		"inspect": runInspect,
 		"load":    runLoad,
+		"proxy":   runProxy,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

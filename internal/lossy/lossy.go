@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/soapstack/soapstack/soap"
 )
 
 // Defaults for zero Config fields.
@@ -445,4 +447,27 @@ func joinPath(base, p string) string {
 		return base
 	}
 	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(p, "/")
+}
+
+// PassActions returns a Config.Pass that exempts the SOAP messages whose
+// action (SOAP 1.2's Content-Type action parameter, or SOAP 1.1's
+// SOAPAction header) starts with one of prefixes: the WS-Trust namespace,
+// say, to spare a secure session's handshake.
+func PassActions(prefixes ...string) func(*http.Request) bool {
+	prefixes = append([]string(nil), prefixes...)
+	return func(r *http.Request) bool {
+		action := strings.Trim(r.Header.Get("SOAPAction"), `"`)
+		if _, a, ok := soap.VersionFromContentType(r.Header.Get("Content-Type")); ok && a != "" {
+			action = a
+		}
+		if action == "" {
+			return false
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(action, p) {
+				return true
+			}
+		}
+		return false
+	}
 }

@@ -415,3 +415,30 @@ func TestAbortWithoutHijack(t *testing.T) {
 	// HTTP/2 has no hijacking: the stream is reset instead.
 	assert.PanicsWithError(t, http.ErrAbortHandler.Error(), func() { abort(httptest.NewRecorder()) })
 }
+
+func TestPassActions(t *testing.T) {
+	pass := PassActions("http://schemas.xmlsoap.org/ws/2005/02/trust", "urn:spare")
+	tests := []struct {
+		name        string
+		contentType string
+		soapAction  string
+		want        bool
+	}{
+		{"SOAP 1.2 handshake", `application/soap+xml; charset=utf-8; action="http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT"`, "", true},
+		{"SOAP 1.1 handshake", "text/xml; charset=utf-8", `"http://schemas.xmlsoap.org/ws/2005/02/trust/RST/SCT"`, true},
+		{"SOAP 1.2 other", `application/soap+xml; action="urn:app"`, "", false},
+		{"SOAP 1.1 other prefix", "text/xml", `"urn:spare:x"`, true},
+		{"no action", "application/soap+xml", "", false},
+		{"not SOAP", "text/plain", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			r.Header.Set("Content-Type", tt.contentType)
+			if tt.soapAction != "" {
+				r.Header.Set("SOAPAction", tt.soapAction)
+			}
+			assert.Equal(t, tt.want, pass(r))
+		})
+	}
+}
