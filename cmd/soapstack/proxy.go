@@ -82,6 +82,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	fmt.Fprintf(out, "soapstack proxy: listening on http://%s, forwarding to %s\n", ln.Addr(), *target)
 	fmt.Fprintf(out, "  %s\n", describe(cfg))
+	if *spare != "" {
+		fmt.Fprintf(out, "  forwards untouched the actions starting with %s\n", strings.Join(strings.Split(*spare, ","), " or "))
+	}
 	fmt.Fprintf(out, "  seed %d (run again with --seed %d for the same decisions)\n", *seed, *seed)
 	var tick <-chan time.Time
 	if *every > 0 {
@@ -126,9 +129,6 @@ func describe(cfg lossy.Config) string {
 		pct(cfg.DropRequest), pct(cfg.DropResponse), pct(cfg.Duplicate), maxDelay, pct(cfg.Reorder), maxDelay)
 	if cfg.Delay > 0 {
 		s += fmt.Sprintf(", delays every request by %v", cfg.Delay)
-	}
-	if cfg.Pass != nil {
-		s += "; spares the exempted actions"
 	}
 	return s
 }

@@ -117,6 +117,7 @@ func TestProxyCommandSpare(t *testing.T) {
 	require.Error(t, c.Notify(context.Background(), "lost"))
 	code, out, _ := stop()
 	require.Equal(t, 0, code)
+	assert.Contains(t, out, "forwards untouched the actions starting with "+interop.ActionEcho)
 	assert.Contains(t, out, "stats at exit: requests 2 (passed 1), dropped 1 requests")
 }
 

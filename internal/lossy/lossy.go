@@ -83,6 +83,9 @@ type Decision struct {
 	// Reorder holds the request for Hold (in addition to Config.Delay).
 	Reorder bool
 	Hold    time.Duration
+	// Action is the SOAP action of the request, when it names one (not
+	// drawn: it only describes the request).
+	Action string
 }
 
 // String describes d in one line.
@@ -103,7 +106,11 @@ func (d Decision) String() string {
 	if len(parts) == 0 {
 		parts = append(parts, "forward")
 	}
-	return fmt.Sprintf("#%d %s", d.N, strings.Join(parts, ", "))
+	s := fmt.Sprintf("#%d %s", d.N, strings.Join(parts, ", "))
+	if d.Action != "" {
+		s += " (" + d.Action[strings.LastIndexAny(d.Action, "/:")+1:] + ")"
+	}
+	return s
 }
 
 // Stats counts what a Proxy did.
@@ -281,6 +288,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := p.decide()
+	d.Action = soapAction(r)
 	p.log.Debug("lossy: decision", "decision", d.String(), "path", r.URL.Path)
 	if p.cfg.OnDecision != nil {
 		p.cfg.OnDecision(d)
@@ -456,10 +464,7 @@ func joinPath(base, p string) string {
 func PassActions(prefixes ...string) func(*http.Request) bool {
 	prefixes = append([]string(nil), prefixes...)
 	return func(r *http.Request) bool {
-		action := strings.Trim(r.Header.Get("SOAPAction"), `"`)
-		if _, a, ok := soap.VersionFromContentType(r.Header.Get("Content-Type")); ok && a != "" {
-			action = a
-		}
+		action := soapAction(r)
 		if action == "" {
 			return false
 		}
@@ -470,4 +475,13 @@ func PassActions(prefixes ...string) func(*http.Request) bool {
 		}
 		return false
 	}
+}
+
+// soapAction is the action of a SOAP request over HTTP: SOAP 1.2's
+// Content-Type action parameter, or SOAP 1.1's SOAPAction header.
+func soapAction(r *http.Request) string {
+	if _, a, ok := soap.VersionFromContentType(r.Header.Get("Content-Type")); ok && a != "" {
+		return a
+	}
+	return strings.Trim(r.Header.Get("SOAPAction"), `"`)
 }
