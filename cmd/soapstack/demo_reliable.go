@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/lossy"
+	"github.com/soapstack/soapstack/internal/scref"
 	"github.com/soapstack/soapstack/interop"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
@@ -77,7 +77,7 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 		return err
 	}
 	var retransmissions atomic.Int64
-	rm, err := reliable.NewClient(sc, reliable.ClientConfig{To: url, SecureSession: demoSecureSession(sc),
+	rm, err := reliable.NewClient(sc, reliable.ClientConfig{To: url, SecureSession: scref.SecureSession(sc, secureconv.V200502),
 		RetryInterval: 50 * time.Millisecond, MaxRetryCount: 12,
 		OnEvent: func(e reliable.Event) {
 			if e.Kind == reliable.EventRetransmitted {
@@ -259,26 +259,4 @@ func startLink(cfg lossy.Config) (*link, error) {
 func (l *link) close() {
 	_ = l.proxy.Close()
 	_ = l.srv.Close()
-}
-
-// demoSecureSession is the secure session the reliable client runs over:
-// *secureconv.Client when it implements reliable.SecureSession, otherwise
-// a reference to its token as WCF writes it in CreateSequence.
-func demoSecureSession(c *secureconv.Client) reliable.SecureSession {
-	if s, ok := any(c).(reliable.SecureSession); ok {
-		return s
-	}
-	return sctSession{c}
-}
-
-type sctSession struct{ c *secureconv.Client }
-
-func (s sctSession) Open(ctx context.Context) error { return s.c.Open(ctx) }
-
-func (s sctSession) SessionTokenReference() (*etree.Element, error) {
-	id := s.c.Session()
-	if id == "" {
-		return nil, errors.New("the secure session is not established")
-	}
-	return secureconv.NewSCTReference(secureconv.V200502, id, ""), nil
 }

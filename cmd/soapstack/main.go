@@ -2,7 +2,7 @@
 // one-shot SOAP client, the interop matrix against real peers and a lossy
 // proxy.
 //
-//	soapstack demo                      secure-session demo, Go server and client on loopback
+//	soapstack demo [--messages N] [--seed N]  Go server and client on loopback: security, secure and reliable sessions
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
@@ -31,7 +31,8 @@ func main() {
 const usage = `usage: soapstack <command> [flags]
 
 commands:
-  demo      run a Go server and client on loopback and print each exchange
+  demo      run a Go server and client on loopback and print each exchange, up to a
+            reliable session over a secure session through a lossy link
   serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
   call      send one SOAP request and print the reply
   interop   run the interop matrix against a peer (--peer cxf, metro or all)

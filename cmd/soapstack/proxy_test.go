@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,14 +17,14 @@ import (
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	lockedWriter
+	b bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+func newSyncBuffer() *syncBuffer {
+	s := &syncBuffer{}
+	s.w = &s.b
+	return s
 }
 
 func (s *syncBuffer) String() string {
@@ -39,9 +38,9 @@ func (s *syncBuffer) String() string {
 func startProxyCmd(t *testing.T, args ...string) (url string, stop func() (int, string, string)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	out, errb := newSyncBuffer(), newSyncBuffer()
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"proxy", "--listen", "127.0.0.1:0"}, args...), &out, &errb) }()
+	go func() { done <- run(ctx, append([]string{"proxy", "--listen", "127.0.0.1:0"}, args...), out, errb) }()
 	listening := regexp.MustCompile(`listening on (http://[0-9.:]+),`)
 	require.Eventually(t, func() bool { return listening.MatchString(out.String()) }, 10*time.Second, 5*time.Millisecond, errb.String())
 	stop = func() (int, string, string) {

@@ -8,13 +8,13 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/leakcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -77,20 +77,9 @@ func post(c *http.Client, url, body string) (string, error) {
 	return string(b), err
 }
 
-// checkNoLeak fails when goroutines started by the test outlive it.
+// checkNoLeak fails t when goroutines it started outlive it.
 func checkNoLeak(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines leaked:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	})
+	t.Cleanup(leakcheck.Goroutines(t, 5*time.Second))
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {

@@ -2,16 +2,12 @@ package rmtest
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -21,6 +17,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/lossy"
+	"github.com/soapstack/soapstack/internal/scref"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -250,7 +247,7 @@ func newHarness(t testing.TB, v variant, o harnessOptions) *harness {
 		cfg := reliable.ClientConfig{To: h.url, OneWay: v.oneWay, MaxTransferWindowSize: 8, MaxRetryCount: 20,
 			RetryInterval: retry, AcknowledgementInterval: 10 * time.Millisecond, Logger: quiet(), OnEvent: h.events.record}
 		if h.sc != nil {
-			cfg.SecureSession = secureSession(h.sc)
+			cfg.SecureSession = scref.SecureSession(h.sc, secureconv.V200502)
 		}
 		h.rm, err = reliable.NewClient(next, cfg)
 		require.NoError(t, err, "reliable.NewClient")
@@ -317,47 +314,17 @@ func (h *harness) shutdown() {
 	h.hc.CloseIdleConnections()
 }
 
-// secureSession is the secure session the reliable client runs over:
-// *secureconv.Client itself when it implements reliable.SecureSession,
-// otherwise a reference to its token as WCF writes it in CreateSequence
-// (the SCT's Identifier, a wsse:Reference with the sct ValueType).
-func secureSession(c *secureconv.Client) reliable.SecureSession {
-	if s, ok := any(c).(reliable.SecureSession); ok {
-		return s
-	}
-	return scSession{c}
-}
-
-type scSession struct{ c *secureconv.Client }
-
-func (s scSession) Open(ctx context.Context) error { return s.c.Open(ctx) }
-
-func (s scSession) SessionTokenReference() (*etree.Element, error) {
-	id := s.c.Session()
-	if id == "" {
-		return nil, errors.New("rmtest: the secure session is not established")
-	}
-	return secureconv.NewSCTReference(secureconv.V200502, id, ""), nil
-}
-
-// certificate makes a throw-away self-signed service certificate.
+// certificate loads the service credential of the test PKI.
 func certificate() (*wssecurity.Certificate, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	cert, err := os.ReadFile("testdata/service.pem")
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rmtest service"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	key, err := os.ReadFile("testdata/service.key")
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &wssecurity.Certificate{Cert: cert, Key: key}, nil
+	return wssecurity.LoadPEM(cert, key)
 }
 
 // drive sends n messages from callers concurrent callers (caller c sends
@@ -384,23 +351,6 @@ func drive(ctx context.Context, h *harness, n, callers int) error {
 		return *p
 	}
 	return nil
-}
-
-// goroutineBaseline returns a check that fails t when more goroutines run
-// than when it was taken (after a grace period for connections to end).
-func goroutineBaseline(t testing.TB) func() {
-	before := runtime.NumGoroutine()
-	return func() {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<20)
-			t.Errorf("%d goroutines leaked:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	}
 }
 
 // heapInUse returns the heap in use after a collection.

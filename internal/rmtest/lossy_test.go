@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/leakcheck"
 	"github.com/soapstack/soapstack/internal/lossy"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,7 @@ func TestLossy10k(t *testing.T) {
 	}
 	for i, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
-			leaked := goroutineBaseline(t)
+			leaked := leakcheck.Goroutines(t, 10*time.Second)
 			before := heapInUse()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // -race on a shared machine
 			defer cancel()
@@ -154,7 +155,7 @@ func watchHeap() func() uint64 {
 func TestHarnessPlumbing(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
-			leaked := goroutineBaseline(t)
+			leaked := leakcheck.Goroutines(t, 10*time.Second)
 			ctx := context.Background()
 			h := newHarness(t, v, harnessOptions{noRM: true})
 			require.NoError(t, drive(ctx, h, 40, 4))
