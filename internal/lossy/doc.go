@@ -15,8 +15,10 @@
 //     without waiting for a timeout);
 //   - DropResponse: the request is forwarded and processed, the answer is
 //     thrown away and the connection closed;
-//   - Duplicate: the request is forwarded a second time, concurrently and
-//     after a random delay, and the second answer is thrown away;
+//   - Duplicate: the request is forwarded a second time, a random time
+//     after the target answered the first, and the second answer is
+//     thrown away (a copy arriving late: it never overtakes the original,
+//     which a target with replay detection would then refuse);
 //   - Reorder: the request is held for a random time up to MaxDelay before
 //     it is forwarded, so that later requests overtake it.
 //

@@ -37,7 +37,8 @@ type Config struct {
 	// reaches the target; DropResponse that its response is lost after
 	// the target processed it.
 	DropRequest, DropResponse float64
-	// Duplicate is the probability that a request is forwarded twice.
+	// Duplicate is the probability that a request is forwarded twice, the
+	// copy after the original was answered.
 	Duplicate float64
 	// Reorder is the probability that a request is held back, for a
 	// uniformly random time in (0, MaxDelay], so that later ones overtake
@@ -307,9 +308,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		abort(w)
 		return
 	}
-	if d.Duplicate {
-		p.duplicate(r, body, d.DuplicateLag)
-	}
 	p.relay(w, r, body, d)
 }
 
@@ -317,6 +315,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // it as d says.
 func (p *Proxy) relay(w http.ResponseWriter, r *http.Request, body []byte, d Decision) {
 	resp, err := p.forward(r.Context(), r, body)
+	if d.Duplicate {
+		// The copy follows the original, which the target has answered:
+		// a byte-identical copy that overtook it would make a target
+		// with replay detection refuse the original instead.
+		p.duplicate(r, body, d.DuplicateLag)
+	}
 	if err != nil {
 		p.failed.Add(1)
 		p.log.Warn("lossy: forwarding failed", "err", err)
@@ -333,8 +337,9 @@ func (p *Proxy) relay(w http.ResponseWriter, r *http.Request, body []byte, d Dec
 	_, _ = w.Write(resp.body)
 }
 
-// duplicate sends a copy of the request after lag, in the background,
-// when a slot is free; its answer is thrown away.
+// duplicate sends a copy of the request lag after the original was
+// answered, in the background, when a slot is free; its answer is thrown
+// away.
 func (p *Proxy) duplicate(r *http.Request, body []byte, lag time.Duration) {
 	select {
 	case p.slots <- struct{}{}:

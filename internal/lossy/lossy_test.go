@@ -434,3 +434,30 @@ func TestPassActions(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateFollowsTheAnswer(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	var hits atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		mu.Lock()
+		events = append(events, fmt.Sprint("start ", n))
+		mu.Unlock()
+		if n == 1 {
+			time.Sleep(30 * time.Millisecond) // the original is slow to answer
+		}
+		mu.Lock()
+		events = append(events, fmt.Sprint("end ", n))
+		mu.Unlock()
+	}))
+	defer slow.Close()
+	_, srv := startProxy(t, Config{Target: slow.URL, Duplicate: 1, MaxDelay: time.Microsecond})
+	_, err := post(http.DefaultClient, srv.URL, "x")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return hits.Load() == 2 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(events) == 4 }, 5*time.Second, time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"start 1", "end 1", "start 2", "end 2"}, events, "the copy is sent after the original was answered")
+}
