@@ -54,7 +54,7 @@ func variants() []variant {
 // direction, 5% duplicated, 10% reordered.
 func issue9Loss(seed uint64) lossy.Config {
 	return lossy.Config{DropRequest: 0.1, DropResponse: 0.1, Duplicate: 0.05, Reorder: 0.1,
-		MaxDelay: 20 * time.Millisecond, Seed: seed}
+		MaxDelay: 10 * time.Millisecond, Seed: seed}
 }
 
 // msgID names one application message: the caller that sent it and its
@@ -242,7 +242,7 @@ func newHarness(t testing.TB, v variant, o harnessOptions) *harness {
 	if !o.noRM {
 		retry := o.retry
 		if retry == 0 {
-			retry = 30 * time.Millisecond
+			retry = 20 * time.Millisecond
 		}
 		cfg := reliable.ClientConfig{To: h.url, OneWay: v.oneWay, MaxTransferWindowSize: 8, MaxRetryCount: 20,
 			RetryInterval: retry, AcknowledgementInterval: 10 * time.Millisecond, Logger: quiet(), OnEvent: h.events.record}
