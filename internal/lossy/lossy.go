@@ -50,8 +50,14 @@ type Config struct {
 	Delay, MaxDelay time.Duration
 	// Seed seeds the proxy's one random source.
 	Seed uint64
+	// Script, when set, decides the fates of the first len(Script)
+	// requests (N and Action are filled in) instead of the random source,
+	// which then decides the later ones as if they came first: scripted
+	// losses at exact places.
+	Script []Decision
 	// Pass, when set, exempts the requests it reports true for: they are
-	// forwarded untouched and draw no decision.
+	// forwarded untouched and draw no decision. PassActions and
+	// OnlyActions make one.
 	Pass func(*http.Request) bool
 	// OnDecision, when set, is called with every decision, in the order
 	// they are drawn, synchronously; it must not block.
@@ -173,6 +179,12 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Delay < 0 || cfg.MaxDelay < 0 || cfg.MaxInFlight < 0 || cfg.MaxBodySize < 0 {
 		return nil, fmt.Errorf("%w: negative delay or limit", ErrConfig)
 	}
+	for i, d := range cfg.Script {
+		if d.Hold < 0 || d.DuplicateLag < 0 || (d.DropRequest && (d.DropResponse || d.Duplicate || d.Reorder)) {
+			return nil, fmt.Errorf("%w: Script[%d]: a negative delay, or a lost request with another fate", ErrConfig, i)
+		}
+	}
+	cfg.Script = append([]Decision(nil), cfg.Script...)
 	if cfg.MaxDelay == 0 {
 		cfg.MaxDelay = DefaultMaxDelay
 	}
@@ -233,6 +245,12 @@ func (p *Proxy) Close() error {
 func (p *Proxy) decide() Decision {
 	p.mu.Lock()
 	p.n++
+	if p.n <= uint64(len(p.cfg.Script)) {
+		d := p.cfg.Script[p.n-1]
+		p.mu.Unlock()
+		d.N, d.Action = p.n, ""
+		return d
+	}
 	d := Decision{N: p.n}
 	dropReq := p.rng.Float64() < p.cfg.DropRequest
 	dropResp := p.rng.Float64() < p.cfg.DropResponse
@@ -480,6 +498,14 @@ func PassActions(prefixes ...string) func(*http.Request) bool {
 		}
 		return false
 	}
+}
+
+// OnlyActions returns a Config.Pass that exempts every request but the
+// SOAP messages whose action starts with one of prefixes: the link then
+// acts on those only (a lost CreateSequence, say).
+func OnlyActions(prefixes ...string) func(*http.Request) bool {
+	match := PassActions(prefixes...)
+	return func(r *http.Request) bool { return !match(r) }
 }
 
 // soapAction is the action of a SOAP request over HTTP: SOAP 1.2's

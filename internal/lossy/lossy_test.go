@@ -98,6 +98,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"negative max delay", Config{Target: "http://h/", MaxDelay: -time.Second}},
 		{"negative in-flight", Config{Target: "http://h/", MaxInFlight: -1}},
 		{"negative body size", Config{Target: "http://h/", MaxBodySize: -1}},
+		{"script: lost request duplicated", Config{Target: "http://h/", Script: []Decision{{DropRequest: true, Duplicate: true}}}},
+		{"script: negative hold", Config{Target: "http://h/", Script: []Decision{{Reorder: true, Hold: -1}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,4 +462,43 @@ func TestDuplicateFollowsTheAnswer(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"start 1", "end 1", "start 2", "end 2"}, events, "the copy is sent after the original was answered")
+}
+
+func TestScript(t *testing.T) {
+	b := newBackend(t)
+	var got []Decision
+	script := []Decision{{DropRequest: true}, {DropResponse: true}, {}, {Reorder: true, Hold: time.Millisecond}}
+	p, srv := startProxy(t, Config{Target: b.URL, Script: script, DropRequest: 0.5, Seed: 3,
+		OnDecision: func(d Decision) { got = append(got, d) }})
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	var errs []bool
+	for i := range 10 {
+		_, err := post(c, srv.URL, fmt.Sprint(i))
+		errs = append(errs, err != nil)
+	}
+	assert.Equal(t, []bool{true, true, false, false}, errs[:4], "the scripted fates")
+	for i, d := range script {
+		d.N = uint64(i + 1)
+		assert.Equal(t, d, got[i])
+	}
+	// After the script, the random source decides as if from the start.
+	twin, err := New(Config{Target: b.URL, DropRequest: 0.5, Seed: 3})
+	require.NoError(t, err)
+	for _, d := range got[len(script):] {
+		want := twin.decide()
+		want.N += uint64(len(script))
+		d.Action = ""
+		assert.Equal(t, want, d)
+	}
+	assert.Equal(t, uint64(1), p.Stats().Reordered, "the scripted hold; the random source holds none")
+}
+
+func TestOnlyActions(t *testing.T) {
+	only := OnlyActions("urn:lose")
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Header.Set("Content-Type", `application/soap+xml; action="urn:lose:this"`)
+	assert.False(t, only(r), "the link acts on the named action")
+	r.Header.Set("Content-Type", `application/soap+xml; action="urn:keep"`)
+	assert.True(t, only(r), "every other request is exempted")
 }
