@@ -466,10 +466,11 @@ func TestDuplicateFollowsTheAnswer(t *testing.T) {
 
 func TestScript(t *testing.T) {
 	b := newBackend(t)
+	var mu sync.Mutex
 	var got []Decision
 	script := []Decision{{DropRequest: true}, {DropResponse: true}, {}, {Reorder: true, Hold: time.Millisecond}}
 	p, srv := startProxy(t, Config{Target: b.URL, Script: script, DropRequest: 0.5, Seed: 3,
-		OnDecision: func(d Decision) { got = append(got, d) }})
+		OnDecision: func(d Decision) { mu.Lock(); got = append(got, d); mu.Unlock() }})
 	c := &http.Client{Transport: &http.Transport{}}
 	defer c.CloseIdleConnections()
 	var errs []bool
@@ -478,6 +479,8 @@ func TestScript(t *testing.T) {
 		errs = append(errs, err != nil)
 	}
 	assert.Equal(t, []bool{true, true, false, false}, errs[:4], "the scripted fates")
+	mu.Lock()
+	defer mu.Unlock()
 	for i, d := range script {
 		d.N = uint64(i + 1)
 		assert.Equal(t, d, got[i])
