@@ -181,7 +181,7 @@ type harness struct {
 
 // harnessOptions vary the harness for the plumbing test and benchmarks.
 type harnessOptions struct {
-	loss  lossy.Config // Target is filled in
+	loss  lossy.Config // Target is filled in; Pass spares WS-Trust when nil
 	noRM  bool         // leave the reliable layers out (plumbing test)
 	retry time.Duration
 }
@@ -222,7 +222,9 @@ func newHarness(t testing.TB, v variant, o harnessOptions) *harness {
 	loss := o.loss
 	loss.Target = h.svc.URL
 	loss.Logger = quiet()
-	loss.Pass = lossy.PassActions(secureconv.NSTrust200502)
+	if loss.Pass == nil {
+		loss.Pass = lossy.PassActions(secureconv.NSTrust200502)
+	}
 	var err error
 	h.proxy, err = lossy.New(loss)
 	require.NoError(t, err)
