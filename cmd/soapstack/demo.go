@@ -59,7 +59,7 @@ func indented(m *soap.Message) string {
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", stderr)
 	messages := fs.Int("messages", 40, "messages sent over the reliable session")
-	seed := fs.Uint64("seed", 7, "seed of the lossy link's decisions")
+	seed := fs.Uint64("seed", 3, "seed of the lossy link's decisions")
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) != 0 {
 		return 2
 	}

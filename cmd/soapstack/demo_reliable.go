@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -33,22 +34,24 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	ctx, cancel := context.WithTimeout(ctx, time.Minute+time.Duration(n)*20*time.Millisecond)
 	defer cancel()
 	out := &lockedWriter{w: stdout}
+	svcLog, cliLog := demoLogger(out, "  service: "), demoLogger(out, "  client: ")
 	svcCert, err := demoCertificate()
 	if err != nil {
 		return err
 	}
 	boot, app := sessionPolicies()
 	scLayer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.V200502, Bootstrap: boot, Policy: app,
-		Security: wssecurity.Config{Certificate: svcCert}, Lifetime: time.Hour})
+		Security: wssecurity.Config{Certificate: svcCert, Logger: svcLog}, Lifetime: time.Hour})
 	if err != nil {
 		return err
 	}
-	rmLayer, err := reliable.ServerLayer(reliable.ServerConfig{RequireSecureSession: true})
+	rmLayer, err := reliable.ServerLayer(reliable.ServerConfig{RequireSecureSession: true, Logger: svcLog})
 	if err != nil {
 		return err
 	}
 	got := &deliveries{seen: map[string]int{}}
-	gs, err := interop.StartGoServer(soap.ChainHandler(got.handler((&interop.PingService{}).Handler()), scLayer, rmLayer))
+	gs, err := interop.StartGoServer(soap.ChainHandler(got.handler((&interop.PingService{}).Handler()), scLayer, rmLayer),
+		soap.WithLogger(svcLog))
 	if err != nil {
 		return err
 	}
@@ -57,7 +60,7 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	// The handshake and the Cancel are spared: WCF runs them below the
 	// reliable session and does not retransmit them.
 	linkCfg := lossy.Config{Target: gs.URL, DropRequest: 0.1, DropResponse: 0.1, Duplicate: 0.05, Reorder: 0.1,
-		MaxDelay: 30 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(secureconv.NSTrust200502),
+		MaxDelay: 30 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(secureconv.NSTrust200502), Logger: svcLog,
 		OnDecision: func(d lossy.Decision) {
 			if d.DropRequest || d.DropResponse || d.Duplicate || d.Reorder {
 				fmt.Fprintf(out, "  link %s\n", d)
@@ -72,13 +75,13 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 
 	sc, err := secureconv.NewClient(soap.NewHTTPClient(url), secureconv.ClientConfig{Version: secureconv.V200502,
 		Bootstrap: boot, Policy: app, Cancel: true, To: url, Addressing: soap.WSA10,
-		Security: wssecurity.Config{PeerCertificate: svcCert.Cert}})
+		Security: wssecurity.Config{PeerCertificate: svcCert.Cert, Logger: cliLog}})
 	if err != nil {
 		return err
 	}
 	var retransmissions atomic.Int64
 	rm, err := reliable.NewClient(sc, reliable.ClientConfig{To: url, SecureSession: scref.SecureSession(sc, secureconv.V200502),
-		RetryInterval: 50 * time.Millisecond, MaxRetryCount: 12,
+		RetryInterval: 50 * time.Millisecond, MaxRetryCount: 12, Logger: cliLog,
 		OnEvent: func(e reliable.Event) {
 			if e.Kind == reliable.EventRetransmitted {
 				retransmissions.Add(1)
@@ -133,6 +136,33 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	}
 	fmt.Fprintf(out, "the link: %s\n\n", link.proxy.Stats())
 	return nil
+}
+
+// demoLogger logs warnings and errors to w, one line each after prefix,
+// without the time: the service refusing the link's byte-identical
+// duplicates (replay detection) shows there.
+func demoLogger(w io.Writer, prefix string) *slog.Logger {
+	return slog.New(slog.NewTextHandler(&prefixWriter{prefix: prefix, w: w}, &slog.HandlerOptions{Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+}
+
+// prefixWriter writes prefix before each write (slog writes one record
+// per call).
+type prefixWriter struct {
+	prefix string
+	w      io.Writer
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix+string(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // printEvent prints the reliable session's events, but for the sends and
