@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -35,8 +36,13 @@ func TestSecureSession(t *testing.T) {
 		require.NoError(t, err)
 
 		s := SecureSession(c, v)
+		if _, ok := any(c).(reliable.SecureSession); ok {
+			assert.Same(t, c, s, "the client itself once it implements the interface")
+		} else {
+			assert.IsType(t, session{}, s)
+		}
 		_, err = s.SessionTokenReference()
-		require.ErrorIs(t, err, ErrNotEstablished)
+		require.Error(t, err, "no reference before the session is established")
 		require.NoError(t, s.Open(context.Background()))
 		str, err := s.SessionTokenReference()
 		require.NoError(t, err)
