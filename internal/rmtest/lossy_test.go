@@ -33,7 +33,9 @@ func TestLossy10k(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			leaked := leakcheck.Goroutines(t, 10*time.Second)
 			before := heapInUse()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // -race on a shared machine
+			// A bound that fails a stuck session well before go test's
+			// own timeout, generous enough for -race on a shared machine.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second+time.Duration(n)*40*time.Millisecond)
 			defer cancel()
 
 			h := newHarness(t, v, harnessOptions{loss: issue9Loss(uint64(i + 1))})
