@@ -33,9 +33,7 @@ func TestLossy10k(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			leaked := leakcheck.Goroutines(t, 10*time.Second)
 			before := heapInUse()
-			// A bound that fails a stuck session well before go test's
-			// own timeout, generous enough for -race on a shared machine.
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second+time.Duration(n)*40*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), budget(n))
 			defer cancel()
 
 			h := newHarness(t, v, harnessOptions{loss: issue9Loss(uint64(i + 1))})
@@ -80,6 +78,11 @@ func TestLossy10k(t *testing.T) {
 		})
 	}
 }
+
+// budget bounds a run of n messages: it fails a stuck session well before
+// go test's own timeout, and is generous enough for -race on a shared
+// machine.
+func budget(n int) time.Duration { return 30*time.Second + time.Duration(n)*40*time.Millisecond }
 
 // checkDelivery checks that app saw the n messages of the callers exactly
 // once and in order.
@@ -212,7 +215,8 @@ func BenchmarkReliableRoundTrip(b *testing.B) {
 				name = "secure"
 			}
 			b.Run(fmt.Sprintf("%s/loss=%g%%", name, loss*100), func(b *testing.B) {
-				ctx := context.Background()
+				ctx, cancel := context.WithTimeout(context.Background(), budget(b.N+callers))
+				defer cancel()
 				h := newHarness(b, variant{secure: secure},
 					harnessOptions{loss: lossy.Config{DropRequest: loss, DropResponse: loss, Seed: 1}, retry: 20 * time.Millisecond})
 				// Establish the sessions before the clock runs.
