@@ -58,7 +58,13 @@ func indented(m *soap.Message) string {
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", stderr)
+	messages := fs.Int("messages", 40, "messages sent over the reliable session")
+	seed := fs.Uint64("seed", 3, "seed of the lossy link's decisions")
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) != 0 {
+		return 2
+	}
+	if *messages < 1 {
+		fmt.Fprintln(stderr, "soapstack demo: --messages must be at least 1")
 		return 2
 	}
 	gs, err := interop.StartGoServer((&interop.PingService{}).Handler())
@@ -69,6 +75,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer gs.Close()
 	fmt.Fprintf(stdout, "soapstack demo: IPingService listening on %s\n\n", gs.URL)
 
+	base := ctx
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	steps := []struct {
@@ -121,6 +128,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := demoSession(ctx, stdout); err != nil {
 		fmt.Fprintf(stderr, "soapstack demo: secure session failed: %v\n", err)
+		return 1
+	}
+	if err := demoReliable(base, stdout, *messages, *seed); err != nil {
+		fmt.Fprintf(stderr, "soapstack demo: reliable session failed: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, "demo finished: every exchange behaved as expected")
@@ -219,6 +230,17 @@ func briefTrace(w io.Writer) soap.ClientLayer {
 	}
 }
 
+// sessionPolicies are the policies of the demo's secure sessions (the XDC
+// plugfest shape): the anonymous bootstrap to the service certificate and
+// the application policy under the session token, with derived keys.
+func sessionPolicies() (boot, app wssecurity.Policy) {
+	boot = wssecurity.AnonymousForCertificate(wssecurity.Basic128)
+	app = boot
+	app.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
+	app.RequireSignatureConfirmation = false
+	return boot, app
+}
+
 // demoSession runs a WCF-style secure session (the XDC plugfest shape:
 // anonymous bootstrap to the service certificate, derived keys, Basic128):
 // handshake, calls under the session key, renewal, cancel.
@@ -230,10 +252,7 @@ func demoSession(ctx context.Context, stdout io.Writer) error {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	boot := wssecurity.AnonymousForCertificate(wssecurity.Basic128)
-	app := boot
-	app.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
-	app.RequireSignatureConfirmation = false
+	boot, app := sessionPolicies()
 	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.V200502, Bootstrap: boot, Policy: app,
 		Security: wssecurity.Config{Certificate: svcCert, Now: clock}, Lifetime: time.Hour})
 	if err != nil {

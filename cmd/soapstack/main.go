@@ -1,12 +1,14 @@
 // Command soapstack runs the soapstack demo, an IPingService endpoint, a
-// one-shot SOAP client and the interop matrix against real peers.
+// one-shot SOAP client, the interop matrix against real peers and a lossy
+// proxy.
 //
-//	soapstack demo                      secure-session demo, Go server and client on loopback
+//	soapstack demo [--messages N] [--seed N]  Go server and client on loopback: security, secure and reliable sessions
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
 //	                  [--keylog FILE] [--suite NAME] [--allow-unsigned PARTS] FILE
+//	soapstack proxy --target URL [--listen A] [--drop P] [--dup P] [--reorder P] [--delay D] [--seed N]
 package main
 
 import (
@@ -29,12 +31,14 @@ func main() {
 const usage = `usage: soapstack <command> [flags]
 
 commands:
-  demo      run a Go server and client on loopback and print each exchange
+  demo      run a Go server and client on loopback and print each exchange, up to a
+            reliable session over a secure session through a lossy link
   serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
   call      send one SOAP request and print the reply
   interop   run the interop matrix against a peer (--peer cxf, metro or all)
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side
+  proxy     forward to a service over a lossy link (drops, duplicates, reorders, delays)
 
 Run "soapstack <command> -h" for the flags of a command.
 `
@@ -53,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"interop": runInterop,
 		"inspect": runInspect,
 		"load":    runLoad,
+		"proxy":   runProxy,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -31,6 +31,15 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, out, "RSTR/SCT/Renew")
 	assert.Contains(t, out, "RSTR/SCT/Cancel")
 	assert.Contains(t, out, interop.ActionEchoResponse)
+	// The reliable session over the secure session, through the lossy link.
+	assert.Contains(t, out, "== 7. a reliable session over the secure session")
+	assert.Regexp(t, `sequence \S+ created`, out)
+	assert.Contains(t, out, "  link #", "the link's losses are shown")
+	assert.Contains(t, out, "retransmitted (attempt 2)")
+	assert.Contains(t, out, "progress: 40/40 replies")
+	assert.Contains(t, out, "the service got the 40 messages once each and in order")
+	assert.Regexp(t, `sequence \S+ terminated`, out)
+	assert.Regexp(t, `the link: requests \d+ \(passed 2\), dropped [1-9]\d* requests`, out)
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -42,6 +51,7 @@ func TestUsageErrors(t *testing.T) {
 		{"call", "http://x", "--action", "a", "--body", "f", "--soap", "1.3"},
 		{"interop", "--peer", "wcf"},
 		{"demo", "extra"},
+		{"demo", "--messages", "0"},
 		{"serve", "--nope"},
 	}
 	for _, args := range tests {
