@@ -28,9 +28,12 @@ const (
 	// MaxReceivedMessageSize) and as many replies.
 	DefaultMaxSequenceBytes = 2 * DefaultWindow * 64 << 10
 	// DefaultMaxCachedReplies bounds the replies one sequence caches for
-	// duplicates: twice the window, as a source retransmits only the
-	// requests of its window.
-	DefaultMaxCachedReplies = 2 * DefaultWindow
+	// duplicates: four times the window. A reply is dropped as soon as the
+	// client acknowledges it (AckReplies), so the cache holds the replies
+	// the client has not confirmed: those of its last requests and the
+	// lost ones, whose requests it retransmits. A lost reply must outlive
+	// the replies of the requests that overtake its retransmission.
+	DefaultMaxCachedReplies = 4 * DefaultWindow
 )
 
 // mShards is the number of independently locked parts of a MemoryStore.
@@ -154,6 +157,7 @@ type mSeq struct {
 	claimUntil       int64
 	buf              map[int64]mMsg
 	replies          map[int64][]byte
+	replyNums        map[int64]int64 // request number -> reply number, of the cached replies
 	replyOrder       []int64
 	sent             int64 // replies completed
 	repliesAcked     seq.Set
@@ -289,6 +293,7 @@ func (s *MemoryStore) Create(ctx context.Context, info SequenceInfo, at time.Tim
 		next:       1,
 		buf:        make(map[int64]mMsg),
 		replies:    make(map[int64][]byte),
+		replyNums:  make(map[int64]int64),
 	}
 	if q.window <= 0 {
 		q.window = DefaultWindow
@@ -485,8 +490,28 @@ func (s *MemoryStore) AckReplies(ctx context.Context, id string, o Owner, ranges
 		return fmt.Errorf("%w: %w", ErrInvalidAcknowledgement, seq.ErrAckNotCumulative)
 	case !stale:
 		q.repliesAcked = set
+		s.dropAckedReplies(q)
 	}
 	return nil
+}
+
+// dropAckedReplies forgets the cached replies the client acknowledged:
+// it has them and will not ask again, and keeping them would push out
+// the replies it still needs.
+func (s *MemoryStore) dropAckedReplies(q *mSeq) {
+	kept := q.replyOrder[:0]
+	for _, n := range q.replyOrder {
+		if !q.repliesAcked.Contains(q.replyNums[n]) {
+			kept = append(kept, n)
+			continue
+		}
+		r := q.replies[n]
+		delete(q.replies, n)
+		delete(q.replyNums, n)
+		q.bytes -= len(r)
+		s.bytes.Add(-int64(len(r)))
+	}
+	q.replyOrder = kept
 }
 
 // Touch implements SequenceStore.
@@ -616,6 +641,7 @@ func (s *MemoryStore) evictReply(q *mSeq) {
 	q.replyOrder = slices.Delete(q.replyOrder, 0, 1)
 	r := q.replies[k]
 	delete(q.replies, k)
+	delete(q.replyNums, k)
 	q.bytes -= len(r)
 	s.bytes.Add(-int64(len(r)))
 }
@@ -654,6 +680,7 @@ func (s *MemoryStore) Complete(ctx context.Context, id string, o Owner, n int64,
 		}
 		if s.room(q, len(reply)) {
 			q.replies[n] = slices.Clone(reply)
+			q.replyNums[n] = q.sent
 			q.replyOrder = append(q.replyOrder, n)
 		}
 	}

@@ -81,6 +81,39 @@ func TestMemoryStoreMaxSequences(t *testing.T) {
 	}
 }
 
+// TestMemoryStoreDropsAckedReplies: a reply the client acknowledged is
+// dropped from the cache (it will not be asked for again), so that the
+// cache bound evicts no reply the client still needs.
+func TestMemoryStoreDropsAckedReplies(t *testing.T) {
+	s := reliable.NewMemoryStore(reliable.WithMaxCachedReplies(2))
+	mustCreate(t, s, "urn:s")
+	for n := int64(1); n <= 2; n++ {
+		a := mustAccept(t, s, "urn:s", n, 10, reliable.OutcomeDeliver)
+		if _, err := s.Complete(ctx, "urn:s", owner, n, a.Claim, []byte(fmt.Sprint("reply", n)), t0, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AckReplies(ctx, "urn:s", owner, []reliable.AckRange{{Lower: 1, Upper: 1}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if a := mustAccept(t, s, "urn:s", 1, 10, reliable.OutcomeDuplicate); a.Reply != nil {
+		t.Fatalf("acknowledged reply still cached: %q", a.Reply)
+	}
+	// Reply 2 is not acknowledged: it stays when reply 3 comes (the bound
+	// is 2, and reply 1 no longer takes room).
+	a := mustAccept(t, s, "urn:s", 3, 10, reliable.OutcomeDeliver)
+	if _, err := s.Complete(ctx, "urn:s", owner, 3, a.Claim, []byte("reply3"), t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if a := mustAccept(t, s, "urn:s", 2, 10, reliable.OutcomeDuplicate); string(a.Reply) != "reply2" {
+		t.Fatalf("unacknowledged reply 2: %q", a.Reply)
+	}
+	st, err := s.Get(ctx, "urn:s", t0)
+	if err != nil || st.CachedReplies != 2 {
+		t.Fatalf("cached %v, %v; want 2", st, err)
+	}
+}
+
 func TestMemoryStoreSequenceBytes(t *testing.T) {
 	s := reliable.NewMemoryStore(reliable.WithMaxSequenceBytes(100))
 	mustCreate(t, s, "urn:s")
