@@ -214,8 +214,17 @@ func TestServerAttacks(t *testing.T) {
 	})
 	t.Run("OfferedIdentifierReuse", func(t *testing.T) {
 		f := newFixture(t, ServerConfig{})
-		f.createSeq(context.Background(), v, offerID(4))
-		requireFault(t, f.call(context.Background(), createSequenceMsg(v, offerID(4))), v, "CreateSequenceRefused", ErrOfferInUse)
+		ctx := context.Background()
+		id := f.createSeq(ctx, v, offerID(4))
+		// Another principal naming the offer is refused.
+		requireFault(t, f.call(principalCtx("mallory", ""), createSequenceMsg(v, offerID(4))), v, "CreateSequenceRefused", ErrOfferInUse)
+		// The same client repeating its CreateSequence (the response was
+		// lost) gets the sequence it created, as WCF answers.
+		assert.Equal(t, id, f.createSeq(ctx, v, offerID(4)), "a repeated CreateSequence gets its sequence")
+		assert.Equal(t, 1, f.store.Len(), "no second sequence")
+		// Once the sequence is in use, the offer cannot be named again.
+		f.call(ctx, seqMsg(v, id, 1, testEcho, "m1"))
+		requireFault(t, f.call(ctx, createSequenceMsg(v, offerID(4))), v, "CreateSequenceRefused", ErrOfferInUse)
 		assert.Equal(t, 1, f.store.Len(), "the refused sequence is not kept")
 	})
 }

@@ -50,10 +50,18 @@ func (x *exchange) createSequence(ctx context.Context, h *rmHeaders) (*soap.Mess
 	// The store refuses an offer that names a sequence held, or another's
 	// offer: replies numbered on it would mix with that sequence's.
 	if err := s.store.Create(ctx, info, x.now); err != nil {
-		if cs.Offer != nil && errors.Is(err, ErrSequenceExists) {
+		if cs.Offer == nil || !errors.Is(err, ErrSequenceExists) {
+			return nil, err
+		}
+		// A retransmitted CreateSequence (its response was lost) gets the
+		// sequence it created, as WCF answers a repeated CreateSequence:
+		// same owner, same offer, and no message on it yet. Anything else
+		// naming the offer is refused.
+		st, gerr := s.store.GetByOffer(ctx, info.OfferID, x.now)
+		if gerr != nil || !ownerEqual(st.Owner, x.owner) || !st.Pending || st.Version != info.Version {
 			return nil, refused(fmt.Errorf("%w: %w", ErrOfferInUse, err))
 		}
-		return nil, err
+		id = st.ID
 	}
 	s.offers.remember(id, info.OfferID)
 	x.seqID = id
