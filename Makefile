@@ -27,6 +27,9 @@ staticcheck:
 # interop/cxf/peer and interop/metro/peer).
 unit: peer
 	$(GO) test -race -timeout 40m $(PKGS)
+	# The 10,000-message lossy-link test at full size (under -race it sends
+	# 1,000 per variant).
+	$(GO) test -count=1 -timeout 10m -run TestLossy10k ./internal/rmtest/
 
 peer:
 	interop/cxf/peer build

@@ -19,14 +19,14 @@ import (
 // transfer window.
 const callers = 8
 
-// TestLossy10k sends 10,000 messages (1,000 with -short) per variant
+// TestLossy10k sends 10,000 messages (1,000 with -short or -race) per variant
 // through a link that loses 10% of the messages in each direction,
 // duplicates 5% and reorders 10%, and checks that the application saw
 // each exactly once and in order, that each caller got its own reply,
 // and that closing the session leaves no goroutine and no heap behind.
 func TestLossy10k(t *testing.T) {
 	n := 10000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 1000
 	}
 	for i, v := range variants() {
