@@ -83,6 +83,15 @@ func (c *Client) call(ctx context.Context, req *soap.Message) (*soap.Message, er
 	case <-p.done:
 		return p.reply, p.err
 	case <-ctx.Done():
+		c.mu.Lock()
+		acked := p.acked
+		c.mu.Unlock()
+		if acked && !oneWay {
+			// The service acknowledged the message but sent no reply: it
+			// took it for one-way. The message stays buffered and is
+			// retransmitted (a reply may still come), until ctx ends.
+			return nil, fmt.Errorf("reliable: message %d acknowledged but no reply to a request-reply message (has wsa:ReplyTo); a one-way message must not carry ReplyTo: %w", p.n, ctx.Err())
+		}
 		return nil, fmt.Errorf("reliable: waiting for message %d: %w", p.n, ctx.Err())
 	}
 }
