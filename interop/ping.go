@@ -117,12 +117,18 @@ type PingClient struct {
 	Rand io.Reader
 }
 
-func (c *PingClient) call(ctx context.Context, action string, payload *etree.Element) (req, resp *soap.Message, err error) {
+// call sends payload with action. A one-way message carries no
+// wsa:ReplyTo (as WCF and Metro send them): no reply is expected, and a
+// reliable session reads a ReplyTo as "wait for the reply".
+func (c *PingClient) call(ctx context.Context, action string, payload *etree.Element, oneWay bool) (req, resp *soap.Message, err error) {
 	req = soap.NewMessageWithBody(c.Version, payload)
 	if c.Addressing != 0 {
 		a, err := soap.RequestAddressing(c.Addressing, action, c.To, c.Rand)
 		if err != nil {
 			return nil, nil, err
+		}
+		if oneWay {
+			a.ReplyTo = nil
 		}
 		req.SetAddressing(a)
 	}
@@ -134,7 +140,7 @@ func (c *PingClient) call(ctx context.Context, action string, payload *etree.Ele
 // Echo sends text and returns the echoed text, checking the reply's
 // addressing (action, RelatesTo, version).
 func (c *PingClient) Echo(ctx context.Context, text string) (string, error) {
-	req, resp, err := c.call(ctx, ActionEcho, pingElement("echo", "request", text))
+	req, resp, err := c.call(ctx, ActionEcho, pingElement("echo", "request", text), false)
 	if err != nil {
 		return "", err
 	}
@@ -176,7 +182,7 @@ func checkReplyAddressing(req, resp *soap.Message, action string) error {
 // Fail calls fail and checks that the declared fault comes back. It
 // returns nil only when the fault matches the contract.
 func (c *PingClient) Fail(ctx context.Context, reason string) error {
-	req, resp, err := c.call(ctx, ActionFail, pingElement("fail", "reason", reason))
+	req, resp, err := c.call(ctx, ActionFail, pingElement("fail", "reason", reason), false)
 	f, ok := soap.AsFault(err)
 	if !ok {
 		if err == nil {
@@ -214,9 +220,10 @@ func (c *PingClient) Fail(ctx context.Context, reason string) error {
 	return nil
 }
 
-// Notify sends a one-way notification; the reply must be empty (202).
+// Notify sends a one-way notification (without wsa:ReplyTo); the reply
+// must be empty (202).
 func (c *PingClient) Notify(ctx context.Context, text string) error {
-	_, resp, err := c.call(ctx, ActionNotify, pingElement("notify", "message", text))
+	_, resp, err := c.call(ctx, ActionNotify, pingElement("notify", "message", text), true)
 	if err != nil {
 		return err
 	}

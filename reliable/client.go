@@ -163,7 +163,9 @@ func (c *Client) Open(ctx context.Context) error { return c.open(ctx) }
 // application sent on the reply sequence is returned, with its message,
 // as a *soap.Fault error. When ctx ends first, Call returns its error but
 // the message stays on the sequence and is retransmitted until
-// acknowledged (its reply, if any, is dropped).
+// acknowledged (its reply, if any, is dropped). A request-reply message
+// the service acknowledges without a reply (it read it as one-way) is
+// retransmitted until ctx ends; the error then says so.
 func (c *Client) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	return c.call(ctx, req)
 }

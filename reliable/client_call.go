@@ -83,8 +83,23 @@ func (c *Client) call(ctx context.Context, req *soap.Message) (*soap.Message, er
 	case <-p.done:
 		return p.reply, p.err
 	case <-ctx.Done():
+		c.mu.Lock()
+		acked := p.acked
+		c.mu.Unlock()
+		if acked && !oneWay {
+			// The service acknowledged the message but sent no reply: it
+			// took it for one-way. The message stays buffered and is
+			// retransmitted (a reply may still come), until ctx ends.
+			return nil, noReplyError(p.n, ctx.Err())
+		}
 		return nil, fmt.Errorf("reliable: waiting for message %d: %w", p.n, ctx.Err())
 	}
+}
+
+// noReplyError is the error of a wait that ended (cause) while request-reply
+// message n was acknowledged without a reply.
+func noReplyError(n int64, cause error) error {
+	return fmt.Errorf("reliable: message %d acknowledged but no reply to a request-reply message (has wsa:ReplyTo); a one-way message must not carry ReplyTo: %w", n, cause)
 }
 
 // enqueue waits for room in the transfer window, numbers p, buffers it

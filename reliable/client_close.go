@@ -74,6 +74,17 @@ func (c *Client) drain(ctx context.Context) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			c.mu.Lock()
+			var noReply int64
+			for n, p := range c.pend {
+				if p.acked && !p.oneWay && (noReply == 0 || n < noReply) {
+					noReply = n
+				}
+			}
+			c.mu.Unlock()
+			if noReply != 0 {
+				return fmt.Errorf("reliable: waiting for replies before closing: %w", noReplyError(noReply, ctx.Err()))
+			}
 			return fmt.Errorf("reliable: waiting for acknowledgements before closing: %w", ctx.Err())
 		}
 	}

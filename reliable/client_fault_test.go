@@ -406,3 +406,43 @@ func TestClientNonAnonymousReplyTo(t *testing.T) {
 		t.Errorf("%d numbers used", b.client.win.LastSent())
 	}
 }
+
+// TestClientAckedWithoutReply: a request-reply message (it has a
+// wsa:ReplyTo) that the service takes for one-way is acknowledged with no
+// reply: the call keeps waiting (the message is retransmitted, as a reply
+// may still come) and its error at the deadline says what went wrong.
+func TestClientAckedWithoutReply(t *testing.T) {
+	for _, v := range []Version{V200502, V11} {
+		t.Run(v.String(), func(t *testing.T) {
+			b := newBench(t, v, fast())
+			b.dest.before = func(req *soap.Message) (*soap.Message, error, bool) {
+				req.Addressing.ReplyTo = nil // the service sees a one-way message
+				return nil, nil, false
+			}
+			ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
+			defer cancel()
+			_, err := b.client.Call(ctx, b.request("a", false))
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want the deadline", err)
+			}
+			const want = "no reply to a request-reply message (has wsa:ReplyTo); a one-way message must not carry ReplyTo"
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("err = %v, want it to say %q", err, want)
+			}
+			if n := b.count(EventAcknowledged); n != 1 {
+				t.Errorf("%d acknowledgements, want 1", n)
+			}
+			if n := b.count(EventRetransmitted); n == 0 {
+				t.Error("the acknowledged request without reply was not retransmitted")
+			}
+			if errors.Is(err, ErrFaulted) {
+				t.Errorf("the session faulted: %v", err)
+			}
+			cctx, ccancel := context.WithTimeout(testCtx(t), 200*time.Millisecond)
+			defer ccancel()
+			if err := b.client.Close(cctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), want) {
+				t.Errorf("Close = %v, want the deadline and %q", err, want)
+			}
+		})
+	}
+}

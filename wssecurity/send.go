@@ -474,7 +474,10 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		return id, nil
 	}
 	var preIDs, postIDs []string
-	bodyEncrypted := p.EncryptedParts.Body && len(m.Body.ChildElements()) > 0
+	// An empty Body is encrypted too (an EncryptedData of no content), as
+	// WCF and Metro send their WS-RM control and acknowledgement messages:
+	// a peer whose policy says EncryptedParts Body refuses a plain one.
+	bodyEncrypted := p.EncryptedParts.Body
 	if bodyEncrypted && p.Order == EncryptBeforeSign {
 		id, err := encrypt(m.Body, xmlenc.TypeContent)
 		if err != nil {
