@@ -227,5 +227,3 @@ type Event struct {
 // ErrRetriesExhausted is returned when a message was not acknowledged
 // after MaxRetryCount retransmissions; the session is then faulted.
 var ErrRetriesExhausted = errors.New("reliable: message not acknowledged after the maximum number of retransmissions")
-
-var errNotBuilt = errors.New("reliable: not built yet")
