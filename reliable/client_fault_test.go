@@ -11,6 +11,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
+	"github.com/stretchr/testify/require"
 )
 
 // onMessage makes the destination answer the application messages (those
@@ -122,6 +123,21 @@ func TestClientCreateSequenceRefused(t *testing.T) {
 			b.echo(ctx, "a")
 		})
 	}
+}
+
+// TestClientRefusalAsMessage: over a secure session the refusal comes back
+// from the layers below as a fault message, not as an error (the HTTP
+// client cannot see the fault through the encryption); it is still
+// ErrCreateSequenceRefused.
+func TestClientRefusalAsMessage(t *testing.T) {
+	next := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		return soap.NewFaultMessage(req.Version, wire.CreateSequenceRefusedFault(V11, "no").SOAP(), req, nil)
+	})
+	c, err := NewClient(next, ClientConfig{Version: V11, To: "https://svc.example/rm", RetryInterval: time.Millisecond})
+	require.NoError(t, err)
+	err = c.Open(testCtx(t))
+	require.ErrorIs(t, err, ErrCreateSequenceRefused)
+	require.NotErrorIs(t, err, ErrProtocol)
 }
 
 // TestClientProtocolViolations: answers that break the protocol fault the

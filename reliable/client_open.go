@@ -187,6 +187,16 @@ func (c *Client) exchange(ctx context.Context, m *soap.Message) (*soap.Message, 
 		actx, cancel := context.WithTimeout(ctx, c.cfg.SendTimeout)
 		resp, err := c.next.Call(actx, m.Clone())
 		cancel()
+		if err == nil && resp != nil && resp.IsFault() {
+			// Over a secure session the fault arrives as a secured
+			// message the layers below return as a reply: the HTTP
+			// client could not see it through the encryption.
+			sf, ferr := resp.Fault()
+			if ferr != nil {
+				return nil, fmt.Errorf("%w: unreadable fault: %w", ErrProtocol, ferr)
+			}
+			err = sf
+		}
 		if err == nil {
 			return resp, nil
 		}
