@@ -80,10 +80,11 @@ type SequenceOptions struct {
 // hold a claim nobody knows of: the message is taken over by a
 // retransmission once the claim's ClaimUntil has passed. A Complete whose
 // outcome is unknown should be retried while its claim lasts (before
-// ClaimUntil nobody can take the claim over): the retry succeeds, or
-// fails with reliable.ErrClaimLost when the earlier attempt was applied
-// (the reply is then cached, and a message it claimed in the same step is
-// taken over after that claim's end).
+// ClaimUntil nobody can take the claim over), as the reliable server
+// layer does: the retry succeeds, or fails with reliable.ErrClaimLost
+// when the earlier attempt was applied (the reply is then cached, and a
+// message it claimed in the same step is taken over after that claim's
+// end).
 type SequenceStore struct {
 	base
 	reg                  registry
