@@ -145,9 +145,9 @@ type seqResult struct {
 	dropped, unpended bool
 	ack               reliable.Ack
 	// pointerTTL (ms) asks for the extension of the pointer of offer.
-	pointerTTL int64
-	offer      string
-	rest       []any
+	pointerTTL     int64
+	offer, offerAt string
+	rest           []any
 }
 
 // run runs one step on sequence id.
@@ -184,19 +184,19 @@ func (s *SequenceStore) run(ctx context.Context, op, id string, owner *reliable.
 	switch {
 	case r.offer == "":
 	case r.dropped:
-		_, _ = s.run(ctx, "unpoint", r.offer, nil, now, id, "")
+		_, _ = s.run(ctx, "unpoint", r.offer, nil, now, id, r.offerAt)
 	case r.pointerTTL > 0:
-		_, _ = s.run(ctx, "pointttl", r.offer, nil, now, id, r.pointerTTL)
+		_, _ = s.run(ctx, "pointttl", r.offer, nil, now, id, r.pointerTTL, r.offerAt)
 	}
 	return r, nil
 }
 
 func decodeSeq(v []any) (*seqResult, error) {
-	if len(v) < 8 {
+	if len(v) < 9 {
 		return nil, fmt.Errorf("%w: malformed script result", ErrUnavailable)
 	}
 	r := &seqResult{code: str(v[0]), dropped: num(v[1]) == 1, unpended: num(v[2]) == 1,
-		pointerTTL: num(v[6]), offer: str(v[7]), rest: v[8:]}
+		pointerTTL: num(v[6]), offer: str(v[7]), offerAt: str(v[8]), rest: v[9:]}
 	rs, err := parseRanges(str(v[3]))
 	if err != nil {
 		return nil, err
@@ -326,14 +326,14 @@ func (s *SequenceStore) Create(ctx context.Context, info reliable.SequenceInfo, 
 	// The offer's pointer outlives the sequence by an inactivity timeout
 	// (the scripts extend it as the sequence lives on).
 	pointerTTL := max(deadline-nowMS, 1) + DefaultTTLGrace.Milliseconds() + d.Milliseconds()
+	at := strconv.FormatInt(nowMS, 10)
 	args := func(phase string) []any {
 		return []any{ownerDigest(info.Owner), info.Owner.ContextID, info.Owner.Key, info.Version, info.AcksTo, info.OfferID,
-			info.Window, int64(d / time.Second), int64(d % time.Second), es, en, phase, nowMS + pointerTTL}
+			info.Window, int64(d / time.Second), int64(d % time.Second), es, en, phase, nowMS + pointerTTL, at}
 	}
 	if err := s.takeName(ctx, info.ID, now, "create", args("check")...); err != nil {
 		return err
 	}
-	at := strconv.FormatInt(nowMS, 10)
 	if info.OfferID != "" {
 		if err := s.takeName(ctx, info.OfferID, now, "point", info.ID, at, pointerTTL); err != nil {
 			return err

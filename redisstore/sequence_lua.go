@@ -10,14 +10,15 @@ import "github.com/redis/go-redis/v9"
 // the sequence's byte bound, its cached-reply bound, the TTL grace (ms);
 // ARGV[8]: the sequence id (the name); then the step's own arguments. The
 // result is {code, dropped, unpended, ranges, bufferRemaining, final,
-// pointerTTL, offer, ...}: pointerTTL (ms, 0 for none) asks the caller to
-// extend the TTL of the pointer of the sequence's offer, and offer names
-// it (also when the sequence was dropped, for the caller to delete it).
+// pointerTTL, offer, offerAt, ...}: pointerTTL (ms, 0 for none) asks the
+// caller to extend the TTL of the pointer of the sequence's offer, and
+// offer and offerAt name that pointer (also when the sequence was
+// dropped, for the caller to delete it).
 var seqScript = redis.NewScript(luaPrelude + `
 local KS, KB, KR, KO, KN = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op, ns, nn, od = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local maxBytes, maxReplies, grace, id = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
-local dropped, unpended, refresh, goneOff = 0, 0, 0, ''
+local dropped, unpended, refresh, goneOff, goneAt = 0, 0, 0, '', ''
 local nowMs = ns * 1000 + math.floor(nn / 1e6)
 local NUM = {'win', 'ds', 'dn', 'es', 'en', 'cs', 'cn', 'as', 'an', 'pend', 'nx', 'cl', 'cid', 'us', 'un',
   'last', 'clo', 'term', 'nb', 'bb', 'by', 'rn', 'pe'}
@@ -92,16 +93,16 @@ local function expired()
   return tge(ns, nn, s, n)
 end
 local function drop()
-  if q and q.off then goneOff = q.off end
+  if q and q.off then goneOff, goneAt = q.off, q.pat or '' end
   redis.call('DEL', KS, KB, KR, KO); dropped = 1
 end
 local function res(code, ...)
-  if not q or not q.r then return {code, dropped, unpended, '', 0, 0, 0, goneOff, ...} end
+  if not q or not q.r then return {code, dropped, unpended, '', 0, 0, 0, goneOff, goneAt, ...} end
   local br = q.win - q.nb
   if br < 0 then br = 0 end
-  local off = goneOff
-  if refresh > 0 then off = q.off end
-  return {code, dropped, unpended, fmtRanges(q.r), br, q.clo, refresh, off, ...}
+  local off, at = goneOff, goneAt
+  if refresh > 0 then off, at = q.off, q.pat end
+  return {code, dropped, unpended, fmtRanges(q.r), br, q.clo, refresh, off, at, ...}
 end
 -- find returns whether sequence id is live, dropping it when expired.
 local function find()
@@ -167,7 +168,7 @@ end
 if op == 'pointttl' then
   local p = load(KN)
   q = nil
-  if p and p.id == ARGV[9] then redis.call('PEXPIRE', KN, tonumber(ARGV[10])) end
+  if p and p.id == ARGV[9] and p.at == ARGV[11] then redis.call('PEXPIRE', KN, tonumber(ARGV[10])) end
   return res('ok')
 end
 if op == 'point' or op == 'create' then
@@ -188,11 +189,11 @@ end
 if op == 'create' then
   if ARGV[20] == 'check' then return res('free') end
   redis.call('HSET', KS, 'st', 'l', 'id', id, 'od', ARGV[9], 'oc', ARGV[10], 'ok', ARGV[11], 'ver', ARGV[12],
-    'at', ARGV[13], 'off', ARGV[14])
+    'at', ARGV[13], 'off', ARGV[14], 'pat', ARGV[22])
   q = {win = tonumber(ARGV[15]), ds = tonumber(ARGV[16]), dn = tonumber(ARGV[17]), es = tonumber(ARGV[18]),
     en = tonumber(ARGV[19]), cs = ns, cn = nn, as = ns, an = nn, pend = 1, nx = 1, cl = 0, cid = 0, us = 0, un = 0,
     last = 0, clo = 0, term = 0, nb = 0, bb = 0, by = 0, rn = 0, pe = tonumber(ARGV[21]), r = {}, ra = '',
-    off = ARGV[14]}
+    off = ARGV[14], pat = ARGV[22]}
   store()
   return res('ok')
 end
