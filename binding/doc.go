@@ -176,6 +176,8 @@
 // random source per client or handler). A client takes
 // WithHTTPClient and WithKeyLog; a handler WithReplayCache, WithTokenCache,
 // WithCookies (cookie-mode sessions sealed with a secureconv.KeyRing),
+// WithCookieKeys (the same with a ring that rotates while the service
+// runs, a secureconv.KeyRingSource),
 // WithSequenceStore (the sequences of reliable sessions),
 // WithSessionLifetime, WithTransformClaims (WIF's
 // ClaimsAuthenticationManager) and WithAuthorize (WCF's

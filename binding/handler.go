@@ -29,6 +29,9 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 	if app == nil {
 		return nil, configErr("app: nil handler")
 	}
+	if s.cookies != nil && s.cookieKeys != nil {
+		return nil, configErr("WithCookies and WithCookieKeys: give one key ring")
+	}
 	p, err := b.plan()
 	if err != nil {
 		return nil, err
@@ -53,7 +56,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 			return nil, err
 		}
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, Cache: s.tokens,
+			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
 			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
 			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
 		if err != nil {

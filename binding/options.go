@@ -28,6 +28,7 @@ type settings struct {
 	replay          wssecurity.ReplayCache
 	tokens          secureconv.TokenCache
 	cookies         *secureconv.KeyRing
+	cookieKeys      secureconv.KeyRingSource
 	sessionLifetime time.Duration
 	transform       func(ctx context.Context, p *soap.Principal) (*soap.Principal, error)
 	authorize       soap.Authorizer
@@ -127,6 +128,15 @@ func WithTokenCache(c secureconv.TokenCache) HandlerOption {
 // (WCF's requireSecurityContextCancellation="false" stateful tokens).
 func WithCookies(ring *secureconv.KeyRing) HandlerOption {
 	return handlerOption(func(s *settings) { s.cookies = ring })
+}
+
+// WithCookieKeys is WithCookies for a ring that changes while the service
+// runs (key rotation without a restart): the service asks src for the ring
+// each time it seals or opens a cookie (secureconv.ServerConfig.CookieKeys),
+// for example a secureconv.WatchKeyRingFile. NewHandler refuses it together
+// with WithCookies.
+func WithCookieKeys(src secureconv.KeyRingSource) HandlerOption {
+	return handlerOption(func(s *settings) { s.cookieKeys = src })
 }
 
 // WithSessionLifetime sets the lifetime of the session tokens a service

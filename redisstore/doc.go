@@ -40,7 +40,10 @@
 // two sorted sets under their own hash tag, updated in a further round
 // trip when a sequence or session is created, first used or removed; its
 // entries are checked against the sequences themselves before a Create
-// is refused, so that stale ones never refuse a new sequence.
+// is refused, so that stale ones never refuse a new sequence. The
+// pointer from an offered identifier to its sequence is under the
+// offer's own hash tag and checked lazily against the sequence (see
+// SequenceStore.Create).
 //
 // # Time
 //

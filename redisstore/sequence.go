@@ -1,11 +1,13 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,10 +56,16 @@ type SequenceOptions struct {
 // A sequence is four keys under one hash tag (its state hash, its
 // buffered messages, its cached replies and their order), and every call
 // is one Lua script on them, so each step is atomic on its sequence
-// across nodes, as the SequenceStore contract requires. Create takes
-// three round trips (check, reservation in the registry of the bounds,
-// creation); the first Accept, Remove and the drop of an expired
-// sequence take a second one to update the registry. The keys' TTL is
+// across nodes, as the SequenceStore contract requires. The offered
+// identifier of a sequence is a fifth key, a pointer to the sequence,
+// under the offer's own hash tag (next to the keys a sequence of that
+// identifier would have), checked lazily against the sequence it names:
+// see Create. Create takes three round trips (check, reservation in the
+// registry of the bounds, creation), one more for an offer; GetByOffer
+// two (the pointer, the sequence); the first Accept, Remove and the drop
+// of an expired sequence take a second one to update the registry (and
+// delete the offer's pointer), and about once per inactivity timeout a
+// call extends the pointer's TTL in a second one. The keys' TTL is
 // the sequence's remaining lifetime (inactivity timeout, or Expires when
 // sooner) at the caller's clock plus DefaultTTLGrace, refreshed by every
 // call that counts as activity.
@@ -72,10 +80,11 @@ type SequenceOptions struct {
 // hold a claim nobody knows of: the message is taken over by a
 // retransmission once the claim's ClaimUntil has passed. A Complete whose
 // outcome is unknown should be retried while its claim lasts (before
-// ClaimUntil nobody can take the claim over): the retry succeeds, or
-// fails with reliable.ErrClaimLost when the earlier attempt was applied
-// (the reply is then cached, and a message it claimed in the same step is
-// taken over after that claim's end).
+// ClaimUntil nobody can take the claim over), as the reliable server
+// layer does: the retry succeeds, or fails with reliable.ErrClaimLost
+// when the earlier attempt was applied (the reply is then cached, and a
+// message it claimed in the same step is taken over after that claim's
+// end).
 type SequenceStore struct {
 	base
 	reg                  registry
@@ -116,9 +125,12 @@ func seqMember(id string) string {
 	return t[1 : len(t)-1]
 }
 
+// keys returns the keys of the name with member member: the state,
+// buffered messages, cached replies and reply order of the sequence of
+// that identifier, and the pointer to the sequence that offered it.
 func (s *SequenceStore) keys(member string) []string {
 	p := s.prefix + "seq{" + member + "}:"
-	return []string{p + "s", p + "b", p + "r", p + "o"}
+	return []string{p + "s", p + "b", p + "r", p + "o", p + "n"}
 }
 
 func ownerDigest(o reliable.Owner) string {
@@ -132,7 +144,10 @@ type seqResult struct {
 	code              string
 	dropped, unpended bool
 	ack               reliable.Ack
-	rest              []any
+	// pointerTTL (ms) asks for the extension of the pointer of offer.
+	pointerTTL     int64
+	offer, offerAt string
+	rest           []any
 }
 
 // run runs one step on sequence id.
@@ -162,14 +177,26 @@ func (s *SequenceStore) run(ctx context.Context, op, id string, owner *reliable.
 		// the next full registry checks.
 		_ = s.reg.forget(cctx, s.c, member, r.dropped)
 	}
+	// So does the pointer of the sequence's offer (under the offer's own
+	// hash tag): deleted with the sequence, extended as it lives on. A
+	// pointer left behind by a failure here is checked against its
+	// sequence when its name is next used.
+	switch {
+	case r.offer == "":
+	case r.dropped:
+		_, _ = s.run(ctx, "unpoint", r.offer, nil, now, id, r.offerAt)
+	case r.pointerTTL > 0:
+		_, _ = s.run(ctx, "pointttl", r.offer, nil, now, id, r.pointerTTL, r.offerAt)
+	}
 	return r, nil
 }
 
 func decodeSeq(v []any) (*seqResult, error) {
-	if len(v) < 6 {
+	if len(v) < 9 {
 		return nil, fmt.Errorf("%w: malformed script result", ErrUnavailable)
 	}
-	r := &seqResult{code: str(v[0]), dropped: num(v[1]) == 1, unpended: num(v[2]) == 1, rest: v[6:]}
+	r := &seqResult{code: str(v[0]), dropped: num(v[1]) == 1, unpended: num(v[2]) == 1,
+		pointerTTL: num(v[6]), offer: str(v[7]), offerAt: str(v[8]), rest: v[9:]}
 	rs, err := parseRanges(str(v[3]))
 	if err != nil {
 		return nil, err
@@ -232,6 +259,12 @@ func codeErr(code string) error {
 		return reliable.ErrSequenceExists
 	case "claimlost":
 		return reliable.ErrClaimLost
+	case "ackmalformed":
+		return fmt.Errorf("%w: malformed ranges", reliable.ErrInvalidAcknowledgement)
+	case "ackunsent":
+		return fmt.Errorf("%w: a reply not sent acknowledged", reliable.ErrInvalidAcknowledgement)
+	case "ackinconsistent":
+		return fmt.Errorf("%w: acknowledged replies left out while new ones are added", reliable.ErrInvalidAcknowledgement)
 	}
 	return fmt.Errorf("%w: unexpected script result %q", ErrUnavailable, code)
 }
@@ -240,13 +273,36 @@ func codeErr(code string) error {
 // bound.
 const never = 1 << 50
 
+// offerLease is how long a pointer to a sequence not (or no longer)
+// held keeps its name, at the callers' clock: the time a concurrent
+// Create has to make the sequence after it took its offered name.
+const offerLease = 10 * time.Second
+
+// maxNameTries bounds the stale pointers one Create clears per name.
+const maxNameTries = 3
+
 // Create implements reliable.SequenceStore.
+//
+// Identifiers and offered identifiers are one namespace, while a
+// sequence's keys and the pointer of its offer live under two hash tags:
+// each name's keys are under the name's own tag, the state of the
+// sequence of that identifier next to the pointer to the sequence that
+// offered it. Every script checks both, so each name is taken once. The
+// pointer is taken first (with a time), the sequence made last, and a
+// pointer is checked lazily against the sequence it names: it holds its
+// name while that sequence is live with that offer, or, for offerLease
+// after it was taken, while its Create may still be running; otherwise it
+// is stale and is deleted when met. A failed Create deletes the pointer
+// it took.
 func (s *SequenceStore) Create(ctx context.Context, info reliable.SequenceInfo, now time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if info.ID == "" {
 		return errors.New("redisstore: sequence without identifier")
+	}
+	if info.OfferID == info.ID {
+		return fmt.Errorf("%w: offered identifier equal to the sequence's", reliable.ErrSequenceExists)
 	}
 	if info.Window <= 0 {
 		info.Window = reliable.DefaultWindow
@@ -262,21 +318,37 @@ func (s *SequenceStore) Create(ctx context.Context, info reliable.SequenceInfo, 
 		es, en = splitTime(info.Expires)
 	}
 	d := info.InactivityTimeout
-	deadline := unixMilli(now) + d.Milliseconds()
+	nowMS := unixMilli(now)
+	deadline := nowMS + d.Milliseconds()
 	if !info.Expires.IsZero() {
 		deadline = min(deadline, unixMilli(info.Expires))
 	}
+	// The offer's pointer outlives the sequence by an inactivity timeout
+	// (the scripts extend it as the sequence lives on).
+	pointerTTL := max(deadline-nowMS, 1) + DefaultTTLGrace.Milliseconds() + d.Milliseconds()
+	at := strconv.FormatInt(nowMS, 10)
 	args := func(phase string) []any {
 		return []any{ownerDigest(info.Owner), info.Owner.ContextID, info.Owner.Key, info.Version, info.AcksTo, info.OfferID,
-			info.Window, int64(d / time.Second), int64(d % time.Second), es, en, phase}
+			info.Window, int64(d / time.Second), int64(d % time.Second), es, en, phase, nowMS + pointerTTL, at}
 	}
-	r, err := s.run(ctx, "create", info.ID, nil, now, args("check")...)
-	if err != nil {
+	if err := s.takeName(ctx, info.ID, now, "create", args("check")...); err != nil {
 		return err
 	}
-	if r.code != "free" {
-		return codeErr(r.code)
+	if info.OfferID != "" {
+		if err := s.takeName(ctx, info.OfferID, now, "point", info.ID, at, pointerTTL); err != nil {
+			return err
+		}
 	}
+	err := s.make(ctx, info, now, deadline, args("make"))
+	if err != nil && info.OfferID != "" {
+		// A failure here leaves a pointer that lapses after offerLease.
+		_, _ = s.run(ctx, "unpoint", info.OfferID, nil, now, info.ID, at)
+	}
+	return err
+}
+
+// make reserves the sequence's place in the registry and makes it.
+func (s *SequenceStore) make(ctx context.Context, info reliable.SequenceInfo, now time.Time, deadline int64, args []any) error {
 	cctx, cancel, err := s.call(ctx)
 	if err != nil {
 		return err
@@ -293,11 +365,53 @@ func (s *SequenceStore) Create(ctx context.Context, info reliable.SequenceInfo, 
 	}
 	// A concurrent Create of the same id may have reserved the same
 	// member: exactly one creation below succeeds, the other finds it.
-	r, err = s.run(ctx, "create", info.ID, nil, now, args("make")...)
-	if err != nil {
-		return err
+	return s.takeName(ctx, info.ID, now, "create", args...)
+}
+
+// takeName runs step op (create or point) on the keys of name, clearing
+// the stale pointers it meets, and returns nil when the step took the
+// name (or, for create's check, found it free).
+func (s *SequenceStore) takeName(ctx context.Context, name string, now time.Time, op string, args ...any) error {
+	for range maxNameTries {
+		r, err := s.run(ctx, op, name, nil, now, args...)
+		if err != nil {
+			return err
+		}
+		if r.code != "offered" {
+			if r.code == "free" {
+				return nil
+			}
+			return codeErr(r.code)
+		}
+		if len(r.rest) < 2 {
+			return fmt.Errorf("%w: malformed script result", ErrUnavailable)
+		}
+		holder, at := str(r.rest[0]), str(r.rest[1])
+		held, err := s.pointerHeld(ctx, name, holder, num(r.rest[1]), now)
+		if err != nil {
+			return err
+		}
+		if held {
+			return fmt.Errorf("%w: the offer of another sequence", reliable.ErrSequenceExists)
+		}
+		if _, err := s.run(ctx, "unpoint", name, nil, now, holder, at); err != nil {
+			return err
+		}
 	}
-	return codeErr(r.code)
+	return fmt.Errorf("%w: the offer of another sequence", reliable.ErrSequenceExists)
+}
+
+// pointerHeld reports whether the pointer of name to sequence holder,
+// taken at atMS, still holds the name.
+func (s *SequenceStore) pointerHeld(ctx context.Context, name, holder string, atMS int64, now time.Time) (bool, error) {
+	r, err := s.run(ctx, "offerof", holder, nil, now)
+	if err != nil {
+		return false, err
+	}
+	if r.code == "ok" {
+		return len(r.rest) > 0 && str(r.rest[0]) == name, nil
+	}
+	return unixMilli(now) < atMS+offerLease.Milliseconds(), nil
 }
 
 // status is the registry's verify of the sequence with member m.
@@ -323,7 +437,7 @@ func (s *SequenceStore) Get(ctx context.Context, id string, now time.Time) (*rel
 		return nil, err
 	}
 	v := r.rest
-	if len(v) < 22 {
+	if len(v) < 24 {
 		return nil, fmt.Errorf("%w: malformed script result", ErrUnavailable)
 	}
 	st := &reliable.SequenceState{
@@ -342,13 +456,90 @@ func (s *SequenceStore) Get(ctx context.Context, id string, now time.Time) (*rel
 		BufferedBytes: int(num(v[18])),
 		CachedReplies: int(num(v[19])),
 		LastNumber:    num(v[20]),
+		Replies:       num(v[22]),
 		Closed:        r.ack.Final,
 		Terminated:    num(v[21]) == 1,
 	}
 	if es := num(v[8]); es < never {
 		st.Expires = joinTime(es, num(v[9]))
 	}
+	if st.RepliesAcked, err = parseRanges(str(v[23])); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// GetByOffer implements reliable.SequenceStore: it follows the pointer
+// under the offer's hash tag to the sequence, which must be live and have
+// that offer.
+func (s *SequenceStore) GetByOffer(ctx context.Context, offerID string, now time.Time) (*reliable.SequenceState, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if offerID == "" {
+		return nil, reliable.ErrUnknownSequence
+	}
+	r, err := s.run(ctx, "byoffer", offerID, nil, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := codeErr(r.code); err != nil {
+		return nil, err
+	}
+	if len(r.rest) < 1 {
+		return nil, fmt.Errorf("%w: malformed script result", ErrUnavailable)
+	}
+	st, err := s.Get(ctx, str(r.rest[0]), now)
+	if err != nil {
+		return nil, err
+	}
+	if st.OfferID != offerID {
+		return nil, reliable.ErrUnknownSequence
+	}
+	return st, nil
+}
+
+// maxAckRanges is the most ranges AckReplies takes (the wire codec's).
+const maxAckRanges = 256
+
+// AckReplies implements reliable.SequenceStore.
+func (s *SequenceStore) AckReplies(ctx context.Context, id string, owner reliable.Owner, ranges []reliable.AckRange, now time.Time) error {
+	r, err := s.run(ctx, "ackreplies", id, &owner, now, mergeRanges(ranges))
+	if err != nil {
+		return err
+	}
+	return codeErr(r.code)
+}
+
+// mergeRanges returns ranges sorted and merged in the scripts' form, or
+// "!" when they are malformed or too many.
+func mergeRanges(ranges []reliable.AckRange) string {
+	if len(ranges) > maxAckRanges {
+		return "!"
+	}
+	rs := slices.Clone(ranges)
+	for _, r := range rs {
+		if r.Lower < 1 || r.Lower > r.Upper {
+			return "!"
+		}
+	}
+	slices.SortFunc(rs, func(a, b reliable.AckRange) int { return cmp.Compare(a.Lower, b.Lower) })
+	var out []reliable.AckRange
+	for _, r := range rs {
+		if l := len(out) - 1; l >= 0 && (r.Lower <= out[l].Upper || r.Lower-1 == out[l].Upper) {
+			out[l].Upper = max(out[l].Upper, r.Upper)
+			continue
+		}
+		out = append(out, r)
+	}
+	var b strings.Builder
+	for i, r := range out {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d-%d", r.Lower, r.Upper)
+	}
+	return b.String()
 }
 
 // Touch implements reliable.SequenceStore.
@@ -395,21 +586,23 @@ func (s *SequenceStore) Accept(ctx context.Context, id string, in reliable.Incom
 		return reliable.Accepted{}, codeErr(r.code)
 	}
 	a := reliable.Accepted{Outcome: out, Ack: r.ack}
-	if len(r.rest) >= 3 {
+	if len(r.rest) >= 4 {
 		a.Claim = reliable.Claim(num(r.rest[0]))
 		if num(r.rest[1]) == 1 {
 			a.Reply = []byte(str(r.rest[2]))
 		}
+		a.ReplyNumber = num(r.rest[3])
 	}
 	return a, nil
 }
 
 // delivery decodes the claimed message of Complete and Next.
 func delivery(rest []any) *reliable.Delivery {
-	if len(rest) < 5 || num(rest[0]) != 1 {
+	if len(rest) < 6 || num(rest[0]) != 1 {
 		return nil
 	}
-	return &reliable.Delivery{Number: num(rest[1]), Last: num(rest[2]) == 1, Message: []byte(str(rest[3])), Claim: reliable.Claim(num(rest[4]))}
+	return &reliable.Delivery{Number: num(rest[1]), Last: num(rest[2]) == 1, Message: []byte(str(rest[3])), Claim: reliable.Claim(num(rest[4])),
+		ReplyNumber: num(rest[5])}
 }
 
 // Complete implements reliable.SequenceStore.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/reliable/internal/seq"
@@ -64,7 +65,8 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 		case !ok:
 			return x.recheck(ctx, in)
 		case r.claim != nil:
-			resp, err := x.deliver(ctx, *r.claim, x.req)
+			// Granted by a Complete just before the hand-off.
+			resp, err := x.deliver(ctx, *r.claim, x.req, s.cfg.Now().Add(s.cfg.ClaimTimeout))
 			if err != nil {
 				return nil, err
 			}
@@ -80,7 +82,7 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 // granted.
 func (x *exchange) deliverOwn(ctx context.Context, in Incoming, acc Accepted) (*soap.Message, error) {
 	d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber}
-	resp, err := x.deliver(ctx, d, x.req)
+	resp, err := x.deliver(ctx, d, x.req, in.ClaimUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -126,15 +128,15 @@ func (x *exchange) resume(ctx context.Context) error {
 		s.log.WarnContext(ctx, "reliable: stored message unreadable", slog.String("sequence", x.seqID), slog.Any("error", err))
 		return nil
 	}
-	_, err = x.deliver(ctx, *d, m)
+	_, err = x.deliver(ctx, *d, m, x.now.Add(s.cfg.ClaimTimeout))
 	return err
 }
 
 // deliver runs delivery d of message m, completes it and goes on with
 // every buffered message the store grants with it: each is handed to the
 // exchange waiting with it, or delivered here when none waits. It returns
-// the reply to d (nil for one-way).
-func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message) (*soap.Message, error) {
+// the reply to d (nil for one-way). until is d's ClaimUntil.
+func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message, until time.Time) (*soap.Message, error) {
 	s := x.s
 	var own *soap.Message
 	for first := true; ; first = false {
@@ -149,8 +151,7 @@ func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message) (*s
 		if first {
 			own = resp
 		}
-		now := s.cfg.Now()
-		next, err := s.store.Complete(ctx, x.seqID, x.owner, d.Number, d.Claim, data, now, now.Add(s.cfg.ClaimTimeout))
+		next, nextUntil, err := x.complete(ctx, d, data, until)
 		if err != nil {
 			// The operation ran; its claim was lost (another exchange
 			// took over past ClaimUntil) or the store failed. The reply
@@ -171,8 +172,51 @@ func (x *exchange) deliver(ctx context.Context, d Delivery, m *soap.Message) (*s
 			s.log.WarnContext(ctx, "reliable: stored message unreadable", slog.String("sequence", x.seqID), slog.Any("error", err))
 			return own, nil
 		}
-		d = *next
+		d, until = *next, nextUntil
 	}
+}
+
+// Bounds of the retries of a Complete the store could not answer.
+const (
+	completeTries      = 8
+	completeBackoff    = 20 * time.Millisecond
+	completeMaxBackoff = 500 * time.Millisecond
+)
+
+// complete completes delivery d, whose claim lasts until until, with
+// reply data. The operation has run: when the store could not answer
+// (its answer may have been lost on the way), Complete is retried with
+// a short backoff while the claim lasts, as nobody takes the claim over
+// before then, and the client's hang-up does not stop it. A retry of a
+// Complete the store did apply gets ErrClaimLost. It returns the next
+// delivery granted and its ClaimUntil.
+func (x *exchange) complete(ctx context.Context, d Delivery, data []byte, until time.Time) (*Delivery, time.Time, error) {
+	s := x.s
+	wait := completeBackoff
+	for try := 1; ; try++ {
+		now := s.cfg.Now()
+		nextUntil := now.Add(s.cfg.ClaimTimeout)
+		next, err := s.store.Complete(ctx, x.seqID, x.owner, d.Number, d.Claim, data, now, nextUntil)
+		if err == nil || storeAnswered(err) || try == completeTries || !s.cfg.Now().Before(until) {
+			return next, nextUntil, err
+		}
+		s.log.WarnContext(ctx, "reliable: completion failed, retrying", slog.String("sequence", x.seqID), slog.Int64("number", d.Number), slog.Any("error", err))
+		ctx = context.WithoutCancel(ctx)
+		time.Sleep(wait)
+		wait = min(2*wait, completeMaxBackoff)
+	}
+}
+
+// storeAnswered reports whether err is one of the store's answers (a
+// sentinel of SequenceStore) rather than a failure to answer.
+func storeAnswered(err error) bool {
+	for _, e := range []error{ErrUnknownSequence, ErrOwnerMismatch, ErrSequenceClosed, ErrSequenceTerminated,
+		ErrLastMessageNumberExceeded, ErrInvalidMessageNumber, ErrClaimLost} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // run performs one delivery: the application's operation (or WS-RM 1.0's
