@@ -94,8 +94,11 @@ import (
 // MaxPendingChannels), the messages a sequence buffers (its Window, WCF's
 // MaxTransferWindowSize) and the bytes buffered and cached. A message
 // over a bound is dropped (OutcomeDropped): not stored, not acknowledged,
-// so the source retransmits it later. Cached replies are evicted oldest
-// first when over their bounds; a duplicate of a message whose reply was
+// so the source retransmits it later. A cached reply whose reply number
+// AckReplies acknowledged should be dropped at once: the client has it,
+// and keeping it would make the bound evict a reply the client still
+// needs (one lost on the way, whose request it will retransmit). Cached
+// replies are evicted oldest first when over their bounds; a duplicate of a message whose reply was
 // evicted gets OutcomeDuplicate with a nil Reply (the operation still
 // does not run again).
 //
