@@ -474,7 +474,11 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		return id, nil
 	}
 	var preIDs, postIDs []string
-	bodyEncrypted := p.EncryptedParts.Body && len(m.Body.ChildElements()) > 0
+	// An empty Body is encrypted too (its EncryptedData holds no
+	// plaintext), as Metro and WCF send an ack-only message: a peer whose
+	// policy encrypts the Body looks for that EncryptedData and its
+	// ReferenceList entry (Metro: "Looking for an Encryption Element").
+	bodyEncrypted := p.EncryptedParts.Body
 	if bodyEncrypted && p.Order == EncryptBeforeSign {
 		id, err := encrypt(m.Body, xmlenc.TypeContent)
 		if err != nil {
