@@ -31,49 +31,8 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	if err != nil {
 		return nil, err
 	}
-	k := wkey{sq.Identifier, n}
 	in := Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage, Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)}
-	// Registered before Accept: the exchange delivering the previous
-	// message may complete it and look for a waiter at once.
-	wt := s.waiters.add(k, true)
-	acc, err := s.store.Accept(ctx, sq.Identifier, in)
-	if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
-		s.waiters.remove(k, wt)
-	}
-	if err != nil {
-		return nil, err
-	}
-	switch acc.Outcome {
-	case OutcomeDeliver:
-		return x.deliverOwn(ctx, in, acc)
-	case OutcomeDuplicate:
-		return x.cached(ctx, acc.Reply)
-	case OutcomeBuffered, OutcomeInProgress:
-		if wt == nil {
-			return x.withAck(nil, acc.Ack)
-		}
-		if acc.Outcome == OutcomeBuffered {
-			// Resume a sequence whose claim holder went away.
-			if err := x.resume(ctx); err != nil {
-				s.waiters.remove(k, wt)
-				return nil, err
-			}
-		}
-		r, ok := s.waiters.wait(ctx, k, wt, s.cfg.DeliveryTimeout)
-		switch {
-		case !ok:
-			return x.recheck(ctx, in)
-		case r.claim != nil:
-			resp, err := x.deliver(ctx, *r.claim, x.req)
-			if err != nil {
-				return nil, err
-			}
-			return x.freshAckOn(ctx, resp)
-		}
-		return x.cached(ctx, r.reply)
-	}
-	// Dropped: beyond the window or a bound; not acknowledged.
-	return x.withAck(nil, acc.Ack)
+	return x.settle(ctx, wkey{sq.Identifier, n}, in)
 }
 
 // deliverOwn delivers the exchange's own message under the claim acc

@@ -24,7 +24,14 @@ type waitResult struct {
 	// claim, when set, hands the exchange the delivery claim on its own
 	// message: it runs the operation itself, in its own context.
 	claim *Delivery
+	// room tells a waiter for room (roomKey) that a message of its
+	// sequence was delivered: the window has moved.
+	room bool
 }
+
+// roomKey is the key of the exchanges waiting for room in sequence id's
+// transfer window (message numbers start at 1).
+func roomKey(id string) wkey { return wkey{id: id} }
 
 type waiter struct {
 	ch     chan waitResult // capacity 1: one value per waiter
@@ -86,12 +93,19 @@ func (w *waiters) drop(k wkey, l []*waiter, i int) {
 	w.n--
 }
 
-// done hands reply to every waiter of k.
+// done hands reply to every waiter of k, and wakes the exchanges waiting
+// for room in k's sequence.
 func (w *waiters) done(k wkey, reply []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.send(k, waitResult{reply: reply})
+	w.send(roomKey(k.id), waitResult{room: true})
+}
+
+// send hands r to every waiter of k and removes them; w.mu is held.
+func (w *waiters) send(k wkey, r waitResult) {
 	for _, wt := range w.m[k] {
-		wt.ch <- waitResult{reply: reply}
+		wt.ch <- r
 		w.n--
 	}
 	delete(w.m, k)
