@@ -72,15 +72,7 @@ func TestServerWindowOneWayDrops(t *testing.T) {
 	id := f.createSeq(ctx, v, "")
 	done := make(chan *soap.Message, 1)
 	go func() { done <- f.call(ctx, seqMsg(v, id, 3, testPing, "beyond")) }()
-	var r *soap.Message
-	require.Eventually(t, func() bool {
-		select {
-		case r = <-done:
-			return true
-		default:
-			return false
-		}
-	}, 5*time.Second, time.Millisecond, "answered without waiting for room")
+	r := answerWithin(t, done, "answered without waiting for room")
 	assert.Equal(t, v.SequenceAcknowledgementAction(), r.Addressing.Action)
 	assert.Empty(t, ackOf(t, r, v, id).Ranges, "dropped: not acknowledged")
 	assert.Empty(t, f.ran())
@@ -133,18 +125,24 @@ func TestServerStrandedClaim(t *testing.T) {
 		return w.n == 1
 	}, 5*time.Second, time.Millisecond)
 	f.advance(time.Second)
-	var r *soap.Message
-	require.Eventually(t, func() bool {
-		select {
-		case r = <-done:
-			return true
-		default:
-			return false
-		}
-	}, 5*time.Second, time.Millisecond, "the retransmission takes over once the claim has ended")
+	r := answerWithin(t, done, "the retransmission takes over once the claim has ended")
 	require.NotNil(t, r.Payload(), "%s", r.Addressing.Action)
 	assert.Equal(t, "echo:again", r.Payload().Text())
 	assert.Equal(t, []string{"again"}, f.ran())
 	_, err = f.store.Complete(ctx, id, Owner{}, 1, acc.Claim, nil, f.clock(), f.clock())
 	assert.ErrorIs(t, err, ErrClaimLost, "the stranded holder's late Complete changes nothing")
+}
+
+// answerWithin returns the answer sent on done, failing the test (with
+// what) when none comes within 5 s: far below the DeliveryTimeout the
+// waits under test would otherwise take.
+func answerWithin(t *testing.T, done <-chan *soap.Message, what string) *soap.Message {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(5 * time.Second):
+		require.FailNow(t, what)
+		return nil
+	}
 }
