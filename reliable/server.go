@@ -167,7 +167,7 @@ func newServer(cfg ServerConfig) (*server, error) {
 	if s.store == nil {
 		s.store = NewMemoryStore(WithMaxPending(s.cfg.MaxPendingChannels))
 	}
-	s.waiters = newWaiters(maxWaiters)
+	s.waiters = newWaiters(maxWaiters, s.cfg.MaxTransferWindowSize)
 	s.limits = soap.DefaultLimits()
 	return s, nil
 }

@@ -88,14 +88,14 @@ func (x *exchange) settle(ctx context.Context, k wkey, in Incoming) (*soap.Messa
 // once: its source retransmits what stays unacknowledged.
 func (x *exchange) accept(ctx context.Context, k wkey, in Incoming, end time.Time) (*waiter, Accepted, error) {
 	s := x.s
-	waitRoom := false
+	waitRoom, final := false, false
 	for {
 		wt := s.waiters.add(k, true)
 		var room *waiter
-		if waitRoom {
+		if waitRoom && !final {
 			// Registered before Accept, so a delivery completed between
 			// the two is not missed.
-			room = s.waiters.add(roomKey(k.id), false)
+			room = s.waiters.addRoom(k)
 		}
 		acc, err := s.store.Accept(ctx, k.id, in)
 		if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
@@ -115,12 +115,17 @@ func (x *exchange) accept(ctx context.Context, k wkey, in Incoming, end time.Tim
 			continue
 		}
 		left := time.Until(end)
-		if room == nil || left <= 0 {
+		if final || room == nil || left <= 0 {
 			s.waiters.remove(roomKey(k.id), room)
 			return nil, acc, nil
 		}
-		if r, ok := s.waiters.wait(ctx, roomKey(k.id), room, left); !ok || !r.room {
-			return nil, acc, nil
+		if _, ok := s.waiters.wait(ctx, roomKey(k.id), room, left); !ok {
+			if ctx.Err() != nil {
+				return nil, acc, nil
+			}
+			// No room made on this node: the store is asked a last time
+			// (another node of a farm may have moved the window).
+			final = true
 		}
 		in.Now = s.cfg.Now()
 		in.ClaimUntil = in.Now.Add(s.cfg.ClaimTimeout)

@@ -146,3 +146,31 @@ func answerWithin(t *testing.T, done <-chan *soap.Message, what string) *soap.Me
 		return nil
 	}
 }
+
+// TestWaitersRoom: a delivery wakes only the waiters for room whose
+// message it brings into the window (one per delivery when they queue up),
+// not every waiter of the sequence; other sequences' waiters sleep on.
+func TestWaitersRoom(t *testing.T) {
+	w := newWaiters(16, 8)
+	woken := func(wt *waiter) bool {
+		select {
+		case r := <-wt.ch:
+			require.True(t, r.room)
+			return true
+		default:
+			return false
+		}
+	}
+	ten, seventeen := w.addRoom(wkey{"s", 10}), w.addRoom(wkey{"s", 17})
+	other := w.addRoom(wkey{"o", 3})
+	w.done(wkey{"s", 1}, nil) // next 2: the window is 2..9
+	assert.False(t, woken(ten))
+	w.done(wkey{"s", 2}, nil) // 3..10
+	assert.True(t, woken(ten))
+	assert.False(t, woken(seventeen))
+	assert.False(t, woken(other))
+	assert.Equal(t, 2, w.n, "the woken waiter is removed")
+	assert.True(t, w.remove(roomKey("s"), seventeen))
+	assert.True(t, w.remove(roomKey("o"), other))
+	assert.Equal(t, 0, w.n)
+}
