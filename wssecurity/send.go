@@ -474,10 +474,9 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 		return id, nil
 	}
 	var preIDs, postIDs []string
-	// An empty Body is encrypted too (its EncryptedData holds no
-	// plaintext), as Metro and WCF send an ack-only message: a peer whose
-	// policy encrypts the Body looks for that EncryptedData and its
-	// ReferenceList entry (Metro: "Looking for an Encryption Element").
+	// An empty Body is encrypted too (an EncryptedData of no content), as
+	// WCF and Metro send their WS-RM control and acknowledgement messages:
+	// a peer whose policy says EncryptedParts Body refuses a plain one.
 	bodyEncrypted := p.EncryptedParts.Body
 	if bodyEncrypted && p.Order == EncryptBeforeSign {
 		id, err := encrypt(m.Body, xmlenc.TypeContent)
