@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/reliable/internal/seq"
@@ -31,8 +32,45 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	if err != nil {
 		return nil, err
 	}
+	k := wkey{sq.Identifier, n}
 	in := Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage, Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)}
-	return x.settle(ctx, wkey{sq.Identifier, n}, in)
+	// The waits of the exchange are bounded together by DeliveryTimeout.
+	end := time.Now().Add(s.cfg.DeliveryTimeout)
+	wt, acc, err := x.accept(ctx, k, in, end)
+	if err != nil {
+		return nil, err
+	}
+	switch acc.Outcome {
+	case OutcomeDeliver:
+		return x.deliverOwn(ctx, in, acc)
+	case OutcomeDuplicate:
+		return x.cached(ctx, acc.Reply)
+	case OutcomeBuffered, OutcomeInProgress:
+		if wt == nil {
+			return x.withAck(nil, acc.Ack)
+		}
+		if acc.Outcome == OutcomeBuffered {
+			// Resume a sequence whose claim holder went away.
+			if err := x.resume(ctx); err != nil {
+				s.waiters.remove(k, wt)
+				return nil, err
+			}
+		}
+		r, ok := x.awaitTurn(ctx, k, wt, in, acc, end)
+		switch {
+		case !ok:
+			return x.recheck(ctx, in)
+		case r.claim != nil:
+			resp, err := x.deliver(ctx, *r.claim, x.req)
+			if err != nil {
+				return nil, err
+			}
+			return x.freshAckOn(ctx, resp)
+		}
+		return x.cached(ctx, r.reply)
+	}
+	// Dropped: beyond the window or a bound; not acknowledged.
+	return x.withAck(nil, acc.Ack)
 }
 
 // deliverOwn delivers the exchange's own message under the claim acc

@@ -3,48 +3,20 @@ package reliable
 import (
 	"context"
 	"time"
-
-	"github.com/soapstack/soapstack/soap"
 )
 
-// settle decides the fate of sequence message in (key k) with the store
-// and answers the exchange: it delivers the message, answers a duplicate
-// from the cache, or waits for its turn. The waits of one exchange are
-// bounded together by DeliveryTimeout (timers of the process's clock, as
-// every wait of the layer): then the store is asked a last time (recheck).
-func (x *exchange) settle(ctx context.Context, k wkey, in Incoming) (*soap.Message, error) {
+// awaitTurn waits, until end, for news of message k: its reply (another
+// exchange delivered it) or the claim on it handed over. A claim holder
+// stranded by a store pause or a failure sends no news, so when the live
+// claim holding the sequence up ends first (acc.ClaimUntil; ClaimTimeout
+// from the Accept when the store does not say) the store is asked again:
+// the claim on the message is taken over (returned as a hand-off), a
+// duplicate answered, a buffered message resumed (Next) and the wait goes
+// on. false means no news by end (or ctx ended), the waiter unregistered.
+// The timers are the process's, as every wait of the layer.
+func (x *exchange) awaitTurn(ctx context.Context, k wkey, wt *waiter, in Incoming, acc Accepted, end time.Time) (waitResult, bool) {
 	s := x.s
-	end := time.Now().Add(s.cfg.DeliveryTimeout)
 	for {
-		wt, acc, err := x.accept(ctx, k, in, end)
-		if err != nil {
-			return nil, err
-		}
-		switch acc.Outcome {
-		case OutcomeDeliver:
-			return x.deliverOwn(ctx, in, acc)
-		case OutcomeDuplicate:
-			return x.cached(ctx, acc.Reply)
-		case OutcomeBuffered, OutcomeInProgress:
-		default:
-			// Dropped: beyond the window or a bound; not acknowledged.
-			return x.withAck(nil, acc.Ack)
-		}
-		if wt == nil {
-			return x.withAck(nil, acc.Ack)
-		}
-		if acc.Outcome == OutcomeBuffered {
-			// Resume a sequence whose claim holder went away.
-			if err := x.resume(ctx); err != nil {
-				s.waiters.remove(k, wt)
-				return nil, err
-			}
-		}
-		// A claim holder stranded by a store pause or a failure sends no
-		// news: once its claim has ended the store is asked again, and a
-		// retransmission takes the claim over (Accept) or a buffered
-		// message is resumed (Next). A store that does not say when the
-		// claim ends bounds it by ClaimTimeout from now.
 		claimLeft := s.cfg.ClaimTimeout
 		if !acc.ClaimUntil.IsZero() {
 			claimLeft = acc.ClaimUntil.Sub(in.Now)
@@ -54,20 +26,29 @@ func (x *exchange) settle(ctx context.Context, k wkey, in Incoming) (*soap.Messa
 			wait, claimEnds = max(claimLeft, 0), true
 		}
 		r, ok := s.waiters.wait(ctx, k, wt, wait)
-		switch {
-		case ok && r.claim != nil:
-			resp, err := x.deliver(ctx, *r.claim, x.req)
-			if err != nil {
-				return nil, err
-			}
-			return x.freshAckOn(ctx, resp)
-		case ok:
-			return x.cached(ctx, r.reply)
-		case !claimEnds || ctx.Err() != nil:
-			return x.recheck(ctx, in)
+		if ok || !claimEnds || ctx.Err() != nil {
+			return r, ok
 		}
 		in.Now = s.cfg.Now()
 		in.ClaimUntil = in.Now.Add(s.cfg.ClaimTimeout)
+		var err error
+		wt, acc, err = x.accept(ctx, k, in, end)
+		switch {
+		case err != nil:
+			return waitResult{}, false
+		case acc.Outcome == OutcomeDeliver:
+			d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber}
+			return waitResult{claim: &d}, true
+		case acc.Outcome == OutcomeDuplicate:
+			return waitResult{reply: acc.Reply}, true
+		case wt == nil:
+			return waitResult{}, false
+		case acc.Outcome == OutcomeBuffered:
+			if err := x.resume(ctx); err != nil {
+				s.waiters.remove(k, wt)
+				return waitResult{}, false
+			}
+		}
 	}
 }
 
