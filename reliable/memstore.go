@@ -563,7 +563,13 @@ func (s *MemoryStore) Accept(ctx context.Context, id string, in Incoming) (Accep
 		q.pending = false
 		s.pending.Add(-1)
 	}
-	res := func(o Outcome) (Accepted, error) { return Accepted{Outcome: o, Ack: q.ack()}, nil }
+	res := func(o Outcome) (Accepted, error) {
+		a := Accepted{Outcome: o, Ack: q.ack()}
+		if o != OutcomeDeliver && q.claimed && q.claimUntil > now {
+			a.ClaimUntil = time.Unix(0, q.claimUntil)
+		}
+		return a, nil
+	}
 	_, buffered := q.buf[n]
 	if !buffered && q.acked.Contains(n) {
 		// Acknowledged and not buffered: completed.

@@ -50,7 +50,12 @@ type ServerConfig struct {
 	// exchange answers with the reply when another node of a farm
 	// delivered the request meanwhile, else with an acknowledgement only
 	// (the client retransmits it later and gets the cached reply); 30 s
-	// when zero.
+	// when zero. A request of a request-reply session that finds the
+	// transfer window full waits as long for room (over HTTP its answer
+	// is the only way its reply can travel); one of a one-way session is
+	// dropped at once. A wait behind another exchange's claim ends early
+	// when that claim does (Accepted.ClaimUntil), so a stranded claim is
+	// taken over.
 	DeliveryTimeout time.Duration
 	// ClaimTimeout is how long the delivery of one message may take (the
 	// store's ClaimUntil): past it another exchange may deliver the
@@ -162,7 +167,7 @@ func newServer(cfg ServerConfig) (*server, error) {
 	if s.store == nil {
 		s.store = NewMemoryStore(WithMaxPending(s.cfg.MaxPendingChannels))
 	}
-	s.waiters = newWaiters(maxWaiters)
+	s.waiters = newWaiters(maxWaiters, s.cfg.MaxTransferWindowSize)
 	s.limits = soap.DefaultLimits()
 	return s, nil
 }

@@ -34,13 +34,9 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 	}
 	k := wkey{sq.Identifier, n}
 	in := Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage, Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)}
-	// Registered before Accept: the exchange delivering the previous
-	// message may complete it and look for a waiter at once.
-	wt := s.waiters.add(k, true)
-	acc, err := s.store.Accept(ctx, sq.Identifier, in)
-	if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
-		s.waiters.remove(k, wt)
-	}
+	// The waits of the exchange are bounded together by DeliveryTimeout.
+	end := time.Now().Add(s.cfg.DeliveryTimeout)
+	wt, acc, err := x.accept(ctx, k, in, end)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +56,7 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 				return nil, err
 			}
 		}
-		r, ok := s.waiters.wait(ctx, k, wt, s.cfg.DeliveryTimeout)
+		r, ok := x.awaitTurn(ctx, k, wt, in, acc, end)
 		switch {
 		case !ok:
 			return x.recheck(ctx, in)

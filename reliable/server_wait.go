@@ -24,11 +24,19 @@ type waitResult struct {
 	// claim, when set, hands the exchange the delivery claim on its own
 	// message: it runs the operation itself, in its own context.
 	claim *Delivery
+	// room tells a waiter for room (roomKey) that a message of its
+	// sequence was delivered: the window has moved.
+	room bool
 }
+
+// roomKey is the key of the exchanges waiting for room in sequence id's
+// transfer window (message numbers start at 1).
+func roomKey(id string) wkey { return wkey{id: id} }
 
 type waiter struct {
 	ch     chan waitResult // capacity 1: one value per waiter
 	holder bool            // holds its message: may take the claim
+	n      int64           // a waiter for room: the number it brings
 }
 
 // waiters is the node's map of exchanges waiting for a message to be
@@ -40,18 +48,33 @@ type waiters struct {
 	max int
 	n   int
 	m   map[wkey][]*waiter
+	// window is the transfer window of the sequences: a delivery wakes
+	// only the waiters for room whose number it brings into the window.
+	window int
 }
 
-func newWaiters(max int) *waiters { return &waiters{max: max, m: map[wkey][]*waiter{}} }
+func newWaiters(max, window int) *waiters {
+	return &waiters{max: max, m: map[wkey][]*waiter{}, window: window}
+}
 
 // add registers a waiter for k; nil when the bound is reached.
 func (w *waiters) add(k wkey, holder bool) *waiter {
+	return w.register(k, &waiter{holder: holder})
+}
+
+// addRoom registers a waiter for room in k's sequence, for message k.n;
+// nil when the bound is reached. Its key is roomKey(k.id).
+func (w *waiters) addRoom(k wkey) *waiter {
+	return w.register(roomKey(k.id), &waiter{n: k.n})
+}
+
+func (w *waiters) register(k wkey, wt *waiter) *waiter {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.n >= w.max {
 		return nil
 	}
-	wt := &waiter{ch: make(chan waitResult, 1), holder: holder}
+	wt.ch = make(chan waitResult, 1)
 	w.m[k] = append(w.m[k], wt)
 	w.n++
 	return wt
@@ -86,7 +109,9 @@ func (w *waiters) drop(k wkey, l []*waiter, i int) {
 	w.n--
 }
 
-// done hands reply to every waiter of k.
+// done hands reply to every waiter of k, and wakes the exchanges waiting
+// for room in k's sequence whose message the delivery of k brings into
+// the window (ordered delivery: k.n+1 is the next to deliver).
 func (w *waiters) done(k wkey, reply []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -95,6 +120,17 @@ func (w *waiters) done(k wkey, reply []byte) {
 		w.n--
 	}
 	delete(w.m, k)
+	rk := roomKey(k.id)
+	l := w.m[rk]
+	for i := 0; i < len(l); {
+		if l[i].n-(k.n+1) >= int64(w.window) {
+			i++
+			continue
+		}
+		l[i].ch <- waitResult{room: true}
+		w.drop(rk, l, i)
+		l = w.m[rk]
+	}
 }
 
 // handOff gives the claim d to one exchange that waits holding message k,

@@ -357,6 +357,13 @@ type Accepted struct {
 	Reply []byte
 	// Ack is the sequence's acknowledgement after the step.
 	Ack Ack
+	// ClaimUntil is the end of the live claim on the sequence's next
+	// number when another caller holds one (OutcomeInProgress,
+	// OutcomeBuffered, OutcomeDropped), zero when none is live or the
+	// store does not say: a waiting caller asks again (Accept, Next) once
+	// it has passed, rather than wait for news that a stranded claim
+	// holder never sends.
+	ClaimUntil time.Time
 }
 
 // Delivery is a buffered message claimed for delivery; ReplyNumber is

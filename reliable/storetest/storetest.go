@@ -229,6 +229,11 @@ func testDuplicates(t *testing.T, s reliable.SequenceStore) {
 	// A retransmission while 1 is being delivered: neither run nor ack.
 	a := accept(t, s, "urn:seq", 1, reliable.OutcomeInProgress)
 	wantAck(t, a.Ack, nil)
+	// ClaimUntil is optional; a store that reports it reports the live
+	// claim's end.
+	if until := t0.Add(time.Minute); !a.ClaimUntil.IsZero() && !a.ClaimUntil.Equal(until) {
+		t.Fatalf("InProgress ClaimUntil %v, want %v (or zero)", a.ClaimUntil, until)
+	}
 	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered)
 	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered) // duplicate of a buffered one
 	if d := complete(t, s, "urn:seq", 1, a1.Claim); d != nil {
