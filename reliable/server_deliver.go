@@ -60,10 +60,12 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 				return nil, err
 			}
 		}
-		r, ok := s.waiters.wait(ctx, k, wt, s.cfg.DeliveryTimeout)
+		r, ok := x.await(ctx, in, k, wt)
 		switch {
 		case !ok:
 			return x.recheck(ctx, in)
+		case r.answer != nil || r.err != nil:
+			return r.answer, r.err
 		case r.claim != nil:
 			// Granted by a Complete just before the hand-off.
 			resp, err := x.deliver(ctx, *r.claim, x.req, s.cfg.Now().Add(s.cfg.ClaimTimeout))
@@ -87,6 +89,65 @@ func (x *exchange) deliverOwn(ctx context.Context, in Incoming, acc Accepted) (*
 		return nil, err
 	}
 	return x.withAck(resp, ackWith(acc.Ack, in.Number))
+}
+
+// awaited is what await returns: a waiter's value, or the exchange's
+// answer found by polling the store.
+type awaited struct {
+	waitResult
+	answer *soap.Message
+	err    error
+}
+
+// await waits up to DeliveryTimeout for message k's delivery on this
+// node. With a shared store it asks the store every PollInterval whether
+// another node delivered the message (the answer is then the cached
+// reply) or left its turn unclaimed (it is then delivered here). It
+// reports false when the wait ended with no news.
+func (x *exchange) await(ctx context.Context, in Incoming, k wkey, wt *waiter) (awaited, bool) {
+	s := x.s
+	deadline := time.Now().Add(s.cfg.DeliveryTimeout)
+	for {
+		slice := time.Until(deadline)
+		if s.cfg.PollInterval > 0 {
+			slice = min(slice, s.cfg.PollInterval)
+		}
+		r, ok := s.waiters.wait(ctx, k, wt, slice)
+		if ok {
+			return awaited{waitResult: r}, true
+		}
+		if ctx.Err() != nil || !time.Now().Before(deadline) {
+			return awaited{}, false
+		}
+		// Registered again before asking, as in sequenceMessage.
+		if wt = s.waiters.add(k, true); wt == nil {
+			return awaited{}, false
+		}
+		in.Now = s.cfg.Now()
+		in.ClaimUntil = in.Now.Add(s.cfg.ClaimTimeout)
+		acc, err := s.store.Accept(ctx, x.seqID, in)
+		if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
+			s.waiters.remove(k, wt)
+		}
+		switch {
+		case err != nil:
+			return awaited{}, false
+		case acc.Outcome == OutcomeDuplicate:
+			resp, err := x.cached(ctx, acc.Reply)
+			return awaited{answer: resp, err: err}, true
+		case acc.Outcome == OutcomeDeliver:
+			resp, err := x.deliverOwn(ctx, in, acc)
+			return awaited{answer: resp, err: err}, true
+		case acc.Outcome == OutcomeBuffered:
+			if err := x.resume(ctx); err != nil {
+				s.waiters.remove(k, wt)
+				return awaited{answer: nil, err: err}, true
+			}
+		case acc.Outcome != OutcomeInProgress:
+			resp, err := x.withAck(nil, acc.Ack)
+			return awaited{answer: resp, err: err}, true
+		}
+	}
 }
 
 // recheck asks the store again about a message whose wait ended with no
