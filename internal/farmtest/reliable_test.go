@@ -231,7 +231,9 @@ func (f *rmFarm) startNode(t testing.TB, i int, ring *secureconv.KeyRing) *httpt
 	if err != nil {
 		t.Fatal(err)
 	}
-	seqs, err := redisstore.NewSequenceStore(rc, redisstore.SequenceOptions{Options: opts})
+	// The bound on pending sequences is the farm's (4 by default, WCF's
+	// MaxPendingChannels): room for the soak's sessions starting at once.
+	seqs, err := redisstore.NewSequenceStore(rc, redisstore.SequenceOptions{Options: opts, MaxPending: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,13 +285,36 @@ type rmSession struct {
 	hc     *http.Client
 	proxy  *lossy.Proxy
 	events atomic.Int64 // retransmissions
+	cut    atomic.Bool  // the client's network is gone: every request fails
+}
+
+// cutTransport fails every request once cut is set.
+type cutTransport struct {
+	base http.RoundTripper
+	cut  *atomic.Bool
+}
+
+var errCut = errors.New("farmtest: the client's network is cut")
+
+func (c cutTransport) CloseIdleConnections() {
+	if t, ok := c.base.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+func (c cutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.cut.Load() {
+		return nil, errCut
+	}
+	return c.base.RoundTrip(r)
 }
 
 // session opens client id of the farm at target (the balancer, or a
 // node), through a lossy link with loss when loss is not nil.
 func (f *rmFarm) session(t testing.TB, id int, target string, loss *lossy.Config) *rmSession {
 	t.Helper()
-	s := &rmSession{id: id, url: target + "/svc", hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	s := &rmSession{id: id, url: target + "/svc"}
+	s.hc = &http.Client{Transport: cutTransport{base: &http.Transport{MaxIdleConnsPerHost: 64}, cut: &s.cut}}
 	t.Cleanup(s.hc.CloseIdleConnections)
 	if loss != nil {
 		l := *loss
