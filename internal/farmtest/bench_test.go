@@ -2,34 +2,155 @@ package farmtest
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 )
 
-// BenchmarkFarm measures secured round trips of one reference-mode
-// session (derived keys, signed and encrypted both ways, token and replay
-// caches in Redis): straight to one node, and through HAProxy to three.
-// On a shared machine the figures compare the paths, not the hardware.
+// redisCounters are the totals of INFO: commands run (by commandstats,
+// the measuring commands left out) and bytes in and out.
+type redisCounters struct {
+	cmds, in, out int64
+}
+
+// measuring are the commands the measurements themselves send.
+var measuring = map[string]bool{"info": true, "dbsize": true, "scan": true, "pttl": true, "keys": true, "ping": true,
+	"flushall": true, "hello": true, "client": true, "config": true}
+
+func readCounters(tb testing.TB, rc *redis.Client) redisCounters {
+	tb.Helper()
+	info, err := rc.Info(context.Background(), "commandstats", "stats").Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var c redisCounters
+	for _, l := range strings.Split(info, "\n") {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, "cmdstat_"); ok {
+			name, stats, _ := strings.Cut(rest, ":")
+			if measuring[strings.SplitN(name, "|", 2)[0]] {
+				continue
+			}
+			for _, f := range strings.Split(stats, ",") {
+				if v, ok := strings.CutPrefix(f, "calls="); ok {
+					n, _ := strconv.ParseInt(v, 10, 64)
+					c.cmds += n
+				}
+			}
+		}
+		if v, ok := strings.CutPrefix(l, "total_net_input_bytes:"); ok {
+			c.in, _ = strconv.ParseInt(v, 10, 64)
+		}
+		if v, ok := strings.CutPrefix(l, "total_net_output_bytes:"); ok {
+			c.out, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return c
+}
+
+// reportRedis reports the Redis commands (round trips: the stores run
+// one command per step, scripts included) and bytes per call since
+// before.
+func reportRedis(b *testing.B, rc *redis.Client, before redisCounters, calls int64) {
+	after := readCounters(b, rc)
+	n := float64(calls)
+	b.ReportMetric(float64(after.cmds-before.cmds)/n, "redis-cmds/call")
+	b.ReportMetric(float64(after.in-before.in)/n, "redis-B-in/call")
+	b.ReportMetric(float64(after.out-before.out)/n, "redis-B-out/call")
+}
+
+// BenchmarkFarm measures secured round trips (wsHttpBinding, user name,
+// a secure session: derived keys, signed and encrypted both ways, the
+// replay cache in Redis, and in reference mode the token cache) in both
+// session modes: straight to one node, and through HAProxy to three,
+// from one session at a time and from 8 concurrent sessions. Each
+// result reports calls/s and the Redis commands and bytes per call. On
+// a shared machine the figures compare the paths, not the hardware.
 func BenchmarkFarm(b *testing.B) {
-	f := startFarm(b, false)
+	for _, mode := range []string{"reference", "cookie"} {
+		b.Run(mode, func(b *testing.B) {
+			f := startFarm(b, mode == "cookie")
+			rc := redis.NewClient(&redis.Options{Addr: f.redis.Addr})
+			defer rc.Close()
+			for _, tc := range []struct {
+				name string
+				url  string
+			}{
+				{"1node", f.nodes[0].srv.URL + "/svc"},
+				{"3nodes-haproxy", "http://" + f.lb + "/svc"},
+			} {
+				for _, sessions := range []int{1, 8} {
+					b.Run(fmt.Sprintf("%s/sessions=%d", tc.name, sessions), func(b *testing.B) {
+						benchCalls(b, f, rc, tc.url, sessions)
+					})
+				}
+			}
+		})
+	}
+}
+
+// benchCalls runs b.N echo calls spread over sessions concurrent
+// sessions of the farm at url.
+func benchCalls(b *testing.B, f *farm, rc *redis.Client, url string, sessions int) {
+	ctx := context.Background()
+	var next atomic.Int64
+	var calls atomic.Int64
+	b.SetParallelism(max(sessions/2, 1)) // GOMAXPROCS 2 on the CI machine
+	before := readCounters(b, rc)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		c := f.clientAt(b, url)
+		defer c.Close(ctx)
+		id := next.Add(1)
+		for pb.Next() {
+			if _, err := echo(ctx, c, "hello"); err != nil {
+				b.Errorf("session %d: %v", id, err)
+				return
+			}
+			calls.Add(1)
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(calls.Load())/b.Elapsed().Seconds(), "calls/s")
+	reportRedis(b, rc, before, calls.Load())
+}
+
+// BenchmarkFarmReliable measures request-reply calls of one reliable
+// secure session (reference mode; tokens, replays and the sequence in
+// Redis) from 4 callers, straight to one node and through HAProxy to
+// three, with the Redis commands and bytes per call.
+func BenchmarkFarmReliable(b *testing.B) {
+	f := startRMFarm(b, rmFarmOptions{})
+	rc := redis.NewClient(&redis.Options{Addr: f.redis.Addr})
+	defer rc.Close()
 	for _, tc := range []struct {
 		name string
 		url  string
 	}{
-		{"1node", f.nodes[0].srv.URL + "/svc"},
-		{"3nodes-haproxy", "http://" + f.lb + "/svc"},
+		{"1node", f.nodes[0].URL},
+		{"3nodes-haproxy", "http://" + f.lb},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			c := f.clientAt(b, tc.url)
 			ctx := context.Background()
-			if _, err := echo(ctx, c, "warm"); err != nil {
+			s := f.session(b, int(b.N), tc.url, nil)
+			if err := s.call(ctx, msgKey{s.id, 9, 0}); err != nil {
 				b.Fatal(err)
 			}
-			for b.Loop() {
-				if _, err := echo(ctx, c, "hello"); err != nil {
-					b.Fatal(err)
-				}
+			before := readCounters(b, rc)
+			start := f.rec.total.Load()
+			b.ResetTimer()
+			if _, err := s.drive(ctx, b.N, 4, nil); err != nil {
+				b.Fatal(err)
 			}
-			_ = c.Close(ctx)
+			b.StopTimer()
+			calls := f.rec.total.Load() - start
+			b.ReportMetric(float64(calls)/b.Elapsed().Seconds(), "calls/s")
+			reportRedis(b, rc, before, calls)
+			_ = s.close(ctx)
 		})
 	}
 }
