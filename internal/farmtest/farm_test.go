@@ -195,14 +195,7 @@ func startFarm(t testing.TB, cookies bool) *farm {
 	t.Helper()
 	redisSrv := testredis.Start(t)
 	cert := loadCert(t)
-	secret := make([]byte, secureconv.RingKeySize)
-	if _, err := rand.Read(secret); err != nil {
-		t.Fatal(err)
-	}
-	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ring := newRing(t)
 	var nodes []*node
 	var backends []string
 	for i := range 3 {
@@ -459,6 +452,20 @@ func TestFarmConcurrentSessions(t *testing.T) {
 		}
 	}
 	t.Logf("%d replay entries for %d messages", len(keys), sessions*(calls+2))
+}
+
+// newRing returns a key ring of one random key.
+func newRing(t testing.TB) *secureconv.KeyRing {
+	t.Helper()
+	secret := make([]byte, secureconv.RingKeySize)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
 }
 
 // loadCert loads the service certificate of interop/pki.

@@ -2,7 +2,6 @@ package farmtest
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -198,14 +197,7 @@ func startRMFarm(t testing.TB, o rmFarmOptions) *rmFarm {
 	t.Helper()
 	f := &rmFarm{redis: testredis.Start(t), rec: newRecorder(3), cert: loadCert(t), opts: o}
 	f.boot, f.policy = rmPolicies(o)
-	secret := make([]byte, secureconv.RingKeySize)
-	if _, err := rand.Read(secret); err != nil {
-		t.Fatal(err)
-	}
-	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ring := newRing(t)
 	var backends []string
 	for i := range 3 {
 		srv := f.startNode(t, i, ring)
