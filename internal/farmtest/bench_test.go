@@ -127,6 +127,7 @@ func BenchmarkFarmReliable(b *testing.B) {
 	f := startRMFarm(b, rmFarmOptions{})
 	rc := redis.NewClient(&redis.Options{Addr: f.redis.Addr})
 	defer rc.Close()
+	var ids int // each run's session has its own id
 	for _, tc := range []struct {
 		name string
 		url  string
@@ -136,8 +137,9 @@ func BenchmarkFarmReliable(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			ctx := context.Background()
-			s := f.session(b, int(b.N), tc.url, nil)
-			if err := s.call(ctx, msgKey{s.id, 9, 0}); err != nil {
+			ids++
+			s := f.session(b, ids, tc.url, nil)
+			if err := s.call(ctx, msgKey{s.id, 4, 0}); err != nil {
 				b.Fatal(err)
 			}
 			before := readCounters(b, rc)
