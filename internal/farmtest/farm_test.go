@@ -48,6 +48,7 @@ type node struct {
 	requests atomic.Int32 // every POST
 	issues   atomic.Int32 // secure session handshakes
 	calls    atomic.Int32 // application calls
+	trips    atomic.Int64 // round trips to Redis
 	logPath  string       // the node's log file
 	mu       sync.Mutex
 	last     []byte // the last application request, as received
@@ -70,7 +71,9 @@ func wsHTTP() binding.Binding {
 // reference mode in the shared token cache.
 func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing, cookies bool) *node {
 	t.Helper()
+	n := &node{logPath: filepath.Join(t.TempDir(), fmt.Sprintf("node%d.log", i))}
 	rc := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	rc.AddHook(tripCounter{&n.trips})
 	t.Cleanup(func() { rc.Close() })
 	opts := redisstore.Options{Prefix: "farm:", Timeout: 500 * time.Millisecond}
 	tokens, err := redisstore.NewTokenCache(rc, redisstore.TokenCacheOptions{Options: opts, Seal: ring})
@@ -81,7 +84,6 @@ func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, r
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{logPath: filepath.Join(t.TempDir(), fmt.Sprintf("node%d.log", i))}
 	logFile, err := os.Create(n.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -335,6 +337,14 @@ func TestFarmRedisRestartCookie(t *testing.T) {
 func (f *farm) calls() (n int32) {
 	for _, x := range f.nodes {
 		n += x.calls.Load()
+	}
+	return n
+}
+
+// trips returns the nodes' round trips to Redis.
+func (f *farm) trips() (n int64) {
+	for _, x := range f.nodes {
+		n += x.trips.Load()
 	}
 	return n
 }

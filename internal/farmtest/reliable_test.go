@@ -189,6 +189,7 @@ type rmFarm struct {
 	cert         *wssecurity.Certificate
 	boot, policy wssecurity.Policy
 	opts         rmFarmOptions
+	trips        atomic.Int64 // the nodes' round trips to Redis
 }
 
 // rmPolicies returns the bootstrap and session policies of the farm: an
@@ -224,6 +225,7 @@ func startRMFarm(t testing.TB, o rmFarmOptions) *rmFarm {
 func (f *rmFarm) startNode(t testing.TB, i int, ring *secureconv.KeyRing) *httptest.Server {
 	t.Helper()
 	rc := redis.NewClient(&redis.Options{Addr: f.redis.Addr, ContextTimeoutEnabled: true})
+	rc.AddHook(tripCounter{&f.trips})
 	t.Cleanup(func() { rc.Close() })
 	opts := redisstore.Options{Prefix: rmPrefix, Timeout: time.Second}
 	tokens, err := redisstore.NewTokenCache(rc, redisstore.TokenCacheOptions{Options: opts, Seal: ring})
