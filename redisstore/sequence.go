@@ -23,7 +23,11 @@ const (
 	// DefaultMaxSequenceBytes bounds the message and reply bytes of one
 	// sequence.
 	DefaultMaxSequenceBytes = reliable.DefaultMaxSequenceBytes
-	// DefaultMaxCachedReplies bounds the replies one sequence caches.
+	// DefaultMaxCachedReplies bounds the replies one sequence caches: four
+	// windows. As in the memory store, a reply is dropped as soon as the
+	// client acknowledges it (AckReplies), so the cache holds only the
+	// replies the client has not confirmed, a lost one among them until
+	// its request's retransmission comes.
 	DefaultMaxCachedReplies = reliable.DefaultMaxCachedReplies
 	// DefaultTTLGrace is added to the time-to-live of a sequence's keys
 	// beyond its remaining lifetime at the caller's clock.
@@ -44,7 +48,9 @@ type SequenceOptions struct {
 	// sequence. The store's total is at most MaxSequences times this;
 	// bound it further with Redis's maxmemory.
 	MaxSequenceBytes int
-	// MaxCachedReplies bounds the replies one sequence caches.
+	// MaxCachedReplies bounds the unacknowledged replies one sequence
+	// caches (acknowledged ones are dropped); beyond it the oldest is
+	// evicted.
 	MaxCachedReplies int
 }
 

@@ -122,12 +122,32 @@ local function grant(us, un)
   q.cid = q.cid + 1; q.cl = 1; q.us = us; q.un = un
   return q.cid
 end
-local function evictReply()
-  local k = redis.call('LPOP', KO)
-  if not k then return false end
+-- The reply order KO lists the cached replies oldest first as
+-- 'request:reply' (their request's number, the key in KR, and their
+-- reply number).
+local function forgetReply(e)
+  local k = string.match(e, '^(%d+)') or e
   local r = redis.call('HGET', KR, k)
   if r then q.by = q.by - #r; redis.call('HDEL', KR, k) end
+end
+local function evictReply()
+  local e = redis.call('LPOP', KO)
+  if not e then return false end
+  forgetReply(e)
   return true
+end
+-- dropAcked forgets the cached replies whose reply numbers ranges r
+-- acknowledge: the client has them and will not ask again, and keeping
+-- them would push out the replies it still needs.
+local function dropAcked(r)
+  if #r == 0 then return end
+  for _, e in ipairs(redis.call('LRANGE', KO, 0, -1)) do
+    local rn = tonumber(string.match(e, ':(%d+)$'))
+    if rn and contains(r, rn) then
+      forgetReply(e)
+      redis.call('LREM', KO, 1, e)
+    end
+  end
 end
 local function room(n)
   if n > maxBytes then return false end
@@ -272,7 +292,7 @@ if op == 'complete' then
     while maxReplies > 0 and redis.call('LLEN', KO) >= maxReplies do evictReply() end
     if maxReplies > 0 and room(#reply) then
       redis.call('HSET', KR, nk, reply)
-      redis.call('RPUSH', KO, nk)
+      redis.call('RPUSH', KO, nk .. ':' .. fmt(q.rn))
     end
   end
   local has, dn, dl, dm, dc, drn = claimBuffered(tonumber(ARGV[13]), tonumber(ARGV[14]))
@@ -295,7 +315,10 @@ if op == 'ackreplies' then
     local stale, fresh = not covers(set, old), not covers(old, set)
     if #set > 0 and set[#set][2] > q.rn then code = 'ackunsent'
     elseif stale and fresh then code = 'ackinconsistent'
-    elseif not stale then q.ra = ARGV[9]
+    elseif not stale then
+      q.ra = ARGV[9]
+      -- Only a fresh acknowledgement names replies still cached.
+      if fresh then dropAcked(set) end
     end
   end
   store()

@@ -57,6 +57,14 @@ type ServerConfig struct {
 	// when that claim does (Accepted.ClaimUntil), so a stranded claim is
 	// taken over.
 	DeliveryTimeout time.Duration
+	// PollInterval is how often, with a given Store, a request waiting
+	// for its turn asks the store whether another node delivered it
+	// meanwhile (the nodes of a farm share the store, not their waiting
+	// requests): it is answered with the cached reply as soon as the
+	// interval after the delivery, rather than at DeliveryTimeout, or
+	// delivered here when its turn came and nobody claimed it; 20 ms when
+	// zero. Without a given Store (one node) the layer does not poll.
+	PollInterval time.Duration
 	// ClaimTimeout is how long the delivery of one message may take (the
 	// store's ClaimUntil): past it another exchange may deliver the
 	// message again, so it must exceed the application's own timeout;
@@ -76,6 +84,8 @@ const (
 	DefaultDeliveryTimeout = 30 * time.Second
 	// DefaultClaimTimeout is ServerConfig.ClaimTimeout's default.
 	DefaultClaimTimeout = 2 * time.Minute
+	// DefaultPollInterval is ServerConfig.PollInterval's default.
+	DefaultPollInterval = 20 * time.Millisecond
 )
 
 // ErrServerConfig reports an invalid ServerConfig.
@@ -123,7 +133,7 @@ func newServer(cfg ServerConfig) (*server, error) {
 		return nil, bad("MaxTransferWindowSize %d > 4096", cfg.MaxTransferWindowSize)
 	case cfg.MaxPendingChannels < 0:
 		return nil, bad("MaxPendingChannels %d < 0", cfg.MaxPendingChannels)
-	case cfg.InactivityTimeout < 0, cfg.AcknowledgementInterval < 0, cfg.DeliveryTimeout < 0, cfg.ClaimTimeout < 0:
+	case cfg.InactivityTimeout < 0, cfg.AcknowledgementInterval < 0, cfg.DeliveryTimeout < 0, cfg.ClaimTimeout < 0, cfg.PollInterval < 0:
 		return nil, bad("negative duration")
 	case cfg.Store != nil && cfg.MaxPendingChannels != 0:
 		return nil, bad("MaxPendingChannels applies to the layer's own store; configure the given Store instead")
@@ -152,6 +162,12 @@ func newServer(cfg ServerConfig) (*server, error) {
 	}
 	if s.cfg.ClaimTimeout == 0 {
 		s.cfg.ClaimTimeout = DefaultClaimTimeout
+	}
+	switch {
+	case cfg.Store == nil:
+		s.cfg.PollInterval = 0
+	case s.cfg.PollInterval == 0:
+		s.cfg.PollInterval = DefaultPollInterval
 	}
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now

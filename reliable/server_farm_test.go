@@ -181,3 +181,44 @@ func TestServerFarmWaitElsewhere(t *testing.T) {
 	assert.Equal(t, []string{"m1", "m2"}, a.ran(), "a delivered 2 after 1")
 	assert.Empty(t, b.ran())
 }
+
+// TestServerFarmPoll: a request waiting on one node for its turn is
+// answered with the reply once another node delivered it (from the
+// stored copy, the node having no waiter of its own), by polling the
+// shared store, long before its DeliveryTimeout (an hour here).
+func TestServerFarmPoll(t *testing.T) {
+	ctx := context.Background()
+	cfg := ServerConfig{DeliveryTimeout: time.Hour, PollInterval: 2 * time.Millisecond}
+	a := newFixture(t, cfg)
+	cfg.Store = a.store
+	b := newFixture(t, cfg)
+	v := V11
+	id := a.createSeq(ctx, v, offerID(3))
+	require.False(t, a.call(ctx, seqMsg(v, id, 1, testEcho, "m1")).IsFault())
+	got := make(chan *soap.Message, 1)
+	go func() {
+		r, err := b.h.ServeSOAP(ctx, onWire(t, seqMsg(v, id, 3, testEcho, "m3")))
+		assert.NoError(t, err)
+		got <- r
+	}()
+	require.Eventually(t, func() bool {
+		st, err := a.store.Get(ctx, id, a.clock())
+		return err == nil && st.Buffered == 1
+	}, 10*time.Second, time.Millisecond, "message 3 buffered on b")
+	require.False(t, a.call(ctx, seqMsg(v, id, 2, testEcho, "m2")).IsFault())
+	assert.Equal(t, []string{"m1", "m2", "m3"}, a.ran(), "a delivered 3 from the store")
+	select {
+	case r := <-got:
+		require.False(t, r.IsFault(), "%v", faultCause(r))
+		assert.Equal(t, "echo:m3", r.Payload().Text())
+	case <-time.After(30 * time.Second):
+		t.Fatal("b's exchange did not learn that a delivered its message")
+	}
+	assert.Empty(t, b.ran(), "b ran nothing")
+}
+
+// TestServerPollIntervalConfig: a negative PollInterval is refused.
+func TestServerPollIntervalConfig(t *testing.T) {
+	_, err := ServerLayer(ServerConfig{Store: NewMemoryStore(), PollInterval: -time.Millisecond})
+	assert.ErrorIs(t, err, ErrServerConfig)
+}

@@ -12,7 +12,9 @@ import (
 // from the Accept when the store does not say) the store is asked again:
 // the claim on the message is taken over (returned as a hand-off), a
 // duplicate answered, a buffered message resumed (Next) and the wait goes
-// on. false means no news by end (or ctx ended), the waiter unregistered.
+// on; with a shared store (PollInterval) the store is asked the same way
+// every PollInterval. false means no news by end (or ctx ended), the
+// waiter unregistered.
 // The timers are the process's, as every wait of the layer.
 func (x *exchange) awaitTurn(ctx context.Context, k wkey, wt *waiter, in Incoming, acc Accepted, end time.Time) (waitResult, bool) {
 	s := x.s
@@ -24,6 +26,12 @@ func (x *exchange) awaitTurn(ctx context.Context, k wkey, wt *waiter, in Incomin
 		wait, claimEnds := time.Until(end), false
 		if claimLeft < wait {
 			wait, claimEnds = max(claimLeft, 0), true
+		}
+		// With a shared store another node may deliver the message, or
+		// leave its turn unclaimed, and this node hears nothing of it:
+		// the store is asked every PollInterval.
+		if p := s.cfg.PollInterval; p > 0 && p < wait {
+			wait, claimEnds = p, true
 		}
 		r, ok := s.waiters.wait(ctx, k, wt, wait)
 		if ok || !claimEnds || ctx.Err() != nil {

@@ -4,6 +4,8 @@
 //
 //	soapstack demo [--messages N] [--seed N]  Go server and client on loopback: security, secure and reliable sessions
 //	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
+//	                [--cert PEM --key PEM --user U:P [--reliable] [--redis URL] [--cookie-keys FILE | --cookie-keys-env VAR]]
+//	                                    and at /secure with a secure session, state in Redis for a farm
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]

@@ -48,6 +48,7 @@ type node struct {
 	requests atomic.Int32 // every POST
 	issues   atomic.Int32 // secure session handshakes
 	calls    atomic.Int32 // application calls
+	trips    atomic.Int64 // round trips to Redis
 	logPath  string       // the node's log file
 	mu       sync.Mutex
 	last     []byte // the last application request, as received
@@ -70,7 +71,9 @@ func wsHTTP() binding.Binding {
 // reference mode in the shared token cache.
 func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, ring *secureconv.KeyRing, cookies bool) *node {
 	t.Helper()
+	n := &node{logPath: filepath.Join(t.TempDir(), fmt.Sprintf("node%d.log", i))}
 	rc := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	rc.AddHook(tripCounter{&n.trips})
 	t.Cleanup(func() { rc.Close() })
 	opts := redisstore.Options{Prefix: "farm:", Timeout: 500 * time.Millisecond}
 	tokens, err := redisstore.NewTokenCache(rc, redisstore.TokenCacheOptions{Options: opts, Seal: ring})
@@ -81,7 +84,6 @@ func startNode(t testing.TB, i int, addr string, cert *wssecurity.Certificate, r
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{logPath: filepath.Join(t.TempDir(), fmt.Sprintf("node%d.log", i))}
 	logFile, err := os.Create(n.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -195,14 +197,7 @@ func startFarm(t testing.TB, cookies bool) *farm {
 	t.Helper()
 	redisSrv := testredis.Start(t)
 	cert := loadCert(t)
-	secret := make([]byte, secureconv.RingKeySize)
-	if _, err := rand.Read(secret); err != nil {
-		t.Fatal(err)
-	}
-	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ring := newRing(t)
 	var nodes []*node
 	var backends []string
 	for i := range 3 {
@@ -346,6 +341,14 @@ func (f *farm) calls() (n int32) {
 	return n
 }
 
+// trips returns the nodes' round trips to Redis.
+func (f *farm) trips() (n int64) {
+	for _, x := range f.nodes {
+		n += x.trips.Load()
+	}
+	return n
+}
+
 func (f *farm) issues() (n int32) {
 	for _, x := range f.nodes {
 		n += x.issues.Load()
@@ -459,6 +462,20 @@ func TestFarmConcurrentSessions(t *testing.T) {
 		}
 	}
 	t.Logf("%d replay entries for %d messages", len(keys), sessions*(calls+2))
+}
+
+// newRing returns a key ring of one random key.
+func newRing(t testing.TB) *secureconv.KeyRing {
+	t.Helper()
+	secret := make([]byte, secureconv.RingKeySize)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
 }
 
 // loadCert loads the service certificate of interop/pki.

@@ -245,10 +245,10 @@ func (p *Proxy) Close() error {
 func (p *Proxy) decide() Decision {
 	p.mu.Lock()
 	p.n++
-	if p.n <= uint64(len(p.cfg.Script)) {
-		d := p.cfg.Script[p.n-1]
+	if n := p.n; n <= uint64(len(p.cfg.Script)) {
+		d := p.cfg.Script[n-1]
 		p.mu.Unlock()
-		d.N, d.Action = p.n, ""
+		d.N, d.Action = n, ""
 		return d
 	}
 	d := Decision{N: p.n}
