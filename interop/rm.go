@@ -105,7 +105,7 @@ func rmScenario(c Case) (RMScenario, bool) {
 func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]soap.Handler, broken map[string]error) {
 	handlers, broken = map[string]soap.Handler{}, map[string]error{}
 	for _, s := range RMScenarios() {
-		h, err := rmServerHandler(svc, pki, peer, s)
+		h, err := rmServerHandler(svc.Handler(), pki, peer, s)
 		if err != nil {
 			err = fmt.Errorf("interop: %s: %w", s.Name, err)
 			broken[s.Case().String()] = err
@@ -116,20 +116,21 @@ func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[str
 	return handlers, broken
 }
 
-func rmServerHandler(svc *PingService, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {
+// rmServerHandler is the endpoint of scenario s in front of app.
+func rmServerHandler(app soap.Handler, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {
 	rm, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{s.RM}, RequireSecureSession: s.SC != nil})
 	if err != nil {
 		return nil, err
 	}
 	if s.SC == nil {
-		return soap.ChainHandler(svc.Handler(), rm), nil
+		return soap.ChainHandler(app, rm), nil
 	}
 	sc, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap, Policy: s.SC.Policy,
 		Security: pki.ServiceConfig(), CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro})
 	if err != nil {
 		return nil, err
 	}
-	return soap.ChainHandler(svc.Handler(), sc, rm), nil
+	return soap.ChainHandler(app, sc, rm), nil
 }
 
 // failingHandler answers every request with a Receiver fault carrying err.
