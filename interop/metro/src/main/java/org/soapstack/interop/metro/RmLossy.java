@@ -96,9 +96,11 @@ final class RmLossy {
                     sent++;
                 }
             }
-            System.err.printf("LOSSY %s %s: %d messages, %d application requests on the wire (%d retransmissions),"
-                + " %.1f s, closing %.1f s%n", pc.name(), oneWay ? "one-way" : "request-reply", count, sent, sent - count,
-                (System.nanoTime() - start) / 1e9, (System.nanoTime() - closing) / 1e9);
+            String onWire = pc.session() ? "the bodies are encrypted: retransmissions not counted"
+                : sent + " application requests on the wire (" + (sent - count) + " retransmissions)";
+            System.err.printf("LOSSY %s %s: %d messages, %s, %.1f s, closing %.1f s%n", pc.name(),
+                oneWay ? "one-way" : "request-reply", count, onWire, (System.nanoTime() - start) / 1e9,
+                (System.nanoTime() - closing) / 1e9);
         }
         return reason;
     }
