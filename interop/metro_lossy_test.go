@@ -69,6 +69,25 @@ func metroLossyLink(target string, seed uint64) lossy.Config {
 		Logger: slog.New(slog.DiscardHandler)}
 }
 
+// startLossyLink starts the lossy proxy cfg behind an HTTP server, which
+// shows every request to see first (if set); both stop when t ends.
+func startLossyLink(t *testing.T, cfg lossy.Config, see func(*http.Request)) (*lossy.Proxy, *httptest.Server) {
+	t.Helper()
+	proxy, err := lossy.New(cfg)
+	require.NoError(t, err)
+	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if see != nil {
+			see(r)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		link.Close()
+		_ = proxy.Close()
+	})
+	return proxy, link
+}
+
 // lossyText is the text of message index of caller in the run tagged tag
 // (the Metro ledger's pattern).
 func lossyText(tag string, caller, index int) string {
@@ -164,13 +183,7 @@ func TestMetroReliableLossy(t *testing.T) {
 	for i, name := range []string{"RM10", "RM11", "RM11-SC13"} {
 		s := scenarios[name]
 		t.Run(name, func(t *testing.T) {
-			proxy, err := lossy.New(metroLossyLink(srv.URL, uint64(i+1)))
-			require.NoError(t, err)
-			link := httptest.NewServer(proxy)
-			defer func() {
-				link.Close()
-				_ = proxy.Close()
-			}()
+			proxy, link := startLossyLink(t, metroLossyLink(srv.URL, uint64(i+1)), nil)
 			tag := newCXFRMTag()
 			start := time.Now()
 			var rr, ow lossyEvents
@@ -213,14 +226,8 @@ func TestMetroReliableLossy(t *testing.T) {
 	for _, cc := range metroControlLossCases() {
 		t.Run("control/"+cc.name, func(t *testing.T) {
 			s := scenarios[cc.scenario]
-			proxy, err := lossy.New(lossy.Config{Target: srv.URL, Pass: lossy.OnlyActions(cc.action),
-				Script: []lossy.Decision{{DropResponse: true}}, Logger: slog.New(slog.DiscardHandler)})
-			require.NoError(t, err)
-			link := httptest.NewServer(proxy)
-			defer func() {
-				link.Close()
-				_ = proxy.Close()
-			}()
+			proxy, link := startLossyLink(t, lossy.Config{Target: srv.URL, Pass: lossy.OnlyActions(cc.action),
+				Script: []lossy.Decision{{DropResponse: true}}, Logger: slog.New(slog.DiscardHandler)}, nil)
 			tag := newCXFRMTag()
 			var ev lossyEvents
 			err = runMetroLossySession(ctx, link.URL, pki, s, tag, false, 1, 3, &ev)
@@ -351,24 +358,17 @@ func TestMetroClientReliableLossy(t *testing.T) {
 	}
 	gs := httptest.NewServer(mux)
 	defer gs.Close()
-	proxy, err := lossy.New(metroLossyLink(gs.URL, 42))
-	require.NoError(t, err)
 	// The application requests Metro sent into the link, by endpoint: what
 	// is over the number of messages are Metro's retransmissions.
 	var mu sync.Mutex
 	appRequests := map[string]int{}
-	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	proxy, link := startLossyLink(t, metroLossyLink(gs.URL, 42), func(r *http.Request) {
 		if _, action, _ := soap.VersionFromContentType(r.Header.Get("Content-Type")); action == ActionEcho || action == ActionNotify {
 			mu.Lock()
 			appRequests[r.URL.Path]++
 			mu.Unlock()
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	defer func() {
-		link.Close()
-		_ = proxy.Close()
-	}()
+	})
 	tag := newCXFRMTag()
 	start := time.Now()
 	results, err := peer.runClient(ctx, link.URL, "", cases, ModeDefault, "--lossy", strconv.Itoa(lossyClientMessages), "--tag", tag)
@@ -424,25 +424,10 @@ func TestMetroClientReliableLossy(t *testing.T) {
 // 100, so one tag covers both sessions.
 func runMetroLossySession(ctx context.Context, base string, pki *PKI, s RMScenario, tag string, oneWay bool, callers, total int, ev *lossyEvents) error {
 	url := base + s.Path()
-	var next soap.Invoker = soap.NewHTTPClient(url)
-	cfg := reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay, RetryInterval: 50 * time.Millisecond,
-		MaxRetryCount: 20, OnEvent: ev.add, Logger: slog.New(slog.DiscardHandler)}
-	var session *secureconv.Client
-	if s.SC != nil {
-		sc, err := secureconv.NewClient(next, secureconv.ClientConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap,
-			Policy: s.SC.Policy, Security: pki.ClientConfig(), Cancel: true, Addressing: soap.WSA10, To: url})
-		if err != nil {
-			return err
-		}
-		ss, ok := any(sc).(reliable.SecureSession)
-		if !ok {
-			return errors.New("*secureconv.Client does not implement reliable.SecureSession")
-		}
-		session, next, cfg.SecureSession = sc, sc, ss
-	}
-	rc, err := reliable.NewClient(next, cfg)
+	rc, session, err := newReliableClient(soap.NewHTTPClient(url), pki, s, reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay,
+		RetryInterval: 50 * time.Millisecond, MaxRetryCount: 20, OnEvent: ev.add, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return fmt.Errorf("reliable.NewClient: %w", err)
+		return err
 	}
 	cli := &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
 	first := 0
