@@ -239,6 +239,11 @@ func (p *ScriptPeer) RunClient(ctx context.Context, base, tlsBase string, cases 
 // ModeStreaming). A case for which the peer logged a protocol error
 // without failing (its report's warnings) is a failure.
 func (p *ScriptPeer) RunClientMode(ctx context.Context, base, tlsBase string, cases []Case, mode string) ([]Result, error) {
+	return p.runClient(ctx, base, tlsBase, cases, mode)
+}
+
+// runClient is RunClientMode with extra arguments for the peer's client.
+func (p *ScriptPeer) runClient(ctx context.Context, base, tlsBase string, cases []Case, mode string, extra ...string) ([]Result, error) {
 	names := make([]string, len(cases))
 	for i, c := range cases {
 		names[i] = c.String()
@@ -250,6 +255,7 @@ func (p *ScriptPeer) RunClientMode(ctx context.Context, base, tlsBase string, ca
 	if mode == ModeStreaming {
 		args = append(args, "--streaming")
 	}
+	args = append(args, extra...)
 	cmd := p.command(ctx, args...)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 8192, fwd: p.Log}

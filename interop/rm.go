@@ -105,7 +105,7 @@ func rmScenario(c Case) (RMScenario, bool) {
 func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]soap.Handler, broken map[string]error) {
 	handlers, broken = map[string]soap.Handler{}, map[string]error{}
 	for _, s := range RMScenarios() {
-		h, err := rmServerHandler(svc, pki, peer, s)
+		h, err := rmServerHandler(svc.Handler(), pki, peer, s)
 		if err != nil {
 			err = fmt.Errorf("interop: %s: %w", s.Name, err)
 			broken[s.Case().String()] = err
@@ -116,20 +116,21 @@ func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[str
 	return handlers, broken
 }
 
-func rmServerHandler(svc *PingService, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {
+// rmServerHandler is the endpoint of scenario s in front of app.
+func rmServerHandler(app soap.Handler, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {
 	rm, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{s.RM}, RequireSecureSession: s.SC != nil})
 	if err != nil {
 		return nil, err
 	}
 	if s.SC == nil {
-		return soap.ChainHandler(svc.Handler(), rm), nil
+		return soap.ChainHandler(app, rm), nil
 	}
 	sc, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap, Policy: s.SC.Policy,
 		Security: pki.ServiceConfig(), CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro})
 	if err != nil {
 		return nil, err
 	}
-	return soap.ChainHandler(svc.Handler(), sc, rm), nil
+	return soap.ChainHandler(app, sc, rm), nil
 }
 
 // failingHandler answers every request with a Receiver fault carrying err.
@@ -244,24 +245,9 @@ func runReliableSession(ctx context.Context, base string, pki *PKI, s RMScenario
 	exchange func(context.Context, *PingClient) error) error {
 	url := base + s.Path()
 	wire := &rmWire{next: soap.NewHTTPClient(url)}
-	cfg := reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay}
-	var next soap.Invoker = wire
-	var session *secureconv.Client
-	if s.SC != nil {
-		sc, err := secureconv.NewClient(wire, secureconv.ClientConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap,
-			Policy: s.SC.Policy, Security: pki.ClientConfig(), Cancel: true, Addressing: soap.WSA10, To: url})
-		if err != nil {
-			return err
-		}
-		ss, ok := any(sc).(reliable.SecureSession)
-		if !ok {
-			return errors.New("*secureconv.Client does not implement reliable.SecureSession (SessionTokenReference) yet")
-		}
-		session, next, cfg.SecureSession = sc, sc, ss
-	}
-	rc, err := reliable.NewClient(next, cfg)
+	rc, session, err := newReliableClient(wire, pki, s, reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay})
 	if err != nil {
-		return fmt.Errorf("reliable.NewClient: %w", err)
+		return err
 	}
 	cli := &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
 	if err := exchange(ctx, cli); err != nil {
@@ -291,6 +277,30 @@ func runReliableSession(ctx context.Context, base string, pki *PKI, s RMScenario
 		return fmt.Errorf("%s: %s", what, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// newReliableClient builds the client side of scenario s over next:
+// reliable.NewClient(cfg) over the secure session of s (returned, nil when
+// s has none) over next. cfg.To is the address of both.
+func newReliableClient(next soap.Invoker, pki *PKI, s RMScenario, cfg reliable.ClientConfig) (*reliable.Client, *secureconv.Client, error) {
+	var session *secureconv.Client
+	if s.SC != nil {
+		sc, err := secureconv.NewClient(next, secureconv.ClientConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap,
+			Policy: s.SC.Policy, Security: pki.ClientConfig(), Cancel: true, Addressing: soap.WSA10, To: cfg.To})
+		if err != nil {
+			return nil, nil, err
+		}
+		ss, ok := any(sc).(reliable.SecureSession)
+		if !ok {
+			return nil, nil, errors.New("*secureconv.Client does not implement reliable.SecureSession (SessionTokenReference) yet")
+		}
+		session, next, cfg.SecureSession = sc, sc, ss
+	}
+	rc, err := reliable.NewClient(next, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reliable.NewClient: %w", err)
+	}
+	return rc, session, nil
 }
 
 // rmMessage is one message on the wire as the RM check sees it.

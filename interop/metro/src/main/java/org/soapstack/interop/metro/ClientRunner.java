@@ -51,6 +51,8 @@ public final class ClientRunner {
     private final PeerLog log;
     private final PrintStream out;
     private final int timeoutSeconds;
+    private int lossy;
+    private String lossyTag = "";
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "metro-case");
@@ -63,6 +65,15 @@ public final class ClientRunner {
         this.log = log;
         this.out = out;
         this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /**
+     * Makes the reliable-messaging cases run the lossy exchange ({@link RmLossy}) with n
+     * messages, their texts tagged tag, instead of the wire-checked one.
+     */
+    void lossy(int n, String tag) {
+        this.lossy = n;
+        this.lossyTag = tag;
     }
 
     /** Runs the cases in order; returns true if all passed. */
@@ -111,6 +122,9 @@ public final class ClientRunner {
         }
         URL wsdl = wsdls.file(pc.wsdl(), Wsdls.Side.CLIENT).toUri().toURL();
         Service svc = Service.create(wsdl, pc.service());
+        if (pc.rm() != null && lossy > 0) {
+            return new RmLossy(pc, (dump, extra) -> port(svc, pc, address, dump, extra), lossy, lossyTag).run();
+        }
         if (pc.rm() != null) {
             return new RmExchange(pc, random, timeoutSeconds, (dump, extra) -> port(svc, pc, address, dump, extra)).run();
         }

@@ -24,12 +24,13 @@ import com.sun.net.httpserver.HttpsServer;
 import com.sun.xml.ws.api.fastinfoset.FastInfosetFeature;
 
 import jakarta.xml.ws.Endpoint;
+import jakarta.xml.ws.soap.AddressingFeature;
 import jakarta.xml.ws.soap.SOAPBinding;
 
 /**
  * The Metro service: one JAX-WS endpoint per case, each configured by its port of the policy
  * WSDL (Metro's WSIT runtime reads WS-SecurityPolicy, WS-SC, WS-Trust and WS-Addressing from
- * it). Plain endpoints on an HTTP port, transport-security ones on an HTTPS port, both on the
+ * it), and the plain status endpoint of the lossy reliable-messaging tests ({@link RmLedger}). Plain endpoints on an HTTP port, transport-security ones on an HTTPS port, both on the
  * JDK HTTP server, in one JVM.
  */
 public final class PeerServer implements AutoCloseable {
@@ -56,17 +57,22 @@ public final class PeerServer implements AutoCloseable {
         http.setExecutor(s.pool);
         https.setExecutor(s.pool);
         AtomicReference<String> last = new AtomicReference<>("");
+        RmLedger ledger = new RmLedger();
         for (PeerCase pc : catalog.all()) {
-            s.publish(pc, wsdls, last);
+            s.publish(pc, wsdls, last, ledger);
         }
+        Endpoint status = Endpoint.create(SOAPBinding.SOAP12HTTP_BINDING, new RmStatusService(ledger),
+            new FastInfosetFeature(false), new AddressingFeature(true, false));
+        status.publish(http.createContext(RmLedger.STATUS_PATH));
+        s.endpoints.add(status);
         http.start();
         https.start();
         return s;
     }
 
-    private void publish(PeerCase pc, Wsdls wsdls, AtomicReference<String> last) throws Exception {
+    private void publish(PeerCase pc, Wsdls wsdls, AtomicReference<String> last, RmLedger ledger) throws Exception {
         String binding = pc.soap12() ? SOAPBinding.SOAP12HTTP_BINDING : SOAPBinding.SOAP11HTTP_BINDING;
-        Endpoint ep = Endpoint.create(binding, new PingServiceImpl(last), new FastInfosetFeature(false));
+        Endpoint ep = Endpoint.create(binding, new PingServiceImpl(last, ledger), new FastInfosetFeature(false));
         Path wsdl = wsdls.file(pc.wsdl(), Wsdls.Side.SERVER);
         List<Source> metadata = new ArrayList<>();
         StreamSource src = new StreamSource(Files.newInputStream(wsdl), wsdl.toUri().toString());

@@ -2,21 +2,32 @@ package org.soapstack.interop.metro;
 
 import java.util.concurrent.atomic.AtomicReference;
 
+import jakarta.annotation.Resource;
 import jakarta.jws.WebService;
+import jakarta.xml.ws.WebServiceContext;
 
 import org.soapstack.interop.metro.contract.IPingService;
 import org.soapstack.interop.metro.contract.PingContract;
 import org.soapstack.interop.metro.contract.PingFault;
 import org.soapstack.interop.metro.contract.PingFaultInfo;
 
-/** The contract's behaviour: echo, always-faulting fail, one-way notify with last-notify recall. */
+/**
+ * The contract's behaviour: echo, always-faulting fail, one-way notify with last-notify recall.
+ * Every echo and notify is also shown to the {@link RmLedger} (which keeps only the lossy
+ * tests' texts).
+ */
 @WebService(endpointInterface = "org.soapstack.interop.metro.contract.IPingService",
     targetNamespace = PingContract.TNS)
 public class PingServiceImpl implements IPingService {
     private final AtomicReference<String> lastNotify;
+    private final RmLedger ledger;
 
-    public PingServiceImpl(AtomicReference<String> lastNotify) {
+    @Resource
+    private WebServiceContext context;
+
+    PingServiceImpl(AtomicReference<String> lastNotify, RmLedger ledger) {
         this.lastNotify = lastNotify;
+        this.ledger = ledger;
     }
 
     @Override
@@ -24,6 +35,7 @@ public class PingServiceImpl implements IPingService {
         if (PingContract.LAST_NOTIFY.equals(request)) {
             return lastNotify.get();
         }
+        ledger.delivered(request, context == null ? null : context.getMessageContext());
         return request;
     }
 
@@ -34,6 +46,7 @@ public class PingServiceImpl implements IPingService {
 
     @Override
     public void notifyMessage(String message) {
+        ledger.delivered(message, context == null ? null : context.getMessageContext());
         lastNotify.set(message);
     }
 }
