@@ -2,6 +2,7 @@ package reliable
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/soapstack/soapstack/reliable/internal/wire"
@@ -125,7 +126,11 @@ func (c *Client) close10(ctx context.Context) error {
 	addHeader(m, (&wire.AckRequested{Version: v, Identifier: c.id}).Build(), false)
 	c.addReplyAckLocked(m, true)
 	c.mu.Unlock()
-	resp, err := c.exchange(ctx, m)
+	resp, retried, err := c.exchangeEach(ctx, m, nil)
+	if terminatedBefore(err, retried) {
+		c.event(Event{Kind: EventTerminated, Sequence: c.Sequence()})
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("reliable: TerminateSequence: %w", err)
 	}
@@ -162,7 +167,11 @@ func (c *Client) close11(ctx context.Context) error {
 		c.mu.Lock()
 		c.addReplyAckLocked(m, st.req == wire.TerminateSequence)
 		c.mu.Unlock()
-		resp, err := c.exchange(ctx, m)
+		resp, retried, err := c.exchangeEach(ctx, m, nil)
+		if st.req == wire.TerminateSequence && terminatedBefore(err, retried) {
+			c.event(Event{Kind: st.event, Sequence: sc.Identifier})
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("reliable: %s: %w", sc.Action(), err)
 		}
@@ -172,6 +181,13 @@ func (c *Client) close11(ctx context.Context) error {
 		c.event(Event{Kind: st.event, Sequence: sc.Identifier})
 	}
 	return nil
+}
+
+// terminatedBefore reports that a TerminateSequence sent more than once
+// was answered with UnknownSequence: the service terminated the sequence
+// on an earlier attempt whose answer was lost, and forgot it (Metro does).
+func terminatedBefore(err error, retried bool) bool {
+	return retried && errors.Is(err, ErrUnknownSequence)
 }
 
 // checkControlResponse checks that resp is the control message want for

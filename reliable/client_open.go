@@ -121,7 +121,22 @@ func (c *Client) createSequence(ctx context.Context) (id, replyID string, err er
 	if v == V11 && cs.SecurityTokenReference != nil {
 		addHeader(m, wire.UsesSequenceSTR.Build(), true)
 	}
-	resp, err := c.exchange(ctx, m)
+	// Each retransmission offers a new reply sequence, as Metro's client
+	// does: a service that created the sequence of a lost response holds
+	// the first offer, and Metro refuses an offered identifier it holds
+	// (WSRM1137). The orphan sequence expires with its inactivity timeout.
+	each := func(attempt int, cp *soap.Message) error {
+		if attempt == 0 || cs.Offer == nil {
+			return nil
+		}
+		if replyID, err = newIdentifier(c.cfg.Rand); err != nil {
+			return err
+		}
+		cs.Offer.Identifier = replyID
+		cp.SetPayload(cs.Build())
+		return nil
+	}
+	resp, _, err := c.exchangeEach(ctx, m, each)
 	if err != nil {
 		return "", "", fmt.Errorf("reliable: CreateSequence: %w", err)
 	}
@@ -173,19 +188,38 @@ func (c *Client) controlMessage(action string, request bool) (*soap.Message, err
 // at once: an RM fault as the error naming it (wrapping its sentinel),
 // any other as the *soap.Fault.
 func (c *Client) exchange(ctx context.Context, m *soap.Message) (*soap.Message, error) {
+	resp, _, err := c.exchangeEach(ctx, m, nil)
+	return resp, err
+}
+
+// exchangeEach is exchange with a hook that may change each attempt's
+// copy of m before it is sent (attempt 0 is the first); it also reports
+// whether m was sent more than once.
+func (c *Client) exchangeEach(ctx context.Context, m *soap.Message, each func(attempt int, m *soap.Message) error) (*soap.Message, bool, error) {
+	resp, attempts, err := c.exchangeLoop(ctx, m, each)
+	return resp, attempts > 1, err
+}
+
+func (c *Client) exchangeLoop(ctx context.Context, m *soap.Message, each func(attempt int, m *soap.Message) error) (*soap.Message, int, error) {
 	var last error
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			d, ok := c.backoff.Delay(attempt)
 			if !ok {
-				return nil, fmt.Errorf("%w: %w", ErrRetriesExhausted, last)
+				return nil, attempt, fmt.Errorf("%w: %w", ErrRetriesExhausted, last)
 			}
 			if err := sleep(ctx, d); err != nil {
-				return nil, errors.Join(err, last)
+				return nil, attempt, errors.Join(err, last)
+			}
+		}
+		cp := m.Clone()
+		if each != nil {
+			if err := each(attempt, cp); err != nil {
+				return nil, attempt, err
 			}
 		}
 		actx, cancel := context.WithTimeout(ctx, c.cfg.SendTimeout)
-		resp, err := c.next.Call(actx, m.Clone())
+		resp, err := c.next.Call(actx, cp)
 		cancel()
 		if err == nil && resp != nil && resp.IsFault() {
 			// Over a secure session the fault arrives as a secured
@@ -193,21 +227,21 @@ func (c *Client) exchange(ctx context.Context, m *soap.Message) (*soap.Message, 
 			// client could not see it through the encryption.
 			sf, ferr := resp.Fault()
 			if ferr != nil {
-				return nil, fmt.Errorf("%w: unreadable fault: %w", ErrProtocol, ferr)
+				return nil, attempt + 1, fmt.Errorf("%w: unreadable fault: %w", ErrProtocol, ferr)
 			}
 			err = sf
 		}
 		if err == nil {
-			return resp, nil
+			return resp, attempt + 1, nil
 		}
 		if sf, ok := soap.AsFault(err); ok {
 			if rerr := rmFaultError(c.cfg.Version, sf, resp); rerr != nil {
-				return nil, rerr
+				return nil, attempt + 1, rerr
 			}
-			return resp, err
+			return resp, attempt + 1, err
 		}
 		if ctx.Err() != nil {
-			return nil, errors.Join(ctx.Err(), err)
+			return nil, attempt + 1, errors.Join(ctx.Err(), err)
 		}
 		last = err
 		c.cfg.Logger.Debug("reliable: control message failed; retrying", slog.String("action", m.Addressing.Action), slog.Any("error", err))
