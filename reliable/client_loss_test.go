@@ -227,6 +227,73 @@ func TestClientCreateSequenceRetries(t *testing.T) {
 	}
 }
 
+// TestClientCreateSequenceResponseLost: the first CreateSequence reaches
+// the service and its response is lost; the retransmission offers a new
+// reply sequence (Metro refuses an offered identifier it holds), and the
+// session runs on the sequence that answered.
+func TestClientCreateSequenceResponseLost(t *testing.T) {
+	b := newBench(t, V11, fast())
+	var offers []string
+	inner := b.net.next
+	b.net.next = soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		if req.Addressing.Action != V11.CreateSequenceAction() {
+			return inner.Call(ctx, req)
+		}
+		cs, err := wire.ParseCreateSequence(req.Payload())
+		if err != nil {
+			return nil, err
+		}
+		offers = append(offers, cs.Offer.Identifier)
+		resp, err := inner.Call(ctx, req)
+		if len(offers) == 1 {
+			return nil, errLost // the service created it; the answer is lost
+		}
+		return resp, err
+	})
+	ctx := testCtx(t)
+	b.echo(ctx, "a")
+	if len(offers) != 2 || offers[0] == offers[1] {
+		t.Fatalf("offers %q: want two different ones", offers)
+	}
+	if got := b.client.ReplySequence(); got != offers[1] {
+		t.Errorf("reply sequence %q, want the second offer %q", got, offers[1])
+	}
+}
+
+// TestClientTerminateAnswerLost: the answer to TerminateSequence is lost
+// and the service, which terminated and forgot the sequence, answers the
+// retransmission with UnknownSequence (Metro does): Close succeeds. An
+// UnknownSequence answering the first TerminateSequence is still an
+// error.
+func TestClientTerminateAnswerLost(t *testing.T) {
+	for _, v := range []Version{V200502, V11} {
+		for _, retried := range []bool{true, false} {
+			b := newBench(t, v, fast())
+			sent := 0
+			inner := b.net.next
+			b.net.next = soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+				if req.Addressing.Action != v.TerminateSequenceAction() {
+					return inner.Call(ctx, req)
+				}
+				sent++
+				if sent == 1 && retried {
+					return nil, errLost
+				}
+				return nil, wire.NewFault(v, wire.UnknownSequence, b.client.Sequence()).SOAP()
+			})
+			ctx := testCtx(t)
+			b.echo(ctx, "a")
+			err := b.client.Close(ctx)
+			switch {
+			case retried && err != nil:
+				t.Errorf("%s: Close after a lost TerminateSequence answer: %v", v, err)
+			case !retried && !errors.Is(err, ErrUnknownSequence):
+				t.Errorf("%s: Close with UnknownSequence at once: %v", v, err)
+			}
+		}
+	}
+}
+
 // TestClientWindow bounds the messages in flight: with a window of 2 and
 // the destination's application blocked, a third call waits until one of
 // the first two completes, and a waiting call ends with its ctx.
