@@ -182,24 +182,19 @@ func (c *Client) controlMessage(action string, request bool) (*soap.Message, err
 	return m, nil
 }
 
-// exchange sends the control message m (a fresh copy on every attempt)
+// exchangeEach sends the control message m (a fresh copy on every attempt)
 // and returns the response, retransmitting on transport errors with the
 // backoff up to MaxRetryCount times within ctx. A SOAP fault is returned
 // at once: an RM fault as the error naming it (wrapping its sentinel),
-// any other as the *soap.Fault.
-func (c *Client) exchange(ctx context.Context, m *soap.Message) (*soap.Message, error) {
-	resp, _, err := c.exchangeEach(ctx, m, nil)
-	return resp, err
-}
-
-// exchangeEach is exchange with a hook that may change each attempt's
-// copy of m before it is sent (attempt 0 is the first); it also reports
-// whether m was sent more than once.
+// any other as the *soap.Fault. each, when set, may change each attempt's copy of m before it is sent
+// (attempt 0 is the first); exchangeEach also reports whether m was sent
+// more than once.
 func (c *Client) exchangeEach(ctx context.Context, m *soap.Message, each func(attempt int, m *soap.Message) error) (*soap.Message, bool, error) {
 	resp, attempts, err := c.exchangeLoop(ctx, m, each)
 	return resp, attempts > 1, err
 }
 
+// exchangeLoop is exchangeEach's loop; it returns the number of sends.
 func (c *Client) exchangeLoop(ctx context.Context, m *soap.Message, each func(attempt int, m *soap.Message) error) (*soap.Message, int, error) {
 	var last error
 	for attempt := 0; ; attempt++ {
