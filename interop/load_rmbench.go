@@ -66,7 +66,8 @@ type ReliableBenchOptions struct {
 	// "0" to pin it to CPU 0); nil for none.
 	ServerWrap []string
 	// JVMOptions are the peers' JVM options; empty runs the JVMs with
-	// their defaults (not the peer scripts' quick-start flags).
+	// their defaults (not the peer scripts' quick-start flags), Metro's
+	// with the JDK HTTP server's TCP_NODELAY on (metroNoDelay).
 	JVMOptions string
 	// Log receives progress lines and the peers' output (nil: discarded).
 	Log io.Writer
@@ -98,6 +99,14 @@ type ReliableRatio struct {
 // with their defaults: the scripts fall back to their quick-start flags
 // (C1 only, serial GC) when the variable is empty.
 const jvmDefaultsOption = "-Dsoapstack.jvm=defaults"
+
+// metroNoDelay turns on TCP_NODELAY in the JDK's built-in HTTP server
+// that hosts the Metro peer (Endpoint.publish): without it (the JDK's
+// default) the response's second write waits for the client's delayed
+// ACK, ~40 ms a round trip on Linux, a property of that test server and
+// not of Metro (a servlet container sets TCP_NODELAY). It is a system
+// property, no JVM tuning flag.
+const metroNoDelay = "-Dsun.net.httpserver.nodelay=true"
 
 // ReliableBench measures the reliable request-reply round trip against
 // each target with the same Go client (ReliableLoad): the Go service
@@ -132,9 +141,9 @@ func ReliableBench(ctx context.Context, opts ReliableBenchOptions) (*ReliableBen
 			return nil, fmt.Errorf("interop: loss %v not in [0, 1)", l)
 		}
 	}
-	jvm := opts.JVMOptions
+	jvm, metroJVM := opts.JVMOptions, opts.JVMOptions
 	if jvm == "" {
-		jvm = jvmDefaultsOption
+		jvm, metroJVM = jvmDefaultsOption, metroNoDelay
 	}
 	logf := func(format string, args ...any) {
 		if opts.Log != nil {
@@ -165,17 +174,17 @@ func ReliableBench(ctx context.Context, opts ReliableBenchOptions) (*ReliableBen
 			start = func() (*PeerServer, error) { return StartCommandServer(ctx, "Go", argv, nil, opts.Log) }
 			serves = func(RMScenario) bool { return true }
 		case TargetMetro, TargetCXF:
-			find, env := FindMetro, "SOAPSTACK_METRO_JAVA_OPTS="
+			find, env := FindMetro, "SOAPSTACK_METRO_JAVA_OPTS="+metroJVM
 			serves = func(RMScenario) bool { return true }
 			if target == TargetCXF {
-				find, env = FindCXF, "SOAPSTACK_CXF_JAVA_OPTS="
+				find, env = FindCXF, "SOAPSTACK_CXF_JAVA_OPTS="+jvm
 				serves = func(s RMScenario) bool { return s.SC == nil }
 			}
 			peer, err := find()
 			if err != nil {
 				return nil, err
 			}
-			peer.Log, peer.Env = opts.Log, []string{env + jvm}
+			peer.Log, peer.Env = opts.Log, []string{env}
 			if err := peer.Build(ctx); err != nil {
 				return nil, err
 			}
@@ -206,9 +215,9 @@ func ReliableBench(ctx context.Context, opts ReliableBenchOptions) (*ReliableBen
 						Errors: 1, FirstError: err.Error()}
 				}
 				r.Target = target
-				logf("%s %s loss %g: %.1f req/s, p50 %v, p99 %v, server CPU %v/req, %d retransmissions, errors %d %s",
+				logf("%s %s loss %g: %.1f req/s, p50 %v, p99 %v, server CPU %v/req, %d retransmissions, errors %d %s, close errors %d %s",
 					target, s.Name, loss, r.PerSecond, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
-					r.ServerCPUPerRequest.Round(time.Microsecond), r.Retransmissions, r.Errors, r.FirstError)
+					r.ServerCPUPerRequest.Round(time.Microsecond), r.Retransmissions, r.Errors, r.FirstError, r.CloseErrors, r.CloseError)
 				report.Results = append(report.Results, r)
 			}
 		}

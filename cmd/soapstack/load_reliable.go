@@ -30,7 +30,7 @@ func addReliableLoadFlags(fs *flag.FlagSet) reliableLoadFlags {
 		targets:   fs.String("targets", "go,metro,cxf", "--reliable: the services measured"),
 		scenarios: fs.String("scenarios", "RM10,RM11,RM10-SC200502,RM11-SC13", "--reliable: the RM scenarios (CXF runs the plain ones)"),
 		losses:    fs.String("loss", "0,0.05", "--reliable: loss probabilities of the lossy link, each direction"),
-		jvmOpts:   fs.String("jvm-opts", "", "--reliable: the peers' JVM options (empty: the JVM's defaults)"),
+		jvmOpts:   fs.String("jvm-opts", "", "--reliable: the peers' JVM options (empty: the JVM's defaults; Metro's JDK HTTP server with TCP_NODELAY)"),
 		seed:      fs.Uint64("seed", 1, "--reliable: the lossy link's seed"),
 		retry:     fs.Duration("retry-interval", 200*time.Millisecond, "--reliable: the client's first retransmission delay"),
 		pin:       fs.Bool("pin", true, "--reliable: pin each service to one CPU and the client to another (taskset)"),
