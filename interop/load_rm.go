@@ -107,8 +107,13 @@ func ReliableLoad(ctx context.Context, base string, pki *PKI, s RMScenario, opts
 		return nil, fmt.Errorf("interop: %s needs the test PKI", s.Name)
 	}
 	quiet := slog.New(slog.DiscardHandler)
+	// The link keeps a connection per session to the service: with
+	// net/http's default of 2 idle connections per host the service would
+	// also be measured accepting connections.
+	upstream := &http.Transport{MaxIdleConnsPerHost: opts.Sessions * 2}
+	defer upstream.CloseIdleConnections()
 	proxy, err := lossy.New(lossy.Config{Target: base, DropRequest: opts.Loss, DropResponse: opts.Loss, Seed: opts.Seed,
-		Pass: lossy.PassActions(secureconv.NSTrust200502, secureconv.NSTrust13), Logger: quiet})
+		Pass: lossy.PassActions(secureconv.NSTrust200502, secureconv.NSTrust13), Logger: quiet, Transport: upstream})
 	if err != nil {
 		return nil, err
 	}
