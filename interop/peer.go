@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +34,14 @@ type ScriptPeer struct {
 	Dir string
 	// Log receives the peer's stderr (nil: kept only for error messages).
 	Log io.Writer
+	// Env is added to the environment of the peer's processes
+	// ("NAME=value"; SOAPSTACK_CXF_JAVA_OPTS, say).
+	Env []string
+	// Wrap is the command the peer script runs under, with its arguments
+	// ("taskset", "-c", "0", say: the JVM then starts on CPU 0 only); nil
+	// runs the script itself. The wrapper must exec the script, so that
+	// the process group and the process are the script's.
+	Wrap []string
 }
 
 func (p *ScriptPeer) label() string {
@@ -46,12 +57,22 @@ func (p *ScriptPeer) label() string {
 }
 
 func (p *ScriptPeer) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, filepath.Join(p.Dir, "peer"), args...)
+	argv := append(append(slices.Clip(p.Wrap), filepath.Join(p.Dir, "peer")), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = p.Dir
+	if len(p.Env) > 0 {
+		cmd.Env = append(os.Environ(), p.Env...)
+	}
+	setProcessGroup(cmd)
+	return cmd
+}
+
+// setProcessGroup makes cmd the leader of a process group of its own,
+// killed as a whole when cmd's context ends.
+func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	return cmd
 }
 
 // tailBuffer keeps the last bytes written to it (for error messages).
@@ -108,8 +129,32 @@ type PeerServer struct {
 // StartServer starts the peer service on a free loopback port and waits
 // until it is ready.
 func (p *ScriptPeer) StartServer(ctx context.Context) (*PeerServer, error) {
-	cmd := p.command(context.WithoutCancel(ctx), "server", "--port", "0")
-	stderr := &tailBuffer{max: 8192, fwd: p.Log}
+	return startServer(ctx, p.command(context.WithoutCancel(ctx), "server", "--port", "0"), p.label(), p.Log)
+}
+
+// StartCommandServer starts a service that speaks the peers' server
+// protocol (it prints "READY <base URL> [<HTTPS base URL>]" on stdout when
+// it serves, and stops on SIGTERM) from argv, in a process group of its
+// own, and waits until it is ready; label names it in errors, log
+// receives its stderr. `soapstack serve --rm-endpoints` is one.
+func StartCommandServer(ctx context.Context, label string, argv []string, env []string, log io.Writer) (*PeerServer, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("interop: no server command")
+	}
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), argv[0], argv[1:]...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	setProcessGroup(cmd)
+	return startServer(ctx, cmd, label, log)
+}
+
+// Pid returns the server's process identifier, which is also its process
+// group's.
+func (s *PeerServer) Pid() int { return s.cmd.Process.Pid }
+
+func startServer(ctx context.Context, cmd *exec.Cmd, label string, log io.Writer) (*PeerServer, error) {
+	stderr := &tailBuffer{max: 8192, fwd: log}
 	s := &PeerServer{cmd: cmd, done: make(chan struct{}), log: stderr}
 	cmd.Stderr = io.MultiWriter(stderr, &s.plog)
 	out, err := cmd.StdoutPipe()
@@ -120,7 +165,7 @@ func (p *ScriptPeer) StartServer(ctx context.Context) (*PeerServer, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: starting the %s peer: %v", ErrPeerUnavailable, p.label(), err)
+		return nil, fmt.Errorf("%w: starting the %s peer: %v", ErrPeerUnavailable, label, err)
 	}
 	ready := make(chan string, 1)
 	go func() {
@@ -132,8 +177,8 @@ func (p *ScriptPeer) StartServer(ctx context.Context) (*PeerServer, error) {
 				case ready <- u:
 				default:
 				}
-			} else if p.Log != nil {
-				fmt.Fprintln(p.Log, line)
+			} else if log != nil {
+				fmt.Fprintln(log, line)
 			}
 		}
 	}()
@@ -149,7 +194,7 @@ func (p *ScriptPeer) StartServer(ctx context.Context) (*PeerServer, error) {
 		f := strings.Fields(u)
 		if len(f) == 0 {
 			s.Close()
-			return nil, fmt.Errorf("%w: the %s peer announced no address", ErrPeerUnavailable, p.label())
+			return nil, fmt.Errorf("%w: the %s peer announced no address", ErrPeerUnavailable, label)
 		}
 		s.URL = f[0]
 		if len(f) > 1 {
@@ -157,13 +202,13 @@ func (p *ScriptPeer) StartServer(ctx context.Context) (*PeerServer, error) {
 		}
 		return s, nil
 	case <-s.done:
-		return nil, fmt.Errorf("%w: the %s peer exited before it was ready: %s", ErrPeerUnavailable, p.label(), stderr)
+		return nil, fmt.Errorf("%w: the %s peer exited before it was ready: %s", ErrPeerUnavailable, label, stderr)
 	case <-ctx.Done():
 		s.Close()
 		return nil, ctx.Err()
 	case <-timeout.C:
 		s.Close()
-		return nil, fmt.Errorf("%w: the %s peer was not ready in time: %s", ErrPeerUnavailable, p.label(), stderr)
+		return nil, fmt.Errorf("%w: the %s peer was not ready in time: %s", ErrPeerUnavailable, label, stderr)
 	}
 }
 

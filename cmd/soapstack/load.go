@@ -11,7 +11,9 @@ import (
 )
 
 // runLoad runs the same Go client against the Go service and the CXF
-// service, one after the other, and prints both results and their ratio.
+// service, one after the other, and prints both results and their ratio;
+// with --reliable, reliable sessions against the Go, Metro and CXF
+// services (runReliableLoad).
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("load", stderr)
 	scenario := fs.String("scenario", "", "WS-Security scenario Name@wssec11 (empty: plain SOAP 1.2 echo)")
@@ -20,8 +22,18 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	warm := fs.Duration("warmup", 5*time.Second, "unmeasured warm-up per peer (JIT)")
 	size := fs.Int("size", 2<<10, "echo text size in bytes")
 	asJSON := fs.Bool("json", false, "print JSON")
+	rel := fs.Bool("reliable", false, "reliable request-reply sessions against the Go, Metro and CXF services (-c sessions)")
+	rf := addReliableLoadFlags(fs)
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) != 0 {
 		return 2
+	}
+	if *rel {
+		if *scenario != "" {
+			fmt.Fprintln(stderr, "soapstack load: --reliable takes --scenarios, not --scenario")
+			return 2
+		}
+		return runReliableLoad(ctx, rf, interop.ReliableLoadOptions{Sessions: *conc, Duration: *dur, Warmup: *warm, BodySize: *size},
+			*asJSON, stdout, stderr)
 	}
 	peer, err := interop.FindCXF()
 	if err != nil {

@@ -3,9 +3,11 @@
 // proxy.
 //
 //	soapstack demo [--messages N] [--seed N]  Go server and client on loopback: security, secure and reliable sessions
-//	soapstack serve [--addr A]          host the IPingService (echo/fail/notify)
+//	soapstack serve [--addr A] [--rm-endpoints [--pki DIR]]  host the IPingService (echo/fail/notify), the RM endpoints
 //	                [--cert PEM --key PEM --user U:P [--reliable] [--redis URL] [--cookie-keys FILE | --cookie-keys-env VAR]]
 //	                                    and at /secure with a secure session, state in Redis for a farm
+//	soapstack load [--scenario S] [-c N] [-d D] [--warmup D] [--json]
+//	soapstack load --reliable [--targets go,metro,cxf] [--scenarios L] [--loss 0,0.05] [--seed N]
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
@@ -36,10 +38,12 @@ commands:
   demo      run a Go server and client on loopback and print each exchange, up to a
             reliable session over a secure session through a lossy link
   serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
+            (--reliable: and the reliable sessions at /rm/RM10, /rm/RM11, ...)
   call      send one SOAP request and print the reply
   interop   run the interop matrix against a peer (--peer cxf, metro or all)
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side
+            (--reliable: reliable sessions against the Go, Metro and CXF services)
   proxy     forward to a service over a lossy link (drops, duplicates, reorders, delays)
 
 Run "soapstack <command> -h" for the flags of a command.

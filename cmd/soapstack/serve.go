@@ -200,7 +200,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	gzip := fs.Bool("gzip", false, "accept gzip requests and compress replies")
 	var sf secureFlags
 	sf.register(fs)
+	rel := fs.Bool("rm-endpoints", false, "also host the reliable sessions at /rm/<scenario> (RM10, RM11; with --pki RM over WS-SC too) and print READY <base URL>")
+	pkiDir := fs.String("pki", "", "the test PKI directory (interop/pki) for the RM-over-SC endpoints of --rm-endpoints")
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) != 0 {
+		return 2
+	}
+	if *pkiDir != "" && !*rel {
+		fmt.Fprintln(stderr, "soapstack serve: --pki needs --rm-endpoints")
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
@@ -218,15 +224,40 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if secure != nil {
 		mux.Handle("/secure", secure)
 	}
+	var rmPaths []string
+	if *rel {
+		var pki *interop.PKI
+		if *pkiDir != "" {
+			var err error
+			if pki, err = interop.LoadPKI(*pkiDir); err != nil {
+				fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+				return 1
+			}
+		}
+		rm, paths, err := interop.ReliableMux(pki)
+		if err != nil {
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+		mux.Handle("/rm/", rm)
+		rmPaths = paths
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
 		return 1
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if *rel {
+		// The peers' server protocol (interop.StartCommandServer).
+		fmt.Fprintf(stdout, "READY http://%s\n", ln.Addr())
+	}
 	fmt.Fprintf(stdout, "serving IPingService at http://%s/soap11 (SOAP 1.1) and http://%s/soap12 (SOAP 1.2)\n", ln.Addr(), ln.Addr())
 	if secure != nil {
 		fmt.Fprintf(stdout, "and at http://%s/secure (%s)\n", ln.Addr(), sf.describe())
+	}
+	for _, p := range rmPaths {
+		fmt.Fprintf(stdout, "serving reliable sessions at http://%s%s\n", ln.Addr(), p)
 	}
 	go func() {
 		<-ctx.Done()

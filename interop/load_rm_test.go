@@ -1,0 +1,71 @@
+package interop
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		name, line string
+		pgrp       int
+		ticks      uint64
+		bad        bool
+	}{
+		{name: "java", line: "4242 (java) S 1 4240 4240 0 -1 4194560 1 0 0 0 170 31 0 0 20 0 40 0 100 1 1 1",
+			pgrp: 4240, ticks: 201},
+		{name: "command with spaces and parentheses", line: "7 (a b) (c)) R 1 7 7 0 -1 0 0 0 0 0 5 6 0 0",
+			pgrp: 7, ticks: 11},
+		{name: "no command", line: "7 a R 1 7", bad: true},
+		{name: "short", line: "7 (a) R 1 7 7", bad: true},
+		{name: "bad utime", line: "7 (a) R 1 7 7 0 -1 0 0 0 0 0 x 6", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, ticks, err := parseProcStat([]byte(tt.line))
+			if tt.bad {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.pgrp, g)
+			assert.Equal(t, tt.ticks, ticks)
+		})
+	}
+}
+
+// TestProcessGroupCPU: the test's own process group has used CPU time, and
+// it grows with work.
+func TestProcessGroupCPU(t *testing.T) {
+	a, err := ProcessGroupCPU(syscall.Getpgrp())
+	if errors.Is(err, ErrNoProcStat) {
+		t.Skip("no /proc on this system")
+	}
+	require.NoError(t, err)
+	x := 0
+	for start := time.Now(); time.Since(start) < 100*time.Millisecond; x++ {
+	}
+	b, err := ProcessGroupCPU(syscall.Getpgrp())
+	require.NoError(t, err)
+	assert.Greater(t, b, a, "%d loops", x)
+	_, err = ProcessGroupCPU(1 << 30)
+	assert.Error(t, err)
+}
+
+func TestReliableRatios(t *testing.T) {
+	rs := []*ReliableLoadResult{
+		{Target: TargetGo, Scenario: "RM10", Requests: 10, PerSecond: 200, ServerCPUPerRequest: time.Millisecond, P50: 2 * time.Millisecond},
+		{Target: TargetMetro, Scenario: "RM10", Requests: 10, PerSecond: 100, ServerCPUPerRequest: 4 * time.Millisecond, P50: 4 * time.Millisecond},
+		{Target: TargetCXF, Scenario: "RM10", Requests: 0, Errors: 1},
+		{Target: TargetMetro, Scenario: "RM10", Loss: 0.05, Requests: 10, PerSecond: 50},
+		{Target: TargetCXF, Scenario: "RM11", Requests: 10, PerSecond: 50},
+	}
+	got := reliableRatios(rs)
+	require.Len(t, got, 1, "a peer row without requests, of another loss or scenario has no ratio")
+	assert.Equal(t, ReliableRatio{Scenario: "RM10", Peer: TargetMetro, PerSecond: 2, CPUPerRequest: 0.25, P50: 0.5}, got[0])
+}
