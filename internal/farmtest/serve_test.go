@@ -214,7 +214,10 @@ func TestFarmServeProcesses(t *testing.T) {
 			args := []string{"--redis", fmt.Sprintf("redis://%s/%d", redisSrv.Addr, db), "--cookie-keys", ring,
 				"--session-mode", tc.mode, "--cert", pki + "service.pem", "--key", pki + "service.key", "--user", "alice:clarinet"}
 			if tc.reliable {
-				args = append(args, "--reliable")
+				// A message the killed node was delivering is claimed
+				// by it in Redis; a survivor takes the claim over once
+				// it expires (2 min by default, above the test's time).
+				args = append(args, "--reliable", "--claim-timeout", "3s")
 			}
 			var nodes []*serveProc
 			var backends []string
