@@ -1,7 +1,6 @@
 package farmtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -29,24 +28,6 @@ import (
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
-// syncBuffer is a buffer written by a process and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // buildSoapstack builds the soapstack command once for t, from the module
 // root, and returns the binary's path.
 func buildSoapstack(t *testing.T) string {
@@ -67,42 +48,54 @@ func buildSoapstack(t *testing.T) string {
 
 // serveProc is one `soapstack serve` process.
 type serveProc struct {
-	cmd      *exec.Cmd
-	addr     string
-	out, log *syncBuffer
-	done     chan struct{}
+	cmd  *exec.Cmd
+	addr string
+	done chan struct{}
 }
 
 var serveReady = regexp.MustCompile(`at http://(\S+)/secure`)
 
 // startServeProc starts `bin serve` with args on a free port, waits until
-// it serves /secure, and kills it when t ends; its log is shown when t
-// fails.
+// it serves /secure, and kills it when t ends; its log (to a file) is
+// shown when t fails.
 func startServeProc(t *testing.T, i int, bin string, args ...string) *serveProc {
 	t.Helper()
-	p := &serveProc{addr: freeAddr(t), out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
+	p := &serveProc{addr: freeAddr(t), done: make(chan struct{})}
+	dir := t.TempDir()
+	outPath, logPath := filepath.Join(dir, "stdout"), filepath.Join(dir, "log")
+	out, err := os.Create(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	log, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
 	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", p.addr}, args...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.log
+	p.cmd.Stdout, p.cmd.Stderr = out, log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting soapstack serve: %v", err)
 	}
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	read := func(path string) string { b, _ := os.ReadFile(path); return string(b) }
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 		if t.Failed() {
-			t.Logf("node %d log:\n%s", i, p.log.String())
+			t.Logf("node %d log:\n%s", i, read(logPath))
 		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
-	for serveReady.FindStringSubmatch(p.out.String()) == nil {
+	for !serveReady.MatchString(read(outPath)) {
 		select {
 		case <-p.done:
-			t.Fatalf("soapstack serve exited: %s %s", p.out.String(), p.log.String())
+			t.Fatalf("soapstack serve exited: %s %s", read(outPath), read(logPath))
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("soapstack serve did not start: %s %s", p.out.String(), p.log.String())
+			t.Fatalf("soapstack serve did not start: %s %s", read(outPath), read(logPath))
 		}
 	}
 	return p
