@@ -33,6 +33,7 @@ type settings struct {
 	transform       func(ctx context.Context, p *soap.Principal) (*soap.Principal, error)
 	authorize       soap.Authorizer
 	sequences       reliable.SequenceStore
+	claimTimeout    time.Duration
 
 	hooks []Hooks
 }
@@ -152,6 +153,15 @@ func WithSessionLifetime(d time.Duration) HandlerOption {
 // must then be 0.
 func WithSequenceStore(st reliable.SequenceStore) HandlerOption {
 	return handlerOption(func(s *settings) { s.sequences = st })
+}
+
+// WithClaimTimeout sets how long a service with a reliable session lets
+// the delivery of one message take before another exchange (another node
+// of a farm, when this one died while delivering) may deliver it again
+// (reliable.ServerConfig.ClaimTimeout, 2 min otherwise). It must exceed
+// the application's own time per call.
+func WithClaimTimeout(d time.Duration) HandlerOption {
+	return handlerOption(func(s *settings) { s.claimTimeout = d })
 }
 
 // WithTransformClaims sets WIF's ClaimsAuthenticationManager: fn receives

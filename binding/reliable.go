@@ -118,7 +118,8 @@ func (r *rmPlan) serverConfig(b Binding, secure bool, s *settings, onEvent func(
 	return reliable.ServerConfig{Versions: []reliable.Version{r.version}, Store: s.sequences,
 		MaxTransferWindowSize: rs.MaxTransferWindowSize, MaxPendingChannels: pending,
 		InactivityTimeout: rs.InactivityTimeout, AcknowledgementInterval: rs.AcknowledgementInterval,
-		RequireSecureSession: secure, Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
+		RequireSecureSession: secure, ClaimTimeout: s.claimTimeout,
+		Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
 }
 
 // String is Describe's part for the reliable session.

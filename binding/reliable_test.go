@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -71,6 +72,10 @@ func TestReliableConfigErrors(t *testing.T) {
 	if _, err := NewHandler(whoami(), b, creds, WithSequenceStore(reliable.NewMemoryStore())); !errors.Is(err, ErrConfig) ||
 		!strings.Contains(err.Error(), "MaxPendingChannels") {
 		t.Fatalf("store and MaxPendingChannels: err = %v, want ErrConfig naming MaxPendingChannels", err)
+	}
+	// A negative claim timeout is refused when the handler is built.
+	if _, err := NewHandler(whoami(), withRM(wsHTTP(ModeMessage, CredentialUserName, true)), creds, WithClaimTimeout(-time.Second)); !errors.Is(err, ErrConfig) {
+		t.Fatalf("negative claim timeout: err = %v, want ErrConfig", err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

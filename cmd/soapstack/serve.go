@@ -31,6 +31,7 @@ type secureFlags struct {
 	cookieKeys    string
 	cookieKeysEnv string
 	mode          string
+	claimTimeout  time.Duration
 }
 
 func (s *secureFlags) register(fs *flag.FlagSet) {
@@ -41,6 +42,7 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.redisURL, "redis", "", "redis:// or rediss:// URL (with addr= parameters: a Cluster): keep sessions, replays and sequences in Redis, for a farm")
 	fs.StringVar(&s.cookieKeys, "cookie-keys", "", "key ring file (JSON, see secureconv/COOKIE.md), read again as it changes")
 	fs.StringVar(&s.cookieKeysEnv, "cookie-keys-env", "", "environment variable holding the key ring JSON, instead of --cookie-keys")
+	fs.DurationVar(&s.claimTimeout, "claim-timeout", 0, "with --reliable: how long one message's delivery may take before another node may deliver it again (a node died while delivering it); 2m when 0")
 	fs.StringVar(&s.mode, "session-mode", "", "cookie or reference (default: cookie with a key ring, else reference)")
 }
 
@@ -48,8 +50,8 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 // given. It returns what to close when the server ends.
 func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error) {
 	if s.cert == "" {
-		if s.user != "" || s.reliable || s.redisURL != "" || s.cookieKeys != "" || s.cookieKeysEnv != "" || s.mode != "" {
-			return nil, nil, errors.New("--user, --reliable, --redis, --cookie-keys and --session-mode need --cert (the secured endpoint)")
+		if s.user != "" || s.reliable || s.redisURL != "" || s.cookieKeys != "" || s.cookieKeysEnv != "" || s.mode != "" || s.claimTimeout != 0 {
+			return nil, nil, errors.New("--user, --reliable, --redis, --cookie-keys, --session-mode and --claim-timeout need --cert (the secured endpoint)")
 		}
 		return nil, func() {}, nil
 	}
@@ -89,6 +91,14 @@ func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error)
 	}
 	b := secureBinding(s.reliable)
 	opts := []binding.HandlerOption{binding.WithLogger(logger)}
+	switch {
+	case s.claimTimeout < 0:
+		return nil, nil, errors.New("--claim-timeout must not be negative")
+	case s.claimTimeout > 0 && !s.reliable:
+		return nil, nil, errors.New("--claim-timeout needs --reliable")
+	case s.claimTimeout > 0:
+		opts = append(opts, binding.WithClaimTimeout(s.claimTimeout))
+	}
 	if cookies {
 		opts = append(opts, binding.WithCookieKeys(ring))
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +18,16 @@ import (
 // t when haproxy is not installed.
 func startHAProxy(t testing.TB, backends []string) string {
 	t.Helper()
+	addr, _ := startHAProxyStats(t, backends, nil)
+	return addr
+}
+
+// startHAProxyStats is startHAProxy that also serves HAProxy's statistics
+// page, with more lines (directives) in the backend section; it returns
+// the balancer's address and the page's URL (append ";csv" for the CSV
+// form).
+func startHAProxyStats(t testing.TB, backends, more []string) (addr, stats string) {
+	t.Helper()
 	bin := os.Getenv("SOAPSTACK_HAPROXY")
 	if bin == "" {
 		var err error
@@ -26,13 +35,8 @@ func startHAProxy(t testing.TB, backends []string) string {
 			t.Fatal("farmtest: haproxy not found: apt-get install haproxy (Debian), or set SOAPSTACK_HAPROXY")
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	addr, statsAddr := freeAddr(t), freeAddr(t)
+	stats = "http://" + statsAddr + "/stats"
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, `global
   maxconn 512
@@ -47,12 +51,19 @@ defaults
   # sent to another one, and health checks take it out of the rotation
   retries 2
   option redispatch 1
+frontend stats
+  bind %s
+  stats enable
+  stats uri /stats
 frontend farm
   bind %s
   default_backend nodes
 backend nodes
   balance roundrobin
-`, addr)
+`, statsAddr, addr)
+	for _, line := range more {
+		fmt.Fprintf(&cfg, "  %s\n", line)
+	}
 	for i, b := range backends {
 		fmt.Fprintf(&cfg, "  server node%d %s check inter 200ms fall 1 rise 1\n", i, b)
 	}
@@ -78,7 +89,7 @@ backend nodes
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return addr
+			return addr, stats
 		}
 		select {
 		case <-done:
@@ -89,4 +100,15 @@ backend nodes
 			t.Fatalf("farmtest: haproxy not listening on %s: %s", addr, out.String())
 		}
 	}
+}
+
+// freeAddr returns a free loopback host:port.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
