@@ -248,7 +248,7 @@ func (c *callFlags) call(ctx context.Context, url, action string, payload *etree
 		}
 	}
 	if err == nil {
-		fmt.Fprintf(stdout, "%d calls answered\n", c.count)
+		fmt.Fprintf(stdout, "calls answered: %d\n", c.count)
 	}
 	session, sequence := cl.Session(), cl.Sequence()
 	if cerr := cl.Close(ctx); cerr != nil {

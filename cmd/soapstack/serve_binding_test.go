@@ -111,7 +111,7 @@ func TestServeCallBindings(t *testing.T) {
 			code, out, errOut := runCmd(append(args, tc.call...)...)
 			require.Equal(t, 0, code, errOut)
 			assert.Contains(t, out, "calling "+url+" ("+tc.describe+")")
-			assert.Contains(t, out, "3 calls answered")
+			assert.Contains(t, out, "calls answered: 3")
 			assert.Contains(t, out, "echoResponse")
 			assert.Contains(t, out, ">binding "+tc.name+"<")
 			if tc.session {
