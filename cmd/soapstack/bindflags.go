@@ -275,35 +275,40 @@ func (u users) add(entry, source string) error {
 		return fmt.Errorf("%s: want NAME:PASSWORD", source)
 	}
 	if _, dup := u[name]; dup {
-		return fmt.Errorf("%s: user %q given twice", source, name)
+		return fmt.Errorf("%s: a user given twice", source)
 	}
 	u[name] = password
 	return nil
 }
 
-// load adds the users of a file: one NAME:PASSWORD per line; blank lines
-// and lines starting with # are skipped.
+// load adds the users of a file (parse).
 func (u users) load(file string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("--users: %w", err)
 	}
+	return u.parse(data, "--users "+file)
+}
+
+// parse adds the users of data, from source: one NAME:PASSWORD per line;
+// blank lines and lines starting with # are skipped. An error names the
+// line by its number only: the line holds a password.
+func (u users) parse(data []byte, source string) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		// The line itself is not in the error: it holds a password.
-		if err := u.add(line, fmt.Sprintf("--users %s line %d", file, n)); err != nil {
+		if err := u.add(line, fmt.Sprintf("%s line %d", source, n)); err != nil {
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("--users: %w", err)
+		return fmt.Errorf("%s: %w", source, err)
 	}
 	if len(u) == 0 {
-		return fmt.Errorf("--users %s: no user", file)
+		return fmt.Errorf("%s: no user", source)
 	}
 	return nil
 }

@@ -94,6 +94,20 @@ func TestServeCallBindings(t *testing.T) {
 			badCall: []string{"--client-cert", testPKI + "service.pem", "--client-key", testPKI + "service.key", "--trust", testPKI + "ca.pem"},
 		},
 		{
+			name:     "WSHttp/None",
+			binding:  []string{"--security", "none"},
+			describe: "wsHttpBinding: security None, SOAP 1.2, WS-Addressing 1.0",
+		},
+		{
+			name:     "BasicHttp/Transport",
+			binding:  []string{"--binding", "basichttp", "--security", "transport"},
+			serve:    pemCert,
+			call:     []string{"--trust", testPKI + "ca.pem"},
+			describe: "basicHttpBinding: security Transport, SOAP 1.1, no WS-Addressing",
+			// The service's certificate is not trusted without the CA.
+			badCall: []string{"--trust", testPKI + "client.pem"},
+		},
+		{
 			name:     "WSHttp/Message/Certificate/ReliableSession",
 			binding:  []string{"--credential", "certificate", "--reliable"},
 			serve:    append([]string{"--trust", testPKI + "ca.pem"}, pemCert...),
@@ -198,4 +212,55 @@ func TestServeCallMisconfigured(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUsersParse: the users file's errors name the line, never its
+// content (a password).
+func TestUsersParse(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       int    // users, when it parses
+		err        string // else in the error
+	}{
+		{"two users", "alice:clarinet\nbob:oboe:with colon\n", 2, ""},
+		{"comments and blank lines", "# users\n\n  alice:clarinet  \n", 1, ""},
+		{"no colon", "alice:clarinet\nbob-secret\n", 0, "line 2: want NAME:PASSWORD"},
+		{"empty password", "alice:\n", 0, "line 1: want NAME:PASSWORD"},
+		{"empty name", ":secret\n", 0, "line 1: want NAME:PASSWORD"},
+		{"twice", "alice:clarinet\nalice:secret\n", 0, "line 2: a user given twice"},
+		{"empty", "# nobody\n", 0, "no user"},
+		{"too long a line", strings.Repeat("x", 70000), 0, "token too long"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u := users{}
+			err := u.parse([]byte(tc.data), "users")
+			if tc.err == "" {
+				require.NoError(t, err)
+				assert.Len(t, u, tc.want)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.err)
+			assert.NotContains(t, err.Error(), "secret")
+		})
+	}
+}
+
+// FuzzUsersParse: any file parses or fails without a panic, and what
+// parses is users with names and passwords.
+func FuzzUsersParse(f *testing.F) {
+	f.Add([]byte("alice:clarinet\n# c\n\nbob:oboe\n"))
+	f.Add([]byte(":\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		u := users{}
+		if err := u.parse(data, "fuzz"); err != nil {
+			return
+		}
+		for name, password := range u {
+			if name == "" || password == "" || strings.Contains(name, ":") {
+				t.Fatalf("parsed user %q with password %q", name, password)
+			}
+		}
+	})
 }
