@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -209,30 +208,11 @@ func loadCertificate(file, keyFile, password string) (*wssecurity.Certificate, e
 // loadCertificates reads every certificate of a PEM file (a CA, trusted
 // peers).
 func loadCertificates(file string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(file)
+	c, err := binding.LoadPEM(file, "")
 	if err != nil {
 		return nil, err
 	}
-	var certs []*x509.Certificate
-	for {
-		var blk *pem.Block
-		blk, data = pem.Decode(data)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s: no PEM certificate", file)
-	}
-	return certs, nil
+	return append([]*x509.Certificate{c.Cert}, c.Chain...), nil
 }
 
 // trustCredentials sets how a service trusts client certificates: the
