@@ -126,6 +126,30 @@ func (f *bindingFlags) build() (binding.Binding, error) {
 	return b, nil
 }
 
+// credentialFlags checks that the credential flags given to fs fit b's
+// client credential: userFlags only with UserName, certFlags only with
+// Certificate, neither without message security.
+func credentialFlags(fs *flag.FlagSet, b binding.Binding, userFlags, certFlags []string) error {
+	mode := b.Security.Mode
+	message := mode == binding.ModeMessage || mode == binding.ModeTransportWithMessageCredential
+	ct := b.Security.Message.ClientCredentialType
+	for _, c := range []struct {
+		flags []string
+		want  binding.CredentialType
+	}{{userFlags, binding.CredentialUserName}, {certFlags, binding.CredentialCertificate}} {
+		for _, f := range c.flags {
+			switch {
+			case !given(fs, f):
+			case !message:
+				return fmt.Errorf("--%s: security mode %s has no client credential in the message (--security message or transportwithmessagecredential)", f, mode)
+			case ct != c.want:
+				return fmt.Errorf("--%s: the client credential is %s (--credential %s)", f, ct, strings.ToLower(c.want.String()))
+			}
+		}
+	}
+	return nil
+}
+
 // hasSession reports whether b runs a secure session.
 func hasSession(b binding.Binding) bool {
 	mode := b.Security.Mode

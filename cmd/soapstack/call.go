@@ -62,6 +62,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	if cf.secured(fs) {
+		cf.fs = fs
 		if given(fs, "soap") {
 			fmt.Fprintln(stderr, "soapstack call: --soap: the binding sets the SOAP version")
 			return 2
@@ -144,6 +145,8 @@ type callFlags struct {
 	count              int
 	// addressing overrides the binding's WS-Addressing version (--wsa).
 	addressing *soap.AddressingVersion
+	// fs tells which flags were given.
+	fs *flag.FlagSet
 }
 
 func (c *callFlags) register(fs *flag.FlagSet) {
@@ -169,6 +172,9 @@ func (c *callFlags) secured(fs *flag.FlagSet) bool {
 func (c *callFlags) client(url string) (*binding.Client, error) {
 	b, err := c.bind.build()
 	if err != nil {
+		return nil, err
+	}
+	if err := credentialFlags(c.fs, b, []string{"username", "password", "user"}, []string{"client-cert", "client-key", "client-cert-password"}); err != nil {
 		return nil, err
 	}
 	if c.addressing != nil {

@@ -83,6 +83,9 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger) (*secureEn
 	if err != nil {
 		return nil, err
 	}
+	if err := credentialFlags(fs, b, []string{"user", "users"}, []string{"trust", "validation"}); err != nil {
+		return nil, err
+	}
 	var creds binding.Credentials
 	var lines []string
 	if s.cert != "" {
