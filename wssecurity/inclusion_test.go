@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,7 +60,7 @@ func TestTokenInclusion(t *testing.T) {
 			err := call(pr, t)
 			req, perr := soap.ParseMessage(pr.lastReq, soap.Limits{})
 			require.NoError(t, perr)
-			assert.Len(t, tokFindAll(req.Envelope, NSWSSE, "BinarySecurityToken"), tt.wantBST, "tokens in the request")
+			assert.Len(t, tokFindAll(req.Envelope, wsse.NSWSSE, "BinarySecurityToken"), tt.wantBST, "tokens in the request")
 			switch tt.refusedBy {
 			case 0:
 				require.NoError(t, err)
@@ -97,9 +98,9 @@ func TestTokenInclusion(t *testing.T) {
 		require.NoError(t, err)
 		m, err := soap.ParseMessage(reply, soap.Limits{})
 		require.NoError(t, err)
-		bsts := tokFindAll(m.Envelope, NSWSSE, "BinarySecurityToken")
+		bsts := tokFindAll(m.Envelope, wsse.NSWSSE, "BinarySecurityToken")
 		require.Len(t, bsts, 1)
-		bst, err := parseBinarySecurityToken(bsts[0])
+		bst, err := wsse.ParseBinarySecurityToken(bsts[0])
 		require.NoError(t, err)
 		assert.True(t, bst.Certificate.Equal(pki.service.Cert))
 	})

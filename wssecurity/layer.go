@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -28,7 +29,7 @@ func uniformFault(err error) *soap.Fault {
 	if FaultSubcode(err) == "" {
 		return FaultFor(err)
 	}
-	return soap.SenderFault(verifyFailureReason, xml.Name{Space: NSWSSE, Local: FaultInvalidSecurity}).WithCause(err)
+	return soap.SenderFault(verifyFailureReason, xml.Name{Space: wsse.NSWSSE, Local: FaultInvalidSecurity}).WithCause(err)
 }
 
 // Exchange is the security state a request and its reply share: the
