@@ -183,15 +183,15 @@ func (c *ClientConfig) defaults() error {
 	if c.CancelWithBootstrap && !c.Cancel {
 		return configError("CancelWithBootstrap without Cancel")
 	}
-	suite := c.Policy.WithDefaults().Suite.Algorithms()
+	minBits, maxBits := c.Policy.WithDefaults().Suite.KeySizes()
 	if c.KeySize == 0 {
-		c.KeySize = suite.MaxSymmetricKeyLength
+		c.KeySize = maxBits
 	}
-	if c.KeySize%8 != 0 || c.KeySize < suite.MinSymmetricKeyLength || c.KeySize > DefaultMaxKeySize {
-		return configError("KeySize %d bits: want a multiple of 8 within %d..%d (%s)", c.KeySize, suite.MinSymmetricKeyLength, DefaultMaxKeySize, suite.Name)
+	if c.KeySize%8 != 0 || c.KeySize < minBits || c.KeySize > DefaultMaxKeySize {
+		return configError("KeySize %d bits: want a multiple of 8 within %d..%d (%s)", c.KeySize, minBits, DefaultMaxKeySize, c.Policy.WithDefaults().Suite)
 	}
-	if pt := c.Policy.ProtectionToken; c.Policy.Binding == wssecurity.SymmetricBinding && pt != nil && !pt.DerivedKeys && c.KeySize != suite.MaxSymmetricKeyLength {
-		return configError("KeySize %d bits: %s without derived keys uses the session key directly and needs %d bits", c.KeySize, suite.Name, suite.MaxSymmetricKeyLength)
+	if pt := c.Policy.ProtectionToken; c.Policy.Binding == wssecurity.SymmetricBinding && pt != nil && !pt.DerivedKeys && c.KeySize != maxBits {
+		return configError("KeySize %d bits: %s without derived keys uses the session key directly and needs %d bits", c.KeySize, c.Policy.WithDefaults().Suite, maxBits)
 	}
 	return nil
 }
@@ -460,8 +460,8 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 }
 
 func (c *Client) keySizes() keySizeBounds {
-	suite := c.cfg.Policy.WithDefaults().Suite.Algorithms()
-	return keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
+	minBits, _ := c.cfg.Policy.WithDefaults().Suite.KeySizes()
+	return keySizeBounds{Min: minBits, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
 }
 
 // newRST returns an Issue or Renew request with the client's entropy.

@@ -199,7 +199,7 @@ func TestRenewFailureVisible(t *testing.T) {
 		err  error
 	}{
 		{"transport", errRenewWire},
-		{"UnableToRenew fault", UnableToRenewFault(V200502)},
+		{"UnableToRenew fault", unableToRenewFault(V200502)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newAttackEnv(t, nil)

@@ -96,11 +96,11 @@ func newEntropy(keySize int, id string, r io.Reader) (*wstrust.BinarySecret, err
 	return &wstrust.BinarySecret{ID: id, Type: wstrust.SecretNonce, Value: b}, nil
 }
 
-// ComputedKey returns the WS-Trust computed key
+// computedKey returns the WS-Trust computed key
 // P_SHA1(secret = requestor entropy, seed = issuer entropy)[0:keySize/8]
 // (.../CK/PSHA1). The order matters: WCF and WSS4J use the client's
 // entropy as the HMAC key.
-func ComputedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, error) {
+func computedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, error) {
 	if len(requestorEntropy) == 0 || len(issuerEntropy) == 0 {
 		return nil, fmt.Errorf("%w: computed key needs both entropies", ErrProofKey)
 	}
@@ -155,7 +155,7 @@ func resolveProofKey(mode EntropyMode, rst *wstrust.RST, rstr *wstrust.RSTR, siz
 		if err := sizes.check(size); err != nil {
 			return nil, err
 		}
-		return ComputedKey(rst.Entropy.Value, rstr.Entropy.Value, size)
+		return computedKey(rst.Entropy.Value, rstr.Entropy.Value, size)
 	case EntropyServer:
 		switch {
 		case rst.Entropy != nil:
@@ -244,7 +244,7 @@ func issueKey(mode EntropyMode, rst *wstrust.RST, sizes keySizeBounds, r io.Read
 		if err != nil {
 			return nil, err
 		}
-		key, err := ComputedKey(rst.Entropy.Value, e.Value, size)
+		key, err := computedKey(rst.Entropy.Value, e.Value, size)
 		if err != nil {
 			return nil, err
 		}

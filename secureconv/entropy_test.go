@@ -25,7 +25,7 @@ func TestResolveProofKeyCaptureCoreWCF(t *testing.T) {
 	assert.Equal(t, "H/N/QJpAIzvX652dTmpSKfx5jvchdVlWNaSPiPkNuP8=", base64.StdEncoding.EncodeToString(key))
 
 	// The order of the entropies matters.
-	rev, err := ComputedKey(rstr.Entropy.Value, rst.Entropy.Value, 256)
+	rev, err := computedKey(rstr.Entropy.Value, rst.Entropy.Value, 256)
 	require.NoError(t, err)
 	assert.NotEqual(t, key, rev)
 }
@@ -45,7 +45,7 @@ func TestComputedKeyWSS4J(t *testing.T) {
 	require.NotEmpty(t, vec.Cases)
 	for _, c := range vec.Cases {
 		t.Run(c.ID, func(t *testing.T) {
-			key, err := ComputedKey(wtB64(t, c.Requestor), wtB64(t, c.Responder), c.Bits)
+			key, err := computedKey(wtB64(t, c.Requestor), wtB64(t, c.Responder), c.Bits)
 			require.NoError(t, err)
 			assert.Equal(t, c.Key, base64.StdEncoding.EncodeToString(key))
 		})
@@ -58,7 +58,7 @@ func TestResolveProofKey(t *testing.T) {
 	ck := &wstrust.ProofToken{ComputedKey: V13.wire().ComputedKeyPSHA1()}
 	secret := &wstrust.ProofToken{Secret: &wstrust.BinarySecret{Value: bytes.Repeat([]byte{3}, 16)}}
 	combined := func(bits int) []byte {
-		k, err := ComputedKey(cli.Value, srv.Value, bits)
+		k, err := computedKey(cli.Value, srv.Value, bits)
 		require.NoError(t, err)
 		return k
 	}
@@ -258,7 +258,7 @@ func TestComputedKeyRejects(t *testing.T) {
 		{"not whole bytes", []byte{1}, []byte{1}, 12},
 		{"too large", []byte{1}, []byte{1}, wstrust.MaxKeySize + 8},
 	} {
-		_, err := ComputedKey(tc.cli, tc.srv, tc.bits)
+		_, err := computedKey(tc.cli, tc.srv, tc.bits)
 		assert.True(t, errors.Is(err, ErrProofKey), tc.name)
 	}
 }

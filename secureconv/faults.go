@@ -63,41 +63,41 @@ func wFault(v Version, subcode string, trust bool) *soap.Fault {
 	return soap.SenderFault(wReason(subcode), xml.Name{Space: ns, Local: subcode})
 }
 
-// BadContextTokenFault returns the wsc:BadContextToken fault with WCF's
+// badContextTokenFault returns the wsc:BadContextToken fault with WCF's
 // reason text. WCF sends it unsecured: the receiver could not find the
 // key that would protect it.
-func BadContextTokenFault(v Version) *soap.Fault {
+func badContextTokenFault(v Version) *soap.Fault {
 	return wFault(v, wstrust.FaultBadContextToken, false)
 }
 
-// RenewNeededFault returns the wsc:RenewNeeded fault with WCF's reason
+// renewNeededFault returns the wsc:RenewNeeded fault with WCF's reason
 // text; the session key still works, so WCF secures this fault.
-func RenewNeededFault(v Version) *soap.Fault {
+func renewNeededFault(v Version) *soap.Fault {
 	return wFault(v, wstrust.FaultRenewNeeded, false)
 }
 
-// UnableToRenewFault returns the wsc:UnableToRenew fault.
-func UnableToRenewFault(v Version) *soap.Fault {
+// unableToRenewFault returns the wsc:UnableToRenew fault.
+func unableToRenewFault(v Version) *soap.Fault {
 	return wFault(v, wstrust.FaultUnableToRenew, false)
 }
 
-// UnknownDerivationSourceFault returns the wsc:UnknownDerivationSource
+// unknownDerivationSourceFault returns the wsc:UnknownDerivationSource
 // fault.
-func UnknownDerivationSourceFault(v Version) *soap.Fault {
+func unknownDerivationSourceFault(v Version) *soap.Fault {
 	return wFault(v, wstrust.FaultUnknownDerivationSource, false)
 }
 
-// InvalidRequestFault returns the wst:InvalidRequest fault with WCF's
+// invalidRequestFault returns the wst:InvalidRequest fault with WCF's
 // reason text.
-func InvalidRequestFault(v Version) *soap.Fault {
+func invalidRequestFault(v Version) *soap.Fault {
 	return wFault(v, wstrust.FaultInvalidRequest, true)
 }
 
-// FaultFor returns the fault a receiver of version v sends for err: the
+// faultFor returns the fault a receiver of version v sends for err: the
 // WS-SC or WS-Trust fault of this package's sentinel errors, otherwise
-// what wssecurity.FaultFor returns. The reason never contains details of
+// what wssecurity.faultFor returns. The reason never contains details of
 // err, which is kept as the fault's Cause.
-func FaultFor(v Version, err error) *soap.Fault {
+func faultFor(v Version, err error) *soap.Fault {
 	if sub, trust, ok := wstrust.Subcode(err); ok {
 		return wFault(v, sub, trust).WithCause(err)
 	}

@@ -23,15 +23,15 @@ func TestFaults(t *testing.T) {
 		reason  string
 		is      func(error) bool
 	}{
-		{"BadContextToken", BadContextTokenFault, "BadContextToken", false,
+		{"BadContextToken", badContextTokenFault, "BadContextToken", false,
 			"The security context token is expired or is not valid. The message was not processed.", IsBadContextToken},
-		{"RenewNeeded", RenewNeededFault, "RenewNeeded", false,
+		{"RenewNeeded", renewNeededFault, "RenewNeeded", false,
 			"The SecurityContextSecurityToken's key needs to be renewed.", IsRenewNeeded},
-		{"UnableToRenew", UnableToRenewFault, "UnableToRenew", false,
+		{"UnableToRenew", unableToRenewFault, "UnableToRenew", false,
 			"The specified context token could not be renewed.", IsUnableToRenew},
-		{"UnknownDerivationSource", UnknownDerivationSourceFault, "UnknownDerivationSource", false,
+		{"UnknownDerivationSource", unknownDerivationSourceFault, "UnknownDerivationSource", false,
 			"The specified source for the derivation is unknown.", IsUnknownDerivationSource},
-		{"InvalidRequest", InvalidRequestFault, "InvalidRequest", true,
+		{"InvalidRequest", invalidRequestFault, "InvalidRequest", true,
 			"The request for security token has invalid or malformed elements.", nil},
 	} {
 		for _, v := range []Version{V200502, V13} {
@@ -66,14 +66,14 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	// An invalid version falls back to 2005/02.
-	assert.Equal(t, wstrust.NSSC200502, BadContextTokenFault(0).Subcode().Space)
+	assert.Equal(t, wstrust.NSSC200502, badContextTokenFault(0).Subcode().Space)
 }
 
 func TestIsFault(t *testing.T) {
 	assert.False(t, IsBadContextToken(nil))
 	assert.False(t, IsBadContextToken(errors.New("x")))
-	assert.False(t, IsBadContextToken(RenewNeededFault(V13)))
-	assert.False(t, IsRenewNeeded(BadContextTokenFault(V13)))
+	assert.False(t, IsBadContextToken(renewNeededFault(V13)))
+	assert.False(t, IsRenewNeeded(badContextTokenFault(V13)))
 	assert.False(t, IsBadContextToken(soap.SenderFault("x", xml.Name{Space: "urn:other", Local: wstrust.FaultBadContextToken})))
 	assert.True(t, IsBadContextToken(fmt.Errorf("cookie: %w", ErrBadContextToken)))
 	assert.True(t, IsRenewNeeded(ErrRenewNeeded))
@@ -93,15 +93,15 @@ func TestFaultFor(t *testing.T) {
 		{fmt.Errorf("%w: bad KeySize", ErrInvalidRequest), xml.Name{Space: wstrust.NSTrust13, Local: wstrust.FaultInvalidRequest}},
 		{wssecurity.ErrInvalidToken, xml.Name{Space: wsse.NSWSSE, Local: wssecurity.FaultInvalidSecurityToken}},
 	} {
-		f := FaultFor(V13, tc.err)
+		f := faultFor(V13, tc.err)
 		assert.Equal(t, tc.subcode, f.Subcode(), tc.err.Error())
 		assert.ErrorIs(t, f, tc.err)
 		assert.NotContains(t, f.Reason(), "bad KeySize", "details stay out of the reason")
 	}
 	// A malformed RST parsed by a server becomes wst:InvalidRequest.
 	_, _, err := wstrust.ParseRST(wtParse(t, `<t:RequestSecurityToken xmlns:t="`+wstrust.NSTrust200502+`"/>`))
-	f := FaultFor(V200502, err)
+	f := faultFor(V200502, err)
 	assert.Equal(t, xml.Name{Space: wstrust.NSTrust200502, Local: wstrust.FaultInvalidRequest}, f.Subcode())
 	// Other errors are receiver faults.
-	assert.Equal(t, soap.CodeReceiver, FaultFor(V200502, errors.New("disk full")).Code)
+	assert.Equal(t, soap.CodeReceiver, faultFor(V200502, errors.New("disk full")).Code)
 }

@@ -189,8 +189,8 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	} else if cfg.CookieKeys != nil {
 		rings = cfg.CookieKeys
 	}
-	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
-	sizes := keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
+	minBits, maxBits := cfg.Policy.WithDefaults().Suite.KeySizes()
+	sizes := keySizeBounds{Min: minBits, Max: DefaultMaxKeySize, Default: maxBits}
 	log := cfg.Security.Logger
 	if log == nil {
 		log = slog.Default()
@@ -229,7 +229,7 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 		// Refused before any verification: answered in the request's
 		// version, so that its sender understands the fault.
 		s.log.WarnContext(ctx, "secureconv: token request refused", slog.String("action", action), slog.Any("error", ErrVersionNotAccepted))
-		return nil, InvalidRequestFault(o).WithCause(ErrVersionNotAccepted)
+		return nil, invalidRequestFault(o).WithCause(ErrVersionNotAccepted)
 	}
 	rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
 	sec := s.cfg.Security
@@ -259,17 +259,17 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 		s.log.WarnContext(ctx, "secureconv: request rejected", slog.Any("error", err))
 		switch {
 		case errors.Is(err, ErrBadContextToken):
-			return nil, BadContextTokenFault(v).WithCause(err)
+			return nil, badContextTokenFault(v).WithCause(err)
 		case errors.Is(err, ErrRenewNeeded):
 			return s.renewNeeded(ctx, req, rt)
 		case errors.Is(err, wssecurity.ErrUnknownDerivationSource):
-			return nil, UnknownDerivationSourceFault(v).WithCause(err)
+			return nil, unknownDerivationSourceFault(v).WithCause(err)
 		}
 		return nil, wssecurity.VerificationFault(err)
 	}
 	sess := e.Session()
 	if sess == nil || rt.found[sess.Identifier] == nil {
-		return nil, BadContextTokenFault(v)
+		return nil, badContextTokenFault(v)
 	}
 	tok := rt.found[sess.Identifier]
 	var resp *soap.Message
@@ -350,7 +350,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "secureconv: Issue refused", slog.Any("error", err))
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, invalidRequestFault(v).WithCause(err)
 	}
 	tmpl, err := s.establish(ctx, req, e)
 	if err != nil {
@@ -370,7 +370,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	case errors.As(err, &fault):
 		return nil, fault
 	case errors.Is(err, ErrInvalidRequest):
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, invalidRequestFault(v).WithCause(err)
 	default:
 		return nil, soap.ReceiverFault(reasonInternal).WithCause(err)
 	}
@@ -504,15 +504,15 @@ func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken
 		err = targetCause(nil)
 	}
 	if err != nil {
-		return nil, UnableToRenewFault(v).WithCause(err)
+		return nil, unableToRenewFault(v).WithCause(err)
 	}
 	if err := checkEntropy(s.cfg.Entropy, rst); err != nil {
 		s.log.WarnContext(ctx, "secureconv: Renew refused", slog.Any("error", err))
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, invalidRequestFault(v).WithCause(err)
 	}
 	tok, sct, ik, err := s.newToken(ctx, rst, cur)
 	if err != nil {
-		return nil, UnableToRenewFault(v).WithCause(err)
+		return nil, unableToRenewFault(v).WithCause(err)
 	}
 	resp, err := s.tokenResponse(req, wstrust.OpRenew, rst, tok, sct, ik)
 	if err == nil {
@@ -527,13 +527,13 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 	v := s.cfg.Version
 	rst, rv, err := wstrust.ParseRST(req.Payload())
 	if err != nil || rv != v.wire() || rst.Operation != wstrust.OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
-		return nil, InvalidRequestFault(v).WithCause(targetCause(err))
+		return nil, invalidRequestFault(v).WithCause(targetCause(err))
 	}
 	// A cookie-mode session has no state to remove: its cookie stays
 	// valid until it expires, as in WCF.
 	if !cur.CookieMode {
 		if err := s.cache.RemoveAll(ctx, cur.ContextID); err != nil {
-			return nil, BadContextTokenFault(v).WithCause(err)
+			return nil, badContextTokenFault(v).WithCause(err)
 		}
 	}
 	rstr := &wstrust.RSTR{Context: rst.Context, RequestedTokenCancelled: true}
@@ -759,9 +759,9 @@ func (s *server) renewNeeded(ctx context.Context, req *soap.Message, rt *request
 	}
 	rt.mu.Unlock()
 	if tok == nil {
-		return nil, BadContextTokenFault(v)
+		return nil, badContextTokenFault(v)
 	}
-	fm, err := soap.NewFaultMessage(req.Version, RenewNeededFault(v), req, s.cfg.rand())
+	fm, err := soap.NewFaultMessage(req.Version, renewNeededFault(v), req, s.cfg.rand())
 	if err != nil {
 		return nil, err
 	}
@@ -770,7 +770,7 @@ func (s *server) renewNeeded(ctx context.Context, req *soap.Message, rt *request
 	p := s.cfg.Policy
 	p.EncryptedParts = wssecurity.Parts{} // a fault body is not secret
 	if err := wssecurity.SecureReply(ctx, p, &sec, wssecurity.NewSessionExchange(st), fm); err != nil {
-		return nil, RenewNeededFault(v).WithCause(err)
+		return nil, renewNeededFault(v).WithCause(err)
 	}
 	return fm, nil
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/soapstack/soapstack/soap"
 )
 
-// SecurityHeader returns the wsse:Security header targeted at this node
+// securityHeader returns the wsse:Security header targeted at this node
 // (no actor/role, "next", or the ultimate receiver), or nil. More than one
 // Security header for the same actor or role is an error (WS-Security 1.0
 // section 6.1).
-func SecurityHeader(m *soap.Message) (*etree.Element, error) {
+func securityHeader(m *soap.Message) (*etree.Element, error) {
 	var ours *etree.Element
 	roles := map[string]bool{}
 	for _, h := range m.FindHeaders(wsse.NSWSSE, "Security") {

@@ -360,14 +360,14 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 
 	// The policy's Suite stays 0 unless given: inspect mode reads it as
 	// "check key lengths against the suite".
-	r.p.Suite, r.suite = opts.Suite, opts.Suite.Algorithms()
+	r.p.Suite, r.suite = opts.Suite, opts.Suite.algorithms()
 	res := cfg.TokenResolver.(inspectResolver)
 	res.lookup, res.source = opts.SessionKey, map[string]string{}
 	cfg.TokenResolver = res
 	for _, c := range opts.Certificates {
 		r.tokens[etree.NewElement("known-certificate")] = &token{kind: tokX509, cert: c}
 	}
-	sec, err := SecurityHeader(m)
+	sec, err := securityHeader(m)
 	switch {
 	case err != nil:
 		rep.Errors = append(rep.Errors, err.Error())
@@ -564,7 +564,7 @@ func elementPath(el *etree.Element) string {
 // suiteEncryptionErrors reports EncryptedData whose algorithm is not the
 // suite's.
 func suiteEncryptionErrors(m *soap.Message, suite Suite) []string {
-	want := suite.Algorithms().Encryption
+	want := suite.algorithms().Encryption
 	var out []string
 	for _, el := range m.Envelope.FindElements("//EncryptedData") {
 		if soap.ElementName(el).Space != xmlenc.NS {
@@ -588,14 +588,14 @@ func suiteEncryptionErrors(m *soap.Message, suite Suite) []string {
 // a silent guess.
 func (r *receiver) unwrapKey(el *etree.Element, ek *xmlenc.EncryptedKey, priv *rsa.PrivateKey) ([]byte, error) {
 	if !r.inspect {
-		return ek.Unwrap(priv, r.suite.SymmetricKeyLength(), r.cfg.rand(), r.keyTransportOptions()...)
+		return ek.Unwrap(priv, r.suite.symmetricKeyLength(), r.cfg.rand(), r.keyTransportOptions()...)
 	}
 	key, err := ek.UnwrapExact(priv, xmlenc.AllowRSA15())
 	if err != nil {
 		return nil, fmt.Errorf("%s does not unwrap with the private key of %s: %w", describe(el), r.cfg.Certificate.Cert.Subject, err)
 	}
 	if r.p.Suite != 0 {
-		if want := r.suite.SymmetricKeyLength(); len(key) != want {
+		if want := r.suite.symmetricKeyLength(); len(key) != want {
 			return nil, fmt.Errorf("%s carries a %d-byte key, the %s suite uses %d-byte keys", describe(el), len(key), r.p.Suite, want)
 		}
 	}

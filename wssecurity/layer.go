@@ -149,7 +149,7 @@ func ClientLayer(p Policy, cfg Config) (soap.ClientLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckConfig(pp, &cfg, Initiator); err != nil {
+	if err := checkConfig(pp, &cfg, initiator); err != nil {
 		return nil, err
 	}
 	c := &cfg
@@ -189,7 +189,7 @@ func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckConfig(pp, &cfg, Recipient); err != nil {
+	if err := checkConfig(pp, &cfg, recipient); err != nil {
 		return nil, err
 	}
 	c := &cfg

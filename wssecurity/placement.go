@@ -62,7 +62,7 @@ func (r *receiver) decryptionSite(parent *etree.Element, typ string) error {
 // policy checks. It applies to the message as decryption left it.
 func (r *receiver) checkPlacement() error {
 	// A decrypted header may have added a second Security header for us.
-	sec, err := SecurityHeader(r.m)
+	sec, err := securityHeader(r.m)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ type decResult struct {
 type receiver struct {
 	ctx       context.Context
 	p         Policy
-	suite     AlgorithmSuite
+	suite     algorithmSuite
 	cfg       *Config
 	initiator bool // a client reading a reply
 	ex        *exchange
@@ -109,7 +109,7 @@ type receiver struct {
 }
 
 func newReceiver(ctx context.Context, p Policy, cfg *Config, initiator bool, ex *exchange, m *soap.Message) *receiver {
-	return &receiver{ctx: ctx, p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m, now: cfg.now(),
+	return &receiver{ctx: ctx, p: p, suite: p.Suite.algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m, now: cfg.now(),
 		tokens: map[*etree.Element]*token{}, decrypted: map[*etree.Element]bool{}, done: map[*etree.Element]bool{}}
 }
 
@@ -122,7 +122,7 @@ func (r *receiver) process() error {
 	if err := r.checkTransport(); err != nil {
 		return err
 	}
-	sec, err := SecurityHeader(r.m)
+	sec, err := securityHeader(r.m)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ type exchange struct {
 // sender applies a policy to one outgoing message.
 type sender struct {
 	p         Policy
-	suite     AlgorithmSuite
+	suite     algorithmSuite
 	cfg       *Config
 	initiator bool
 	ex        *exchange
@@ -60,7 +60,7 @@ func newSender(p Policy, cfg *Config, initiator bool, ex *exchange) (*sender, er
 	if err != nil {
 		return nil, err
 	}
-	return &sender{p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, r: r, ids: ids}, nil
+	return &sender{p: p, suite: p.Suite.algorithms(), cfg: cfg, initiator: initiator, ex: ex, r: r, ids: ids}, nil
 }
 
 // certReference returns an STR naming cert in the given style.
@@ -168,7 +168,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		if s.cfg.PeerCertificate == nil {
 			return nil, errors.New("wssecurity: the symmetric binding needs the service certificate (Config.PeerCertificate)")
 		}
-		key, err := s.randomKey(s.suite.SymmetricKeyLength())
+		key, err := s.randomKey(s.suite.symmetricKeyLength())
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +257,7 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	if peer == nil {
 		return nil, errors.New("wssecurity: no peer certificate to encrypt to")
 	}
-	key, err := s.randomKey(s.suite.SymmetricKeyLength())
+	key, err := s.randomKey(s.suite.symmetricKeyLength())
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,10 @@ import (
 	"github.com/soapstack/soapstack/internal/wsse"
 )
 
-// AlgorithmSuite is a WS-SecurityPolicy algorithm suite with the key
+// algorithmSuite is a WS-SecurityPolicy algorithm suite with the key
 // lengths WCF uses (System.ServiceModel.Security.SecurityAlgorithmSuite).
 // Lengths are in bits.
-type AlgorithmSuite struct {
+type algorithmSuite struct {
 	// Name is the WS-SecurityPolicy / WCF name, e.g. "Basic256".
 	Name string
 
@@ -36,14 +36,14 @@ type AlgorithmSuite struct {
 	Legacy bool
 }
 
-// SymmetricKeyLength returns the default symmetric key length in bytes.
-func (s AlgorithmSuite) SymmetricKeyLength() int { return s.MaxSymmetricKeyLength / 8 }
+// symmetricKeyLength returns the default symmetric key length in bytes.
+func (s algorithmSuite) symmetricKeyLength() int { return s.MaxSymmetricKeyLength / 8 }
 
 // String returns the suite name.
-func (s AlgorithmSuite) String() string { return s.Name }
+func (s algorithmSuite) String() string { return s.Name }
 
-func makeSuite(name string, bits int, enc, kw string, sha256, rsa15 bool) AlgorithmSuite {
-	s := AlgorithmSuite{
+func makeSuite(name string, bits int, enc, kw string, sha256, rsa15 bool) algorithmSuite {
+	s := algorithmSuite{
 		Name:                          name,
 		Digest:                        wsse.AlgSHA1,
 		SymmetricSig:                  wsse.AlgHMACSHA1,
@@ -150,8 +150,16 @@ func (s Suite) String() string {
 	return d.name
 }
 
-// Algorithms returns the algorithms and key lengths of the suite.
-func (s Suite) Algorithms() AlgorithmSuite {
+// KeySizes returns the bounds, in bits, of the symmetric keys the suite
+// allows (WS-SecurityPolicy's MinimumSymmetricKeyLength and
+// MaximumSymmetricKeyLength, equal for WCF's suites).
+func (s Suite) KeySizes() (minBits, maxBits int) {
+	a := s.algorithms()
+	return a.MinSymmetricKeyLength, a.MaxSymmetricKeyLength
+}
+
+// algorithms returns the algorithms and key lengths of the suite.
+func (s Suite) algorithms() algorithmSuite {
 	d, ok := s.def()
 	if !ok {
 		d, _ = Basic256.def()

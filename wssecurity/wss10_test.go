@@ -336,7 +336,7 @@ func TestWSS10EncryptBeforeSign(t *testing.T) {
 		ref := ed.FindElement("./KeyInfo/SecurityTokenReference/Reference")
 		require.NotNil(t, ref, dir)
 		assert.Nil(t, ref.SelectAttr("ValueType"), dir)
-		sec, err := SecurityHeader(m)
+		sec, err := securityHeader(m)
 		require.NoError(t, err)
 		kids := sec.ChildElements()
 		assert.Equal(t, "ReferenceList", kids[len(kids)-1].Tag, "%s: the ReferenceList follows the signature", dir)

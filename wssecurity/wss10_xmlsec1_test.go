@@ -37,7 +37,7 @@ func TestXmlsec1DecryptsWSS10Layout(t *testing.T) {
 			ed := childByTag(m.Body, "EncryptedData")
 			require.NotNil(t, ed)
 			assert.Nil(t, firstChild(ed, wsse.NSDS, "KeyInfo"), "no KeyInfo: the EncryptedKey names it")
-			sec, err := SecurityHeader(m)
+			sec, err := securityHeader(m)
 			require.NoError(t, err)
 			ek := firstChild(sec, xmlenc.NS, "EncryptedKey")
 			require.NotNil(t, ek)
