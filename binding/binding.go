@@ -150,6 +150,14 @@ type Security struct {
 	// Message holds the settings of message security (Mode Message or
 	// TransportWithMessageCredential).
 	Message MessageSecurity
+	// Element, on a CustomBinding only, replaces the message security that
+	// Message would build from WCF's presets with explicit policies
+	// (MessageSecurityElement, SecureConversationElement): WCF's
+	// customBinding with its own security binding element. Mode must then
+	// be Message or TransportWithMessageCredential, matching the policies'
+	// binding, and Message's preset settings (ClientCredentialType,
+	// EstablishSecurityContext, NegotiateServiceCredential) stay unset.
+	Element *SecurityElement
 }
 
 // Binding is the configuration of an endpoint, shared by its client and its
@@ -286,6 +294,9 @@ func (b Binding) securityPlan() (plan, error) {
 		return plan{}, configErr("%s: Addressing: unknown WS-Addressing version %d", n, int(b.Addressing))
 	}
 	m := b.Security.Message
+	if b.Security.Element != nil {
+		return b.customPlan()
+	}
 	switch b.Security.Mode {
 	case ModeNone:
 		return plan{}, nil
@@ -422,7 +433,7 @@ func (b Binding) Describe() (string, error) {
 	}
 	s := fmt.Sprintf("%s: security %s", b.name(), b.Security.Mode)
 	if p.preset != "" {
-		s += fmt.Sprintf(", %s (%s)", p.preset, b.Security.Message.AlgorithmSuite)
+		s += fmt.Sprintf(", %s (%s)", p.preset, b.suite())
 	}
 	if p.session != nil {
 		s += ", session " + b.SecureConversation.String()

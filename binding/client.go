@@ -66,10 +66,15 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	}
 	switch {
 	case p.session != nil:
+		// secureconv.NewClient builds its bootstrap layer on the first
+		// handshake; building one now reports missing credentials here.
+		if _, err := wssecurity.ClientLayer(*p.message, cfg); err != nil {
+			return nil, configErr("%s: bootstrap: %w", b.name(), err)
+		}
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
+			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: b.requireCancellation(),
 			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
-			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
+			CancelWithBootstrap: s.cancelBoot, CancelSignedOnly: s.cancelSignedOnly, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -114,11 +119,17 @@ func clientSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecuri
 		return cfg, nil
 	}
 	n := b.name()
+	if b.Security.Element != nil && p.session != nil && s.cancelBoot && !b.requireCancellation() {
+		return cfg, configErr("%s: WithCancelWithBootstrap: the secure conversation's element does not require cancellation, so the client sends no Cancel to protect", n)
+	}
 	if b.Security.Mode == ModeMessage {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security encrypts to the service certificate; the client needs it", n)
 		}
 		cfg.PeerCertificate = creds.ServiceCertificate.Cert
+	}
+	if b.Security.Element != nil {
+		return cfg, customCredentials(&cfg, creds, false)
 	}
 	switch b.Security.Message.ClientCredentialType {
 	case CredentialUserName:

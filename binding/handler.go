@@ -58,7 +58,8 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
 			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
-			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
+			CancelWithBootstrap: s.cancelBoot, CancelSignedOnly: s.cancelSignedOnly, KeySizeFromSuite: s.keySizeFromSuite,
+			OnEvent: hs.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -126,6 +127,10 @@ func serviceSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecur
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security needs the service certificate with its private key", n)
 		}
 		cfg.Certificate = creds.ServiceCertificate
+	}
+	if b.Security.Element != nil {
+		// trustStore's error names the field.
+		return cfg, customCredentials(&cfg, creds, true)
 	}
 	switch b.Security.Message.ClientCredentialType {
 	case CredentialUserName:

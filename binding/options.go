@@ -21,6 +21,9 @@ type settings struct {
 	limits        soap.Limits
 	allowInsecure bool
 	cancelBoot    bool
+	// cancelSignedOnly and keySizeFromSuite: custom.go.
+	cancelSignedOnly bool
+	keySizeFromSuite bool
 
 	httpClient *http.Client
 	keyLog     io.Writer
