@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
-	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // GoServer is the Go IPingService on loopback: /soap11 and /soap12, and,
@@ -29,12 +29,13 @@ type GoServer struct {
 }
 
 // StartGoServer starts the Go service with h at /soap11 and /soap12 on
-// 127.0.0.1 with a free port.
-func StartGoServer(h soap.Handler, opts ...soap.HTTPOption) (*GoServer, error) {
+// 127.0.0.1 with a free port: binding.NewHandler of the foundation
+// bindings (no security) of each SOAP version.
+func StartGoServer(h soap.Handler, opts ...binding.HandlerOption) (*GoServer, error) {
 	mux := http.NewServeMux()
-	hh := soap.NewHTTPHandler(h, opts...)
-	mux.Handle("/soap11", hh)
-	mux.Handle("/soap12", hh)
+	if err := mountFoundationHandler(mux, h, opts...); err != nil {
+		return nil, err
+	}
 	s := &GoServer{}
 	u, err := s.serve(mux, nil)
 	if err != nil {
@@ -42,6 +43,32 @@ func StartGoServer(h soap.Handler, opts ...soap.HTTPOption) (*GoServer, error) {
 	}
 	s.URL = u
 	return s, nil
+}
+
+// mountFoundation mounts svc at /soap11 and /soap12 of mux.
+func mountFoundation(mux *http.ServeMux, svc *PingService) error {
+	return mountFoundationHandler(mux, svc.Handler())
+}
+
+// mountFoundationHandler mounts h at the path of each foundation version
+// of mux, through its binding: a path serves both WS-Addressing versions of
+// its SOAP version, as a WCF endpoint without addressing requirements
+// does, so one handler per path (of the first version with it) serves
+// them.
+func mountFoundationHandler(mux *http.ServeMux, h soap.Handler, opts ...binding.HandlerOption) error {
+	mounted := map[string]bool{}
+	for _, v := range TransportVersions() {
+		if mounted[v.Path()] {
+			continue
+		}
+		hh, err := binding.NewHandler(h, foundationBinding(v), binding.Credentials{}, opts...)
+		if err != nil {
+			return fmt.Errorf("interop: %s: %w", v.Name, err)
+		}
+		mux.Handle(v.Path(), hh)
+		mounted[v.Path()] = true
+	}
+	return nil
 }
 
 // StartInteropServer starts the Go service for the whole matrix: the
@@ -56,15 +83,14 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	svc := &PingService{}
 	plain, tlsMux := http.NewServeMux(), http.NewServeMux()
-	hh := soap.NewHTTPHandler(svc.Handler())
-	plain.Handle("/soap11", hh)
-	plain.Handle("/soap12", hh)
+	if err := mountFoundation(plain, svc); err != nil {
+		return nil, err
+	}
 	for _, sc := range WSSecScenarios() {
-		layer, err := wssecurity.ServerLayer(*sc.Policy, sc.Config(pki.ServiceConfig()))
+		h, err := binding.NewHandler(svc.Handler(), sc.Binding(), pki.ServiceCredentials(), handlerOpts(sc.Options())...)
 		if err != nil {
 			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
-		h := soap.NewHTTPHandler(soap.ChainHandler(svc.Handler(), layer))
 		if sc.TLS {
 			tlsMux.Handle(sc.Path(), h)
 		} else {
@@ -76,16 +102,10 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 		return nil, err
 	}
 	for _, sc := range SCScenarios() {
-		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig(),
-			CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro}
-		if sc.Cookie {
-			cfg.Cookies = ring
-		}
-		layer, err := secureconv.ServerLayer(cfg)
+		h, err := binding.NewHandler(svc.Handler(), sc.Binding(), pki.ServiceCredentials(), sc.serviceOptions(peer, ring)...)
 		if err != nil {
 			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
-		h := soap.NewHTTPHandler(soap.ChainHandler(svc.Handler(), layer))
 		if sc.TLS {
 			tlsMux.Handle(sc.Path(), h)
 		} else {
@@ -310,21 +330,21 @@ func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer st
 	return RunGoClientCase(ctx, srv.URL, c)
 }
 
-// endpoint returns the address of a scenario on a peer and the HTTP
-// options to reach it (HTTPS trusting the test CA for transport scenarios).
-func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, []soap.HTTPOption, error) {
+// endpoint returns the address of a scenario on a peer and the client
+// options to reach it (HTTPS trusting the test CA for transport
+// scenarios).
+func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, []binding.ClientOption, error) {
 	if !useTLS {
 		return base + path, nil, nil
 	}
 	if tlsBase == "" {
 		return "", nil, errors.New("the peer serves no HTTPS endpoint")
 	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}
-	return tlsBase + path, []soap.HTTPOption{soap.WithHTTPClient(hc)}, nil
+	return tlsBase + path, clientTransport(true, pki), nil
 }
 
 // RunGoSecurityCase runs a WS-Security scenario with the Go client: an echo
-// through the scenario's policy.
+// through the scenario's binding.
 func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SecurityScenario) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
 	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
@@ -332,14 +352,12 @@ func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc S
 		r.Reason = err.Error()
 		return r
 	}
-	layer, lerr := wssecurity.ClientLayer(*sc.Policy, sc.Config(pki.ClientConfig()))
-	if lerr != nil {
-		r.Reason = lerr.Error()
+	c, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), clientOpts(sc.Options(), opts...)...)
+	if err != nil {
+		r.Reason = err.Error()
 		return r
 	}
-	cli := &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, opts...), layer),
-		Version: sc.SOAP, Addressing: sc.Addressing, To: url}
-	if err := runPingCase(ctx, cli, ScenarioEcho); err != nil {
+	if err := runPingCase(ctx, pingClient(c), ScenarioEcho); err != nil {
 		r.Reason = err.Error()
 		return r
 	}
@@ -362,14 +380,12 @@ func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 		r.Reason = err.Error()
 		return r
 	}
-	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
-		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-		Cancel: sc.Cancel, CancelWithBootstrap: sc.Cancel && peer != PeerMetro, CancelSignedOnly: peer == PeerMetro, Addressing: sc.Addressing, To: url})
+	client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), append(opts, sc.clientOptions(peer)...)...)
 	if err != nil {
 		r.Reason = err.Error()
 		return r
 	}
-	cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
+	cli := pingClient(client)
 	for i := range 2 {
 		if err := runPingCase(ctx, cli, ScenarioEcho); err != nil {
 			r.Reason = fmt.Sprintf("echo %d: %v", i+1, err)

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -145,17 +146,21 @@ func LargeText(n int) string {
 }
 
 // RunGoClientCase runs one foundation case with the Go client against the
-// peer at base (e.g. "http://127.0.0.1:9000").
-func RunGoClientCase(ctx context.Context, base string, c Case, opts ...soap.HTTPOption) Result {
+// peer at base (e.g. "http://127.0.0.1:9000"): binding.NewClient of the
+// version's binding (no security).
+func RunGoClientCase(ctx context.Context, base string, c Case, opts ...binding.ClientOption) Result {
 	r := Result{Scenario: c.Scenario, Direction: GoToPeer, Version: c.Version}
 	tv, ok := transportVersion(c.Version)
 	if !ok {
 		r.Reason = "unknown version " + c.Version
 		return r
 	}
-	url := base + tv.Path()
-	cli := &PingClient{Invoker: soap.NewHTTPClient(url, opts...), Version: tv.SOAP, Addressing: tv.Addressing, To: url}
-	if err := runPingCase(ctx, cli, c.Scenario); err != nil {
+	client, err := binding.NewClient(base+tv.Path(), foundationBinding(tv), binding.Credentials{}, opts...)
+	if err != nil {
+		r.Reason = err.Error()
+		return r
+	}
+	if err := runPingCase(ctx, pingClient(client), c.Scenario); err != nil {
 		r.Reason = err.Error()
 		return r
 	}

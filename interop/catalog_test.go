@@ -1,0 +1,47 @@
+package interop
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCatalogueBindings checks that every scenario of the catalogue is a
+// binding package binding accepts, with the security its policies say.
+func TestCatalogueBindings(t *testing.T) {
+	for _, v := range TransportVersions() {
+		d, err := foundationBinding(v).Describe()
+		require.NoError(t, err, v.Name)
+		assert.Contains(t, d, "security None", v.Name)
+	}
+	for _, sc := range WSSecScenarios() {
+		d, err := sc.Binding().Describe()
+		require.NoError(t, err, sc.Case().String())
+		assert.Contains(t, d, "Custom("+sc.Policy.Binding.String()+")", sc.Case().String())
+	}
+	for _, sc := range SCScenarios() {
+		d, err := sc.Binding().Describe()
+		require.NoError(t, err, sc.Case().String())
+		assert.Contains(t, d, "SecureConversation(Custom("+sc.Bootstrap.Binding.String()+"))", sc.Case().String())
+		assert.Equal(t, sc.Cancel, sc.Binding().Security.Element.RequireCancellation(), sc.Case().String())
+	}
+}
+
+// TestWSSecScenariosGoToGo runs every plain WS-Security scenario with the
+// Go client against the Go service: our own consistency; the interop
+// claims come from TestCXFInterop and TestMetroInterop.
+func TestWSSecScenariosGoToGo(t *testing.T) {
+	pki, err := LoadPKI("pki")
+	require.NoError(t, err)
+	gs, err := StartInteropServer(pki)
+	require.NoError(t, err)
+	defer gs.Close()
+	for _, sc := range WSSecScenarios() {
+		t.Run(sc.Case().String(), func(t *testing.T) {
+			r := RunGoSecurityCase(context.Background(), gs.URL, gs.TLSURL, pki, sc)
+			assert.True(t, r.Pass, r.Reason)
+		})
+	}
+}
