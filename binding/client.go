@@ -57,8 +57,14 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkReliableOptions(b, p); err != nil {
+		return nil, err
+	}
 	c := &Client{url: rawURL, binding: b, rand: s.rand, hooks: s.hookSet(SideClient, b)}
 	var transport soap.Invoker = soap.NewHTTPClient(rawURL, s.httpOptions()...)
+	for i := len(s.transportLayers) - 1; i >= 0; i-- {
+		transport = s.transportLayers[i](transport)
+	}
 	if p.tls && !s.allowInsecure {
 		// Below every layer, so that handshakes, RM control messages and
 		// retransmissions are marked too.

@@ -24,6 +24,10 @@ type settings struct {
 	// cancelSignedOnly and keySizeFromSuite: custom.go.
 	cancelSignedOnly bool
 	keySizeFromSuite bool
+	// transportLayers, oneWay and retryInterval: lowlevel.go.
+	transportLayers []soap.ClientLayer
+	oneWay          bool
+	retryInterval   time.Duration
 
 	httpClient *http.Client
 	keyLog     io.Writer

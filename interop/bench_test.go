@@ -5,15 +5,15 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/soapstack/soapstack/secureconv"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/binding"
 )
 
 // BenchmarkHandshake measures establishing a session (RST/RSTR under the
 // bootstrap policy, both sides in this process over loopback HTTP) per
 // bootstrap family. The C scenarios issue cookies; _X10 keeps sessions in
 // the service's cache, whose pending-session limit (128, as WCF) would stop
-// the loop, so its iterations also cancel (one more exchange).
+// the loop, so its iterations also cancel (one more exchange, the
+// scenarios that cancel).
 func BenchmarkHandshake(b *testing.B) {
 	pki, err := LoadPKI("pki")
 	if err != nil {
@@ -34,16 +34,14 @@ func BenchmarkHandshake(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				c, err := secureconv.NewClient(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), secureconv.ClientConfig{
-					Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(), Addressing: sc.Addressing, To: url,
-					Cancel: !sc.Cookie, CancelWithBootstrap: !sc.Cookie})
+				c, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), append(sc.clientOptions(PeerCXF), binding.WithHTTPClient(hc))...)
 				if err != nil {
 					b.Fatal(err)
 				}
 				if err := c.Open(context.Background()); err != nil {
 					b.Fatal(err)
 				}
-				if !sc.Cookie {
+				if sc.Cancel {
 					if err := c.Close(context.Background()); err != nil {
 						b.Fatal(err)
 					}
@@ -67,12 +65,11 @@ func BenchmarkSessionRoundTrip(b *testing.B) {
 	defer gs.Close()
 	sc, _ := scScenario(Case{Scenario: "XDC", Version: VersionSC200502})
 	url := gs.URL + sc.Path()
-	c, err := secureconv.NewClient(soap.NewHTTPClient(url), secureconv.ClientConfig{
-		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(), Addressing: sc.Addressing, To: url})
+	c, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials())
 	if err != nil {
 		b.Fatal(err)
 	}
-	cli := &PingClient{Invoker: c, Version: soap.V12, Addressing: sc.Addressing, To: url}
+	cli := pingClient(c)
 	text := LargeText(2 << 10)
 	if _, err := cli.Echo(context.Background(), text); err != nil {
 		b.Fatal(err)

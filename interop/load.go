@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/soap"
-	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // LoadResult summarizes a load run.
@@ -59,8 +58,12 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 	defer tr.CloseIdleConnections()
 	var cli *PingClient
 	if opts.Scenario == "" {
-		url := base + "/soap12"
-		cli = &PingClient{Invoker: soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), Version: soap.V12, Addressing: soap.WSA10, To: url}
+		c, err := binding.NewClient(base+"/soap12", foundationBinding(TransportVersion{Name: "soap12-wsa10", SOAP: soap.V12, Addressing: soap.WSA10}),
+			binding.Credentials{}, binding.WithHTTPClient(hc))
+		if err != nil {
+			return nil, err
+		}
+		cli = pingClient(c)
 	} else {
 		var c Case
 		if n, v, ok := cut(opts.Scenario, "@"); ok {
@@ -72,13 +75,12 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 			if sc.TLS {
 				url = tlsBase + sc.Path()
 			}
-			client, err := secureconv.NewClient(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), secureconv.ClientConfig{
-				Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-				Addressing: sc.Addressing, To: url})
+			// The session is not closed: the run ends with the process.
+			client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), binding.WithHTTPClient(hc))
 			if err != nil {
 				return nil, err
 			}
-			cli = &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
+			cli = pingClient(client)
 		} else {
 			sc, ok := wssecScenario(c)
 			if !ok {
@@ -88,11 +90,11 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 			if sc.TLS {
 				url = tlsBase + sc.Path()
 			}
-			layer, err := wssecurity.ClientLayer(*sc.Policy, sc.Config(pki.ClientConfig()))
+			client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), clientOpts(sc.Options(), binding.WithHTTPClient(hc))...)
 			if err != nil {
 				return nil, err
 			}
-			cli = &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), layer), Version: sc.SOAP, Addressing: sc.Addressing, To: url}
+			cli = pingClient(client)
 		}
 	}
 	text := LargeText(opts.BodySize)

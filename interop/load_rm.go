@@ -11,11 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/internal/lossy"
 	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
-	"github.com/soapstack/soapstack/secureconv"
-	"github.com/soapstack/soapstack/soap"
 )
 
 // ReliableLoadOptions configures ReliableLoad.
@@ -216,8 +215,7 @@ func percentile(ds []time.Duration, p int) time.Duration {
 
 // loadSession is one reliable session of ReliableLoad and what it measured.
 type loadSession struct {
-	rc     *reliable.Client
-	sc     *secureconv.Client // nil without a secure session
+	c      *binding.Client // the reliable session, over the secure one if any
 	cli    *PingClient
 	closed bool
 
@@ -237,22 +235,16 @@ type loadSession struct {
 func openLoadSession(ctx context.Context, url string, hc *http.Client, pki *PKI, s RMScenario, retry time.Duration,
 	quiet *slog.Logger, text string) (*loadSession, error) {
 	ls := &loadSession{}
-	var next soap.Invoker = soap.NewHTTPClient(url, soap.WithHTTPClient(hc))
-	cfg := reliable.ClientConfig{Version: s.RM, To: url, RetryInterval: retry, Logger: quiet, OnEvent: ls.event}
-	if s.SC != nil {
-		sc, err := secureconv.NewClient(next, secureconv.ClientConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap,
-			Policy: s.SC.Policy, Security: pki.ClientConfig(), Cancel: true, Addressing: soap.WSA10, To: url})
-		if err != nil {
-			return nil, err
-		}
-		ls.sc, next, cfg.SecureSession = sc, sc, sc
+	opts := []binding.ClientOption{binding.WithHTTPClient(hc), binding.WithLogger(quiet),
+		binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) { ls.event(e.Event) }})}
+	if retry != 0 {
+		opts = append(opts, binding.WithRetryInterval(retry))
 	}
-	rc, err := reliable.NewClient(next, cfg)
+	c, err := newReliableClient(url, pki, s, func(*binding.Binding) {}, opts...)
 	if err != nil {
 		return nil, err
 	}
-	ls.rc = rc
-	ls.cli = &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
+	ls.c, ls.cli = c, pingClient(c)
 	// Open and use the sequence: a sequence created and not used counts
 	// against the service's pending limit.
 	got, err := ls.cli.Echo(ctx, text)
@@ -328,11 +320,7 @@ func (ls *loadSession) fail(err error) {
 // close closes the reliable session and the secure session below it.
 func (ls *loadSession) close(ctx context.Context) error {
 	ls.closed = true
-	err := ls.rc.Close(ctx)
-	if ls.sc != nil {
-		err = errors.Join(err, ls.sc.Close(ctx))
-	}
-	return err
+	return ls.c.Close(ctx)
 }
 
 // abandon ends a session that was not closed, bounded and best effort.

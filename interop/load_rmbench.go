@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
-
-	"github.com/soapstack/soapstack/soap"
 )
 
 // Targets of ReliableBench: the services compared.
@@ -21,9 +19,9 @@ const (
 )
 
 // ReliableMux returns the Go service's reliable endpoints as the Metro peer
-// serves them: /rm/<Scenario> for each of RMScenarios, reliable.ServerLayer
-// in front of the IPingService, above secureconv.ServerLayer for RM over
-// SC. Without pki the RM-over-SC endpoints are left out. It also returns
+// serves them: /rm/<Scenario> for each of RMScenarios, binding.NewHandler
+// of the scenario's binding (a reliable session in front of the
+// IPingService, above a secure session for RM over SC). Without pki the RM-over-SC endpoints are left out. It also returns
 // the paths it serves.
 func ReliableMux(pki *PKI) (*http.ServeMux, []string, error) {
 	svc := &PingService{}
@@ -37,7 +35,7 @@ func ReliableMux(pki *PKI) (*http.ServeMux, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("interop: %s: %w", s.Name, err)
 		}
-		mux.Handle(s.Path(), soap.NewHTTPHandler(h))
+		mux.Handle(s.Path(), h)
 		paths = append(paths, s.Path())
 	}
 	return mux, paths, nil

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/internal/lossy"
 	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
@@ -352,7 +353,7 @@ func TestMetroClientReliableLossy(t *testing.T) {
 	for _, s := range metroLossyScenarios() {
 		h, err := rmServerHandler(ledger.app(svc.Handler()), pki, PeerMetro, s)
 		require.NoError(t, err, s.Name)
-		mux.Handle(s.Path(), soap.NewHTTPHandler(h))
+		mux.Handle(s.Path(), h)
 		cases = append(cases, s.Case())
 	}
 	gs := httptest.NewServer(mux)
@@ -423,12 +424,17 @@ func TestMetroClientReliableLossy(t *testing.T) {
 // 100, so one tag covers both sessions.
 func runMetroLossySession(ctx context.Context, base string, pki *PKI, s RMScenario, tag string, oneWay bool, callers, total int, ev *lossyEvents) error {
 	url := base + s.Path()
-	rc, session, err := newReliableClient(soap.NewHTTPClient(url), pki, s, reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay,
-		RetryInterval: 50 * time.Millisecond, MaxRetryCount: 20, OnEvent: ev.add, Logger: slog.New(slog.DiscardHandler)})
+	opts := []binding.ClientOption{binding.WithRetryInterval(50 * time.Millisecond),
+		binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) { ev.add(e.Event) }}),
+		binding.WithLogger(slog.New(slog.DiscardHandler))}
+	if oneWay {
+		opts = append(opts, binding.WithOneWaySession())
+	}
+	rc, err := newReliableClient(url, pki, s, func(b *binding.Binding) { b.ReliableSession.MaxRetryCount = 20 }, opts...)
 	if err != nil {
 		return err
 	}
-	cli := &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
+	cli := pingClient(rc)
 	first := 0
 	if oneWay {
 		first = 100
@@ -467,13 +473,9 @@ func runMetroLossySession(ctx context.Context, base string, pki *PKI, s RMScenar
 		cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 	}
+	// Close closes the reliable session, then cancels the secure one.
 	if cerr := rc.Close(cctx); cerr != nil && err == nil {
-		err = fmt.Errorf("reliable close: %w", cerr)
-	}
-	if session != nil {
-		if cerr := session.Close(cctx); cerr != nil && err == nil {
-			err = fmt.Errorf("secure session close: %w", cerr)
-		}
+		err = fmt.Errorf("close: %w", cerr)
 	}
 	return err
 }

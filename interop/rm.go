@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,8 +15,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/reliable"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -97,40 +98,49 @@ func rmScenario(c Case) (RMScenario, bool) {
 	return RMScenario{}, false
 }
 
+// Binding returns the scenario's binding: a custom binding (SOAP 1.2,
+// WS-Addressing 1.0) with a reliable session of the scenario's WS-RM
+// version, above the secure conversation of its SC scenario if it has
+// one (cancelled on Close), whose session signs the RM headers.
+func (s RMScenario) Binding() binding.Binding {
+	b := binding.CustomBinding(VersionRM + "/" + s.Name)
+	b.SOAP, b.Addressing = soap.V12, soap.WSA10
+	b.ReliableSession.Enabled, b.ReliableSession.Version = true, s.RM
+	if s.SC != nil {
+		b.SecureConversation = s.SC.SC
+		b.Security.Mode = binding.ModeMessage
+		b.Security.Element = binding.SecureConversationElement(s.SC.Bootstrap, s.SC.Policy, true)
+	}
+	return b
+}
+
 // rmServerHandlers returns the Go service's endpoints of the RM scenarios
-// by path (reliable.ServerLayer above secureconv.ServerLayer for the SC
-// ones). A layer that cannot be built answers every request with a
-// Receiver fault naming the error, so the cases fail and the rest of the
-// service runs; broken has those errors by case ("Scenario@rm").
-func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]soap.Handler, broken map[string]error) {
-	handlers, broken = map[string]soap.Handler{}, map[string]error{}
+// by path (binding.NewHandler of each scenario's binding). An endpoint
+// that cannot be built answers every request with a Receiver fault naming
+// the error, so the cases fail and the rest of the service runs; broken
+// has those errors by case ("Scenario@rm").
+func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]http.Handler, broken map[string]error) {
+	handlers, broken = map[string]http.Handler{}, map[string]error{}
 	for _, s := range RMScenarios() {
 		h, err := rmServerHandler(svc.Handler(), pki, peer, s)
 		if err != nil {
 			err = fmt.Errorf("interop: %s: %w", s.Name, err)
 			broken[s.Case().String()] = err
-			h = failingHandler(err)
+			h = soap.NewHTTPHandler(failingHandler(err))
 		}
 		handlers[s.Path()] = h
 	}
 	return handlers, broken
 }
 
-// rmServerHandler is the endpoint of scenario s in front of app.
-func rmServerHandler(app soap.Handler, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {
-	rm, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{s.RM}, RequireSecureSession: s.SC != nil})
-	if err != nil {
-		return nil, err
-	}
+// rmServerHandler is the endpoint of scenario s in front of app: the
+// reliable session above the secure session, which accepts the Cancel of
+// CXF and Metro clients (see SCScenario.serviceOptions).
+func rmServerHandler(app soap.Handler, pki *PKI, peer string, s RMScenario) (http.Handler, error) {
 	if s.SC == nil {
-		return soap.ChainHandler(app, rm), nil
+		return binding.NewHandler(app, s.Binding(), binding.Credentials{})
 	}
-	sc, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap, Policy: s.SC.Policy,
-		Security: pki.ServiceConfig(), CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro})
-	if err != nil {
-		return nil, err
-	}
-	return soap.ChainHandler(app, sc, rm), nil
+	return binding.NewHandler(app, s.Binding(), pki.ServiceCredentials(), s.SC.serviceOptions(peer, nil)...)
 }
 
 // failingHandler answers every request with a Receiver fault carrying err.
@@ -141,7 +151,8 @@ func failingHandler(err error) soap.Handler {
 }
 
 // RunGoReliableCase runs an RM scenario with the Go client against a peer
-// at base: reliable.NewClient over the secure session (if any) over HTTP.
+// at base: binding.NewClient of the scenario's binding (the reliable
+// session over the secure session, if any, over HTTP).
 // The sequential exchange is two sessions: a one-way session (no Offer)
 // with two notifies, then a request-reply session: echo of "last-notify"
 // (the one-way session's last message must have been delivered), echo,
@@ -244,30 +255,27 @@ func goText(i int) string {
 func runReliableSession(ctx context.Context, base string, pki *PKI, s RMScenario, oneWay bool, requests, replies int,
 	exchange func(context.Context, *PingClient) error) error {
 	url := base + s.Path()
-	wire := &rmWire{next: soap.NewHTTPClient(url)}
-	rc, session, err := newReliableClient(wire, pki, s, reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay})
+	wire := &rmWire{}
+	opts := []binding.ClientOption{binding.WithTransportLayer(wire.layer)}
+	if oneWay {
+		opts = append(opts, binding.WithOneWaySession())
+	}
+	c, err := newReliableClient(url, pki, s, func(*binding.Binding) {}, opts...)
 	if err != nil {
 		return err
 	}
-	cli := &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
+	cli := pingClient(c)
 	if err := exchange(ctx, cli); err != nil {
 		// End the sessions anyway, so nothing of this case (retransmissions,
 		// keep-alives) reaches the peer during the next one.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_ = rc.Close(cctx)
-		if session != nil {
-			_ = session.Close(cctx)
-		}
+		_ = c.Close(cctx)
 		return err
 	}
-	if err := rc.Close(ctx); err != nil {
-		return fmt.Errorf("reliable close: %w", err)
-	}
-	if session != nil {
-		if err := session.Close(ctx); err != nil {
-			return fmt.Errorf("secure session close: %w", err)
-		}
+	// Close closes the reliable session, then cancels the secure one.
+	if err := c.Close(ctx); err != nil {
+		return fmt.Errorf("close: %w", err)
 	}
 	if problems := checkReliableWire(s.RM, wire.messages(), requests, replies, s.Concurrent == 0); len(problems) > 0 {
 		what := "request-reply session"
@@ -279,28 +287,13 @@ func runReliableSession(ctx context.Context, base string, pki *PKI, s RMScenario
 	return nil
 }
 
-// newReliableClient builds the client side of scenario s over next:
-// reliable.NewClient(cfg) over the secure session of s (returned, nil when
-// s has none) over next. cfg.To is the address of both.
-func newReliableClient(next soap.Invoker, pki *PKI, s RMScenario, cfg reliable.ClientConfig) (*reliable.Client, *secureconv.Client, error) {
-	var session *secureconv.Client
-	if s.SC != nil {
-		sc, err := secureconv.NewClient(next, secureconv.ClientConfig{Version: s.SC.SC, Bootstrap: s.SC.Bootstrap,
-			Policy: s.SC.Policy, Security: pki.ClientConfig(), Cancel: true, Addressing: soap.WSA10, To: cfg.To})
-		if err != nil {
-			return nil, nil, err
-		}
-		ss, ok := any(sc).(reliable.SecureSession)
-		if !ok {
-			return nil, nil, errors.New("*secureconv.Client does not implement reliable.SecureSession (SessionTokenReference) yet")
-		}
-		session, next, cfg.SecureSession = sc, sc, ss
-	}
-	rc, err := reliable.NewClient(next, cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reliable.NewClient: %w", err)
-	}
-	return rc, session, nil
+// newReliableClient returns the Go client of scenario s at url:
+// binding.NewClient of the scenario's binding, changed by tune (for the
+// reliable session's settings).
+func newReliableClient(url string, pki *PKI, s RMScenario, tune func(*binding.Binding), opts ...binding.ClientOption) (*binding.Client, error) {
+	b := s.Binding()
+	tune(&b)
+	return binding.NewClient(url, b, pki.ClientCredentials(), opts...)
 }
 
 // rmMessage is one message on the wire as the RM check sees it.
@@ -314,21 +307,24 @@ type rmMessage struct {
 	last   bool
 }
 
-// rmWire records the messages an Invoker sends and receives (every
-// attempt: it sits below the reliable and security layers).
+// rmWire records the messages a client sends and receives (every
+// attempt: its layer sits below the reliable and security layers,
+// binding.WithTransportLayer).
 type rmWire struct {
-	next soap.Invoker
 	mu   sync.Mutex
 	msgs []rmMessage
 }
 
-func (w *rmWire) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-	w.record(true, req)
-	resp, err := w.next.Call(ctx, req)
-	if resp != nil {
-		w.record(false, resp)
-	}
-	return resp, err
+// layer is the wire's soap.ClientLayer.
+func (w *rmWire) layer(next soap.Invoker) soap.Invoker {
+	return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		w.record(true, req)
+		resp, err := next.Call(ctx, req)
+		if resp != nil {
+			w.record(false, resp)
+		}
+		return resp, err
+	})
 }
 
 func (w *rmWire) record(request bool, m *soap.Message) {

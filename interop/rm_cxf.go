@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -47,6 +48,22 @@ type CXFReliableScenario struct {
 
 // Path returns the endpoint path of the scenario on a peer.
 func (s CXFReliableScenario) Path() string { return "/rm/" + s.Name }
+
+// Binding returns the scenario's binding: a custom binding (SOAP 1.2, the
+// scenario's WS-Addressing version, no security) with a reliable session of
+// its WS-RM version.
+func (s CXFReliableScenario) Binding() binding.Binding {
+	b := binding.CustomBinding("rm/" + s.Name)
+	b.SOAP, b.Addressing = soap.V12, s.Addressing
+	b.ReliableSession.Enabled, b.ReliableSession.Version = true, s.RM
+	return b
+}
+
+// cxfRMStatusBinding is the binding of the status endpoint: SOAP 1.2,
+// WS-Addressing 1.0, no security, no reliable session.
+func cxfRMStatusBinding() binding.Binding {
+	return foundationBinding(TransportVersion{Name: "rm/status", SOAP: soap.V12, Addressing: soap.WSA10})
+}
 
 // CXFReliableScenarios lists the WS-RM scenarios the CXF matrix runs. CXF has no
 // WS-RM over secure conversation, so none of them is secured. RM10 and
@@ -98,7 +115,7 @@ var cxfRMTextPattern = regexp.MustCompile(`^rm (\S+) (\d+)/(\d+)$`)
 const cxfRMSettle = 5 * time.Second
 
 // RunGoCXFReliableCase runs an rm case with the Go client against the peer at
-// base: a reliable session (reliable.Client over the HTTP transport) sends
+// base: a reliable session (binding.NewClient of the scenario's binding) sends
 // three echo requests (request-reply) or notifications (one-way), then
 // closes the session (LastMessage or CloseSequence, TerminateSequence).
 // It passes if every call succeeded and the peer's status endpoint says
@@ -126,14 +143,16 @@ func runGoCXFReliable(ctx context.Context, base string, sc CXFReliableScenario, 
 	// The WS-Addressing version of the RM messages (CreateSequence, ...)
 	// must be the scenario's: RM10-WSA200408 needs 2004/08 there too, and
 	// CXF's verdict checks it.
-	client, err := reliable.NewClient(soap.NewHTTPClient(url), reliable.ClientConfig{
-		Version: sc.RM, SOAP: soap.V12, Addressing: sc.Addressing, To: url, OneWay: oneWay,
-		RetryInterval: 500 * time.Millisecond, OnEvent: events.add,
-	})
-	if err != nil {
-		return fmt.Errorf("reliable.NewClient: %w", err)
+	opts := []binding.ClientOption{binding.WithRetryInterval(500 * time.Millisecond),
+		binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) { events.add(e.Event) }})}
+	if oneWay {
+		opts = append(opts, binding.WithOneWaySession())
 	}
-	cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
+	client, err := binding.NewClient(url, sc.Binding(), binding.Credentials{}, opts...)
+	if err != nil {
+		return err
+	}
+	cli := pingClient(client)
 	tag := newCXFRMTag()
 	for i := 1; i <= cxfRMMessages; i++ {
 		text := cxfRMText(tag, i, cxfRMMessages)
@@ -167,8 +186,11 @@ func runGoCXFReliable(ctx context.Context, base string, sc CXFReliableScenario, 
 // cxfRMVerdict asks the status endpoint at base for the verdict on tag until
 // it starts with "ok" or settle passed; it returns the last answer.
 func cxfRMVerdict(ctx context.Context, base, tag string, settle time.Duration) (string, error) {
-	url := base + CXFReliableStatusPath
-	status := &PingClient{Invoker: soap.NewHTTPClient(url), Version: soap.V12, Addressing: soap.WSA10, To: url}
+	c, err := binding.NewClient(base+CXFReliableStatusPath, cxfRMStatusBinding(), binding.Credentials{})
+	if err != nil {
+		return "", err
+	}
+	status := pingClient(c)
 	deadline := time.Now().Add(settle)
 	for {
 		v, err := status.Echo(ctx, tag)
@@ -332,26 +354,27 @@ func (l *cxfRMLedger) status(ctx context.Context, req *soap.Message) (*soap.Mess
 }
 
 // mountCXFReliable adds the Go service's rm endpoints for the CXF client
-// to mux: /rm/<Scenario> (reliable.ServerLayer in front of the
-// IPingService, accepting the scenario's WS-RM version) and CXFReliableStatusPath.
-// When the reliable layer cannot be built, each endpoint answers every
-// request with a Receiver fault naming the cause, so only the rm cases
-// fail and they say why.
+// to mux: /rm/<Scenario> (binding.NewHandler of the scenario's binding: a
+// reliable session of its WS-RM version in front of the IPingService) and
+// CXFReliableStatusPath (without a reliable session). When an endpoint
+// cannot be built, it answers every request with a Receiver fault naming
+// the cause, so only the rm cases fail and they say why.
 func mountCXFReliable(mux *http.ServeMux, svc *PingService) {
 	ledger := &cxfRMLedger{}
 	for _, sc := range CXFReliableScenarios() {
-		layer, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{sc.RM}})
-		var h soap.Handler
+		h, err := binding.NewHandler(ledger.app(svc.Handler()), sc.Binding(), binding.Credentials{})
 		if err != nil {
-			h = cxfRMUnavailable(fmt.Errorf("interop: %s: reliable.ServerLayer: %w", sc.Name, err))
-		} else {
-			h = soap.ChainHandler(ledger.app(svc.Handler()), layer)
+			h = soap.NewHTTPHandler(cxfRMUnavailable(fmt.Errorf("interop: %s: %w", sc.Name, err)))
 		}
-		mux.Handle(sc.Path(), soap.NewHTTPHandler(h))
+		mux.Handle(sc.Path(), h)
 	}
 	status := soap.NewServeMux()
 	status.HandleFunc(ActionEcho, ledger.status)
-	mux.Handle(CXFReliableStatusPath, soap.NewHTTPHandler(status))
+	if h, err := binding.NewHandler(status, cxfRMStatusBinding(), binding.Credentials{}); err == nil {
+		mux.Handle(CXFReliableStatusPath, h)
+	} else {
+		mux.Handle(CXFReliableStatusPath, soap.NewHTTPHandler(cxfRMUnavailable(err)))
+	}
 }
 
 func cxfRMUnavailable(err error) soap.Handler {

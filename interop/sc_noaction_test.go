@@ -7,8 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/soapstack/soapstack/secureconv"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/binding"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -46,11 +45,9 @@ func TestACWithoutSOAPAction(t *testing.T) {
 			require.True(t, ok)
 			rt := &stripRSTAction{next: http.DefaultTransport}
 			url := gs.URL + sc.Path()
-			client, err := secureconv.NewClient(soap.NewHTTPClient(url, soap.WithHTTPClient(&http.Client{Transport: rt})),
-				secureconv.ClientConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
-					Addressing: sc.Addressing, To: url})
+			client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), binding.WithHTTPClient(&http.Client{Transport: rt}))
 			require.NoError(t, err)
-			cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
+			cli := pingClient(client)
 			require.NoError(t, runPingCase(context.Background(), cli, ScenarioEcho))
 			require.NoError(t, client.Close(context.Background()))
 			assert.Equal(t, int32(1), rt.stripped.Load(), "one RST went out without a SOAP action")
