@@ -57,6 +57,12 @@ type ClientConfig struct {
 	// material secret: a TransportBinding, or a message policy that
 	// encrypts the Body.
 	Bootstrap wssecurity.Policy
+	// Negotiator, when set, obtains a first token by negotiation (TLSNEGO,
+	// SPNEGO) before the Issue, which Bootstrap then protects with it (a
+	// policy with a SecureConversationToken); with Bootstrap unset the
+	// negotiated token is itself the session (WCF's
+	// establishSecurityContext=false).
+	Negotiator Negotiator
 	// Policy protects application messages, the Renew and (by default)
 	// the Cancel; its protection token (or, on a TransportBinding, a
 	// supporting token) must be a wssecurity.SecureConversationToken.
@@ -129,14 +135,8 @@ func (c *ClientConfig) defaults() error {
 	if !c.Version.Valid() {
 		return configError("unknown Version %d", int(c.Version))
 	}
-	if err := c.Bootstrap.Validate(); err != nil {
-		return configError("Bootstrap: %w", err)
-	}
-	if usesSession(c.Bootstrap) {
-		return configError("the Bootstrap policy uses a SecureConversationToken; it must protect the Issue with other credentials")
-	}
-	if c.Bootstrap.Binding != wssecurity.TransportBinding && !c.Bootstrap.EncryptedParts.Body {
-		return configError("the Bootstrap policy neither runs over TLS nor encrypts the Body: the key material of the Issue would travel in clear")
+	if err := c.checkBootstrap(); err != nil {
+		return err
 	}
 	if err := c.Policy.Validate(); err != nil {
 		return configError("Policy: %w", err)
@@ -522,13 +522,26 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	sec := c.cfg.Security
-	rstr, err := c.tokenRequest(ctx, c.cfg.Bootstrap, &sec, OpIssue, rst)
-	if err != nil {
-		return nil, err
+	var s *session
+	if c.cfg.Negotiator != nil {
+		neg, err := c.negotiate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.cfg.Bootstrap.Binding == 0 {
+			s = neg
+		} else {
+			sec = *c.sessionConfig(neg)
+		}
 	}
-	s, err := c.establish(rst, rstr)
-	if err != nil {
-		return nil, err
+	if s == nil {
+		rstr, err := c.tokenRequest(ctx, c.cfg.Bootstrap, &sec, OpIssue, rst)
+		if err != nil {
+			return nil, err
+		}
+		if s, err = c.establish(rst, rstr); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.setSession(s); err != nil {
 		return nil, err
