@@ -153,11 +153,11 @@ type ServerConfig struct {
 type server struct {
 	cfg      ServerConfig
 	next     soap.Handler
-	cache    TokenCache // reference-mode sessions
-	negCache TokenCache // negotiated tokens that protect Issue requests, or nil
-	rings KeyRingSource // cookie-mode sessions, or nil
-	sizes keySizeBounds
-	log   *slog.Logger
+	cache    TokenCache    // reference-mode sessions
+	negCache TokenCache    // negotiated tokens that protect Issue requests, or nil
+	rings    KeyRingSource // cookie-mode sessions, or nil
+	sizes    keySizeBounds
+	log      *slog.Logger
 }
 
 // ServerLayer returns a layer that answers Issue, Renew and Cancel

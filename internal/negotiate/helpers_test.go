@@ -75,7 +75,9 @@ func newPKI(t *testing.T) *tPKI {
 	return p
 }
 
-func (p *tPKI) trust() *wssecurity.TrustStore { return wssecurity.NewTrustStore(wssecurity.WithRoots(p.ca)) }
+func (p *tPKI) trust() *wssecurity.TrustStore {
+	return wssecurity.NewTrustStore(wssecurity.WithRoots(p.ca))
+}
 
 // tIssuer issues a bare SCT for a completed negotiation and records it.
 type tIssuer struct {
