@@ -95,7 +95,7 @@ func (m *pyMech) do(cmd string, arg []byte, want string) ([]string, error) {
 }
 
 func (m *pyMech) ValueType(trustNS string) string { return TLSNegoValueType(trustNS) }
-func (m *pyMech) WrapAlgorithm() string          { return AlgTLSWrap }
+func (m *pyMech) WrapAlgorithm() string           { return AlgTLSWrap }
 
 func (m *pyMech) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 	f, err := m.do("STEP", in, "OUT")
