@@ -3,6 +3,7 @@ package negotiate
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"testing"
 
 	"github.com/soapstack/soapstack/secureconv"
@@ -10,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func tPair(t *testing.T, v secureconv.Version, p *tPKI, clientCert bool, maxClient, maxServer uint16) (*Initiator, *tWire) {
+func tPair(t testing.TB, v secureconv.Version, p *tPKI, clientCert bool, maxClient, maxServer uint16) (*Initiator, *tWire) {
 	t.Helper()
 	ccfg := TLSClientConfig{Trust: p.trust(), DNSIdentity: "service.example", maxVersion: maxClient}
 	if clientCert {
@@ -22,9 +23,9 @@ func tPair(t *testing.T, v secureconv.Version, p *tPKI, clientCert bool, maxClie
 	require.NoError(t, err)
 	in, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: newClient, To: "https://service.example/svc"})
 	require.NoError(t, err)
-	acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: newServer})
+	acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: newServer, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
-	return in, &tWire{t: t, acc: acc, iss: &tIssuer{v: v}}
+	return in, &tWire{acc: acc, iss: &tIssuer{v: v}}
 }
 
 func TestTLSNegoGoToGo(t *testing.T) {

@@ -30,7 +30,7 @@ type tPKI struct {
 	dir     string // PEM files for the Python peer
 }
 
-func tCert(t *testing.T, tmpl *x509.Certificate, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+func tCert(t testing.TB, tmpl *x509.Certificate, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -44,7 +44,7 @@ func tCert(t *testing.T, tmpl *x509.Certificate, parent *x509.Certificate, paren
 	return c, key
 }
 
-func newPKI(t *testing.T) *tPKI {
+func newPKI(t testing.TB) *tPKI {
 	t.Helper()
 	now := time.Now()
 	ca, caKey := tCert(t, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tlsnego test CA"},
@@ -97,12 +97,13 @@ func (ti *tIssuer) issue(ctx context.Context, peer *soap.Principal, key []byte) 
 // tWire is a transport that serializes every message, as HTTP would, and
 // hands it to the acceptor; tap sees each request and answer on the wire.
 type tWire struct {
-	t     *testing.T
-	acc   *Acceptor
-	iss   *tIssuer
-	tap   func(req, resp []byte)
-	alter func(leg int, req []byte) []byte
-	leg   int
+	t         *testing.T
+	acc       *Acceptor
+	iss       *tIssuer
+	tap       func(req, resp []byte)
+	alter     func(leg int, req []byte) []byte
+	alterResp func(leg int, resp []byte) []byte
+	leg       int
 }
 
 func (w *tWire) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
@@ -132,6 +133,9 @@ func (w *tWire) Call(ctx context.Context, req *soap.Message) (*soap.Message, err
 	if w.tap != nil {
 		w.tap(b, rb)
 	}
+	if w.alterResp != nil {
+		rb = w.alterResp(w.leg, rb)
+	}
 	return soap.ParseMessage(rb, soap.Limits{})
 }
 
@@ -144,3 +148,28 @@ func body(t *testing.T, b []byte) *etree.Element {
 }
 
 var tVersions = []secureconv.Version{secureconv.V200502, secureconv.V13}
+
+// mutate parses a serialized message, lets f change it, and serializes it
+// again.
+func mutate(t *testing.T, b []byte, f func(m *soap.Message)) []byte {
+	t.Helper()
+	m, err := soap.ParseMessage(b, soap.Limits{})
+	require.NoError(t, err)
+	f(m)
+	out, err := m.Bytes()
+	require.NoError(t, err)
+	return out
+}
+
+// find returns the first descendant of el with the local name.
+func find(el *etree.Element, local string) *etree.Element {
+	for _, c := range el.ChildElements() {
+		if c.Space != "" && c.Tag == local || c.Tag == local {
+			return c
+		}
+		if f := find(c, local); f != nil {
+			return f
+		}
+	}
+	return nil
+}

@@ -197,7 +197,7 @@ func TestTLSNegoGoInitiatorOpenSSLAcceptor(t *testing.T) {
 					require.NoError(t, err)
 					ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: newClient})
 					require.NoError(t, err)
-					w := &tWire{t: t, acc: acc, iss: &tIssuer{v: v}}
+					w := &tWire{acc: acc, iss: &tIssuer{v: v}}
 					nt, err := ini.Negotiate(context.Background(), w)
 					require.NoError(t, err)
 					assert.Equal(t, w.iss.key, nt.Key)
@@ -243,7 +243,7 @@ func TestTLSNegoOpenSSLInitiatorGoAcceptor(t *testing.T) {
 						return &versionTap{Mechanism: m, got: &got}, err
 					}})
 					require.NoError(t, err)
-					w := &tWire{t: t, acc: acc, iss: &tIssuer{v: v}}
+					w := &tWire{acc: acc, iss: &tIssuer{v: v}}
 					nt, err := ini.Negotiate(context.Background(), w)
 					require.NoError(t, err)
 					assert.Equal(t, w.iss.key, nt.Key)
@@ -272,7 +272,7 @@ func TestTLSNegoOpenSSLRejectsWrongHost(t *testing.T) {
 	require.NoError(t, err)
 	acc, err := NewAcceptor(AcceptorConfig{Version: tVersions[0], NewMechanism: newServer})
 	require.NoError(t, err)
-	_, err = ini.Negotiate(context.Background(), &tWire{t: t, acc: acc, iss: &tIssuer{v: tVersions[0]}})
+	_, err = ini.Negotiate(context.Background(), &tWire{acc: acc, iss: &tIssuer{v: tVersions[0]}})
 	require.ErrorIs(t, err, ErrMechanism)
 	assert.Contains(t, err.Error(), "certificate verify failed")
 }

@@ -239,6 +239,11 @@ func (m *tlsMech) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 		if m.conn.pendingInput() != 0 {
 			return nil, false, errors.New("negotiate: data after the TLS handshake in the same blob")
 		}
+	} else if len(out) == 0 {
+		// The handshake waits for the rest of a record or flight the blob
+		// should have held.
+		m.conn.Close()
+		return nil, false, errors.New("negotiate: incomplete TLS flight (truncated blob)")
 	}
 	if len(out) == 0 {
 		out = nil
