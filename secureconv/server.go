@@ -292,6 +292,12 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 		resp, err = s.cancel(ctx, req, tok)
 	default:
 		p := sessionPrincipal(tok, v)
+		if u := e.Username(); u != "" {
+			// A UsernameToken on every message of a negotiated session
+			// (WCF's UserNameForSslNegotiated without a secure
+			// conversation): its user is the caller.
+			p.Identities = joinIdentities([]soap.Identity{soap.UsernameIdentity(u)}, p.Identities)
+		}
 		if s.cfg.Authorize != nil {
 			if aerr := s.cfg.Authorize(ctx, action, p); aerr != nil {
 				s.log.WarnContext(ctx, "secureconv: request not authorized", slog.String("action", action),
