@@ -97,7 +97,6 @@ func (ti *tIssuer) issue(ctx context.Context, peer *soap.Principal, key []byte) 
 // tWire is a transport that serializes every message, as HTTP would, and
 // hands it to the acceptor; tap sees each request and answer on the wire.
 type tWire struct {
-	t         *testing.T
 	acc       *Acceptor
 	iss       *tIssuer
 	tap       func(req, resp []byte)
