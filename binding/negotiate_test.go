@@ -1,6 +1,7 @@
 package binding
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/soapstack/soapstack/internal/negotiate"
+	"github.com/soapstack/soapstack/secureconv"
 )
 
 // negotiated returns WCF's default WS binding with NegotiateServiceCredential
@@ -123,4 +125,55 @@ func TestNegotiatedBindingRefusals(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// TestNegotiatedBindingReliableAndCookies runs a negotiated session with a
+// reliable session above it, and a negotiated token that is itself the
+// session in cookie mode (any node of a farm with the key ring opens it).
+func TestNegotiatedBindingReliableAndCookies(t *testing.T) {
+	k := loadPKI(t)
+	clientCreds := Credentials{UserName: "alice", Password: "clarinet", TrustedRoots: []*x509.Certificate{k.ca.Cert}}
+	serviceCreds := Credentials{ServiceCertificate: k.service, UserNameValidator: users()}
+	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm := negotiated(WS2007HttpBinding(), CredentialUserName, true)
+	rm.ReliableSession.Enabled = true
+	for _, tc := range []struct {
+		name string
+		b    Binding
+		opts []HandlerOption
+	}{
+		{"reliable", rm, nil},
+		{"cookies", negotiated(WSHttpBinding(), CredentialUserName, false), []HandlerOption{WithCookies(ring)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := NewHandler(whoami(), tc.b, serviceCreds, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, _ := startServer(t, h, false)
+			c, err := NewClient(srv.URL+"/svc", tc.b, clientCreds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for i := range 3 {
+				got, err := call(ctx, c)
+				if err != nil {
+					t.Fatalf("call %d: %v", i, err)
+				}
+				if got != "alice password session" {
+					t.Fatalf("call %d: the service saw %q", i, got)
+				}
+			}
+			if tc.b.ReliableSession.Enabled && c.Sequence() == "" {
+				t.Fatal("no sequence")
+			}
+			if err := c.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
