@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/soapstack/soapstack/internal/negotiate"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -102,8 +103,9 @@ func clientNegotiator(b Binding, creds Credentials, rawURL string, s *settings) 
 	if err != nil {
 		return nil, configErr("%s: %w", n, err)
 	}
-	in, err := negotiate.NewInitiator(negotiate.InitiatorConfig{Version: b.SecureConversation, NewMechanism: mech,
-		SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeySize: b.Security.Message.AlgorithmSuite.Algorithms().MaxSymmetricKeyLength,
+	_, keyBits := b.Security.Message.AlgorithmSuite.KeySizes()
+	in, err := negotiate.NewInitiator(negotiate.InitiatorConfig{Version: wstrust.Version(b.SecureConversation), NewMechanism: mech,
+		SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeySize: keyBits,
 		Rand: s.rand, Now: s.now})
 	if err != nil {
 		return nil, configErr("%s: %w", n, err)
@@ -124,9 +126,9 @@ func serviceNegotiation(b Binding, cfg wssecurity.Config, s *settings) (secureco
 	if err != nil {
 		return nil, configErr("%s: %w", n, err)
 	}
-	suite := b.Security.Message.AlgorithmSuite.Algorithms()
-	acc, err := negotiate.NewAcceptor(negotiate.AcceptorConfig{Version: b.SecureConversation, NewMechanism: mech,
-		KeySize: suite.MaxSymmetricKeyLength, MinKeySize: suite.MinSymmetricKeyLength, MaxKeySize: secureconv.DefaultMaxKeySize,
+	minBits, maxBits := b.Security.Message.AlgorithmSuite.KeySizes()
+	acc, err := negotiate.NewAcceptor(negotiate.AcceptorConfig{Version: wstrust.Version(b.SecureConversation), NewMechanism: mech,
+		KeySize: maxBits, MinKeySize: minBits, MaxKeySize: secureconv.DefaultMaxKeySize,
 		Rand: s.rand, Now: s.now, Logger: s.logger})
 	if err != nil {
 		return nil, configErr("%s: %w", n, err)

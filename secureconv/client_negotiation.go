@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
@@ -37,11 +38,11 @@ func (c *Client) negotiate(ctx context.Context) (*session, error) {
 	if nt == nil || nt.Element == nil || len(nt.Key) == 0 {
 		return nil, errors.New("secureconv: the negotiation issued no token")
 	}
-	sct, err := ParseSCT(nt.Element)
+	sct, err := wstrust.ParseSCT(nt.Element)
 	if err != nil {
 		return nil, fmt.Errorf("secureconv: negotiated token: %w", err)
 	}
-	if sct.Version != c.cfg.Version {
+	if sct.Version != c.cfg.Version.wire() {
 		return nil, errors.New("secureconv: negotiated token of another WS-SC version")
 	}
 	now := c.now()
@@ -57,6 +58,6 @@ func (c *Client) negotiate(ctx context.Context) (*session, error) {
 	}
 	s.renewAt = s.issued.Add(time.Duration(float64(s.expires.Sub(s.issued)) * c.cfg.RenewAfter))
 	s.wss = &wssecurity.SessionToken{Element: nt.Element, Identifier: sct.Identifier,
-		TokenType: c.cfg.Version.TokenType(), Namespace: c.cfg.Version.SCNamespace(), Key: nt.Key}
+		TokenType: c.cfg.Version.wire().TokenType(), Namespace: c.cfg.Version.wire().SCNamespace(), Key: nt.Key}
 	return s, nil
 }

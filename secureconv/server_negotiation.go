@@ -16,7 +16,7 @@ import (
 // apart that only protects Issue requests.
 func (s *server) issueNegotiated(ctx context.Context, peer *soap.Principal, key []byte) (*NegotiatedToken, error) {
 	start := s.cfg.now()
-	v := s.cfg.Version
+	v := s.cfg.Version.wire()
 	tmpl := &SessionToken{Claims: Claims{Method: AuthAnonymous}}
 	if peer != nil {
 		tmpl.Identities = peer.Identities

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -36,7 +37,7 @@ type Authenticated interface {
 // AcceptorConfig configures the service side of negotiations.
 type AcceptorConfig struct {
 	// Version selects WS-Trust 2005/02 or 1.3.
-	Version secureconv.Version
+	Version wstrust.Version
 	// NewMechanism returns the mechanism of one negotiation (a TLS server
 	// handshake, a Kerberos acceptor).
 	NewMechanism func(ctx context.Context) (Mechanism, error)
@@ -162,7 +163,7 @@ func (a *Acceptor) negotiate(ctx context.Context, req *soap.Message, issue secur
 	switch {
 	case act == a.acts.RST && l.Kind == kindRST:
 		r := l.First
-		if r.RequestType != "" && r.RequestType != v.RequestType(secureconv.OpIssue) {
+		if r.RequestType != "" && r.RequestType != v.RequestType(wstrust.OpIssue) {
 			return nil, fmt.Errorf("%w: RequestType %q", ErrProtocol, r.RequestType)
 		}
 		if r.TokenType != "" && r.TokenType != v.TokenType() {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -79,16 +79,16 @@ type leg struct {
 	Auth  *rstr // the collection's second RSTR (Authenticator)
 }
 
-func newEl(v secureconv.Version, local string) *etree.Element {
+func newEl(v wstrust.Version, local string) *etree.Element {
 	el := etree.NewElement(trustPrefix(v) + ":" + local)
 	return el
 }
 
-func addText(parent *etree.Element, v secureconv.Version, local, text string) {
+func addText(parent *etree.Element, v wstrust.Version, local, text string) {
 	parent.CreateElement(trustPrefix(v) + ":" + local).SetText(text)
 }
 
-func (x *exchange) build(v secureconv.Version) *etree.Element {
+func (x *exchange) build(v wstrust.Version) *etree.Element {
 	el := newEl(v, "BinaryExchange")
 	el.CreateAttr("ValueType", x.ValueType)
 	el.CreateAttr("EncodingType", EncodingBase64)
@@ -99,12 +99,12 @@ func (x *exchange) build(v secureconv.Version) *etree.Element {
 // buildRST writes the initiator's first leg as WCF's
 // WSTrust.Driver.WriteRequestSecurityToken orders it: TokenType,
 // RequestType, KeySize, BinaryExchange.
-func buildRST(v secureconv.Version, context string, keySize int, x *exchange) *etree.Element {
+func buildRST(v wstrust.Version, context string, keySize int, x *exchange) *etree.Element {
 	el := newEl(v, "RequestSecurityToken")
 	el.CreateAttr("Context", context)
 	el.CreateAttr("xmlns:"+trustPrefix(v), v.TrustNamespace())
 	addText(el, v, "TokenType", v.TokenType())
-	addText(el, v, "RequestType", v.RequestType(secureconv.OpIssue))
+	addText(el, v, "RequestType", v.RequestType(wstrust.OpIssue))
 	if keySize > 0 {
 		addText(el, v, "KeySize", strconv.Itoa(keySize))
 	}
@@ -118,7 +118,7 @@ func buildRST(v secureconv.Version, context string, keySize int, x *exchange) *e
 // RequestedProofToken, Lifetime, Authenticator, KeySize, BinaryExchange.
 // standalone declares the trust namespace on the element itself (an RSTR
 // outside a collection).
-func (r *rstr) build(v secureconv.Version, standalone bool) *etree.Element {
+func (r *rstr) build(v wstrust.Version, standalone bool) *etree.Element {
 	el := newEl(v, "RequestSecurityTokenResponse")
 	el.CreateAttr("Context", r.Context)
 	if standalone {
@@ -163,7 +163,7 @@ func (r *rstr) build(v secureconv.Version, standalone bool) *etree.Element {
 
 // buildFinal writes the acceptor's last leg: the collection of the
 // negotiation RSTR and the Authenticator RSTR.
-func buildFinal(v secureconv.Version, first, auth *rstr) *etree.Element {
+func buildFinal(v wstrust.Version, first, auth *rstr) *etree.Element {
 	c := newEl(v, "RequestSecurityTokenResponseCollection")
 	c.CreateAttr("xmlns:"+trustPrefix(v), v.TrustNamespace())
 	c.AddChild(first.build(v, false))
@@ -175,7 +175,7 @@ func buildFinal(v secureconv.Version, first, auth *rstr) *etree.Element {
 func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // parseLeg parses a negotiation body of version v.
-func parseLeg(v secureconv.Version, body *etree.Element) (*leg, error) {
+func parseLeg(v wstrust.Version, body *etree.Element) (*leg, error) {
 	if body == nil {
 		return nil, malformed("no body")
 	}
@@ -278,7 +278,7 @@ func parseTime(el *etree.Element) (time.Time, error) {
 }
 
 // parseRSTR reads an RST (rst) or RSTR element.
-func parseRSTR(v secureconv.Version, el *etree.Element, rst bool) (*rstr, error) {
+func parseRSTR(v wstrust.Version, el *etree.Element, rst bool) (*rstr, error) {
 	r := &rstr{el: el}
 	ctx := el.SelectAttr("Context")
 	if ctx == nil || ctx.Space != "" {

@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func tPair(t testing.TB, v secureconv.Version, p *tPKI, clientCert bool, maxClient, maxServer uint16) (*Initiator, *tWire) {
+func tPair(t testing.TB, v wstrust.Version, p *tPKI, clientCert bool, maxClient, maxServer uint16) (*Initiator, *tWire) {
 	t.Helper()
 	ccfg := TLSClientConfig{Trust: p.trust(), DNSIdentity: "service.example", maxVersion: maxClient}
 	if clientCert {

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -67,7 +67,7 @@ func FuzzAcceptor(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	accs := map[secureconv.Version]*Acceptor{}
+	accs := map[wstrust.Version]*Acceptor{}
 	for _, v := range tVersions {
 		a, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: newServer, MaxPending: 8, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
@@ -75,7 +75,7 @@ func FuzzAcceptor(f *testing.F) {
 		}
 		accs[v] = a
 	}
-	iss := &tIssuer{v: secureconv.V200502}
+	iss := &tIssuer{v: wstrust.V200502}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := soap.ParseMessage(data, soap.Limits{MaxBytes: 256 << 10, MaxDepth: 32, MaxElements: 2000})
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -81,14 +82,14 @@ func (p *tPKI) trust() *wssecurity.TrustStore {
 
 // tIssuer issues a bare SCT for a completed negotiation and records it.
 type tIssuer struct {
-	v    secureconv.Version
+	v    wstrust.Version
 	key  []byte
 	peer *soap.Principal
 }
 
 func (ti *tIssuer) issue(ctx context.Context, peer *soap.Principal, key []byte) (*secureconv.NegotiatedToken, error) {
 	ti.key, ti.peer = append([]byte(nil), key...), peer
-	sct := &secureconv.SecurityContextToken{Version: ti.v, ID: "uuid-sct-1", Identifier: "urn:uuid:negotiated-1"}
+	sct := &wstrust.SecurityContextToken{Version: ti.v, ID: "uuid-sct-1", Identifier: "urn:uuid:negotiated-1"}
 	now := time.Now()
 	return &secureconv.NegotiatedToken{Element: sct.Build(ti.v), Attached: sct.AttachedReference(ti.v),
 		Unattached: sct.UnattachedReference(ti.v), Key: key, Created: now, Expires: now.Add(time.Hour)}, nil
@@ -146,7 +147,7 @@ func body(t *testing.T, b []byte) *etree.Element {
 	return m.Payload()
 }
 
-var tVersions = []secureconv.Version{secureconv.V200502, secureconv.V13}
+var tVersions = []wstrust.Version{wstrust.V200502, wstrust.V13}
 
 // mutate parses a serialized message, lets f change it, and serializes it
 // again.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -44,7 +45,7 @@ const DefaultMaxLegs = 8
 // InitiatorConfig configures the client side of a negotiation.
 type InitiatorConfig struct {
 	// Version selects WS-Trust 2005/02 or 1.3.
-	Version secureconv.Version
+	Version wstrust.Version
 	// NewMechanism returns the mechanism of one negotiation (a fresh TLS
 	// client or Kerberos initiator each time).
 	NewMechanism func(ctx context.Context) (Mechanism, error)
@@ -84,7 +85,7 @@ func NewInitiator(cfg InitiatorConfig) (*Initiator, error) {
 	}
 	if cfg.Addressing == 0 {
 		cfg.Addressing = soap.WSA200408
-		if cfg.Version == secureconv.V13 {
+		if cfg.Version == wstrust.V13 {
 			cfg.Addressing = soap.WSA10
 		}
 	}

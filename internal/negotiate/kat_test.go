@@ -11,7 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
-	"github.com/soapstack/soapstack/secureconv"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,19 +64,19 @@ func TestLegC14N(t *testing.T) {
 		`<t:RequestType>http://schemas.xmlsoap.org/ws/2005/02/trust/Issue</t:RequestType>`+
 		`<t:KeySize>256</t:KeySize>`+
 		`<t:BinaryExchange EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary" ValueType=" http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego">AQID</t:BinaryExchange>`+
-		`</t:RequestSecurityToken>`, canon(t, buildRST(secureconv.V200502, "uuid-1", 256, x)))
+		`</t:RequestSecurityToken>`, canon(t, buildRST(wstrust.V200502, "uuid-1", 256, x)))
 	x13 := &exchange{ValueType: ValueTypeTLSNego13, Blob: []byte{1, 2, 3}}
 	assert.Equal(t, `<trust:RequestSecurityTokenResponse xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="uuid-1">`+
 		`<trust:BinaryExchange EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary" ValueType="http://docs.oasis-open.org/ws-sx/ws-trust/200512/tlsnego">AQID</trust:BinaryExchange>`+
-		`</trust:RequestSecurityTokenResponse>`, canon(t, (&rstr{Context: "uuid-1", Exchange: x13}).build(secureconv.V13, true)))
+		`</trust:RequestSecurityTokenResponse>`, canon(t, (&rstr{Context: "uuid-1", Exchange: x13}).build(wstrust.V13, true)))
 }
 
 // TestFinalDigestWithoutSecrets checks the child removal of the final RSTR
 // before it enters the digest: RequestedSecurityToken and
 // RequestedProofToken go, everything else stays in order.
 func TestFinalDigestWithoutSecrets(t *testing.T) {
-	v := secureconv.V200502
-	sct := &secureconv.SecurityContextToken{Version: v, ID: "uuid-s", Identifier: "urn:uuid:c"}
+	v := wstrust.V200502
+	sct := &wstrust.SecurityContextToken{Version: v, ID: "uuid-s", Identifier: "urn:uuid:c"}
 	first := &rstr{Context: "uuid-1", TokenType: v.TokenType(), RequestedToken: sct.Build(v),
 		Attached: sct.AttachedReference(v), Unattached: sct.UnattachedReference(v), ProofAlgorithm: AlgTLSWrap, ProofCipher: []byte{9},
 		Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Expires: time.Date(2026, 1, 2, 13, 4, 5, 0, time.UTC),
@@ -105,7 +105,7 @@ func TestWCFFinalResponseShape(t *testing.T) {
 	require.NoError(t, err)
 	m, err := soap.ParseMessage(b, soap.Limits{})
 	require.NoError(t, err)
-	v := secureconv.V200502
+	v := wstrust.V200502
 	l, err := parseLeg(v, m.Payload())
 	require.NoError(t, err)
 	require.Equal(t, kindRSTRC, l.Kind)
@@ -117,7 +117,7 @@ func TestWCFFinalResponseShape(t *testing.T) {
 	assert.Equal(t, 256, r.KeySize)
 	assert.Equal(t, ValueTypeTLSNego200502, r.Exchange.ValueType, "the leading space as WCF writes it")
 	assert.Len(t, l.Auth.Authenticator, 32)
-	sct, err := secureconv.ParseSCT(r.RequestedToken)
+	sct, err := wstrust.ParseSCT(r.RequestedToken)
 	require.NoError(t, err)
 	assert.Equal(t, "urn:uuid:d65ced26-babb-49e9-a0f6-e46de6ab0fc6", sct.Identifier)
 	names := func(el *etree.Element) []string {
@@ -140,7 +140,7 @@ func TestValueTypeEcho(t *testing.T) {
 	assert.Equal(t, "http://docs.oasis-open.org/ws-sx/ws-trust/200512/tlsnego", ValueTypeTLSNego13)
 	p := newPKI(t)
 	for _, form := range []string{ValueTypeTLSNego200502, "http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego"} {
-		in, w := tPair(t, secureconv.V200502, p, false, 0, 0)
+		in, w := tPair(t, wstrust.V200502, p, false, 0, 0)
 		inner := in.cfg.NewMechanism
 		in.cfg.NewMechanism = func(ctx context.Context) (Mechanism, error) {
 			m, err := inner(ctx)

@@ -1,6 +1,6 @@
 package negotiate
 
-import "github.com/soapstack/soapstack/secureconv"
+import "github.com/soapstack/soapstack/internal/wstrust"
 
 // Namespaces and URIs of the negotiation. Every literal URI of the package
 // lives in this file.
@@ -19,13 +19,13 @@ const (
 	// ValueTypeTLSNego200502 is the TLSNEGO BinaryExchange ValueType of
 	// WS-Trust 2005/02 as WCF writes it, with its leading space
 	// (XD.TrustFeb2005Dictionary.TlsnegoValueTypeUri).
-	ValueTypeTLSNego200502 = " " + secureconv.NSTrust200502 + "/tlsnego"
+	ValueTypeTLSNego200502 = " " + wstrust.NSTrust200502 + "/tlsnego"
 	// ValueTypeTLSNego13 is the TLSNEGO ValueType of WS-Trust 1.3.
-	ValueTypeTLSNego13 = secureconv.NSTrust13 + "/tlsnego"
+	ValueTypeTLSNego13 = wstrust.NSTrust13 + "/tlsnego"
 	// ValueTypeSPNego200502 is the SPNEGO ValueType of WS-Trust 2005/02.
-	ValueTypeSPNego200502 = secureconv.NSTrust200502 + "/spnego"
+	ValueTypeSPNego200502 = wstrust.NSTrust200502 + "/spnego"
 	// ValueTypeSPNego13 is the SPNEGO ValueType of WS-Trust 1.3.
-	ValueTypeSPNego13 = secureconv.NSTrust13 + "/spnego"
+	ValueTypeSPNego13 = wstrust.NSTrust13 + "/spnego"
 
 	// AlgTLSWrap is the EncryptionMethod of a key wrapped as TLS
 	// application data (SecurityAlgorithms.TlsSspiKeyWrap; no "ws/" in the
@@ -42,11 +42,11 @@ const (
 	// (SecurityNegotiationConstants.NegotiationAuthenticatorSize).
 	authenticatorBits = 256
 
-	act200502RST  = secureconv.NSTrust200502 + "/RST/Issue"
-	act200502RSTR = secureconv.NSTrust200502 + "/RSTR/Issue"
-	act13RST      = secureconv.NSTrust13 + "/RST/Issue"
-	act13RSTR     = secureconv.NSTrust13 + "/RSTR/Issue"
-	act13RSTRC    = secureconv.NSTrust13 + "/RSTRC/IssueFinal"
+	act200502RST  = wstrust.NSTrust200502 + "/RST/Issue"
+	act200502RSTR = wstrust.NSTrust200502 + "/RSTR/Issue"
+	act13RST      = wstrust.NSTrust13 + "/RST/Issue"
+	act13RSTR     = wstrust.NSTrust13 + "/RSTR/Issue"
+	act13RSTRC    = wstrust.NSTrust13 + "/RSTRC/IssueFinal"
 
 	prefixTrust200502 = "t"
 	prefixTrust13     = "trust"
@@ -61,15 +61,15 @@ type actions struct {
 	FinalRSTR string // the acceptor's last leg (RSTRC/IssueFinal in 1.3)
 }
 
-func actionsOf(v secureconv.Version) actions {
-	if v == secureconv.V13 {
+func actionsOf(v wstrust.Version) actions {
+	if v == wstrust.V13 {
 		return actions{RST: act13RST, RSTR: act13RSTR, FinalRSTR: act13RSTRC}
 	}
 	return actions{RST: act200502RST, RSTR: act200502RSTR, FinalRSTR: act200502RSTR}
 }
 
-func trustPrefix(v secureconv.Version) string {
-	if v == secureconv.V13 {
+func trustPrefix(v wstrust.Version) string {
+	if v == wstrust.V13 {
 		return prefixTrust13
 	}
 	return prefixTrust200502
@@ -79,9 +79,9 @@ func trustPrefix(v secureconv.Version) string {
 // trustNS ("" for another namespace).
 func TLSNegoValueType(trustNS string) string {
 	switch trustNS {
-	case secureconv.NSTrust200502:
+	case wstrust.NSTrust200502:
 		return ValueTypeTLSNego200502
-	case secureconv.NSTrust13:
+	case wstrust.NSTrust13:
 		return ValueTypeTLSNego13
 	}
 	return ""

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -88,7 +89,7 @@ func TestTLSNegoSecureSession(t *testing.T) {
 	}
 }
 
-func tSession(t *testing.T, p *tPKI, v secureconv.Version, establish bool, cred tCred) {
+func tSession(t *testing.T, p *tPKI, v wstrust.Version, establish bool, cred tCred) {
 	ctx := context.Background()
 	newServer, err := NewTLSServer(TLSServerConfig{Certificate: p.service, ClientTrust: p.trust(), RequireClientCertificate: cred == credCertificate})
 	require.NoError(t, err)
@@ -117,7 +118,7 @@ func tSession(t *testing.T, p *tPKI, v secureconv.Version, establish bool, cred 
 		}
 		return nil
 	}}
-	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: v, Bootstrap: boot, Negotiation: acc,
+	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.Version(v), Bootstrap: boot, Negotiation: acc,
 		Policy: tSessionPolicy(), Security: wssecurity.Config{Usernames: users}})
 	require.NoError(t, err)
 	wire := &tHandlerWire{h: layer(soap.HandlerFunc(tEcho))}
@@ -125,7 +126,7 @@ func tSession(t *testing.T, p *tPKI, v secureconv.Version, establish bool, cred 
 	if cred == credUserName {
 		sec.Username, sec.Password = "alice", "wonderland"
 	}
-	cl, err := secureconv.NewClient(wire, secureconv.ClientConfig{Version: v, Bootstrap: boot, Negotiator: ini,
+	cl, err := secureconv.NewClient(wire, secureconv.ClientConfig{Version: secureconv.Version(v), Bootstrap: boot, Negotiator: ini,
 		Policy: tSessionPolicy(), Security: sec, Cancel: true, To: "https://service.example/svc"})
 	require.NoError(t, err)
 	want := map[tCred]string{credNone: "", credUserName: "alice", credCertificate: "CN=client"}[cred]
