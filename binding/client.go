@@ -77,8 +77,12 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 			}
 		}
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
-			Bootstrap: boot, Negotiator: nego, Policy: *p.session, Security: cfg, Cancel: true,
-			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
+			Bootstrap: boot, Negotiator: nego, Policy: *p.session, Security: cfg,
+			// A negotiated token that is itself the session is not
+			// cancelled (SslSecurityTokenParameters' requireCancellation
+			// is false); a secure conversation is.
+			Cancel: !p.negotiate || p.message != nil,
+			SOAP:   b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
 			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)

@@ -204,6 +204,10 @@ type session struct {
 	expires  time.Time
 	renewAt  time.Time
 	previous *wssecurity.SessionToken // the key before the last renewal
+	// renegotiate: a negotiated token used as the session (no bootstrap
+	// policy) is replaced by a new negotiation at renewAt, not renewed
+	// (WCF renews only secure conversations).
+	renegotiate bool
 }
 
 // Client is a soap.Invoker that runs application messages through a secure
@@ -295,7 +299,7 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 	}
 	now := c.now()
 	switch {
-	case s == nil || !now.Before(s.expires):
+	case s == nil || !now.Before(s.expires) || (s.renegotiate && !now.Before(s.renewAt)):
 		return c.shared(ctx, "issue", func(hctx context.Context) (*session, error) {
 			// A call that read no session before an earlier handshake
 			// finished must not start another one.
@@ -305,7 +309,7 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 			if cur != nil && cur != s && c.now().Before(cur.expires) {
 				return cur, nil
 			}
-			if s != nil && cur == s {
+			if s != nil && cur == s && !c.now().Before(s.expires) {
 				emit(c.cfg.OnEvent, Event{Kind: EventExpired, ContextID: s.sct.Identifier, Err: ErrTokenExpired})
 			}
 			return c.issue(hctx)
@@ -532,6 +536,7 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 		}
 		if c.cfg.Bootstrap.Binding == 0 {
 			s = neg
+			s.renegotiate = true
 		} else {
 			sec = *c.sessionConfig(neg)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wstrust"
@@ -150,4 +151,47 @@ func tSession(t *testing.T, p *tPKI, v wstrust.Version, establish bool, cred tCr
 	}
 	wantCalls = append(wantCalls, "urn:test/Echo", "urn:test/Echo", v.CancelAction())
 	assert.Equal(t, wantCalls, wire.calls)
+}
+
+// TestTLSNegoSessionRenegotiates: a negotiated token that is itself the
+// session is replaced by a new negotiation once 60% of its lifetime has
+// passed, never renewed (WCF renews only secure conversations).
+func TestTLSNegoSessionRenegotiates(t *testing.T) {
+	p := newPKI(t)
+	v := wstrust.V13
+	now := time.Now()
+	clock := func() time.Time { return now }
+	newServer, err := NewTLSServer(TLSServerConfig{Certificate: p.service})
+	require.NoError(t, err)
+	acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: newServer, Now: clock})
+	require.NoError(t, err)
+	newClient, err := NewTLSClient(TLSClientConfig{Trust: p.trust(), DNSIdentity: "service.example"})
+	require.NoError(t, err)
+	ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: newClient, Now: clock})
+	require.NoError(t, err)
+	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.Version(v), Negotiation: acc,
+		Policy: tSessionPolicy(), Security: wssecurity.Config{Now: clock}})
+	require.NoError(t, err)
+	wire := &tHandlerWire{h: layer(soap.HandlerFunc(tEcho))}
+	cl, err := secureconv.NewClient(wire, secureconv.ClientConfig{Version: secureconv.Version(v), Negotiator: ini,
+		Policy: tSessionPolicy(), Security: wssecurity.Config{Now: clock}, To: "https://service.example/svc"})
+	require.NoError(t, err)
+	echo := func() {
+		el := etree.NewElement("echo")
+		el.CreateAttr("xmlns", "urn:test")
+		req := soap.NewMessageWithBody(soap.V12, el)
+		a, err := soap.RequestAddressing(soap.WSA10, "urn:test/Echo", "https://service.example/svc", nil)
+		require.NoError(t, err)
+		req.SetAddressing(a)
+		_, err = cl.Call(context.Background(), req)
+		require.NoError(t, err)
+	}
+	echo()
+	first := cl.Session()
+	now = now.Add(7 * time.Hour) // past 60% of the 10-hour lifetime
+	echo()
+	assert.NotEqual(t, first, cl.Session())
+	acts := actionsOf(v)
+	assert.Equal(t, []string{acts.RST, acts.RSTR, "urn:test/Echo", acts.RST, acts.RSTR, "urn:test/Echo"}, wire.calls)
+	require.NoError(t, cl.Close(context.Background()))
 }
