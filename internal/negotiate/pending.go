@@ -61,8 +61,12 @@ func (t *pendingTable) purge(now time.Time) {
 func (t *pendingTable) begin(context string, s *pendingState, now time.Time) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old, ok := t.m[context]; ok && (old.busy || now.Before(old.expires)) {
-		return ErrContextInUse
+	if old, ok := t.m[context]; ok {
+		if old.busy || now.Before(old.expires) {
+			return ErrContextInUse
+		}
+		delete(t.m, context) // expired: replaced below
+		closeMechanism(old.mech)
 	}
 	if len(t.m) >= t.max {
 		t.purge(now)
