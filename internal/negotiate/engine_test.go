@@ -69,3 +69,24 @@ func TestTLSNegoGoToGo(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTLSNegotiation measures one whole TLSNEGO negotiation, Go
+// client and Go service, serialized as on the wire (ECDSA P-256
+// certificates).
+func BenchmarkTLSNegotiation(b *testing.B) {
+	p := newPKI(b)
+	for _, bc := range []struct {
+		name string
+		max  uint16
+	}{{"tls13", 0}, {"tls12", tls.VersionTLS12}} {
+		b.Run(bc.name, func(b *testing.B) {
+			in, w := tPair(b, wstrust.V13, p, false, bc.max, 0)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := in.Negotiate(context.Background(), w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -92,3 +92,29 @@ func FuzzAcceptor(f *testing.F) {
 		}
 	})
 }
+
+// FuzzInitiator: the initiator answers any service response with a token
+// or an error, never a panic: the fuzzed message answers its first leg, or
+// its second after a real first answer.
+func FuzzInitiator(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	p := newPKI(f)
+	in, w := tPair(f, wstrust.V200502, p, false, 0, 0)
+	f.Fuzz(func(t *testing.T, data []byte, second bool) {
+		leg := 0
+		tr := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+			leg++
+			if leg == 1 && second {
+				return w.Call(ctx, req)
+			}
+			return soap.ParseMessage(data, soap.Limits{MaxBytes: 256 << 10, MaxDepth: 32, MaxElements: 2000})
+		})
+		nt, err := in.Negotiate(context.Background(), tr)
+		if err == nil && nt == nil {
+			t.Fatal("no token and no error")
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -90,17 +91,30 @@ func TestTLSNegoSecureSession(t *testing.T) {
 	}
 }
 
-func tSession(t *testing.T, p *tPKI, v wstrust.Version, establish bool, cred tCred) {
+// tMechs overrides the TLS mechanisms of tSession (nil: Go's on both sides).
+type tMechs struct {
+	client, server func(ctx context.Context) (Mechanism, error)
+}
+
+func tSession(t *testing.T, p *tPKI, v wstrust.Version, establish bool, cred tCred, mechs ...tMechs) {
 	ctx := context.Background()
 	newServer, err := NewTLSServer(TLSServerConfig{Certificate: p.service, ClientTrust: p.trust(), RequireClientCertificate: cred == credCertificate})
-	require.NoError(t, err)
-	acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: newServer})
 	require.NoError(t, err)
 	ccfg := TLSClientConfig{Trust: p.trust(), DNSIdentity: "service.example"}
 	if cred == credCertificate {
 		ccfg.Certificate = p.client
 	}
 	newClient, err := NewTLSClient(ccfg)
+	require.NoError(t, err)
+	for _, m := range mechs {
+		if m.client != nil {
+			newClient = m.client
+		}
+		if m.server != nil {
+			newServer = m.server
+		}
+	}
+	acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: newServer})
 	require.NoError(t, err)
 	ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: newClient, To: "https://service.example/svc"})
 	require.NoError(t, err)
@@ -194,4 +208,30 @@ func TestTLSNegoSessionRenegotiates(t *testing.T) {
 	acts := actionsOf(v)
 	assert.Equal(t, []string{acts.RST, acts.RSTR, "urn:test/Echo", acts.RST, acts.RSTR, "urn:test/Echo"}, wire.calls)
 	require.NoError(t, cl.Close(context.Background()))
+}
+
+// TestTLSNegoSecureSessionOpenSSL runs whole secure sessions whose
+// negotiation's TLS is OpenSSL's on one side: the service's (Go client),
+// then the client's (Go service), both WS-Trust versions, with a user name
+// in the Issue and with a client certificate in the handshake.
+func TestTLSNegoSecureSessionOpenSSL(t *testing.T) {
+	p := newPKI(t)
+	for _, v := range tVersions {
+		for _, cred := range []tCred{credUserName, credCertificate} { // None: the leg-level peer tests
+			t.Run(v.String()+"/"+cred.String()+"/OpenSSL service", func(t *testing.T) {
+				args := []string{"--role", "server", "--ca", filepath.Join(p.dir, "ca.pem"), "--cert", filepath.Join(p.dir, "service.pem")}
+				if cred == credCertificate {
+					args = append(args, "--client-auth", "required")
+				}
+				tSession(t, p, v, true, cred, tMechs{server: func(ctx context.Context) (Mechanism, error) { return newPyMech(t, args...), nil }})
+			})
+			t.Run(v.String()+"/"+cred.String()+"/OpenSSL client", func(t *testing.T) {
+				args := []string{"--role", "client", "--ca", filepath.Join(p.dir, "ca.pem"), "--hostname", "service.example"}
+				if cred == credCertificate {
+					args = append(args, "--cert", filepath.Join(p.dir, "client.pem"))
+				}
+				tSession(t, p, v, true, cred, tMechs{client: func(ctx context.Context) (Mechanism, error) { return newPyMech(t, args...), nil }})
+			})
+		}
+	}
 }
