@@ -39,10 +39,15 @@
 // text of a BinaryExchange or the Lifetime) to the key.
 //
 // The 2005/02 TLSNEGO ValueType is written with a leading space
-// (" http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego"), as in WCF's
-// dictionary; ValueTypes are compared without surrounding space and the
-// acceptor echoes the initiator's form. The wrap URIs have no "ws/" in their
-// path (http://schemas.xmlsoap.org/2005/02/trust/tlsnego#TLS_Wrap).
+// (" http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego", WCF's
+// XD.TrustApr2004Dictionary.TlsnegoValueTypeUri, which its TLSNEGO provider
+// and authenticator use for WSTrustFeb2005); WS-Trust 1.3 keeps the 2005/02
+// URI without the space (DXD.TrustDec2005Dictionary), and SPNEGO is
+// "http://schemas.xmlsoap.org/ws/2005/02/trust/spnego" in both. ValueTypes
+// are compared without surrounding space and the acceptor echoes the
+// initiator's form, as WCF's 2005/02 authenticator accepts both TLSNEGO
+// forms and echoes the one it received. The wrap URIs have no "ws/" in
+// their path (http://schemas.xmlsoap.org/2005/02/trust/tlsnego#TLS_Wrap).
 //
 // # TLSNEGO
 //
@@ -99,9 +104,14 @@
 //     every RSTR, Lifetime with milliseconds; WSTrustFeb2005.cs and
 //     WSTrustDec2005.cs: RequestSecurityTokenResponseFinalAction
 //     (RSTR/Issue in 2005/02, RSTRC/IssueFinal in 1.3).
-//   - WCF's XmlDictionary (SecurityAlgorithmDictionary in several public
-//     copies): TlsSspiKeyWrap and WindowsSspiKeyWrap without "ws/"; the
-//     TrustFeb2005 TLSNEGO ValueType with its leading space.
+//   - CoreWCF src/CoreWCF.Primitives/src/CoreWCF/Security/TlsnegoTokenAuthenticator.cs:
+//     NegotiationValueType (TrustApr2004Dictionary for WSTrustFeb2005,
+//     TrustDec2005Dictionary for WSTrust13), both forms accepted and the
+//     received one echoed under 2005/02.
+//   - WCF's XmlDictionary (SecurityAlgorithmDictionary,
+//     TrustApr2004Dictionary, TrustDec2005Dictionary in several public
+//     decompiled copies): TlsSspiKeyWrap and WindowsSspiKeyWrap without
+//     "ws/"; the TLSNEGO and SPNEGO ValueType strings.
 //   - A published capture of a WCF 2005/02 TLSNEGO exchange
 //     (testdata/wcf_tlsnego_200502.xml, see testdata/README.md): element
 //     order of the final collection, TLS_Wrap CipherValue starting with an

@@ -67,7 +67,7 @@ func TestLegC14N(t *testing.T) {
 		`</t:RequestSecurityToken>`, canon(t, buildRST(wstrust.V200502, "uuid-1", 256, x)))
 	x13 := &exchange{ValueType: ValueTypeTLSNego13, Blob: []byte{1, 2, 3}}
 	assert.Equal(t, `<trust:RequestSecurityTokenResponse xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512" Context="uuid-1">`+
-		`<trust:BinaryExchange EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary" ValueType="http://docs.oasis-open.org/ws-sx/ws-trust/200512/tlsnego">AQID</trust:BinaryExchange>`+
+		`<trust:BinaryExchange EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary" ValueType="http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego">AQID</trust:BinaryExchange>`+
 		`</trust:RequestSecurityTokenResponse>`, canon(t, (&rstr{Context: "uuid-1", Exchange: x13}).build(wstrust.V13, true)))
 }
 
@@ -137,9 +137,16 @@ func TestWCFFinalResponseShape(t *testing.T) {
 // and that the acceptor echoes the form the initiator sent.
 func TestValueTypeEcho(t *testing.T) {
 	assert.Equal(t, " http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego", ValueTypeTLSNego200502)
-	assert.Equal(t, "http://docs.oasis-open.org/ws-sx/ws-trust/200512/tlsnego", ValueTypeTLSNego13)
+	// 1.3 keeps the 2005/02 URI, without the space
+	// (DXD.TrustDec2005Dictionary.TlsnegoValueTypeUri).
+	assert.Equal(t, "http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego", ValueTypeTLSNego13)
+	assert.Equal(t, "http://schemas.xmlsoap.org/ws/2005/02/trust/spnego", ValueTypeSPNego200502)
+	assert.Equal(t, ValueTypeSPNego200502, ValueTypeSPNego13)
 	p := newPKI(t)
-	for _, form := range []string{ValueTypeTLSNego200502, "http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego"} {
+	// A 2005/02 acceptor takes both forms and echoes the one it received
+	// (CoreWCF's TlsnegoTokenAuthenticator.ValidateIncomingBinaryNegotiation
+	// and GetOutgoingBinaryNegotiation).
+	for _, form := range []string{ValueTypeTLSNego200502, ValueTypeTLSNego13} {
 		in, w := tPair(t, wstrust.V200502, p, false, 0, 0)
 		inner := in.cfg.NewMechanism
 		in.cfg.NewMechanism = func(ctx context.Context) (Mechanism, error) {

@@ -17,15 +17,24 @@ const (
 	EncodingBase64 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
 
 	// ValueTypeTLSNego200502 is the TLSNEGO BinaryExchange ValueType of
-	// WS-Trust 2005/02 as WCF writes it, with its leading space
-	// (XD.TrustFeb2005Dictionary.TlsnegoValueTypeUri).
-	ValueTypeTLSNego200502 = " " + wstrust.NSTrust200502 + "/tlsnego"
-	// ValueTypeTLSNego13 is the TLSNEGO ValueType of WS-Trust 1.3.
-	ValueTypeTLSNego13 = wstrust.NSTrust13 + "/tlsnego"
-	// ValueTypeSPNego200502 is the SPNEGO ValueType of WS-Trust 2005/02.
+	// WS-Trust 2005/02 as WCF writes it, with its leading space (WCF's
+	// TlsnegoTokenProvider/Authenticator use
+	// XD.TrustApr2004Dictionary.TlsnegoValueTypeUri for TrustVersion
+	// WSTrustFeb2005). A 2005/02 acceptor also accepts ValueTypeTLSNego13
+	// there and echoes the form it received.
+	ValueTypeTLSNego200502 = " " + valueTypeTLSNego
+	// ValueTypeTLSNego13 is the TLSNEGO ValueType of WS-Trust 1.3: still
+	// under the 2005/02 trust namespace, without the space
+	// (DXD.TrustDec2005Dictionary.TlsnegoValueTypeUri).
+	ValueTypeTLSNego13 = valueTypeTLSNego
+	// ValueTypeSPNego200502 and ValueTypeSPNego13 are the SPNEGO
+	// ValueTypes: the same URI in both versions
+	// (TrustApr2004Dictionary and TrustDec2005Dictionary
+	// SpnegoValueTypeUri).
 	ValueTypeSPNego200502 = wstrust.NSTrust200502 + "/spnego"
-	// ValueTypeSPNego13 is the SPNEGO ValueType of WS-Trust 1.3.
-	ValueTypeSPNego13 = wstrust.NSTrust13 + "/spnego"
+	ValueTypeSPNego13     = wstrust.NSTrust200502 + "/spnego"
+
+	valueTypeTLSNego = wstrust.NSTrust200502 + "/tlsnego"
 
 	// AlgTLSWrap is the EncryptionMethod of a key wrapped as TLS
 	// application data (SecurityAlgorithms.TlsSspiKeyWrap; no "ws/" in the
