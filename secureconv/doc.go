@@ -23,7 +23,11 @@
 // the session's identities join those the negotiation authenticated with
 // those of the Issue's supporting tokens); with Bootstrap unset the
 // negotiated token is the session (establishSecurityContext=false), in the
-// service's token cache or cookie mode like any other. The binding package
+// service's token cache or cookie mode like any other. The cache of
+// negotiated tokens that protect Issue requests is the node's own memory:
+// in a farm, a negotiation and the Issue that follows it must reach the
+// same node (as each negotiation's legs must), while the session then
+// continues on any node. The binding package
 // builds both sides from NegotiateServiceCredential; the engine is
 // internal/negotiate.
 //
