@@ -538,6 +538,7 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 			s = neg
 			s.renegotiate = true
 		} else {
+			c.logKey(neg) // the key that protects the Issue, for inspect
 			sec = *c.sessionConfig(neg)
 		}
 	}
