@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // HTTPError is returned when the peer answers with something that is not a
@@ -54,21 +56,23 @@ func (c *HTTPClient) Call(ctx context.Context, req *Message) (*Message, error) {
 	if req.RequiresSecureTransport() && !isHTTPS(c.url) {
 		return nil, fmt.Errorf("%w: %s", ErrInsecureTransport, c.url)
 	}
-	buf := getBuf()
-	defer putBuf(buf)
-	var err error
+	buf := xmlwrite.Buffer()
+	defer xmlwrite.PutBuffer(buf)
 	if c.cfg.gzip {
-		zw := gzip.NewWriter(buf)
-		if _, err = req.WriteTo(zw); err == nil {
+		zb := bytes.NewBuffer(*buf)
+		zw := gzip.NewWriter(zb)
+		_, err := req.WriteTo(zw)
+		if err == nil {
 			err = zw.Close()
 		}
+		if err != nil {
+			return nil, fmt.Errorf("soap: serializing request: %w", err)
+		}
+		*buf = zb.Bytes()
 	} else {
-		_, err = req.WriteTo(buf)
+		*buf = xmlwrite.AppendDocument(*buf, req.Doc)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("soap: serializing request: %w", err)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(buf.Bytes()))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(*buf))
 	if err != nil {
 		return nil, fmt.Errorf("soap: %w", err)
 	}

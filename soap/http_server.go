@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // HTTPHandler serves SOAP over HTTP: it checks the method and content type,
@@ -174,31 +176,27 @@ func (s *HTTPHandler) writeFault(ctx context.Context, w http.ResponseWriter, r *
 }
 
 func (s *HTTPHandler) writeMessage(w http.ResponseWriter, r *http.Request, status int, m *Message) {
-	buf := getBuf()
-	defer putBuf(buf)
-	if _, err := m.WriteTo(buf); err != nil {
-		s.cfg.logger.Error("soap: serializing reply", slog.Any("error", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
+	buf := xmlwrite.Buffer()
+	defer xmlwrite.PutBuffer(buf)
+	*buf = xmlwrite.AppendDocument(*buf, m.Doc)
 	action := m.Addressing.Action
 	if action == "" {
 		action = m.SOAPAction
 	}
 	h := w.Header()
 	h.Set("Content-Type", m.Version.ContentType(action))
-	if s.cfg.gzip && acceptsGzip(r) && buf.Len() > 1024 {
+	if s.cfg.gzip && len(*buf) > 1024 && acceptsGzip(r) {
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")
 		w.WriteHeader(status)
 		zw := gzip.NewWriter(w)
-		_, _ = zw.Write(buf.Bytes())
+		_, _ = zw.Write(*buf)
 		_ = zw.Close()
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(*buf)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(*buf)
 }
 
 func acceptsGzip(r *http.Request) bool {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // Message is one SOAP envelope travelling through the layers. The tree is
@@ -131,18 +133,17 @@ func messageFromDocument(doc *etree.Document) (*Message, error) {
 	return m, nil
 }
 
-// WriteTo serializes the envelope.
+// WriteTo serializes the envelope (internal/xmlwrite: the tree as it is,
+// every character data and attribute value escaped so that it parses back
+// unchanged) in one Write.
 func (m *Message) WriteTo(w io.Writer) (int64, error) {
-	return m.Doc.WriteTo(w)
+	return xmlwrite.WriteDocument(w, m.Doc)
 }
 
-// Bytes returns the serialized envelope.
+// Bytes returns the serialized envelope. The error is always nil; it is
+// kept for callers written when serializing could fail.
 func (m *Message) Bytes() ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := m.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return xmlwrite.AppendDocument(nil, m.Doc), nil
 }
 
 // Payload returns the first element child of the Body, or nil.
