@@ -165,6 +165,9 @@ func (s *HTTPHandler) checkTo(req *Message, peerURL string) error {
 		return DestinationUnreachableFault(req.Addressing.Version, to,
 			fmt.Errorf("%w: wsa:To %q is none of the configured endpoint addresses", ErrDestinationUnreachable, quoted))
 	}
+	if to == peerURL {
+		return nil // got parsed, and an address matches itself
+	}
 	here, err := parseEndpointAddress(peerURL)
 	if err == nil && here.matches(got) {
 		return nil

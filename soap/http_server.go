@@ -60,6 +60,7 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		action = strings.Trim(strings.TrimSpace(r.Header.Get("SOAPAction")), `"`)
 	}
 	body := io.Reader(http.MaxBytesReader(w, r.Body, s.cfg.limits.MaxBytes))
+	size := r.ContentLength // -1 when unknown
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip":
@@ -74,11 +75,12 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer zr.Close()
 		body = zr // ReadMessage bounds the decompressed size
+		size = -1
 	default:
 		http.Error(w, "unsupported content encoding", http.StatusUnsupportedMediaType)
 		return
 	}
-	req, err := ReadMessage(body, s.cfg.limits)
+	req, err := readMessage(body, size, s.cfg.limits)
 	if err != nil {
 		s.writeFault(r.Context(), w, r, v, nil, err)
 		return
@@ -136,12 +138,31 @@ func peerOf(r *http.Request) *Peer {
 
 // requestPath returns the escaped path of r's request target.
 func requestPath(r *http.Request) string {
+	if plainPath(r.RequestURI) {
+		return r.RequestURI // what the parse below returns, without it
+	}
 	if r.RequestURI != "" && r.RequestURI != "*" {
 		if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
 			return u.EscapedPath()
 		}
 	}
 	return r.URL.EscapedPath()
+}
+
+// plainPath reports whether s is an absolute path of unreserved
+// characters and slashes only: its escaped path is s itself.
+func plainPath(s string) bool {
+	if s == "" || s[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '/', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // serve runs the handler, turning a panic into an error so that bad input

@@ -63,7 +63,13 @@ func NewMessageWithBody(v Version, payload *etree.Element) *Message {
 // reads its addressing headers. Any rejection is a *Fault (Sender, or
 // VersionMismatch for a foreign envelope) whose Cause says why.
 func ReadMessage(r io.Reader, lim Limits) (*Message, error) {
-	doc, err := parseDocument(r, lim)
+	return readMessage(r, -1, lim)
+}
+
+// readMessage is ReadMessage of a body announced as size bytes (-1:
+// unknown).
+func readMessage(r io.Reader, size int64, lim Limits) (*Message, error) {
+	doc, err := parseDocumentSize(r, size, lim)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, SenderFault("The message is larger than the configured limit.").WithCause(err)
@@ -234,8 +240,11 @@ func (m *Message) FindHeaders(ns, local string) []*etree.Element {
 
 // FindHeader returns the first header block with the given name, or nil.
 func (m *Message) FindHeader(ns, local string) *etree.Element {
-	for _, h := range m.Headers() {
-		if h.Tag == local && ElementName(h).Space == ns {
+	if m.Header == nil {
+		return nil
+	}
+	for _, c := range m.Header.Child {
+		if h, ok := c.(*etree.Element); ok && h.Tag == local && ElementName(h).Space == ns {
 			return h
 		}
 	}
@@ -309,8 +318,15 @@ func (m *Message) TargetsUs(h *etree.Element, roles ...string) bool {
 // block targeted at this node that must be understood but was not marked
 // understood by any layer. roles are the extra roles this node plays.
 func (m *Message) CheckMustUnderstand(roles ...string) error {
+	if m.Header == nil {
+		return nil
+	}
 	var missing []xml.Name
-	for _, h := range m.Headers() {
+	for _, c := range m.Header.Child {
+		h, ok := c.(*etree.Element)
+		if !ok {
+			continue
+		}
 		mu, err := m.MustUnderstand(h)
 		if err != nil {
 			return SenderFault("A header block has an invalid mustUnderstand attribute.").WithCause(err)
