@@ -167,6 +167,15 @@ func AppendToken(dst []byte, t etree.Token) []byte {
 	return a.b
 }
 
+// AppendTokens appends the serialization of each token in turn (an
+// element's children: AppendTokens(dst, el.Child...)).
+func AppendTokens(dst []byte, toks ...etree.Token) []byte {
+	for _, t := range toks {
+		dst = AppendToken(dst, t)
+	}
+	return dst
+}
+
 // AppendDocument appends the serialization of doc: its children in order
 // (no XML declaration is added; one the tree holds as a processing
 // instruction is written).
@@ -233,6 +242,16 @@ func WriteElement(w io.Writer, el *etree.Element) (int64, error) {
 	b := Buffer()
 	defer PutBuffer(b)
 	*b = AppendElement(*b, el)
+	n, err := w.Write(*b)
+	return int64(n), err
+}
+
+// WriteTokens serializes the tokens in turn (as AppendTokens) to w in one
+// Write, through a pooled buffer.
+func WriteTokens(w io.Writer, toks ...etree.Token) (int64, error) {
+	b := Buffer()
+	defer PutBuffer(b)
+	*b = AppendTokens(*b, toks...)
 	n, err := w.Write(*b)
 	return int64(n), err
 }

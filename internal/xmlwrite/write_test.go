@@ -266,6 +266,13 @@ func TestWrite(t *testing.T) {
 	assert.Equal(t, "<c>&lt;</c>", b.String())
 	assert.Equal(t, int64(b.Len()), n)
 
+	b.Reset()
+	n, err = WriteTokens(&b, r.Child...)
+	require.NoError(t, err)
+	assert.Equal(t, "<c>&lt;</c>", b.String())
+	assert.Equal(t, int64(b.Len()), n)
+	assert.Equal(t, "<r><c>&lt;</c></r><c>&lt;</c>", string(AppendTokens(nil, r, r.Child[0])))
+
 	f := &failing{}
 	n, err = WriteDocument(f, doc)
 	assert.ErrorIs(t, err, errWrite)
