@@ -74,9 +74,14 @@ func reference(c byte) string {
 func appendEscaped(dst []byte, s string, t *[256]uint8) []byte {
 	last := 0
 	for i := 0; i < len(s); {
-		switch t[s[i]] {
-		case plain:
+		// The run of plain bytes first, in a loop of its own.
+		for i < len(s) && t[s[i]] == plain {
 			i++
+		}
+		if i == len(s) {
+			break
+		}
+		switch t[s[i]] {
 		case wide:
 			r, w := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && w == 1 || r == 0xFFFE || r == 0xFFFF {
