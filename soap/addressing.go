@@ -293,8 +293,8 @@ func (m *Message) SetAddressing(a Addressing) {
 		declareEach = true
 	}
 	var elems elemSlices
-	add := func(local string) *etree.Element {
-		el := h.CreateElement(prefixWSA + ":" + local)
+	add := func(local, text string) *etree.Element {
+		el := addTextElement(h, prefixWSA, local, text)
 		if declareEach {
 			el.CreateAttr("xmlns:"+prefixWSA, ns)
 		}
@@ -302,26 +302,23 @@ func (m *Message) SetAddressing(a Addressing) {
 		return el
 	}
 	if a.Action != "" {
-		el := add("Action")
-		m.SetMustUnderstand(el)
-		el.SetText(a.Action)
+		m.SetMustUnderstand(add("Action", a.Action))
 	}
 	if a.MessageID != "" {
-		add("MessageID").SetText(a.MessageID)
+		add("MessageID", a.MessageID)
 	}
 	for _, rt := range a.RelatesTo {
-		el := add("RelatesTo")
+		el := add("RelatesTo", rt.ID)
 		if rt.Type != "" {
 			el.CreateAttr("RelationshipType", rt.Type)
 		}
-		el.SetText(rt.ID)
 	}
 	writeEPR := func(local string, epr *EndpointReference) {
 		if epr == nil {
 			return
 		}
-		el := add(local)
-		el.CreateElement(prefixWSA + ":Address").SetText(epr.Address)
+		el := add(local, "")
+		addTextElement(el, prefixWSA, "Address", epr.Address)
 		if len(epr.ReferenceParameters) > 0 {
 			rp := el.CreateElement(prefixWSA + ":ReferenceParameters")
 			for _, p := range epr.ReferenceParameters {
@@ -333,9 +330,7 @@ func (m *Message) SetAddressing(a Addressing) {
 	writeEPR("ReplyTo", a.ReplyTo)
 	writeEPR("FaultTo", a.FaultTo)
 	if a.To != "" {
-		el := add("To")
-		m.SetMustUnderstand(el)
-		el.SetText(a.To)
+		m.SetMustUnderstand(add("To", a.To))
 	}
 	m.Addressing = a
 }

@@ -109,7 +109,11 @@ func parseEndpointAddress(s string) (endpointAddress, error) {
 			a.port = "443"
 		}
 	}
-	a.path = path.Clean("/" + u.Path)
+	if strings.HasPrefix(u.Path, "/") {
+		a.path = path.Clean(u.Path) // the same as with "/" in front, without the copy
+	} else {
+		a.path = path.Clean("/" + u.Path)
+	}
 	return a, nil
 }
 

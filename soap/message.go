@@ -43,11 +43,53 @@ func NewMessage(v Version) *Message {
 	if !v.valid() {
 		v = V12
 	}
-	doc := etree.NewDocument()
-	env := doc.CreateElement(prefixEnv + ":Envelope")
-	env.CreateAttr("xmlns:"+prefixEnv, v.Namespace())
-	body := env.CreateElement(prefixEnv + ":Body")
-	return &Message{Version: v, Doc: doc, Envelope: env, Body: body}
+	b := new(envelopeBlock)
+	b.doc.Child = b.docChild[:0:1]
+	b.env.Space, b.env.Tag = prefixEnv, "Envelope"
+	b.env.Attr = b.envAttr[:0:len(b.envAttr)]
+	b.env.Child = b.envChild[:0:len(b.envChild)]
+	b.doc.AddChild(&b.env)
+	b.env.CreateAttr("xmlns:"+prefixEnv, v.Namespace())
+	b.body.Space, b.body.Tag = prefixEnv, "Body"
+	b.env.AddChild(&b.body)
+	return &Message{Version: v, Doc: &b.doc, Envelope: &b.env, Body: &b.body}
+}
+
+// envelopeBlock is what NewMessage builds, in one allocation: the
+// document, the Envelope with room for two namespace declarations (the
+// envelope's and WS-Addressing's) and two children (Header and Body), and
+// the Body. Each slice has its own array, so growing one copies it as
+// usual.
+type envelopeBlock struct {
+	doc       etree.Document
+	env, body etree.Element
+	docChild  [1]etree.Token
+	envChild  [2]etree.Token
+	envAttr   [2]etree.Attr
+}
+
+// textElement is an element holding one text node, with room for two
+// attributes, in one allocation: a header block as SetAddressing writes it.
+type textElement struct {
+	el    etree.Element
+	text  etree.CharData
+	child [1]etree.Token
+	attr  [2]etree.Attr
+}
+
+// addTextElement appends <space:tag>text</space:tag> to parent, as
+// parent.CreateElement(space+":"+tag).SetText(text) does.
+func addTextElement(parent *etree.Element, space, tag, text string) *etree.Element {
+	b := new(textElement)
+	b.el.Space, b.el.Tag = space, tag
+	b.el.Attr = b.attr[:0:len(b.attr)]
+	b.el.Child = b.child[:0:len(b.child)]
+	if text != "" {
+		b.text.Data = text
+		b.el.AddChild(&b.text)
+	}
+	parent.AddChild(&b.el)
+	return &b.el
 }
 
 // NewMessageWithBody returns an envelope whose Body holds payload.
@@ -204,10 +246,7 @@ func (m *Message) Fault() (*Fault, error) {
 // EnsureHeader returns the Header element, creating it when absent.
 func (m *Message) EnsureHeader() *etree.Element {
 	if m.Header == nil {
-		h := etree.NewElement(m.Envelope.Space + ":Header")
-		if m.Envelope.Space == "" {
-			h = etree.NewElement("Header")
-		}
+		h := &etree.Element{Space: m.Envelope.Space, Tag: "Header", Child: make([]etree.Token, 0, 6)}
 		m.Envelope.InsertChildAt(m.Body.Index(), h)
 		m.Header = h
 	}

@@ -1,12 +1,18 @@
 package soap
 
 import (
+	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
+
+	"github.com/beevik/etree"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -99,4 +105,53 @@ func TestPlainPathIsTheEscapedPath(t *testing.T) {
 			assert.Equal(t, s, want, "%q", s)
 		}
 	}
+}
+
+// TestAnnouncedSizeSizesTheBuffer: a Content-Length sizes the first
+// buffer exactly, but never beyond maxAnnounced, so announcing a big body
+// and sending a small one costs the sender, not us; the limit still holds.
+func TestAnnouncedSizeSizesTheBuffer(t *testing.T) {
+	body := strings.Repeat("x", 3000)
+	b, err := readInputSize(iotestOneByte(body), int64(len(body)), 1<<20)
+	assert.NoError(t, err)
+	assert.Equal(t, body, string(b))
+	assert.Equal(t, len(body)+1, cap(b))
+
+	b, err = readInputSize(iotestOneByte("<a/>"), 1<<30, 4<<20)
+	assert.NoError(t, err)
+	assert.Equal(t, "<a/>", string(b))
+	assert.LessOrEqual(t, cap(b), 4<<10, "the unused room is given back")
+
+	_, err = readInputSize(iotestOneByte(body), 10, 100)
+	assert.ErrorIs(t, err, ErrTooLarge)
+}
+
+// iotestOneByte is a reader of s without a Len method.
+func iotestOneByte(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) }
+
+// TestNewMessageBlock: the envelope NewMessage builds in one allocation
+// behaves as one built with etree's constructors when it grows.
+func TestNewMessageBlock(t *testing.T) {
+	m := NewMessage(V12)
+	for i := range 5 {
+		m.Envelope.CreateAttr("xmlns:p"+strconv.Itoa(i), "urn:p")
+		m.AddHeader(etree.NewElement("h" + strconv.Itoa(i)))
+	}
+	el := addTextElement(m.Body, "p0", "t", "text")
+	el.CreateAttr("a", "1")
+	el.CreateAttr("b", "2")
+	el.CreateAttr("c", "3")
+	el.CreateElement("x")
+	el.SetText("new")
+	b, err := m.Bytes()
+	require.NoError(t, err)
+	assert.Equal(t, `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:p0="urn:p" xmlns:p1="urn:p" xmlns:p2="urn:p" xmlns:p3="urn:p" xmlns:p4="urn:p">`+
+		`<s:Header><h0/><h1/><h2/><h3/><h4/></s:Header><s:Body><p0:t a="1" b="2" c="3">new<x/></p0:t></s:Body></s:Envelope>`, string(b))
+	back, err := ParseMessage(b, Limits{})
+	require.NoError(t, err)
+	assert.Len(t, back.Headers(), 5)
+	assert.Equal(t, m.Doc.Root(), m.Envelope)
+	assert.Equal(t, m.Envelope, m.Body.Parent())
+	assert.Equal(t, 1, m.Body.Index())
+	assert.Equal(t, 0, m.Header.Index())
 }
