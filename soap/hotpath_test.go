@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -154,4 +155,51 @@ func TestNewMessageBlock(t *testing.T) {
 	assert.Equal(t, m.Envelope, m.Body.Parent())
 	assert.Equal(t, 1, m.Body.Index())
 	assert.Equal(t, 0, m.Header.Index())
+}
+
+// TestToCheckedAgainWhenChanged: ServeMux skips parsing again only the To
+// the handler already accepted; a layer that changes a valid To into a
+// foreign one is still refused.
+func TestToCheckedAgainWhenChanged(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		to   string // what the layer sets; "" leaves the To alone
+		ok   bool
+	}{
+		{"unchanged", "", true},
+		{"changed to another endpoint", "http://other.example/svc", false},
+		{"changed to a relative URI", "svc", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := NewServeMux()
+			mux.HandleFunc("urn:echo", func(ctx context.Context, req *Message) (*Message, error) {
+				return Reply(req, "urn:echoResponse", nil)
+			})
+			rewriting := ServerLayer(func(next Handler) Handler {
+				return HandlerFunc(func(ctx context.Context, req *Message) (*Message, error) {
+					if tt.to != "" {
+						req.Addressing.Elem("To").SetText(tt.to)
+						if err := req.ReadAddressing(); err != nil {
+							return nil, err
+						}
+					}
+					return next.ServeSOAP(ctx, req)
+				})
+			})
+			srv := httptest.NewServer(NewHTTPHandler(ChainHandler(mux, rewriting)))
+			defer srv.Close()
+			m := NewMessageWithBody(V12, etree.NewElement("ping"))
+			a, err := RequestAddressing(WSA10, "urn:echo", srv.URL+"/svc", nil)
+			require.NoError(t, err)
+			m.SetAddressing(a)
+			_, err = NewHTTPClient(srv.URL+"/svc").Call(context.Background(), m)
+			if tt.ok {
+				require.NoError(t, err)
+				return
+			}
+			f, ok := AsFault(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, "DestinationUnreachable", f.Subcode().Local)
+		})
+	}
 }

@@ -97,7 +97,7 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.cfg.toCheckOff {
-		ctx = context.WithValue(ctx, toCheckKey{}, &toCheck{s: s, peerURL: peer.URL})
+		ctx = context.WithValue(ctx, toCheckKey{}, &toCheck{s: s, peerURL: peer.URL, passed: req.Addressing.To})
 	}
 	resp, err := s.serve(ctx, req)
 	if err != nil {
