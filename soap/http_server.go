@@ -205,19 +205,22 @@ func (s *HTTPHandler) writeMessage(w http.ResponseWriter, r *http.Request, statu
 		action = m.SOAPAction
 	}
 	h := w.Header()
-	h.Set("Content-Type", m.Version.ContentType(action))
-	if s.cfg.gzip && len(*buf) > 1024 && acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
-		h.Add("Vary", "Accept-Encoding")
+	if !s.cfg.gzip || len(*buf) <= 1024 || !acceptsGzip(r) {
+		// Both header values in one allocation (the keys are canonical).
+		vals := []string{m.Version.ContentType(action), strconv.Itoa(len(*buf))}
+		h["Content-Type"] = vals[0:1:1]
+		h["Content-Length"] = vals[1:2:2]
 		w.WriteHeader(status)
-		zw := gzip.NewWriter(w)
-		_, _ = zw.Write(*buf)
-		_ = zw.Close()
+		_, _ = w.Write(*buf)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(*buf)))
+	h.Set("Content-Type", m.Version.ContentType(action))
+	h.Set("Content-Encoding", "gzip")
+	h.Add("Vary", "Accept-Encoding")
 	w.WriteHeader(status)
-	_, _ = w.Write(*buf)
+	zw := gzip.NewWriter(w)
+	_, _ = zw.Write(*buf)
+	_ = zw.Close()
 }
 
 func acceptsGzip(r *http.Request) bool {
