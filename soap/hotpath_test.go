@@ -203,3 +203,25 @@ func TestToCheckedAgainWhenChanged(t *testing.T) {
 		})
 	}
 }
+
+// TestUnderstoodMarks: marks are found whether they are kept in the list
+// or, past maxUnderstoodList, in the set; an unmarked block is not.
+func TestUnderstoodMarks(t *testing.T) {
+	for _, n := range []int{0, 1, maxUnderstoodList, maxUnderstoodList + 1, 1000} {
+		m := NewMessage(V12)
+		var hs []*etree.Element
+		for i := range n + 1 {
+			h := etree.NewElement("h")
+			m.AddHeader(h)
+			hs = append(hs, h)
+			if i < n {
+				m.MarkUnderstood(h)
+				m.MarkUnderstood(h) // twice is once
+			}
+		}
+		for i, h := range hs {
+			assert.Equal(t, i < n, m.Understood(h), "n=%d header %d", n, i)
+		}
+		assert.False(t, m.Understood(etree.NewElement("h")))
+	}
+}

@@ -32,7 +32,11 @@ type Message struct {
 	// header or the SOAP 1.2 action media type parameter.
 	SOAPAction string
 
-	understood map[*etree.Element]struct{}
+	// understood holds the header blocks marked understood: the first
+	// few in a list (a message has a handful), all of them in understoodSet
+	// once there are more, so that checking many headers stays linear.
+	understood    []*etree.Element
+	understoodSet map[*etree.Element]struct{}
 	values     map[any]any
 	// secureTransport marks a request that may travel only over TLS.
 	secureTransport bool
@@ -292,16 +296,40 @@ func (m *Message) FindHeader(ns, local string) *etree.Element {
 
 // MarkUnderstood records that a layer processed the header block el.
 func (m *Message) MarkUnderstood(el *etree.Element) {
-	if m.understood == nil {
-		m.understood = make(map[*etree.Element]struct{})
+	switch {
+	case m.understoodSet != nil:
+		m.understoodSet[el] = struct{}{}
+	case len(m.understood) < maxUnderstoodList:
+		if m.understood == nil {
+			m.understood = make([]*etree.Element, 0, maxUnderstoodList)
+		}
+		m.understood = append(m.understood, el)
+	default:
+		m.understoodSet = make(map[*etree.Element]struct{}, 2*maxUnderstoodList)
+		for _, u := range m.understood {
+			m.understoodSet[u] = struct{}{}
+		}
+		m.understoodSet[el] = struct{}{}
+		m.understood = nil
 	}
-	m.understood[el] = struct{}{}
 }
+
+// maxUnderstoodList is how many understood marks are kept in a list before
+// they move to a set.
+const maxUnderstoodList = 8
 
 // Understood reports whether a layer marked el as understood.
 func (m *Message) Understood(el *etree.Element) bool {
-	_, ok := m.understood[el]
-	return ok
+	if m.understoodSet != nil {
+		_, ok := m.understoodSet[el]
+		return ok
+	}
+	for _, u := range m.understood {
+		if u == el {
+			return true
+		}
+	}
+	return false
 }
 
 // MustUnderstand reports whether header block h carries a true
