@@ -37,7 +37,7 @@ type Message struct {
 	// once there are more, so that checking many headers stays linear.
 	understood    []*etree.Element
 	understoodSet map[*etree.Element]struct{}
-	values     map[any]any
+	values        map[any]any
 	// secureTransport marks a request that may travel only over TLS.
 	secureTransport bool
 }
