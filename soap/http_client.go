@@ -116,7 +116,9 @@ func (c *HTTPClient) readResponse(hresp *http.Response) (*Message, error) {
 		return nil, &HTTPError{StatusCode: hresp.StatusCode, Status: hresp.Status, Body: strings.TrimSpace(string(snippet))}
 	}
 	var body io.Reader = hresp.Body
+	size := hresp.ContentLength // -1 when unknown (or decompressed by the Transport)
 	if strings.EqualFold(hresp.Header.Get("Content-Encoding"), "gzip") && !hresp.Uncompressed {
+		size = -1
 		zr, err := gzip.NewReader(hresp.Body)
 		if err != nil {
 			return nil, fmt.Errorf("soap: reading compressed reply: %w", err)
@@ -124,7 +126,7 @@ func (c *HTTPClient) readResponse(hresp *http.Response) (*Message, error) {
 		defer zr.Close()
 		body = zr
 	}
-	resp, err := ReadMessage(body, c.cfg.limits)
+	resp, err := readMessage(body, size, c.cfg.limits)
 	if err != nil {
 		return nil, fmt.Errorf("soap: reading reply: %w", err)
 	}
