@@ -6,10 +6,13 @@ import (
 	"crypto/x509/pkix"
 	"net"
 	"testing"
+	"time"
 
+	"github.com/soapstack/soapstack/internal/leakcheck"
 	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestMatchDNS checks the service identity rule of WCF's
@@ -87,4 +90,33 @@ func TestConfigErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want, tc.name)
 		}
 	}
+}
+
+// TestNoGoroutineLeft: the handshake goroutines end with their
+// negotiations: completed, failed on either side, or abandoned and
+// expired.
+func TestNoGoroutineLeft(t *testing.T) {
+	p := newPKI(t)
+	check := leakcheck.Goroutines(t, 2*time.Second)
+	for _, v := range tVersions {
+		in, w := tPair(t, v, p, true, 0, 0)
+		_, err := in.Negotiate(context.Background(), w)
+		require.NoError(t, err)
+		// A client that fails on the service's flight (wrong identity).
+		bad, err := NewTLSClient(TLSClientConfig{Trust: p.trust(), DNSIdentity: "other.example"})
+		require.NoError(t, err)
+		in.cfg.NewMechanism = bad
+		_, err = in.Negotiate(context.Background(), w)
+		require.Error(t, err)
+		// Its abandoned negotiation waits on the service until it expires
+		// and is purged (when the table fills; here directly).
+		require.Equal(t, 1, w.acc.Pending())
+		now := time.Now().Add(2 * DefaultNegotiationTimeout)
+		w.acc.cfg.Now = func() time.Time { return now }
+		w.acc.pending.mu.Lock()
+		w.acc.pending.purge(now)
+		w.acc.pending.mu.Unlock()
+		require.Equal(t, 0, w.acc.Pending())
+	}
+	check()
 }
