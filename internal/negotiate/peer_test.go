@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -161,12 +162,27 @@ type pyOnly struct{ *pyMech }
 
 func (pyOnly) Close() error { return nil }
 
-var pyVersions = []struct {
+// pyVersion is a TLS version the OpenSSL peer is limited to.
+type pyVersion struct {
 	name string
-	max  string
-	want string
+	max  string // --max
+	want string // OpenSSL's name of the negotiated version
 	tls  uint16
-}{{"tls12", "1.2", "TLSv1.2", tls.VersionTLS12}, {"tls13", "1.3", "TLSv1.3", tls.VersionTLS13}}
+}
+
+var pyVersions = []pyVersion{{"tls12", "1.2", "TLSv1.2", tls.VersionTLS12}, {"tls13", "1.3", "TLSv1.3", tls.VersionTLS13}}
+
+// eachPeerCase runs f for both WS-Trust versions, both TLS versions and
+// with and without a client certificate.
+func eachPeerCase(t *testing.T, f func(t *testing.T, v wstrust.Version, pv pyVersion, clientCert bool)) {
+	for _, v := range tVersions {
+		for _, pv := range pyVersions {
+			for _, clientCert := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/clientcert=%v", v, pv.name, clientCert), func(t *testing.T) { f(t, v, pv, clientCert) })
+			}
+		}
+	}
+}
 
 // TestTLSNegoGoInitiatorOpenSSLAcceptor runs the Go initiator against an
 // acceptor whose TLS is OpenSSL's: OpenSSL reads the Go client's legs,
@@ -174,44 +190,37 @@ var pyVersions = []struct {
 // unwrap. With a client certificate OpenSSL validates Go's.
 func TestTLSNegoGoInitiatorOpenSSLAcceptor(t *testing.T) {
 	p := newPKI(t)
-	for _, v := range tVersions {
-		for _, pv := range pyVersions {
-			for _, clientCert := range []bool{false, true} {
-				name := fmt.Sprintf("%s/%s/clientcert=%v", v, pv.name, clientCert)
-				t.Run(name, func(t *testing.T) {
-					args := []string{"--role", "server", "--ca", filepath.Join(p.dir, "ca.pem"), "--cert", filepath.Join(p.dir, "service.pem"), "--max", pv.max}
-					if clientCert {
-						args = append(args, "--client-auth", "required")
-					}
-					var py *pyMech
-					acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: func(ctx context.Context) (Mechanism, error) {
-						py = newPyMech(t, args...)
-						return pyOnly{py}, nil
-					}})
-					require.NoError(t, err)
-					ccfg := TLSClientConfig{Trust: p.trust(), DNSIdentity: "service.example"}
-					if clientCert {
-						ccfg.Certificate = p.client
-					}
-					newClient, err := NewTLSClient(ccfg)
-					require.NoError(t, err)
-					ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: newClient})
-					require.NoError(t, err)
-					w := &tWire{acc: acc, iss: &tIssuer{v: v}}
-					nt, err := ini.Negotiate(context.Background(), w)
-					require.NoError(t, err)
-					assert.Equal(t, w.iss.key, nt.Key)
-					assert.Equal(t, pv.want, py.version())
-					if clientCert {
-						require.NotNil(t, w.iss.peer)
-						assert.Equal(t, "client", w.iss.peer.Primary().Certificate.Subject.CommonName)
-					} else {
-						assert.Nil(t, w.iss.peer)
-					}
-				})
-			}
+	eachPeerCase(t, func(t *testing.T, v wstrust.Version, pv pyVersion, clientCert bool) {
+		args := []string{"--role", "server", "--ca", filepath.Join(p.dir, "ca.pem"), "--cert", filepath.Join(p.dir, "service.pem"), "--max", pv.max}
+		if clientCert {
+			args = append(args, "--client-auth", "required")
 		}
-	}
+		var py *pyMech
+		acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: func(ctx context.Context) (Mechanism, error) {
+			py = newPyMech(t, args...)
+			return pyOnly{py}, nil
+		}})
+		require.NoError(t, err)
+		ccfg := TLSClientConfig{Trust: p.trust(), DNSIdentity: "service.example"}
+		if clientCert {
+			ccfg.Certificate = p.client
+		}
+		newClient, err := NewTLSClient(ccfg)
+		require.NoError(t, err)
+		ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: newClient})
+		require.NoError(t, err)
+		w := &tWire{acc: acc, iss: &tIssuer{v: v}}
+		nt, err := ini.Negotiate(context.Background(), w)
+		require.NoError(t, err)
+		assert.Equal(t, w.iss.key, nt.Key)
+		assert.Equal(t, pv.want, py.version())
+		if clientCert {
+			require.NotNil(t, w.iss.peer)
+			assert.Equal(t, "client", w.iss.peer.Primary().Certificate.Subject.CommonName)
+		} else {
+			assert.Nil(t, w.iss.peer)
+		}
+	})
 }
 
 // TestTLSNegoOpenSSLInitiatorGoAcceptor runs an initiator whose TLS is
@@ -220,43 +229,36 @@ func TestTLSNegoGoInitiatorOpenSSLAcceptor(t *testing.T) {
 // wrapped, and the engine checks the CombinedHash.
 func TestTLSNegoOpenSSLInitiatorGoAcceptor(t *testing.T) {
 	p := newPKI(t)
-	for _, v := range tVersions {
-		for _, pv := range pyVersions {
-			for _, clientCert := range []bool{false, true} {
-				name := fmt.Sprintf("%s/%s/clientcert=%v", v, pv.name, clientCert)
-				t.Run(name, func(t *testing.T) {
-					args := []string{"--role", "client", "--ca", filepath.Join(p.dir, "ca.pem"), "--hostname", "service.example", "--max", pv.max}
-					if clientCert {
-						args = append(args, "--cert", filepath.Join(p.dir, "client.pem"))
-					}
-					var py *pyMech
-					ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: func(ctx context.Context) (Mechanism, error) {
-						py = newPyMech(t, args...)
-						return pyOnly{py}, nil
-					}})
-					require.NoError(t, err)
-					var got uint16
-					newServer, err := NewTLSServer(TLSServerConfig{Certificate: p.service, ClientTrust: p.trust(), RequireClientCertificate: clientCert})
-					require.NoError(t, err)
-					acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: func(ctx context.Context) (Mechanism, error) {
-						m, err := newServer(ctx)
-						return &versionTap{Mechanism: m, got: &got}, err
-					}})
-					require.NoError(t, err)
-					w := &tWire{acc: acc, iss: &tIssuer{v: v}}
-					nt, err := ini.Negotiate(context.Background(), w)
-					require.NoError(t, err)
-					assert.Equal(t, w.iss.key, nt.Key)
-					assert.Equal(t, pv.want, py.version())
-					assert.Equal(t, pv.tls, got)
-					if clientCert {
-						require.NotNil(t, w.iss.peer)
-						assert.Equal(t, "client", w.iss.peer.Primary().Certificate.Subject.CommonName)
-					}
-				})
-			}
+	eachPeerCase(t, func(t *testing.T, v wstrust.Version, pv pyVersion, clientCert bool) {
+		args := []string{"--role", "client", "--ca", filepath.Join(p.dir, "ca.pem"), "--hostname", "service.example", "--max", pv.max}
+		if clientCert {
+			args = append(args, "--cert", filepath.Join(p.dir, "client.pem"))
 		}
-	}
+		var py *pyMech
+		ini, err := NewInitiator(InitiatorConfig{Version: v, NewMechanism: func(ctx context.Context) (Mechanism, error) {
+			py = newPyMech(t, args...)
+			return pyOnly{py}, nil
+		}})
+		require.NoError(t, err)
+		var got uint16
+		newServer, err := NewTLSServer(TLSServerConfig{Certificate: p.service, ClientTrust: p.trust(), RequireClientCertificate: clientCert})
+		require.NoError(t, err)
+		acc, err := NewAcceptor(AcceptorConfig{Version: v, NewMechanism: func(ctx context.Context) (Mechanism, error) {
+			m, err := newServer(ctx)
+			return &versionTap{Mechanism: m, got: &got}, err
+		}})
+		require.NoError(t, err)
+		w := &tWire{acc: acc, iss: &tIssuer{v: v}}
+		nt, err := ini.Negotiate(context.Background(), w)
+		require.NoError(t, err)
+		assert.Equal(t, w.iss.key, nt.Key)
+		assert.Equal(t, pv.want, py.version())
+		assert.Equal(t, pv.tls, got)
+		if clientCert {
+			require.NotNil(t, w.iss.peer)
+			assert.Equal(t, "client", w.iss.peer.Primary().Certificate.Subject.CommonName)
+		}
+	})
 }
 
 // TestTLSNegoOpenSSLRejectsWrongHost checks that the OpenSSL initiator,
