@@ -449,9 +449,9 @@ func (s *server) newToken(ctx context.Context, rst *wstrust.RST, tmpl *SessionTo
 
 // storeToken builds the session token of key on tmpl and stores it in
 // cache (or seals it in a cookie): for a new session (tmpl.ContextID "")
-// it draws the context id and runs OnSessionCreated; for a renewal it
+// it draws the context id and, with notify (false for a negotiated token
+// that only protects an Issue), runs OnSessionCreated; for a renewal it
 // issues a new generation of tmpl's session.
-// notify (false for a negotiated bootstrap token) runs OnSessionCreated.
 func (s *server) storeToken(ctx context.Context, tmpl *SessionToken, key []byte, cache TokenCache, notify bool) (*SessionToken, *wstrust.SecurityContextToken, error) {
 	r := s.cfg.rand()
 	var err error
