@@ -584,6 +584,8 @@ func (s *SequenceStore) Accept(ctx context.Context, id string, in reliable.Incom
 		out = reliable.OutcomeInProgress
 	case "dropped":
 		out = reliable.OutcomeDropped
+	case "needmsg":
+		out = reliable.OutcomeNeedMessage
 	case "invalid":
 		return reliable.Accepted{}, fmt.Errorf("%w: %d", reliable.ErrInvalidMessageNumber, n)
 	case "lastx":
@@ -599,6 +601,9 @@ func (s *SequenceStore) Accept(ctx context.Context, id string, in reliable.Incom
 		}
 		a.ReplyNumber = num(r.rest[3])
 	}
+	if len(r.rest) >= 5 {
+		a.Redelivery = num(r.rest[4]) == 1
+	}
 	return a, nil
 }
 
@@ -607,8 +612,12 @@ func delivery(rest []any) *reliable.Delivery {
 	if len(rest) < 6 || num(rest[0]) != 1 {
 		return nil
 	}
-	return &reliable.Delivery{Number: num(rest[1]), Last: num(rest[2]) == 1, Message: []byte(str(rest[3])), Claim: reliable.Claim(num(rest[4])),
+	d := &reliable.Delivery{Number: num(rest[1]), Last: num(rest[2]) == 1, Message: []byte(str(rest[3])), Claim: reliable.Claim(num(rest[4])),
 		ReplyNumber: num(rest[5])}
+	if len(rest) >= 7 {
+		d.Redelivery = num(rest[6]) == 1
+	}
+	return d
 }
 
 // Complete implements reliable.SequenceStore.
