@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/soapstack/soapstack/binding"
+	"github.com/soapstack/soapstack/internal/deliverylog"
 	"github.com/soapstack/soapstack/interop"
 	"github.com/soapstack/soapstack/redisstore"
 	"github.com/soapstack/soapstack/secureconv"
@@ -32,6 +33,7 @@ type secureFlags struct {
 	cookieKeysEnv string
 	mode          string
 	claimTimeout  time.Duration
+	record        bool
 }
 
 func (s *secureFlags) register(fs *flag.FlagSet) {
@@ -44,16 +46,21 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.cookieKeysEnv, "cookie-keys-env", "", "environment variable holding the key ring JSON, instead of --cookie-keys")
 	fs.DurationVar(&s.claimTimeout, "claim-timeout", 0, "with --reliable: how long one message's delivery may take before another node may deliver it again (a node died while delivering it); 2m when 0")
 	fs.StringVar(&s.mode, "session-mode", "", "cookie or reference (default: cookie with a key ring, else reference)")
+	fs.BoolVar(&s.record, "record-deliveries", false, "with --reliable and --redis: record in Redis every message the application runs and every delivery completed (sequence, number, node, time), under "+deliverylog.DefaultPrefix+", to check a farm's exactly-once delivery")
 }
 
 // secureHandler builds /secure from the flags; nil when --cert is not
-// given. It returns what to close when the server ends.
-func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error) {
+// given. node names the node in delivery records (its listen address).
+// It returns what to close when the server ends.
+func (s *secureFlags) handler(logger *slog.Logger, node string) (http.Handler, func(), error) {
 	if s.cert == "" {
-		if s.user != "" || s.reliable || s.redisURL != "" || s.cookieKeys != "" || s.cookieKeysEnv != "" || s.mode != "" || s.claimTimeout != 0 {
-			return nil, nil, errors.New("--user, --reliable, --redis, --cookie-keys, --session-mode and --claim-timeout need --cert (the secured endpoint)")
+		if s.user != "" || s.reliable || s.redisURL != "" || s.cookieKeys != "" || s.cookieKeysEnv != "" || s.mode != "" || s.claimTimeout != 0 || s.record {
+			return nil, nil, errors.New("--user, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout and --record-deliveries need --cert (the secured endpoint)")
 		}
 		return nil, func() {}, nil
+	}
+	if s.record && (!s.reliable || s.redisURL == "") {
+		return nil, nil, errors.New("--record-deliveries needs --reliable and --redis")
 	}
 	cert, err := binding.LoadPEM(s.cert, s.key)
 	if err != nil {
@@ -103,6 +110,7 @@ func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error)
 		opts = append(opts, binding.WithCookieKeys(ring))
 	}
 	closeAll := func() {}
+	app := (&interop.PingService{}).Handler()
 	if s.redisURL != "" {
 		rc, err := redisClient(s.redisURL)
 		if err != nil {
@@ -115,6 +123,15 @@ func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error)
 			return nil, nil, err
 		}
 		opts = append(opts, more...)
+		if s.record {
+			dl := deliverylog.New(rc, "", node, nil, logger)
+			app = dl.Handler(app)
+			opts = append(opts, binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) {
+				if e.Side == binding.SideService {
+					dl.Event(e.Event)
+				}
+			}}))
+		}
 	}
 	users := &wssecurity.UsernameTokenVerifier{LookupPassword: func(_ context.Context, user string) (string, error) {
 		if user != name {
@@ -122,7 +139,7 @@ func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error)
 		}
 		return password, nil
 	}}
-	h, err := binding.NewHandler((&interop.PingService{}).Handler(), b,
+	h, err := binding.NewHandler(app, b,
 		binding.Credentials{ServiceCertificate: cert, UserNameValidator: users}, opts...)
 	if err != nil {
 		closeAll()
@@ -220,7 +237,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	secure, closeSecure, err := sf.handler(logger)
+	secure, closeSecure, err := sf.handler(logger, *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
 		return 2
