@@ -76,6 +76,20 @@ type SequenceOptions struct {
 // sooner) at the caller's clock plus DefaultTTLGrace, refreshed by every
 // call that counts as activity.
 //
+// Accept is given a message's bytes only when it must buffer it (the
+// layer leaves them out, the script answers OutcomeNeedMessage and the
+// layer sends them in a second call): an in-order message costs two round
+// trips (Accept, Complete with the reply), an out-of-order one three.
+//
+// What the store guarantees across nodes is the reliable.SequenceStore
+// contract: each number claimed in order by one caller at a time,
+// completed once, its reply cached and numbered once. It cannot know that
+// an operation ran: a node killed between running one and its Complete
+// leaves a claim that a survivor takes over after its ClaimUntil, and the
+// operation runs again, marked a redelivery (Accepted.Redelivery,
+// reliable.DeliveryFromContext); an operation whose effects must not
+// repeat checks them then, or is idempotent.
+//
 // Owners are compared by a SHA-256 digest of both fields. A Redis failure
 // is an error wrapping ErrUnavailable: the layer refuses the message
 // without acknowledging it.

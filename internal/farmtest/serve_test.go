@@ -237,9 +237,11 @@ func TestFarmServeProcesses(t *testing.T) {
 			// the balancer's retry of a message the dead node had
 			// accepted faults the reliable session (a replay), so it has
 			// none.
-			var more []string
-			if !tc.reliable {
-				more = []string{"retry-on conn-failure empty-response response-timeout"}
+			more := []string{"retry-on conn-failure empty-response response-timeout"}
+			if tc.reliable {
+				more = []string{"# no L7 retry (retry-on) for reliable sessions: they retransmit by themselves, under a",
+					"# fresh security header; the balancer's resend of the very message a dead node received is",
+					"# a replay to the survivors, whose fault would end the reliable session"}
 			}
 			lb, stats := startHAProxyStats(t, backends, more)
 			runServeFarm(t, "http://"+lb+"/secure", stats, nodes, cert, tc.reliable)
