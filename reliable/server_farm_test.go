@@ -287,3 +287,33 @@ func TestServerFarmRedelivery(t *testing.T) {
 	assert.Equal(t, "b", r.Payload().Text(), "completed once, by b")
 	assert.Equal(t, []string{"a:1:false:true", "b:1:true:true"}, seen)
 }
+
+// TestServerFarmOfferReused: node a caches which request sequence an
+// offered identifier belongs to (it reads the store for it only once);
+// the sequence ends on node b and a new one reuses the offered
+// identifier. a's next acknowledgement of the reply sequence reaches the
+// new sequence: the stale entry is dropped and the store read again.
+func TestServerFarmOfferReused(t *testing.T) {
+	ctx := context.Background()
+	v := V11
+	a := newFixture(t, ServerConfig{})
+	b := newFixture(t, ServerConfig{Store: a.store})
+	offer := offerID(8)
+	id1 := a.createSeq(ctx, v, offer)
+	require.False(t, a.call(ctx, seqMsg(v, id1, 1, testEcho, "m1")).IsFault())
+	r := a.call(ctx, withReplyAck(seqMsg(v, id1, 2, testEcho, "m2"), v, offer, wire.Range{Lower: 1, Upper: 1}))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	r = b.call(ctx, controlMsg(v, wire.TerminateSequence, id1, 2))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	_, err := a.store.Get(ctx, id1, a.clock())
+	require.ErrorIs(t, err, ErrUnknownSequence, "the first sequence is removed")
+
+	id2 := b.createSeq(ctx, v, offer)
+	require.False(t, b.call(ctx, seqMsg(v, id2, 1, testEcho, "n1")).IsFault())
+	r = a.call(ctx, withReplyAck(seqMsg(v, id2, 2, testEcho, "n2"), v, offer, wire.Range{Lower: 1, Upper: 1}))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, "echo:n2", r.Payload().Text())
+	st, err := a.store.Get(ctx, id2, a.clock())
+	require.NoError(t, err)
+	assert.Equal(t, []AckRange{{Lower: 1, Upper: 1}}, st.RepliesAcked)
+}
