@@ -14,9 +14,9 @@ import (
 
 	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/internal/lossy"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/interop"
 	"github.com/soapstack/soapstack/reliable"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -57,7 +57,7 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	// The handshake and the Cancel are spared: WCF runs them below the
 	// reliable session and does not retransmit them.
 	linkCfg := lossy.Config{Target: srv.url, DropRequest: 0.1, DropResponse: 0.1, Duplicate: 0.05, Reorder: 0.1,
-		MaxDelay: 30 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(secureconv.NSTrust200502), Logger: svcLog,
+		MaxDelay: 30 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(wstrust.NSTrust200502), Logger: svcLog,
 		OnDecision: func(d lossy.Decision) {
 			if d.DropRequest || d.DropResponse || d.Duplicate || d.Reorder {
 				fmt.Fprintf(out, "  link %s\n", d)
