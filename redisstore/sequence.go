@@ -618,6 +618,9 @@ func (s *SequenceStore) Accept(ctx context.Context, id string, in reliable.Incom
 	if len(r.rest) >= 5 {
 		a.Redelivery = num(r.rest[4]) == 1
 	}
+	if len(r.rest) >= 7 && (num(r.rest[5]) != 0 || num(r.rest[6]) != 0) {
+		a.ClaimUntil = time.Unix(num(r.rest[5]), num(r.rest[6]))
+	}
 	return a, nil
 }
 

@@ -285,8 +285,11 @@ if op == 'accept' then
     if isLast and q.last == 0 then q.last = n end
     code = 'buffered'
   end
+  -- The end of another caller's live claim, for a waiting caller.
+  local cus, cun = 0, 0
+  if code ~= 'deliver' and claimLive() then cus, cun = q.us, q.un end
   store()
-  return res(code, claim, hasReply, reply, rn, re)
+  return res(code, claim, hasReply, reply, rn, re, cus, cun)
 end
 if op == 'complete' then
   local n, claim, hasReply, reply = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1', ARGV[12]

@@ -47,8 +47,9 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 		if wt == nil {
 			return x.withAck(nil, acc.Ack)
 		}
-		if acc.Outcome == OutcomeBuffered {
-			// Resume a sequence whose claim holder went away.
+		if acc.Outcome == OutcomeBuffered && !acc.ClaimUntil.After(in.Now) {
+			// Resume a sequence whose claim holder went away (with a
+			// live claim, Next would find nothing to claim).
 			if err := x.resume(ctx); err != nil {
 				s.waiters.remove(k, wt)
 				return nil, err

@@ -51,7 +51,7 @@ func (x *exchange) awaitTurn(ctx context.Context, k wkey, wt *waiter, in Incomin
 			return waitResult{reply: acc.Reply}, true
 		case wt == nil:
 			return waitResult{}, false
-		case acc.Outcome == OutcomeBuffered:
+		case acc.Outcome == OutcomeBuffered && !acc.ClaimUntil.After(in.Now):
 			if err := x.resume(ctx); err != nil {
 				s.waiters.remove(k, wt)
 				return waitResult{}, false

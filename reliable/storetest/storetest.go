@@ -235,7 +235,10 @@ func testDuplicates(t *testing.T, s reliable.SequenceStore) {
 	if until := t0.Add(time.Minute); !a.ClaimUntil.IsZero() && !a.ClaimUntil.Equal(until) {
 		t.Fatalf("InProgress ClaimUntil %v, want %v (or zero)", a.ClaimUntil, until)
 	}
-	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered)
+	a = accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered)
+	if until := t0.Add(time.Minute); !a.ClaimUntil.IsZero() && !a.ClaimUntil.Equal(until) {
+		t.Fatalf("Buffered ClaimUntil %v, want %v (or zero)", a.ClaimUntil, until)
+	}
 	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered) // duplicate of a buffered one
 	if d := complete(t, s, "urn:seq", 1, a1.Claim); d != nil {
 		t.Fatalf("delivery of %d with 2 missing", d.Number)
