@@ -72,14 +72,29 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	}
 	switch {
 	case p.session != nil:
-		// secureconv.NewClient builds its bootstrap layer on the first
-		// handshake; building one now reports missing credentials here.
-		if _, err := wssecurity.ClientLayer(*p.message, cfg); err != nil {
-			return nil, configErr("%s: bootstrap: %w", b.name(), err)
+		var boot wssecurity.Policy
+		if p.message != nil {
+			boot = *p.message
+			// secureconv.NewClient builds its bootstrap layer on the first
+			// handshake; building one now reports missing credentials here.
+			if _, err := wssecurity.ClientLayer(boot, cfg); err != nil {
+				return nil, configErr("%s: bootstrap: %w", b.name(), err)
+			}
+		}
+		var nego secureconv.Negotiator
+		if p.negotiate {
+			if nego, err = clientNegotiator(b, creds, rawURL, &s); err != nil {
+				return nil, err
+			}
 		}
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: b.requireCancellation(),
-			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
+			Bootstrap: boot, Negotiator: nego, Policy: *p.session, Security: cfg,
+			// A negotiated token that is itself the session is not
+			// cancelled (SslSecurityTokenParameters' requireCancellation
+			// is false); a secure conversation is, unless a custom
+			// element says otherwise.
+			Cancel: (!p.negotiate || p.message != nil) && b.requireCancellation(),
+			SOAP:   b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
 			CancelWithBootstrap: s.cancelBoot, CancelSignedOnly: s.cancelSignedOnly, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
@@ -121,14 +136,14 @@ func requireTLS(next soap.Invoker) soap.Invoker {
 // the wssecurity configuration.
 func clientSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecurity.Config, error) {
 	cfg := s.security()
-	if p.message == nil {
+	if p.message == nil && !p.negotiate {
 		return cfg, nil
 	}
 	n := b.name()
 	if b.Security.Element != nil && p.session != nil && s.cancelBoot && !b.requireCancellation() {
 		return cfg, configErr("%s: WithCancelWithBootstrap: the secure conversation's element does not require cancellation, so the client sends no Cancel to protect", n)
 	}
-	if b.Security.Mode == ModeMessage {
+	if b.Security.Mode == ModeMessage && !p.negotiate {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security encrypts to the service certificate; the client needs it", n)
 		}

@@ -108,7 +108,7 @@ func (b Binding) customPlan() (plan, error) {
 	case m.EstablishSecurityContext:
 		return plan{}, configErr("%s: Security.Message.EstablishSecurityContext contradicts Security.Element (use SecureConversationElement for a session)", n)
 	case m.NegotiateServiceCredential:
-		return plan{}, notSupported("%s: Security.Message.NegotiateServiceCredential true needs TLS/SPNEGO negotiation (issue 14); leave it false", n)
+		return plan{}, configErr("%s: Security.Message.NegotiateServiceCredential contradicts Security.Element (its policies say how the client knows the service credential); leave it false", n)
 	}
 	transport := b.Security.Mode == ModeTransportWithMessageCredential
 	check := func(field string, p wssecurity.Policy) error {
