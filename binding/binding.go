@@ -160,7 +160,10 @@ type Security struct {
 	// customBinding with its own security binding element. Mode must then
 	// be Message or TransportWithMessageCredential, matching the policies'
 	// binding, and Message's preset settings (ClientCredentialType,
-	// EstablishSecurityContext, NegotiateServiceCredential) stay unset.
+	// EstablishSecurityContext, NegotiateServiceCredential) stay unset;
+	// WSS and Message.AlgorithmSuite are not used (the policies carry
+	// their WS-Security versions and suites). The credentials needed are
+	// the ones the policies name, checked when the layers are built.
 	Element *SecurityElement
 }
 
