@@ -8,6 +8,7 @@
 //	                                    and at /secure with a secure session, state in Redis for a farm
 //	soapstack load [--scenario S] [-c N] [-d D] [--warmup D] [--json]
 //	soapstack load --reliable [--targets go,metro,cxf] [--scenarios L] [--loss 0,0.05] [--seed N]
+//	soapstack bench [--targets go,cxf,metro] [--scenarios L] [-c N] [-d D] [--warmup D] [--size 2KiB] [--quick] [--json]
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
@@ -44,6 +45,9 @@ commands:
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side
             (--reliable: reliable sessions against the Go, Metro and CXF services)
+  bench     the benchmark: the Go, CXF and Metro services under the same Go client, pinned,
+            per scenario (req/s, latency, server CPU and allocations per request,
+            handshakes per core, memory per idle session) with the Go÷peer ratios
   proxy     forward to a service over a lossy link (drops, duplicates, reorders, delays)
 
 Run "soapstack <command> -h" for the flags of a command.
@@ -63,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"interop": runInterop,
 		"inspect": runInspect,
 		"load":    runLoad,
+		"bench":   runBench,
 		"proxy":   runProxy,
 	}
 	cmd, ok := cmds[args[0]]
