@@ -549,37 +549,45 @@ func HandshakeLoad(ctx context.Context, base, tlsBase string, pki *PKI, sc SCSce
 // using each once (an echo: a session never used stays pending, and a
 // service admits few of those), against the service at base, and
 // reports the service's memory after a GC (memory) before and after, per
-// session. The sessions are left open: the service is stopped after.
+// session. A few sessions opened before the first sample (not counted)
+// take the one-time costs (class loading, the JIT, first allocations of
+// caches) out of the difference. The sessions are left open: the service
+// is stopped after.
 func IdleSessions(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, n int, memory MemoryProbe) *SessionRow {
 	row := &SessionRow{Scenario: sc.Name + "@" + sc.Version, Sessions: n}
 	hc, tr, url := benchClient(base, tlsBase, pki, sc, 1)
 	defer tr.CloseIdleConnections()
-	// Let the connections of the rows before close on the service.
-	select {
-	case <-ctx.Done():
-	case <-time.After(500 * time.Millisecond):
+	text := LargeText(256)
+	var sessions []*secureconv.Client // kept reachable until the last sample
+	open := func(k int) error {
+		for range k {
+			c, err := sessionClient(hc, url, pki, sc, "")
+			if err == nil {
+				cli := &PingClient{Invoker: c, Version: soap.V12, Addressing: sc.Addressing, To: url}
+				var got string
+				if got, err = cli.Echo(ctx, text); err == nil && got != text {
+					err = errors.New("echo mismatch")
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("session %d: %w", len(sessions)+1, err)
+			}
+			sessions = append(sessions, c)
+		}
+		return nil
+	}
+	if err := open(min(n, 10)); err != nil {
+		row.Error = err.Error()
+		return row
 	}
 	before, err := memory(ctx)
 	if err != nil {
 		row.Error = err.Error()
 		return row
 	}
-	text := LargeText(256)
-	sessions := make([]*secureconv.Client, 0, n) // kept reachable until the sample
-	for i := range n {
-		c, err := sessionClient(hc, url, pki, sc, "")
-		if err == nil {
-			cli := &PingClient{Invoker: c, Version: soap.V12, Addressing: sc.Addressing, To: url}
-			var got string
-			if got, err = cli.Echo(ctx, text); err == nil && got != text {
-				err = errors.New("echo mismatch")
-			}
-		}
-		if err != nil {
-			row.Error = fmt.Sprintf("session %d: %v", i+1, err)
-			return row
-		}
-		sessions = append(sessions, c)
+	if err := open(n); err != nil {
+		row.Error = err.Error()
+		return row
 	}
 	after, err := memory(ctx)
 	if err != nil {
@@ -587,8 +595,8 @@ func IdleSessions(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScen
 		return row
 	}
 	row.RSSBefore, row.RSSAfter, row.HeapBefore, row.HeapAfter = before.RSS, after.RSS, before.Heap, after.Heap
-	row.RSSPerSession = (float64(after.RSS) - float64(before.RSS)) / float64(len(sessions))
-	row.HeapPerSession = (float64(after.Heap) - float64(before.Heap)) / float64(len(sessions))
+	row.RSSPerSession = (float64(after.RSS) - float64(before.RSS)) / float64(n)
+	row.HeapPerSession = (float64(after.Heap) - float64(before.Heap)) / float64(n)
 	return row
 }
 

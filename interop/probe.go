@@ -244,32 +244,35 @@ func GoMemoryProbe(pgid int, metricsURL string) MemoryProbe {
 
 // JVMMemoryProbe is the MemoryProbe of a JVM with process id pid (the
 // leader of its process group): `jcmd <pid> GC.run` (a full GC), then the
-// used heap of `jcmd <pid> GC.heap_info` and the group's RSS.
+// used heap of `jcmd <pid> GC.heap_info` (one jcmd run with both commands)
+// and the group's RSS.
 func JVMMemoryProbe(pid int) MemoryProbe {
 	return func(ctx context.Context) (MemorySample, error) {
 		jcmd, err := exec.LookPath("jcmd")
 		if err != nil {
 			return MemorySample{}, fmt.Errorf("interop: the JVM's heap needs jcmd (a JDK): %w", err)
 		}
-		run := func(what string) ([]byte, error) {
-			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			out, err := exec.CommandContext(cctx, jcmd, strconv.Itoa(pid), what).CombinedOutput()
-			if err != nil {
-				return nil, fmt.Errorf("interop: jcmd %d %s: %w: %s", pid, what, err, bytes.TrimSpace(out))
-			}
-			return out, nil
-		}
-		if _, err := run("GC.run"); err != nil {
-			return MemorySample{}, err
-		}
-		info, err := run("GC.heap_info")
+		f, err := os.CreateTemp("", "soapstack-jcmd-*")
 		if err != nil {
 			return MemorySample{}, err
 		}
-		heap, err := parseHeapInfo(info)
+		defer os.Remove(f.Name())
+		_, err = f.WriteString("GC.run\nGC.heap_info\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
-			return MemorySample{}, fmt.Errorf("interop: jcmd %d GC.heap_info: %w", pid, err)
+			return MemorySample{}, err
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(cctx, jcmd, strconv.Itoa(pid), "-f", f.Name()).CombinedOutput()
+		if err != nil {
+			return MemorySample{}, fmt.Errorf("interop: jcmd %d GC.run, GC.heap_info: %w: %s", pid, err, bytes.TrimSpace(out))
+		}
+		heap, err := parseHeapInfo(out)
+		if err != nil {
+			return MemorySample{}, fmt.Errorf("interop: jcmd %d GC.heap_info: %w: %s", pid, err, bytes.TrimSpace(out))
 		}
 		rss, err := ProcessGroupRSS(pid)
 		return MemorySample{RSS: rss, Heap: heap}, err
