@@ -287,8 +287,8 @@ type benchService struct {
 // time (each started for its rows and stopped after them, under
 // opts.ServerWrap): per scenario requests per second, latency, the
 // service's CPU time per request and, for the Go service, its allocations
-// per request; then handshakes per second per core and memory per idle
-// session; and the ratios of Go to each peer from this run. A row that
+// per request; then memory per idle session and handshakes per second per
+// core; and the ratios of Go to each peer from this run. A row that
 // fails is reported with its error; the error returned is for what stops
 // the whole bench (options, a peer that cannot be built or started).
 func Bench(ctx context.Context, opts BenchOptions) (*BenchReport, error) {
@@ -373,18 +373,21 @@ func Bench(ctx context.Context, opts BenchOptions) (*BenchReport, error) {
 				return nil, ctx.Err()
 			}
 		}
-		if hs != nil {
-			h := HandshakeLoad(ctx, svc.srv.URL, svc.srv.TLSURL, pki, *hs, target, opts.Concurrency, opts.Warmup, opts.HandshakeDuration, svc.probe)
-			logf("%s handshakes %s: %.1f/s, server CPU %v each (%.0f/s per core), errors %d %s", target, h.Scenario, h.PerSecond,
-				h.ServerCPUPerHandshake.Round(time.Microsecond), h.PerSecondPerCore, h.Errors, h.FirstError)
-			report.Handshakes = append(report.Handshakes, h)
-		}
+		// The idle sessions before the handshakes: the sessions those
+		// leave in a peer's store (and their expiry) would blur the
+		// difference.
 		if ss != nil && ctx.Err() == nil {
 			m := IdleSessions(ctx, svc.srv.URL, svc.srv.TLSURL, pki, *ss, opts.Sessions, svc.memory)
 			m.Target, m.Method = target, svc.method
 			logf("%s idle sessions %s: %d, heap %+.0f B and RSS %+.0f B each %s", target, m.Scenario, m.Sessions,
 				m.HeapPerSession, m.RSSPerSession, m.Error)
 			report.Sessions = append(report.Sessions, m)
+		}
+		if hs != nil {
+			h := HandshakeLoad(ctx, svc.srv.URL, svc.srv.TLSURL, pki, *hs, target, opts.Concurrency, opts.Warmup, opts.HandshakeDuration, svc.probe)
+			logf("%s handshakes %s: %.1f/s, server CPU %v each (%.0f/s per core), errors %d %s", target, h.Scenario, h.PerSecond,
+				h.ServerCPUPerHandshake.Round(time.Microsecond), h.PerSecondPerCore, h.Errors, h.FirstError)
+			report.Handshakes = append(report.Handshakes, h)
 		}
 		svc.srv.Close()
 		if ctx.Err() != nil {
@@ -558,7 +561,7 @@ func IdleSessions(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScen
 	hc, tr, url := benchClient(base, tlsBase, pki, sc, 1)
 	defer tr.CloseIdleConnections()
 	text := LargeText(256)
-	var sessions []*secureconv.Client // kept reachable until the last sample
+	var sessions []*secureconv.Client
 	open := func(k int) error {
 		for range k {
 			c, err := sessionClient(hc, url, pki, sc, "")
