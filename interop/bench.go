@@ -341,12 +341,7 @@ func Bench(ctx context.Context, opts BenchOptions) (*BenchReport, error) {
 			fmt.Fprintf(opts.Log, format+"\n", args...)
 		}
 	}
-	locator, err := FindCXF()
-	if err != nil {
-		return nil, err
-	}
-	pkiDir := filepath.Join(filepath.Dir(locator.Dir), "pki")
-	pki, err := LoadPKI(pkiDir)
+	pkiDir, pki, err := benchPKI()
 	if err != nil {
 		return nil, err
 	}
@@ -400,11 +395,7 @@ func Bench(ctx context.Context, opts BenchOptions) (*BenchReport, error) {
 
 func startBenchService(ctx context.Context, target, pkiDir string, opts BenchOptions) (*benchService, error) {
 	if target == TargetGo {
-		if len(opts.GoServer) == 0 {
-			return nil, errors.New("interop: no GoServer command")
-		}
-		argv := append(append(slices.Clip(opts.ServerWrap), opts.GoServer...), "--pki", pkiDir)
-		srv, err := StartCommandServer(ctx, "Go", argv, nil, opts.Log)
+		srv, err := startGoService(ctx, opts.GoServer, opts.ServerWrap, pkiDir, opts.Log)
 		if err != nil {
 			return nil, err
 		}
@@ -416,29 +407,62 @@ func startBenchService(ctx context.Context, target, pkiDir string, opts BenchOpt
 		return &benchService{srv: srv, probe: GoServiceProbe(srv.Pid(), metricsURL), memory: GoMemoryProbe(srv.Pid(), metricsURL),
 			method: "Go: /gc/heap/live:bytes after runtime.GC(); RSS of the process"}, nil
 	}
-	jvm, metroJVM := opts.JVMOptions, opts.JVMOptions
-	if jvm == "" {
-		jvm, metroJVM = jvmDefaultsOption, metroNoDelay
-	}
-	find, env := FindCXF, "SOAPSTACK_CXF_JAVA_OPTS="+jvm
-	if target == TargetMetro {
-		find, env = FindMetro, "SOAPSTACK_METRO_JAVA_OPTS="+metroJVM
-	}
-	peer, err := find()
+	peer, err := benchPeer(ctx, target, opts.JVMOptions, opts.ServerWrap, opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	peer.Log, peer.Env = opts.Log, []string{env}
-	if err := peer.Build(ctx); err != nil {
-		return nil, err
-	}
-	peer.Wrap = opts.ServerWrap
 	srv, err := peer.StartServer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &benchService{srv: srv, probe: PIDProbe(srv.Pid()), memory: JVMMemoryProbe(srv.Pid()),
 		method: "JVM: used heap of jcmd GC.heap_info after jcmd GC.run; RSS of the process"}, nil
+}
+
+// benchPKI loads the test PKI, which lives next to the peers
+// (interop/pki), and returns its directory too.
+func benchPKI() (string, *PKI, error) {
+	locator, err := FindCXF()
+	if err != nil {
+		return "", nil, err
+	}
+	dir := filepath.Join(filepath.Dir(locator.Dir), "pki")
+	pki, err := LoadPKI(dir)
+	return dir, pki, err
+}
+
+// startGoService starts the Go service command argv (`soapstack serve
+// ...`) under wrap with "--pki" pkiDir appended, in a process of its own.
+func startGoService(ctx context.Context, argv, wrap []string, pkiDir string, log io.Writer) (*PeerServer, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("interop: no GoServer command")
+	}
+	cmd := append(append(slices.Clip(wrap), argv...), "--pki", pkiDir)
+	return StartCommandServer(ctx, "Go", cmd, nil, log)
+}
+
+// benchPeer finds and builds the peer of target (TargetCXF, TargetMetro)
+// for a benchmark, to run under wrap: with jvmOpts, or when empty the
+// JVM's defaults (not the peer scripts' quick-start flags), Metro's with
+// the JDK HTTP server's TCP_NODELAY on (metroNoDelay).
+func benchPeer(ctx context.Context, target, jvmOpts string, wrap []string, log io.Writer) (*ScriptPeer, error) {
+	find, env, def := FindCXF, "SOAPSTACK_CXF_JAVA_OPTS=", jvmDefaultsOption
+	if target == TargetMetro {
+		find, env, def = FindMetro, "SOAPSTACK_METRO_JAVA_OPTS=", metroNoDelay
+	}
+	if jvmOpts == "" {
+		jvmOpts = def
+	}
+	peer, err := find()
+	if err != nil {
+		return nil, err
+	}
+	peer.Log, peer.Env = log, []string{env + jvmOpts}
+	if err := peer.Build(ctx); err != nil {
+		return nil, err
+	}
+	peer.Wrap = wrap
+	return peer, nil
 }
 
 func benchRow(ctx context.Context, svc *benchService, pki *PKI, target string, s benchScenario, opts BenchOptions) *BenchRow {
