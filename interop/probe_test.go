@@ -115,3 +115,23 @@ func TestParseBenchScenario(t *testing.T) {
 		assert.True(t, errors.Is(err, ErrBenchOptions), "%q: %v", bad, err)
 	}
 }
+
+// FuzzParseToolOutput feeds arbitrary bytes to the parsers of what the
+// bench reads from other programs (jcmd GC.heap_info, /proc/<pid>/status):
+// an error or a value, never a panic, and a heap only from a "total ...K,
+// used ...K" line.
+func FuzzParseToolOutput(f *testing.F) {
+	f.Add([]byte(" def new generation   total 4928K, used 2233K [0x0)\n tenured generation   total 10944K, used 5230K [0x0)\n"))
+	f.Add([]byte(" garbage-first heap   total 262144K, used 24552K [0x0)\n Metaspace       used 20744K\n"))
+	f.Add([]byte("VmRSS:\t   81234 kB\n"))
+	f.Add([]byte("VmRSS:\t 99999999999999999999999 kB\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		heap, err := parseHeapInfo(b)
+		if err == nil && heap > 0 && !heapUsed.Match(b) {
+			t.Fatalf("heap %d from no heap line", heap)
+		}
+		if rss, err := parseVmRSS(b); err == nil && rss > 0 && !vmRSS.Match(b) {
+			t.Fatalf("RSS %d from no VmRSS line", rss)
+		}
+	})
+}
