@@ -369,7 +369,9 @@ func (a *Acceptor) Wrap(key []byte) ([]byte, error) {
 			k = a.sessionKey
 		}
 	}
-	return sealWrap(k, usageAcceptorSeal, f, uint64(a.seq), key, a.svc.cfg.Style)
+	seq := uint64(a.seq)
+	a.seq++ // each token takes the next sequence number
+	return sealWrap(k, usageAcceptorSeal, f, seq, key, a.svc.cfg.Style)
 }
 
 // Unwrap implements negotiate.Mechanism; the acceptor receives no wrapped

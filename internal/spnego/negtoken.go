@@ -28,7 +28,7 @@ type negTokenResp struct {
 }
 
 type negTokenInitASN struct {
-	MechTypes   asn1.RawValue  `asn1:"explicit,tag:0"`
+	MechTypes   asn1.RawValue  // [0] MechTypeList (RawValue ignores explicit tags)
 	ReqFlags    asn1.BitString `asn1:"explicit,optional,tag:1"`
 	MechToken   []byte         `asn1:"explicit,optional,tag:2"`
 	MechListMIC []byte         `asn1:"explicit,optional,tag:3"`
@@ -36,6 +36,12 @@ type negTokenInitASN struct {
 
 // negTokenRespOut is negTokenRespASN for writing: negState is always
 // written (an optional zero, accept-completed, would be dropped).
+type negTokenInitOut struct {
+	MechTypes   asn1.RawValue // the [0] wrapper, built by hand: RawValue ignores explicit
+	MechToken   []byte        `asn1:"explicit,optional,omitempty,tag:2"`
+	MechListMIC []byte        `asn1:"explicit,optional,omitempty,tag:3"`
+}
+
 type negTokenRespOut struct {
 	NegState      asn1.Enumerated       `asn1:"explicit,tag:0"`
 	SupportedMech asn1.ObjectIdentifier `asn1:"explicit,optional,omitempty,tag:1"`
@@ -65,8 +71,8 @@ func (n *negTokenInit) marshal() ([]byte, error) {
 			return nil, err
 		}
 	}
-	inner, err := asn1.Marshal(negTokenInitASN{
-		MechTypes:   asn1.RawValue{FullBytes: mt},
+	inner, err := asn1.Marshal(negTokenInitOut{
+		MechTypes:   asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: mt},
 		MechToken:   n.MechToken,
 		MechListMIC: n.MechListMIC,
 	})
@@ -99,6 +105,9 @@ func parseNegTokenInit(b []byte) (*negTokenInit, error) {
 		return nil, fmt.Errorf("%w: NegTokenInit: %v", ErrMalformed, err)
 	} else if len(rest) > 0 {
 		return nil, fmt.Errorf("%w: NegTokenInit: trailing bytes", ErrMalformed)
+	}
+	if a.MechTypes.Class != asn1.ClassContextSpecific || a.MechTypes.Tag != 0 || !a.MechTypes.IsCompound {
+		return nil, fmt.Errorf("%w: NegTokenInit without mechTypes", ErrMalformed)
 	}
 	n := &negTokenInit{MechTypesDER: a.MechTypes.Bytes, MechToken: a.MechToken, MechListMIC: a.MechListMIC}
 	if rest, err := asn1.Unmarshal(a.MechTypes.Bytes, &n.MechTypes); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/jcmturner/gokrb5/v8/types"
 )
@@ -206,4 +207,17 @@ func verifyMIC(token []byte, key types.EncryptionKey, usage uint32, fromAcceptor
 		return fmt.Errorf("%w: checksum differs", ErrMIC)
 	}
 	return nil
+}
+
+// String names the style.
+func (s WrapStyle) String() string {
+	switch s {
+	case WrapWindows:
+		return "windows"
+	case WrapRFC4121:
+		return "rfc4121"
+	case WrapUnrotated:
+		return "unrotated"
+	}
+	return "WrapStyle(" + strconv.Itoa(int(s)) + ")"
 }
