@@ -48,6 +48,11 @@ type InitiatorConfig struct {
 type Initiator struct {
 	cfg InitiatorConfig
 	log *slog.Logger
+	// tickets gets the service ticket (the KDC through gokrb5; tests
+	// substitute offline tickets).
+	tickets func(context.Context) (messages.Ticket, types.EncryptionKey, error)
+	cname   types.PrincipalName
+	crealm  string
 
 	state      int
 	mechTypes  []byte // DER of the MechTypeList sent
@@ -85,7 +90,9 @@ func NewInitiator(cfg InitiatorConfig) (*Initiator, error) {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
-	return &Initiator{cfg: cfg, log: l}, nil
+	in := &Initiator{cfg: cfg, log: l, cname: cfg.Client.Credentials.CName(), crealm: cfg.Client.Credentials.Domain()}
+	in.tickets = in.ticket
+	return in, nil
 }
 
 // ValueType implements negotiate.Mechanism: ValueType for either WS-Trust
@@ -138,7 +145,7 @@ func (in *Initiator) step(ctx context.Context, peer []byte) ([]byte, bool, error
 
 // first builds the NegTokenInit with the AP-REQ.
 func (in *Initiator) first(ctx context.Context) ([]byte, error) {
-	tkt, key, err := in.ticket(ctx)
+	tkt, key, err := in.tickets(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +167,10 @@ func (in *Initiator) first(ctx context.Context) ([]byte, error) {
 	if in.cfg.Delegate {
 		gssFlags |= gssDeleg
 	}
-	creds := in.cfg.Client.Credentials
 	auth := types.Authenticator{
 		AVNO:      5,
-		CRealm:    creds.Domain(),
-		CName:     creds.CName(),
+		CRealm:    in.crealm,
+		CName:     in.cname,
 		Cksum:     types.Checksum{CksumType: cksumTypeGSSAPI, Checksum: gssChecksum(gssFlags)},
 		Cusec:     in.cusec,
 		CTime:     in.ctime,
