@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"testing"
-	"time"
 
 	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/config"
@@ -84,8 +83,3 @@ func randomKey(t testing.TB) []byte {
 	require.NoError(t, err)
 	return k
 }
-
-// fixedClock is a clock tests move.
-type fixedClock struct{ t time.Time }
-
-func (c *fixedClock) Now() time.Time { return c.t }
