@@ -157,6 +157,17 @@ func (a *Acceptor) Principal() (Principal, bool) {
 	return a.client, a.state == stateDone
 }
 
+// Peer returns the authenticated client as the caller's soap.Principal
+// (nil before the handshake completed). It is the negotiation engine's
+// negotiate.Authenticated.
+func (a *Acceptor) Peer() *soap.Principal {
+	p, ok := a.Principal()
+	if !ok {
+		return nil
+	}
+	return &soap.Principal{Identities: []soap.Identity{p.Identity()}}
+}
+
 // Expires is the end time of the client's ticket (known once Step has
 // completed): a session it establishes should not outlive it.
 func (a *Acceptor) Expires() time.Time { return a.expires }

@@ -1,6 +1,7 @@
 package spnego
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/asn1"
@@ -62,6 +63,7 @@ type Initiator struct {
 	ctime      time.Time
 	cusec      int
 	seq        int64
+	last       []byte // the acceptor's last token, for the engine's repeat
 }
 
 const (
@@ -127,6 +129,7 @@ func (in *Initiator) step(ctx context.Context, peer []byte) ([]byte, bool, error
 		in.state = stateSent
 		return out, false, nil
 	case stateSent:
+		in.last = append([]byte(nil), peer...)
 		return in.second(peer)
 	case stateMICSent:
 		r, err := parseNegTokenResp(peer)
@@ -136,10 +139,18 @@ func (in *Initiator) step(ctx context.Context, peer []byte) ([]byte, bool, error
 		if r.NegState != negAcceptCompleted {
 			return nil, false, fmt.Errorf("%w: negState %d after our mechListMIC", ErrRejected, r.NegState)
 		}
+		in.last = append([]byte(nil), peer...)
 		in.state = stateDone
 		return nil, true, nil
+	case stateDone:
+		// The engine hands over the final RSTR's BinaryExchange again
+		// when it already reached us; nothing else is acceptable.
+		if peer == nil || bytes.Equal(peer, in.last) {
+			return nil, true, nil
+		}
+		return nil, false, fmt.Errorf("%w: a token after the handshake completed", ErrState)
 	default:
-		return nil, false, fmt.Errorf("%w: Step after the handshake ended", ErrState)
+		return nil, false, fmt.Errorf("%w: Step after the handshake failed", ErrState)
 	}
 }
 

@@ -68,6 +68,14 @@ func TestOffline(t *testing.T) {
 	got, err := in.Unwrap(w)
 	require.NoError(t, err)
 	assert.Equal(t, key, got)
+	peer := acc.Peer()
+	require.NotNil(t, peer)
+	assert.Equal(t, "alice@SOAPSTACK.TEST", peer.Name())
+	assert.Nil(t, offlineService(t, kt).Acceptor().Peer(), "no peer before the handshake")
+	_, err = acc.Unwrap(w)
+	assert.ErrorIs(t, err, ErrState)
+	_, err = in.Wrap(key)
+	assert.ErrorIs(t, err, ErrState)
 }
 
 // TestRequestMIC: an acceptor that asks for the initiator's mechListMIC
@@ -100,7 +108,12 @@ func TestRequestMIC(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, done)
 	assert.Nil(t, out)
-	_, _, err = in.Step(ctx, final)
+	// The engine may hand the last token over again; another one is refused.
+	out, done, err = in.Step(ctx, final)
+	require.NoError(t, err)
+	assert.True(t, done)
+	assert.Nil(t, out)
+	_, _, err = in.Step(ctx, resp)
 	assert.ErrorIs(t, err, ErrState)
 }
 
