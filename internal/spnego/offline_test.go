@@ -128,3 +128,20 @@ func TestConfigErrors(t *testing.T) {
 	_, err = NewService(ServiceConfig{Keytab: offlineKeytab(t), Style: 9})
 	assert.ErrorIs(t, err, ErrConfig)
 }
+
+// TestFactories: the engine's factories make a fresh, working mechanism
+// per negotiation.
+func TestFactories(t *testing.T) {
+	kt := offlineKeytab(t)
+	svc := offlineService(t, kt)
+	_, err := NewInitiatorFactory(InitiatorConfig{SPN: offSPN})
+	assert.ErrorIs(t, err, ErrConfig)
+	ctx := context.Background()
+	a1, err := svc.NewMechanism(ctx)
+	require.NoError(t, err)
+	a2, err := svc.NewMechanism(ctx)
+	require.NoError(t, err)
+	assert.NotSame(t, a1, a2)
+	in := offlineInitiator(t, kt)
+	handshake(t, in, a1.(*Acceptor))
+}
