@@ -70,6 +70,10 @@ type Credentials struct {
 	// TrustedPeers are the certificates of PeerTrust and PeerOrChainTrust
 	// (WCF's TrustedPeople store).
 	TrustedPeers []*x509.Certificate
+	// Windows are the Kerberos credentials of ClientCredentialType Windows
+	// (WCF's ClientCredentials.Windows and the service's account): see
+	// WindowsCredentials.
+	Windows *WindowsCredentials
 }
 
 // LoadPEM reads a certificate (with its chain) and its private key from
