@@ -21,14 +21,7 @@ func aesEtype(key types.EncryptionKey) (etype.EType, error) {
 	default:
 		return nil, fmt.Errorf("%w: %d (only AES enctypes protect wrap tokens)", ErrEtype, key.KeyType)
 	}
-	et, err := crypto.GetEtype(key.KeyType)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %d", ErrEtype, key.KeyType)
-	}
-	if len(key.KeyValue) != et.GetKeyByteSize() {
-		return nil, fmt.Errorf("%w: key of %d bytes for enctype %d", ErrMalformed, len(key.KeyValue), key.KeyType)
-	}
-	return et, nil
+	return anyEtype(key)
 }
 
 // anyEtype returns the profile of a key's enctype, checking its length.

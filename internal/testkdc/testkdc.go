@@ -271,7 +271,7 @@ func (k *KDC) run(bin string) error {
 	}
 }
 
-// Stop stops the KDC (SIGTERM, then SIGKILL after two seconds).
+// Stop stops the KDC (SIGINT, then SIGKILL after two seconds).
 func (k *KDC) Stop() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
