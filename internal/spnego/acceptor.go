@@ -299,6 +299,9 @@ func (a *Acceptor) verify(ctx context.Context, req *messages.APReq) (uint32, err
 	a.client = Principal{Name: enc.CName.PrincipalNameString(), Realm: enc.CRealm}
 	a.sessionKey = enc.Key
 	a.initSubkey = auth.SubKey
+	// Without an AP-REP the acceptor's sequence numbers start at the
+	// initiator's (RFC 4121 4.2.3); apRep draws its own.
+	a.seq = auth.SeqNumber
 	a.expires = enc.EndTime
 	return gssFlags, nil
 }

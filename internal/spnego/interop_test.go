@@ -27,7 +27,7 @@ type gssPeer struct {
 	out *bufio.Scanner
 }
 
-func startPeer(t *testing.T, r *realm, mode string) *gssPeer {
+func startPeer(t *testing.T, r *realm, mode string, env ...string) *gssPeer {
 	t.Helper()
 	if _, err := os.Stat(pythonGSS); err != nil {
 		t.Fatalf("%s missing: apt-get install python3-gssapi", pythonGSS)
@@ -44,6 +44,11 @@ func startPeer(t *testing.T, r *realm, mode string) *gssPeer {
 		"KRB5_CLIENT_KTNAME=FILE:"+r.kdc.UserKeytab,
 		"KRB5CCNAME=MEMORY:gsspeer",
 		"GSSPEER_SERVICE=HTTP@server.soapstack.test")
+	for _, e := range env {
+		if e != "" {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
 	cmd.Stderr = &testWriter{t}
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
@@ -130,7 +135,12 @@ func TestPythonAcceptor(t *testing.T) {
 // does not know).
 func TestPythonInitiator(t *testing.T) {
 	r := startRealm(t)
-	p := startPeer(t, r, "initiate")
+	t.Run("mutual", func(t *testing.T) { pythonInitiator(t, r, true) })
+	t.Run("no mutual authentication", func(t *testing.T) { pythonInitiator(t, r, false) })
+}
+
+func pythonInitiator(t *testing.T, r *realm, mutual bool) {
+	p := startPeer(t, r, "initiate", map[bool]string{true: "", false: "GSSPEER_NO_MUTUAL=1"}[mutual])
 	var first struct{ Token []byte }
 	p.recv(&first)
 	ctx := context.Background()
@@ -151,7 +161,13 @@ func TestPythonInitiator(t *testing.T) {
 	p.recv(&st)
 	require.Empty(t, st.Error)
 	require.True(t, st.Complete)
-	assert.Contains(t, st.Flags, "mutual_authentication")
+	if mutual {
+		assert.Contains(t, st.Flags, "mutual_authentication")
+		assert.NotNil(t, acc.subkey.KeyValue, "an AP-REP with the acceptor subkey")
+	} else {
+		assert.NotContains(t, st.Flags, "mutual_authentication")
+		assert.Nil(t, acc.subkey.KeyValue, "no AP-REP")
+	}
 	assert.Empty(t, st.Extra, "MIT has nothing more to send")
 
 	key := randomKey(t)

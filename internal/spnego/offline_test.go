@@ -2,6 +2,7 @@ package spnego
 
 import (
 	"context"
+	"encoding/asn1"
 	"crypto/rand"
 	"log/slog"
 	"testing"
@@ -144,4 +145,46 @@ func TestFactories(t *testing.T) {
 	assert.NotSame(t, a1, a2)
 	in := offlineInitiator(t, kt)
 	handshake(t, in, a1.(*Acceptor))
+}
+
+// TestWindowsInitToken: a NegTokenInit shaped as Windows sends it (MS
+// Kerberos OID first, then the standard one and NTLM) is accepted and the
+// acceptor echoes the OID the initiator preferred.
+func TestWindowsInitToken(t *testing.T) {
+	kt := offlineKeytab(t)
+	in := offlineInitiator(t, kt)
+	tok, _, err := in.Step(context.Background(), nil)
+	require.NoError(t, err)
+	n, err := parseNegTokenInit(tok)
+	require.NoError(t, err)
+	n.MechTypes = []asn1.ObjectIdentifier{oidMSKRB5, oidKRB5, {1, 3, 6, 1, 4, 1, 311, 2, 2, 10}}
+	n.MechTypesDER = nil
+	tok, err = n.marshal()
+	require.NoError(t, err)
+	resp, done, err := offlineService(t, kt).Acceptor().Step(context.Background(), tok)
+	require.NoError(t, err)
+	require.True(t, done)
+	r, err := parseNegTokenResp(resp)
+	require.NoError(t, err)
+	assert.True(t, r.SupportedMech.Equal(oidMSKRB5))
+	assert.Equal(t, negAcceptCompleted, r.NegState)
+}
+
+// TestKRBErrorReply: a reject carrying the acceptor's KRB-ERROR reports
+// its code.
+func TestKRBErrorReply(t *testing.T) {
+	in := offlineInitiator(t, offlineKeytab(t))
+	_, _, err := in.Step(context.Background(), nil)
+	require.NoError(t, err)
+	ke := messages.NewKRBError(types.NewPrincipalName(nametype.KRB_NT_SRV_INST, offSPN), offRealm, 37, "skew")
+	b, err := ke.Marshal()
+	require.NoError(t, err)
+	tok, err := krb5Frame(tokKRBError, b)
+	require.NoError(t, err)
+	resp, err := (&negTokenResp{NegState: negReject, ResponseToken: tok}).marshal()
+	require.NoError(t, err)
+	_, _, err = in.Step(context.Background(), resp)
+	require.ErrorIs(t, err, ErrRejected)
+	require.ErrorIs(t, err, ErrKerberos)
+	assert.Contains(t, err.Error(), "code 37")
 }

@@ -9,7 +9,9 @@ through python3-gssapi (Debian's, for /usr/bin/python3).
   gsspeer.py initiate  play WCF's client: send a NegTokenInit for the
                        service, complete only if mutual authentication
                        succeeds (MIT verifies the AP-REP), then unwrap the
-                       keys the acceptor wrapped.
+                       keys the acceptor wrapped. GSSPEER_NO_MUTUAL=1 asks
+                       for no mutual authentication (no AP-REP; the keys
+                       are then under the initiator's subkey).
 
 The protocol on stdin/stdout is one JSON object per line. The realm comes
 from the environment (KRB5_CONFIG, KRB5_KTNAME, KRB5_CLIENT_KTNAME).
@@ -82,12 +84,12 @@ def accept():
 
 def initiate():
     target = gssapi.Name(os.environ["GSSPEER_SERVICE"], gssapi.NameType.hostbased_service)
-    ctx = gssapi.SecurityContext(name=target, usage="initiate", mech=SPNEGO,
-                                 flags=[gssapi.RequirementFlag.mutual_authentication,
-                                        gssapi.RequirementFlag.confidentiality,
-                                        gssapi.RequirementFlag.integrity,
-                                        gssapi.RequirementFlag.replay_detection,
-                                        gssapi.RequirementFlag.out_of_sequence_detection])
+    mutual = os.environ.get("GSSPEER_NO_MUTUAL") != "1"
+    flags = [gssapi.RequirementFlag.confidentiality, gssapi.RequirementFlag.integrity,
+             gssapi.RequirementFlag.replay_detection, gssapi.RequirementFlag.out_of_sequence_detection]
+    if mutual:
+        flags.append(gssapi.RequirementFlag.mutual_authentication)
+    ctx = gssapi.SecurityContext(name=target, usage="initiate", mech=SPNEGO, flags=flags)
     send({"token": b64(ctx.step())})
     msg = recv()
     try:
@@ -98,7 +100,7 @@ def initiate():
     if not ctx.complete:
         send({"error": "context not complete after the acceptor's token"})
         return
-    if gssapi.RequirementFlag.mutual_authentication not in ctx.actual_flags:
+    if mutual and gssapi.RequirementFlag.mutual_authentication not in ctx.actual_flags:
         send({"error": "mutual authentication did not happen"})
         return
     send({"complete": True, "flags": flag_names(ctx), "extra": b64(out or b"")})
