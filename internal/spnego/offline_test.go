@@ -2,8 +2,8 @@ package spnego
 
 import (
 	"context"
-	"encoding/asn1"
 	"crypto/rand"
+	"encoding/asn1"
 	"log/slog"
 	"testing"
 	"time"
