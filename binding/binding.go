@@ -119,11 +119,15 @@ type MessageSecurity struct {
 	// (BasicHttpMessageSecurity.DefaultClientCredentialType).
 	ClientCredentialType CredentialType
 	// NegotiateServiceCredential makes the client obtain the service
-	// certificate by a TLS-in-SOAP (or SPNEGO) handshake instead of
-	// knowing it in advance. WCF's default is true
+	// certificate by a TLS-in-SOAP handshake (TLSNEGO; SPNEGO for Windows
+	// credentials) instead of knowing it in advance: the client validates
+	// the certificate the service presents with Credentials' trust
+	// settings and its DNS identity (Credentials.ServiceDNSIdentity, by
+	// default the URL's host), and the negotiation issues the first
+	// security context. WCF's default is true
 	// (MessageSecurityOverHttp.DefaultNegotiateServiceCredential); it is
-	// not supported yet (negotiation, issue 14): set it to false and give
-	// the client the service certificate (Credentials.ServiceCertificate).
+	// supported for ClientCredentialType UserName, Certificate (the client
+	// certificate is sent in the TLS handshake) and None.
 	// basicHttpBinding has no negotiation (false).
 	NegotiateServiceCredential bool
 	// EstablishSecurityContext runs a WS-SecureConversation session: the
@@ -193,10 +197,10 @@ type Binding struct {
 // WS-Addressing 1.0, Message security with ClientCredentialType Windows,
 // NegotiateServiceCredential true, EstablishSecurityContext true,
 // AlgorithmSuite Basic256, WS-Security 1.1 and WS-SecureConversation /
-// WS-Trust 2005/02. Two of these defaults need negotiation, which
-// soapstack does not support yet: before NewClient or NewHandler set
-// Security.Message.ClientCredentialType (UserName, Certificate or None)
-// and Security.Message.NegotiateServiceCredential = false.
+// WS-Trust 2005/02. ClientCredentialType Windows needs Kerberos (SPNEGO),
+// which soapstack does not support yet: before NewClient or NewHandler set
+// Security.Message.ClientCredentialType to UserName, Certificate or None
+// (NegotiateServiceCredential true then runs TLSNEGO).
 func WSHttpBinding() Binding {
 	return Binding{Name: "wsHttpBinding", kind: kindWSHTTP, SOAP: soap.V12, Addressing: soap.WSA10,
 		WSS: wssecurity.WSS11, SecureConversation: secureconv.V200502,
@@ -250,6 +254,12 @@ type plan struct {
 	preset string
 	// rm is the reliable session above the security (nil: none).
 	rm *rmPlan
+	// negotiate: the service credential and a first token come from a
+	// TLSNEGO negotiation (NegotiateServiceCredential); message, when
+	// set, is then the policy on the negotiated token that protects the
+	// session's Issue, and without a session the negotiated token
+	// protects the application messages with session.
+	negotiate bool
 }
 
 func (b Binding) name() string {
@@ -346,7 +356,10 @@ func (b Binding) securityPlan() (plan, error) {
 	}
 	// Message mode.
 	if m.NegotiateServiceCredential {
-		return plan{}, notSupported("%s: Security.Message.NegotiateServiceCredential true needs TLS/SPNEGO negotiation (issue 14); set it to false and give the client the service certificate (Credentials.ServiceCertificate)", n)
+		if b.kind == kindBasicHTTP {
+			return plan{}, configErr("%s: Security.Message.NegotiateServiceCredential: basicHttpBinding has no negotiation", n)
+		}
+		return b.negotiatedPlan(), nil
 	}
 	var boot wssecurity.Policy
 	switch m.ClientCredentialType {

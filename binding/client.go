@@ -66,9 +66,23 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	}
 	switch {
 	case p.session != nil:
+		var boot wssecurity.Policy
+		if p.message != nil {
+			boot = *p.message
+		}
+		var nego secureconv.Negotiator
+		if p.negotiate {
+			if nego, err = clientNegotiator(b, creds, rawURL, &s); err != nil {
+				return nil, err
+			}
+		}
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
-			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
+			Bootstrap: boot, Negotiator: nego, Policy: *p.session, Security: cfg,
+			// A negotiated token that is itself the session is not
+			// cancelled (SslSecurityTokenParameters' requireCancellation
+			// is false); a secure conversation is.
+			Cancel: !p.negotiate || p.message != nil,
+			SOAP:   b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
 			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
@@ -110,11 +124,11 @@ func requireTLS(next soap.Invoker) soap.Invoker {
 // the wssecurity configuration.
 func clientSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecurity.Config, error) {
 	cfg := s.security()
-	if p.message == nil {
+	if p.message == nil && !p.negotiate {
 		return cfg, nil
 	}
 	n := b.name()
-	if b.Security.Mode == ModeMessage {
+	if b.Security.Mode == ModeMessage && !p.negotiate {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security encrypts to the service certificate; the client needs it", n)
 		}

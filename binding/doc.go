@@ -67,10 +67,15 @@
 // versions; the WS bindings write SOAP 1.2 with WS-Addressing 1.0,
 // basicHttpBinding SOAP 1.1 without addressing.
 //
-// Two of wsHttpBinding's defaults need negotiation (SPNEGO for Windows
-// credentials, TLS-in-SOAP for NegotiateServiceCredential), which soapstack
-// does not have yet (issue 14): NewClient and NewHandler refuse them with an
-// error wrapping ErrNotSupported that says what to set instead. Every other
+// wsHttpBinding's default credential, Windows, needs SPNEGO/Kerberos, which
+// soapstack does not have yet: NewClient and NewHandler refuse it with an
+// error wrapping ErrNotSupported that says what to set instead. The default
+// NegotiateServiceCredential runs TLSNEGO (a TLS handshake tunnelled in
+// WS-Trust messages, package internal/negotiate) for the UserName,
+// Certificate and None credentials: the client validates the certificate
+// the service presents (Credentials' trust settings, or a known
+// ServiceCertificate) and its DNS identity (Credentials.ServiceDNSIdentity,
+// by default the URL's host). Every other
 // misconfiguration (a missing credential, an http URL for a transport mode,
 // a combination WCF refuses) is an error wrapping ErrConfig that names the
 // field.
@@ -96,8 +101,11 @@
 //	TransportWithMessageCredential  UserName              true                      SecureConversation over UserNameOverTransport: the SCT endorses the Timestamp
 //	TransportWithMessageCredential  Certificate           false                     CertificateOverTransport: the client certificate endorses the Timestamp
 //	TransportWithMessageCredential  Certificate           true                      SecureConversation over CertificateOverTransport
-//	any                             Windows               -                         not supported yet (negotiation, issue 14)
-//	Message                         any                   -                         NegotiateServiceCredential true: not supported yet
+//	Message, negotiated             None                  false                     AnonymousForSslNegotiated: symmetric binding on the negotiated SCT, derived keys
+//	Message, negotiated             UserName              false                     UserNameForSslNegotiated: the same, with a signed and encrypted UsernameToken on every message
+//	Message, negotiated             Certificate           false                     MutualSslNegotiated: the client certificate in the TLS handshake
+//	Message, negotiated             any of the above      true                      SecureConversation over that bootstrap: the negotiated SCT protects the Issue of the session's SCT
+//	any                             Windows               -                         not supported yet (SPNEGO/Kerberos)
 //
 // The policies start from the wssecurity presets and are corrected, on a
 // copy, where the preset and WCF's factory differ: the symmetric "for

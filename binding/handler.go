@@ -55,8 +55,18 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		if err != nil {
 			return nil, err
 		}
+		var boot wssecurity.Policy
+		if p.message != nil {
+			boot = *p.message
+		}
+		var nego secureconv.NegotiationAcceptor
+		if p.negotiate {
+			if nego, err = serviceNegotiation(b, cfg, &s); err != nil {
+				return nil, err
+			}
+		}
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
+			Bootstrap: boot, Negotiation: nego, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
 			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
 			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
 		if err != nil {

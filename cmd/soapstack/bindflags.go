@@ -20,10 +20,10 @@ import (
 )
 
 // bindingFlags are the flags serve and call share: a binding.Binding in
-// WCF's terms. Unset flags keep the binding's WCF default, but for the two
-// defaults soapstack cannot do yet (negotiation, issue 14): the WS
-// bindings' client credential is UserName instead of Windows, and
-// NegotiateServiceCredential is off.
+// WCF's terms. Unset flags keep the binding's WCF default, but for two:
+// the WS bindings' client credential is UserName instead of Windows
+// (Kerberos is not supported yet), and NegotiateServiceCredential is off
+// unless --negotiate.
 type bindingFlags struct {
 	name       string
 	security   string
@@ -32,11 +32,12 @@ type bindingFlags struct {
 	session    bool
 	noSession  bool
 	reliable   bool
+	negotiate  bool
 }
 
 // bindingFlagNames are the flags of bindingFlags, to tell whether any was
 // given.
-var bindingFlagNames = []string{"binding", "security", "credential", "suite", "session", "no-session"}
+var bindingFlagNames = []string{"binding", "security", "credential", "suite", "session", "no-session", "negotiate"}
 
 func (f *bindingFlags) register(fs *flag.FlagSet, reliableHelp string) {
 	fs.StringVar(&f.name, "binding", "", "the WCF binding: basichttp, wshttp or ws2007http (default wshttp)")
@@ -46,6 +47,7 @@ func (f *bindingFlags) register(fs *flag.FlagSet, reliableHelp string) {
 	fs.BoolVar(&f.session, "session", false, "establishSecurityContext: a WS-SecureConversation session (the WS bindings' default)")
 	fs.BoolVar(&f.noSession, "no-session", false, "no secure session: every message carries the one-shot security")
 	fs.BoolVar(&f.reliable, "reliable", false, reliableHelp)
+	fs.BoolVar(&f.negotiate, "negotiate", false, "negotiateServiceCredential (WCF's default for message security): the client negotiates the service certificate by TLSNEGO and trusts it by call --service-cert")
 }
 
 // given reports whether fs got one of the binding's flags.
@@ -101,9 +103,10 @@ func (f *bindingFlags) build() (binding.Binding, error) {
 	default:
 		return b, fmt.Errorf("--credential %q: want none, username or certificate", f.credential)
 	}
-	// Not supported yet (issue 14); the client knows the service
-	// certificate instead (call --service-cert).
-	m.NegotiateServiceCredential = false
+	// Off unless --negotiate: the client knows the service certificate
+	// (call --service-cert); with it, TLSNEGO, and the client trusts the
+	// certificate the service presents as that one.
+	m.NegotiateServiceCredential = f.negotiate
 	if f.suite != "" {
 		s, err := wssecurity.SuiteByName(f.suite)
 		if err != nil {

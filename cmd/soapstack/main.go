@@ -7,7 +7,7 @@
 //	                [--cert PEM --key PEM --user U:P [--reliable] [--redis URL] [--cookie-keys FILE | --cookie-keys-env VAR]]
 //	                                    and at /secure with a secure session, state in Redis for a farm
 //	                [--binding basichttp|wshttp|ws2007http] [--security MODE] [--credential none|username|certificate]
-//	                [--session | --no-session] [--suite NAME] [--cert FILE [--key PEM | --cert-password P]]
+//	                [--session | --no-session] [--negotiate] [--suite NAME] [--cert FILE [--key PEM | --cert-password P]]
 //	                [--users FILE] [--trust PEM [--validation chain|peer|peerorchain]]  /secure on that binding
 //	soapstack load [--scenario S] [-c N] [-d D] [--warmup D] [--json]
 //	soapstack load --reliable [--targets go,metro,cxf] [--scenarios L] [--loss 0,0.05] [--seed N]

@@ -60,6 +60,15 @@ func TestServeCallBindings(t *testing.T) {
 			badCall:  []string{"--service-cert", testPKI + "service.pem", "--user", "bob:clarinet"},
 		},
 		{
+			name:     "WSHttp/Message/UserName/Negotiated/EstablishSecurityContext",
+			binding:  []string{"--binding", "wshttp", "--security", "message", "--credential", "username", "--session", "--negotiate"},
+			serve:    append([]string{"--users", users}, pemCert...),
+			call:     []string{"--service-cert", testPKI + "service.pem", "--user", "bob:oboe"},
+			describe: "wsHttpBinding: security Message, SecureConversation(UserNameForSslNegotiated) (Basic256), session WS-SC 2005/02, SOAP 1.2, WS-Addressing 1.0",
+			session:  true,
+			badCall:  []string{"--service-cert", testPKI + "client.pem", "--user", "bob:oboe"},
+		},
+		{
 			name:     "WSHttp/Message/UserName",
 			binding:  []string{"--binding", "wshttp", "--security", "message", "--credential", "username", "--no-session"},
 			serve:    append([]string{"--users", users}, pemCert...),
