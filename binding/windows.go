@@ -2,6 +2,7 @@ package binding
 
 import (
 	"context"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,8 +13,53 @@ import (
 
 	"github.com/soapstack/soapstack/internal/negotiate"
 	"github.com/soapstack/soapstack/internal/spnego"
+	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/wssecurity"
 )
+
+// windowsSupported refuses what WCF makes of ClientCredentialType Windows
+// other than SPNEGO negotiation in Message mode (negotiatedPlan): the
+// Kerberos token binding (CreateKerberosBindingElement, a Kerberos token
+// in every message; NegotiateServiceCredential false) and
+// SspiNegotiatedOverTransport (TransportWithMessageCredential).
+func (b Binding) windowsSupported() error {
+	n, m := b.name(), b.Security.Message
+	switch {
+	case b.kind == kindBasicHTTP:
+		return configErr("%s: Security.Message.ClientCredentialType Windows: basicHttpBinding has no Windows message credential", n)
+	case b.Security.Mode != ModeMessage:
+		return notSupported("%s: Security.Message.ClientCredentialType Windows: only in Mode Message (SPNEGO negotiation), not %s", n, b.Security.Mode)
+	case !m.NegotiateServiceCredential:
+		return notSupported("%s: Security.Message.ClientCredentialType Windows with NegotiateServiceCredential false is WCF's Kerberos token binding, which is not supported: set NegotiateServiceCredential true (SPNEGO)", n)
+	}
+	return nil
+}
+
+// windowsNegotiator is the client's SPNEGO negotiation and what releases
+// its Kerberos client.
+func windowsNegotiator(b Binding, url string, creds Credentials, s *settings) (secureconv.Negotiator, func(), error) {
+	n := b.name()
+	f, cl, err := windowsClient(n, creds.Windows, s.now, s.rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	ini, err := engineInitiator(b, url, f, s)
+	if err != nil {
+		cl.Destroy()
+		return nil, nil, err
+	}
+	return ini, cl.Destroy, nil
+}
+
+// windowsAcceptor is the service's SPNEGO negotiation.
+func windowsAcceptor(b Binding, creds Credentials, s *settings) (secureconv.NegotiationAcceptor, error) {
+	n := b.name()
+	f, err := windowsService(n, creds.Windows, s.now, s.rand)
+	if err != nil {
+		return nil, err
+	}
+	return engineAcceptor(b, f, s)
+}
 
 // WindowsCredentials are the Kerberos credentials of ClientCredentialType
 // Windows, which WCF negotiates by SPNEGO (Kerberos only; NTLM is not
@@ -49,7 +95,7 @@ type WindowsCredentials struct {
 
 // windowsClient returns the SPNEGO mechanism factory of a client and the
 // Kerberos client it shares (to Destroy on Close).
-func windowsClient(n string, w *WindowsCredentials) (func(context.Context) (negotiate.Mechanism, error), *client.Client, error) {
+func windowsClient(n string, w *WindowsCredentials, now func() time.Time, rand io.Reader) (func(context.Context) (negotiate.Mechanism, error), *client.Client, error) {
 	if w == nil {
 		return nil, nil, configErr("%s: Credentials.Windows: ClientCredentialType Windows needs Kerberos credentials", n)
 	}
@@ -91,7 +137,7 @@ func windowsClient(n string, w *WindowsCredentials) (func(context.Context) (nego
 	} else {
 		cl = client.NewWithPassword(user, realm, string(w.Password), conf, client.DisablePAFXFAST(true))
 	}
-	f, err := spnego.NewInitiatorFactory(spnego.InitiatorConfig{Client: cl, SPN: w.SPN})
+	f, err := spnego.NewInitiatorFactory(spnego.InitiatorConfig{Client: cl, SPN: w.SPN, Now: now, Rand: rand})
 	if err != nil {
 		cl.Destroy()
 		return nil, nil, configErr("%s: Credentials.Windows: %v", n, err)
@@ -100,7 +146,7 @@ func windowsClient(n string, w *WindowsCredentials) (func(context.Context) (nego
 }
 
 // windowsService returns the SPNEGO acceptor factory of a service.
-func windowsService(n string, w *WindowsCredentials, now func() time.Time) (func(context.Context) (negotiate.Mechanism, error), error) {
+func windowsService(n string, w *WindowsCredentials, now func() time.Time, rand io.Reader) (func(context.Context) (negotiate.Mechanism, error), error) {
 	if w == nil || w.ServiceKeytab == "" {
 		return nil, configErr("%s: Credentials.Windows.ServiceKeytab: a service of ClientCredentialType Windows needs its keytab", n)
 	}
@@ -109,7 +155,7 @@ func windowsService(n string, w *WindowsCredentials, now func() time.Time) (func
 		return nil, configErr("%s: Credentials.Windows.ServiceKeytab: %v", n, err)
 	}
 	svc, err := spnego.NewService(spnego.ServiceConfig{Keytab: kt, Principal: w.ServicePrincipal,
-		MaxClockSkew: w.MaxClockSkew, Now: now})
+		MaxClockSkew: w.MaxClockSkew, Now: now, Rand: rand})
 	if err != nil {
 		return nil, configErr("%s: Credentials.Windows: %v", n, err)
 	}

@@ -31,14 +31,14 @@ func TestWindowsCredentialErrors(t *testing.T) {
 		{&WindowsCredentials{Krb5Conf: filepath.Join(t.TempDir(), "none"), UserName: "alice", SPN: "HTTP/s", Password: "p"}, "Krb5Conf"},
 		{&WindowsCredentials{Krb5Conf: conf, UserName: "alice", SPN: "HTTP/s", ClientKeytab: filepath.Join(t.TempDir(), "none")}, "ClientKeytab"},
 	} {
-		_, _, err := windowsClient("b", c.w)
+		_, _, err := windowsClient("b", c.w, nil, nil)
 		require.ErrorIs(t, err, ErrConfig)
 		assert.Contains(t, err.Error(), c.want)
 	}
-	_, err := windowsService("b", &WindowsCredentials{}, nil)
+	_, err := windowsService("b", &WindowsCredentials{}, nil, nil)
 	require.ErrorIs(t, err, ErrConfig)
 	assert.Contains(t, err.Error(), "ServiceKeytab")
-	_, err = windowsService("b", &WindowsCredentials{ServiceKeytab: filepath.Join(t.TempDir(), "none")}, nil)
+	_, err = windowsService("b", &WindowsCredentials{ServiceKeytab: filepath.Join(t.TempDir(), "none")}, nil, nil)
 	require.ErrorIs(t, err, ErrConfig)
 }
 
@@ -48,7 +48,7 @@ func TestWindowsCredentialErrors(t *testing.T) {
 // engine's Mechanism interface alone.
 func TestWindowsMechanisms(t *testing.T) {
 	k := testkdc.Start(t)
-	newAcc, err := windowsService("b", &WindowsCredentials{ServiceKeytab: k.ServiceKeytab, ServicePrincipal: k.ServiceSPN}, nil)
+	newAcc, err := windowsService("b", &WindowsCredentials{ServiceKeytab: k.ServiceKeytab, ServicePrincipal: k.ServiceSPN}, nil, nil)
 	require.NoError(t, err)
 	for name, w := range map[string]*WindowsCredentials{
 		"password": {Krb5Conf: k.Krb5Conf, UserName: k.User + "@" + k.Realm, Password: wssecurity.Secret(k.UserPassword), SPN: k.ServiceSPN},
@@ -56,7 +56,7 @@ func TestWindowsMechanisms(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			newIni, cl, err := windowsClient("b", w)
+			newIni, cl, err := windowsClient("b", w, nil, nil)
 			require.NoError(t, err)
 			defer cl.Destroy()
 			ini, err := newIni(ctx)
@@ -82,4 +82,65 @@ func TestWindowsMechanisms(t *testing.T) {
 			assert.Equal(t, acc.WrapAlgorithm(), "http://schemas.xmlsoap.org/2005/02/trust/spnego#GSS_Wrap")
 		})
 	}
+}
+
+// TestWindowsBinding: WCF's default wsHttpBinding and ws2007HttpBinding
+// (Message security, ClientCredentialType Windows, NegotiateServiceCredential
+// and EstablishSecurityContext true) and the same without the outer session,
+// Go client to Go service over HTTP, the credentials from the real KDC: the
+// service's application sees the Kerberos client.
+func TestWindowsBinding(t *testing.T) {
+	k := testkdc.Start(t)
+	clientCreds := Credentials{Windows: &WindowsCredentials{Krb5Conf: k.Krb5Conf, UserName: k.User,
+		Password: wssecurity.Secret(k.UserPassword), SPN: k.ServiceSPN}}
+	serviceCreds := Credentials{Windows: &WindowsCredentials{ServiceKeytab: k.ServiceKeytab}}
+	noSC := func(b Binding) Binding { b.Security.Message.EstablishSecurityContext = false; return b }
+	for _, tc := range []struct {
+		name   string
+		b      Binding
+		preset string
+	}{
+		{"WSHttp/defaults", WSHttpBinding(), "SecureConversation(SspiNegotiation)"},
+		{"WS2007Http/defaults", WS2007HttpBinding(), "SecureConversation(SspiNegotiation)"},
+		{"WSHttp/no EstablishSecurityContext", noSC(WSHttpBinding()), "SspiNegotiation"},
+		{"WS2007Http/no EstablishSecurityContext", noSC(WS2007HttpBinding()), "SspiNegotiation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := tc.b.plan()
+			require.NoError(t, err)
+			assert.Equal(t, tc.preset, p.preset)
+			h, err := NewHandler(whoami(), tc.b, serviceCreds)
+			require.NoError(t, err)
+			srv, opts := startServer(t, h, false)
+			c, err := NewClient(srv.URL+"/svc", tc.b, clientCreds, opts...)
+			require.NoError(t, err)
+			ctx := context.Background()
+			for i := 0; i < 2; i++ {
+				got, err := call(ctx, c)
+				require.NoError(t, err, "call %d", i)
+				assert.Equal(t, "alice@SOAPSTACK.TEST windows session", got)
+			}
+			assert.NotEmpty(t, c.Session())
+			require.NoError(t, c.Close(ctx))
+		})
+	}
+}
+
+// TestWindowsBindingErrors: the Windows cases WCF maps to something other
+// than SPNEGO are refused, and missing Kerberos credentials name the field.
+func TestWindowsBindingErrors(t *testing.T) {
+	b := WSHttpBinding()
+	b.Security.Message.NegotiateServiceCredential = false
+	_, err := b.plan()
+	assert.ErrorIs(t, err, ErrNotSupported)
+	b = WSHttpBinding()
+	b.Security.Mode = ModeTransportWithMessageCredential
+	_, err = b.plan()
+	assert.ErrorIs(t, err, ErrNotSupported)
+	_, err = NewClient("http://x/svc", WSHttpBinding(), Credentials{})
+	require.ErrorIs(t, err, ErrConfig)
+	assert.Contains(t, err.Error(), "Credentials.Windows")
+	_, err = NewHandler(whoami(), WSHttpBinding(), Credentials{})
+	require.ErrorIs(t, err, ErrConfig)
+	assert.Contains(t, err.Error(), "ServiceKeytab")
 }
