@@ -42,3 +42,11 @@ func TestGoToGo(t *testing.T) {
 		})
 	}
 }
+
+// TestValueTypes: the ValueType is WCF's for both WS-Trust versions, and
+// the algorithm the one the engine expects.
+func TestValueTypes(t *testing.T) {
+	assert.Equal(t, "http://schemas.xmlsoap.org/ws/2005/02/trust/spnego", ValueType)
+	assert.Equal(t, negotiate.ValueTypeSPNego13, ValueType)
+	assert.Equal(t, "http://schemas.xmlsoap.org/2005/02/trust/spnego#GSS_Wrap", WrapAlgorithm)
+}

@@ -1,16 +1,20 @@
 package spnego
 
-import "encoding/asn1"
+import (
+	"encoding/asn1"
+
+	"github.com/soapstack/soapstack/internal/negotiate"
+)
 
 // ValueType is the wst:BinaryExchange ValueType of SPNEGO legs. WCF writes
 // the same URI for WS-Trust February 2005 and 1.3 (its TrustDec2005
 // dictionary reuses the February 2005 string).
-const ValueType = "http://schemas.xmlsoap.org/ws/2005/02/trust/spnego"
+const ValueType = negotiate.ValueTypeSPNego200502
 
 // WrapAlgorithm is the EncryptionMethod Algorithm of the proof key's
 // xenc:EncryptedKey in the final RSTR (WCF's
 // SecurityAlgorithms.WindowsSspiKeyWrap; note: no "ws/" in the path).
-const WrapAlgorithm = "http://schemas.xmlsoap.org/2005/02/trust/spnego#GSS_Wrap"
+const WrapAlgorithm = negotiate.AlgGSSWrap
 
 // Object identifiers.
 var (
