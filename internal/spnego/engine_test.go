@@ -2,6 +2,7 @@ package spnego
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -16,50 +17,23 @@ import (
 
 var _ negotiate.Authenticated = (*Acceptor)(nil)
 
-// sessionPolicy is WCF's symmetric binding on a SecurityContextToken with
-// derived keys, the policy on the negotiated token.
-func sessionPolicy() wssecurity.Policy {
-	s := wssecurity.AnonymousForCertificate(wssecurity.Basic256)
-	s.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken,
+// onToken is the policy on a negotiated (or session) token: WCF's
+// symmetric binding on a SecurityContextToken with derived keys.
+func onToken() wssecurity.Policy {
+	p := wssecurity.AnonymousForCertificate(wssecurity.Basic256)
+	p.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken,
 		Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
-	s.RequireSignatureConfirmation = false
-	return s
+	p.RequireSignatureConfirmation = false
+	return p
 }
 
-// handlerWire serializes each message as HTTP would and runs it through h.
-type handlerWire struct {
-	h     soap.Handler
-	calls []string
-}
-
-func (w *handlerWire) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-	b, err := req.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	in, err := soap.ParseMessage(b, soap.Limits{})
-	if err != nil {
-		return nil, err
-	}
-	w.calls = append(w.calls, in.Addressing.Action)
-	resp, err := w.h.ServeSOAP(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	rb, err := resp.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	return soap.ParseMessage(rb, soap.Limits{})
-}
-
-// echo answers with the caller's name.
-func echo(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+// whoCalled answers with the caller's name and how it authenticated.
+func whoCalled(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	p, _ := soap.PrincipalFromContext(ctx)
-	el := etree.NewElement("echo")
+	el := etree.NewElement("who")
 	el.CreateAttr("xmlns", "urn:test")
-	el.SetText(p.Name() + ":" + req.Payload().Text())
-	return soap.NewReply(req, "urn:test/EchoResponse", el, nil)
+	el.SetText(p.Name() + " " + p.AuthenticationMethod())
+	return soap.NewReply(req, "urn:test/WhoResponse", el, nil)
 }
 
 // TestEngineSecureSession: a Go client and a Go server negotiate a secure
@@ -78,33 +52,44 @@ func TestEngineSecureSession(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				ctx := context.Background()
+				var served soap.Handler // set below, once the layers exist
+				srv := httptest.NewServer(soap.NewHTTPHandler(soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+					return served.ServeSOAP(ctx, req)
+				})))
+				defer srv.Close()
+				to := srv.URL + "/svc"
 				acc, err := negotiate.NewAcceptor(negotiate.AcceptorConfig{Version: wstrust.Version(v), NewMechanism: svc.NewMechanism})
 				require.NoError(t, err)
 				newInit, err := NewInitiatorFactory(InitiatorConfig{Client: cl, SPN: r.kdc.ServiceSPN})
 				require.NoError(t, err)
-				ini, err := negotiate.NewInitiator(negotiate.InitiatorConfig{Version: wstrust.Version(v), NewMechanism: newInit, To: "https://server.soapstack.test/svc"})
+				ini, err := negotiate.NewInitiator(negotiate.InitiatorConfig{Version: wstrust.Version(v), NewMechanism: newInit, To: to})
 				require.NoError(t, err)
 				var boot wssecurity.Policy
 				if establish {
-					boot = sessionPolicy()
+					boot = onToken()
 				}
-				layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: v, Bootstrap: boot, Negotiation: acc, Policy: sessionPolicy()})
+				layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: v, Bootstrap: boot, Negotiation: acc, Policy: onToken()})
 				require.NoError(t, err)
-				wire := &handlerWire{h: layer(soap.HandlerFunc(echo))}
+				served = soap.ChainHandler(soap.HandlerFunc(whoCalled), layer)
+				var calls []string
+				http := soap.NewHTTPClient(to)
+				wire := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+					calls = append(calls, req.Addressing.Action)
+					return http.Call(ctx, req)
+				})
 				c, err := secureconv.NewClient(wire, secureconv.ClientConfig{Version: v, Bootstrap: boot, Negotiator: ini,
-					Policy: sessionPolicy(), Cancel: true, To: "https://server.soapstack.test/svc"})
+					Policy: onToken(), Cancel: true, To: to})
 				require.NoError(t, err)
 				for i := 0; i < 2; i++ {
-					el := etree.NewElement("echo")
+					el := etree.NewElement("who")
 					el.CreateAttr("xmlns", "urn:test")
-					el.SetText("hello")
 					req := soap.NewMessageWithBody(soap.V12, el)
-					a, err := soap.RequestAddressing(soap.WSA10, "urn:test/Echo", "https://server.soapstack.test/svc", nil)
+					a, err := soap.RequestAddressing(soap.WSA10, "urn:test/Who", to, nil)
 					require.NoError(t, err)
 					req.SetAddressing(a)
 					resp, err := c.Call(ctx, req)
 					require.NoError(t, err)
-					assert.Equal(t, "alice@SOAPSTACK.TEST:hello", resp.Payload().Text())
+					assert.Equal(t, "alice@SOAPSTACK.TEST "+soap.AuthMethodWindows, resp.Payload().Text())
 				}
 				require.NoError(t, c.Close(ctx))
 				// One round trip negotiates: the RST with the AP-REQ, answered
@@ -114,8 +99,8 @@ func TestEngineSecureSession(t *testing.T) {
 				if establish {
 					want = append(want, wv.IssueAction())
 				}
-				want = append(want, "urn:test/Echo", "urn:test/Echo", wv.CancelAction())
-				assert.Equal(t, want, wire.calls)
+				want = append(want, "urn:test/Who", "urn:test/Who", wv.CancelAction())
+				assert.Equal(t, want, calls)
 			})
 		}
 	}
