@@ -4,7 +4,7 @@
 //
 //	soapstack demo [--messages N] [--seed N]  Go server and client on loopback: security, secure and reliable sessions
 //	soapstack serve [--addr A] [--rm-endpoints [--pki DIR]]  host the IPingService (echo/fail/notify), the RM endpoints
-//	                [--cert PEM --key PEM --user U:P [--reliable] [--redis URL] [--cookie-keys FILE | --cookie-keys-env VAR]]
+//	                [--cert PEM --key PEM --user U:P [--reliable] [--redis URL [--record-deliveries]] [--cookie-keys FILE | --cookie-keys-env VAR]]
 //	                                    and at /secure with a secure session, state in Redis for a farm
 //	                [--binding basichttp|wshttp|ws2007http] [--security MODE] [--credential none|username|certificate]
 //	                [--session | --no-session] [--negotiate] [--suite NAME] [--cert FILE [--key PEM | --cert-password P]]

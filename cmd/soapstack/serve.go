@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/soapstack/soapstack/binding"
+	"github.com/soapstack/soapstack/internal/deliverylog"
 	"github.com/soapstack/soapstack/interop"
 	"github.com/soapstack/soapstack/redisstore"
 	"github.com/soapstack/soapstack/secureconv"
@@ -40,6 +41,7 @@ type secureFlags struct {
 	cookieKeysEnv string
 	mode          string
 	claimTimeout  time.Duration
+	record        bool
 }
 
 func (s *secureFlags) register(fs *flag.FlagSet) {
@@ -57,6 +59,7 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.cookieKeysEnv, "cookie-keys-env", "", "environment variable holding the key ring JSON, instead of --cookie-keys")
 	fs.DurationVar(&s.claimTimeout, "claim-timeout", 0, "with --reliable: how long one message's delivery may take before another node may deliver it again (a node died while delivering it); 2m when 0")
 	fs.StringVar(&s.mode, "session-mode", "", "cookie or reference (default: cookie with a key ring, else reference)")
+	fs.BoolVar(&s.record, "record-deliveries", false, "with --reliable and --redis: record in Redis every message the application runs and every delivery completed (sequence, number, node, time), under "+deliverylog.DefaultPrefix+", to check a farm's exactly-once delivery")
 }
 
 // secureEndpoint is what serve hosts at /secure.
@@ -71,10 +74,12 @@ type secureEndpoint struct {
 
 // endpoint builds /secure from the flags; nil when neither --cert nor a
 // binding flag is given. A misconfiguration is an error naming the flag.
-func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger) (*secureEndpoint, error) {
+// node names the node in delivery records (--record-deliveries): its
+// listen address.
+func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node string) (*secureEndpoint, error) {
 	if s.cert == "" && !given(fs, bindingFlagNames...) {
 		if given(fs, "user", "users", "trust", "validation", "key", "cert-password", "allow-insecure-transport",
-			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout") {
+			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout", "record-deliveries") {
 			return nil, errors.New("--user, --users, --trust, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout ... configure the secured endpoint /secure: give --cert or the binding (--binding, --security, --credential)")
 		}
 		return nil, nil
@@ -165,6 +170,10 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger) (*secureEn
 	case s.claimTimeout > 0:
 		opts = append(opts, binding.WithClaimTimeout(s.claimTimeout))
 	}
+	if s.record && (!s.bind.reliable || s.redisURL == "") {
+		return nil, errors.New("--record-deliveries needs --reliable and --redis")
+	}
+	app := (&interop.PingService{}).Handler()
 	if session {
 		if cookies {
 			opts = append(opts, binding.WithCookieKeys(ring))
@@ -186,8 +195,18 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger) (*secureEn
 		}
 		opts = append(opts, more...)
 		lines = append(lines, "state in Redis (shared by a farm's nodes)")
+		if s.record {
+			dl := deliverylog.New(rc, "", node, nil, logger)
+			app = dl.Handler(app)
+			opts = append(opts, binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) {
+				if e.Side == binding.SideService {
+					dl.Event(e.Event)
+				}
+			}}))
+			lines = append(lines, "deliveries recorded in Redis ("+deliverylog.DefaultPrefix+"{sequence})")
+		}
 	}
-	ep.handler, err = binding.NewHandler((&interop.PingService{}).Handler(), b, creds, opts...)
+	ep.handler, err = binding.NewHandler(app, b, creds, opts...)
 	if err != nil {
 		ep.close()
 		return nil, withFlagHint(err)
@@ -277,7 +296,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	secure, err := sf.endpoint(fs, logger)
+	secure, err := sf.endpoint(fs, logger, *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
 		return 2

@@ -174,6 +174,9 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "--claim-timeout", "3s"},
 		{"serve", "--cert", "../../interop/pki/service.pem", "--key", "../../interop/pki/service.key", "--user", "a:b", "--claim-timeout", "3s"},
 		{"serve", "--cert", "../../interop/pki/service.pem", "--key", "../../interop/pki/service.key", "--user", "a:b", "--reliable", "--claim-timeout", "-1s"},
+		{"serve", "--record-deliveries"},
+		{"serve", "--cert", "../../interop/pki/service.pem", "--key", "../../interop/pki/service.key", "--user", "a:b", "--reliable", "--record-deliveries"},
+		{"serve", "--cert", "../../interop/pki/service.pem", "--key", "../../interop/pki/service.key", "--user", "a:b", "--redis", "redis://127.0.0.1:1", "--record-deliveries"},
 	} {
 		code, _, errOut := runCmd(args...)
 		assert.Equal(t, 2, code, "%v: %s", args, errOut)
