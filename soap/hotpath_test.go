@@ -209,3 +209,19 @@ func TestUnderstoodMarks(t *testing.T) {
 		assert.False(t, m.Understood(etree.NewElement("h")))
 	}
 }
+
+// TestFragmentScopeKeepsWhiteSpace: a namespace URI in scope holding a TAB,
+// LF or CR (written as references where it was declared) is the same URI
+// inside a parsed fragment.
+func TestFragmentScopeKeepsWhiteSpace(t *testing.T) {
+	m, err := ParseMessage([]byte(`<s:Envelope xmlns:s="`+NS12+`" xmlns:p="urn:a&#9;b&#10;c&#13;d&amp;&lt;&quot;"><s:Body/></s:Envelope>`), Limits{})
+	require.NoError(t, err)
+	toks, err := ParseFragment([]byte(`<p:x/>`), m.Body, Limits{})
+	require.NoError(t, err)
+	require.Len(t, toks, 1)
+	m.Body.AddChild(toks[0])
+	assert.Equal(t, "urn:a\tb\nc\rd&<\"", ElementName(toks[0].(*etree.Element)).Space)
+
+	_, err = ParseFragment([]byte(strings.Repeat("x", 100)), m.Body, Limits{MaxBytes: 50})
+	assert.ErrorIs(t, err, ErrTooLarge)
+}
