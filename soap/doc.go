@@ -57,8 +57,9 @@
 //
 // # The strict parser and its limits
 //
-// ReadMessage and ParseFragment (for decrypted content, parsed in the scope
-// of the element it replaces) use internal/xmlparse, which checks every
+// ReadMessage (and internal/xmlutil's fragment parser, for decrypted
+// content parsed in the scope of the element it replaces) use
+// internal/xmlparse, which checks every
 // input rule in one pass over the bytes before any tree is built: no
 // DOCTYPE or processing instructions, no undeclared prefixes, no duplicate
 // attributes by namespace URI and local name, and the Limits: size (4

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // HTTPOption configures the HTTP client transport or server handler.
@@ -36,7 +38,7 @@ func newHTTPConfig(opts []HTTPOption) httpConfig {
 	for _, o := range opts {
 		o.apply(&c)
 	}
-	c.limits = c.limits.withDefaults()
+	c.limits = xmlutil.WithDefaults(c.limits)
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}

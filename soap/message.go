@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Message is one SOAP envelope travelling through the layers. The tree is
@@ -61,7 +62,7 @@ func NewMessageWithBody(v Version, payload *etree.Element) *Message {
 // reads its addressing headers. Any rejection is a *Fault (Sender, or
 // VersionMismatch for a foreign envelope) whose Cause says why.
 func ReadMessage(r io.Reader, lim Limits) (*Message, error) {
-	doc, err := parseDocument(r, lim)
+	doc, err := xmlutil.ParseDocument(r, lim)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, SenderFault("The message is larger than the configured limit.").WithCause(err)
@@ -184,7 +185,7 @@ func (m *Message) Fault() (*Fault, error) {
 	if m.Version == V12 && m.Header != nil {
 		for _, h := range m.Header.ChildElements() {
 			if Is(h, NS12, "NotUnderstood") {
-				if n, err := resolveQName(h, h.SelectAttrValue("qname", "")); err == nil {
+				if n, err := xmlutil.ResolveQName(h, h.SelectAttrValue("qname", "")); err == nil {
 					f.NotUnderstood = append(f.NotUnderstood, n)
 				}
 			}
@@ -285,9 +286,9 @@ func (m *Message) MustUnderstand(h *etree.Element) (bool, error) {
 func (m *Message) TargetsUs(h *etree.Element, roles ...string) bool {
 	var role string
 	if m.Version == V11 {
-		role = attrNS(h, NS11, "actor")
+		role = xmlutil.AttrValue(h, NS11, "actor")
 	} else {
-		role = attrNS(h, NS12, "role")
+		role = xmlutil.AttrValue(h, NS12, "role")
 	}
 	role = strings.TrimSpace(role)
 	switch role {

@@ -1,4 +1,4 @@
-package soap
+package xmlutil
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"github.com/beevik/etree"
 )
 
-// fragmentWrapper is the element a fragment is parsed inside; its name is
+// FragmentWrapper is the element a fragment is parsed inside; its name is
 // in no namespace a fragment can declare, and a fragment that closes it
 // early produces a second document element, which the parser rejects.
-const fragmentWrapper = "soapstack-fragment-9d2c"
+const FragmentWrapper = "soapstack-fragment-9d2c"
 
 // InScopeNamespaces returns the namespace declarations in scope at el
 // (prefix → URI, "" for the default namespace).
@@ -43,7 +43,7 @@ func InScopeNamespaces(el *etree.Element) map[string]string {
 func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Token, error) {
 	var b bytes.Buffer
 	b.Grow(len(data) + 256)
-	b.WriteString("<" + fragmentWrapper)
+	b.WriteString("<" + FragmentWrapper)
 	ns := InScopeNamespaces(context)
 	prefixes := make([]string, 0, len(ns))
 	for p := range ns {
@@ -64,16 +64,16 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 	}
 	b.WriteString(">")
 	b.Write(data)
-	b.WriteString("</" + fragmentWrapper + ">")
-	lim = lim.withDefaults()
+	b.WriteString("</" + FragmentWrapper + ">")
+	lim = WithDefaults(lim)
 	lim.MaxBytes += int64(b.Len() - len(data))
 	lim.MaxDepth++
-	doc, err := parseDocument(&b, lim)
+	doc, err := ParseDocument(&b, lim)
 	if err != nil {
 		return nil, err
 	}
 	root := doc.Root()
-	if root.Tag != fragmentWrapper || root.Space != "" {
+	if root.Tag != FragmentWrapper || root.Space != "" {
 		return nil, errors.New("soap: malformed fragment")
 	}
 	toks := append([]etree.Token(nil), root.Child...)
@@ -110,7 +110,7 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 		return c
 	}
 	used := map[string]bool{}
-	usedPrefixes(c, map[string]bool{}, used)
+	UsedPrefixes(c, map[string]bool{}, used)
 	if len(used) == 0 {
 		return c
 	}
@@ -136,10 +136,10 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 	return c
 }
 
-// usedPrefixes records in used the prefixes el's subtree uses without
+// UsedPrefixes records in used the prefixes el's subtree uses without
 // declaring them itself; declared holds those declared above el within the
 // subtree.
-func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
+func UsedPrefixes(el *etree.Element, declared, used map[string]bool) {
 	scope := declared
 	for _, a := range el.Attr {
 		var p string
@@ -171,6 +171,6 @@ func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
 		}
 	}
 	for _, ch := range el.ChildElements() {
-		usedPrefixes(ch, scope, used)
+		UsedPrefixes(ch, scope, used)
 	}
 }

@@ -1,4 +1,4 @@
-package soap
+package xmlutil
 
 import (
 	"errors"
@@ -32,16 +32,16 @@ func (e *ParseError) Error() string {
 // Unwrap returns e.Err.
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// parseDocument reads one XML document under the strict rules: at most
+// ParseDocument reads one XML document under the strict rules: at most
 // lim.MaxBytes are read, then internal/xmlparse checks and builds the tree.
 // The errors are ErrTooLarge and *ParseError.
-func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
-	lim = lim.withDefaults()
-	buf, err := readInput(r, lim.MaxBytes)
+func ParseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
+	lim = WithDefaults(lim)
+	buf, err := ReadInput(r, lim.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := xmlparse.Parse(buf, lim.parser())
+	doc, err := xmlparse.Parse(buf, ParserLimits(lim))
 	if err != nil {
 		var xe *xmlparse.Error
 		if errors.As(err, &xe) {
@@ -55,10 +55,10 @@ func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
 	return doc, nil
 }
 
-// readInput reads r to its end into a buffer of its own (the parser keeps
+// ReadInput reads r to its end into a buffer of its own (the parser keeps
 // it: the tree's strings share it). More than limit bytes is ErrTooLarge; a
 // read error is a *ParseError, as the streaming parser reported it.
-func readInput(r io.Reader, limit int64) ([]byte, error) {
+func ReadInput(r io.Reader, limit int64) ([]byte, error) {
 	// Room for limit+1 bytes at most, to see that there is more.
 	size := int64(4 << 10)
 	if l, ok := r.(interface{ Len() int }); ok {
