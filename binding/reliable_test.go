@@ -499,3 +499,51 @@ func TestReliableAuthorize(t *testing.T) {
 		t.Fatalf("the authorizer saw %v, want only the application request", actions)
 	}
 }
+
+// TestReliableAddressingAndOneWay: the reliable session's own messages
+// (CreateSequence, the close, TerminateSequence) use the binding's SOAP and
+// WS-Addressing versions, as Apache CXF checks for WS-RM 1.0 over
+// WS-Addressing 2004/08 (an anonymous AcksTo of that version); WithOneWay
+// sends CreateSequence without an Offer.
+func TestReliableAddressingAndOneWay(t *testing.T) {
+	b := CustomBinding("rm10-wsa200408")
+	b.Addressing = soap.WSA200408
+	b.ReliableSession = ReliableSession{Enabled: true, Version: reliable.V200502}
+	for _, oneWay := range []bool{false, true} {
+		t.Run(map[bool]string{false: "request-reply", true: "one-way"}[oneWay], func(t *testing.T) {
+			tap := &wireTap{}
+			var copts []ClientOption
+			if oneWay {
+				copts = append(copts, WithOneWay())
+			}
+			rc := reliableCase{name: "rm", b: b, version: reliable.V200502}
+			c := rc.serveWith(t, whoami(), tap, nil, copts)
+			ctx := context.Background()
+			if err := c.Open(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var create *etree.Document
+			for _, doc := range tap.requests() {
+				if wireAction(doc) == reliable.V200502.CreateSequenceAction() {
+					create = doc
+				}
+			}
+			if create == nil {
+				t.Fatal("no CreateSequence on the wire")
+			}
+			if header(create, soap.NSWSA200408, "Action") == nil || header(create, soap.NSWSA10, "Action") != nil {
+				t.Fatal("CreateSequence is not addressed with WS-Addressing 2004/08")
+			}
+			acks := create.FindElement("//AcksTo/Address")
+			if acks == nil || strings.TrimSpace(acks.Text()) != soap.AnonymousWSA200408 {
+				t.Fatalf("AcksTo = %v, want the 2004/08 anonymous address", acks)
+			}
+			if offered := create.FindElement("//CreateSequence/Offer") != nil; offered == oneWay {
+				t.Fatalf("Offer present %v with WithOneWay %v", offered, oneWay)
+			}
+		})
+	}
+}
