@@ -181,12 +181,7 @@ func TestCustomSecurityErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var err error
-			if tc.server {
-				_, err = NewHandler(whoami(), tc.b, tc.creds)
-			} else {
-				_, err = NewClient(tc.url, tc.b, tc.creds)
-			}
+			err := construct(tc.server, tc.url, tc.b, tc.creds)
 			if !errors.Is(err, ErrConfig) {
 				t.Fatalf("err = %v, want ErrConfig", err)
 			}
@@ -195,4 +190,15 @@ func TestCustomSecurityErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// construct builds a handler (server) or a client of url for b and creds
+// and returns the error.
+func construct(server bool, url string, b Binding, creds Credentials) error {
+	if server {
+		_, err := NewHandler(whoami(), b, creds)
+		return err
+	}
+	_, err := NewClient(url, b, creds)
+	return err
 }

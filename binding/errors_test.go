@@ -56,12 +56,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var err error
-			if tc.server {
-				_, err = NewHandler(whoami(), tc.b, tc.creds)
-			} else {
-				_, err = NewClient(tc.url, tc.b, tc.creds)
-			}
+			err := construct(tc.server, tc.url, tc.b, tc.creds)
 			if !errors.Is(err, ErrConfig) {
 				t.Fatalf("err = %v, want ErrConfig", err)
 			}
