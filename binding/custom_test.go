@@ -181,7 +181,12 @@ func TestCustomSecurityErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := construct(tc.server, tc.url, tc.b, tc.creds)
+			var err error
+			if tc.server {
+				_, err = NewHandler(whoami(), tc.b, tc.creds)
+			} else {
+				_, err = NewClient(tc.url, tc.b, tc.creds)
+			}
 			if !errors.Is(err, ErrConfig) {
 				t.Fatalf("err = %v, want ErrConfig", err)
 			}
@@ -190,15 +195,4 @@ func TestCustomSecurityErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// construct builds a handler (server) or a client of url for b and creds
-// and returns the error.
-func construct(server bool, url string, b Binding, creds Credentials) error {
-	if server {
-		_, err := NewHandler(whoami(), b, creds)
-		return err
-	}
-	_, err := NewClient(url, b, creds)
-	return err
 }

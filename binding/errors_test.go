@@ -56,7 +56,12 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := construct(tc.server, tc.url, tc.b, tc.creds)
+			var err error
+			if tc.server {
+				_, err = NewHandler(whoami(), tc.b, tc.creds)
+			} else {
+				_, err = NewClient(tc.url, tc.b, tc.creds)
+			}
 			if !errors.Is(err, ErrConfig) {
 				t.Fatalf("err = %v, want ErrConfig", err)
 			}
