@@ -8,8 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/soapstack/soapstack/binding"
+	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // LoadResult summarizes a load run.
@@ -71,7 +72,9 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 			if sc.TLS {
 				url = tlsBase + sc.Path()
 			}
-			client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), binding.WithHTTPClient(hc))
+			client, err := secureconv.NewClient(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), secureconv.ClientConfig{
+				Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
+				Addressing: sc.Addressing, To: url})
 			if err != nil {
 				return nil, err
 			}
@@ -85,15 +88,11 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 			if sc.TLS {
 				url = tlsBase + sc.Path()
 			}
-			copts := []binding.ClientOption{binding.WithHTTPClient(hc)}
-			for _, o := range sc.Options() {
-				copts = append(copts, o)
-			}
-			client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), copts...)
+			layer, err := wssecurity.ClientLayer(*sc.Policy, sc.Config(pki.ClientConfig()))
 			if err != nil {
 				return nil, err
 			}
-			cli = &PingClient{Invoker: client, Version: sc.SOAP, Addressing: sc.Addressing, To: url}
+			cli = &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, soap.WithHTTPClient(hc)), layer), Version: sc.SOAP, Addressing: sc.Addressing, To: url}
 		}
 	}
 	text := LargeText(opts.BodySize)

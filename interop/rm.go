@@ -169,8 +169,7 @@ func failingHandler(err error) soap.Handler {
 }
 
 // RunGoReliableCase runs an RM scenario with the Go client against a peer
-// at base: a binding client with the scenario's reliable session (over its
-// secure conversation, if any).
+// at base: reliable.NewClient over the secure session (if any) over HTTP.
 // The sequential exchange is two sessions: a one-way session (no Offer)
 // with two notifies, then a request-reply session: echo of "last-notify"
 // (the one-way session's last message must have been delivered), echo,
