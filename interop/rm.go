@@ -1,15 +1,12 @@
 package interop
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +14,6 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -80,21 +76,6 @@ func rmSession(scVersion string, rm reliable.Version) *SCScenario {
 	return &sc
 }
 
-// Binding returns the scenario as a custom binding: SOAP 1.2 with
-// WS-Addressing 1.0 and a reliable session of the scenario's version, over
-// the scenario's secure conversation if it has one.
-func (s RMScenario) Binding() binding.Binding {
-	b := binding.CustomBinding("rm/" + s.Name)
-	b.SOAP, b.Addressing = soap.V12, soap.WSA10
-	b.ReliableSession = binding.ReliableSession{Enabled: true, Version: s.RM}
-	if s.SC != nil {
-		b.SecureConversation = s.SC.SC
-		boot, app := s.SC.Bootstrap, s.SC.Policy
-		b.Security.Custom = &binding.SecurityElement{Bootstrap: &boot, Policy: &app, NoCancellation: !s.SC.Cancel}
-	}
-	return b
-}
-
 // RMCases lists the reliable-messaging scenarios as cases.
 func RMCases() []Case {
 	var out []Case
@@ -121,30 +102,21 @@ func rmScenario(c Case) (RMScenario, bool) {
 // ones). A layer that cannot be built answers every request with a
 // Receiver fault naming the error, so the cases fail and the rest of the
 // service runs; broken has those errors by case ("Scenario@rm").
-func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]http.Handler, broken map[string]error) {
-	handlers, broken = map[string]http.Handler{}, map[string]error{}
+func rmServerHandlers(svc *PingService, pki *PKI, peer string) (handlers map[string]soap.Handler, broken map[string]error) {
+	handlers, broken = map[string]soap.Handler{}, map[string]error{}
 	for _, s := range RMScenarios() {
-		var opts []binding.HandlerOption
-		if s.SC != nil {
-			// As the secure-conversation endpoints: every client's Cancel.
-			opts = append(opts, binding.WithCancelWithBootstrap(), binding.WithCancelSignedOnly())
-			if peer == PeerMetro {
-				opts = append(opts, binding.WithKeySizeFromSuite())
-			}
-		}
-		h, err := binding.NewHandler(svc.Handler(), s.Binding(), pki.ServiceCredentials(), opts...)
+		h, err := rmServerHandler(svc.Handler(), pki, peer, s)
 		if err != nil {
 			err = fmt.Errorf("interop: %s: %w", s.Name, err)
 			broken[s.Case().String()] = err
-			h = soap.NewHTTPHandler(failingHandler(err))
+			h = failingHandler(err)
 		}
 		handlers[s.Path()] = h
 	}
 	return handlers, broken
 }
 
-// rmServerHandler is the endpoint of scenario s in front of app, built on
-// the layers directly: the lossy-link tests and the load benchmark use it.
+// rmServerHandler is the endpoint of scenario s in front of app.
 func rmServerHandler(app soap.Handler, pki *PKI, peer string, s RMScenario) (soap.Handler, error) {
 	rm, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{s.RM}, RequireSecureSession: s.SC != nil})
 	if err != nil {
@@ -272,27 +244,30 @@ func goText(i int) string {
 func runReliableSession(ctx context.Context, base string, pki *PKI, s RMScenario, oneWay bool, requests, replies int,
 	exchange func(context.Context, *PingClient) error) error {
 	url := base + s.Path()
-	wire := &rmWire{rt: http.DefaultTransport}
-	opts := []binding.ClientOption{binding.WithHTTPClient(&http.Client{Transport: wire})}
-	if oneWay {
-		opts = append(opts, binding.WithOneWay())
-	}
-	client, err := binding.NewClient(url, s.Binding(), pki.ClientCredentials(), opts...)
+	wire := &rmWire{next: soap.NewHTTPClient(url)}
+	rc, session, err := newReliableClient(wire, pki, s, reliable.ClientConfig{Version: s.RM, To: url, OneWay: oneWay})
 	if err != nil {
 		return err
 	}
-	cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: soap.WSA10, To: url}
+	cli := &PingClient{Invoker: rc, Version: soap.V12, Addressing: soap.WSA10, To: url}
 	if err := exchange(ctx, cli); err != nil {
 		// End the sessions anyway, so nothing of this case (retransmissions,
 		// keep-alives) reaches the peer during the next one.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_ = client.Close(cctx)
+		_ = rc.Close(cctx)
+		if session != nil {
+			_ = session.Close(cctx)
+		}
 		return err
 	}
-	// Close ends the reliable session, then the secure session below it.
-	if err := client.Close(ctx); err != nil {
-		return fmt.Errorf("close: %w", err)
+	if err := rc.Close(ctx); err != nil {
+		return fmt.Errorf("reliable close: %w", err)
+	}
+	if session != nil {
+		if err := session.Close(ctx); err != nil {
+			return fmt.Errorf("secure session close: %w", err)
+		}
 	}
 	if problems := checkReliableWire(s.RM, wire.messages(), requests, replies, s.Concurrent == 0); len(problems) > 0 {
 		what := "request-reply session"
@@ -342,45 +317,18 @@ type rmMessage struct {
 // rmWire records the messages an Invoker sends and receives (every
 // attempt: it sits below the reliable and security layers).
 type rmWire struct {
-	rt   http.RoundTripper
+	next soap.Invoker
 	mu   sync.Mutex
 	msgs []rmMessage
 }
 
-// RoundTrip records the request and its reply (when it has a SOAP body;
-// a one-way message's 202 has none) as they go over HTTP.
-func (w *rmWire) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		_ = r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		w.recordBytes(true, b)
-		r.Body = io.NopCloser(bytes.NewReader(b))
+func (w *rmWire) Call(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+	w.record(true, req)
+	resp, err := w.next.Call(ctx, req)
+	if resp != nil {
+		w.record(false, resp)
 	}
-	resp, err := w.rt.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(b)) > 0 {
-		w.recordBytes(false, b)
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, nil
-}
-
-// recordBytes records a serialized message; what does not parse as one is
-// not an RM message and is left out.
-func (w *rmWire) recordBytes(request bool, b []byte) {
-	if m, err := soap.ParseMessage(b, soap.DefaultLimits()); err == nil {
-		w.record(request, m)
-	}
+	return resp, err
 }
 
 func (w *rmWire) record(request bool, m *soap.Message) {

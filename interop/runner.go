@@ -104,10 +104,10 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	}
 	s := &GoServer{}
 	if peer == PeerMetro {
-		var handlers map[string]http.Handler
+		var handlers map[string]soap.Handler
 		handlers, s.broken = rmServerHandlers(svc, pki, peer)
 		for path, h := range handlers {
-			plain.Handle(path, h)
+			plain.Handle(path, soap.NewHTTPHandler(h))
 		}
 	}
 	if s.URL, err = s.serve(plain, nil); err != nil {
