@@ -24,7 +24,6 @@ type settings struct {
 	cancelSigned  bool
 
 	keySizeFromSuite bool
-	oneWay           bool
 
 	httpClient *http.Client
 	keyLog     io.Writer
@@ -118,15 +117,6 @@ func WithCancelSignedOnly() Option {
 // Basic128 session and then uses them all (secureconv's KeySizeFromSuite).
 func WithKeySizeFromSuite() HandlerOption {
 	return handlerOption(func(s *settings) { s.keySizeFromSuite = true })
-}
-
-// WithOneWay makes a client's reliable session carry one-way messages
-// only, as WCF's reliable channel does for a contract whose operations are
-// all one-way (IOutputSessionChannel): CreateSequence offers no reply
-// sequence. Every call must then be one-way (no reply but the transport's
-// 202).
-func WithOneWay() ClientOption {
-	return clientOption(func(s *settings) { s.oneWay = true })
 }
 
 // WithHTTPClient sets the net/http client of a Client (for TLS settings,

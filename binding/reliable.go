@@ -104,10 +104,10 @@ func (b Binding) reliablePlan(p plan) (*rmPlan, error) {
 // clientConfig returns the reliable client's configuration.
 func (r *rmPlan) clientConfig(b Binding, to string, s *settings, onEvent func(reliable.Event)) reliable.ClientConfig {
 	rs := b.ReliableSession
-	return reliable.ClientConfig{Version: r.version, To: to, SOAP: b.SOAP, Addressing: b.Addressing,
+	return reliable.ClientConfig{Version: r.version, To: to,
 		MaxTransferWindowSize: rs.MaxTransferWindowSize, MaxRetryCount: rs.MaxRetryCount,
 		AcknowledgementInterval: rs.AcknowledgementInterval, InactivityTimeout: rs.InactivityTimeout,
-		OneWay: s.oneWay, Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
+		Now: s.now, Rand: s.rand, Logger: s.logger, OnEvent: onEvent}
 }
 
 // serverConfig returns the reliable service's configuration; secure says

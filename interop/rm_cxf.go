@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -48,17 +47,6 @@ type CXFReliableScenario struct {
 
 // Path returns the endpoint path of the scenario on a peer.
 func (s CXFReliableScenario) Path() string { return "/rm/" + s.Name }
-
-// Binding returns the scenario as a custom binding: no security, a
-// reliable session of the scenario's WS-RM version, SOAP 1.2 with the
-// scenario's WS-Addressing version (CreateSequence and the other RM
-// messages too: CXF's verdict checks it).
-func (s CXFReliableScenario) Binding() binding.Binding {
-	b := binding.CustomBinding("rm/" + s.Name)
-	b.SOAP, b.Addressing = soap.V12, s.Addressing
-	b.ReliableSession = binding.ReliableSession{Enabled: true, Version: s.RM}
-	return b
-}
 
 // CXFReliableScenarios lists the WS-RM scenarios the CXF matrix runs. CXF has no
 // WS-RM over secure conversation, so none of them is secured. RM10 and
@@ -138,13 +126,12 @@ func runGoCXFReliable(ctx context.Context, base string, sc CXFReliableScenario, 
 	// The WS-Addressing version of the RM messages (CreateSequence, ...)
 	// must be the scenario's: RM10-WSA200408 needs 2004/08 there too, and
 	// CXF's verdict checks it.
-	opts := []binding.ClientOption{binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) { events.add(e.Event) }})}
-	if oneWay {
-		opts = append(opts, binding.WithOneWay())
-	}
-	client, err := binding.NewClient(url, sc.Binding(), binding.Credentials{}, opts...)
+	client, err := reliable.NewClient(soap.NewHTTPClient(url), reliable.ClientConfig{
+		Version: sc.RM, SOAP: soap.V12, Addressing: sc.Addressing, To: url, OneWay: oneWay,
+		RetryInterval: 500 * time.Millisecond, OnEvent: events.add,
+	})
 	if err != nil {
-		return fmt.Errorf("binding.NewClient: %w", err)
+		return fmt.Errorf("reliable.NewClient: %w", err)
 	}
 	cli := &PingClient{Invoker: client, Version: soap.V12, Addressing: sc.Addressing, To: url}
 	tag := newCXFRMTag()
@@ -353,11 +340,14 @@ func (l *cxfRMLedger) status(ctx context.Context, req *soap.Message) (*soap.Mess
 func mountCXFReliable(mux *http.ServeMux, svc *PingService) {
 	ledger := &cxfRMLedger{}
 	for _, sc := range CXFReliableScenarios() {
-		h, err := binding.NewHandler(ledger.app(svc.Handler()), sc.Binding(), binding.Credentials{})
+		layer, err := reliable.ServerLayer(reliable.ServerConfig{Versions: []reliable.Version{sc.RM}})
+		var h soap.Handler
 		if err != nil {
-			h = soap.NewHTTPHandler(cxfRMUnavailable(fmt.Errorf("interop: %s: binding.NewHandler: %w", sc.Name, err)))
+			h = cxfRMUnavailable(fmt.Errorf("interop: %s: reliable.ServerLayer: %w", sc.Name, err))
+		} else {
+			h = soap.ChainHandler(ledger.app(svc.Handler()), layer)
 		}
-		mux.Handle(sc.Path(), h)
+		mux.Handle(sc.Path(), soap.NewHTTPHandler(h))
 	}
 	status := soap.NewServeMux()
 	status.HandleFunc(ActionEcho, ledger.status)

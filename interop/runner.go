@@ -318,9 +318,18 @@ func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer st
 }
 
 // endpoint returns the address of a scenario on a peer and the HTTP
-// client to reach it: for the transport scenarios HTTPS trusting the test
-// CA, nil for plain HTTP.
-func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, *http.Client, error) {
+// options to reach it (HTTPS trusting the test CA for transport scenarios).
+func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, []soap.HTTPOption, error) {
+	url, hc, err := bindingEndpoint(base, tlsBase, path, useTLS, pki)
+	if err != nil || hc == nil {
+		return url, nil, err
+	}
+	return url, []soap.HTTPOption{soap.WithHTTPClient(hc)}, nil
+}
+
+// bindingEndpoint is endpoint for a binding client: the HTTP client that
+// trusts the test CA (nil for plain HTTP).
+func bindingEndpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, *http.Client, error) {
 	if !useTLS {
 		return base + path, nil, nil
 	}
@@ -335,7 +344,7 @@ func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, *http.
 // through the scenario's policy.
 func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SecurityScenario) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
-	url, hc, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
+	url, hc, err := bindingEndpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
 		r.Reason = err.Error()
 		return r
@@ -371,7 +380,7 @@ func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 
 func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, peer string) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
-	url, hc, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
+	url, hc, err := bindingEndpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
 		r.Reason = err.Error()
 		return r
