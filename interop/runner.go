@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // GoServer is the Go IPingService on loopback: /soap11 and /soap12, and,
@@ -59,16 +59,12 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	hh := soap.NewHTTPHandler(svc.Handler())
 	plain.Handle("/soap11", hh)
 	plain.Handle("/soap12", hh)
-	creds := pki.ServiceCredentials()
 	for _, sc := range WSSecScenarios() {
-		var opts []binding.HandlerOption
-		for _, o := range sc.Options() {
-			opts = append(opts, o)
-		}
-		h, err := binding.NewHandler(svc.Handler(), sc.Binding(), creds, opts...)
+		layer, err := wssecurity.ServerLayer(*sc.Policy, sc.Config(pki.ServiceConfig()))
 		if err != nil {
 			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
+		h := soap.NewHTTPHandler(soap.ChainHandler(svc.Handler(), layer))
 		if sc.TLS {
 			tlsMux.Handle(sc.Path(), h)
 		} else {
@@ -80,19 +76,16 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 		return nil, err
 	}
 	for _, sc := range SCScenarios() {
-		// The service accepts the Cancel of every client: under the
-		// bootstrap (CXF), signed only (Metro) or as WCF sends it.
-		opts := []binding.HandlerOption{binding.WithCancelWithBootstrap(), binding.WithCancelSignedOnly()}
-		if peer == PeerMetro {
-			opts = append(opts, binding.WithKeySizeFromSuite())
-		}
+		cfg := secureconv.ServerConfig{Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ServiceConfig(),
+			CancelWithBootstrap: true, CancelSignedOnly: true, KeySizeFromSuite: peer == PeerMetro}
 		if sc.Cookie {
-			opts = append(opts, binding.WithCookies(ring))
+			cfg.Cookies = ring
 		}
-		h, err := binding.NewHandler(svc.Handler(), sc.Binding(), creds, opts...)
+		layer, err := secureconv.ServerLayer(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
+		h := soap.NewHTTPHandler(soap.ChainHandler(svc.Handler(), layer))
 		if sc.TLS {
 			tlsMux.Handle(sc.Path(), h)
 		} else {
@@ -320,16 +313,6 @@ func runGoClient(ctx context.Context, srv *PeerServer, pki *PKI, c Case, peer st
 // endpoint returns the address of a scenario on a peer and the HTTP
 // options to reach it (HTTPS trusting the test CA for transport scenarios).
 func endpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, []soap.HTTPOption, error) {
-	url, hc, err := bindingEndpoint(base, tlsBase, path, useTLS, pki)
-	if err != nil || hc == nil {
-		return url, nil, err
-	}
-	return url, []soap.HTTPOption{soap.WithHTTPClient(hc)}, nil
-}
-
-// bindingEndpoint is endpoint for a binding client: the HTTP client that
-// trusts the test CA (nil for plain HTTP).
-func bindingEndpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string, *http.Client, error) {
 	if !useTLS {
 		return base + path, nil, nil
 	}
@@ -337,31 +320,25 @@ func bindingEndpoint(base, tlsBase, path string, useTLS bool, pki *PKI) (string,
 		return "", nil, errors.New("the peer serves no HTTPS endpoint")
 	}
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLSConfig()}}
-	return tlsBase + path, hc, nil
+	return tlsBase + path, []soap.HTTPOption{soap.WithHTTPClient(hc)}, nil
 }
 
 // RunGoSecurityCase runs a WS-Security scenario with the Go client: an echo
 // through the scenario's policy.
 func RunGoSecurityCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SecurityScenario) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
-	url, hc, err := bindingEndpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
+	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
 		r.Reason = err.Error()
 		return r
 	}
-	var opts []binding.ClientOption
-	for _, o := range sc.Options() {
-		opts = append(opts, o)
-	}
-	if hc != nil {
-		opts = append(opts, binding.WithHTTPClient(hc))
-	}
-	client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), opts...)
-	if err != nil {
-		r.Reason = err.Error()
+	layer, lerr := wssecurity.ClientLayer(*sc.Policy, sc.Config(pki.ClientConfig()))
+	if lerr != nil {
+		r.Reason = lerr.Error()
 		return r
 	}
-	cli := &PingClient{Invoker: client, Version: sc.SOAP, Addressing: sc.Addressing, To: url}
+	cli := &PingClient{Invoker: soap.ChainInvoker(soap.NewHTTPClient(url, opts...), layer),
+		Version: sc.SOAP, Addressing: sc.Addressing, To: url}
 	if err := runPingCase(ctx, cli, ScenarioEcho); err != nil {
 		r.Reason = err.Error()
 		return r
@@ -380,16 +357,14 @@ func RunGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SC
 
 func runGoSessionCase(ctx context.Context, base, tlsBase string, pki *PKI, sc SCScenario, peer string) Result {
 	r := Result{Scenario: sc.Name, Direction: GoToPeer, Version: sc.Version}
-	url, hc, err := bindingEndpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
+	url, opts, err := endpoint(base, tlsBase, sc.Path(), sc.TLS, pki)
 	if err != nil {
 		r.Reason = err.Error()
 		return r
 	}
-	opts := sc.ClientOptions(peer)
-	if hc != nil {
-		opts = append(opts, binding.WithHTTPClient(hc))
-	}
-	client, err := binding.NewClient(url, sc.Binding(), pki.ClientCredentials(), opts...)
+	client, err := secureconv.NewClient(soap.NewHTTPClient(url, opts...), secureconv.ClientConfig{
+		Version: sc.SC, Bootstrap: sc.Bootstrap, Policy: sc.Policy, Security: pki.ClientConfig(),
+		Cancel: sc.Cancel, CancelWithBootstrap: sc.Cancel && peer != PeerMetro, CancelSignedOnly: peer == PeerMetro, Addressing: sc.Addressing, To: url})
 	if err != nil {
 		r.Reason = err.Error()
 		return r

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"strings"
 
-	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -41,31 +40,6 @@ func (s SCScenario) Path() string { return "/" + s.Version + "/" + s.Name }
 
 // Case returns the scenario as an interop case.
 func (s SCScenario) Case() Case { return Case{Scenario: s.Name, Version: s.Version} }
-
-// Binding returns the scenario as a custom binding: a secure
-// conversation whose bootstrap and session policies are the scenario's,
-// over HTTPS for the transport scenarios; the client sends Cancel only
-// when the scenario says so.
-func (s SCScenario) Binding() binding.Binding {
-	b := binding.CustomBinding(s.Version + "/" + s.Name)
-	b.SOAP, b.Addressing, b.SecureConversation = soap.V12, s.Addressing, s.SC
-	boot, app := s.Bootstrap, s.Policy
-	b.Security.Custom = &binding.SecurityElement{Bootstrap: &boot, Policy: &app, HTTPS: s.TLS, NoCancellation: !s.Cancel}
-	return b
-}
-
-// ClientOptions returns the session client's options for peer: CXF wants
-// the Cancel under the bootstrap policy; Metro under the session, signed
-// only (its endpoint policy encrypts nothing).
-func (s SCScenario) ClientOptions(peer string) []binding.ClientOption {
-	switch {
-	case peer == PeerMetro:
-		return []binding.ClientOption{binding.WithCancelSignedOnly()}
-	case s.Cancel:
-		return []binding.ClientOption{binding.WithCancelWithBootstrap()}
-	}
-	return nil
-}
 
 // scRow is one line of the SCENARIOS.md secure-conversation table.
 type scRow struct {

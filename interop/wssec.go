@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -44,26 +43,6 @@ func (s SecurityScenario) Case() Case { return Case{Scenario: s.Name, Version: s
 func (s SecurityScenario) Config(cfg wssecurity.Config) wssecurity.Config {
 	cfg.AllowInsecureTransport = !s.TLS && s.Policy.Binding == wssecurity.TransportBinding
 	return cfg
-}
-
-// Binding returns the scenario as a custom binding: its policy in the
-// security element, over HTTPS for the transport scenarios, in the
-// scenario's SOAP and WS-Addressing versions.
-func (s SecurityScenario) Binding() binding.Binding {
-	b := binding.CustomBinding(s.Version + "/" + s.Name)
-	b.SOAP, b.Addressing = s.SOAP, s.Addressing
-	b.Security.Custom = &binding.SecurityElement{Policy: s.Policy, HTTPS: s.TLS}
-	return b
-}
-
-// Options returns the options both sides of the scenario need: the
-// plugfest's UserName scenario sends its UsernameToken over plain HTTP on
-// purpose (WithAllowInsecureTransport; both sides refuse it otherwise).
-func (s SecurityScenario) Options() []binding.Option {
-	if !s.TLS && s.Policy.Binding == wssecurity.TransportBinding {
-		return []binding.Option{binding.WithAllowInsecureTransport()}
-	}
-	return nil
 }
 
 func wsa200408Headers() []xml.Name {
@@ -244,24 +223,6 @@ func FindPKI(peer *CXF) (*PKI, error) {
 func (p *PKI) ClientConfig() wssecurity.Config {
 	return wssecurity.Config{Certificate: p.Client, PeerCertificate: p.Service.Cert,
 		Trust: wssecurity.NewTrustStore(wssecurity.WithRoots(p.CA)), Username: InteropUser, Password: InteropPassword}
-}
-
-// ClientCredentials are the Go client's credentials: the service's
-// certificate (public part), the client certificate, the interop user and
-// the test CA.
-func (p *PKI) ClientCredentials() binding.Credentials {
-	return binding.Credentials{ServiceCertificate: &wssecurity.Certificate{Cert: p.Service.Cert, Chain: p.Service.Chain},
-		ClientCertificate: p.Client, UserName: InteropUser, Password: InteropPassword,
-		TrustedRoots: []*x509.Certificate{p.CA}}
-}
-
-// ServiceCredentials are the Go service's credentials: the service
-// certificate, the interop user's password check and the test CA for
-// client certificates.
-func (p *PKI) ServiceCredentials() binding.Credentials {
-	return binding.Credentials{ServiceCertificate: p.Service,
-		UserNameValidator: &wssecurity.UsernameTokenVerifier{CheckPassword: checkInteropPassword},
-		TrustedRoots:      []*x509.Certificate{p.CA}}
 }
 
 // ServiceConfig is the security configuration of the Go service.
