@@ -150,54 +150,6 @@ type Security struct {
 	// Message holds the settings of message security (Mode Message or
 	// TransportWithMessageCredential).
 	Message MessageSecurity
-	// Custom is the security binding element of a CustomBinding: message
-	// security given as explicit policies (see SecurityElement). With
-	// Custom set, Mode must be ModeNone and Message is not used.
-	Custom *SecurityElement
-}
-
-// SecurityElement is the security binding element of a custom binding
-// (WCF's <customBinding> with a <security> element): message security
-// given as explicit wssecurity policies rather than derived from a Mode
-// and a ClientCredentialType, for the policies no standard WCF binding
-// produces (a WSDL's WS-SecurityPolicy, an interop plugfest endpoint).
-//
-// One-shot security (WCF's authenticationMode="MutualCertificate",
-// "UserNameForCertificate", ...): Policy protects every message and
-// Bootstrap is nil. A secure conversation
-// (authenticationMode="SecureConversation"): Bootstrap protects the WS-Trust
-// exchanges that issue and cancel the session token (WCF's
-// <secureConversationBootstrap>), and Policy protects the application
-// messages with that token: its ProtectionToken (a symmetric binding) or,
-// over HTTPS, an endorsing supporting token is a SecureConversationToken.
-// The session's WS-SecureConversation version is the Binding's
-// SecureConversation; each policy carries its own WS-Security version and
-// algorithm suite (Binding.WSS and Message.AlgorithmSuite are not used).
-//
-// NewClient and NewHandler check the element when they build the layers:
-// each policy must pass wssecurity's Validate, only Policy may use the
-// session token and only with a Bootstrap, a transport-binding policy
-// needs HTTPS (or WithAllowInsecureTransport, for a policy that sends its
-// token in clear on purpose), and the credentials the policies use must be
-// in Credentials (the service certificate for a symmetric or asymmetric
-// binding, the client certificate for an X.509 initiator or supporting
-// token, the user name for a UsernameToken, on the service the trust roots
-// or peers and the user name validator). The policies are copied
-// (wssecurity.Policy.Clone): changing them afterwards changes nothing.
-type SecurityElement struct {
-	// Policy is the security of the application messages.
-	Policy *wssecurity.Policy
-	// Bootstrap, when set, makes the binding a secure conversation: it is
-	// the security of the session's WS-Trust exchanges.
-	Bootstrap *wssecurity.Policy
-	// HTTPS says the element runs over TLS (WCF's httpsTransport): the
-	// client needs an https URL and the service refuses requests that did
-	// not arrive over TLS, unless WithAllowInsecureTransport.
-	HTTPS bool
-	// NoCancellation is WCF's requireSecurityContextCancellation="false":
-	// the client never sends a Cancel (the session ends when its token
-	// expires). A service issues such stateful tokens with WithCookies.
-	NoCancellation bool
 }
 
 // Binding is the configuration of an endpoint, shared by its client and its
@@ -298,13 +250,6 @@ type plan struct {
 	preset string
 	// rm is the reliable session above the security (nil: none).
 	rm *rmPlan
-	// custom marks the plan of a SecurityElement; needs says which
-	// credentials its policies use.
-	custom bool
-	needs  policyNeeds
-	// noCancel: the session client sends no Cancel
-	// (SecurityElement.NoCancellation).
-	noCancel bool
 }
 
 func (b Binding) name() string {
@@ -339,9 +284,6 @@ func (b Binding) securityPlan() (plan, error) {
 	}
 	if b.Addressing != 0 && b.Addressing != soap.WSA10 && b.Addressing != soap.WSA200408 {
 		return plan{}, configErr("%s: Addressing: unknown WS-Addressing version %d", n, int(b.Addressing))
-	}
-	if b.Security.Custom != nil {
-		return b.customPlan()
 	}
 	m := b.Security.Message
 	switch b.Security.Mode {
@@ -479,13 +421,7 @@ func (b Binding) Describe() (string, error) {
 		return "", err
 	}
 	s := fmt.Sprintf("%s: security %s", b.name(), b.Security.Mode)
-	switch {
-	case p.custom:
-		s = fmt.Sprintf("%s: %s", b.name(), p.preset)
-		if p.tls {
-			s += " over HTTPS"
-		}
-	case p.preset != "":
+	if p.preset != "" {
 		s += fmt.Sprintf(", %s (%s)", p.preset, b.Security.Message.AlgorithmSuite)
 	}
 	if p.session != nil {

@@ -53,9 +53,6 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	if p.tls && u.Scheme != "https" && !s.allowInsecure {
 		return nil, configErr("url %q: security mode %s needs an https URL (or WithAllowInsecureTransport)", rawURL, b.Security.Mode)
 	}
-	if err := p.checkCustomTransport(b, &s); err != nil {
-		return nil, err
-	}
 	cfg, err := clientSecurity(b, p, creds, &s)
 	if err != nil {
 		return nil, err
@@ -70,10 +67,9 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	switch {
 	case p.session != nil:
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: !p.noCancel,
+			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
 			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
-			CancelWithBootstrap: s.cancelBoot && !p.noCancel, CancelSignedOnly: s.cancelSigned,
-			OnEvent: c.hooks.sessionEvents()})
+			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -118,9 +114,6 @@ func clientSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecuri
 		return cfg, nil
 	}
 	n := b.name()
-	if p.custom {
-		return customClientSecurity(n, p.needs, creds, cfg)
-	}
 	if b.Security.Mode == ModeMessage {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security encrypts to the service certificate; the client needs it", n)

@@ -139,8 +139,3 @@ func (c *Credentials) trustStore() (*wssecurity.TrustStore, error) {
 	}
 	return wssecurity.NewTrustStore(opts...), nil
 }
-
-// hasTrust reports whether c names any trusted root or peer.
-func (c *Credentials) hasTrust() bool {
-	return c.TrustedRootPool != nil || len(c.TrustedRoots) > 0 || len(c.TrustedPeers) > 0
-}

@@ -113,23 +113,6 @@
 // (and accepts) the Cancel under the bootstrap security instead, as Apache
 // CXF does for message-security sessions.
 //
-// # Custom bindings with explicit policies
-//
-// A policy no standard binding produces (a WSDL's WS-SecurityPolicy, an
-// interop plugfest endpoint) goes in a CustomBinding's security element,
-// as WCF's customBinding takes a <security> element:
-//
-//	b := binding.CustomBinding("plugfest")
-//	b.Security.Custom = &binding.SecurityElement{Policy: &policy}  // one-shot security
-//	b.Security.Custom = &binding.SecurityElement{                  // a secure conversation
-//		Bootstrap: &bootstrap, Policy: &session, NoCancellation: true}
-//
-// The element is checked when the layers are built (see SecurityElement):
-// valid policies, the session token only in a secure conversation's
-// session policy, TLS for a transport binding, and the credentials the
-// policies use. WithCancelSignedOnly and WithKeySizeFromSuite adapt a
-// session to Eclipse Metro's Cancel and key sizes.
-//
 // # Reliable sessions
 //
 // ReliableSession.Enabled puts a WS-ReliableMessaging session above the

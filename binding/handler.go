@@ -36,9 +36,6 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkCustomTransport(b, &s); err != nil {
-		return nil, err
-	}
 	// With a reliable session the application's authorization runs above
 	// it, on application messages only (never on CreateSequence or an
 	// acknowledgement), as WCF's ServiceAuthorizationManager runs at the
@@ -52,11 +49,6 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 	if len(hs.hooks) > 0 {
 		layers = append(layers, hs.outerLayer)
 	}
-	if p.custom && p.tls && p.message != nil && !s.allowInsecure {
-		// A custom element over HTTPS whose policies do not check the
-		// transport themselves (a symmetric binding) still needs TLS.
-		layers = append(layers, tlsOnly)
-	}
 	switch {
 	case p.session != nil:
 		cfg, err := serviceSecurity(b, p, creds, &s)
@@ -66,8 +58,7 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
 			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
 			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
-			CancelWithBootstrap: s.cancelBoot, CancelSignedOnly: s.cancelSigned, KeySizeFromSuite: s.keySizeFromSuite,
-			OnEvent: hs.sessionEvents()})
+			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
 		if err != nil {
 			return nil, configErr("%s: %w", b.name(), err)
 		}
@@ -130,9 +121,6 @@ func serviceSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecur
 	cfg := s.security()
 	cfg.Replay = s.replay
 	n := b.name()
-	if p.custom {
-		return customServiceSecurity(n, p.needs, creds, cfg)
-	}
 	if b.Security.Mode == ModeMessage {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil || creds.ServiceCertificate.Key == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security needs the service certificate with its private key", n)

@@ -21,9 +21,6 @@ type settings struct {
 	limits        soap.Limits
 	allowInsecure bool
 	cancelBoot    bool
-	cancelSigned  bool
-
-	keySizeFromSuite bool
 
 	httpClient *http.Client
 	keyLog     io.Writer
@@ -99,24 +96,6 @@ func WithAllowInsecureTransport() Option {
 // credential must be the one that established the session.
 func WithCancelWithBootstrap() Option {
 	return bothOption(func(s *settings) { s.cancelBoot = true })
-}
-
-// WithCancelSignedOnly makes a session client send its Cancel signed with
-// the session but with nothing encrypted, and a session service accept
-// such a Cancel too (still signed with the session key), as Eclipse Metro
-// sends and expects it: Metro applies only the endpoint policy to Cancel,
-// and a WSDL that attaches its encrypted parts per operation encrypts
-// nothing there (secureconv's CancelSignedOnly).
-func WithCancelSignedOnly() Option {
-	return bothOption(func(s *settings) { s.cancelSigned = true })
-}
-
-// WithKeySizeFromSuite makes a session service issue keys of the session
-// suite's length even when the client asks for longer ones (the response's
-// KeySize says so), as Eclipse Metro needs: it asks for 256 bits for a
-// Basic128 session and then uses them all (secureconv's KeySizeFromSuite).
-func WithKeySizeFromSuite() HandlerOption {
-	return handlerOption(func(s *settings) { s.keySizeFromSuite = true })
 }
 
 // WithHTTPClient sets the net/http client of a Client (for TLS settings,

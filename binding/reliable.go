@@ -59,9 +59,6 @@ func (b Binding) reliablePlan(p plan) (*rmPlan, error) {
 			return nil, configErr("%s: ReliableSession with %s security needs Security.Message.EstablishSecurityContext (WCF: a secure conversation is required by the reliable session)", n, b.Security.Mode)
 		}
 	}
-	if b.Security.Custom != nil && p.session == nil {
-		return nil, configErr("%s: ReliableSession with Security.Custom needs a secure conversation (Security.Custom.Bootstrap): the sequences are bound to the session", n)
-	}
 	v := b.reliableVersion()
 	if !v.Valid() {
 		return nil, configErr("%s: ReliableSession.Version: unknown WS-RM version %d", n, int(v))
