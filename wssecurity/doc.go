@@ -8,10 +8,10 @@
 //
 // Most programs never build a Policy by hand: package binding maps a WCF
 // binding (Security.Mode, Message.ClientCredentialType, AlgorithmSuite) to
-// the Policy and Config of this package. Start here to express a policy no
-// WCF binding produces (binding.CustomBinding takes a *Policy), to check a
-// message offline (Inspect), or to plug in a ReplayCache or a
-// UsernameValidator. The wire codecs (Timestamp, UsernameToken, the
+// the Policy and Config of this package. Start here to write a policy no
+// standard WCF binding produces (and give it to a binding.CustomBinding's
+// security element), to check a message offline (Inspect), or to plug in a
+// ReplayCache or a UsernameValidator. The wire codecs (Timestamp, UsernameToken, the
 // BinarySecurityToken, SecurityTokenReference, DerivedKeyToken) live in
 // internal/wsse; this package exposes only the policy, the layers, the
 // credentials and the errors a caller branches on.
