@@ -16,8 +16,8 @@ import (
 var ErrConfig = errors.New("binding: invalid configuration")
 
 // ErrNotSupported is wrapped by the configuration errors of settings that
-// WCF has and soapstack does not support yet (Windows credentials, service
-// credential negotiation); the message says what to set instead.
+// WCF has and soapstack does not support yet (NTLM, WCF's Kerberos token
+// binding); the message says what to set instead.
 var ErrNotSupported = fmt.Errorf("%w: not supported yet", ErrConfig)
 
 func configErr(format string, args ...any) error {
@@ -72,8 +72,10 @@ const (
 	// CredentialNone: an anonymous client (the service still
 	// authenticates with its certificate).
 	CredentialNone CredentialType = iota
-	// CredentialWindows: Kerberos/SPNEGO. Not supported yet (negotiation,
-	// issue 14): NewClient and NewHandler refuse it.
+	// CredentialWindows: Kerberos through SPNEGO negotiation (Message
+	// mode with NegotiateServiceCredential; Credentials.Windows). NTLM and
+	// WCF's Kerberos token binding (NegotiateServiceCredential false) are
+	// not supported.
 	CredentialWindows
 	// CredentialUserName: a user name and password (a UsernameToken).
 	CredentialUserName
@@ -119,11 +121,15 @@ type MessageSecurity struct {
 	// (BasicHttpMessageSecurity.DefaultClientCredentialType).
 	ClientCredentialType CredentialType
 	// NegotiateServiceCredential makes the client obtain the service
-	// certificate by a TLS-in-SOAP (or SPNEGO) handshake instead of
-	// knowing it in advance. WCF's default is true
+	// certificate by a TLS-in-SOAP handshake (TLSNEGO; SPNEGO for Windows
+	// credentials) instead of knowing it in advance: the client validates
+	// the certificate the service presents with Credentials' trust
+	// settings and its DNS identity (Credentials.ServiceDNSIdentity, by
+	// default the URL's host), and the negotiation issues the first
+	// security context. WCF's default is true
 	// (MessageSecurityOverHttp.DefaultNegotiateServiceCredential); it is
-	// not supported yet (negotiation, issue 14): set it to false and give
-	// the client the service certificate (Credentials.ServiceCertificate).
+	// supported for ClientCredentialType UserName, Certificate (the client
+	// certificate is sent in the TLS handshake) and None.
 	// basicHttpBinding has no negotiation (false).
 	NegotiateServiceCredential bool
 	// EstablishSecurityContext runs a WS-SecureConversation session: the
@@ -193,10 +199,9 @@ type Binding struct {
 // WS-Addressing 1.0, Message security with ClientCredentialType Windows,
 // NegotiateServiceCredential true, EstablishSecurityContext true,
 // AlgorithmSuite Basic256, WS-Security 1.1 and WS-SecureConversation /
-// WS-Trust 2005/02. Two of these defaults need negotiation, which
-// soapstack does not support yet: before NewClient or NewHandler set
-// Security.Message.ClientCredentialType (UserName, Certificate or None)
-// and Security.Message.NegotiateServiceCredential = false.
+// WS-Trust 2005/02. ClientCredentialType Windows negotiates by
+// SPNEGO/Kerberos and needs Credentials.Windows; with UserName,
+// Certificate or None NegotiateServiceCredential runs TLSNEGO.
 func WSHttpBinding() Binding {
 	return Binding{Name: "wsHttpBinding", kind: kindWSHTTP, SOAP: soap.V12, Addressing: soap.WSA10,
 		WSS: wssecurity.WSS11, SecureConversation: secureconv.V200502,
@@ -250,6 +255,15 @@ type plan struct {
 	preset string
 	// rm is the reliable session above the security (nil: none).
 	rm *rmPlan
+	// negotiate: the service credential and a first token come from a
+	// TLSNEGO negotiation (NegotiateServiceCredential); message, when
+	// set, is then the policy on the negotiated token that protects the
+	// session's Issue, and without a session the negotiated token
+	// protects the application messages with session.
+	negotiate bool
+	// spnego: the negotiation is SPNEGO/Kerberos (ClientCredentialType
+	// Windows, see windowsPlan), not TLSNEGO.
+	spnego bool
 }
 
 func (b Binding) name() string {
@@ -296,7 +310,9 @@ func (b Binding) securityPlan() (plan, error) {
 		return plan{}, configErr("%s: Security.Mode: unknown mode %d", n, int(b.Security.Mode))
 	}
 	if m.ClientCredentialType == CredentialWindows {
-		return plan{}, notSupported("%s: Security.Message.ClientCredentialType Windows needs Kerberos/SPNEGO negotiation (issue 14); use UserName, Certificate or None", n)
+		if err := b.windowsSupported(); err != nil {
+			return plan{}, err
+		}
 	}
 	if m.ClientCredentialType < CredentialNone || m.ClientCredentialType > CredentialCertificate {
 		return plan{}, configErr("%s: Security.Message.ClientCredentialType: unknown type %d", n, int(m.ClientCredentialType))
@@ -346,7 +362,10 @@ func (b Binding) securityPlan() (plan, error) {
 	}
 	// Message mode.
 	if m.NegotiateServiceCredential {
-		return plan{}, notSupported("%s: Security.Message.NegotiateServiceCredential true needs TLS/SPNEGO negotiation (issue 14); set it to false and give the client the service certificate (Credentials.ServiceCertificate)", n)
+		if b.kind == kindBasicHTTP {
+			return plan{}, configErr("%s: Security.Message.NegotiateServiceCredential: basicHttpBinding has no negotiation", n)
+		}
+		return b.negotiatedPlan(), nil
 	}
 	var boot wssecurity.Policy
 	switch m.ClientCredentialType {

@@ -30,6 +30,8 @@ type Client struct {
 	rm      *reliable.Client
 	rand    io.Reader
 	hooks   *hookSet
+	// release frees what the credentials hold (the Kerberos client).
+	release func()
 }
 
 // NewClient returns a client of the service at url configured by b and
@@ -66,11 +68,31 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 	}
 	switch {
 	case p.session != nil:
+		var boot wssecurity.Policy
+		if p.message != nil {
+			boot = *p.message
+		}
+		var nego secureconv.Negotiator
+		switch {
+		case p.spnego:
+			if nego, c.release, err = windowsNegotiator(b, rawURL, creds, &s); err != nil {
+				return nil, err
+			}
+		case p.negotiate:
+			if nego, err = clientNegotiator(b, creds, rawURL, &s); err != nil {
+				return nil, err
+			}
+		}
 		sc, err := secureconv.NewClient(transport, secureconv.ClientConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cancel: true,
-			SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
+			Bootstrap: boot, Negotiator: nego, Policy: *p.session, Security: cfg,
+			// A negotiated token that is itself the session is not
+			// cancelled (SslSecurityTokenParameters' requireCancellation
+			// is false); a secure conversation is.
+			Cancel: !p.negotiate || p.message != nil,
+			SOAP:   b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
 			CancelWithBootstrap: s.cancelBoot, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
+			c.free()
 			return nil, configErr("%s: %w", b.name(), err)
 		}
 		c.session, c.inv = sc, sc
@@ -110,11 +132,11 @@ func requireTLS(next soap.Invoker) soap.Invoker {
 // the wssecurity configuration.
 func clientSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecurity.Config, error) {
 	cfg := s.security()
-	if p.message == nil {
+	if p.message == nil && !p.negotiate {
 		return cfg, nil
 	}
 	n := b.name()
-	if b.Security.Mode == ModeMessage {
+	if b.Security.Mode == ModeMessage && !p.negotiate {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security encrypts to the service certificate; the client needs it", n)
 		}
@@ -201,7 +223,15 @@ func (c *Client) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("binding: cancelling the secure session: %w", err))
 		}
 	}
+	c.free()
 	return errors.Join(errs...)
+}
+
+// free releases what the credentials hold.
+func (c *Client) free() {
+	if c.release != nil {
+		c.release()
+	}
 }
 
 // Sequence returns the identifier of the reliable session's request

@@ -70,6 +70,18 @@ type Credentials struct {
 	// TrustedPeers are the certificates of PeerTrust and PeerOrChainTrust
 	// (WCF's TrustedPeople store).
 	TrustedPeers []*x509.Certificate
+	// ServiceDNSIdentity is the DNS name a client expects in the
+	// certificate a service presents in a negotiation
+	// (NegotiateServiceCredential; WCF's DnsEndpointIdentity): a dNSName
+	// of the certificate, or its subject CN when it has none. Empty: the
+	// host of the service URL. The client trusts that certificate by
+	// TrustedRoots, TrustedRootPool and TrustedPeers (Validation), or as
+	// ServiceCertificate when that is given instead.
+	ServiceDNSIdentity string
+	// Windows are the Kerberos credentials of ClientCredentialType Windows
+	// (WCF's ClientCredentials.Windows and the service's account): see
+	// WindowsCredentials.
+	Windows *WindowsCredentials
 }
 
 // LoadPEM reads a certificate (with its chain) and its private key from

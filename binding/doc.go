@@ -67,10 +67,16 @@
 // versions; the WS bindings write SOAP 1.2 with WS-Addressing 1.0,
 // basicHttpBinding SOAP 1.1 without addressing.
 //
-// Two of wsHttpBinding's defaults need negotiation (SPNEGO for Windows
-// credentials, TLS-in-SOAP for NegotiateServiceCredential), which soapstack
-// does not have yet (issue 14): NewClient and NewHandler refuse them with an
-// error wrapping ErrNotSupported that says what to set instead. Every other
+// wsHttpBinding's default credential, Windows, negotiates by SPNEGO with
+// Kerberos (package internal/spnego; NTLM is not supported): the client
+// needs a krb5.conf, its principal with a password or keytab and the
+// service principal name, the service its keytab (Credentials.Windows).
+// For the UserName, Certificate and None credentials the default
+// NegotiateServiceCredential runs TLSNEGO (a TLS handshake tunnelled in
+// WS-Trust messages, package internal/negotiate): the client validates the certificate
+// the service presents (Credentials' trust settings, or a known
+// ServiceCertificate) and its DNS identity (Credentials.ServiceDNSIdentity,
+// by default the URL's host). Every other
 // misconfiguration (a missing credential, an http URL for a transport mode,
 // a combination WCF refuses) is an error wrapping ErrConfig that names the
 // field.
@@ -96,8 +102,13 @@
 //	TransportWithMessageCredential  UserName              true                      SecureConversation over UserNameOverTransport: the SCT endorses the Timestamp
 //	TransportWithMessageCredential  Certificate           false                     CertificateOverTransport: the client certificate endorses the Timestamp
 //	TransportWithMessageCredential  Certificate           true                      SecureConversation over CertificateOverTransport
-//	any                             Windows               -                         not supported yet (negotiation, issue 14)
-//	Message                         any                   -                         NegotiateServiceCredential true: not supported yet
+//	Message, negotiated             None                  false                     AnonymousForSslNegotiated: symmetric binding on the negotiated SCT, derived keys
+//	Message, negotiated             UserName              false                     UserNameForSslNegotiated: the same, with a signed and encrypted UsernameToken on every message
+//	Message, negotiated             Certificate           false                     MutualSslNegotiated: the client certificate in the TLS handshake
+//	Message, negotiated             any of the above      true                      SecureConversation over that bootstrap: the negotiated SCT protects the Issue of the session's SCT
+//	Message, negotiated             Windows               false                     SspiNegotiation: SPNEGO/Kerberos negotiates the SCT that protects the messages (Credentials.Windows)
+//	Message, negotiated             Windows               true                      SecureConversation(SspiNegotiation): the negotiated SCT protects the Issue of the session's SCT
+//	Message, not negotiated; TWMC   Windows               -                         not supported (WCF's Kerberos token binding, SspiNegotiatedOverTransport)
 //
 // The policies start from the wssecurity presets and are corrected, on a
 // copy, where the preset and WCF's factory differ: the symmetric "for
@@ -137,7 +148,9 @@
 // basicHttpBinding TransportWithMessageCredential/UserName
 // (UserNameOverTransport@wssec10), ws2007HttpBinding
 // TransportWithMessageCredential/UserName with its session
-// (SecureConversation_UserNameOverTransport@sc13), wsHttpBinding
+// (SecureConversation_UserNameOverTransport@sc13), ws2007HttpBinding
+// TransportWithMessageCredential/Certificate without a session
+// (CertificateOverTransport@ws2007http), wsHttpBinding
 // Message/UserName without and with a session (UXD-SEES@wssec11,
 // _UXD-SEES@sc200502) and wsHttpBinding Message/Certificate
 // (XD-SEES@wssec11); the plugfest scenarios use WS-Addressing 2004/08 and,

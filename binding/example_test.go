@@ -203,19 +203,23 @@ func Example_ws2007HttpTransportWithMessageCredential() {
 	// Output: hello, alice (in a secure session)
 }
 
-// WCF's wsHttpBinding defaults need negotiation, which is not supported
-// yet: the error says what to set.
+// WCF's wsHttpBinding default credential, Windows, needs Kerberos, which
+// is not supported yet: the error says what to set. With UserName the
+// other defaults run as WCF runs them: the service certificate is
+// negotiated (TLSNEGO) and a secure conversation runs under it.
 func ExampleWSHttpBinding() {
 	b := binding.WSHttpBinding()
+	// The default credential, Windows, needs Kerberos credentials
+	// (Credentials.Windows).
 	_, err := binding.NewClient("http://example.com/svc", b, binding.Credentials{})
-	fmt.Println(errors.Is(err, binding.ErrNotSupported))
+	fmt.Println(errors.Is(err, binding.ErrConfig))
 
 	b.Security.Message.ClientCredentialType = binding.CredentialUserName
-	_, err = b.Describe()
-	fmt.Println(err)
+	d, err := b.Describe()
+	fmt.Println(d, err)
 	// Output:
 	// true
-	// binding: invalid configuration: not supported yet: wsHttpBinding: Security.Message.NegotiateServiceCredential true needs TLS/SPNEGO negotiation (issue 14); set it to false and give the client the service certificate (Credentials.ServiceCertificate)
+	// wsHttpBinding: security Message, SecureConversation(UserNameForSslNegotiated) (Basic256), session WS-SC 2005/02, SOAP 1.2, WS-Addressing 1.0 <nil>
 }
 
 // Describe shows what a binding maps to: the WCF security binding element

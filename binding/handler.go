@@ -55,8 +55,23 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 		if err != nil {
 			return nil, err
 		}
+		var boot wssecurity.Policy
+		if p.message != nil {
+			boot = *p.message
+		}
+		var nego secureconv.NegotiationAcceptor
+		switch {
+		case p.spnego:
+			if nego, err = windowsAcceptor(b, creds, &s); err != nil {
+				return nil, err
+			}
+		case p.negotiate:
+			if nego, err = serviceNegotiation(b, cfg, &s); err != nil {
+				return nil, err
+			}
+		}
 		l, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: b.SecureConversation,
-			Bootstrap: *p.message, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
+			Bootstrap: boot, Negotiation: nego, Policy: *p.session, Security: cfg, Cookies: s.cookies, CookieKeys: s.cookieKeys, Cache: s.tokens,
 			Lifetime: s.sessionLifetime, TransformClaims: s.transform, Authorize: authorize,
 			CancelWithBootstrap: s.cancelBoot, OnEvent: hs.sessionEvents()})
 		if err != nil {
@@ -121,6 +136,9 @@ func serviceSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecur
 	cfg := s.security()
 	cfg.Replay = s.replay
 	n := b.name()
+	if p.spnego {
+		return cfg, nil // Windows: the negotiation authenticates both sides
+	}
 	if b.Security.Mode == ModeMessage {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil || creds.ServiceCertificate.Key == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security needs the service certificate with its private key", n)

@@ -8,7 +8,10 @@
 //   - SequenceStore, a reliable.SequenceStore: consecutive messages of a
 //     reliable sequence may land on different nodes and are still
 //     delivered in order, exactly once, duplicates answered from the
-//     cached reply.
+//     cached reply. Exactly once has the one window of the
+//     reliable.SequenceStore contract (a node killed between running an
+//     operation and recording it): the operation runs again on a
+//     survivor, which is told so (reliable.DeliveryFromContext).
 //
 // Each passes the conformance suite of the in-memory implementation
 // (wssecurity/replaytest, secureconv/cachetest, reliable/storetest),

@@ -76,6 +76,20 @@ type SequenceOptions struct {
 // sooner) at the caller's clock plus DefaultTTLGrace, refreshed by every
 // call that counts as activity.
 //
+// Accept is given a message's bytes only when it must buffer it (the
+// layer leaves them out, the script answers OutcomeNeedMessage and the
+// layer sends them in a second call): an in-order message costs two round
+// trips (Accept, Complete with the reply), an out-of-order one three.
+//
+// What the store guarantees across nodes is the reliable.SequenceStore
+// contract: each number claimed in order by one caller at a time,
+// completed once, its reply cached and numbered once. It cannot know that
+// an operation ran: a node killed between running one and its Complete
+// leaves a claim that a survivor takes over after its ClaimUntil, and the
+// operation runs again, marked a redelivery (Accepted.Redelivery,
+// reliable.DeliveryFromContext); an operation whose effects must not
+// repeat checks them then, or is idempotent.
+//
 // Owners are compared by a SHA-256 digest of both fields. A Redis failure
 // is an error wrapping ErrUnavailable: the layer refuses the message
 // without acknowledging it.
@@ -584,6 +598,8 @@ func (s *SequenceStore) Accept(ctx context.Context, id string, in reliable.Incom
 		out = reliable.OutcomeInProgress
 	case "dropped":
 		out = reliable.OutcomeDropped
+	case "needmsg":
+		out = reliable.OutcomeNeedMessage
 	case "invalid":
 		return reliable.Accepted{}, fmt.Errorf("%w: %d", reliable.ErrInvalidMessageNumber, n)
 	case "lastx":
@@ -599,6 +615,12 @@ func (s *SequenceStore) Accept(ctx context.Context, id string, in reliable.Incom
 		}
 		a.ReplyNumber = num(r.rest[3])
 	}
+	if len(r.rest) >= 5 {
+		a.Redelivery = num(r.rest[4]) == 1
+	}
+	if len(r.rest) >= 7 && (num(r.rest[5]) != 0 || num(r.rest[6]) != 0) {
+		a.ClaimUntil = time.Unix(num(r.rest[5]), num(r.rest[6]))
+	}
 	return a, nil
 }
 
@@ -607,8 +629,12 @@ func delivery(rest []any) *reliable.Delivery {
 	if len(rest) < 6 || num(rest[0]) != 1 {
 		return nil
 	}
-	return &reliable.Delivery{Number: num(rest[1]), Last: num(rest[2]) == 1, Message: []byte(str(rest[3])), Claim: reliable.Claim(num(rest[4])),
+	d := &reliable.Delivery{Number: num(rest[1]), Last: num(rest[2]) == 1, Message: []byte(str(rest[3])), Claim: reliable.Claim(num(rest[4])),
 		ReplyNumber: num(rest[5])}
+	if len(rest) >= 7 {
+		d.Redelivery = num(rest[6]) == 1
+	}
+	return d
 }
 
 // Complete implements reliable.SequenceStore.

@@ -157,10 +157,14 @@ local function room(n)
   q.by = q.by + n
   return true
 end
+-- claimBuffered claims the next message when it is buffered; its last
+-- result is 1 for a redelivery (the number's earlier claim was never
+-- completed).
 local function claimBuffered(us, un)
   local m = redis.call('HGET', KB, fmt(q.nx))
-  if not m then return 0, 0, 0, '', 0, 0 end
-  return 1, q.nx, tonumber(string.sub(m, 1, 1)), string.sub(m, 2), grant(us, un), q.rn + 1
+  if not m then return 0, 0, 0, '', 0, 0, 0 end
+  local re = q.cl
+  return 1, q.nx, tonumber(string.sub(m, 1, 1)), string.sub(m, 2), grant(us, un), q.rn + 1, re
 end
 
 if op == 'status' then
@@ -242,7 +246,7 @@ end
 if op == 'accept' then
   local n, isLast, msg = tonumber(ARGV[9]), ARGV[10] == '1', ARGV[11]
   local us, un = tonumber(ARGV[12]), tonumber(ARGV[13])
-  local code, claim, reply, hasReply, rn = nil, 0, '', 0, 0
+  local code, claim, reply, hasReply, rn, re = nil, 0, '', 0, 0, 0
   if q.term == 1 then code = 'terminated'
   elseif n < 1 then code = 'invalid'
   elseif q.last > 0 and n > q.last then code = 'lastx'
@@ -261,10 +265,17 @@ if op == 'accept' then
   elseif not buffered and isLast and q.last == 0 and n < received() then code = 'lastx'
   elseif n == q.nx then
     if isLast and q.last == 0 then q.last = n end
+    re = q.cl
     claim = grant(us, un)
     rn = q.rn + 1
     code = 'deliver'
-  elseif not (n >= q.nx and n - q.nx < q.win) or q.nb >= q.win or not room(#msg) then
+  elseif not (n >= q.nx and n - q.nx < q.win) or q.nb >= q.win then
+    code = 'dropped'
+  elseif #msg == 0 then
+    -- Given without its bytes (delivered messages never need them):
+    -- nothing recorded but the activity; the caller sends them.
+    code = 'needmsg'
+  elseif not room(#msg) then
     code = 'dropped'
   else
     local flag = '0'
@@ -274,8 +285,11 @@ if op == 'accept' then
     if isLast and q.last == 0 then q.last = n end
     code = 'buffered'
   end
+  -- The end of another caller's live claim, for a waiting caller.
+  local cus, cun = 0, 0
+  if code ~= 'deliver' and claimLive() then cus, cun = q.us, q.un end
   store()
-  return res(code, claim, hasReply, reply, rn)
+  return res(code, claim, hasReply, reply, rn, re, cus, cun)
 end
 if op == 'complete' then
   local n, claim, hasReply, reply = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1', ARGV[12]
@@ -295,15 +309,15 @@ if op == 'complete' then
       redis.call('RPUSH', KO, nk .. ':' .. fmt(q.rn))
     end
   end
-  local has, dn, dl, dm, dc, drn = claimBuffered(tonumber(ARGV[13]), tonumber(ARGV[14]))
+  local has, dn, dl, dm, dc, drn, dre = claimBuffered(tonumber(ARGV[13]), tonumber(ARGV[14]))
   store()
-  return res('ok', has, dn, dl, dm, dc, drn)
+  return res('ok', has, dn, dl, dm, dc, drn, dre)
 end
 if op == 'next' then
-  local has, dn, dl, dm, dc, drn = 0, 0, 0, '', 0, 0
-  if not claimLive() then has, dn, dl, dm, dc, drn = claimBuffered(tonumber(ARGV[9]), tonumber(ARGV[10])) end
+  local has, dn, dl, dm, dc, drn, dre = 0, 0, 0, '', 0, 0, 0
+  if not claimLive() then has, dn, dl, dm, dc, drn, dre = claimBuffered(tonumber(ARGV[9]), tonumber(ARGV[10])) end
   store()
-  return res('ok', has, dn, dl, dm, dc, drn)
+  return res('ok', has, dn, dl, dm, dc, drn, dre)
 end
 if op == 'ackreplies' then
   -- ARGV[9]: the merged ranges, or '!' for malformed ones (refused

@@ -15,6 +15,43 @@ func TestSequenceStoreConformance(t *testing.T) {
 	storetest.Run(t, seqStores(t, c, "conf"))
 }
 
+// TestSequenceStoreClaimUntil: Accept reports the end of another
+// caller's live claim (the layer then neither calls Next, which would
+// find nothing to claim, nor waits past the claim), and nothing once it
+// has ended.
+func TestSequenceStoreClaimUntil(t *testing.T) {
+	_, c := newClient(t)
+	ctx := context.Background()
+	s, _ := NewSequenceStore(c, SequenceOptions{Options: Options{Prefix: "cu:"}})
+	const id = "urn:seq:cu"
+	if err := s.Create(ctx, reliable.SequenceInfo{ID: id, Owner: tOwner}, tNow); err != nil {
+		t.Fatal(err)
+	}
+	until := tNow.Add(time.Minute + 5*time.Nanosecond)
+	in := func(n int64, now time.Time) reliable.Incoming {
+		return reliable.Incoming{Owner: tOwner, Number: n, Message: tMsg(n), Now: now, ClaimUntil: until}
+	}
+	for _, tc := range []struct {
+		n    int64
+		now  time.Time
+		want reliable.Outcome
+		live bool
+	}{
+		{1, tNow, reliable.OutcomeDeliver, false},
+		{2, tNow, reliable.OutcomeBuffered, true},
+		{1, tNow, reliable.OutcomeInProgress, true},
+		{2, until, reliable.OutcomeBuffered, false},
+	} {
+		a, err := s.Accept(ctx, id, in(tc.n, tc.now))
+		if err != nil || a.Outcome != tc.want {
+			t.Fatalf("Accept(%d): %v %v, want %v", tc.n, a.Outcome, err, tc.want)
+		}
+		if tc.live && !a.ClaimUntil.Equal(until) || !tc.live && !a.ClaimUntil.IsZero() {
+			t.Fatalf("Accept(%d) at %v: ClaimUntil %v (live claim: %v)", tc.n, tc.now, a.ClaimUntil, tc.live)
+		}
+	}
+}
+
 // TestScriptCacheFlushed: the stores run their scripts by SHA and load
 // them again when Redis lost its script cache (a restart, a failover, a
 // SCRIPT FLUSH).

@@ -222,6 +222,13 @@ func (c *Client) transmit(p *pending) {
 // handle processes the response to a transmission of p.
 func (c *Client) handle(p *pending, resp *soap.Message, err error) {
 	sf, isFault := soap.AsFault(err)
+	if isFault && resp == nil && replyUnreadable(err) {
+		// The response could not be read (a node of a farm died while it
+		// answered, and the balancer passed on half a response): nothing
+		// came from the destination, so the message is retransmitted as
+		// if the response were lost, not taken for the service's fault.
+		isFault = false
+	}
 	if err != nil && !isFault {
 		c.mu.Lock()
 		p.lastErr = err
@@ -333,4 +340,12 @@ func (c *Client) absorbLocked(resp *soap.Message) (*clientHeaders, error) {
 		}
 	}
 	return h, nil
+}
+
+// replyUnreadable reports whether err is the transport's failure to read
+// a response (a *soap.ParseError: cut short or malformed) rather than a
+// fault the service sent, which comes with its message.
+func replyUnreadable(err error) bool {
+	var pe *soap.ParseError
+	return errors.As(err, &pe)
 }

@@ -1,8 +1,11 @@
 package reliable
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -521,5 +524,71 @@ func TestClientInactivityTimeout(t *testing.T) {
 	}
 	if _, err := b.client.Call(ctx, b.request("b", false)); !errors.Is(err, ErrInactivityTimeout) || !errors.Is(err, ErrFaulted) {
 		t.Fatalf("call after the timeout: %v", err)
+	}
+}
+
+// truncating cuts the bodies of the responses to the requests it names
+// short, as a balancer does that passes on part of a response when the
+// node writing it dies.
+type truncating struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	n    int
+	cut  func(n int) bool // by the request's number, from 1
+}
+
+func (tr *truncating) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := tr.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	tr.mu.Lock()
+	tr.n++
+	cut := tr.cut(tr.n)
+	tr.mu.Unlock()
+	if !cut {
+		return resp, nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body[:len(body)/2]), errReader{io.ErrUnexpectedEOF}))
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// TestClientTruncatedResponse cuts responses short, to CreateSequence
+// and to application messages: the client cannot read them, sends the
+// messages again as if the responses were lost (not taking the parse error for the service's
+// fault, which would fault the session), and each reply reaches the
+// application once.
+func TestClientTruncatedResponse(t *testing.T) {
+	for _, v := range []Version{V200502, V11} {
+		t.Run(v.String(), func(t *testing.T) {
+			b := newBench(t, v, fast())
+			// Request 1 is CreateSequence, 2 its retransmission; 3 and
+			// 5 are echoes.
+			tr := &truncating{base: b.tr, cut: func(n int) bool { return n == 1 || n == 3 || n == 5 }}
+			b.net.next = soap.NewHTTPClient(b.url, soap.WithHTTPClient(&http.Client{Transport: tr}))
+			ctx := testCtx(t)
+			for _, s := range []string{"a", "b", "c"} {
+				b.echo(ctx, s)
+			}
+			if err := b.client.Close(ctx); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			if _, delivered := b.dest.snapshot(); strings.Join(delivered, ",") != "a,b,c" {
+				t.Errorf("delivered %q, want each message once, in order", delivered)
+			}
+			if n := b.count(EventRetransmitted); n < 2 {
+				t.Errorf("%d retransmissions, want one per truncated response", n)
+			}
+		})
 	}
 }

@@ -229,7 +229,9 @@ func (c *Client) exchangeLoop(ctx context.Context, m *soap.Message, each func(at
 		if err == nil {
 			return resp, attempt + 1, nil
 		}
-		if sf, ok := soap.AsFault(err); ok {
+		// A response that could not be read is retried, as a lost one
+		// (handle).
+		if sf, ok := soap.AsFault(err); ok && (resp != nil || !replyUnreadable(err)) {
 			if rerr := rmFaultError(c.cfg.Version, sf, resp); rerr != nil {
 				return nil, attempt + 1, rerr
 			}

@@ -110,7 +110,19 @@
 //     out-of-order request waits up to DeliveryTimeout for its reply, else
 //     gets an acknowledgement and its retransmission gets the cached
 //     reply. A message whose claim holder went away is resumed by the next
-//     message (SequenceStore.Next): no background goroutine.
+//     message (SequenceStore.Next): no background goroutine. The message's
+//     bytes go to the store only when it must buffer them
+//     (OutcomeNeedMessage): most messages are delivered as they arrive.
+//   - Exactly once has one window, which no store can close: a claim
+//     holder that goes away after running the operation and before its
+//     Complete (its node is killed) leaves the message unacknowledged, and
+//     the retransmission is delivered again once the claim ends
+//     (ClaimTimeout). It is never silent: the store marks that delivery a
+//     redelivery and the operation finds it in DeliveryFromContext, with
+//     the sequence and message number to check its own effects by. An
+//     operation whose effects must not repeat when a node dies checks them
+//     then, or is idempotent; everything else (the reply, its number, the
+//     order, the acknowledgements) the store keeps exactly once.
 //   - Replies are numbered on the reply sequence in delivery order, by the
 //     store (the ReplyNumber of each claim: a farm's nodes agree), and carry AckRequested (as Metro; not WS-RM 1.0's empty last
 //     message, which needs no acknowledgement) and the request sequence's

@@ -94,3 +94,27 @@ func ExampleSignedHeaders() {
 	// true
 	// true
 }
+
+// ExampleDeliveryFromContext is an operation with an effect outside its
+// reply (a payment) on a farm: it runs once per message, except when a
+// node died after running it and before recording it. The layer says
+// when that may be (Redelivery), and the operation checks its own record,
+// keyed by sequence and message number, before paying again.
+func ExampleDeliveryFromContext() {
+	paid := map[string]bool{} // in production: the application's database
+	pay := func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		d, ok := reliable.DeliveryFromContext(ctx)
+		key := fmt.Sprintf("%s#%d", d.Sequence, d.Number)
+		if !ok || !d.Redelivery || !paid[key] {
+			paid[key] = true // the payment and its record, in one transaction
+		}
+		return soap.Reply(req, "urn:example:payResponse", nil)
+	}
+	mux := soap.NewServeMux()
+	mux.HandleFunc("urn:example:pay", pay)
+	layer, err := reliable.ServerLayer(reliable.ServerConfig{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = soap.ChainHandler(mux, layer)
+}

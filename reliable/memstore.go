@@ -599,12 +599,19 @@ func (s *MemoryStore) Accept(ctx context.Context, id string, in Incoming) (Accep
 			q.last = n
 		}
 		a, _ := res(OutcomeDeliver)
+		a.Redelivery = q.claimed
 		a.Claim = q.grant(in.ClaimUntil)
 		a.ReplyNumber = q.sent + 1
 		return a, nil
 	}
 	// n > next, not buffered: buffer it if the window and bounds allow.
-	if !seq.InWindow(q.next, n, q.window) || len(q.buf) >= q.window || !s.room(q, len(in.Message)) {
+	if !seq.InWindow(q.next, n, q.window) || len(q.buf) >= q.window {
+		return res(OutcomeDropped)
+	}
+	if len(in.Message) == 0 {
+		return res(OutcomeNeedMessage)
+	}
+	if !s.room(q, len(in.Message)) {
 		return res(OutcomeDropped)
 	}
 	q.buf[n] = mMsg{data: slices.Clone(in.Message), last: in.Last}
@@ -699,7 +706,9 @@ func (q *mSeq) claimBuffered(claimUntil time.Time) *Delivery {
 	if !ok {
 		return nil
 	}
-	return &Delivery{Number: q.next, Last: m.last, Message: slices.Clone(m.data), Claim: q.grant(claimUntil), ReplyNumber: q.sent + 1}
+	d := &Delivery{Number: q.next, Last: m.last, Message: slices.Clone(m.data), ReplyNumber: q.sent + 1, Redelivery: q.claimed}
+	d.Claim = q.grant(claimUntil)
+	return d
 }
 
 // Next implements SequenceStore.

@@ -1,6 +1,7 @@
 package reliable_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -51,6 +52,13 @@ func FuzzMemoryStore(f *testing.F) {
 				a, err := s.Accept(ctx, "urn:s", in)
 				if err == nil && a.Outcome == reliable.OutcomeDeliver {
 					run(n, a.Claim, a.ReplyNumber)
+				}
+				if err == nil && a.Outcome == reliable.OutcomeNeedMessage {
+					// Asked for the bytes of a message given without
+					// them: nothing recorded.
+					if len(in.Message) != 0 || !slices.Equal(a.Ack.Ranges, st.Ack.Ranges) {
+						t.Fatalf("OutcomeNeedMessage for %d with %d bytes, ack %v then %v", n, len(in.Message), st.Ack.Ranges, a.Ack.Ranges)
+					}
 				}
 			case 3, 4: // complete the newest claim
 				if len(claims) == 0 {

@@ -113,6 +113,7 @@ type server struct {
 	store    SequenceStore
 	log      *slog.Logger
 	offers   offerCache
+	replies  replyCache
 	waiters  *waiters
 	// Limits for re-parsing stored messages and cached replies.
 	limits soap.Limits

@@ -37,12 +37,25 @@ func (x *exchange) control(ctx context.Context, o op, h *rmHeaders) (*soap.Messa
 func (x *exchange) processAcks(ctx context.Context, h *rmHeaders) error {
 	unknown := func(err error) bool { return errors.Is(err, ErrUnknownSequence) || errors.Is(err, ErrOwnerMismatch) }
 	for _, a := range h.acks {
-		st, err := x.replySequence(ctx, a.Identifier, a.Version)
+		if len(a.Nacks) > 0 {
+			// Checked against the store, not the cache, as it is not
+			// recorded.
+			x.s.replies.forget(a.Identifier)
+		}
+		id, cached, err := x.replySequence(ctx, a.Identifier, a.Version)
 		if err == nil && len(a.Nacks) > 0 {
 			continue // WCF validates Nacks and otherwise ignores them (B1602)
 		}
 		if err == nil {
-			err = x.ackReplies(ctx, st.ID, a)
+			err = x.ackReplies(ctx, id, a)
+		}
+		if cached && unknown(err) {
+			// The cached sequence may be gone, its offered identifier
+			// offered again by another: look in the store.
+			x.s.replies.forget(a.Identifier)
+			if id, _, err = x.replySequence(ctx, a.Identifier, a.Version); err == nil {
+				err = x.ackReplies(ctx, id, a)
+			}
 		}
 		switch {
 		case err == nil:
@@ -141,6 +154,9 @@ func (x *exchange) endSequence(ctx context.Context, terminate bool) (*soap.Messa
 	}
 	if offerErr != nil {
 		return nil, offerErr
+	}
+	if offer != "" {
+		s.replies.forget(offer)
 	}
 	s.offers.forget(sc.Identifier)
 	// WCF reclaims a terminated sequence at once (B1303) when nothing is

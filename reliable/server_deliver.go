@@ -29,12 +29,10 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 		}
 	}
 	n := int64(sq.MessageNumber)
-	stored, err := storedForm(x.req)
-	if err != nil {
-		return nil, err
-	}
 	k := wkey{sq.Identifier, n}
-	in := Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage, Message: stored, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)}
+	// The message's bytes go to the store only when it asks for them
+	// (acceptStore).
+	in := Incoming{Owner: x.owner, Number: n, Last: sq.LastMessage, Now: x.now, ClaimUntil: x.now.Add(s.cfg.ClaimTimeout)}
 	// The waits of the exchange are bounded together by DeliveryTimeout.
 	end := time.Now().Add(s.cfg.DeliveryTimeout)
 	wt, acc, err := x.accept(ctx, k, in, end)
@@ -50,8 +48,9 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 		if wt == nil {
 			return x.withAck(nil, acc.Ack)
 		}
-		if acc.Outcome == OutcomeBuffered {
-			// Resume a sequence whose claim holder went away.
+		if acc.Outcome == OutcomeBuffered && !acc.ClaimUntil.After(in.Now) {
+			// Resume a sequence whose claim holder went away (with a
+			// live claim, Next would find nothing to claim).
 			if err := x.resume(ctx); err != nil {
 				s.waiters.remove(k, wt)
 				return nil, err
@@ -78,7 +77,7 @@ func (x *exchange) sequenceMessage(ctx context.Context, h *rmHeaders) (*soap.Mes
 // deliverOwn delivers the exchange's own message under the claim acc
 // granted.
 func (x *exchange) deliverOwn(ctx context.Context, in Incoming, acc Accepted) (*soap.Message, error) {
-	d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber}
+	d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber, Redelivery: acc.Redelivery}
 	resp, err := x.deliver(ctx, d, x.req, in.ClaimUntil)
 	if err != nil {
 		return nil, err
@@ -95,7 +94,7 @@ func (x *exchange) recheck(ctx context.Context, in Incoming) (*soap.Message, err
 	if ctx.Err() == nil {
 		in.Now = s.cfg.Now()
 		in.ClaimUntil = in.Now.Add(s.cfg.ClaimTimeout)
-		acc, err := s.store.Accept(ctx, x.seqID, in)
+		acc, err := x.acceptStore(ctx, in)
 		switch {
 		case err != nil:
 		case acc.Outcome == OutcomeDuplicate:
@@ -107,6 +106,28 @@ func (x *exchange) recheck(ctx context.Context, in Incoming) (*soap.Message, err
 		}
 	}
 	return x.freshAck(ctx)
+}
+
+// acceptStore asks the store about the exchange's own message in, at
+// first without its bytes: most messages are delivered as they arrive and
+// never read back, and the store asks for them (OutcomeNeedMessage) only
+// when it must buffer the message. They are then serialized (storedForm)
+// and sent with a second Accept.
+func (x *exchange) acceptStore(ctx context.Context, in Incoming) (Accepted, error) {
+	s := x.s
+	acc, err := s.store.Accept(ctx, x.seqID, in)
+	if err != nil || acc.Outcome != OutcomeNeedMessage {
+		return acc, err
+	}
+	if len(in.Message) == 0 {
+		if in.Message, err = storedForm(x.req); err != nil {
+			return Accepted{}, err
+		}
+		if acc, err = s.store.Accept(ctx, x.seqID, in); err != nil || acc.Outcome != OutcomeNeedMessage {
+			return acc, err
+		}
+	}
+	return Accepted{}, fmt.Errorf("reliable: the store asks for the bytes of message %d it was given", in.Number)
 }
 
 // resume claims the sequence's next message when it is buffered and
@@ -238,7 +259,7 @@ func (x *exchange) run(ctx context.Context, d Delivery, m *soap.Message) (*soap.
 		}
 		resp = r
 	} else {
-		r, err := x.operation(ctx, m)
+		r, err := x.operation(withDelivery(ctx, DeliveryInfo{Sequence: x.seqID, Number: d.Number, Redelivery: d.Redelivery}), m)
 		if err != nil {
 			// An operation's fault is its reply: numbered, cached and
 			// answered to duplicates like any other.

@@ -3,7 +3,9 @@ package reliable
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,4 +223,97 @@ func TestServerFarmPoll(t *testing.T) {
 func TestServerPollIntervalConfig(t *testing.T) {
 	_, err := ServerLayer(ServerConfig{Store: NewMemoryStore(), PollInterval: -time.Millisecond})
 	assert.ErrorIs(t, err, ErrServerConfig)
+}
+
+// TestServerFarmRedelivery opens the one window of exactly once: node a
+// runs message 1 and "dies" before completing it (its operation does not
+// return). Until the claim ends, the retransmission on node b waits and
+// gets an acknowledgement only; past it, b takes the claim over and runs
+// the message again, and b's operation is told it is a redelivery
+// (DeliveryFromContext), as a's was not. a's late completion is refused
+// (the claim is lost): the message is completed once, and a later
+// retransmission gets b's reply.
+func TestServerFarmRedelivery(t *testing.T) {
+	ctx := context.Background()
+	v := V11
+	a := newFixture(t, ServerConfig{})
+	var (
+		mu   sync.Mutex
+		seen []string // node, number, redelivery, whether the sequence was named
+		id   string
+	)
+	release := make(chan struct{})
+	app := func(node string, block bool) soap.Handler {
+		return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+			d, ok := DeliveryFromContext(ctx)
+			mu.Lock()
+			seen = append(seen, fmt.Sprintf("%s:%d:%v:%v", node, d.Number, d.Redelivery, ok && d.Sequence == id))
+			mu.Unlock()
+			if block {
+				<-release
+			}
+			return soap.Reply(req, testEcho+"Response", textPayload("echoResponse", node))
+		})
+	}
+	layer := func() soap.ServerLayer {
+		l, err := ServerLayer(ServerConfig{Store: a.store, Now: a.clock, ClaimTimeout: time.Minute,
+			DeliveryTimeout: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		return l
+	}
+	a.h = soap.ChainHandler(app("a", true), layer())
+	b := soap.ChainHandler(app("b", false), layer())
+	id = a.createSeq(ctx, v, offerID(7))
+	one := func() *soap.Message { return onWire(t, seqMsg(v, id, 1, testEcho, "m1")) }
+	doneA := make(chan struct{})
+	go func() {
+		defer close(doneA)
+		_, _ = a.h.ServeSOAP(ctx, one())
+	}()
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 1 }, 5*time.Second, time.Millisecond)
+
+	r, err := b.ServeSOAP(ctx, one())
+	require.NoError(t, err)
+	assert.Equal(t, v.SequenceAcknowledgementAction(), r.Addressing.Action, "claimed by a: not run again before the claim ends")
+	a.advance(2 * time.Minute)
+	r, err = b.ServeSOAP(ctx, one())
+	require.NoError(t, err)
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, "b", r.Payload().Text())
+	close(release)
+	<-doneA
+	r, err = b.ServeSOAP(ctx, one())
+	require.NoError(t, err)
+	assert.Equal(t, "b", r.Payload().Text(), "completed once, by b")
+	assert.Equal(t, []string{"a:1:false:true", "b:1:true:true"}, seen)
+}
+
+// TestServerFarmOfferReused: node a caches which request sequence an
+// offered identifier belongs to (it reads the store for it only once);
+// the sequence ends on node b and a new one reuses the offered
+// identifier. a's next acknowledgement of the reply sequence reaches the
+// new sequence: the stale entry is dropped and the store read again.
+func TestServerFarmOfferReused(t *testing.T) {
+	ctx := context.Background()
+	v := V11
+	a := newFixture(t, ServerConfig{})
+	b := newFixture(t, ServerConfig{Store: a.store})
+	offer := offerID(8)
+	id1 := a.createSeq(ctx, v, offer)
+	require.False(t, a.call(ctx, seqMsg(v, id1, 1, testEcho, "m1")).IsFault())
+	r := a.call(ctx, withReplyAck(seqMsg(v, id1, 2, testEcho, "m2"), v, offer, wire.Range{Lower: 1, Upper: 1}))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	r = b.call(ctx, controlMsg(v, wire.TerminateSequence, id1, 2))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	_, err := a.store.Get(ctx, id1, a.clock())
+	require.ErrorIs(t, err, ErrUnknownSequence, "the first sequence is removed")
+
+	id2 := b.createSeq(ctx, v, offer)
+	require.False(t, b.call(ctx, seqMsg(v, id2, 1, testEcho, "n1")).IsFault())
+	r = a.call(ctx, withReplyAck(seqMsg(v, id2, 2, testEcho, "n2"), v, offer, wire.Range{Lower: 1, Upper: 1}))
+	require.False(t, r.IsFault(), "%v", faultCause(r))
+	assert.Equal(t, "echo:n2", r.Payload().Text())
+	st, err := a.store.Get(ctx, id2, a.clock())
+	require.NoError(t, err)
+	assert.Equal(t, []AckRange{{Lower: 1, Upper: 1}}, st.RepliesAcked)
 }

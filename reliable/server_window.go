@@ -45,13 +45,13 @@ func (x *exchange) awaitTurn(ctx context.Context, k wkey, wt *waiter, in Incomin
 		case err != nil:
 			return waitResult{}, false
 		case acc.Outcome == OutcomeDeliver:
-			d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber}
+			d := Delivery{Number: in.Number, Last: in.Last, Claim: acc.Claim, ReplyNumber: acc.ReplyNumber, Redelivery: acc.Redelivery}
 			return waitResult{claim: &d}, true
 		case acc.Outcome == OutcomeDuplicate:
 			return waitResult{reply: acc.Reply}, true
 		case wt == nil:
 			return waitResult{}, false
-		case acc.Outcome == OutcomeBuffered:
+		case acc.Outcome == OutcomeBuffered && !acc.ClaimUntil.After(in.Now):
 			if err := x.resume(ctx); err != nil {
 				s.waiters.remove(k, wt)
 				return waitResult{}, false
@@ -86,7 +86,7 @@ func (x *exchange) accept(ctx context.Context, k wkey, in Incoming, end time.Tim
 			// the two is not missed.
 			room = s.waiters.addRoom(k)
 		}
-		acc, err := s.store.Accept(ctx, k.id, in)
+		acc, err := x.acceptStore(ctx, in)
 		if err != nil || (acc.Outcome != OutcomeBuffered && acc.Outcome != OutcomeInProgress) {
 			s.waiters.remove(k, wt)
 			wt = nil

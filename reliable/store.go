@@ -38,11 +38,39 @@ import (
 // A claim lasts until the ClaimUntil its caller chose. Past it, the
 // claim is void: Accept (of a retransmission) or Next (for a buffered
 // message) grants it again, and once it has, the late holder's Complete
-// fails with ErrClaimLost. So the operation runs once unless a
-// claim holder outlives its claim; callers must choose ClaimUntil beyond
-// the operation's own timeout. A message being delivered is not
-// acknowledged until it is completed, so a source whose destination node
-// failed during the operation retransmits it.
+// fails with ErrClaimLost. A message being delivered is not acknowledged
+// until it is completed, so a source whose destination node failed
+// during the operation retransmits it.
+//
+// # What exactly once means
+//
+// The store guarantees that a number is completed once, that its reply is
+// cached and numbered once, that numbers are claimed in order and that of
+// the callers asking at one time one holds the claim. It cannot know
+// whether an operation ran: the step that runs it (the application) and
+// the step that records it (Complete) are two, and a claim holder that
+// goes away between them (its node is killed, or it outlives its
+// ClaimUntil) leaves a claim that is taken over, and the operation runs
+// again. That is the one window in which a message is delivered twice,
+// and it is never silent: a claim granted on a number whose earlier claim
+// was never completed is a redelivery (Accepted.Redelivery,
+// Delivery.Redelivery), and the layer tells the operation so
+// (DeliveryFromContext). An operation with effects outside the reply
+// (a payment, a row written) that must not be repeated when its node
+// dies checks them then (keyed by sequence and message number), or is
+// idempotent. Callers must choose ClaimUntil beyond the operation's own
+// timeout, so that a live holder never outlives its claim.
+//
+// # Message bytes
+//
+// Most messages are delivered as they arrive and never read back, so the
+// caller may leave Incoming.Message out: the store needs the bytes only to
+// buffer a message (one ahead of the next to deliver), and then answers
+// OutcomeNeedMessage, having recorded nothing but the activity; the
+// caller asks again with the bytes. A message the store never buffered
+// and whose claim holder went away is not lost: it is not acknowledged,
+// so its source retransmits it, and the retransmission brings the bytes
+// to whoever takes the claim over.
 //
 // # Reply sequences
 //
@@ -164,9 +192,12 @@ type SequenceStore interface {
 	// ErrLastMessageNumberExceeded), duplicate (answered even when the
 	// sequence is closed), closed (a new message gives
 	// ErrSequenceClosed), a Last mark below a number already received
-	// (ErrLastMessageNumberExceeded), then window and bounds
+	// (ErrLastMessageNumberExceeded), then the transfer window
+	// (OutcomeDropped), the message's bytes when it must be buffered and
+	// was given without them (OutcomeNeedMessage), then the byte bounds
 	// (OutcomeDropped). A retransmission of the next number while no live
-	// claim exists is granted the claim even when it is buffered.
+	// claim exists is granted the claim even when it is buffered, with
+	// or without its bytes.
 	Accept(ctx context.Context, id string, in Incoming) (Accepted, error)
 
 	// Complete finishes the delivery of number n under claim, caching
@@ -292,7 +323,9 @@ type Incoming struct {
 	Number int64
 	// Last marks it as the last of the sequence (RM 1.0 LastMessage).
 	Last bool
-	// Message is its bytes, stored when it is buffered.
+	// Message is its bytes, stored when it is buffered. It may be left
+	// out (empty): a message that must then be buffered gets
+	// OutcomeNeedMessage.
 	Message []byte
 	// Now is the caller's time; ClaimUntil the end of the delivery claim
 	// granted with OutcomeDeliver (one not after Now is void at once: any
@@ -323,6 +356,10 @@ const (
 	// OutcomeDropped means the message is beyond the transfer window or a
 	// memory bound: not stored, not acknowledged.
 	OutcomeDropped
+	// OutcomeNeedMessage means the message must be buffered and was given
+	// without its bytes (Incoming.Message empty): nothing was recorded
+	// but the activity; ask again with the bytes.
+	OutcomeNeedMessage
 )
 
 // String returns the outcome's name.
@@ -338,6 +375,8 @@ func (o Outcome) String() string {
 		return "in-progress"
 	case OutcomeDropped:
 		return "dropped"
+	case OutcomeNeedMessage:
+		return "need-message"
 	}
 	return "invalid"
 }
@@ -353,6 +392,10 @@ type Accepted struct {
 	// the other outcomes).
 	Claim       Claim
 	ReplyNumber int64
+	// Redelivery reports, with OutcomeDeliver, that the number was
+	// claimed before and its delivery never completed: the operation may
+	// have run already (see "What exactly once means").
+	Redelivery bool
 	// Reply is the cached reply of OutcomeDuplicate.
 	Reply []byte
 	// Ack is the sequence's acknowledgement after the step.
@@ -367,13 +410,15 @@ type Accepted struct {
 }
 
 // Delivery is a buffered message claimed for delivery; ReplyNumber is
-// the number its reply gets on the reply sequence.
+// the number its reply gets on the reply sequence, Redelivery as for
+// Accepted.
 type Delivery struct {
 	Number      int64
 	Last        bool
 	Message     []byte
 	Claim       Claim
 	ReplyNumber int64
+	Redelivery  bool
 }
 
 // Errors of SequenceStore implementations.

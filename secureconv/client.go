@@ -60,6 +60,12 @@ type ClientConfig struct {
 	// material secret: a TransportBinding, or a message policy that
 	// encrypts the Body.
 	Bootstrap wssecurity.Policy
+	// Negotiator, when set, obtains a first token by negotiation (TLSNEGO,
+	// SPNEGO) before the Issue, which Bootstrap then protects with it (a
+	// policy with a SecureConversationToken); with Bootstrap unset the
+	// negotiated token is itself the session (WCF's
+	// establishSecurityContext=false).
+	Negotiator Negotiator
 	// Policy protects application messages, the Renew and (by default)
 	// the Cancel; its protection token (or, on a TransportBinding, a
 	// supporting token) must be a wssecurity.SecureConversationToken.
@@ -132,14 +138,8 @@ func (c *ClientConfig) defaults() error {
 	if !c.Version.Valid() {
 		return configError("unknown Version %d", int(c.Version))
 	}
-	if err := c.Bootstrap.Validate(); err != nil {
-		return configError("Bootstrap: %w", err)
-	}
-	if usesSession(c.Bootstrap) {
-		return configError("the Bootstrap policy uses a SecureConversationToken; it must protect the Issue with other credentials")
-	}
-	if c.Bootstrap.Binding != wssecurity.TransportBinding && !c.Bootstrap.EncryptedParts.Body {
-		return configError("the Bootstrap policy neither runs over TLS nor encrypts the Body: the key material of the Issue would travel in clear")
+	if err := c.checkBootstrap(); err != nil {
+		return err
 	}
 	if err := c.Policy.Validate(); err != nil {
 		return configError("Policy: %w", err)
@@ -205,6 +205,10 @@ type session struct {
 	expires  time.Time
 	renewAt  time.Time
 	previous *wssecurity.SessionToken // the key before the last renewal
+	// renegotiate: a negotiated token used as the session (no bootstrap
+	// policy) is replaced by a new negotiation at renewAt, not renewed
+	// (WCF renews only secure conversations).
+	renegotiate bool
 }
 
 // Client is a soap.Invoker that runs application messages through a secure
@@ -296,7 +300,7 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 	}
 	now := c.now()
 	switch {
-	case s == nil || !now.Before(s.expires):
+	case s == nil || !now.Before(s.expires) || (s.renegotiate && !now.Before(s.renewAt)):
 		return c.shared(ctx, "issue", func(hctx context.Context) (*session, error) {
 			// A call that read no session before an earlier handshake
 			// finished must not start another one.
@@ -306,7 +310,7 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 			if cur != nil && cur != s && c.now().Before(cur.expires) {
 				return cur, nil
 			}
-			if s != nil && cur == s {
+			if s != nil && cur == s && !c.now().Before(s.expires) {
 				emit(c.cfg.OnEvent, Event{Kind: EventExpired, ContextID: s.sct.Identifier, Err: ErrTokenExpired})
 			}
 			return c.issue(hctx)
@@ -525,13 +529,28 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	sec := c.cfg.Security
-	rstr, err := c.tokenRequest(ctx, c.cfg.Bootstrap, &sec, wstrust.OpIssue, rst)
-	if err != nil {
-		return nil, err
+	var s *session
+	if c.cfg.Negotiator != nil {
+		neg, err := c.negotiate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.cfg.Bootstrap.Binding == 0 {
+			s = neg
+			s.renegotiate = true
+		} else {
+			c.logKey(neg) // the key that protects the Issue, for inspect
+			sec = *c.sessionConfig(neg)
+		}
 	}
-	s, err := c.establish(rst, rstr)
-	if err != nil {
-		return nil, err
+	if s == nil {
+		rstr, err := c.tokenRequest(ctx, c.cfg.Bootstrap, &sec, wstrust.OpIssue, rst)
+		if err != nil {
+			return nil, err
+		}
+		if s, err = c.establish(rst, rstr); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.setSession(s); err != nil {
 		return nil, err

@@ -22,6 +22,28 @@
 // internal/wstrust; Version keeps only the two values a configuration
 // names.
 //
+// # Negotiation
+//
+// With WCF's negotiateServiceCredential the first security context comes
+// from a multi-leg negotiation (TLSNEGO, SPNEGO) instead of a bootstrap
+// policy's credentials: ClientConfig.Negotiator runs it before the Issue,
+// ServerConfig.Negotiation answers its legs (unsecured RST/Issue and
+// RSTR/Issue messages, routed before any other processing) and has the
+// service issue the negotiated token. With a Bootstrap policy on a
+// SecureConversationToken the negotiated token protects the Issue of the
+// session (WCF's establishSecurityContext=true; the service keeps such
+// tokens in a cache of their own, used only to verify Issue requests, and
+// the session's identities join those the negotiation authenticated with
+// those of the Issue's supporting tokens); with Bootstrap unset the
+// negotiated token is the session (establishSecurityContext=false), in the
+// service's token cache or cookie mode like any other. The cache of
+// negotiated tokens that protect Issue requests is the node's own memory:
+// in a farm, a negotiation and the Issue that follows it must reach the
+// same node (as each negotiation's legs must), while the session then
+// continues on any node. The binding package
+// builds both sides from NegotiateServiceCredential; the engine is
+// internal/negotiate.
+//
 // # Web farms
 //
 // A session established on one node of a farm continues on any other in

@@ -37,8 +37,14 @@ type ServerConfig struct {
 	// service accepts. A token request of the other version is refused
 	// with wst:InvalidRequest (cause ErrVersionNotAccepted).
 	Version Version
-	// Bootstrap is the policy that protects Issue requests.
+	// Bootstrap is the policy that protects Issue requests. With
+	// Negotiation it uses a SecureConversationToken (the negotiated
+	// token), or is unset when the negotiated token is itself the session.
 	Bootstrap wssecurity.Policy
+	// Negotiation, when set, answers the negotiation legs (TLSNEGO,
+	// SPNEGO) that issue a first token in place of the bootstrap policy's
+	// credentials; see NegotiationAcceptor and Negotiator.
+	Negotiation NegotiationAcceptor
 	// Policy protects application messages, Renew and Cancel; its
 	// protection token is a wssecurity.SecureConversationToken.
 	Policy wssecurity.Policy
@@ -148,12 +154,13 @@ type ServerConfig struct {
 
 // server is the service side of secure sessions, as a soap layer.
 type server struct {
-	cfg   ServerConfig
-	next  soap.Handler
-	cache TokenCache    // reference-mode sessions
-	rings KeyRingSource // cookie-mode sessions, or nil
-	sizes keySizeBounds
-	log   *slog.Logger
+	cfg      ServerConfig
+	next     soap.Handler
+	cache    TokenCache    // reference-mode sessions
+	negCache TokenCache    // negotiated tokens that protect Issue requests, or nil
+	rings    KeyRingSource // cookie-mode sessions, or nil
+	sizes    keySizeBounds
+	log      *slog.Logger
 }
 
 // ServerLayer returns a layer that answers Issue, Renew and Cancel
@@ -198,7 +205,11 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Security.Logger = log
 	}
 	return func(next soap.Handler) soap.Handler {
-		return &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log}
+		srv := &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log}
+		if cfg.Negotiation != nil && cfg.Bootstrap.Binding != 0 {
+			srv.negCache = NewMemoryTokenCache()
+		}
+		return srv
 	}, nil
 }
 
@@ -219,6 +230,9 @@ func (c *ServerConfig) rand() io.Reader {
 // ServeSOAP dispatches token requests and protects application messages.
 func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 	v := s.cfg.Version
+	if s.cfg.Negotiation != nil && s.cfg.Negotiation.Accepts(req) {
+		return s.cfg.Negotiation.Negotiate(ctx, req, s.issueNegotiated)
+	}
 	action, err := soap.Action(req)
 	if err != nil {
 		return nil, err
@@ -281,6 +295,12 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 		resp, err = s.cancel(ctx, req, tok)
 	default:
 		p := sessionPrincipal(tok, v)
+		if u := e.Username(); u != "" {
+			// A UsernameToken on every message of a negotiated session
+			// (WCF's UserNameForSslNegotiated without a secure
+			// conversation): its user is the caller.
+			p.Identities = joinIdentities([]soap.Identity{soap.UsernameIdentity(u)}, p.Identities)
+		}
 		if s.cfg.Authorize != nil {
 			if aerr := s.cfg.Authorize(ctx, action, p); aerr != nil {
 				s.log.WarnContext(ctx, "secureconv: request not authorized", slog.String("action", action),
@@ -334,9 +354,17 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	v := s.cfg.Version
 	sec := s.cfg.Security
 	sec.KeepBootstrapToken = s.cfg.KeepBootstrapToken
+	var rt *requestTokens
+	if s.negCache != nil {
+		rt = &requestTokens{s: s, found: map[string]*SessionToken{}, cache: s.negCache}
+		sec.TokenResolver = rt
+	}
 	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Bootstrap, &sec, req)
 	if err != nil {
 		s.log.WarnContext(ctx, "secureconv: Issue rejected", slog.Any("error", err))
+		if rt != nil && errors.Is(err, ErrBadContextToken) {
+			return nil, badContextTokenFault(v).WithCause(err)
+		}
 		return nil, wssecurity.VerificationFault(err)
 	}
 	rst, rv, err := wstrust.ParseRST(req.Payload())
@@ -353,7 +381,16 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 		s.log.WarnContext(ctx, "secureconv: Issue refused", slog.Any("error", err))
 		return nil, invalidRequestFault(v).WithCause(err)
 	}
-	tmpl, err := s.establish(ctx, req, e)
+	var negotiated *SessionToken
+	if rt != nil {
+		if sess := e.Session(); sess != nil {
+			negotiated = rt.found[sess.Identifier]
+		}
+		if negotiated == nil {
+			return nil, badContextTokenFault(v)
+		}
+	}
+	tmpl, err := s.establish(ctx, req, e, negotiated)
 	if err != nil {
 		return nil, err
 	}
@@ -404,55 +441,80 @@ func (s *server) newToken(ctx context.Context, rst *wstrust.RST, tmpl *SessionTo
 	if ik.Entropy != nil {
 		ik.Entropy.ID = "uuid-entropy"
 	}
+	tok, sct, err := s.storeToken(ctx, tmpl, ik.Key, s.cache, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return tok, sct, ik, nil
+}
+
+// storeToken builds the session token of key on tmpl and stores it in
+// cache (or seals it in a cookie): for a new session (tmpl.ContextID "")
+// it draws the context id and, with notify (false for a negotiated token
+// that only protects an Issue), runs OnSessionCreated; for a renewal it
+// issues a new generation of tmpl's session.
+func (s *server) storeToken(ctx context.Context, tmpl *SessionToken, key []byte, cache TokenCache, notify bool) (*SessionToken, *wstrust.SecurityContextToken, error) {
+	r := s.cfg.rand()
+	var err error
 	contextID, instance := tmpl.ContextID, ""
 	if contextID == "" {
 		if contextID, err = s.newIdentifier(r); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 	} else if instance, err = s.newIdentifier(r); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	now := s.cfg.now()
-	tok := &SessionToken{ContextID: contextID, KeyGeneration: instance, Key: ik.Key, ValidFrom: now,
+	tok := &SessionToken{ContextID: contextID, KeyGeneration: instance, Key: key, ValidFrom: now,
 		ValidTo: now.Add(s.cfg.Lifetime), Claims: tmpl.Claims, Endpoint: s.cfg.Endpoint, IssuedAt: now,
 		Identities: storedIdentities(tmpl.Identities), Version: s.cfg.Version, CookieMode: tmpl.CookieMode,
 		AppContext: tmpl.AppContext, Persistent: tmpl.Persistent, BootstrapToken: tmpl.BootstrapToken}
 	if s.cfg.KeyLifetime > 0 && s.cfg.KeyLifetime < s.cfg.Lifetime {
 		tok.KeyEffective, tok.KeyExpiration = now, now.Add(s.cfg.KeyLifetime)
 	}
-	if tmpl.ContextID == "" && s.cfg.OnSessionCreated != nil {
+	if notify && tmpl.ContextID == "" && s.cfg.OnSessionCreated != nil {
 		view := tok.Clone()
 		view.Key = nil
 		if err := s.cfg.OnSessionCreated(ctx, view); err != nil {
-			return nil, nil, nil, soap.AccessDeniedFault(fmt.Errorf("secureconv: OnSessionCreated: %w", err))
+			return nil, nil, soap.AccessDeniedFault(fmt.Errorf("secureconv: OnSessionCreated: %w", err))
 		}
 		tok.CookieMode, tok.AppContext, tok.Persistent = view.CookieMode, view.AppContext, view.Persistent
 	}
 	if tok.CookieMode && s.rings == nil {
-		return nil, nil, nil, errors.New("secureconv: a cookie-mode session without ServerConfig.Cookies")
+		return nil, nil, errors.New("secureconv: a cookie-mode session without ServerConfig.Cookies")
 	}
 	sct := &wstrust.SecurityContextToken{Version: s.cfg.Version.wire(), ID: sctWSUID(contextID), Identifier: contextID, Instance: instance}
 	if tok.CookieMode {
 		ring, err := s.rings.KeyRing(ctx)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("secureconv: key ring: %w", err)
+			return nil, nil, fmt.Errorf("secureconv: key ring: %w", err)
 		}
 		if sct.Cookie, err = sealCookie(ring, tok, r, now); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
-	} else if err := s.cache.Put(context.Background(), tok, now); err != nil {
-		return nil, nil, nil, err
+	} else if err := cache.Put(context.Background(), tok, now); err != nil {
+		return nil, nil, err
 	}
-	return tok, sct, ik, nil
+	return tok, sct, nil
 }
 
 // establish returns the template of a new session's token from its
 // verified bootstrap request: the owner (Claims), the identities after
 // TransformClaims, the bootstrap token when kept and the default mode.
-func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity.Exchange) (*SessionToken, error) {
+//
+// neg is the negotiated token that protected the request, or nil: the
+// identities the negotiation authenticated (a TLS client certificate)
+// join those of the request's supporting tokens (a UsernameToken).
+func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity.Exchange, neg *SessionToken) (*SessionToken, error) {
 	tmpl := &SessionToken{Claims: claimsOf(e), CookieMode: s.rings != nil}
 	p := e.Principal()
 	p.Session = nil
+	if neg != nil {
+		p.Identities = joinIdentities(p.Identities, neg.Identities)
+		if tmpl.Claims.Method == AuthAnonymous {
+			tmpl.Claims = neg.Claims
+		}
+	}
 	if s.cfg.KeepBootstrapToken {
 		tmpl.BootstrapToken = append([]byte(nil), p.BootstrapToken...)
 	} else {
@@ -549,6 +611,7 @@ func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToke
 // remembers them, so the layer knows which session protected the request.
 type requestTokens struct {
 	s        *server
+	cache    TokenCache // where reference-mode tokens are (nil: s.cache)
 	mu       sync.Mutex
 	found    map[string]*SessionToken
 	reported bool // an EventExpired was emitted
@@ -587,7 +650,11 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 			}
 		}
 	default:
-		tok, err = s.cache.Get(ctx, identifier, instance, now)
+		cache := rt.cache
+		if cache == nil {
+			cache = s.cache
+		}
+		tok, err = cache.Get(ctx, identifier, instance, now)
 		if err != nil && !errors.Is(err, ErrTokenNotFound) && !errors.Is(err, ErrTokenExpired) {
 			// The cache could not answer (a shared cache's outage): a
 			// Receiver fault, so the client neither trusts nor drops the

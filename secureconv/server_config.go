@@ -23,12 +23,17 @@ func (c *ServerConfig) validate() error {
 	default:
 		bad("Entropy: unknown entropy mode %d", int(c.Entropy))
 	}
-	if c.Bootstrap.Binding == 0 {
+	switch {
+	case c.Bootstrap.Binding == 0 && c.Negotiation == nil:
 		bad("Bootstrap: no policy (binding unset)")
-	} else if err := c.Bootstrap.WithDefaults().Validate(); err != nil {
-		bad("Bootstrap: %w", err)
-	} else if usesSession(c.Bootstrap) {
+	case c.Bootstrap.Binding == 0:
+		// The negotiated token is the session.
+	case c.Bootstrap.WithDefaults().Validate() != nil:
+		bad("Bootstrap: %w", c.Bootstrap.WithDefaults().Validate())
+	case c.Negotiation == nil && usesSession(c.Bootstrap):
 		bad("Bootstrap: the bootstrap policy cannot itself use a SecureConversationToken")
+	case c.Negotiation != nil && !usesSession(c.Bootstrap):
+		bad("Bootstrap: with Negotiation the bootstrap policy must use a SecureConversationToken (the negotiated token), or be unset")
 	}
 	if !usesSession(c.Policy) {
 		bad("Policy: the application policy must use a SecureConversationToken")

@@ -19,6 +19,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/soapstack/soapstack/internal/deliverylog"
 	"github.com/soapstack/soapstack/internal/lossy"
 	"github.com/soapstack/soapstack/internal/scref"
 	"github.com/soapstack/soapstack/internal/testredis"
@@ -177,7 +178,13 @@ type rmFarmOptions struct {
 	timestampTTL, skew time.Duration
 	// inactivity is the sequences' inactivity timeout (10 min when zero).
 	inactivity time.Duration
+	// record has the nodes record their deliveries in Redis
+	// (deliverylog, under rmDeliveries), two round trips more per message.
+	record bool
 }
+
+// rmDeliveries is the prefix of the farm's delivery records.
+const rmDeliveries = rmPrefix + deliverylog.DefaultPrefix
 
 // rmFarm is three nodes running reliable sessions over secure sessions
 // (reference mode), sharing one Redis for the token cache, the replay
@@ -249,12 +256,17 @@ func (f *rmFarm) startNode(t testing.TB, i int, ring *secureconv.KeyRing) *httpt
 	if err != nil {
 		t.Fatal(err)
 	}
-	rm, err := reliable.ServerLayer(reliable.ServerConfig{Store: seqs, RequireSecureSession: true, InactivityTimeout: f.opts.inactivity,
-		ClaimTimeout: 5 * time.Second, DeliveryTimeout: 5 * time.Second, Logger: log})
+	app, cfg := f.rec.handler(i), reliable.ServerConfig{Store: seqs, RequireSecureSession: true, InactivityTimeout: f.opts.inactivity,
+		ClaimTimeout: 5 * time.Second, DeliveryTimeout: 5 * time.Second, Logger: log}
+	if f.opts.record {
+		dl := deliverylog.New(rc, rmDeliveries, fmt.Sprintf("node%d", i), nil, log)
+		app, cfg.OnEvent = dl.Handler(app), dl.Event
+	}
+	rm, err := reliable.ServerLayer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(soap.NewHTTPHandler(soap.ChainHandler(f.rec.handler(i), sc, rm), soap.WithLogger(log)))
+	srv := httptest.NewServer(soap.NewHTTPHandler(soap.ChainHandler(app, sc, rm), soap.WithLogger(log)))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -427,9 +439,13 @@ func (s *rmSession) drive(ctx context.Context, n, callers int, more func() bool)
 // robin without stickiness: 300 request-reply calls from 4 callers. Half
 // way one node is shut down. Every message runs exactly once, in order
 // of its message number, whichever node it (or its retransmission)
-// landed on; every node ran some; the session closes cleanly.
+// landed on; every node ran some; the session closes cleanly. Exactly
+// once is checked twice: by the application's own record, and from the
+// delivery records the nodes write in Redis (deliverylog), which must
+// show no message run twice (the node is shut down, not killed: it
+// finishes the deliveries it started, so the window is never open).
 func TestFarmReliableSession(t *testing.T) {
-	f := startRMFarm(t, rmFarmOptions{})
+	f := startRMFarm(t, rmFarmOptions{record: true})
 	loss := lossy.Config{DropRequest: 0.07, DropResponse: 0.07, Duplicate: 0.05, Reorder: 0.07,
 		MaxDelay: 10 * time.Millisecond, Seed: 11}
 	s := f.session(t, 0, "http://"+f.lb, &loss)
@@ -470,6 +486,20 @@ func TestFarmReliableSession(t *testing.T) {
 		t.Fatalf("%d calls sent, want %d", len(keys), calls)
 	}
 	f.rec.check(t, keys)
+	rc := redis.NewClient(&redis.Options{Addr: f.redis.Addr})
+	defer rc.Close()
+	recs, err := deliverylog.Read(ctx, rc, rmDeliveries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := deliverylog.Check(recs)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+	t.Logf("delivery records: %d sequences, %d messages, %d runs (%d marked redeliveries), %d completions", rep.Sequences, rep.Delivered, rep.Runs, rep.Redeliveries, rep.Completions)
+	if rep.Sequences != 1 || rep.Delivered != calls || rep.Runs != calls || rep.Redeliveries != 0 {
+		t.Errorf("delivery records: %d sequences, %d messages, %d runs, %d redeliveries, want 1, %d, %d, 0", rep.Sequences, rep.Delivered, rep.Runs, rep.Redeliveries, calls, calls)
+	}
 	st := s.proxy.Stats()
 	t.Logf("%d calls in %v; per node %v (node 1 shut down after %d); %d retransmissions; link: %v",
 		calls, elapsed.Round(time.Millisecond), f.rec.perNode, servedBefore, s.events.Load(), st)

@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/soapstack/soapstack/binding"
+	"github.com/soapstack/soapstack/internal/deliverylog"
 	"github.com/soapstack/soapstack/internal/testredis"
 	"github.com/soapstack/soapstack/interop"
 	"github.com/soapstack/soapstack/reliable"
@@ -178,10 +180,14 @@ func pingEcho(ctx context.Context, c *binding.Client, text string) (string, erro
 // balancer sends it again (L7 retry), but the shared replay cache refuses
 // it when the dead node had accepted it, as it must (it may have run).
 //
-// The serve processes' application (IPingService) does not record what it
-// ran, so a reliable message run twice by two nodes (a node killed after
-// running it, before the reply) cannot be seen here; the reliable
-// clients' retransmissions are counted and logged.
+// With a reliable session the nodes record every message their
+// application runs, and every delivery completed, in Redis
+// (--record-deliveries), and the records are checked (deliverylog.Check):
+// each of the 120 messages ran, in order on its sequence, once, but for
+// the one window the store cannot close: a message the killed node ran
+// and had not completed, run again by a survivor that the store told it
+// was a redelivery. Such cases are counted and logged; anything else run
+// twice fails the test.
 func TestFarmServeProcesses(t *testing.T) {
 	bin := buildSoapstack(t)
 	redisSrv := testredis.Start(t)
@@ -214,7 +220,7 @@ func TestFarmServeProcesses(t *testing.T) {
 				// A message the killed node was delivering is claimed
 				// by it in Redis; a survivor takes the claim over once
 				// it expires (2 min by default, above the test's time).
-				args = append(args, "--reliable", "--claim-timeout", "3s")
+				args = append(args, "--reliable", "--claim-timeout", "3s", "--record-deliveries")
 			}
 			var nodes []*serveProc
 			var backends []string
@@ -231,20 +237,52 @@ func TestFarmServeProcesses(t *testing.T) {
 			// the balancer's retry of a message the dead node had
 			// accepted faults the reliable session (a replay), so it has
 			// none.
-			var more []string
-			if !tc.reliable {
-				more = []string{"retry-on conn-failure empty-response response-timeout"}
+			more := []string{"retry-on conn-failure empty-response response-timeout"}
+			if tc.reliable {
+				more = []string{"# no L7 retry (retry-on) for reliable sessions: they retransmit by themselves, under a",
+					"# fresh security header; the balancer's resend of the very message a dead node received is",
+					"# a replay to the survivors, whose fault would end the reliable session"}
 			}
 			lb, stats := startHAProxyStats(t, backends, more)
 			runServeFarm(t, "http://"+lb+"/secure", stats, nodes, cert, tc.reliable)
+			if tc.reliable {
+				checkDeliveries(t, redisSrv.Addr, db, nodes[1].addr)
+			}
 		})
+	}
+}
+
+// The sessions of runServeFarm and the calls of each.
+const serveSessions, serveCalls = 3, 40
+
+// checkDeliveries checks the delivery records of the nodes in Redis
+// database db: serveSessions sequences of serveCalls messages each, every
+// one run in order and once, but for the window of node dead.
+func checkDeliveries(t *testing.T, addr string, db int, dead string) {
+	rc := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	defer rc.Close()
+	recs, err := deliverylog.Read(context.Background(), rc, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := deliverylog.Check(recs, dead)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+	for _, w := range rep.Window {
+		t.Logf("in the window: %s", w)
+	}
+	t.Logf("delivery records: %d sequences, %d messages, %d runs (%d marked redeliveries), %d completions; %d run twice in the window",
+		rep.Sequences, rep.Delivered, rep.Runs, rep.Redeliveries, rep.Completions, len(rep.Window))
+	if rep.Sequences != serveSessions || rep.Delivered != serveSessions*serveCalls {
+		t.Errorf("%d sequences and %d messages delivered, want %d and %d", rep.Sequences, rep.Delivered, serveSessions, serveSessions*serveCalls)
 	}
 }
 
 // runServeFarm drives sessions through the balancer at url, kills node 1
 // half way, and checks every call.
 func runServeFarm(t *testing.T, url, stats string, nodes []*serveProc, cert *wssecurity.Certificate, rel bool) {
-	const sessions, calls = 3, 40
+	const sessions, calls = serveSessions, serveCalls
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	b := binding.WSHttpBinding()

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func() reliable.SequenceStore) {
 		{"Close", testClose},
 		{"Terminate", testTerminate},
 		{"ClaimExpiry", testClaimExpiry},
+		{"NeedMessage", testNeedMessage},
 		{"Pending", testPending},
 		{"Inactivity", testInactivity},
 		{"Expires", testExpires},
@@ -234,7 +235,10 @@ func testDuplicates(t *testing.T, s reliable.SequenceStore) {
 	if until := t0.Add(time.Minute); !a.ClaimUntil.IsZero() && !a.ClaimUntil.Equal(until) {
 		t.Fatalf("InProgress ClaimUntil %v, want %v (or zero)", a.ClaimUntil, until)
 	}
-	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered)
+	a = accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered)
+	if until := t0.Add(time.Minute); !a.ClaimUntil.IsZero() && !a.ClaimUntil.Equal(until) {
+		t.Fatalf("Buffered ClaimUntil %v, want %v (or zero)", a.ClaimUntil, until)
+	}
 	accept(t, s, "urn:seq", 3, reliable.OutcomeBuffered) // duplicate of a buffered one
 	if d := complete(t, s, "urn:seq", 1, a1.Claim); d != nil {
 		t.Fatalf("delivery of %d with 2 missing", d.Number)
@@ -486,18 +490,22 @@ func testTerminate(t *testing.T, s reliable.SequenceStore) {
 func testClaimExpiry(t *testing.T, s reliable.SequenceStore) {
 	create(t, s, "urn:seq", 0)
 	a := accept(t, s, "urn:seq", 1, reliable.OutcomeDeliver) // claim until t0+1m
+	if a.Redelivery {
+		t.Fatal("first claim marked a redelivery")
+	}
 	later := t0.Add(2 * time.Minute)
-	// The holder went away: a retransmission takes the claim over.
+	// The holder went away: a retransmission takes the claim over, told
+	// that the operation may have run.
 	a2, err := s.Accept(ctx, "urn:seq", in(1, later))
-	if err != nil || a2.Outcome != reliable.OutcomeDeliver || a2.Claim == a.Claim {
-		t.Fatalf("retransmission after the claim ended: %v %v", a2.Outcome, err)
+	if err != nil || a2.Outcome != reliable.OutcomeDeliver || a2.Claim == a.Claim || !a2.Redelivery {
+		t.Fatalf("retransmission after the claim ended: %+v %v", a2, err)
 	}
 	_, err = s.Complete(ctx, "urn:seq", alice, 1, a.Claim, reply(1), later, later)
 	wantErr(t, "late Complete of a claim taken over", err, reliable.ErrClaimLost)
 	accept(t, s, "urn:seq", 2, reliable.OutcomeBuffered)
 	d, err := s.Complete(ctx, "urn:seq", alice, 1, a2.Claim, reply(1), later, later.Add(time.Minute))
-	if err != nil || d == nil || d.Number != 2 {
-		t.Fatalf("Complete: %v %v", d, err)
+	if err != nil || d == nil || d.Number != 2 || d.Redelivery {
+		t.Fatalf("Complete: %+v %v", d, err)
 	}
 	// The holder of 2 went away too: Next resumes the buffered message.
 	muchLater := later.Add(2 * time.Minute)
@@ -505,7 +513,7 @@ func testClaimExpiry(t *testing.T, s reliable.SequenceStore) {
 		t.Fatalf("Next with a live claim: %v %v", d2, err)
 	}
 	d2, err := s.Next(ctx, "urn:seq", alice, muchLater, muchLater.Add(time.Minute))
-	if err != nil || d2 == nil || d2.Number != 2 || !bytes.Equal(d2.Message, msg(2)) || d2.Claim == d.Claim {
+	if err != nil || d2 == nil || d2.Number != 2 || !bytes.Equal(d2.Message, msg(2)) || d2.Claim == d.Claim || !d2.Redelivery {
 		t.Fatalf("Next after the claim ended: %+v %v", d2, err)
 	}
 	_, err = s.Complete(ctx, "urn:seq", alice, 2, d.Claim, reply(2), muchLater, muchLater)
@@ -515,11 +523,69 @@ func testClaimExpiry(t *testing.T, s reliable.SequenceStore) {
 	}
 	// A claim past its end that nobody took over still completes.
 	a3, _ := s.Accept(ctx, "urn:seq", in(3, muchLater))
+	if a3.Redelivery {
+		t.Fatal("claim after a completed one marked a redelivery")
+	}
 	if _, err := s.Complete(ctx, "urn:seq", alice, 3, a3.Claim, reply(3), muchLater.Add(5*time.Minute), muchLater); err != nil {
 		t.Fatalf("Complete past the claim's end: %v", err)
 	}
 	_, err = s.Complete(ctx, "urn:seq", alice, 4, a3.Claim, nil, muchLater.Add(5*time.Minute), muchLater)
 	wantErr(t, "Complete of another number", err, reliable.ErrClaimLost)
+}
+
+// testNeedMessage checks Accept of messages given without their bytes:
+// delivered at once when they are next, asked for (OutcomeNeedMessage,
+// nothing recorded) when they must be buffered, and dropped beyond the
+// window without being asked for.
+func testNeedMessage(t *testing.T, s reliable.SequenceStore) {
+	create(t, s, "urn:seq", 4)
+	bare := func(n int64, now time.Time) reliable.Incoming {
+		i := in(n, now)
+		i.Message = nil
+		return i
+	}
+	want := func(what string, i reliable.Incoming, o reliable.Outcome) reliable.Accepted {
+		t.Helper()
+		a, err := s.Accept(ctx, "urn:seq", i)
+		if err != nil || a.Outcome != o {
+			t.Fatalf("%s: %v %v, want %v", what, a.Outcome, err, o)
+		}
+		return a
+	}
+	a1 := want("next without bytes", bare(1, t0), reliable.OutcomeDeliver)
+	want("next, claimed, without bytes", bare(1, t0), reliable.OutcomeInProgress)
+	last := bare(3, t0)
+	last.Last = true
+	a := want("ahead without bytes", last, reliable.OutcomeNeedMessage)
+	wantAck(t, a.Ack, nil)
+	st, err := s.Get(ctx, "urn:seq", t0)
+	if err != nil || st.Buffered != 0 || st.LastNumber != 0 || len(st.Ack.Ranges) != 0 {
+		t.Fatalf("state after OutcomeNeedMessage: %+v %v", st, err)
+	}
+	want("beyond the window without bytes", bare(6, t0), reliable.OutcomeDropped)
+	last.Message = msg(3)
+	want("ahead with bytes", last, reliable.OutcomeBuffered)
+	want("buffered, again without bytes", bare(3, t0), reliable.OutcomeBuffered)
+	if st, _ := s.Get(ctx, "urn:seq", t0); st.LastNumber != 3 {
+		t.Fatalf("last number %d, want 3", st.LastNumber)
+	}
+	want("ahead without bytes", bare(2, t0), reliable.OutcomeNeedMessage)
+	want("ahead with bytes", in(2, t0), reliable.OutcomeBuffered)
+	d := complete(t, s, "urn:seq", 1, a1.Claim)
+	if d == nil || d.Number != 2 || !bytes.Equal(d.Message, msg(2)) {
+		t.Fatalf("Complete(1) claimed %+v, want message 2 with its bytes", d)
+	}
+	want("completed, without bytes", bare(1, t0), reliable.OutcomeDuplicate)
+	// The holder of 2 went away: its retransmission, without bytes, is
+	// granted the claim (the message is buffered).
+	later := t0.Add(2 * time.Minute)
+	a2 := want("claim taken over without bytes", bare(2, later), reliable.OutcomeDeliver)
+	if !a2.Redelivery {
+		t.Fatal("claim taken over not marked a redelivery")
+	}
+	if _, err := s.Complete(ctx, "urn:seq", alice, 2, a2.Claim, reply(2), later, later.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testPending(t *testing.T, s reliable.SequenceStore) {
@@ -685,7 +751,23 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 				}
 				i := in(n, t0)
 				i.ClaimUntil = t0.Add(time.Hour)
+				bare := rng.IntN(2) == 0
+				if bare {
+					// Without its bytes, as the layer asks first.
+					i.Message = nil
+				}
 				a, err := s.Accept(ctx, "urn:seq", i)
+				if err == nil && a.Outcome == reliable.OutcomeNeedMessage {
+					if !bare {
+						fail("Accept(%d) with its bytes: %v", n, a.Outcome)
+						return
+					}
+					mu.Lock()
+					outcomes[a.Outcome]++
+					mu.Unlock()
+					i.Message = msg(n)
+					a, err = s.Accept(ctx, "urn:seq", i)
+				}
 				if err != nil {
 					fail("Accept(%d): %v", n, err)
 					return
@@ -725,7 +807,8 @@ func testConcurrentDelivery(t *testing.T, s reliable.SequenceStore) {
 		t.Fatalf("%d failures, first: %s", len(failures), failures[0])
 	}
 	t.Logf("outcomes: %v", outcomes)
-	if outcomes[reliable.OutcomeBuffered] == 0 || outcomes[reliable.OutcomeDuplicate] == 0 || outcomes[reliable.OutcomeDropped] == 0 {
+	if outcomes[reliable.OutcomeBuffered] == 0 || outcomes[reliable.OutcomeDuplicate] == 0 || outcomes[reliable.OutcomeDropped] == 0 ||
+		outcomes[reliable.OutcomeNeedMessage] == 0 {
 		t.Fatalf("the run did not exercise buffering and duplicates: %v", outcomes)
 	}
 	for i, n := range delivered {
