@@ -9,7 +9,6 @@ import (
 	"github.com/soapstack/soapstack/internal/c14n"
 	"github.com/soapstack/soapstack/internal/psha1"
 	"github.com/soapstack/soapstack/internal/xmlutil"
-	"github.com/soapstack/soapstack/soap"
 )
 
 // transcript is the negotiation digest both sides keep (WCF's
@@ -40,7 +39,7 @@ func (t *transcript) addFinal(el *etree.Element, trustNS string) error {
 func withoutSecrets(el *etree.Element, trustNS string) *etree.Element {
 	cp := xmlutil.CopyWithScope(el)
 	for _, c := range cp.ChildElements() {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Space == trustNS && (n.Local == "RequestedSecurityToken" || n.Local == "RequestedProofToken") {
 			cp.RemoveChild(c)
 		}
