@@ -69,8 +69,8 @@ func (r *receiver) checkPlacement() error {
 		return refuse(ErrDuplicate, "the Security header changed during processing")
 	}
 	// A decrypted element may carry an Id that another element has.
-	if _, err := dsig.NewIDIndex(r.m.Envelope); err != nil {
-		return invalid("%w", err)
+	if _, err := r.ids(); err != nil {
+		return err
 	}
 	// Every child of the Security header must have been processed where it
 	// stands: an element decrypted after the loop passed its place (an
