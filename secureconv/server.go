@@ -151,6 +151,8 @@ type server struct {
 	rings KeyRingSource // cookie-mode sessions, or nil
 	sizes keySizeBounds
 	log   *slog.Logger
+	// cookies remembers opened cookies (cookie mode).
+	cookies *cookieMemo
 }
 
 // ServerLayer returns a layer that answers Issue, Renew and Cancel
@@ -195,7 +197,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Security.Logger = log
 	}
 	return func(next soap.Handler) soap.Handler {
-		return &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log}
+		return &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log, cookies: &cookieMemo{}}
 	}, nil
 }
 
@@ -576,7 +578,7 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 			// The service's trouble: a Receiver fault, not BadContextToken.
 			return nil, fmt.Errorf("secureconv: key ring: %w", rerr)
 		}
-		tok, err = OpenCookie(ring, cookie, now)
+		tok, err = s.cookies.open(ring, cookie, now)
 		if err == nil {
 			tok.CookieMode = true // also for a version 1 cookie
 			if tok.ContextID != identifier {
