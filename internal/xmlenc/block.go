@@ -165,25 +165,34 @@ func (c *BlockCipher) Encrypt(plaintext []byte, random io.Reader) ([]byte, error
 // decrypts "successfully" to different plaintext. See the package
 // documentation.
 func (c *BlockCipher) Decrypt(data []byte) ([]byte, error) {
+	return c.decryptInPlace(append([]byte(nil), data...))
+}
+
+// decryptInPlace is Decrypt writing the plaintext over data, which it
+// returns a part of; on failure data is wiped.
+func (c *BlockCipher) decryptInPlace(data []byte) ([]byte, error) {
 	if c.mode == modeGCM {
 		if len(data) < gcmIVSize+gcmTagSize {
+			clear(data)
 			return nil, ErrDecrypt
 		}
-		out, err := c.aead.Open(nil, data[:gcmIVSize], data[gcmIVSize:], nil)
+		out, err := c.aead.Open(data[gcmIVSize:gcmIVSize], data[:gcmIVSize], data[gcmIVSize:], nil)
 		if err != nil {
+			clear(data)
 			return nil, ErrDecrypt
 		}
-		return out, nil
+		return out[:len(out):len(out)], nil
 	}
 	bs := c.block.BlockSize()
 	if len(data) < 2*bs || len(data)%bs != 0 {
+		clear(data)
 		return nil, ErrDecrypt
 	}
-	out := make([]byte, len(data)-bs)
-	cipher.NewCBCDecrypter(c.block, data[:bs]).CryptBlocks(out, data[bs:])
+	out := data[bs:]
+	cipher.NewCBCDecrypter(c.block, data[:bs]).CryptBlocks(out, out)
 	pad := int(out[len(out)-1])
 	if pad < 1 || pad > bs {
-		clear(out)
+		clear(data)
 		return nil, ErrDecrypt
 	}
 	n := len(out) - pad

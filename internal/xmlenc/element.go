@@ -1,7 +1,6 @@
 package xmlenc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -144,7 +143,8 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 	if id != "" && !validID(id) {
 		return nil, malformed("EncryptedData Id %q is not an XML ID", id)
 	}
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	var scope map[string]string // where the EncryptedData goes
 	switch typ {
 	case TypeElement:
@@ -156,7 +156,7 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 		if err := checkPlaintext(target, scope); err != nil {
 			return nil, err
 		}
-		serialize(&buf, target)
+		serialize(buf, target)
 	case TypeContent:
 		scope = soap.InScopeNamespaces(target)
 		for _, t := range target.Child {
@@ -164,12 +164,11 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 				return nil, err
 			}
 		}
-		serialize(&buf, target.Child...)
+		serialize(buf, target.Child...)
 	default:
 		return nil, malformed("EncryptedData Type %q: want TypeElement or TypeContent", typ)
 	}
 	ed, err := newEncryptedData(c, typ, id, keyInfo, buf.Bytes(), random, scope)
-	clear(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +283,7 @@ func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *
 	if err != nil {
 		return nil, err
 	}
-	pt, err := c.Decrypt(data)
+	pt, err := c.decryptInPlace(data)
 	if err != nil {
 		return nil, &DecryptError{Detail: "block decryption failed"}
 	}

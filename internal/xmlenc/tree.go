@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/beevik/etree"
@@ -176,8 +177,11 @@ func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 	if n > limit {
 		return nil, fmt.Errorf("%w: <%s> holds %d base64 characters, at most %d allowed", ErrTooLarge, el.FullTag(), n, limit)
 	}
+	if n == len(s) {
+		return decodeBase64Chunks(s, maxLen, el, errBad)
+	}
 	src := []byte(s)
-	if n != len(s) {
+	{
 		src = make([]byte, 0, n)
 		for i := 0; i < len(s); i++ {
 			switch s[i] {
@@ -196,6 +200,29 @@ func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 		return nil, fmt.Errorf("%w: <%s> holds %d bytes, at most %d allowed", ErrTooLarge, el.FullTag(), k, maxLen)
 	}
 	return out[:k], nil
+}
+
+// decodeBase64Chunks decodes s, base64 without white space, through a
+// small buffer instead of a copy of the whole text. Padding may only end
+// the text, as when it is decoded in one piece.
+func decodeBase64Chunks(s string, maxLen int, el *etree.Element, errBad error) ([]byte, error) {
+	out := make([]byte, 0, base64.StdEncoding.DecodedLen(len(s)))
+	var chunk [2048]byte // a multiple of 4
+	for off := 0; off < len(s); {
+		k := copy(chunk[:], s[off:])
+		off += k
+		if off < len(s) && bytes.IndexByte(chunk[:k], '=') >= 0 {
+			return nil, errBad
+		}
+		var err error
+		if out, err = base64.StdEncoding.AppendDecode(out, chunk[:k]); err != nil {
+			return nil, errBad
+		}
+	}
+	if len(out) > maxLen {
+		return nil, fmt.Errorf("%w: <%s> holds %d bytes, at most %d allowed", ErrTooLarge, el.FullTag(), len(out), maxLen)
+	}
+	return out, nil
 }
 
 // isNamed reports whether el has the expanded name {ns}local.
@@ -233,6 +260,24 @@ func addKeyInfo(parent, keyInfo *etree.Element) {
 // CR; attribute values also escape ", TAB, LF and CR (which attribute value
 // normalization would otherwise turn into spaces), so the content parses
 // back to the same tree.
+// bufferPool holds the buffers of serialized plaintexts; a buffer is
+// cleared before it goes back.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the capacity above which a buffer is not kept.
+const maxPooledBuffer = 1 << 20
+
+func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+
+// putBuffer wipes buf (it held plaintext) and returns it to the pool.
+func putBuffer(buf *bytes.Buffer) {
+	clear(buf.Bytes())
+	buf.Reset()
+	if buf.Cap() <= maxPooledBuffer {
+		bufferPool.Put(buf)
+	}
+}
+
 func serialize(buf *bytes.Buffer, toks ...etree.Token) {
 	s := etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true}
 	for _, t := range toks {
