@@ -53,7 +53,7 @@ func (r *receiver) enforce() error {
 	if p.SignedParts.Body && !signed[r.m.Body] {
 		return refuse(ErrNotSigned, "the Body is not signed")
 	}
-	for _, h := range r.m.Headers() {
+	for h := range headerSeq(r.m) {
 		if h != r.sec && p.SignedParts.Includes(soap.ElementName(h)) && !signed[h] {
 			return refuse(ErrNotSigned, "header %s is not signed", h.Tag)
 		}
@@ -93,7 +93,7 @@ func (r *receiver) enforce() error {
 			}
 		}
 	}
-	for _, h := range r.m.Headers() {
+	for h := range headerSeq(r.m) {
 		if soap.Is(h, NSWSSE11, "EncryptedHeader") {
 			return invalid("an EncryptedHeader was not decrypted")
 		}
@@ -101,7 +101,7 @@ func (r *receiver) enforce() error {
 			return refuse(ErrNotEncrypted, "header %s is not encrypted", h.Tag)
 		}
 	}
-	for _, c := range r.m.Body.ChildElements() {
+	for c := range r.m.Body.ChildElementsSeq() {
 		if soap.Is(c, xmlenc.NS, "EncryptedData") {
 			return invalid("an EncryptedData in the Body was not decrypted")
 		}

@@ -76,7 +76,7 @@ func (r *receiver) checkPlacement() error {
 	// stands: an element decrypted after the loop passed its place (an
 	// EncryptedData before the ReferenceList or EncryptedKey that lists
 	// it) would otherwise escape every check.
-	for _, c := range r.sec.ChildElements() {
+	for c := range r.sec.ChildElementsSeq() {
 		if !r.done[c] {
 			return refuse(ErrLayout, "%s in the Security header was decrypted after its place was processed (an EncryptedData must follow the ReferenceList or EncryptedKey that lists it)", c.Tag)
 		}
@@ -121,7 +121,7 @@ func (r *receiver) checkBodyAllEncrypted() error {
 	if len(fromDecryption) == 0 {
 		return nil
 	}
-	for _, c := range r.m.Body.ChildElements() {
+	for c := range r.m.Body.ChildElementsSeq() {
 		if !fromDecryption[c] && !soap.Is(c, xmlenc.NS, "EncryptedData") {
 			return refuse(ErrNotEncrypted, "%s in the Body in clear next to encrypted content", c.Tag)
 		}
@@ -150,7 +150,7 @@ func checkBodyChildren(body *etree.Element) error {
 	if body == nil {
 		return nil
 	}
-	for _, c := range body.ChildElements() {
+	for c := range body.ChildElementsSeq() {
 		n := soap.ElementName(c)
 		if n.Local == "Fault" && (n.Space == soap.NS11 || n.Space == soap.NS12) {
 			continue

@@ -335,7 +335,7 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 }
 
 func firstChild(el *etree.Element, ns, local string) *etree.Element {
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if soap.Is(c, ns, local) {
 			return c
 		}
@@ -377,7 +377,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 		}
 		// A token placed after its use (Lax allows it; Strict does not):
 		// process it now; the main loop skips it later.
-		for _, c := range r.sec.ChildElements() {
+		for c := range r.sec.ChildElementsSeq() {
 			if wsuID(c) != id && c.SelectAttrValue("Id", "") != id {
 				continue
 			}

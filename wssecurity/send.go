@@ -449,7 +449,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	if p.SignedParts.Body {
 		signTargets = append(signTargets, m.Body)
 	}
-	for _, h := range m.Headers() {
+	for h := range headerSeq(m) {
 		if h != s.sec && p.SignedParts.Includes(soap.ElementName(h)) {
 			signTargets = append(signTargets, h)
 		}

@@ -2,8 +2,11 @@ package wssecurity
 
 import (
 	"crypto/sha1"
+	"iter"
 
+	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/soap"
 )
 
 // sha1Sum returns SHA-1(b): the EncryptedKeySHA1 and thumbprint hash that
@@ -22,4 +25,13 @@ func newBlockCipher(alg string, key []byte) (*xmlenc.BlockCipher, error) {
 		key = key[:n]
 	}
 	return xmlenc.NewCipher(alg, key)
+}
+
+// headerSeq iterates over the header blocks of m, as m.Headers lists
+// them, without collecting them.
+func headerSeq(m *soap.Message) iter.Seq[*etree.Element] {
+	if m.Header == nil {
+		return func(func(*etree.Element) bool) {}
+	}
+	return m.Header.ChildElementsSeq()
 }
