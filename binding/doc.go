@@ -137,7 +137,9 @@
 // basicHttpBinding TransportWithMessageCredential/UserName
 // (UserNameOverTransport@wssec10), ws2007HttpBinding
 // TransportWithMessageCredential/UserName with its session
-// (SecureConversation_UserNameOverTransport@sc13), wsHttpBinding
+// (SecureConversation_UserNameOverTransport@sc13), ws2007HttpBinding
+// TransportWithMessageCredential/Certificate without a session
+// (CertificateOverTransport@ws2007http), wsHttpBinding
 // Message/UserName without and with a session (UXD-SEES@wssec11,
 // _UXD-SEES@sc200502) and wsHttpBinding Message/Certificate
 // (XD-SEES@wssec11); the plugfest scenarios use WS-Addressing 2004/08 and,

@@ -21,10 +21,11 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
-	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // withRM returns b with a reliable session.
@@ -370,7 +371,7 @@ func TestReliableSessions(t *testing.T) {
 						t.Errorf("request %d: Sequence header carries a wsu:Id: %v, want %v (signed by the session)", i, hasID, rc.signed)
 					}
 				default:
-					if a == secureconv.V200502.CancelAction() || a == secureconv.V13.CancelAction() {
+					if a == wstrust.V200502.CancelAction() || a == wstrust.V13.CancelAction() {
 						cancel = i
 					}
 				}
@@ -388,7 +389,7 @@ func TestReliableSessions(t *testing.T) {
 // hasWsuID reports whether el carries a wsu:Id under any prefix.
 func hasWsuID(el *etree.Element) bool {
 	for _, a := range el.Attr {
-		if a.Key == "Id" && a.NamespaceURI() == wssecurity.NSWSU {
+		if a.Key == "Id" && a.NamespaceURI() == wsse.NSWSU {
 			return true
 		}
 	}

@@ -14,6 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// versionWS2007HTTP is the CXF peer's family of the binding scenarios the
+// plugfest tables lack (SOAP 1.2, WS-Addressing 1.0, WS-SecurityPolicy
+// 1.2, as ws2007HttpBinding exports them).
+const versionWS2007HTTP = "ws2007http"
+
 // bindingCXFCase is a scenario of the CXF peer whose policy is what a
 // binding maps to.
 type bindingCXFCase struct {
@@ -68,6 +73,18 @@ func bindingCXFCases() []bindingCXFCase {
 			b.Security.Message.NegotiateServiceCredential = false
 			b.Security.Message.EstablishSecurityContext = false
 			b.Addressing = soap.WSA200408
+			return b
+		}, false},
+		// ws2007HttpBinding, TransportWithMessageCredential/Certificate
+		// without a session: CertificateOverTransport (HTTPS, a
+		// Timestamp endorsed by the client certificate, sent as a
+		// BinarySecurityToken). No plugfest table has it; the CXF peer
+		// serves it from its hand-written ws2007http.wsdl.
+		{Case{Scenario: "CertificateOverTransport", Version: versionWS2007HTTP}, func() binding.Binding {
+			b := binding.WS2007HttpBinding()
+			b.Security.Mode = binding.ModeTransportWithMessageCredential
+			b.Security.Message.ClientCredentialType = binding.CredentialCertificate
+			b.Security.Message.EstablishSecurityContext = false
 			return b
 		}, false},
 		// wsHttpBinding, Message/UserName with its default session.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/soapstack/soapstack/internal/lossy"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -113,7 +114,7 @@ func ReliableLoad(ctx context.Context, base string, pki *PKI, s RMScenario, opts
 	upstream := &http.Transport{MaxIdleConnsPerHost: opts.Sessions * 2}
 	defer upstream.CloseIdleConnections()
 	proxy, err := lossy.New(lossy.Config{Target: base, DropRequest: opts.Loss, DropResponse: opts.Loss, Seed: opts.Seed,
-		Pass: lossy.PassActions(secureconv.NSTrust200502, secureconv.NSTrust13), Logger: quiet, Transport: upstream})
+		Pass: lossy.PassActions(wstrust.NSTrust200502, wstrust.NSTrust13), Logger: quiet, Transport: upstream})
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/soapstack/soapstack/internal/lossy"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,7 +60,7 @@ const (
 // metroControlLossCases loses each of these once, by script.
 func metroLossyLink(target string, seed uint64) lossy.Config {
 	return lossy.Config{Target: target, DropRequest: 0.1, DropResponse: 0.1, Duplicate: 0.05, Reorder: 0.1,
-		MaxDelay: 20 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(secureconv.NSTrust200502, secureconv.NSTrust13,
+		MaxDelay: 20 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(wstrust.NSTrust200502, wstrust.NSTrust13,
 			reliable.V200502.CreateSequenceAction(), reliable.V11.CreateSequenceAction(), reliable.V200502.LastMessageAction(),
 			reliable.V200502.TerminateSequenceAction(), reliable.V11.TerminateSequenceAction()),
 		Logger: slog.New(slog.DiscardHandler)}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -25,7 +26,7 @@ const nsXENC = "http://www.w3.org/2001/04/xmlenc#"
 // without its own ReferenceList.
 func wss11Constructs(msg []byte) error {
 	var errs []error
-	if bytes.Contains(msg, []byte(wssecurity.NSWSSE11)) {
+	if bytes.Contains(msg, []byte(wsse.NSWSSE11)) {
 		errs = append(errs, errors.New("the wsse11 namespace"))
 	}
 	if bytes.Contains(msg, []byte("oasis-wss-soap-message-security-1.1")) {

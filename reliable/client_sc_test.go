@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -124,7 +125,7 @@ func TestClientOverSecureConversation(t *testing.T) {
 			if cs.SecurityTokenReference == nil {
 				t.Fatal("CreateSequence without the session token reference")
 			}
-			ref, err := secureconv.ParseSCTReference(cs.SecurityTokenReference)
+			ref, err := wstrust.ParseSCTReference(cs.SecurityTokenReference)
 			if err != nil || ref.Identifier == "" {
 				t.Fatalf("token reference %+v %v", ref, err)
 			}
@@ -163,7 +164,7 @@ func (s *fakeSession) SessionTokenReference() (*etree.Element, error) {
 	if s.refErr != nil {
 		return nil, s.refErr
 	}
-	return secureconv.NewSCTReference(secureconv.V13, "urn:uuid:sct", ""), nil
+	return wstrust.NewSCTReference(wstrust.V13, "urn:uuid:sct", ""), nil
 }
 
 // TestClientSecureSessionErrors: a secure session that cannot be opened,

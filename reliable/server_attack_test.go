@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -232,7 +232,7 @@ func TestServerAttacks(t *testing.T) {
 // addSTR adds the secure session's token reference to a CreateSequence
 // (and 1.1's UsesSequenceSTR header), as WCF sends it.
 func addSTR(m *soap.Message, v Version, contextID string) {
-	m.Payload().AddChild(secureconv.NewSCTReference(secureconv.V13, contextID, ""))
+	m.Payload().AddChild(wstrust.NewSCTReference(wstrust.V13, contextID, ""))
 	if v == V11 {
 		h := wire.UsesSequenceSTR.Build()
 		m.AddHeader(h)

@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -140,7 +140,7 @@ func (x *exchange) checkSession(ctx context.Context, cs *wire.CreateSequence, h 
 	if x.v == V11 && h.usesSTR == nil {
 		return refused(fmt.Errorf("%w: no UsesSequenceSTR header", ErrSessionTokenMissing))
 	}
-	ref, err := secureconv.ParseSCTReference(cs.SecurityTokenReference)
+	ref, err := wstrust.ParseSCTReference(cs.SecurityTokenReference)
 	if err != nil {
 		return refused(fmt.Errorf("%w: %w", ErrSessionTokenMismatch, err))
 	}
@@ -165,7 +165,7 @@ func (x *exchange) localSCT(id string) string {
 			if idOf(c) != id {
 				continue
 			}
-			if t, err := secureconv.ParseSCT(c); err == nil {
+			if t, err := wstrust.ParseSCT(c); err == nil {
 				return t.Identifier
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -105,7 +106,7 @@ func TestServerOverSecureSession(t *testing.T) {
 	create := func(c *secureconv.Client, v Version, session string) (*soap.Message, error) {
 		anon := wire.EndpointReference{Address: soap.AnonymousWSA10}
 		cs := &wire.CreateSequence{Version: v, AcksTo: anon, Offer: &wire.Offer{Identifier: "urn:uuid:" + session + "-offer", Endpoint: &anon},
-			SecurityTokenReference: secureconv.NewSCTReference(secureconv.V13, session, "")}
+			SecurityTokenReference: wstrust.NewSCTReference(wstrust.V13, session, "")}
 		m := msg(v.CreateSequenceAction(), cs.Build())
 		if v == V11 {
 			h := wire.UsesSequenceSTR.Build()

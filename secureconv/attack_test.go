@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -183,14 +184,14 @@ func TestUnknownAndExpiredSessions(t *testing.T) {
 	require.NoError(t, err)
 	stale := &Client{cfg: c.cfg, transport: e.wire(other, nil), sess: s}
 	_, err = stale.call(context.Background(), echoMsg(t, "x"))
-	requireFault(t, err, FaultBadContextToken, ErrTokenNotFound)
+	requireFault(t, err, wstrust.FaultBadContextToken, ErrTokenNotFound)
 
 	// The token's lifetime is over: the service answers BadContextToken.
 	// The same message before expiry is accepted (control).
 	require.NoError(t, e.sendWithSession(c, s, e.srv))
 	e.clock.Add(2 * time.Hour)
 	err = e.sendWithSession(c, s, e.srv)
-	requireFault(t, err, FaultBadContextToken)
+	requireFault(t, err, wstrust.FaultBadContextToken)
 	assert.True(t, errors.Is(err, ErrTokenExpired) || errors.Is(err, ErrTokenNotFound), "want an expired (evicted) token, got %v", err)
 	assert.Equal(t, int32(2), e.calls.Load())
 }
@@ -206,7 +207,7 @@ func TestSessionOfAnotherEndpoint(t *testing.T) {
 	s, err := c.current(context.Background())
 	require.NoError(t, err)
 	_, err = (&Client{cfg: c.cfg, transport: e.wire(b, nil), sess: s}).call(context.Background(), echoMsg(t, "x"))
-	requireFault(t, err, FaultBadContextToken, ErrEndpointMismatch)
+	requireFault(t, err, wstrust.FaultBadContextToken, ErrEndpointMismatch)
 }
 
 func TestCrossSessionKeyUse(t *testing.T) {
@@ -235,13 +236,13 @@ func TestCancelOrRenewAnotherSession(t *testing.T) {
 	sa, _ := a.current(context.Background())
 	sb, _ := b.current(context.Background())
 	// a's session protects a Cancel of b's session.
-	rst := &requestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
-	_, err := a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpCancel, rst)
-	requireFault(t, err, FaultInvalidRequest, ErrTargetMismatch)
-	rst = &requestSecurityToken{Operation: OpRenew, KeySize: 128, RenewTarget: NewSCTReference(e.v, sb.sct.Identifier, "")}
+	rst := &wstrust.RST{Operation: wstrust.OpCancel, CancelTarget: wstrust.NewSCTReference(e.v.wire(), sb.sct.Identifier, "")}
+	_, err := a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), wstrust.OpCancel, rst)
+	requireFault(t, err, wstrust.FaultInvalidRequest, ErrTargetMismatch)
+	rst = &wstrust.RST{Operation: wstrust.OpRenew, KeySize: 128, RenewTarget: wstrust.NewSCTReference(e.v.wire(), sb.sct.Identifier, "")}
 	rst.Entropy, _ = newEntropy(128, "", nil)
-	_, err = a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), OpRenew, rst)
-	requireFault(t, err, FaultUnableToRenew, ErrTargetMismatch)
+	_, err = a.tokenRequest(context.Background(), e.app, a.sessionConfig(sa), wstrust.OpRenew, rst)
+	requireFault(t, err, wstrust.FaultUnableToRenew, ErrTargetMismatch)
 	// b's session still works.
 	require.NoError(t, callEcho(t, b, "still there"))
 }
@@ -270,9 +271,9 @@ func TestBootstrapCancelByNonOwner(t *testing.T) {
 	require.NoError(t, callEcho(t, alice, "a"))
 	require.NoError(t, callEcho(t, bob, "b"))
 	sa, _ := alice.current(context.Background())
-	rst := &requestSecurityToken{Operation: OpCancel, CancelTarget: NewSCTReference(e.v, sa.sct.Identifier, "")}
+	rst := &wstrust.RST{Operation: wstrust.OpCancel, CancelTarget: wstrust.NewSCTReference(e.v.wire(), sa.sct.Identifier, "")}
 	boot := bob.cfg.Security
-	_, err := bob.tokenRequest(context.Background(), e.boot, &boot, OpCancel, rst)
+	_, err := bob.tokenRequest(context.Background(), e.boot, &boot, wstrust.OpCancel, rst)
 	require.Error(t, err, "bob cannot cancel alice's session")
 	// The fault is that of the session attempt; the bootstrap attempt's
 	// cause is logged.
@@ -319,7 +320,7 @@ func TestCookieAttacks(t *testing.T) {
 			e := newAttackEnv(t, func(c *ServerConfig) { c.Cookies, c.Cache = ring, nil })
 			c := e.client(e.wire(e.srv, tt.tamper), wssecurity.Config{})
 			_, err := c.call(context.Background(), echoMsg(t, "x"))
-			requireFault(t, err, FaultBadContextToken, tt.want)
+			requireFault(t, err, wstrust.FaultBadContextToken, tt.want)
 			assert.Zero(t, e.calls.Load())
 		})
 	}
@@ -329,7 +330,7 @@ func TestCookieAttacks(t *testing.T) {
 		require.NoError(t, callEcho(t, c, "fresh"))
 		s, _ := c.current(context.Background())
 		e.clock.Add(2 * time.Hour)
-		requireFault(t, e.sendWithSession(c, s, e.srv), FaultBadContextToken, ErrCookieExpired)
+		requireFault(t, e.sendWithSession(c, s, e.srv), wstrust.FaultBadContextToken, ErrCookieExpired)
 	})
 }
 
@@ -340,7 +341,7 @@ func TestReplayedTokenRequest(t *testing.T) {
 	var captured []byte
 	capture := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		b, _ := req.Bytes()
-		if req.Addressing.Action == e.v.IssueAction() {
+		if req.Addressing.Action == e.v.wire().IssueAction() {
 			captured = b
 		}
 		return e.wire(e.srv, nil).Call(ctx, req)
@@ -361,25 +362,25 @@ func TestReplayedTokenRequest(t *testing.T) {
 func TestRSTRWithoutEntropy(t *testing.T) {
 	e := newAttackEnv(t, func(c *ServerConfig) { c.Entropy = EntropyServer })
 	err := callEcho(t, e.client(e.wire(e.srv, nil), wssecurity.Config{}), "x")
-	requireFault(t, err, FaultInvalidRequest, ErrClientEntropyRefused)
+	requireFault(t, err, wstrust.FaultInvalidRequest, ErrClientEntropyRefused)
 
 	rogue := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		sec := e.scfg.Security
 		ex, err := wssecurity.VerifyRequest(ctx, e.boot, &sec, req)
 		require.NoError(t, err)
-		rst, _, err := parseRST(req.Payload())
+		rst, _, err := wstrust.ParseRST(req.Payload())
 		require.NoError(t, err)
 		require.NotNil(t, rst.Entropy, "a Combined client sends entropy")
 		noEntropy := *rst
 		noEntropy.Entropy = nil
 		ik, err := issueKey(EntropyServer, &noEntropy, keySizeBounds{Min: 128, Max: 512, Default: 256}, nil)
 		require.NoError(t, err)
-		sct := &SecurityContextToken{Version: e.v, ID: "uuid-sct-rogue", Identifier: "urn:uuid:rogue"}
-		rstr := &requestSecurityTokenResponse{Context: rst.Context, TokenType: e.v.TokenType(), SCT: sct,
-			RequestedAttachedReference:   sct.AttachedReference(e.v),
-			RequestedUnattachedReference: sct.UnattachedReference(e.v)}
+		sct := &wstrust.SecurityContextToken{Version: e.v.wire(), ID: "uuid-sct-rogue", Identifier: "urn:uuid:rogue"}
+		rstr := &wstrust.RSTR{Context: rst.Context, TokenType: e.v.wire().TokenType(), SCT: sct,
+			RequestedAttachedReference:   sct.AttachedReference(e.v.wire()),
+			RequestedUnattachedReference: sct.UnattachedReference(e.v.wire())}
 		ik.Apply(e.v, rstr)
-		resp, err := soap.NewReply(req, e.v.ResponseAction(OpIssue), rstr.BuildBody(e.v), nil)
+		resp, err := soap.NewReply(req, e.v.wire().ResponseAction(wstrust.OpIssue), rstr.BuildBody(e.v.wire()), nil)
 		require.NoError(t, err)
 		require.NoError(t, wssecurity.SecureReply(ctx, e.boot, &sec, ex, resp))
 		return resp, nil
@@ -402,7 +403,7 @@ func TestUnknownDerivationSource(t *testing.T) {
 	}
 	c := e.client(e.wire(e.srv, tamper), wssecurity.Config{})
 	err := callEcho(t, c, "x")
-	requireFault(t, err, FaultUnknownDerivationSource, wssecurity.ErrUnknownDerivationSource)
+	requireFault(t, err, wstrust.FaultUnknownDerivationSource, wssecurity.ErrUnknownDerivationSource)
 	assert.Zero(t, e.calls.Load())
 }
 

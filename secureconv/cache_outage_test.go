@@ -56,7 +56,7 @@ func TestTokenCacheOutageFault(t *testing.T) {
 	assert.ErrorIs(t, h.faults[len(h.faults)-1], errTestCacheDown)
 	h.faultsMu.Unlock()
 	assert.Equal(t, int32(1), h.calls.Load(), "the application did not run")
-	assert.Equal(t, int32(1), h.count(V200502.IssueAction()), "no new session for a failure of the service")
+	assert.Equal(t, int32(1), h.count(V200502.wire().IssueAction()), "no new session for a failure of the service")
 
 	cache.down.Store(false)
 	echo(t, h, "after")

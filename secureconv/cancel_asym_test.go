@@ -27,7 +27,7 @@ func TestBootstrapCancelAsymmetricAnswer(t *testing.T) {
 	var cancelResp string
 	rec := soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		resp, err := e.srv.ServeSOAP(ctx, req)
-		if err == nil && resp != nil && req.Addressing.Action == e.v.CancelAction() {
+		if err == nil && resp != nil && req.Addressing.Action == e.v.wire().CancelAction() {
 			b, berr := resp.Bytes()
 			require.NoError(t, berr)
 			mu.Lock()

@@ -12,6 +12,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/keylog"
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"golang.org/x/sync/singleflight"
@@ -181,22 +183,22 @@ func (c *ClientConfig) defaults() error {
 	if c.CancelWithBootstrap && !c.Cancel {
 		return configError("CancelWithBootstrap without Cancel")
 	}
-	suite := c.Policy.WithDefaults().Suite.Algorithms()
+	minBits, maxBits := c.Policy.WithDefaults().Suite.KeySizes()
 	if c.KeySize == 0 {
-		c.KeySize = suite.MaxSymmetricKeyLength
+		c.KeySize = maxBits
 	}
-	if c.KeySize%8 != 0 || c.KeySize < suite.MinSymmetricKeyLength || c.KeySize > DefaultMaxKeySize {
-		return configError("KeySize %d bits: want a multiple of 8 within %d..%d (%s)", c.KeySize, suite.MinSymmetricKeyLength, DefaultMaxKeySize, suite.Name)
+	if c.KeySize%8 != 0 || c.KeySize < minBits || c.KeySize > DefaultMaxKeySize {
+		return configError("KeySize %d bits: want a multiple of 8 within %d..%d (%s)", c.KeySize, minBits, DefaultMaxKeySize, c.Policy.WithDefaults().Suite)
 	}
-	if pt := c.Policy.ProtectionToken; c.Policy.Binding == wssecurity.SymmetricBinding && pt != nil && !pt.DerivedKeys && c.KeySize != suite.MaxSymmetricKeyLength {
-		return configError("KeySize %d bits: %s without derived keys uses the session key directly and needs %d bits", c.KeySize, suite.Name, suite.MaxSymmetricKeyLength)
+	if pt := c.Policy.ProtectionToken; c.Policy.Binding == wssecurity.SymmetricBinding && pt != nil && !pt.DerivedKeys && c.KeySize != maxBits {
+		return configError("KeySize %d bits: %s without derived keys uses the session key directly and needs %d bits", c.KeySize, c.Policy.WithDefaults().Suite, maxBits)
 	}
 	return nil
 }
 
 // session is an established secure session, as the client holds it.
 type session struct {
-	sct      *SecurityContextToken
+	sct      *wstrust.SecurityContextToken
 	wss      *wssecurity.SessionToken
 	issued   time.Time
 	expires  time.Time
@@ -388,17 +390,17 @@ func (c *Client) logKey(s *session) {
 
 // tokenRequest sends a token request protected by policy and returns the
 // parsed response.
-func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op Operation, rst *requestSecurityToken) (*requestSecurityTokenResponse, error) {
+func (c *Client) tokenRequest(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, op wstrust.Operation, rst *wstrust.RST) (*wstrust.RSTR, error) {
 	return c.tokenRequestVerified(ctx, policy, sec, policy, sec, op, rst)
 }
 
 // tokenRequestVerified sends a token request protected by policy and
 // checks the response against replyPolicy (they differ for a Cancel sent
 // with the bootstrap policy: Apache CXF answers it under the session).
-func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op Operation, rst *requestSecurityToken) (*requestSecurityTokenResponse, error) {
+func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Policy, sec *wssecurity.Config, replyPolicy wssecurity.Policy, replySec *wssecurity.Config, op wstrust.Operation, rst *wstrust.RST) (*wstrust.RSTR, error) {
 	v := c.cfg.Version
-	m := soap.NewMessageWithBody(c.cfg.SOAP, rst.Build(v))
-	a, err := soap.RequestAddressing(c.cfg.Addressing, v.Action(op), c.cfg.To, c.rand())
+	m := soap.NewMessageWithBody(c.cfg.SOAP, rst.Build(v.wire()))
+	a, err := soap.RequestAddressing(c.cfg.Addressing, v.wire().Action(op), c.cfg.To, c.rand())
 	if err != nil {
 		return nil, err
 	}
@@ -415,14 +417,14 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 		return nil, fmt.Errorf("secureconv: %s: no response", op)
 	}
 	var copyResp, bootResp *soap.Message
-	if op == OpCancel {
+	if op == wstrust.OpCancel {
 		copyResp = resp.Clone()
 		if policy.Binding == wssecurity.AsymmetricBinding {
 			bootResp = resp.Clone()
 		}
 	}
 	if err := wssecurity.VerifyReply(ctx, replyPolicy, replySec, e, resp); err != nil {
-		if op != OpCancel {
+		if op != wstrust.OpCancel {
 			return nil, fmt.Errorf("secureconv: %s response rejected: %w", op, err)
 		}
 		// Apache CXF signs its Cancel answer with the session key itself
@@ -444,28 +446,28 @@ func (c *Client) tokenRequestVerified(ctx context.Context, policy wssecurity.Pol
 			return nil, fmt.Errorf("secureconv: %s response rejected: %w", op, err)
 		}
 	}
-	if resp.Addressing.Version != 0 && resp.Addressing.Action != v.ResponseAction(op) {
+	if resp.Addressing.Version != 0 && resp.Addressing.Action != v.wire().ResponseAction(op) {
 		return nil, fmt.Errorf("secureconv: %s response with action %q", op, resp.Addressing.Action)
 	}
-	rstr, rv, err := parseRSTR(resp.Payload())
+	rstr, rv, err := wstrust.ParseRSTR(resp.Payload())
 	if err != nil {
 		return nil, fmt.Errorf("secureconv: %s response: %w", op, err)
 	}
-	if rv != v {
+	if rv != v.wire() {
 		return nil, fmt.Errorf("secureconv: %s response in another WS-Trust version", op)
 	}
 	return rstr, nil
 }
 
 func (c *Client) keySizes() keySizeBounds {
-	suite := c.cfg.Policy.WithDefaults().Suite.Algorithms()
-	return keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
+	minBits, _ := c.cfg.Policy.WithDefaults().Suite.KeySizes()
+	return keySizeBounds{Min: minBits, Max: DefaultMaxKeySize, Default: c.cfg.KeySize}
 }
 
 // newRST returns an Issue or Renew request with the client's entropy.
-func (c *Client) newRST(op Operation) (*requestSecurityToken, error) {
+func (c *Client) newRST(op wstrust.Operation) (*wstrust.RST, error) {
 	v := c.cfg.Version
-	rst := &requestSecurityToken{TokenType: v.TokenType(), Operation: op, KeySize: c.cfg.KeySize}
+	rst := &wstrust.RST{TokenType: v.wire().TokenType(), Operation: op, KeySize: c.cfg.KeySize}
 	if c.cfg.Entropy != EntropyServer {
 		ent, err := newEntropy(c.cfg.KeySize, "", c.rand())
 		if err != nil {
@@ -477,7 +479,7 @@ func (c *Client) newRST(op Operation) (*requestSecurityToken, error) {
 }
 
 // establish turns an RSTR into a session.
-func (c *Client) establish(rst *requestSecurityToken, rstr *requestSecurityTokenResponse) (*session, error) {
+func (c *Client) establish(rst *wstrust.RST, rstr *wstrust.RSTR) (*session, error) {
 	if rstr.SCT == nil || rstr.RequestedSecurityToken == nil {
 		return nil, errors.New("secureconv: the response carries no SecurityContextToken")
 	}
@@ -505,7 +507,7 @@ func (c *Client) establish(rst *requestSecurityToken, rstr *requestSecurityToken
 	s.renewAt = s.issued.Add(time.Duration(float64(life) * c.cfg.RenewAfter))
 	el := soap.CopyWithScope(rstr.RequestedSecurityToken)
 	s.wss = &wssecurity.SessionToken{Element: el, Identifier: rstr.SCT.Identifier,
-		TokenType: c.cfg.Version.TokenType(), Namespace: c.cfg.Version.SCNamespace(), Key: key}
+		TokenType: c.cfg.Version.wire().TokenType(), Namespace: c.cfg.Version.wire().SCNamespace(), Key: key}
 	return s, nil
 }
 
@@ -517,12 +519,12 @@ const DefaultSessionLifetime = 10 * time.Hour
 // issue runs the Issue handshake.
 func (c *Client) issue(ctx context.Context) (*session, error) {
 	start := c.now()
-	rst, err := c.newRST(OpIssue)
+	rst, err := c.newRST(wstrust.OpIssue)
 	if err != nil {
 		return nil, err
 	}
 	sec := c.cfg.Security
-	rstr, err := c.tokenRequest(ctx, c.cfg.Bootstrap, &sec, OpIssue, rst)
+	rstr, err := c.tokenRequest(ctx, c.cfg.Bootstrap, &sec, wstrust.OpIssue, rst)
 	if err != nil {
 		return nil, err
 	}
@@ -543,13 +545,13 @@ func (c *Client) issue(ctx context.Context) (*session, error) {
 // Issue: see Client.
 func (c *Client) renew(ctx context.Context, old *session) (*session, error) {
 	start := c.now()
-	rst, err := c.newRST(OpRenew)
+	rst, err := c.newRST(wstrust.OpRenew)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
 	}
-	rst.RenewTarget = NewSCTReference(c.cfg.Version, old.sct.Identifier, old.sct.Instance)
+	rst.RenewTarget = wstrust.NewSCTReference(c.cfg.Version.wire(), old.sct.Identifier, old.sct.Instance)
 	sec := c.sessionConfig(old)
-	rstr, err := c.tokenRequest(ctx, c.cfg.Policy, sec, OpRenew, rst)
+	rstr, err := c.tokenRequest(ctx, c.cfg.Policy, sec, wstrust.OpRenew, rst)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRenewFailed, err)
 	}
@@ -582,7 +584,7 @@ func (t clientTokens) TokenElement(ctx context.Context, el *etree.Element) ([]by
 	return nil, false, nil
 }
 
-func (t clientTokens) TokenReference(ctx context.Context, str *wssecurity.STR) ([]byte, error) {
+func (t clientTokens) TokenReference(ctx context.Context, str *wsse.STR) ([]byte, error) {
 	if str.URI == t.s.wss.Identifier {
 		return t.s.wss.Key, nil
 	}
@@ -684,8 +686,8 @@ func (c *Client) Close(ctx context.Context) error {
 	if s == nil || !c.cfg.Cancel {
 		return nil
 	}
-	rst := &requestSecurityToken{Operation: OpCancel,
-		CancelTarget: NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance)}
+	rst := &wstrust.RST{Operation: wstrust.OpCancel,
+		CancelTarget: wstrust.NewSCTReference(c.cfg.Version.wire(), s.sct.Identifier, s.sct.Instance)}
 	policy, sec := c.cfg.Policy, c.sessionConfig(s)
 	if c.cfg.CancelSignedOnly {
 		policy = signedOnly(policy)
@@ -699,7 +701,7 @@ func (c *Client) Close(ctx context.Context) error {
 		policy.Order = wssecurity.SignBeforeEncrypt
 	}
 	start := c.now()
-	rstr, err := c.tokenRequestVerified(ctx, policy, sec, replyPolicy, replySec, OpCancel, rst)
+	rstr, err := c.tokenRequestVerified(ctx, policy, sec, replyPolicy, replySec, wstrust.OpCancel, rst)
 	if err != nil {
 		return err
 	}

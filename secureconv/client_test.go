@@ -94,7 +94,7 @@ func (g *gate) wrap(next soap.Invoker) soap.Invoker {
 func TestHandshakeOutlivesShortDeadline(t *testing.T) {
 	e := newAttackEnv(t, nil)
 	var n actionCounter
-	g := newGate(e.v.IssueAction())
+	g := newGate(e.v.wire().IssueAction())
 	c := e.clientWith(g.wrap(n.wrap(e.wire(e.srv, nil))), nil)
 
 	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -116,7 +116,7 @@ func TestHandshakeOutlivesShortDeadline(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded, "the short caller gets its own context's error")
 	close(g.release) // the service answers only after the first caller gave up
 	require.NoError(t, <-secondErr, "the second caller must not inherit the first one's deadline")
-	assert.Equal(t, 1, n.count(e.v.IssueAction()), "one shared handshake")
+	assert.Equal(t, 1, n.count(e.v.wire().IssueAction()), "one shared handshake")
 	assert.Equal(t, int32(1), e.calls.Load())
 
 	// The handshake ran on a context of its own: not the first caller's
@@ -134,7 +134,7 @@ func TestHandshakeOutlivesShortDeadline(t *testing.T) {
 func TestHandshakeTimeout(t *testing.T) {
 	e := newAttackEnv(t, nil)
 	var n actionCounter
-	g := newGate(e.v.IssueAction())
+	g := newGate(e.v.wire().IssueAction())
 	c := e.clientWith(n.wrap(g.wrap(e.wire(e.srv, nil))), func(cfg *ClientConfig) { cfg.HandshakeTimeout = 50 * time.Millisecond })
 
 	start := time.Now()
@@ -146,12 +146,12 @@ func TestHandshakeTimeout(t *testing.T) {
 
 	close(g.release) // the service answers again: the next call establishes the session
 	require.NoError(t, callEcho(t, c, "after the timeout"))
-	assert.Equal(t, 2, n.count(e.v.IssueAction()))
+	assert.Equal(t, 2, n.count(e.v.wire().IssueAction()))
 }
 
 func TestCloseEndsRunningHandshake(t *testing.T) {
 	e := newAttackEnv(t, nil)
-	g := newGate(e.v.IssueAction())
+	g := newGate(e.v.wire().IssueAction())
 	c := e.clientWith(g.wrap(e.wire(e.srv, nil)), nil)
 	done := make(chan error, 1)
 	go func() { done <- c.Open(context.Background()) }()
@@ -199,12 +199,12 @@ func TestRenewFailureVisible(t *testing.T) {
 		err  error
 	}{
 		{"transport", errRenewWire},
-		{"UnableToRenew fault", UnableToRenewFault(V200502)},
+		{"UnableToRenew fault", unableToRenewFault(V200502)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newAttackEnv(t, nil)
 			var n actionCounter
-			f := &failRenew{action: e.v.RenewAction(), on: true, err: tc.err}
+			f := &failRenew{action: e.v.wire().RenewAction(), on: true, err: tc.err}
 			c := e.clientWith(n.wrap(f.wrap(e.wire(e.srv, nil))), nil)
 			require.NoError(t, callEcho(t, c, "one"))
 			id := c.Session()
@@ -213,15 +213,15 @@ func TestRenewFailureVisible(t *testing.T) {
 			err := callEcho(t, c, "renewal fails")
 			require.ErrorIs(t, err, ErrRenewFailed)
 			require.ErrorIs(t, err, tc.err, "the Renew's own error is kept")
-			assert.Equal(t, 1, n.count(e.v.IssueAction()), "no silent new session")
-			assert.Equal(t, 1, n.count(e.v.RenewAction()))
+			assert.Equal(t, 1, n.count(e.v.wire().IssueAction()), "no silent new session")
+			assert.Equal(t, 1, n.count(e.v.wire().RenewAction()))
 			assert.Equal(t, id, c.Session(), "the session stays")
 			assert.Equal(t, int32(1), e.calls.Load(), "the call was not sent")
 
 			f.set(false)
 			require.NoError(t, callEcho(t, c, "renewal works again"))
-			assert.Equal(t, 2, n.count(e.v.RenewAction()))
-			assert.Equal(t, 1, n.count(e.v.IssueAction()))
+			assert.Equal(t, 2, n.count(e.v.wire().RenewAction()))
+			assert.Equal(t, 1, n.count(e.v.wire().IssueAction()))
 			assert.Equal(t, id, c.Session())
 		})
 	}
@@ -234,7 +234,7 @@ func TestRenewFailureVisible(t *testing.T) {
 func TestRenewRefusedAsExpiredReestablishes(t *testing.T) {
 	e := newAttackEnv(t, func(c *ServerConfig) { c.KeyLifetime = 10 * time.Minute })
 	var n actionCounter
-	f := &failRenew{action: e.v.IssueAction(), err: errRenewWire}
+	f := &failRenew{action: e.v.wire().IssueAction(), err: errRenewWire}
 	var logs bytes.Buffer
 	c := e.clientWith(f.wrap(n.wrap(e.wire(e.srv, nil))), func(cfg *ClientConfig) {
 		cfg.RenewAfter = 0.99
@@ -247,7 +247,7 @@ func TestRenewRefusedAsExpiredReestablishes(t *testing.T) {
 	require.ErrorIs(t, err, errRenewWire, "the Issue's error")
 	require.ErrorIs(t, err, ErrRenewFailed, "joined with the renewal's")
 	assert.True(t, IsRenewNeeded(err))
-	assert.Equal(t, 1, n.count(e.v.RenewAction()))
+	assert.Equal(t, 1, n.count(e.v.wire().RenewAction()))
 	assert.Contains(t, logs.String(), "refused to renew", "the renewal's failure is logged")
 	assert.Contains(t, logs.String(), "RenewNeeded")
 }
@@ -262,8 +262,8 @@ func TestClientClockDrivesExpiry(t *testing.T) {
 	// no Renew under the expired one.
 	e.clock.Add(2 * time.Hour)
 	require.NoError(t, callEcho(t, c, "two"))
-	assert.Equal(t, 2, n.count(e.v.IssueAction()))
-	assert.Equal(t, 0, n.count(e.v.RenewAction()))
+	assert.Equal(t, 2, n.count(e.v.wire().IssueAction()))
+	assert.Equal(t, 0, n.count(e.v.wire().RenewAction()))
 	assert.NotEqual(t, first, c.Session())
 }
 

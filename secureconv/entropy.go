@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/soapstack/soapstack/internal/psha1"
+	"github.com/soapstack/soapstack/internal/wstrust"
 )
 
 // EntropyMode says who contributes the key material of an issued key
@@ -81,8 +82,8 @@ func (s keySizeBounds) check(bits int) error {
 // newEntropy returns keySize/8 random bytes from r (crypto/rand when nil)
 // as a BinarySecret of type Nonce with wsu:Id id (WCF writes
 // "uuid-<guid>-<n>"; "" for none): the entropy of an RST or RSTR.
-func newEntropy(keySize int, id string, r io.Reader) (*binarySecretToken, error) {
-	if keySize <= 0 || keySize%8 != 0 || keySize/8 > MaxSecretSize {
+func newEntropy(keySize int, id string, r io.Reader) (*wstrust.BinarySecret, error) {
+	if keySize <= 0 || keySize%8 != 0 || keySize/8 > wstrust.MaxSecretSize {
 		return nil, fmt.Errorf("secureconv: entropy of %d bits", keySize)
 	}
 	if r == nil {
@@ -92,18 +93,18 @@ func newEntropy(keySize int, id string, r io.Reader) (*binarySecretToken, error)
 	if _, err := io.ReadFull(r, b); err != nil {
 		return nil, fmt.Errorf("secureconv: entropy: %w", err)
 	}
-	return &binarySecretToken{ID: id, Type: secretNonce, Value: b}, nil
+	return &wstrust.BinarySecret{ID: id, Type: wstrust.SecretNonce, Value: b}, nil
 }
 
-// ComputedKey returns the WS-Trust computed key
+// computedKey returns the WS-Trust computed key
 // P_SHA1(secret = requestor entropy, seed = issuer entropy)[0:keySize/8]
 // (.../CK/PSHA1). The order matters: WCF and WSS4J use the client's
 // entropy as the HMAC key.
-func ComputedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, error) {
+func computedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, error) {
 	if len(requestorEntropy) == 0 || len(issuerEntropy) == 0 {
 		return nil, fmt.Errorf("%w: computed key needs both entropies", ErrProofKey)
 	}
-	if keySize <= 0 || keySize%8 != 0 || keySize > MaxKeySize {
+	if keySize <= 0 || keySize%8 != 0 || keySize > wstrust.MaxKeySize {
 		return nil, fmt.Errorf("%w: computed key of %d bits", ErrProofKey, keySize)
 	}
 	return psha1.Derive(requestorEntropy, issuerEntropy, 0, keySize/8)
@@ -123,7 +124,7 @@ func ComputedKey(requestorEntropy, issuerEntropy []byte, keySize int) ([]byte, e
 //     entropy; the client's entropy is the key.
 //
 // The key size must lie within sizes. Errors wrap ErrProofKey.
-func resolveProofKey(mode EntropyMode, rst *requestSecurityToken, rstr *requestSecurityTokenResponse, sizes keySizeBounds) ([]byte, error) {
+func resolveProofKey(mode EntropyMode, rst *wstrust.RST, rstr *wstrust.RSTR, sizes keySizeBounds) ([]byte, error) {
 	if rst == nil || rstr == nil {
 		return nil, fmt.Errorf("%w: missing request or response", ErrProofKey)
 	}
@@ -154,7 +155,7 @@ func resolveProofKey(mode EntropyMode, rst *requestSecurityToken, rstr *requestS
 		if err := sizes.check(size); err != nil {
 			return nil, err
 		}
-		return ComputedKey(rst.Entropy.Value, rstr.Entropy.Value, size)
+		return computedKey(rst.Entropy.Value, rstr.Entropy.Value, size)
 	case EntropyServer:
 		switch {
 		case rst.Entropy != nil:
@@ -201,7 +202,7 @@ type issuedKey struct {
 	Mode EntropyMode
 	// Entropy is the server's entropy (Combined mode), nil otherwise; set
 	// its ID before Apply to write a wsu:Id as WCF does.
-	Entropy *binarySecretToken
+	Entropy *wstrust.BinarySecret
 }
 
 // issueKey issues the key for rst as a WCF service does
@@ -213,7 +214,7 @@ type issuedKey struct {
 // nil) and the key is ComputedKey(client entropy, server entropy); in
 // Server mode the key is random; in Client mode it is the client's entropy,
 // whose size must then be the key size. Errors wrap ErrInvalidRequest.
-func issueKey(mode EntropyMode, rst *requestSecurityToken, sizes keySizeBounds, r io.Reader) (*issuedKey, error) {
+func issueKey(mode EntropyMode, rst *wstrust.RST, sizes keySizeBounds, r io.Reader) (*issuedKey, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: "+format, append([]any{ErrInvalidRequest, mode}, args...)...)
 	}
@@ -243,7 +244,7 @@ func issueKey(mode EntropyMode, rst *requestSecurityToken, sizes keySizeBounds, 
 		if err != nil {
 			return nil, err
 		}
-		key, err := ComputedKey(rst.Entropy.Value, e.Value, size)
+		key, err := computedKey(rst.Entropy.Value, e.Value, size)
 		if err != nil {
 			return nil, err
 		}
@@ -273,14 +274,14 @@ func issueKey(mode EntropyMode, rst *requestSecurityToken, sizes keySizeBounds, 
 // Apply sets the proof token, issuer entropy and KeySize of rstr for the
 // key, as WCF writes them: Combined, a ComputedKey of v and the server
 // entropy; Server, the key in a BinarySecret (no Type); Client, neither.
-func (k *issuedKey) Apply(v Version, rstr *requestSecurityTokenResponse) {
+func (k *issuedKey) Apply(v Version, rstr *wstrust.RSTR) {
 	rstr.KeySize = k.KeySize
 	rstr.Proof, rstr.Entropy = nil, nil
 	switch k.Mode {
 	case EntropyCombined:
-		rstr.Proof = &proofToken{ComputedKey: v.ComputedKeyPSHA1()}
+		rstr.Proof = &wstrust.ProofToken{ComputedKey: v.wire().ComputedKeyPSHA1()}
 		rstr.Entropy = k.Entropy
 	case EntropyServer:
-		rstr.Proof = &proofToken{Secret: &binarySecretToken{Value: k.Key}}
+		rstr.Proof = &wstrust.ProofToken{Secret: &wstrust.BinarySecret{Value: k.Key}}
 	}
 }

@@ -4,19 +4,10 @@ import (
 	"encoding/xml"
 	"errors"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
-
-// wError is a sentinel error of this package that maps to one fault
-// subcode; trust reports a WS-Trust subcode, otherwise WS-SC.
-type wError struct {
-	subcode string
-	trust   bool
-	msg     string
-}
-
-func (e *wError) Error() string { return e.msg }
 
 // Sentinel errors. Errors of this package wrap one of them (test with
 // errors.Is); FaultFor maps them to the fault a receiver sends.
@@ -24,19 +15,19 @@ var (
 	// ErrBadContextToken reports an unknown, expired, cancelled or
 	// otherwise unusable SecurityContextToken, including a cookie that
 	// does not open (wsc:BadContextToken).
-	ErrBadContextToken error = &wError{subcode: FaultBadContextToken, msg: "secureconv: bad security context token"}
+	ErrBadContextToken = wstrust.ErrBadContextToken
 	// ErrRenewNeeded reports a session whose key has expired while the
 	// token has not (wsc:RenewNeeded).
-	ErrRenewNeeded error = &wError{subcode: FaultRenewNeeded, msg: "secureconv: session key must be renewed"}
+	ErrRenewNeeded = wstrust.ErrRenewNeeded
 	// ErrUnableToRenew reports a renewal the issuer refuses
 	// (wsc:UnableToRenew).
-	ErrUnableToRenew error = &wError{subcode: FaultUnableToRenew, msg: "secureconv: unable to renew the security context token"}
+	ErrUnableToRenew = wstrust.ErrUnableToRenew
 	// ErrUnknownDerivationSource reports a DerivedKeyToken whose base
 	// token is unknown (wsc:UnknownDerivationSource).
-	ErrUnknownDerivationSource error = &wError{subcode: FaultUnknownDerivationSource, msg: "secureconv: unknown derivation source"}
+	ErrUnknownDerivationSource = wstrust.ErrUnknownDerivationSource
 	// ErrInvalidRequest reports a malformed or unsupported RST or RSTR
 	// (wst:InvalidRequest).
-	ErrInvalidRequest error = &wError{subcode: FaultInvalidRequest, trust: true, msg: "secureconv: invalid security token request"}
+	ErrInvalidRequest = wstrust.ErrInvalidRequest
 	// ErrProofKey reports an RSTR whose proof key cannot be resolved in the
 	// client's entropy mode or key size bounds (never sent as a fault; a
 	// client aborts the handshake).
@@ -46,16 +37,16 @@ var (
 // wReason returns the fault reason of a subcode.
 func wReason(subcode string) string {
 	switch subcode {
-	case FaultBadContextToken:
-		return reasonBadContextToken
-	case FaultRenewNeeded:
-		return reasonRenewNeeded
-	case FaultUnableToRenew:
-		return reasonUnableToRenew
-	case FaultUnknownDerivationSource:
-		return reasonUnknownDerivationSource
+	case wstrust.FaultBadContextToken:
+		return wstrust.ReasonBadContextToken
+	case wstrust.FaultRenewNeeded:
+		return wstrust.ReasonRenewNeeded
+	case wstrust.FaultUnableToRenew:
+		return wstrust.ReasonUnableToRenew
+	case wstrust.FaultUnknownDerivationSource:
+		return wstrust.ReasonUnknownDerivationSource
 	}
-	return reasonInvalidRequest
+	return wstrust.ReasonInvalidRequest
 }
 
 // wFault returns a Sender fault with the subcode in the version's WS-SC
@@ -65,51 +56,50 @@ func wFault(v Version, subcode string, trust bool) *soap.Fault {
 	if !v.Valid() {
 		v = V200502
 	}
-	ns := v.SCNamespace()
+	ns := v.wire().SCNamespace()
 	if trust {
-		ns = v.TrustNamespace()
+		ns = v.wire().TrustNamespace()
 	}
 	return soap.SenderFault(wReason(subcode), xml.Name{Space: ns, Local: subcode})
 }
 
-// BadContextTokenFault returns the wsc:BadContextToken fault with WCF's
+// badContextTokenFault returns the wsc:BadContextToken fault with WCF's
 // reason text. WCF sends it unsecured: the receiver could not find the
 // key that would protect it.
-func BadContextTokenFault(v Version) *soap.Fault {
-	return wFault(v, FaultBadContextToken, false)
+func badContextTokenFault(v Version) *soap.Fault {
+	return wFault(v, wstrust.FaultBadContextToken, false)
 }
 
-// RenewNeededFault returns the wsc:RenewNeeded fault with WCF's reason
+// renewNeededFault returns the wsc:RenewNeeded fault with WCF's reason
 // text; the session key still works, so WCF secures this fault.
-func RenewNeededFault(v Version) *soap.Fault {
-	return wFault(v, FaultRenewNeeded, false)
+func renewNeededFault(v Version) *soap.Fault {
+	return wFault(v, wstrust.FaultRenewNeeded, false)
 }
 
-// UnableToRenewFault returns the wsc:UnableToRenew fault.
-func UnableToRenewFault(v Version) *soap.Fault {
-	return wFault(v, FaultUnableToRenew, false)
+// unableToRenewFault returns the wsc:UnableToRenew fault.
+func unableToRenewFault(v Version) *soap.Fault {
+	return wFault(v, wstrust.FaultUnableToRenew, false)
 }
 
-// UnknownDerivationSourceFault returns the wsc:UnknownDerivationSource
+// unknownDerivationSourceFault returns the wsc:UnknownDerivationSource
 // fault.
-func UnknownDerivationSourceFault(v Version) *soap.Fault {
-	return wFault(v, FaultUnknownDerivationSource, false)
+func unknownDerivationSourceFault(v Version) *soap.Fault {
+	return wFault(v, wstrust.FaultUnknownDerivationSource, false)
 }
 
-// InvalidRequestFault returns the wst:InvalidRequest fault with WCF's
+// invalidRequestFault returns the wst:InvalidRequest fault with WCF's
 // reason text.
-func InvalidRequestFault(v Version) *soap.Fault {
-	return wFault(v, FaultInvalidRequest, true)
+func invalidRequestFault(v Version) *soap.Fault {
+	return wFault(v, wstrust.FaultInvalidRequest, true)
 }
 
-// FaultFor returns the fault a receiver of version v sends for err: the
+// faultFor returns the fault a receiver of version v sends for err: the
 // WS-SC or WS-Trust fault of this package's sentinel errors, otherwise
-// what wssecurity.FaultFor returns. The reason never contains details of
+// what wssecurity.faultFor returns. The reason never contains details of
 // err, which is kept as the fault's Cause.
-func FaultFor(v Version, err error) *soap.Fault {
-	var se *wError
-	if errors.As(err, &se) {
-		return wFault(v, se.subcode, se.trust).WithCause(err)
+func faultFor(v Version, err error) *soap.Fault {
+	if sub, trust, ok := wstrust.Subcode(err); ok {
+		return wFault(v, sub, trust).WithCause(err)
 	}
 	return wssecurity.FaultFor(err)
 }
@@ -121,8 +111,8 @@ func wHasSubcode(err error, subcode string, sentinel error) bool {
 		return false
 	}
 	if f, ok := soap.AsFault(err); ok {
-		if f.HasSubcode(xml.Name{Space: NSSC200502, Local: subcode}) ||
-			f.HasSubcode(xml.Name{Space: NSSC13, Local: subcode}) {
+		if f.HasSubcode(xml.Name{Space: wstrust.NSSC200502, Local: subcode}) ||
+			f.HasSubcode(xml.Name{Space: wstrust.NSSC13, Local: subcode}) {
 			return true
 		}
 	}
@@ -133,23 +123,23 @@ func wHasSubcode(err error, subcode string, sentinel error) bool {
 // either version) or wraps ErrBadContextToken. A client re-establishes its
 // session once when it receives one.
 func IsBadContextToken(err error) bool {
-	return wHasSubcode(err, FaultBadContextToken, ErrBadContextToken)
+	return wHasSubcode(err, wstrust.FaultBadContextToken, ErrBadContextToken)
 }
 
 // IsRenewNeeded reports whether err is a wsc:RenewNeeded fault or wraps
 // ErrRenewNeeded.
 func IsRenewNeeded(err error) bool {
-	return wHasSubcode(err, FaultRenewNeeded, ErrRenewNeeded)
+	return wHasSubcode(err, wstrust.FaultRenewNeeded, ErrRenewNeeded)
 }
 
 // IsUnableToRenew reports whether err is a wsc:UnableToRenew fault or wraps
 // ErrUnableToRenew.
 func IsUnableToRenew(err error) bool {
-	return wHasSubcode(err, FaultUnableToRenew, ErrUnableToRenew)
+	return wHasSubcode(err, wstrust.FaultUnableToRenew, ErrUnableToRenew)
 }
 
 // IsUnknownDerivationSource reports whether err is a
 // wsc:UnknownDerivationSource fault or wraps ErrUnknownDerivationSource.
 func IsUnknownDerivationSource(err error) bool {
-	return wHasSubcode(err, FaultUnknownDerivationSource, ErrUnknownDerivationSource)
+	return wHasSubcode(err, wstrust.FaultUnknownDerivationSource, ErrUnknownDerivationSource)
 }

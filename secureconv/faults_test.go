@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -21,24 +23,24 @@ func TestFaults(t *testing.T) {
 		reason  string
 		is      func(error) bool
 	}{
-		{"BadContextToken", BadContextTokenFault, "BadContextToken", false,
+		{"BadContextToken", badContextTokenFault, "BadContextToken", false,
 			"The security context token is expired or is not valid. The message was not processed.", IsBadContextToken},
-		{"RenewNeeded", RenewNeededFault, "RenewNeeded", false,
+		{"RenewNeeded", renewNeededFault, "RenewNeeded", false,
 			"The SecurityContextSecurityToken's key needs to be renewed.", IsRenewNeeded},
-		{"UnableToRenew", UnableToRenewFault, "UnableToRenew", false,
+		{"UnableToRenew", unableToRenewFault, "UnableToRenew", false,
 			"The specified context token could not be renewed.", IsUnableToRenew},
-		{"UnknownDerivationSource", UnknownDerivationSourceFault, "UnknownDerivationSource", false,
+		{"UnknownDerivationSource", unknownDerivationSourceFault, "UnknownDerivationSource", false,
 			"The specified source for the derivation is unknown.", IsUnknownDerivationSource},
-		{"InvalidRequest", InvalidRequestFault, "InvalidRequest", true,
+		{"InvalidRequest", invalidRequestFault, "InvalidRequest", true,
 			"The request for security token has invalid or malformed elements.", nil},
 	} {
 		for _, v := range []Version{V200502, V13} {
 			for _, sv := range []soap.Version{soap.V11, soap.V12} {
 				t.Run(fmt.Sprintf("%s/%s/%v", tc.name, v, sv), func(t *testing.T) {
 					f := tc.build(v)
-					ns := v.SCNamespace()
+					ns := v.wire().SCNamespace()
 					if tc.trust {
-						ns = v.TrustNamespace()
+						ns = v.wire().TrustNamespace()
 					}
 					assert.Equal(t, soap.CodeSender, f.Code)
 					assert.Equal(t, []xml.Name{{Space: ns, Local: tc.subcode}}, f.Subcodes)
@@ -64,15 +66,15 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	// An invalid version falls back to 2005/02.
-	assert.Equal(t, NSSC200502, BadContextTokenFault(0).Subcode().Space)
+	assert.Equal(t, wstrust.NSSC200502, badContextTokenFault(0).Subcode().Space)
 }
 
 func TestIsFault(t *testing.T) {
 	assert.False(t, IsBadContextToken(nil))
 	assert.False(t, IsBadContextToken(errors.New("x")))
-	assert.False(t, IsBadContextToken(RenewNeededFault(V13)))
-	assert.False(t, IsRenewNeeded(BadContextTokenFault(V13)))
-	assert.False(t, IsBadContextToken(soap.SenderFault("x", xml.Name{Space: "urn:other", Local: FaultBadContextToken})))
+	assert.False(t, IsBadContextToken(renewNeededFault(V13)))
+	assert.False(t, IsRenewNeeded(badContextTokenFault(V13)))
+	assert.False(t, IsBadContextToken(soap.SenderFault("x", xml.Name{Space: "urn:other", Local: wstrust.FaultBadContextToken})))
 	assert.True(t, IsBadContextToken(fmt.Errorf("cookie: %w", ErrBadContextToken)))
 	assert.True(t, IsRenewNeeded(ErrRenewNeeded))
 	assert.True(t, IsUnableToRenew(ErrUnableToRenew))
@@ -84,22 +86,22 @@ func TestFaultFor(t *testing.T) {
 		err     error
 		subcode xml.Name
 	}{
-		{fmt.Errorf("expired: %w", ErrBadContextToken), xml.Name{Space: NSSC13, Local: FaultBadContextToken}},
-		{ErrRenewNeeded, xml.Name{Space: NSSC13, Local: FaultRenewNeeded}},
-		{ErrUnableToRenew, xml.Name{Space: NSSC13, Local: FaultUnableToRenew}},
-		{ErrUnknownDerivationSource, xml.Name{Space: NSSC13, Local: FaultUnknownDerivationSource}},
-		{fmt.Errorf("%w: bad KeySize", ErrInvalidRequest), xml.Name{Space: NSTrust13, Local: FaultInvalidRequest}},
-		{wssecurity.ErrInvalidToken, xml.Name{Space: wssecurity.NSWSSE, Local: wssecurity.FaultInvalidSecurityToken}},
+		{fmt.Errorf("expired: %w", ErrBadContextToken), xml.Name{Space: wstrust.NSSC13, Local: wstrust.FaultBadContextToken}},
+		{ErrRenewNeeded, xml.Name{Space: wstrust.NSSC13, Local: wstrust.FaultRenewNeeded}},
+		{ErrUnableToRenew, xml.Name{Space: wstrust.NSSC13, Local: wstrust.FaultUnableToRenew}},
+		{ErrUnknownDerivationSource, xml.Name{Space: wstrust.NSSC13, Local: wstrust.FaultUnknownDerivationSource}},
+		{fmt.Errorf("%w: bad KeySize", ErrInvalidRequest), xml.Name{Space: wstrust.NSTrust13, Local: wstrust.FaultInvalidRequest}},
+		{wssecurity.ErrInvalidToken, xml.Name{Space: wsse.NSWSSE, Local: wssecurity.FaultInvalidSecurityToken}},
 	} {
-		f := FaultFor(V13, tc.err)
+		f := faultFor(V13, tc.err)
 		assert.Equal(t, tc.subcode, f.Subcode(), tc.err.Error())
 		assert.ErrorIs(t, f, tc.err)
 		assert.NotContains(t, f.Reason(), "bad KeySize", "details stay out of the reason")
 	}
 	// A malformed RST parsed by a server becomes wst:InvalidRequest.
-	_, _, err := parseRST(wtParse(t, `<t:RequestSecurityToken xmlns:t="`+NSTrust200502+`"/>`))
-	f := FaultFor(V200502, err)
-	assert.Equal(t, xml.Name{Space: NSTrust200502, Local: FaultInvalidRequest}, f.Subcode())
+	_, _, err := wstrust.ParseRST(wtParse(t, `<t:RequestSecurityToken xmlns:t="`+wstrust.NSTrust200502+`"/>`))
+	f := faultFor(V200502, err)
+	assert.Equal(t, xml.Name{Space: wstrust.NSTrust200502, Local: wstrust.FaultInvalidRequest}, f.Subcode())
 	// Other errors are receiver faults.
-	assert.Equal(t, soap.CodeReceiver, FaultFor(V200502, errors.New("disk full")).Code)
+	assert.Equal(t, soap.CodeReceiver, faultFor(V200502, errors.New("disk full")).Code)
 }

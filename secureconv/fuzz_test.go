@@ -8,8 +8,9 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
-	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // wtFuzzContext returns the element fuzz inputs are parsed in: it declares
@@ -19,9 +20,9 @@ import (
 func wtFuzzContext() *etree.Element {
 	ctx := etree.NewElement("ctx")
 	for _, d := range [][2]string{
-		{"s", soap.NS12}, {"u", wssecurity.NSWSU}, {"o", wssecurity.NSWSSE},
-		{"t", NSTrust200502}, {"trust", NSTrust13}, {"c", NSSC200502}, {"sc", NSSC13},
-		{"dnse", NSDotNetSecurity}, {"wsp", NSWSP}, {"e", wssecurity.NSXENC},
+		{"s", soap.NS12}, {"u", wsse.NSWSU}, {"o", wsse.NSWSSE},
+		{"t", wstrust.NSTrust200502}, {"trust", wstrust.NSTrust13}, {"c", wstrust.NSSC200502}, {"sc", wstrust.NSSC13},
+		{"dnse", wstrust.NSDotNetSecurity}, {"wsp", wstrust.NSWSP}, {"e", wsse.NSXENC},
 	} {
 		ctx.CreateAttr("xmlns:"+d[0], d[1])
 	}
@@ -102,18 +103,18 @@ func wtSeeds(f *testing.F, extra ...*etree.Element) {
 // wtBuiltSeeds returns RSTs, RSTRs and SCTs of both versions.
 func wtBuiltSeeds() (rsts, rstrs, scts []*etree.Element) {
 	for _, v := range []Version{V200502, V13} {
-		for _, op := range []Operation{OpIssue, OpRenew, OpCancel} {
-			rsts = append(rsts, wtFullRST(v, op).Build(v))
+		for _, op := range []wstrust.Operation{wstrust.OpIssue, wstrust.OpRenew, wstrust.OpCancel} {
+			rsts = append(rsts, wtFullRST(v, op).Build(v.wire()))
 		}
-		sct := &SecurityContextToken{ID: "uuid-1", Identifier: "urn:uuid:1", Instance: "urn:uuid:2", Cookie: []byte("cookie")}
-		scts = append(scts, sct.Build(v))
-		rstrs = append(rstrs, (&requestSecurityTokenResponse{
-			Context: "c", TokenType: v.TokenType(), SCT: sct,
-			RequestedAttachedReference: sct.AttachedReference(v), RequestedUnattachedReference: sct.UnattachedReference(v),
-			Proof:   &proofToken{ComputedKey: v.ComputedKeyPSHA1()},
-			Entropy: &binarySecretToken{ID: "e", Type: secretNonce, Value: []byte("0123456789abcdef")},
+		sct := &wstrust.SecurityContextToken{ID: "uuid-1", Identifier: "urn:uuid:1", Instance: "urn:uuid:2", Cookie: []byte("cookie")}
+		scts = append(scts, sct.Build(v.wire()))
+		rstrs = append(rstrs, (&wstrust.RSTR{
+			Context: "c", TokenType: v.wire().TokenType(), SCT: sct,
+			RequestedAttachedReference: sct.AttachedReference(v.wire()), RequestedUnattachedReference: sct.UnattachedReference(v.wire()),
+			Proof:   &wstrust.ProofToken{ComputedKey: v.wire().ComputedKeyPSHA1()},
+			Entropy: &wstrust.BinarySecret{ID: "e", Type: wstrust.SecretNonce, Value: []byte("0123456789abcdef")},
 			KeySize: 128,
-		}).BuildBody(v), (&requestSecurityTokenResponse{RequestedTokenCancelled: true}).BuildBody(v))
+		}).BuildBody(v.wire()), (&wstrust.RSTR{RequestedTokenCancelled: true}).BuildBody(v.wire()))
 	}
 	return
 }
@@ -137,10 +138,10 @@ func FuzzParseRST(f *testing.F) {
 			return
 		}
 		// Any RST element in the input, so envelopes are searched too.
-		for _, cand := range wtFind(el, NSTrust200502, elRST) {
+		for _, cand := range wtFind(el, wstrust.NSTrust200502, wstrust.ElRST) {
 			wtCheckRST(t, cand)
 		}
-		for _, cand := range wtFind(el, NSTrust13, elRST) {
+		for _, cand := range wtFind(el, wstrust.NSTrust13, wstrust.ElRST) {
 			wtCheckRST(t, cand)
 		}
 		wtCheckRST(t, el)
@@ -150,13 +151,13 @@ func FuzzParseRST(f *testing.F) {
 // wtCheckRST parses el; what parses must build, parse back to the same
 // values and build the same bytes again.
 func wtCheckRST(t *testing.T, el *etree.Element) {
-	r1, v, err := parseRST(el)
+	r1, v, err := wstrust.ParseRST(el)
 	if err != nil {
 		return
 	}
 	b1 := r1.Build(v)
 	el2, bytes1 := wtReparse(t, b1)
-	r2, v2, err := parseRST(el2)
+	r2, v2, err := wstrust.ParseRST(el2)
 	if err != nil {
 		t.Fatalf("built RST does not parse: %v\n%s", err, bytes1)
 	}
@@ -180,8 +181,8 @@ func FuzzParseRSTR(f *testing.F) {
 		if el == nil {
 			return
 		}
-		for _, ns := range []string{NSTrust200502, NSTrust13} {
-			for _, name := range []string{elRSTR, elRSTRC} {
+		for _, ns := range []string{wstrust.NSTrust200502, wstrust.NSTrust13} {
+			for _, name := range []string{wstrust.ElRSTR, wstrust.ElRSTRC} {
 				for _, cand := range wtFind(el, ns, name) {
 					wtCheckRSTR(t, cand)
 				}
@@ -193,13 +194,13 @@ func FuzzParseRSTR(f *testing.F) {
 
 // wtCheckRSTR is wtCheckRST for responses.
 func wtCheckRSTR(t *testing.T, el *etree.Element) {
-	r1, v, err := parseRSTR(el)
+	r1, v, err := wstrust.ParseRSTR(el)
 	if err != nil {
 		return
 	}
 	b1 := r1.Build(v)
 	el2, bytes1 := wtReparse(t, b1)
-	r2, v2, err := parseRSTR(el2)
+	r2, v2, err := wstrust.ParseRSTR(el2)
 	if err != nil {
 		t.Fatalf("built RSTR does not parse: %v\n%s", err, bytes1)
 	}
@@ -217,7 +218,7 @@ func wtCheckRSTR(t *testing.T, el *etree.Element) {
 		t.Fatalf("RSTR builds differ:\n%s\n%s", bytes1, bytes2)
 	}
 	// The collection form parses to the same response.
-	r3, _, err := parseRSTR(r1.BuildBody(v))
+	r3, _, err := wstrust.ParseRSTR(r1.BuildBody(v))
 	if err != nil || r3.KeySize != r1.KeySize || !wtSameSCT(r1.SCT, r3.SCT) {
 		t.Fatalf("RSTR body does not parse back: %v", err)
 	}
@@ -231,13 +232,13 @@ func FuzzParseSCT(f *testing.F) {
 		if el == nil {
 			return
 		}
-		for _, ns := range []string{NSSC200502, NSSC13} {
-			for _, cand := range wtFind(el, ns, elSCT) {
+		for _, ns := range []string{wstrust.NSSC200502, wstrust.NSSC13} {
+			for _, cand := range wtFind(el, ns, wstrust.ElSCT) {
 				wtCheckSCT(t, cand)
 			}
 		}
-		for _, str := range wtFind(el, wssecurity.NSWSSE, elSTR) {
-			if r, err := ParseSCTReference(str); err == nil && r.URI == "" {
+		for _, str := range wtFind(el, wsse.NSWSSE, wstrust.ElSTR) {
+			if r, err := wstrust.ParseSCTReference(str); err == nil && r.URI == "" {
 				t.Fatalf("reference without URI parsed")
 			}
 		}
@@ -248,12 +249,12 @@ func FuzzParseSCT(f *testing.F) {
 // values, and its clone must parse to the same values and canonicalize as
 // the original.
 func wtCheckSCT(t *testing.T, el *etree.Element) {
-	s1, err := ParseSCT(el)
+	s1, err := wstrust.ParseSCT(el)
 	if err != nil {
 		return
 	}
 	el2, b := wtReparse(t, s1.Build(s1.Version))
-	s2, err := ParseSCT(el2)
+	s2, err := wstrust.ParseSCT(el2)
 	if err != nil {
 		t.Fatalf("built SCT does not parse: %v\n%s", err, b)
 	}
@@ -265,7 +266,7 @@ func wtCheckSCT(t *testing.T, el *etree.Element) {
 		t.Fatal("clone is attached")
 	}
 	el3, b3 := wtReparse(t, clone.Element)
-	s3, err := ParseSCT(el3)
+	s3, err := wstrust.ParseSCT(el3)
 	if err != nil {
 		t.Fatalf("cloned SCT does not parse: %v\n%s", err, b3)
 	}
@@ -277,21 +278,21 @@ func wtCheckSCT(t *testing.T, el *etree.Element) {
 	}
 }
 
-func wtSameSecret(a, b *binarySecretToken) bool {
+func wtSameSecret(a, b *wstrust.BinarySecret) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return a.ID == b.ID && a.Type == b.Type && bytes.Equal(a.Value, b.Value)
 }
 
-func wtSameLifetime(a, b *Lifetime) bool {
+func wtSameLifetime(a, b *wstrust.Lifetime) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return a.Created.Equal(b.Created) && a.Expires.Equal(b.Expires)
 }
 
-func wtSameRef(a, b *SCTReference) bool {
+func wtSameRef(a, b *wstrust.SCTReference) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -299,7 +300,7 @@ func wtSameRef(a, b *SCTReference) bool {
 		a.Identifier == b.Identifier && a.Instance == b.Instance
 }
 
-func wtSameProof(a, b *proofToken) bool {
+func wtSameProof(a, b *wstrust.ProofToken) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -307,7 +308,7 @@ func wtSameProof(a, b *proofToken) bool {
 		(a.EncryptedKey == nil) == (b.EncryptedKey == nil)
 }
 
-func wtSameSCT(a, b *SecurityContextToken) bool {
+func wtSameSCT(a, b *wstrust.SecurityContextToken) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/soapstack/soapstack/internal/wstrust"
 )
 
 // ErrBadIdentifier is returned when ServerConfig.NewIdentifier makes an
@@ -31,7 +33,7 @@ func (s *server) newIdentifier(r io.Reader) (string, error) {
 		return "", fmt.Errorf("%w: empty", ErrBadIdentifier)
 	case len(id) > MaxContextIDLen:
 		return "", fmt.Errorf("%w: longer than %d bytes", ErrBadIdentifier, MaxContextIDLen)
-	case strings.ContainsFunc(id, wIsSpace):
+	case strings.ContainsFunc(id, wstrust.IsSpace):
 		return "", fmt.Errorf("%w: contains whitespace", ErrBadIdentifier)
 	}
 	return id, nil

@@ -155,7 +155,7 @@ func TestCookieKeyRotation(t *testing.T) {
 	clock := a.clock
 	echo(t, a, "a under key 1")
 	assert.Equal(t, uint32(1), tCookieKeyID(t, a.client))
-	issued := a.count(V13.IssueAction())
+	issued := a.count(V13.wire().IssueAction())
 
 	// 1. Add key 2, activating in ten minutes, when every node has it.
 	now := clock.Now()
@@ -178,7 +178,7 @@ func TestCookieKeyRotation(t *testing.T) {
 	assert.Equal(t, uint32(2), tCookieKeyID(t, b.client))
 	echo(t, a, "a still under key 1")
 	assert.Equal(t, uint32(1), tCookieKeyID(t, a.client))
-	assert.Equal(t, issued, a.count(V13.IssueAction()), "no new session for a")
+	assert.Equal(t, issued, a.count(V13.wire().IssueAction()), "no new session for a")
 
 	// 3. Retire key 1 (after the longest cookie lifetime, here brought
 	// forward): its cookies are refused, and the client starts over.
@@ -186,7 +186,7 @@ func TestCookieKeyRotation(t *testing.T) {
 	tWriteAtomic(t, path, tRotRingJSON(tFileKey{id: 1, fill: 1, retire: now.Add(time.Minute)}, tFileKey{id: 2, fill: 2, activate: now.Add(-time.Minute)}))
 	clock.Add(2 * time.Minute)
 	echo(t, a, "a after key 1 retired")
-	assert.Equal(t, issued+1, a.count(V13.IssueAction()), "a re-established its session once")
+	assert.Equal(t, issued+1, a.count(V13.wire().IssueAction()), "a re-established its session once")
 	assert.Equal(t, uint32(2), tCookieKeyID(t, a.client))
 	a.faultsMu.Lock()
 	defer a.faultsMu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 )
 
 // ErrNoSession is returned by SessionTokenReference before the session is
@@ -27,5 +28,5 @@ func (c *Client) SessionTokenReference() (*etree.Element, error) {
 	if s == nil {
 		return nil, ErrNoSession
 	}
-	return NewSCTReference(c.cfg.Version, s.sct.Identifier, s.sct.Instance), nil
+	return wstrust.NewSCTReference(c.cfg.Version.wire(), s.sct.Identifier, s.sct.Instance), nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -49,7 +50,7 @@ func TestSessionTokenReference(t *testing.T) {
 	if metroSTR == nil {
 		t.Fatal("no STR in Metro's CreateSequence")
 	}
-	mref, err := ParseSCTReference(metroSTR)
+	mref, err := wstrust.ParseSCTReference(metroSTR)
 	if err != nil {
 		t.Fatalf("Metro's STR: %v", err)
 	}
@@ -66,7 +67,7 @@ func TestSessionTokenReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := ParseSCTReference(str)
+	ref, err := wstrust.ParseSCTReference(str)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestSessionTokenReference(t *testing.T) {
 	if got, want := strShape(str), strShape(metroSTR); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("shape %q, Metro's %q", got, want)
 	}
-	if ref.Version != e.v || mref.Version != V13 || mref.Identifier == "" {
+	if ref.Version != e.v.wire() || mref.Version != V13.wire() || mref.Identifier == "" {
 		t.Errorf("reference version %v (Metro's, WS-SC 1.3: %v %q)", ref.Version, mref.Version, mref.Identifier)
 	}
 	if err := c.Close(context.Background()); err != nil {

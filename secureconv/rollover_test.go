@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -56,7 +58,7 @@ func TestGenerationAfterRenewal(t *testing.T) {
 			// ...after it, the old generation is gone...
 			e.clock.Add(time.Second)
 			err = e.sendWithSession(c, old, e.srv)
-			requireFault(t, err, FaultBadContextToken, ErrTokenNotFound)
+			requireFault(t, err, wstrust.FaultBadContextToken, ErrTokenNotFound)
 			// ...and the current one works.
 			require.NoError(t, callEcho(t, c, "current"))
 		})
@@ -141,7 +143,7 @@ func TestCookieGenerationAfterRenewal(t *testing.T) {
 	require.NoError(t, e.sendWithSession(c, first, e.srv), "stateless: after the window too")
 	e.clock.Add(5 * time.Minute) // 50 min: the first key has expired
 	err = e.sendWithSession(c, first, e.srv)
-	requireFault(t, err, FaultRenewNeeded) // the secured fault carries no cause
+	requireFault(t, err, wstrust.FaultRenewNeeded) // the secured fault carries no cause
 	require.NoError(t, callEcho(t, c, "current"))
 }
 
@@ -229,7 +231,7 @@ func TestReferenceByInstance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			str, err := wssecurity.ParseSTR(NewSCTReference(V13, issued.ContextID, tt.instance))
+			str, err := wsse.ParseSTR(wstrust.NewSCTReference(V13.wire(), issued.ContextID, tt.instance))
 			require.NoError(t, err)
 			rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
 			key, err := rt.TokenReference(ctx, str)

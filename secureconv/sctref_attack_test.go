@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -48,7 +50,7 @@ func refBySCTIdentifier(t *testing.T, extra func(sec, sct *etree.Element, ident 
 		for _, ref := range m.Envelope.FindElements("//Reference") {
 			if ref.SelectAttrValue("URI", "") == "#"+id {
 				ref.CreateAttr("URI", "#"+ident)
-				ref.CreateAttr("ValueType", NSSC13+"/sct")
+				ref.CreateAttr("ValueType", wstrust.NSSC13+"/sct")
 				n++
 			}
 		}
@@ -72,7 +74,7 @@ func TestSCTReferenceByIdentifier(t *testing.T) {
 		{"an element with that Id", func(sec, _ *etree.Element, ident string) {
 			// the (unsigned) SOAP Header element now has the Identifier as
 			// its Id: "#ident" names that element, not the token
-			sec.Parent().CreateAttr("xmlns:u", wssecurity.NSWSU)
+			sec.Parent().CreateAttr("xmlns:u", wsse.NSWSU)
 			sec.Parent().CreateAttr("u:Id", ident)
 		}, wssecurity.ErrAmbiguousReference},
 		{"a second SCT with that Identifier", func(sec, sct *etree.Element, _ string) {
@@ -133,7 +135,7 @@ func TestReplyRefersToSCTByHashIdentifier(t *testing.T) {
 		for _, ref := range resp.Envelope.FindElements("//Reference") {
 			if u := ref.SelectAttrValue("URI", ""); strings.HasPrefix(u, "urn:uuid:") {
 				ref.CreateAttr("URI", "#"+u)
-				ref.CreateAttr("ValueType", NSSC13+"/sct")
+				ref.CreateAttr("ValueType", wstrust.NSSC13+"/sct")
 				rewritten++
 			}
 		}

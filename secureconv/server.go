@@ -13,6 +13,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -189,8 +191,8 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	} else if cfg.CookieKeys != nil {
 		rings = cfg.CookieKeys
 	}
-	suite := cfg.Policy.WithDefaults().Suite.Algorithms()
-	sizes := keySizeBounds{Min: suite.MinSymmetricKeyLength, Max: DefaultMaxKeySize, Default: suite.MaxSymmetricKeyLength}
+	minBits, maxBits := cfg.Policy.WithDefaults().Suite.KeySizes()
+	sizes := keySizeBounds{Min: minBits, Max: DefaultMaxKeySize, Default: maxBits}
 	log := cfg.Security.Logger
 	if log == nil {
 		log = slog.Default()
@@ -222,33 +224,33 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 	if err != nil {
 		return nil, err
 	}
-	if action == v.IssueAction() {
+	if action == v.wire().IssueAction() {
 		return s.issue(ctx, req)
 	}
 	if o := otherVersion(v, action); o != 0 {
 		// Refused before any verification: answered in the request's
 		// version, so that its sender understands the fault.
 		s.log.WarnContext(ctx, "secureconv: token request refused", slog.String("action", action), slog.Any("error", ErrVersionNotAccepted))
-		return nil, InvalidRequestFault(o).WithCause(ErrVersionNotAccepted)
+		return nil, invalidRequestFault(o).WithCause(ErrVersionNotAccepted)
 	}
 	rt := &requestTokens{s: s, found: map[string]*SessionToken{}}
 	sec := s.cfg.Security
 	sec.TokenResolver = rt
 	orig := req
-	if action == v.CancelAction() && (s.cfg.CancelWithBootstrap || s.cfg.CancelSignedOnly) {
+	if action == v.wire().CancelAction() && (s.cfg.CancelWithBootstrap || s.cfg.CancelSignedOnly) {
 		// Verification changes the message (decryption in place): keep the
 		// original for the bootstrap attempt.
 		orig = req.Clone()
 	}
 	replyPolicy := s.cfg.Policy
 	e, err := wssecurity.VerifyRequest(ctx, s.cfg.Policy, &sec, req)
-	if err != nil && action == v.CancelAction() && s.cfg.CancelSignedOnly {
+	if err != nil && action == v.wire().CancelAction() && s.cfg.CancelSignedOnly {
 		relaxed, retry := signedOnly(s.cfg.Policy), orig.Clone()
 		if e2, err2 := wssecurity.VerifyRequest(ctx, relaxed, &sec, retry); err2 == nil {
 			e, err, req, replyPolicy = e2, nil, retry, relaxed
 		}
 	}
-	if err != nil && action == v.CancelAction() && s.cfg.CancelWithBootstrap {
+	if err != nil && action == v.wire().CancelAction() && s.cfg.CancelWithBootstrap {
 		resp, berr := s.bootstrapCancel(ctx, orig)
 		if berr == nil {
 			return resp, nil
@@ -259,24 +261,24 @@ func (s *server) ServeSOAP(ctx context.Context, req *soap.Message) (*soap.Messag
 		s.log.WarnContext(ctx, "secureconv: request rejected", slog.Any("error", err))
 		switch {
 		case errors.Is(err, ErrBadContextToken):
-			return nil, BadContextTokenFault(v).WithCause(err)
+			return nil, badContextTokenFault(v).WithCause(err)
 		case errors.Is(err, ErrRenewNeeded):
 			return s.renewNeeded(ctx, req, rt)
 		case errors.Is(err, wssecurity.ErrUnknownDerivationSource):
-			return nil, UnknownDerivationSourceFault(v).WithCause(err)
+			return nil, unknownDerivationSourceFault(v).WithCause(err)
 		}
 		return nil, wssecurity.VerificationFault(err)
 	}
 	sess := e.Session()
 	if sess == nil || rt.found[sess.Identifier] == nil {
-		return nil, BadContextTokenFault(v)
+		return nil, badContextTokenFault(v)
 	}
 	tok := rt.found[sess.Identifier]
 	var resp *soap.Message
 	switch action {
-	case v.RenewAction():
+	case v.wire().RenewAction():
 		resp, err = s.renew(ctx, req, tok)
-	case v.CancelAction():
+	case v.wire().CancelAction():
 		resp, err = s.cancel(ctx, req, tok)
 	default:
 		p := sessionPrincipal(tok, v)
@@ -338,11 +340,11 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 		s.log.WarnContext(ctx, "secureconv: Issue rejected", slog.Any("error", err))
 		return nil, wssecurity.VerificationFault(err)
 	}
-	rst, rv, err := parseRST(req.Payload())
-	if err == nil && rv != v {
+	rst, rv, err := wstrust.ParseRST(req.Payload())
+	if err == nil && rv != v.wire() {
 		err = ErrVersionNotAccepted
 	}
-	if err == nil && rst.Operation != OpIssue {
+	if err == nil && rst.Operation != wstrust.OpIssue {
 		err = errors.New("secureconv: not an Issue request")
 	}
 	if err == nil {
@@ -350,7 +352,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "secureconv: Issue refused", slog.Any("error", err))
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, invalidRequestFault(v).WithCause(err)
 	}
 	tmpl, err := s.establish(ctx, req, e)
 	if err != nil {
@@ -370,11 +372,11 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 	case errors.As(err, &fault):
 		return nil, fault
 	case errors.Is(err, ErrInvalidRequest):
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, invalidRequestFault(v).WithCause(err)
 	default:
 		return nil, soap.ReceiverFault(reasonInternal).WithCause(err)
 	}
-	resp, err := s.tokenResponse(req, OpIssue, rst, tok, sct, ik)
+	resp, err := s.tokenResponse(req, wstrust.OpIssue, rst, tok, sct, ik)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +391,7 @@ func (s *server) issue(ctx context.Context, req *soap.Message) (*soap.Message, e
 // built on tmpl: for a new session (tmpl.ContextID "") it draws the
 // context id and runs OnSessionCreated; for a renewal it issues a new
 // generation of tmpl's session with the same identities and choices.
-func (s *server) newToken(ctx context.Context, rst *requestSecurityToken, tmpl *SessionToken) (*SessionToken, *SecurityContextToken, *issuedKey, error) {
+func (s *server) newToken(ctx context.Context, rst *wstrust.RST, tmpl *SessionToken) (*SessionToken, *wstrust.SecurityContextToken, *issuedKey, error) {
 	r := s.cfg.rand()
 	if s.cfg.KeySizeFromSuite && rst.KeySize > s.sizes.Min {
 		capped := *rst
@@ -430,7 +432,7 @@ func (s *server) newToken(ctx context.Context, rst *requestSecurityToken, tmpl *
 	if tok.CookieMode && s.rings == nil {
 		return nil, nil, nil, errors.New("secureconv: a cookie-mode session without ServerConfig.Cookies")
 	}
-	sct := &SecurityContextToken{Version: s.cfg.Version, ID: sctWSUID(contextID), Identifier: contextID, Instance: instance}
+	sct := &wstrust.SecurityContextToken{Version: s.cfg.Version.wire(), ID: sctWSUID(contextID), Identifier: contextID, Instance: instance}
 	if tok.CookieMode {
 		ring, err := s.rings.KeyRing(ctx)
 		if err != nil {
@@ -482,39 +484,39 @@ func (s *server) establish(ctx context.Context, req *soap.Message, e *wssecurity
 }
 
 // tokenResponse builds the RSTR message of an Issue or Renew.
-func (s *server) tokenResponse(req *soap.Message, op Operation, rst *requestSecurityToken, tok *SessionToken, sct *SecurityContextToken, ik *issuedKey) (*soap.Message, error) {
+func (s *server) tokenResponse(req *soap.Message, op wstrust.Operation, rst *wstrust.RST, tok *SessionToken, sct *wstrust.SecurityContextToken, ik *issuedKey) (*soap.Message, error) {
 	v := s.cfg.Version
-	rstr := &requestSecurityTokenResponse{Context: rst.Context, TokenType: v.TokenType(), SCT: sct,
-		RequestedAttachedReference:   sct.AttachedReference(v),
-		RequestedUnattachedReference: sct.UnattachedReference(v),
-		Lifetime:                     &Lifetime{Created: tok.ValidFrom, Expires: tok.ValidTo}}
+	rstr := &wstrust.RSTR{Context: rst.Context, TokenType: v.wire().TokenType(), SCT: sct,
+		RequestedAttachedReference:   sct.AttachedReference(v.wire()),
+		RequestedUnattachedReference: sct.UnattachedReference(v.wire()),
+		Lifetime:                     &wstrust.Lifetime{Created: tok.ValidFrom, Expires: tok.ValidTo}}
 	ik.Apply(v, rstr)
-	return soap.NewReply(req, v.ResponseAction(op), rstr.BuildBody(v), s.cfg.rand())
+	return soap.NewReply(req, v.wire().ResponseAction(op), rstr.BuildBody(v.wire()), s.cfg.rand())
 }
 
 // renew answers a Renew protected by the session it renews.
 func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
 	start := s.cfg.now()
 	v := s.cfg.Version
-	rst, rv, err := parseRST(req.Payload())
-	if err == nil && rv != v {
+	rst, rv, err := wstrust.ParseRST(req.Payload())
+	if err == nil && rv != v.wire() {
 		err = ErrVersionNotAccepted
 	}
-	if err == nil && (rst.Operation != OpRenew || rst.Target == nil || rst.Target.Identifier != cur.ContextID) {
+	if err == nil && (rst.Operation != wstrust.OpRenew || rst.Target == nil || rst.Target.Identifier != cur.ContextID) {
 		err = targetCause(nil)
 	}
 	if err != nil {
-		return nil, UnableToRenewFault(v).WithCause(err)
+		return nil, unableToRenewFault(v).WithCause(err)
 	}
 	if err := checkEntropy(s.cfg.Entropy, rst); err != nil {
 		s.log.WarnContext(ctx, "secureconv: Renew refused", slog.Any("error", err))
-		return nil, InvalidRequestFault(v).WithCause(err)
+		return nil, invalidRequestFault(v).WithCause(err)
 	}
 	tok, sct, ik, err := s.newToken(ctx, rst, cur)
 	if err != nil {
-		return nil, UnableToRenewFault(v).WithCause(err)
+		return nil, unableToRenewFault(v).WithCause(err)
 	}
-	resp, err := s.tokenResponse(req, OpRenew, rst, tok, sct, ik)
+	resp, err := s.tokenResponse(req, wstrust.OpRenew, rst, tok, sct, ik)
 	if err == nil {
 		emit(s.cfg.OnEvent, Event{Kind: EventRenewed, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
 	}
@@ -525,19 +527,19 @@ func (s *server) renew(ctx context.Context, req *soap.Message, cur *SessionToken
 func (s *server) cancel(ctx context.Context, req *soap.Message, cur *SessionToken) (*soap.Message, error) {
 	start := s.cfg.now()
 	v := s.cfg.Version
-	rst, rv, err := parseRST(req.Payload())
-	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
-		return nil, InvalidRequestFault(v).WithCause(targetCause(err))
+	rst, rv, err := wstrust.ParseRST(req.Payload())
+	if err != nil || rv != v.wire() || rst.Operation != wstrust.OpCancel || rst.Target == nil || rst.Target.Identifier != cur.ContextID {
+		return nil, invalidRequestFault(v).WithCause(targetCause(err))
 	}
 	// A cookie-mode session has no state to remove: its cookie stays
 	// valid until it expires, as in WCF.
 	if !cur.CookieMode {
 		if err := s.cache.RemoveAll(ctx, cur.ContextID); err != nil {
-			return nil, BadContextTokenFault(v).WithCause(err)
+			return nil, badContextTokenFault(v).WithCause(err)
 		}
 	}
-	rstr := &requestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
-	resp, err := soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	rstr := &wstrust.RSTR{Context: rst.Context, RequestedTokenCancelled: true}
+	resp, err := soap.NewReply(req, v.wire().CancelResponseAction(), rstr.BuildBody(v.wire()), s.cfg.rand())
 	if err == nil {
 		emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: cur.ContextID, Duration: s.cfg.now().Sub(start)})
 	}
@@ -626,10 +628,10 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 // TokenElement resolves a SecurityContextToken carried in the message.
 func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
 	n := soap.ElementName(el)
-	if n.Local != "SecurityContextToken" || n.Space != rt.s.cfg.Version.SCNamespace() {
+	if n.Local != "SecurityContextToken" || n.Space != rt.s.cfg.Version.wire().SCNamespace() {
 		return nil, false, nil
 	}
-	sct, err := ParseSCT(el)
+	sct, err := wstrust.ParseSCT(el)
 	if err != nil {
 		return nil, true, fmt.Errorf("%w: %w", ErrBadContextToken, err)
 	}
@@ -644,12 +646,12 @@ func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([
 // key generation (in cookie mode only sessions whose token the message
 // carries). A reference without Instance to a token the message carries
 // names that token.
-func (rt *requestTokens) TokenReference(ctx context.Context, str *wssecurity.STR) ([]byte, error) {
+func (rt *requestTokens) TokenReference(ctx context.Context, str *wsse.STR) ([]byte, error) {
 	// The key generation is the reference's wsc:Instance, "" (the issued
 	// generation) without one, as WCF resolves references.
 	instance := ""
 	if str.Element != nil {
-		if r, err := ParseSCTReference(str.Element); err == nil {
+		if r, err := wstrust.ParseSCTReference(str.Element); err == nil {
 			instance = r.Instance
 		}
 	}
@@ -686,8 +688,8 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *
 	if err != nil {
 		return nil, err
 	}
-	rst, rv, err := parseRST(req.Payload())
-	if err != nil || rv != v || rst.Operation != OpCancel || rst.Target == nil {
+	rst, rv, err := wstrust.ParseRST(req.Payload())
+	if err != nil || rv != v.wire() || rst.Operation != wstrust.OpCancel || rst.Target == nil {
 		return nil, fmt.Errorf("secureconv: not a Cancel: %v", err)
 	}
 	// Cookie-mode sessions are not in the cache: they cannot be cancelled
@@ -708,8 +710,8 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *
 			emit(s.cfg.OnEvent, Event{Kind: EventCancelled, ContextID: tok.ContextID, Duration: s.cfg.now().Sub(start)})
 		}
 	}()
-	rstr := &requestSecurityTokenResponse{Context: rst.Context, RequestedTokenCancelled: true}
-	resp, err = soap.NewReply(req, v.CancelResponseAction(), rstr.BuildBody(v), s.cfg.rand())
+	rstr := &wstrust.RSTR{Context: rst.Context, RequestedTokenCancelled: true}
+	resp, err = soap.NewReply(req, v.wire().CancelResponseAction(), rstr.BuildBody(v.wire()), s.cfg.rand())
 	if err != nil {
 		return nil, err
 	}
@@ -723,7 +725,7 @@ func (s *server) bootstrapCancel(ctx context.Context, req *soap.Message) (resp *
 		return resp, nil
 	}
 	// The answer is protected by the session, as CXF's service does.
-	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.TokenType(), Namespace: v.SCNamespace(), Key: tok.Key}
+	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.wire().TokenType(), Namespace: v.wire().SCNamespace(), Key: tok.Key}
 	if err := wssecurity.SecureReply(ctx, s.cfg.Policy, &sec, wssecurity.NewSessionExchange(st), resp); err != nil {
 		return nil, err
 	}
@@ -759,18 +761,18 @@ func (s *server) renewNeeded(ctx context.Context, req *soap.Message, rt *request
 	}
 	rt.mu.Unlock()
 	if tok == nil {
-		return nil, BadContextTokenFault(v)
+		return nil, badContextTokenFault(v)
 	}
-	fm, err := soap.NewFaultMessage(req.Version, RenewNeededFault(v), req, s.cfg.rand())
+	fm, err := soap.NewFaultMessage(req.Version, renewNeededFault(v), req, s.cfg.rand())
 	if err != nil {
 		return nil, err
 	}
 	sec := s.cfg.Security
-	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.TokenType(), Namespace: v.SCNamespace(), Key: tok.Key}
+	st := &wssecurity.SessionToken{Identifier: tok.ContextID, TokenType: v.wire().TokenType(), Namespace: v.wire().SCNamespace(), Key: tok.Key}
 	p := s.cfg.Policy
 	p.EncryptedParts = wssecurity.Parts{} // a fault body is not secret
 	if err := wssecurity.SecureReply(ctx, p, &sec, wssecurity.NewSessionExchange(st), fm); err != nil {
-		return nil, RenewNeededFault(v).WithCause(err)
+		return nil, renewNeededFault(v).WithCause(err)
 	}
 	return fm, nil
 }

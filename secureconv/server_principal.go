@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -23,7 +24,7 @@ var (
 
 // checkEntropy enforces the server's entropy mode on a token request
 // before any key is issued.
-func checkEntropy(mode EntropyMode, rst *requestSecurityToken) error {
+func checkEntropy(mode EntropyMode, rst *wstrust.RST) error {
 	has := rst.Entropy != nil && len(rst.Entropy.Value) > 0
 	switch {
 	case mode == EntropyServer && rst.Entropy != nil:
@@ -42,7 +43,7 @@ func otherVersion(v Version, action string) Version {
 			continue
 		}
 		switch action {
-		case o.IssueAction(), o.RenewAction(), o.CancelAction():
+		case o.wire().IssueAction(), o.wire().RenewAction(), o.wire().CancelAction():
 			return o
 		}
 	}

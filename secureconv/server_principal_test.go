@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -389,19 +390,19 @@ func TestServerVersionAndEntropy(t *testing.T) {
 		{name: "WS-SC 1.3 request to a 2005/02 service", client: func(c *ClientConfig) {
 			c.Version = V13
 			_, c.Policy = scPolicies(V13)
-		}, cause: ErrVersionNotAccepted, faultNS: NSTrust13},
+		}, cause: ErrVersionNotAccepted, faultNS: wstrust.NSTrust13},
 		{name: "no client entropy, Combined service", client: func(c *ClientConfig) { c.Entropy = EntropyServer },
-			cause: ErrClientEntropyRequired, faultNS: V200502.TrustNamespace()},
+			cause: ErrClientEntropyRequired, faultNS: V200502.wire().TrustNamespace()},
 		{name: "no client entropy, Client-entropy service", server: EntropyClient, client: func(c *ClientConfig) { c.Entropy = EntropyServer },
-			cause: ErrClientEntropyRequired, faultNS: V200502.TrustNamespace()},
+			cause: ErrClientEntropyRequired, faultNS: V200502.wire().TrustNamespace()},
 		{name: "client entropy, Server-entropy service", server: EntropyServer, client: func(c *ClientConfig) { c.Entropy = EntropyCombined },
-			cause: ErrClientEntropyRefused, faultNS: V200502.TrustNamespace()},
+			cause: ErrClientEntropyRefused, faultNS: V200502.wire().TrustNamespace()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newPEnv(t, bootAnonymous, func(e *pEnv) { e.cfg.Entropy = tc.server })
 			err := callEcho(t, e.newClient("", "", tc.client), "x")
-			requireFault(t, err, FaultInvalidRequest)
+			requireFault(t, err, wstrust.FaultInvalidRequest)
 			f, _ := soap.AsFault(err)
 			assert.Equal(t, tc.faultNS, f.Subcode().Space)
 			assert.ErrorIs(t, e.err(), tc.cause)

@@ -181,18 +181,18 @@ func TestSessionLifecycle(t *testing.T) {
 					}()
 				}
 				wg.Wait()
-				assert.Equal(t, int32(1), h.count(v.IssueAction()), "one handshake for concurrent calls")
+				assert.Equal(t, int32(1), h.count(v.wire().IssueAction()), "one handshake for concurrent calls")
 				first := h.client.Session()
 				require.NotEmpty(t, first)
 
 				// Past 60% of the lifetime the client renews.
 				h.clock.Add(40 * time.Minute)
 				echo(t, h, "after renewal")
-				assert.Equal(t, int32(1), h.count(v.RenewAction()))
+				assert.Equal(t, int32(1), h.count(v.wire().RenewAction()))
 				assert.Equal(t, first, h.client.Session(), "a renewal keeps the context id")
 
 				require.NoError(t, h.client.Close(context.Background()))
-				assert.Equal(t, int32(1), h.count(v.CancelAction()))
+				assert.Equal(t, int32(1), h.count(v.wire().CancelAction()))
 				assert.Equal(t, int32(6), h.calls.Load())
 			})
 		}
@@ -204,7 +204,7 @@ func TestSessionReestablishedAfterBadContextToken(t *testing.T) {
 	echo(t, h, "one")
 	h.dropNext.Store(true)
 	echo(t, h, "two")
-	assert.Equal(t, int32(2), h.count(V200502.IssueAction()), "re-established once")
+	assert.Equal(t, int32(2), h.count(V200502.wire().IssueAction()), "re-established once")
 	assert.Equal(t, int32(2), h.calls.Load())
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
+	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -24,9 +26,9 @@ import (
 var wtFragmentNS = map[string]string{
 	"s": soap.NS12,
 	"a": soap.NSWSA10,
-	"u": wssecurity.NSWSU,
-	"o": wssecurity.NSWSSE,
-	"t": NSTrust200502,
+	"u": wsse.NSWSU,
+	"o": wsse.NSWSSE,
+	"t": wstrust.NSTrust200502,
 }
 
 // wtRead returns the bytes of a capture in testdata/wire.
@@ -100,13 +102,13 @@ func wtOne(t testing.TB, el *etree.Element, ns, local string) *etree.Element {
 // declarations) without whitespace-only text: the captures were
 // re-indented by their publishers.
 func wtStrip(el *etree.Element) *etree.Element {
-	c := wStandalone(el)
+	c := wstrust.Standalone(el)
 	var strip func(e *etree.Element)
 	strip = func(e *etree.Element) {
 		for i := len(e.Child) - 1; i >= 0; i-- {
 			switch x := e.Child[i].(type) {
 			case *etree.CharData:
-				if wTrim(x.Data) == "" {
+				if wstrust.Trim(x.Data) == "" {
 					e.RemoveChildAt(i)
 				}
 			case *etree.Element:
@@ -155,16 +157,16 @@ func wtChildNames(el *etree.Element) []string {
 
 func TestParseRSTCaptureCoreWCF(t *testing.T) {
 	m := wtMessage(t, "01_corewcf_rst-sct-request.xml")
-	assert.Equal(t, V200502.IssueAction(), m.Addressing.Action)
-	rst, v, err := parseRST(m.Payload())
+	assert.Equal(t, V200502.wire().IssueAction(), m.Addressing.Action)
+	rst, v, err := wstrust.ParseRST(m.Payload())
 	require.NoError(t, err)
-	assert.Equal(t, V200502, v)
+	assert.Equal(t, V200502.wire(), v)
 	assert.Equal(t, "", rst.Context)
 	assert.Equal(t, "http://schemas.xmlsoap.org/ws/2005/02/sc/sct", rst.TokenType)
-	assert.Equal(t, OpIssue, rst.Operation)
+	assert.Equal(t, wstrust.OpIssue, rst.Operation)
 	require.NotNil(t, rst.Entropy)
 	assert.Equal(t, "uuid-4751c816-b23b-4229-b5fe-6f3727786382-1", rst.Entropy.ID)
-	assert.Equal(t, secretNonce, rst.Entropy.Type)
+	assert.Equal(t, wstrust.SecretNonce, rst.Entropy.Type)
 	assert.Equal(t, wtB64(t, "1TmBzNeSMhkxqHU+yWuwplJDS7NejEdnFlgRbGPyAOI="), rst.Entropy.Value)
 	assert.Equal(t, 256, rst.KeySize)
 	assert.Nil(t, rst.RenewTarget)
@@ -173,24 +175,24 @@ func TestParseRSTCaptureCoreWCF(t *testing.T) {
 
 	// Build writes the same request: equal exclusive canonical forms once
 	// the publisher's indentation is removed.
-	built := (&requestSecurityToken{
-		TokenType: V200502.TokenType(),
-		Operation: OpIssue,
-		Entropy:   &binarySecretToken{ID: rst.Entropy.ID, Type: secretNonce, Value: rst.Entropy.Value},
+	built := (&wstrust.RST{
+		TokenType: V200502.wire().TokenType(),
+		Operation: wstrust.OpIssue,
+		Entropy:   &wstrust.BinarySecret{ID: rst.Entropy.ID, Type: wstrust.SecretNonce, Value: rst.Entropy.Value},
 		KeySize:   256,
-	}).Build(V200502)
+	}).Build(V200502.wire())
 	assert.Equal(t, wtC14N(t, wtStrip(m.Payload())), wtC14N(t, built))
 	assert.Equal(t, "t", built.Space)
 }
 
 func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 	m := wtMessage(t, "02_corewcf_rstr-sct-response.xml")
-	assert.Equal(t, V200502.IssueResponseAction(), m.Addressing.Action)
-	rstr, v, err := parseRSTR(m.Payload())
+	assert.Equal(t, V200502.wire().IssueResponseAction(), m.Addressing.Action)
+	rstr, v, err := wstrust.ParseRSTR(m.Payload())
 	require.NoError(t, err)
-	assert.Equal(t, V200502, v)
+	assert.Equal(t, V200502.wire(), v)
 	assert.False(t, rstr.InCollection)
-	assert.Equal(t, V200502.TokenType(), rstr.TokenType)
+	assert.Equal(t, V200502.wire().TokenType(), rstr.TokenType)
 	require.NotNil(t, rstr.SCT)
 	assert.Equal(t, "uuid-e07815b0-d900-49c8-8ec6-a8ee018263c9-1", rstr.SCT.ID)
 	assert.Equal(t, "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08", rstr.SCT.Identifier)
@@ -198,21 +200,21 @@ func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 	assert.Nil(t, rstr.SCT.Cookie)
 	assert.Same(t, rstr.RequestedSecurityToken, rstr.SCT.Element)
 
-	att, err := ParseSCTReference(rstr.RequestedAttachedReference)
+	att, err := wstrust.ParseSCTReference(rstr.RequestedAttachedReference)
 	require.NoError(t, err)
 	assert.Equal(t, "uuid-e07815b0-d900-49c8-8ec6-a8ee018263c9-1", att.LocalID)
-	assert.Equal(t, V200502, att.Version)
+	assert.Equal(t, V200502.wire(), att.Version)
 	assert.True(t, att.Matches(rstr.SCT))
-	un, err := ParseSCTReference(rstr.RequestedUnattachedReference)
+	un, err := wstrust.ParseSCTReference(rstr.RequestedUnattachedReference)
 	require.NoError(t, err)
 	assert.Equal(t, "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08", un.Identifier)
 	assert.True(t, un.Matches(rstr.SCT))
 
 	require.NotNil(t, rstr.Proof)
-	assert.Equal(t, V200502.ComputedKeyPSHA1(), rstr.Proof.ComputedKey)
+	assert.Equal(t, V200502.wire().ComputedKeyPSHA1(), rstr.Proof.ComputedKey)
 	require.NotNil(t, rstr.Entropy)
 	assert.Equal(t, "uuid-e07815b0-d900-49c8-8ec6-a8ee018263c9-2", rstr.Entropy.ID)
-	assert.Equal(t, secretNonce, rstr.Entropy.Type)
+	assert.Equal(t, wstrust.SecretNonce, rstr.Entropy.Type)
 	assert.Equal(t, wtB64(t, "X10bPPRFJzVr13nwxYYVLpmd5Fsu6RR7jkF5xtCV/kM="), rstr.Entropy.Value)
 	require.NotNil(t, rstr.Lifetime)
 	assert.Equal(t, wtTime(t, "2024-02-14T02:06:53.311Z"), rstr.Lifetime.Created)
@@ -221,17 +223,17 @@ func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 	assert.False(t, rstr.RequestedTokenCancelled)
 
 	// Build from fields writes WCF's response: same canonical form.
-	sct := &SecurityContextToken{ID: rstr.SCT.ID, Identifier: rstr.SCT.Identifier}
-	built := (&requestSecurityTokenResponse{
-		TokenType:                    V200502.TokenType(),
+	sct := &wstrust.SecurityContextToken{ID: rstr.SCT.ID, Identifier: rstr.SCT.Identifier}
+	built := (&wstrust.RSTR{
+		TokenType:                    V200502.wire().TokenType(),
 		SCT:                          sct,
-		RequestedAttachedReference:   sct.AttachedReference(V200502),
-		RequestedUnattachedReference: sct.UnattachedReference(V200502),
-		Proof:                        &proofToken{ComputedKey: V200502.ComputedKeyPSHA1()},
+		RequestedAttachedReference:   sct.AttachedReference(V200502.wire()),
+		RequestedUnattachedReference: sct.UnattachedReference(V200502.wire()),
+		Proof:                        &wstrust.ProofToken{ComputedKey: V200502.wire().ComputedKeyPSHA1()},
 		Entropy:                      rstr.Entropy,
 		Lifetime:                     rstr.Lifetime,
 		KeySize:                      256,
-	}).Build(V200502)
+	}).Build(V200502.wire())
 	assert.Equal(t, wtC14N(t, wtStrip(m.Payload())), wtC14N(t, built))
 	assert.Equal(t, []string{"TokenType", "RequestedSecurityToken", "RequestedAttachedReference",
 		"RequestedUnattachedReference", "RequestedProofToken", "Entropy", "Lifetime", "KeySize"}, wtChildNames(built))
@@ -243,20 +245,20 @@ func TestParseRSTRCaptureCoreWCF(t *testing.T) {
 	assert.Contains(t, out, `<u:Created>2024-02-14T02:06:53.311Z</u:Created>`)
 
 	// Re-building the parsed response echoes the received token.
-	again := rstr.Build(V200502)
+	again := rstr.Build(V200502.wire())
 	assert.Equal(t, wtC14N(t, wtStrip(m.Payload())), wtC14N(t, wtStrip(again)))
 }
 
 func TestParseRSTRCancelCaptureCoreWCF(t *testing.T) {
 	m := wtMessage(t, "06_corewcf_rstr-sct-cancel-response.xml")
-	assert.Equal(t, V200502.CancelResponseAction(), m.Addressing.Action)
-	rstr, v, err := parseRSTR(m.Payload())
+	assert.Equal(t, V200502.wire().CancelResponseAction(), m.Addressing.Action)
+	rstr, v, err := wstrust.ParseRSTR(m.Payload())
 	require.NoError(t, err)
-	assert.Equal(t, V200502, v)
+	assert.Equal(t, V200502.wire(), v)
 	assert.True(t, rstr.RequestedTokenCancelled)
 	assert.Nil(t, rstr.SCT)
 	assert.Nil(t, rstr.Proof)
-	built := (&requestSecurityTokenResponse{RequestedTokenCancelled: true}).Build(V200502)
+	built := (&wstrust.RSTR{RequestedTokenCancelled: true}).Build(V200502.wire())
 	assert.Equal(t, wtC14N(t, wtStrip(m.Payload())), wtC14N(t, built))
 }
 
@@ -275,41 +277,41 @@ func TestParseRSTRCaptureNegotiationCollections(t *testing.T) {
 	} {
 		t.Run(tc.file[:2], func(t *testing.T) {
 			root := wtFragment(t, tc.file)
-			coll := wtOne(t, root, NSTrust200502, elRSTRC)
-			_, _, err := parseRSTR(coll)
+			coll := wtOne(t, root, wstrust.NSTrust200502, wstrust.ElRSTRC)
+			_, _, err := wstrust.ParseRSTR(coll)
 			require.ErrorIs(t, err, ErrInvalidRequest)
 			assert.Contains(t, err.Error(), "with 2 responses")
 
-			rstrs := wtFind(coll, NSTrust200502, elRSTR)
+			rstrs := wtFind(coll, wstrust.NSTrust200502, wstrust.ElRSTR)
 			require.Len(t, rstrs, 2)
-			_, _, err = parseRSTR(rstrs[0])
+			_, _, err = wstrust.ParseRSTR(rstrs[0])
 			require.ErrorIs(t, err, ErrInvalidRequest, "the elided cookie is not base64")
 			require.ErrorIs(t, err, wssecurity.ErrInvalidToken)
 			assert.Contains(t, err.Error(), "Cookie")
 
 			// With a well-formed cookie in place of the elided one, the
 			// structure parses.
-			cookie := wtOne(t, rstrs[0], NSDotNetSecurity, elCookie)
+			cookie := wtOne(t, rstrs[0], wstrust.NSDotNetSecurity, wstrust.ElCookie)
 			cookie.SetText("\n    AQAAANCMnd8BFdER\n    8m2TkFSx3Me4jE8Qwg==")
-			rstr, v, err := parseRSTR(rstrs[0])
+			rstr, v, err := wstrust.ParseRSTR(rstrs[0])
 			require.NoError(t, err)
-			assert.Equal(t, V200502, v)
+			assert.Equal(t, V200502.wire(), v)
 			assert.Equal(t, tc.context, rstr.Context)
-			assert.Equal(t, V200502.TokenType(), rstr.TokenType)
+			assert.Equal(t, V200502.wire().TokenType(), rstr.TokenType)
 			require.NotNil(t, rstr.SCT)
 			assert.Equal(t, tc.sctID, rstr.SCT.ID)
 			assert.Equal(t, tc.identifier, rstr.SCT.Identifier)
 			assert.Len(t, rstr.SCT.Cookie, 25)
-			att, err := ParseSCTReference(rstr.RequestedAttachedReference)
+			att, err := wstrust.ParseSCTReference(rstr.RequestedAttachedReference)
 			require.NoError(t, err)
-			assert.Equal(t, Version(0), att.Version, "WCF wrote no ValueType on the attached reference")
+			assert.Equal(t, wstrust.Version(0), att.Version, "WCF wrote no ValueType on the attached reference")
 			assert.True(t, att.Matches(rstr.SCT))
-			un, err := ParseSCTReference(rstr.RequestedUnattachedReference)
+			un, err := wstrust.ParseSCTReference(rstr.RequestedUnattachedReference)
 			require.NoError(t, err)
 			assert.True(t, un.Matches(rstr.SCT))
 			require.NotNil(t, rstr.Proof)
 			require.NotNil(t, rstr.Proof.EncryptedKey)
-			assert.Equal(t, elEncryptedKey, rstr.Proof.EncryptedKey.Tag)
+			assert.Equal(t, wstrust.ElEncryptedKey, rstr.Proof.EncryptedKey.Tag)
 			assert.Nil(t, rstr.Entropy)
 			assert.Equal(t, wtTime(t, tc.created), rstr.Lifetime.Created)
 			assert.Equal(t, wtTime(t, tc.expires), rstr.Lifetime.Expires)
@@ -317,7 +319,7 @@ func TestParseRSTRCaptureNegotiationCollections(t *testing.T) {
 			require.Len(t, rstr.Extensions, 1)
 			assert.Equal(t, "BinaryExchange", rstr.Extensions[0].Tag)
 
-			second, _, err := parseRSTR(rstrs[1])
+			second, _, err := wstrust.ParseRSTR(rstrs[1])
 			require.NoError(t, err)
 			assert.Equal(t, tc.context, second.Context)
 			require.Len(t, second.Extensions, 1)
@@ -330,11 +332,11 @@ func TestParseRSTRCaptureNegotiationCollections(t *testing.T) {
 // mono's capture 23: the two RSTRs of a TLSNEGO final leg, complete.
 func TestParseRSTRCaptureMonoTLSNego(t *testing.T) {
 	root := wtFragment(t, "23_mono_tlsnego-rstr-pair-dpapi-cookie.xml")
-	rstrs := wtFind(root, NSTrust200502, elRSTR)
+	rstrs := wtFind(root, wstrust.NSTrust200502, wstrust.ElRSTR)
 	require.Len(t, rstrs, 2)
-	rstr, v, err := parseRSTR(rstrs[0])
+	rstr, v, err := wstrust.ParseRSTR(rstrs[0])
 	require.NoError(t, err)
-	assert.Equal(t, V200502, v)
+	assert.Equal(t, V200502.wire(), v)
 	assert.Equal(t, "uuid-d88a7f14-97b7-4663-a548-c59a2a1c652f", rstr.Context)
 	require.NotNil(t, rstr.SCT)
 	assert.Equal(t, "uuid-8921c433-1f44-4ff1-99c7-c70ba90c56c3-1", rstr.SCT.ID)
@@ -346,26 +348,26 @@ func TestParseRSTRCaptureMonoTLSNego(t *testing.T) {
 	assert.Equal(t, wtTime(t, "2007-03-09T18:51:37.109Z"), rstr.Lifetime.Created)
 	assert.Equal(t, wtTime(t, "2007-03-10T04:51:37.109Z"), rstr.Lifetime.Expires)
 	assert.Equal(t, 256, rstr.KeySize)
-	second, _, err := parseRSTR(rstrs[1])
+	second, _, err := wstrust.ParseRSTR(rstrs[1])
 	require.NoError(t, err)
 	assert.Equal(t, "Authenticator", second.Extensions[0].Tag)
 
 	// Wrapped in a collection (as on the wire) the pair is refused: WCF's
 	// SCT responses carry exactly one RSTR.
-	coll := wNewElement("t", NSTrust200502, elRSTRC)
+	coll := wstrust.NewElement("t", wstrust.NSTrust200502, wstrust.ElRSTRC)
 	for _, r := range rstrs {
-		coll.AddChild(wStandalone(r))
+		coll.AddChild(wstrust.Standalone(r))
 	}
-	_, _, err = parseRSTR(coll)
+	_, _, err = wstrust.ParseRSTR(coll)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 
 // mono's capture 24 is the content of a TLSNEGO RequestedProofToken.
 func TestParseRSTRCaptureEncryptedKeyProof(t *testing.T) {
 	ek := wtParse(t, string(wtRead(t, "24_mono_tlsnego-requested-proof-token.xml")))
-	rstr, v, err := parseRSTR((&requestSecurityTokenResponse{Proof: &proofToken{EncryptedKey: ek}}).Build(V200502))
+	rstr, v, err := wstrust.ParseRSTR((&wstrust.RSTR{Proof: &wstrust.ProofToken{EncryptedKey: ek}}).Build(V200502.wire()))
 	require.NoError(t, err)
-	assert.Equal(t, V200502, v)
+	assert.Equal(t, V200502.wire(), v)
 	require.NotNil(t, rstr.Proof.EncryptedKey)
 	assert.Equal(t, wtC14N(t, ek), wtC14N(t, rstr.Proof.EncryptedKey))
 }
@@ -374,31 +376,31 @@ func TestParseRSTRCaptureEncryptedKeyProof(t *testing.T) {
 // entropy is elided.
 func TestParseRSTRCaptureLWSSP(t *testing.T) {
 	el := wtParse(t, string(wtRead(t, "68_ms-lwssp_4-9_context-establishment-rstr.xml")))
-	_, _, err := parseRSTR(el)
+	_, _, err := wstrust.ParseRSTR(el)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "BinarySecret")
 
-	wtOne(t, el, NSTrust200502, elBinarySecret).SetText(base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	rstr, v, err := parseRSTR(el)
+	wtOne(t, el, wstrust.NSTrust200502, wstrust.ElBinarySecret).SetText(base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	rstr, v, err := wstrust.ParseRSTR(el)
 	require.NoError(t, err)
-	assert.Equal(t, V200502, v)
+	assert.Equal(t, V200502.wire(), v)
 	assert.Equal(t, "urn:uuid:c416bc08-0664-49f3-850b-7d6cca60a59e", rstr.Context)
 	require.NotNil(t, rstr.SCT)
 	assert.Equal(t, "_sct", rstr.SCT.ID)
 	assert.Equal(t, "urn:uuid:8a63487c-662b-40bf-b2df-f3b536062f5e", rstr.SCT.Identifier)
-	att, err := ParseSCTReference(rstr.RequestedAttachedReference)
+	att, err := wstrust.ParseSCTReference(rstr.RequestedAttachedReference)
 	require.NoError(t, err)
 	assert.True(t, att.Matches(rstr.SCT))
-	un, err := ParseSCTReference(rstr.RequestedUnattachedReference)
+	un, err := wstrust.ParseSCTReference(rstr.RequestedUnattachedReference)
 	require.NoError(t, err)
 	assert.True(t, un.Matches(rstr.SCT))
-	assert.Equal(t, V200502.ComputedKeyPSHA1(), rstr.Proof.ComputedKey)
-	assert.Equal(t, secretNonce, rstr.Entropy.Type)
+	assert.Equal(t, V200502.wire().ComputedKeyPSHA1(), rstr.Proof.ComputedKey)
+	assert.Equal(t, wstrust.SecretNonce, rstr.Entropy.Type)
 	assert.Equal(t, wtTime(t, "2008-08-15T01:48:08.3184132Z"), rstr.Lifetime.Created)
 	assert.Equal(t, 256, rstr.KeySize)
 
 	// Build keeps the finer fraction of the 7-digit times.
-	out, err := etree.NewDocumentWithRoot(rstr.Build(V200502)).WriteToString()
+	out, err := etree.NewDocumentWithRoot(rstr.Build(V200502.wire())).WriteToString()
 	require.NoError(t, err)
 	assert.Contains(t, out, "2008-08-15T01:48:08.3184132Z")
 	clone := rstr.SCT.Clone()
@@ -407,20 +409,20 @@ func TestParseRSTRCaptureLWSSP(t *testing.T) {
 
 // ---- round trips of built messages ----
 
-func wtFullRST(v Version, op Operation) *requestSecurityToken {
-	sct := &SecurityContextToken{ID: "uuid-1-1", Identifier: "urn:uuid:6ee2d642-484a-4e08-a9f4-a2bfe4f2d540", Instance: "urn:uuid:0b1c"}
-	r := &requestSecurityToken{
+func wtFullRST(v Version, op wstrust.Operation) *wstrust.RST {
+	sct := &wstrust.SecurityContextToken{ID: "uuid-1-1", Identifier: "urn:uuid:6ee2d642-484a-4e08-a9f4-a2bfe4f2d540", Instance: "urn:uuid:0b1c"}
+	r := &wstrust.RST{
 		Context:   "uuid-ctx-1",
-		TokenType: v.TokenType(),
+		TokenType: v.wire().TokenType(),
 		Operation: op,
-		Entropy:   &binarySecretToken{ID: "uuid-e-1", Type: secretNonce, Value: bytes.Repeat([]byte{7}, 32)},
+		Entropy:   &wstrust.BinarySecret{ID: "uuid-e-1", Type: wstrust.SecretNonce, Value: bytes.Repeat([]byte{7}, 32)},
 		KeySize:   256,
 	}
 	switch op {
-	case OpRenew:
-		r.RenewTarget = sct.UnattachedReference(v)
-	case OpCancel:
-		r.CancelTarget = sct.UnattachedReference(v)
+	case wstrust.OpRenew:
+		r.RenewTarget = sct.UnattachedReference(v.wire())
+	case wstrust.OpCancel:
+		r.CancelTarget = sct.UnattachedReference(v.wire())
 		r.Entropy, r.KeySize = nil, 0
 	}
 	return r
@@ -428,21 +430,21 @@ func wtFullRST(v Version, op Operation) *requestSecurityToken {
 
 func TestRSTRoundTrip(t *testing.T) {
 	for _, v := range []Version{V200502, V13} {
-		for _, op := range []Operation{OpIssue, OpRenew, OpCancel} {
+		for _, op := range []wstrust.Operation{wstrust.OpIssue, wstrust.OpRenew, wstrust.OpCancel} {
 			t.Run(v.String()+"/"+op.String(), func(t *testing.T) {
 				in := wtFullRST(v, op)
-				in.AppliesTo = wtParse(t, `<wsp:AppliesTo xmlns:wsp="`+NSWSP+`"><a:EndpointReference xmlns:a="`+soap.NSWSA10+`"><a:Address>https://example.org/svc</a:Address></a:EndpointReference></wsp:AppliesTo>`)
-				in.KeyType = v.KeyTypeSymmetric()
-				in.ComputedKeyAlgorithm = v.ComputedKeyPSHA1()
-				in.Lifetime = &Lifetime{Created: wtTime(t, "2024-02-14T02:06:53.311Z"), Expires: wtTime(t, "2024-02-14T17:06:53.311Z")}
+				in.AppliesTo = wtParse(t, `<wsp:AppliesTo xmlns:wsp="`+wstrust.NSWSP+`"><a:EndpointReference xmlns:a="`+soap.NSWSA10+`"><a:Address>https://example.org/svc</a:Address></a:EndpointReference></wsp:AppliesTo>`)
+				in.KeyType = v.wire().KeyTypeSymmetric()
+				in.ComputedKeyAlgorithm = v.wire().ComputedKeyPSHA1()
+				in.Lifetime = &wstrust.Lifetime{Created: wtTime(t, "2024-02-14T02:06:53.311Z"), Expires: wtTime(t, "2024-02-14T17:06:53.311Z")}
 				in.Extensions = []*etree.Element{wtParse(t, `<x:Ext xmlns:x="urn:x" x:a="1">v</x:Ext>`)}
-				el := in.Build(v)
-				assert.Equal(t, v.trustPrefix(), el.Space)
+				el := in.Build(v.wire())
+				assert.Equal(t, v.wire().TrustPrefix(), el.Space)
 				xml, err := etree.NewDocumentWithRoot(el).WriteToString()
 				require.NoError(t, err)
-				out, gotV, err := parseRST(wtParse(t, xml))
+				out, gotV, err := wstrust.ParseRST(wtParse(t, xml))
 				require.NoError(t, err, xml)
-				assert.Equal(t, v, gotV)
+				assert.Equal(t, v.wire(), gotV)
 				assert.Equal(t, in.Context, out.Context)
 				assert.Equal(t, in.TokenType, out.TokenType)
 				assert.Equal(t, op, out.Operation)
@@ -456,19 +458,19 @@ func TestRSTRoundTrip(t *testing.T) {
 				require.Len(t, out.Extensions, 1)
 				assert.Equal(t, wtC14N(t, in.Extensions[0]), wtC14N(t, out.Extensions[0]))
 				switch op {
-				case OpIssue:
+				case wstrust.OpIssue:
 					assert.Nil(t, out.Target)
 				default:
 					require.NotNil(t, out.Target)
 					assert.Equal(t, "urn:uuid:6ee2d642-484a-4e08-a9f4-a2bfe4f2d540", out.Target.Identifier)
 					assert.Equal(t, "urn:uuid:0b1c", out.Target.Instance)
-					assert.Equal(t, v, out.Target.Version)
+					assert.Equal(t, v.wire(), out.Target.Version)
 				}
 				want := []string{"TokenType", "RequestType", "AppliesTo", "Entropy", "KeySize"}
 				switch op {
-				case OpRenew:
+				case wstrust.OpRenew:
 					want = append(want, "RenewTarget")
-				case OpCancel:
+				case wstrust.OpCancel:
 					want = []string{"TokenType", "RequestType", "AppliesTo", "CancelTarget"}
 				}
 				want = append(want, "KeyType", "ComputedKeyAlgorithm", "Lifetime", "Ext")
@@ -482,66 +484,66 @@ func TestRSTRoundTrip(t *testing.T) {
 func TestRSTRRoundTripAndCollection(t *testing.T) {
 	for _, v := range []Version{V200502, V13} {
 		t.Run(v.String(), func(t *testing.T) {
-			sct := &SecurityContextToken{ID: "uuid-9-1", Identifier: "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08",
+			sct := &wstrust.SecurityContextToken{ID: "uuid-9-1", Identifier: "urn:uuid:40859149-0ab7-4ee2-a7cc-22bc21adfe08",
 				Instance: "urn:uuid:77", Cookie: []byte("sealed cookie")}
-			in := &requestSecurityTokenResponse{
+			in := &wstrust.RSTR{
 				Context:                      "uuid-ctx",
-				TokenType:                    v.TokenType(),
+				TokenType:                    v.wire().TokenType(),
 				SCT:                          sct,
-				RequestedAttachedReference:   sct.AttachedReference(v),
-				RequestedUnattachedReference: sct.UnattachedReference(v),
-				Proof:                        &proofToken{ComputedKey: v.ComputedKeyPSHA1()},
-				Entropy:                      &binarySecretToken{ID: "uuid-9-2", Type: secretNonce, Value: bytes.Repeat([]byte{9}, 16)},
-				Lifetime:                     &Lifetime{Created: wtTime(t, "2024-02-14T02:06:53.311Z"), Expires: wtTime(t, "2024-02-14T17:06:53.311Z")},
+				RequestedAttachedReference:   sct.AttachedReference(v.wire()),
+				RequestedUnattachedReference: sct.UnattachedReference(v.wire()),
+				Proof:                        &wstrust.ProofToken{ComputedKey: v.wire().ComputedKeyPSHA1()},
+				Entropy:                      &wstrust.BinarySecret{ID: "uuid-9-2", Type: wstrust.SecretNonce, Value: bytes.Repeat([]byte{9}, 16)},
+				Lifetime:                     &wstrust.Lifetime{Created: wtTime(t, "2024-02-14T02:06:53.311Z"), Expires: wtTime(t, "2024-02-14T17:06:53.311Z")},
 				KeySize:                      128,
 			}
-			body := in.BuildBody(v)
+			body := in.BuildBody(v.wire())
 			if v == V13 {
-				assert.Equal(t, elRSTRC, body.Tag)
+				assert.Equal(t, wstrust.ElRSTRC, body.Tag)
 				assert.Equal(t, "trust", body.Space)
 			} else {
-				assert.Equal(t, elRSTR, body.Tag)
+				assert.Equal(t, wstrust.ElRSTR, body.Tag)
 			}
 			xml, err := etree.NewDocumentWithRoot(body).WriteToString()
 			require.NoError(t, err)
-			out, gotV, err := parseRSTR(wtParse(t, xml))
+			out, gotV, err := wstrust.ParseRSTR(wtParse(t, xml))
 			require.NoError(t, err, xml)
-			assert.Equal(t, v, gotV)
+			assert.Equal(t, v.wire(), gotV)
 			assert.Equal(t, v == V13, out.InCollection)
 			assert.Equal(t, in.Context, out.Context)
 			require.NotNil(t, out.SCT)
-			assert.Equal(t, v, out.SCT.Version)
+			assert.Equal(t, v.wire(), out.SCT.Version)
 			assert.Equal(t, sct.ID, out.SCT.ID)
 			assert.Equal(t, sct.Identifier, out.SCT.Identifier)
 			assert.Equal(t, sct.Instance, out.SCT.Instance)
 			assert.Equal(t, sct.Cookie, out.SCT.Cookie)
-			un, err := ParseSCTReference(out.RequestedUnattachedReference)
+			un, err := wstrust.ParseSCTReference(out.RequestedUnattachedReference)
 			require.NoError(t, err)
 			assert.Equal(t, sct.Instance, un.Instance)
 			assert.Equal(t, in.Proof, out.Proof)
 			assert.Equal(t, in.Entropy, out.Entropy)
 			assert.Equal(t, in.Lifetime, out.Lifetime)
 			assert.Equal(t, 128, out.KeySize)
-			assert.Contains(t, xml, "<"+v.scPrefix()+":SecurityContextToken")
+			assert.Contains(t, xml, "<"+v.wire().SCPrefix()+":SecurityContextToken")
 			assert.Equal(t, 1, strings.Count(xml, "xmlns:u="), xml)
 
 			// Cancel and Server-entropy responses.
-			cancel, _, err := parseRSTR((&requestSecurityTokenResponse{Context: "c", RequestedTokenCancelled: true}).BuildBody(v))
+			cancel, _, err := wstrust.ParseRSTR((&wstrust.RSTR{Context: "c", RequestedTokenCancelled: true}).BuildBody(v.wire()))
 			require.NoError(t, err)
 			assert.True(t, cancel.RequestedTokenCancelled)
-			srv, _, err := parseRSTR((&requestSecurityTokenResponse{Proof: &proofToken{Secret: &binarySecretToken{Value: []byte("0123456789abcdef")}}}).Build(v))
+			srv, _, err := wstrust.ParseRSTR((&wstrust.RSTR{Proof: &wstrust.ProofToken{Secret: &wstrust.BinarySecret{Value: []byte("0123456789abcdef")}}}).Build(v.wire()))
 			require.NoError(t, err)
 			assert.Equal(t, []byte("0123456789abcdef"), srv.Proof.Secret.Value)
-			assert.Equal(t, secretUnspecified, srv.Proof.Secret.Type)
+			assert.Equal(t, wstrust.SecretUnspecified, srv.Proof.Secret.Type)
 
 			// Collections hold exactly one response.
-			ns := v.TrustNamespace()
+			ns := v.wire().TrustNamespace()
 			for _, n := range []int{0, 2} {
-				coll := wNewElement("w", ns, elRSTRC)
+				coll := wstrust.NewElement("w", ns, wstrust.ElRSTRC)
 				for i := 0; i < n; i++ {
-					coll.AddChild(in.Build(v))
+					coll.AddChild(in.Build(v.wire()))
 				}
-				_, _, err := parseRSTR(coll)
+				_, _, err := wstrust.ParseRSTR(coll)
 				require.ErrorIs(t, err, ErrInvalidRequest, "%d responses", n)
 			}
 		})
@@ -551,11 +553,11 @@ func TestRSTRRoundTripAndCollection(t *testing.T) {
 // ---- strictness ----
 
 func TestParseRSTRejects(t *testing.T) {
-	const t5 = `xmlns:t="` + NSTrust200502 + `"`
-	const rt = `<t:RequestType>` + uriIssue200502 + `</t:RequestType>`
-	big := base64.StdEncoding.EncodeToString(make([]byte, MaxSecretSize+1))
-	ok512 := base64.StdEncoding.EncodeToString(make([]byte, MaxSecretSize))
-	sctRef := `<o:SecurityTokenReference xmlns:o="` + wssecurity.NSWSSE + `"><o:Reference URI="urn:uuid:1" ValueType="` + uriSCT200502 + `"/></o:SecurityTokenReference>`
+	const t5 = `xmlns:t="` + wstrust.NSTrust200502 + `"`
+	const rt = `<t:RequestType>` + wstrust.URIIssue200502 + `</t:RequestType>`
+	big := base64.StdEncoding.EncodeToString(make([]byte, wstrust.MaxSecretSize+1))
+	ok512 := base64.StdEncoding.EncodeToString(make([]byte, wstrust.MaxSecretSize))
+	sctRef := `<o:SecurityTokenReference xmlns:o="` + wsse.NSWSSE + `"><o:Reference URI="urn:uuid:1" ValueType="` + wstrust.URISCT200502 + `"/></o:SecurityTokenReference>`
 	for _, tc := range []struct {
 		name, xml string
 		ok        bool
@@ -565,42 +567,42 @@ func TestParseRSTRejects(t *testing.T) {
 		{"foreign extension", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<x:y xmlns:x="urn:x"/></t:RequestSecurityToken>`, true},
 		{"known extension", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Renewing/><t:AllowPostdating/></t:RequestSecurityToken>`, true},
 		{"KeySize 4096", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:KeySize> 4096 </t:KeySize></t:RequestSecurityToken>`, true},
-		{"renew with SCT target", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriRenew200502 + `</t:RequestType><t:RenewTarget><c:SecurityContextToken xmlns:c="` + NSSC200502 + `"><c:Identifier>urn:uuid:1</c:Identifier></c:SecurityContextToken></t:RenewTarget></t:RequestSecurityToken>`, true},
+		{"renew with SCT target", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URIRenew200502 + `</t:RequestType><t:RenewTarget><c:SecurityContextToken xmlns:c="` + wstrust.NSSC200502 + `"><c:Identifier>urn:uuid:1</c:Identifier></c:SecurityContextToken></t:RenewTarget></t:RequestSecurityToken>`, true},
 		{"not an RST", `<t:RequestSecurityTokenResponse ` + t5 + `/>`, false},
 		{"unknown namespace", `<t:RequestSecurityToken xmlns:t="urn:trust">` + rt + `</t:RequestSecurityToken>`, false},
 		{"no RequestType", `<t:RequestSecurityToken ` + t5 + `><t:KeySize>256</t:KeySize></t:RequestSecurityToken>`, false},
-		{"RequestType of 1.3", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriIssue13 + `</t:RequestType></t:RequestSecurityToken>`, false},
-		{"RequestType Validate", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + NSTrust200502 + `/Validate</t:RequestType></t:RequestSecurityToken>`, false},
+		{"RequestType of 1.3", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URIIssue13 + `</t:RequestType></t:RequestSecurityToken>`, false},
+		{"RequestType Validate", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.NSTrust200502 + `/Validate</t:RequestType></t:RequestSecurityToken>`, false},
 		{"repeated RequestType", `<t:RequestSecurityToken ` + t5 + `>` + rt + rt + `</t:RequestSecurityToken>`, false},
 		{"repeated KeySize", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:KeySize>256</t:KeySize><t:KeySize>256</t:KeySize></t:RequestSecurityToken>`, false},
-		{"repeated AppliesTo", `<t:RequestSecurityToken ` + t5 + ` xmlns:wsp="` + NSWSP + `">` + rt + `<wsp:AppliesTo/><wsp:AppliesTo/></t:RequestSecurityToken>`, false},
+		{"repeated AppliesTo", `<t:RequestSecurityToken ` + t5 + ` xmlns:wsp="` + wstrust.NSWSP + `">` + rt + `<wsp:AppliesTo/><wsp:AppliesTo/></t:RequestSecurityToken>`, false},
 		{"KeySize 4097", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:KeySize>4097</t:KeySize></t:RequestSecurityToken>`, false},
 		{"KeySize negative", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:KeySize>-8</t:KeySize></t:RequestSecurityToken>`, false},
 		{"KeySize not a number", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:KeySize>2e3</t:KeySize></t:RequestSecurityToken>`, false},
 		{"entropy too large", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret>` + big + `</t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
 		{"entropy empty", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret></t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
 		{"entropy two secrets", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret>AAAA</t:BinarySecret><t:BinarySecret>AAAA</t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
-		{"entropy asymmetric", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret Type="` + uriAsymKey200502 + `">AAAA</t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
+		{"entropy asymmetric", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret Type="` + wstrust.URIAsymKey200502 + `">AAAA</t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
 		{"entropy unknown type", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret Type="urn:x">AAAA</t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
 		{"entropy not base64", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><t:BinarySecret>A*AA</t:BinarySecret></t:Entropy></t:RequestSecurityToken>`, false},
-		{"entropy encrypted", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><e:EncryptedKey xmlns:e="` + wssecurity.NSXENC + `"/></t:Entropy></t:RequestSecurityToken>`, false},
+		{"entropy encrypted", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:Entropy><e:EncryptedKey xmlns:e="` + wsse.NSXENC + `"/></t:Entropy></t:RequestSecurityToken>`, false},
 		{"undefined trust element", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:KeySise>256</t:KeySise></t:RequestSecurityToken>`, false},
-		{"element of trust 1.3", `<t:RequestSecurityToken ` + t5 + ` xmlns:n="` + NSTrust13 + `">` + rt + `<n:KeySize>256</n:KeySize></t:RequestSecurityToken>`, false},
+		{"element of trust 1.3", `<t:RequestSecurityToken ` + t5 + ` xmlns:n="` + wstrust.NSTrust13 + `">` + rt + `<n:KeySize>256</n:KeySize></t:RequestSecurityToken>`, false},
 		{"response element", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:RequestedProofToken/></t:RequestSecurityToken>`, false},
 		{"text", `<t:RequestSecurityToken ` + t5 + `>` + rt + `text</t:RequestSecurityToken>`, false},
 		{"issue with target", `<t:RequestSecurityToken ` + t5 + `>` + rt + `<t:CancelTarget>` + sctRef + `</t:CancelTarget></t:RequestSecurityToken>`, false},
-		{"renew without target", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriRenew200502 + `</t:RequestType></t:RequestSecurityToken>`, false},
-		{"cancel with renew target", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriCancel200502 + `</t:RequestType><t:RenewTarget>` + sctRef + `</t:RenewTarget></t:RequestSecurityToken>`, false},
-		{"cancel target of 1.3", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriCancel200502 + `</t:RequestType><t:CancelTarget>` + strings.Replace(sctRef, uriSCT200502, uriSCT13, 1) + `</t:CancelTarget></t:RequestSecurityToken>`, false},
-		{"cancel target empty", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriCancel200502 + `</t:RequestType><t:CancelTarget/></t:RequestSecurityToken>`, false},
-		{"cancel target key identifier", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + uriCancel200502 + `</t:RequestType><t:CancelTarget><o:SecurityTokenReference xmlns:o="` + wssecurity.NSWSSE + `"><o:KeyIdentifier>AAAA</o:KeyIdentifier></o:SecurityTokenReference></t:CancelTarget></t:RequestSecurityToken>`, false},
+		{"renew without target", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URIRenew200502 + `</t:RequestType></t:RequestSecurityToken>`, false},
+		{"cancel with renew target", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URICancel200502 + `</t:RequestType><t:RenewTarget>` + sctRef + `</t:RenewTarget></t:RequestSecurityToken>`, false},
+		{"cancel target of 1.3", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URICancel200502 + `</t:RequestType><t:CancelTarget>` + strings.Replace(sctRef, wstrust.URISCT200502, wstrust.URISCT13, 1) + `</t:CancelTarget></t:RequestSecurityToken>`, false},
+		{"cancel target empty", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URICancel200502 + `</t:RequestType><t:CancelTarget/></t:RequestSecurityToken>`, false},
+		{"cancel target key identifier", `<t:RequestSecurityToken ` + t5 + `><t:RequestType>` + wstrust.URICancel200502 + `</t:RequestType><t:CancelTarget><o:SecurityTokenReference xmlns:o="` + wsse.NSWSSE + `"><o:KeyIdentifier>AAAA</o:KeyIdentifier></o:SecurityTokenReference></t:CancelTarget></t:RequestSecurityToken>`, false},
 		{"empty Context", `<t:RequestSecurityToken ` + t5 + ` Context="">` + rt + `</t:RequestSecurityToken>`, false},
 		{"Context with space", `<t:RequestSecurityToken ` + t5 + ` Context="a b">` + rt + `</t:RequestSecurityToken>`, false},
-		{"lifetime reversed", `<t:RequestSecurityToken ` + t5 + ` xmlns:u="` + wssecurity.NSWSU + `">` + rt + `<t:Lifetime><u:Created>2024-01-02T00:00:00Z</u:Created><u:Expires>2024-01-01T00:00:00Z</u:Expires></t:Lifetime></t:RequestSecurityToken>`, false},
-		{"too many children", `<t:RequestSecurityToken ` + t5 + `>` + rt + strings.Repeat(`<x:y xmlns:x="urn:x"/>`, maxChildren) + `</t:RequestSecurityToken>`, false},
+		{"lifetime reversed", `<t:RequestSecurityToken ` + t5 + ` xmlns:u="` + wsse.NSWSU + `">` + rt + `<t:Lifetime><u:Created>2024-01-02T00:00:00Z</u:Created><u:Expires>2024-01-01T00:00:00Z</u:Expires></t:Lifetime></t:RequestSecurityToken>`, false},
+		{"too many children", `<t:RequestSecurityToken ` + t5 + `>` + rt + strings.Repeat(`<x:y xmlns:x="urn:x"/>`, wstrust.MaxChildren) + `</t:RequestSecurityToken>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := parseRST(wtParse(t, tc.xml))
+			_, _, err := wstrust.ParseRST(wtParse(t, tc.xml))
 			if tc.ok {
 				require.NoError(t, err)
 				return
@@ -609,13 +611,13 @@ func TestParseRSTRejects(t *testing.T) {
 			assert.ErrorIs(t, err, ErrInvalidRequest)
 		})
 	}
-	_, _, err := parseRST(nil)
+	_, _, err := wstrust.ParseRST(nil)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 
 func TestParseRSTRRejects(t *testing.T) {
-	const t13 = `xmlns:t="` + NSTrust13 + `" xmlns:u="` + wssecurity.NSWSU + `"`
-	sct := `<sc:SecurityContextToken xmlns:sc="` + NSSC13 + `"><sc:Identifier>urn:uuid:1</sc:Identifier></sc:SecurityContextToken>`
+	const t13 = `xmlns:t="` + wstrust.NSTrust13 + `" xmlns:u="` + wsse.NSWSU + `"`
+	sct := `<sc:SecurityContextToken xmlns:sc="` + wstrust.NSSC13 + `"><sc:Identifier>urn:uuid:1</sc:Identifier></sc:SecurityContextToken>`
 	for _, tc := range []struct {
 		name, xml string
 		ok        bool
@@ -626,12 +628,12 @@ func TestParseRSTRRejects(t *testing.T) {
 		{"lifetime without Created", `<t:RequestSecurityTokenResponse ` + t13 + `><t:Lifetime><u:Expires>2024-01-01T00:00:00+01:00</u:Expires></t:Lifetime></t:RequestSecurityTokenResponse>`, true},
 		{"repeated token", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedSecurityToken>` + sct + `</t:RequestedSecurityToken><t:RequestedSecurityToken>` + sct + `</t:RequestedSecurityToken></t:RequestSecurityTokenResponse>`, false},
 		{"two tokens", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedSecurityToken>` + sct + sct + `</t:RequestedSecurityToken></t:RequestSecurityTokenResponse>`, false},
-		{"SCT of 2005/02", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedSecurityToken><c:SecurityContextToken xmlns:c="` + NSSC200502 + `"><c:Identifier>urn:uuid:1</c:Identifier></c:SecurityContextToken></t:RequestedSecurityToken></t:RequestSecurityTokenResponse>`, false},
-		{"SCT without Identifier", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedSecurityToken><sc:SecurityContextToken xmlns:sc="` + NSSC13 + `"/></t:RequestedSecurityToken></t:RequestSecurityTokenResponse>`, false},
-		{"computed key of 2005/02", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedProofToken><t:ComputedKey>` + uriCKPSHA1200502 + `</t:ComputedKey></t:RequestedProofToken></t:RequestSecurityTokenResponse>`, false},
+		{"SCT of 2005/02", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedSecurityToken><c:SecurityContextToken xmlns:c="` + wstrust.NSSC200502 + `"><c:Identifier>urn:uuid:1</c:Identifier></c:SecurityContextToken></t:RequestedSecurityToken></t:RequestSecurityTokenResponse>`, false},
+		{"SCT without Identifier", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedSecurityToken><sc:SecurityContextToken xmlns:sc="` + wstrust.NSSC13 + `"/></t:RequestedSecurityToken></t:RequestSecurityTokenResponse>`, false},
+		{"computed key of 2005/02", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedProofToken><t:ComputedKey>` + wstrust.URICKPSHA1200502 + `</t:ComputedKey></t:RequestedProofToken></t:RequestSecurityTokenResponse>`, false},
 		{"proof empty", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedProofToken/></t:RequestSecurityTokenResponse>`, false},
 		{"proof unknown", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedProofToken><x:y xmlns:x="urn:x"/></t:RequestedProofToken></t:RequestSecurityTokenResponse>`, false},
-		{"proof asymmetric", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedProofToken><t:BinarySecret Type="` + uriAsymKey13 + `">AAAA</t:BinarySecret></t:RequestedProofToken></t:RequestSecurityTokenResponse>`, false},
+		{"proof asymmetric", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedProofToken><t:BinarySecret Type="` + wstrust.URIAsymKey13 + `">AAAA</t:BinarySecret></t:RequestedProofToken></t:RequestSecurityTokenResponse>`, false},
 		{"repeated entropy", `<t:RequestSecurityTokenResponse ` + t13 + `><t:Entropy><t:BinarySecret>AAAA</t:BinarySecret></t:Entropy><t:Entropy><t:BinarySecret>AAAA</t:BinarySecret></t:Entropy></t:RequestSecurityTokenResponse>`, false},
 		{"reference not an STR", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedAttachedReference><x:y xmlns:x="urn:x"/></t:RequestedAttachedReference></t:RequestSecurityTokenResponse>`, false},
 		{"bad lifetime", `<t:RequestSecurityTokenResponse ` + t13 + `><t:Lifetime><u:Created>yesterday</u:Created></t:Lifetime></t:RequestSecurityTokenResponse>`, false},
@@ -639,33 +641,33 @@ func TestParseRSTRRejects(t *testing.T) {
 		{"lifetime year 10000", `<t:RequestSecurityTokenResponse ` + t13 + `><t:Lifetime><u:Expires>9999-12-31T23:00:00-02:00</u:Expires></t:Lifetime></t:RequestSecurityTokenResponse>`, false},
 		{"lifetime foreign child", `<t:RequestSecurityTokenResponse ` + t13 + `><t:Lifetime><t:Created>2024-01-01T00:00:00Z</t:Created></t:Lifetime></t:RequestSecurityTokenResponse>`, false},
 		{"cancelled with content", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestedTokenCancelled><x:y xmlns:x="urn:x"/></t:RequestedTokenCancelled></t:RequestSecurityTokenResponse>`, false},
-		{"request element", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestType>` + uriIssue13 + `</t:RequestType></t:RequestSecurityTokenResponse>`, false},
-		{"collection of another version", `<t:RequestSecurityTokenResponseCollection ` + t13 + `><n:RequestSecurityTokenResponse xmlns:n="` + NSTrust200502 + `"/></t:RequestSecurityTokenResponseCollection>`, false},
+		{"request element", `<t:RequestSecurityTokenResponse ` + t13 + `><t:RequestType>` + wstrust.URIIssue13 + `</t:RequestType></t:RequestSecurityTokenResponse>`, false},
+		{"collection of another version", `<t:RequestSecurityTokenResponseCollection ` + t13 + `><n:RequestSecurityTokenResponse xmlns:n="` + wstrust.NSTrust200502 + `"/></t:RequestSecurityTokenResponseCollection>`, false},
 		{"collection with text", `<t:RequestSecurityTokenResponseCollection ` + t13 + `>x<t:RequestSecurityTokenResponse/></t:RequestSecurityTokenResponseCollection>`, false},
 		{"collection of RST", `<t:RequestSecurityTokenResponseCollection ` + t13 + `><t:RequestSecurityToken/></t:RequestSecurityTokenResponseCollection>`, false},
 		{"RST", `<t:RequestSecurityToken ` + t13 + `/>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, v, err := parseRSTR(wtParse(t, tc.xml))
+			_, v, err := wstrust.ParseRSTR(wtParse(t, tc.xml))
 			if tc.ok {
 				require.NoError(t, err)
-				assert.Equal(t, V13, v)
+				assert.Equal(t, V13.wire(), v)
 				return
 			}
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalidRequest)
 		})
 	}
-	_, _, err := parseRSTR(nil)
+	_, _, err := wstrust.ParseRSTR(nil)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 
 func TestParseRSTRCookieLimit(t *testing.T) {
-	sct := &SecurityContextToken{Identifier: "urn:uuid:1", Cookie: make([]byte, 2000)}
-	el := (&requestSecurityTokenResponse{SCT: sct}).Build(V200502)
-	_, _, err := Limits{MaxCookie: 1999}.parseRSTR(el)
+	sct := &wstrust.SecurityContextToken{Identifier: "urn:uuid:1", Cookie: make([]byte, 2000)}
+	el := (&wstrust.RSTR{SCT: sct}).Build(V200502.wire())
+	_, _, err := wstrust.Limits{MaxCookie: 1999}.ParseRSTR(el)
 	require.ErrorIs(t, err, ErrInvalidRequest)
-	r, _, err := Limits{MaxCookie: 2000}.parseRSTR(el)
+	r, _, err := wstrust.Limits{MaxCookie: 2000}.ParseRSTR(el)
 	require.NoError(t, err)
 	assert.Len(t, r.SCT.Cookie, 2000)
 }
@@ -676,6 +678,6 @@ func TestLifetimeFormat(t *testing.T) {
 		{"2024-02-14T03:06:53.311+01:00", "2024-02-14T02:06:53.311Z"},
 		{"2024-02-14T02:06:53.3111Z", "2024-02-14T02:06:53.3111Z"},
 	} {
-		assert.Equal(t, tc.want, wFormatTime(wtTime(t, tc.in)), tc.in)
+		assert.Equal(t, tc.want, wstrust.FormatTime(wtTime(t, tc.in)), tc.in)
 	}
 }

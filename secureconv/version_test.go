@@ -3,6 +3,7 @@ package secureconv
 import (
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -15,7 +16,7 @@ func TestVersionURIs(t *testing.T) {
 		sc, trust, sct, dk, dkAlg                                    string
 		rst, rstr, renew, renewResp, cancel, cancelResp              string
 		issueType, renewType, cancelType, ck, nonce, symKey, asymKey string
-		keySym, keyPub, keyBearer, trustPrefix, scPrefix             string
+		keySym, keyPub, keyBearer, TrustPrefix, SCPrefix             string
 	}
 	for _, tc := range []struct {
 		v    Version
@@ -40,7 +41,7 @@ func TestVersionURIs(t *testing.T) {
 			asymKey:     "http://schemas.xmlsoap.org/ws/2005/02/trust/AsymmetricKey",
 			keySym:      "http://schemas.xmlsoap.org/ws/2005/02/trust/SymmetricKey",
 			keyPub:      "http://schemas.xmlsoap.org/ws/2005/02/trust/PublicKey",
-			trustPrefix: "t", scPrefix: "c",
+			TrustPrefix: "t", SCPrefix: "c",
 		}},
 		{V13, uris{
 			sc: "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512", trust: "http://docs.oasis-open.org/ws-sx/ws-trust/200512",
@@ -62,36 +63,36 @@ func TestVersionURIs(t *testing.T) {
 			keySym:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/SymmetricKey",
 			keyPub:      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/PublicKey",
 			keyBearer:   "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer",
-			trustPrefix: "trust", scPrefix: "sc",
+			TrustPrefix: "trust", SCPrefix: "sc",
 		}},
 	} {
 		t.Run(tc.v.String(), func(t *testing.T) {
 			v := tc.v
 			assert.True(t, v.Valid())
 			assert.Equal(t, tc.want, uris{
-				sc: v.SCNamespace(), trust: v.TrustNamespace(), sct: v.TokenType(), dk: v.DKTokenType(), dkAlg: v.DKAlgorithm(),
-				rst: v.IssueAction(), rstr: v.IssueResponseAction(), renew: v.RenewAction(), renewResp: v.RenewResponseAction(),
-				cancel: v.CancelAction(), cancelResp: v.CancelResponseAction(),
-				issueType: v.RequestType(OpIssue), renewType: v.RequestType(OpRenew), cancelType: v.RequestType(OpCancel),
-				ck: v.ComputedKeyPSHA1(), nonce: v.SecretTypeURI(secretNonce), symKey: v.SecretTypeURI(secretSymmetricKey),
-				asymKey: v.SecretTypeURI(secretAsymmetricKey), keySym: v.KeyTypeSymmetric(), keyPub: v.KeyTypePublic(),
-				keyBearer: v.KeyTypeBearer(), trustPrefix: v.trustPrefix(), scPrefix: v.scPrefix(),
+				sc: v.wire().SCNamespace(), trust: v.wire().TrustNamespace(), sct: v.wire().TokenType(), dk: v.wire().DKTokenType(), dkAlg: v.wire().DKAlgorithm(),
+				rst: v.wire().IssueAction(), rstr: v.wire().IssueResponseAction(), renew: v.wire().RenewAction(), renewResp: v.wire().RenewResponseAction(),
+				cancel: v.wire().CancelAction(), cancelResp: v.wire().CancelResponseAction(),
+				issueType: v.wire().RequestType(wstrust.OpIssue), renewType: v.wire().RequestType(wstrust.OpRenew), cancelType: v.wire().RequestType(wstrust.OpCancel),
+				ck: v.wire().ComputedKeyPSHA1(), nonce: v.wire().SecretTypeURI(wstrust.SecretNonce), symKey: v.wire().SecretTypeURI(wstrust.SecretSymmetricKey),
+				asymKey: v.wire().SecretTypeURI(wstrust.SecretAsymmetricKey), keySym: v.wire().KeyTypeSymmetric(), keyPub: v.wire().KeyTypePublic(),
+				keyBearer: v.wire().KeyTypeBearer(), TrustPrefix: v.wire().TrustPrefix(), SCPrefix: v.wire().SCPrefix(),
 			})
-			assert.Empty(t, v.SecretTypeURI(secretUnspecified))
-			gotV, ok := versionOfTrust(tc.want.trust)
+			assert.Empty(t, v.wire().SecretTypeURI(wstrust.SecretUnspecified))
+			gotV, ok := wstrust.VersionOfTrust(tc.want.trust)
 			assert.True(t, ok)
-			assert.Equal(t, v, gotV)
-			gotV, ok = versionOfSC(tc.want.sc)
+			assert.Equal(t, v.wire(), gotV)
+			gotV, ok = wstrust.VersionOfSC(tc.want.sc)
 			assert.True(t, ok)
-			assert.Equal(t, v, gotV)
-			for _, op := range []Operation{OpIssue, OpRenew, OpCancel} {
-				av, aop, resp, ok := versionOfAction(v.Action(op))
+			assert.Equal(t, v.wire(), gotV)
+			for _, op := range []wstrust.Operation{wstrust.OpIssue, wstrust.OpRenew, wstrust.OpCancel} {
+				av, aop, resp, ok := wstrust.VersionOfAction(v.wire().Action(op))
 				assert.True(t, ok)
-				assert.Equal(t, []any{v, op, false}, []any{av, aop, resp})
-				av, aop, resp, ok = versionOfAction(v.ResponseAction(op))
+				assert.Equal(t, []any{v.wire(), op, false}, []any{av, aop, resp})
+				av, aop, resp, ok = wstrust.VersionOfAction(v.wire().ResponseAction(op))
 				assert.True(t, ok)
-				assert.Equal(t, []any{v, op, true}, []any{av, aop, resp})
-				got, ok := v.operationOf(v.RequestType(op))
+				assert.Equal(t, []any{v.wire(), op, true}, []any{av, aop, resp})
+				got, ok := v.wire().OperationOf(v.wire().RequestType(op))
 				assert.True(t, ok)
 				assert.Equal(t, op, got)
 			}
@@ -103,37 +104,37 @@ func TestVersionInvalid(t *testing.T) {
 	var v Version
 	assert.False(t, v.Valid())
 	assert.Equal(t, "Version(0)", v.String())
-	assert.Empty(t, v.SCNamespace())
-	assert.Empty(t, v.IssueAction())
-	assert.Empty(t, V13.Action(Operation(0)))
-	assert.Empty(t, V13.ResponseAction(Operation(9)))
-	assert.Empty(t, V13.RequestType(Operation(9)))
-	_, ok := versionOfTrust("urn:x")
+	assert.Empty(t, v.wire().SCNamespace())
+	assert.Empty(t, v.wire().IssueAction())
+	assert.Empty(t, V13.wire().Action(wstrust.Operation(0)))
+	assert.Empty(t, V13.wire().ResponseAction(wstrust.Operation(9)))
+	assert.Empty(t, V13.wire().RequestType(wstrust.Operation(9)))
+	_, ok := wstrust.VersionOfTrust("urn:x")
 	assert.False(t, ok)
-	_, ok = versionOfSC(NSTrust13)
+	_, ok = wstrust.VersionOfSC(wstrust.NSTrust13)
 	assert.False(t, ok)
-	_, _, _, ok = versionOfAction("http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue")
+	_, _, _, ok = wstrust.VersionOfAction("http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue")
 	assert.False(t, ok, "WCF does not use RST/Issue for the SCT")
-	_, ok = V200502.operationOf(V13.RequestType(OpIssue))
+	_, ok = V200502.wire().OperationOf(V13.wire().RequestType(wstrust.OpIssue))
 	assert.False(t, ok)
-	assert.Equal(t, "Issue", OpIssue.String())
-	assert.Equal(t, "Renew", OpRenew.String())
-	assert.Equal(t, "Cancel", OpCancel.String())
-	assert.Equal(t, "Operation(4)", Operation(4).String())
+	assert.Equal(t, "Issue", wstrust.OpIssue.String())
+	assert.Equal(t, "Renew", wstrust.OpRenew.String())
+	assert.Equal(t, "Cancel", wstrust.OpCancel.String())
+	assert.Equal(t, "Operation(4)", wstrust.Operation(4).String())
 	assert.Equal(t, "WS-SC 2005/02", V200502.String())
 	assert.Equal(t, "WS-SC 1.3", V13.String())
 
 	// Builders given an invalid version write 2005/02.
-	sct, err := ParseSCT((&SecurityContextToken{Identifier: "urn:a"}).Build(v))
+	sct, err := wstrust.ParseSCT((&wstrust.SecurityContextToken{Identifier: "urn:a"}).Build(v.wire()))
 	assert.NoError(t, err)
-	assert.Equal(t, V200502, sct.Version)
-	_, rv, err := parseRST((&requestSecurityToken{Operation: OpIssue}).Build(v))
+	assert.Equal(t, V200502.wire(), sct.Version)
+	_, rv, err := wstrust.ParseRST((&wstrust.RST{Operation: wstrust.OpIssue}).Build(v.wire()))
 	assert.NoError(t, err)
-	assert.Equal(t, V200502, rv)
-	_, rv, err = parseRSTR((&requestSecurityTokenResponse{}).BuildBody(v))
+	assert.Equal(t, V200502.wire(), rv)
+	_, rv, err = wstrust.ParseRSTR((&wstrust.RSTR{}).BuildBody(v.wire()))
 	assert.NoError(t, err)
-	assert.Equal(t, V200502, rv)
-	ref, err := ParseSCTReference(NewSCTReference(v, "urn:a", "urn:b"))
+	assert.Equal(t, V200502.wire(), rv)
+	ref, err := wstrust.ParseSCTReference(wstrust.NewSCTReference(v.wire(), "urn:a", "urn:b"))
 	assert.NoError(t, err)
-	assert.Equal(t, V200502, ref.Version)
+	assert.Equal(t, V200502.wire(), ref.Version)
 }

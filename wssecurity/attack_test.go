@@ -10,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,7 +33,7 @@ func newEl(tag, ns string) *etree.Element {
 	return el
 }
 
-func secHeader(m *soap.Message) *etree.Element { return m.FindHeader(NSWSSE, "Security") }
+func secHeader(m *soap.Message) *etree.Element { return m.FindHeader(wsse.NSWSSE, "Security") }
 
 func childByTag(el *etree.Element, tag string) *etree.Element {
 	for _, c := range el.ChildElements() {
@@ -61,7 +62,7 @@ func moveBody(m *soap.Message, id string, place func(m *soap.Message, wrapper *e
 	for len(m.Body.Child) > 0 {
 		m.Body.RemoveChildAt(0)
 	}
-	if a := soap.AttrNS(m.Body, NSWSU, "Id"); a != nil {
+	if a := soap.AttrNS(m.Body, wsse.NSWSU, "Id"); a != nil {
 		switch id {
 		case "same":
 		case "":
@@ -138,7 +139,7 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			w := newEl("x:Wrapper", "urn:x")
 			w.AddChild(orig)
 			m.Body.AddChild(w)
-			if a := soap.AttrNS(m.Body, NSWSU, "Id"); a != nil {
+			if a := soap.AttrNS(m.Body, wsse.NSWSU, "Id"); a != nil {
 				m.Body.RemoveAttr(a.Space + ":Id")
 			}
 		}},
@@ -149,33 +150,33 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			w := newEl("x:Wrapper", "urn:x")
 			w.AddChild(ts)
 			m.AddHeader(w)
-			sec.InsertChildAt(0, newTimestamp(time.Now(), time.Hour, "fresh"))
+			sec.InsertChildAt(0, wsse.NewTimestamp(time.Now(), time.Hour, "fresh"))
 		}},
 		{name: "two Timestamps", policy: signOnlyPolicy(), want: ErrDuplicate, detail: "Timestamp", tamper: func(m *soap.Message) {
-			secHeader(m).AddChild(newTimestamp(time.Now(), time.Minute, "ts-2"))
+			secHeader(m).AddChild(wsse.NewTimestamp(time.Now(), time.Minute, "ts-2"))
 		}},
 		{name: "wrapped signed To + unsigned To", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "To", tamper: wrapHeader("To", "http://evil/")},
 		{name: "wrapped signed Action + unsigned Action", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Action", tamper: wrapHeader("Action", "urn:evil")},
 		{name: "wrapped signed ReplyTo + unsigned ReplyTo", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "ReplyTo", tamper: wrapHeader("ReplyTo", "http://evil/")},
 		{name: "Id confusion: ID attribute", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
-			w.CreateAttr("ID", wsuID(m.Body))
+			w.CreateAttr("ID", wsse.WSUID(m.Body))
 			m.AddHeader(w)
 		}},
 		{name: "Id confusion: xml:id", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
-			w.CreateAttr("xml:id", wsuID(m.Body))
+			w.CreateAttr("xml:id", wsse.WSUID(m.Body))
 			m.AddHeader(w)
 		}},
 		{name: "Id confusion: Id attribute", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
-			w.CreateAttr("Id", wsuID(m.Body))
+			w.CreateAttr("Id", wsse.WSUID(m.Body))
 			m.AddHeader(w)
 		}},
 		{name: "Id confusion: wsu:Id under another prefix", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
-			w.CreateAttr("xmlns:zz", NSWSU)
-			w.CreateAttr("zz:Id", wsuID(m.Body))
+			w.CreateAttr("xmlns:zz", wsse.NSWSU)
+			w.CreateAttr("zz:Id", wsse.WSUID(m.Body))
 			m.AddHeader(w)
 		}},
 		{name: "prefix rebinding of the signed payload", policy: signOnlyPolicy(), want: dsig.ErrInvalidSignature, detail: "digest", tamper: func(m *soap.Message) {
@@ -219,28 +220,28 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			atk.resign(m, sessionKey(m), "", "")
 		}},
 		{name: "signature algorithm downgrade, re-signed", policy: sha256SignOnly, want: dsig.ErrUnsupportedAlgorithm, detail: "hmac-sha1", tamper: func(m *soap.Message) {
-			atk.resign(m, sessionKey(m), AlgHMACSHA1, "")
+			atk.resign(m, sessionKey(m), wsse.AlgHMACSHA1, "")
 		}},
 		{name: "digest algorithm downgrade, re-signed", policy: sha256SignOnly, want: dsig.ErrUnsupportedAlgorithm, detail: "sha1", tamper: func(m *soap.Message) {
-			atk.resign(m, sessionKey(m), "", AlgSHA1)
+			atk.resign(m, sessionKey(m), "", wsse.AlgSHA1)
 		}},
 		{name: "asymmetric, re-signed, untouched (control)", policy: mutualSignOnly, want: nil, tamper: func(m *soap.Message) {
 			atk.resign(m, pki.client.Key, "", "")
 		}},
 		{name: "asymmetric signature downgrade, re-signed", policy: mutualSignOnly, want: dsig.ErrUnsupportedAlgorithm, detail: "rsa-sha1", tamper: func(m *soap.Message) {
-			atk.resign(m, pki.client.Key, AlgRSASHA1, "")
+			atk.resign(m, pki.client.Key, wsse.AlgRSASHA1, "")
 		}},
 		{name: "asymmetric method with the symmetric key", policy: signOnlyPolicy(), want: dsig.ErrInvalidKey, detail: "needs an RSA public key", tamper: func(m *soap.Message) {
 			sm := m.Envelope.FindElement(".//SignatureMethod")
-			sm.CreateAttr("Algorithm", AlgRSASHA1)
+			sm.CreateAttr("Algorithm", wsse.AlgRSASHA1)
 		}},
 		{name: "encryption algorithm downgrade", policy: AnonymousForCertificate(Basic256), want: ErrUnsupportedAlgorithm, detail: "encryption", tamper: func(m *soap.Message) {
 			em := childByTag(m.Body, "EncryptedData").FindElement("EncryptionMethod")
-			em.CreateAttr("Algorithm", AlgAES128CBC)
+			em.CreateAttr("Algorithm", wsse.AlgAES128CBC)
 		}},
 		{name: "key transport downgrade to RSA 1.5", policy: AnonymousForCertificate(Basic256), want: ErrUnsupportedAlgorithm, detail: "key transport", tamper: func(m *soap.Message) {
 			em := childByTag(secHeader(m), "EncryptedKey").FindElement("EncryptionMethod")
-			em.CreateAttr("Algorithm", AlgRSA15)
+			em.CreateAttr("Algorithm", wsse.AlgRSA15)
 		}},
 		{name: "unknown token reference", policy: signOnlyPolicy(), want: ErrTokenUnavailable, detail: "nothing-here", tamper: func(m *soap.Message) {
 			ref := m.Envelope.FindElement(".//Signature/KeyInfo/SecurityTokenReference/Reference")
@@ -257,7 +258,7 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 		}(), want: ErrInvalidToken, detail: "reference loop", tamper: func(m *soap.Message) {
 			dk := childByTag(secHeader(m), "DerivedKeyToken")
 			ref := dk.FindElement("SecurityTokenReference/Reference")
-			ref.CreateAttr("URI", "#"+wsuID(dk))
+			ref.CreateAttr("URI", "#"+wsse.WSUID(dk))
 		}},
 		{name: "timestamp moved last under LaxTsFirst", policy: func() Policy { p := signOnlyPolicy(); p.Layout = LaxTsFirst; return p }(),
 			want: ErrLayout, detail: "LaxTsFirst", tamper: func(m *soap.Message) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
@@ -85,7 +86,7 @@ func (a *attacker) seal(m *soap.Message, el *etree.Element, alg string, key []by
 	require.NoError(a.t, err)
 	sec.AddChild(el)
 	ed, err = xmlenc.EncryptElement(el, c, xmlenc.TypeElement, edID,
-		strToLocal(ek.SelectAttrValue("Id", ""), URIEncryptedKeyToken, URIEncryptedKeyToken), rand.Reader)
+		strToLocal(ek.SelectAttrValue("Id", ""), wsse.URIEncryptedKeyToken, wsse.URIEncryptedKeyToken), rand.Reader)
 	require.NoError(a.t, err)
 	sec.RemoveChild(ed)
 	rl, err = xmlenc.NewReferenceList([]string{edID})

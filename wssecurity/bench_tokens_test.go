@@ -7,13 +7,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/soapstack/soapstack/internal/wsse"
 )
 
 // BenchmarkUsernameTokenDigestVerify verifies WSS4J's PasswordDigest token
 // (lookup, SHA-1, constant-time compare; no replay cache).
 func BenchmarkUsernameTokenDigestVerify(b *testing.B) {
 	v, el := loadUTVector(b)
-	ut, err := parseUsernameToken(el)
+	ut, err := wsse.ParseUsernameToken(el)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func BenchmarkUsernameTokenDigestVerify(b *testing.B) {
 // check with a fresh nonce each time (the receiver's whole UT cost).
 func BenchmarkUsernameTokenParseVerify(b *testing.B) {
 	v, el := loadUTVector(b)
-	ut0, err := parseUsernameToken(el)
+	ut0, err := wsse.ParseUsernameToken(el)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,14 +44,14 @@ func BenchmarkUsernameTokenParseVerify(b *testing.B) {
 	b.ReportAllocs()
 	var n uint64
 	for b.Loop() {
-		ut, err := parseUsernameToken(el)
+		ut, err := wsse.ParseUsernameToken(el)
 		if err != nil {
 			b.Fatal(err)
 		}
 		// A new nonce (and its digest) per message, as from a real client.
 		n++
 		binary.BigEndian.PutUint64(ut.Nonce, n)
-		ut.Password = Secret(base64.StdEncoding.EncodeToString(passwordDigest(ut.Nonce, ut.CreatedText, v.UT.Password)))
+		ut.Password = Secret(base64.StdEncoding.EncodeToString(wsse.PasswordDigest(ut.Nonce, ut.CreatedText, v.UT.Password)))
 		clock.Advance(time.Microsecond)
 		if err := validateUT(ctx, verifier, ut, clock.Now(), 0, cache); err != nil {
 			b.Fatal(err)

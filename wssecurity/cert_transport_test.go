@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,8 +38,8 @@ func TestCertificateOverTransport(t *testing.T) {
 	ts := childByTag(sec, "Timestamp")
 	refs := sig.FindElements(".//Reference")
 	require.NotEmpty(t, refs)
-	assert.Equal(t, "#"+wsuID(ts), refs[0].SelectAttrValue("URI", ""), "the signature covers the Timestamp first")
-	assert.Empty(t, wsuID(m.Body), "the Body is protected by TLS, not signed")
+	assert.Equal(t, "#"+wsse.WSUID(ts), refs[0].SelectAttrValue("URI", ""), "the signature covers the Timestamp first")
+	assert.Empty(t, wsse.WSUID(m.Body), "the Body is protected by TLS, not signed")
 }
 
 // TestCertificateOverTransportAttacks: each broken request is refused by

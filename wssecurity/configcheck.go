@@ -5,27 +5,27 @@ import (
 	"fmt"
 )
 
-// Side is the side of a message exchange a layer is on, in
+// side is the side of a message exchange a layer is on, in
 // WS-SecurityPolicy's terms.
-type Side int
+type side int
 
 // Sides.
 const (
-	// Initiator is the client: it secures requests and verifies replies.
-	Initiator Side = iota + 1
-	// Recipient is the service: it verifies requests and secures replies.
-	Recipient
+	// initiator is the client: it secures requests and verifies replies.
+	initiator side = iota + 1
+	// recipient is the service: it verifies requests and secures replies.
+	recipient
 )
 
 // String returns "initiator" or "recipient".
-func (s Side) String() string {
-	if s == Initiator {
+func (s side) String() string {
+	if s == initiator {
 		return "initiator"
 	}
 	return "recipient"
 }
 
-// CheckConfig reports a configuration that cannot run policy p on the
+// checkConfig reports a configuration that cannot run policy p on the
 // given side, naming the missing Config field, so that a misconfiguration
 // fails when a layer is built rather than with the uniform fault on every
 // message. ClientLayer and ServerLayer call it; other layers built on this
@@ -40,14 +40,14 @@ func (s Side) String() string {
 // symmetric binding keyed to the service certificate and for an asymmetric
 // binding; Certificate with a private key for an asymmetric binding and for
 // an X.509 supporting token; Username for a UsernameToken.
-func CheckConfig(p Policy, cfg *Config, side Side) error {
+func checkConfig(p Policy, cfg *Config, side side) error {
 	missing := func(field, why string) error {
 		return fmt.Errorf("wssecurity: %s of %s: Config.%s is required (%s)", side, p.Binding, field, why)
 	}
 	hasKey := func() bool {
 		return cfg.Certificate != nil && cfg.Certificate.Cert != nil && cfg.Certificate.Key != nil
 	}
-	recipient := side == Recipient
+	recipient := side == recipient
 	switch p.Binding {
 	case SymmetricBinding:
 		switch {

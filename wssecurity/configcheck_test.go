@@ -22,30 +22,30 @@ func TestLayerConfigChecked(t *testing.T) {
 	tests := []struct {
 		name  string
 		p     Policy
-		side  Side
+		side  side
 		cfg   Config
 		field string
 	}{
-		{"mutual server without trust", MutualCertificate(WSS11, Basic256), Recipient, without(scfg, func(c *Config) { c.Trust = nil }), "Config.Trust"},
-		{"mutual 1.0 server without trust", MutualCertificate(WSS10, Basic256), Recipient, without(scfg, func(c *Config) { c.Trust = nil }), "Config.Trust"},
-		{"username server without validator", UserNameForCertificate(Basic256), Recipient, without(scfg, func(c *Config) { c.Usernames = nil }), "Config.Usernames"},
-		{"username-over-transport server without validator", UserNameOverTransport(), Recipient, without(scfg, func(c *Config) { c.Usernames = nil }), "Config.Usernames"},
-		{"certificate server without certificate", AnonymousForCertificate(Basic256), Recipient, without(scfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
-		{"certificate server with a certificate but no key", AnonymousForCertificate(Basic256), Recipient, without(scfg, func(c *Config) { c.Certificate = &Certificate{Cert: pki.service.Cert} }), "Config.Certificate"},
-		{"mutual 1.0 server without certificate", MutualCertificate(WSS10, Basic256), Recipient, without(scfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
-		{"server of a never-included client certificate", neverInitiator, Recipient, scfg, "Config.PeerCertificate"},
-		{"session server without resolver", sct, Recipient, scfg, "Config.TokenResolver"},
-		{"client without service certificate", AnonymousForCertificate(Basic256), Initiator, without(ccfg, func(c *Config) { c.PeerCertificate = nil }), "Config.PeerCertificate"},
-		{"mutual 1.0 client without service certificate", MutualCertificate(WSS10, Basic256), Initiator, without(ccfg, func(c *Config) { c.PeerCertificate = nil }), "Config.PeerCertificate"},
-		{"mutual client without certificate", MutualCertificate(WSS11, Basic256), Initiator, without(ccfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
-		{"mutual 1.0 client without certificate", MutualCertificate(WSS10, Basic256), Initiator, without(ccfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
-		{"username client without username", UserNameForCertificate(Basic256), Initiator, without(ccfg, func(c *Config) { c.Username = "" }), "Config.Username"},
-		{"username-over-transport client without username", UserNameOverTransport(), Initiator, without(ccfg, func(c *Config) { c.Username = "" }), "Config.Username"},
+		{"mutual server without trust", MutualCertificate(WSS11, Basic256), recipient, without(scfg, func(c *Config) { c.Trust = nil }), "Config.Trust"},
+		{"mutual 1.0 server without trust", MutualCertificate(WSS10, Basic256), recipient, without(scfg, func(c *Config) { c.Trust = nil }), "Config.Trust"},
+		{"username server without validator", UserNameForCertificate(Basic256), recipient, without(scfg, func(c *Config) { c.Usernames = nil }), "Config.Usernames"},
+		{"username-over-transport server without validator", UserNameOverTransport(), recipient, without(scfg, func(c *Config) { c.Usernames = nil }), "Config.Usernames"},
+		{"certificate server without certificate", AnonymousForCertificate(Basic256), recipient, without(scfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
+		{"certificate server with a certificate but no key", AnonymousForCertificate(Basic256), recipient, without(scfg, func(c *Config) { c.Certificate = &Certificate{Cert: pki.service.Cert} }), "Config.Certificate"},
+		{"mutual 1.0 server without certificate", MutualCertificate(WSS10, Basic256), recipient, without(scfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
+		{"server of a never-included client certificate", neverInitiator, recipient, scfg, "Config.PeerCertificate"},
+		{"session server without resolver", sct, recipient, scfg, "Config.TokenResolver"},
+		{"client without service certificate", AnonymousForCertificate(Basic256), initiator, without(ccfg, func(c *Config) { c.PeerCertificate = nil }), "Config.PeerCertificate"},
+		{"mutual 1.0 client without service certificate", MutualCertificate(WSS10, Basic256), initiator, without(ccfg, func(c *Config) { c.PeerCertificate = nil }), "Config.PeerCertificate"},
+		{"mutual client without certificate", MutualCertificate(WSS11, Basic256), initiator, without(ccfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
+		{"mutual 1.0 client without certificate", MutualCertificate(WSS10, Basic256), initiator, without(ccfg, func(c *Config) { c.Certificate = nil }), "Config.Certificate"},
+		{"username client without username", UserNameForCertificate(Basic256), initiator, without(ccfg, func(c *Config) { c.Username = "" }), "Config.Username"},
+		{"username-over-transport client without username", UserNameOverTransport(), initiator, without(ccfg, func(c *Config) { c.Username = "" }), "Config.Username"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
-			if tt.side == Recipient {
+			if tt.side == recipient {
 				_, err = ServerLayer(tt.p, tt.cfg)
 			} else {
 				_, err = ClientLayer(tt.p, tt.cfg)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,12 +47,12 @@ func TestDerivedKeyTokenWSS4J(t *testing.T) {
 			for _, want := range v.DKTs {
 				var el *etree.Element
 				for _, e := range m.Doc.FindElements("//DerivedKeyToken") {
-					if wsuID(e) == want.ID {
+					if wsse.WSUID(e) == want.ID {
 						el = e
 					}
 				}
 				require.NotNil(t, el, want.ID)
-				d, err := ParseDerivedKeyToken(el)
+				d, err := wsse.ParseDerivedKeyToken(el)
 				require.NoError(t, err)
 				assert.Equal(t, want.Length, d.Length)
 				assert.Equal(t, want.Offset, d.Offset)
@@ -66,7 +67,7 @@ func TestDerivedKeyTokenWSS4J(t *testing.T) {
 
 func dktXML(body string) *etree.Element {
 	doc := etree.NewDocument()
-	if err := doc.ReadFromString(`<c:DerivedKeyToken xmlns:c="http://schemas.xmlsoap.org/ws/2005/02/sc" xmlns:wsse="` + NSWSSE + `" xmlns:u="` + NSWSU + `" u:Id="dk1">` + body + `</c:DerivedKeyToken>`); err != nil {
+	if err := doc.ReadFromString(`<c:DerivedKeyToken xmlns:c="http://schemas.xmlsoap.org/ws/2005/02/sc" xmlns:wsse="` + wsse.NSWSSE + `" xmlns:u="` + wsse.NSWSU + `" u:Id="dk1">` + body + `</c:DerivedKeyToken>`); err != nil {
 		panic(err)
 	}
 	return doc.Root()
@@ -92,26 +93,26 @@ func TestParseDerivedKeyTokenRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseDerivedKeyToken(dktXML(tt.body))
+			_, err := wsse.ParseDerivedKeyToken(dktXML(tt.body))
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalidToken)
 		})
 	}
 	el := dktXML(testSTR + nonce)
 	el.CreateAttr("Algorithm", "urn:other-kdf")
-	_, err := ParseDerivedKeyToken(el)
+	_, err := wsse.ParseDerivedKeyToken(el)
 	assert.ErrorIs(t, err, ErrUnsupportedAlgorithm)
 }
 
 func TestNewDerivedKeyTokenRoundTrip(t *testing.T) {
 	secret := bytes.Repeat([]byte{1}, 32)
 	str := etree.NewElement("wsse:SecurityTokenReference")
-	str.CreateAttr("xmlns:wsse", NSWSSE)
-	for _, ns := range []string{NSWSC200502, NSWSC13} {
-		d, key, err := newDerivedKeyToken(ns, "dk-1", str.Copy(), secret, 24, bytes.NewReader(bytes.Repeat([]byte{9}, 16)))
+	str.CreateAttr("xmlns:wsse", wsse.NSWSSE)
+	for _, ns := range []string{wsse.NSWSC200502, wsse.NSWSC13} {
+		d, key, err := wsse.NewDerivedKeyToken(ns, "dk-1", str.Copy(), secret, 24, bytes.NewReader(bytes.Repeat([]byte{9}, 16)))
 		require.NoError(t, err)
 		assert.Len(t, key, 24)
-		back, err := ParseDerivedKeyToken(d.Element)
+		back, err := wsse.ParseDerivedKeyToken(d.Element)
 		require.NoError(t, err)
 		assert.Equal(t, ns, back.NS)
 		assert.Equal(t, "dk-1", back.ID)
@@ -126,10 +127,10 @@ func FuzzParseDerivedKeyToken(f *testing.F) {
 	f.Add(testSTR + `<c:Generation>3</c:Generation><c:Nonce>AAAA</c:Nonce>`)
 	f.Fuzz(func(t *testing.T, body string) {
 		doc := etree.NewDocument()
-		if doc.ReadFromString(`<c:DerivedKeyToken xmlns:c="http://schemas.xmlsoap.org/ws/2005/02/sc" xmlns:wsse="`+NSWSSE+`">`+body+`</c:DerivedKeyToken>`) != nil || doc.Root() == nil {
+		if doc.ReadFromString(`<c:DerivedKeyToken xmlns:c="http://schemas.xmlsoap.org/ws/2005/02/sc" xmlns:wsse="`+wsse.NSWSSE+`">`+body+`</c:DerivedKeyToken>`) != nil || doc.Root() == nil {
 			return
 		}
-		d, err := ParseDerivedKeyToken(doc.Root())
+		d, err := wsse.ParseDerivedKeyToken(doc.Root())
 		if err != nil {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -94,7 +95,7 @@ func (r *receiver) enforce() error {
 		}
 	}
 	for h := range headerSeq(r.m) {
-		if soap.Is(h, NSWSSE11, "EncryptedHeader") {
+		if soap.Is(h, wsse.NSWSSE11, "EncryptedHeader") {
 			return invalid("an EncryptedHeader was not decrypted")
 		}
 		if len(p.EncryptedParts.Headers) > 0 && p.EncryptedParts.Includes(soap.ElementName(h)) && !decryptedHeaders[h] {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
@@ -219,7 +220,7 @@ func TestEngineAttacks(t *testing.T) {
 	ccfg, scfg := pki.configs()
 	p := UserNameForCertificate(Basic256)
 	p.EncryptSignature = false
-	security := func(m *soap.Message) *etree.Element { return m.FindHeader(NSWSSE, "Security") }
+	security := func(m *soap.Message) *etree.Element { return m.FindHeader(wsse.NSWSSE, "Security") }
 	tests := []struct {
 		name   string
 		tamper func(m *soap.Message)
@@ -241,7 +242,7 @@ func TestEngineAttacks(t *testing.T) {
 		}, ErrNotSigned, "To"},
 		{"second timestamp", func(m *soap.Message) {
 			sec := security(m)
-			sec.AddChild(newTimestamp(time.Now(), time.Minute, "ts2"))
+			sec.AddChild(wsse.NewTimestamp(time.Now(), time.Minute, "ts2"))
 		}, ErrDuplicate, "Timestamp"},
 		{"timestamp removed", func(m *soap.Message) {
 			sec := security(m)
@@ -276,7 +277,7 @@ func TestEngineAttacks(t *testing.T) {
 		{"duplicate id", func(m *soap.Message) {
 			x := etree.NewElement("x:Dup")
 			x.CreateAttr("xmlns:x", "urn:x")
-			x.CreateAttr("Id", wsuID(m.Body))
+			x.CreateAttr("Id", wsse.WSUID(m.Body))
 			m.AddHeader(x)
 		}, dsig.ErrDuplicateID, ""},
 		{"body content replaced", func(m *soap.Message) {
@@ -420,7 +421,7 @@ func TestEngineReplyTampered(t *testing.T) {
 		}
 		out := wire(t, resp)
 		// Drop the SignatureConfirmation: the client must notice.
-		sec := out.FindHeader(NSWSSE, "Security")
+		sec := out.FindHeader(wsse.NSWSSE, "Security")
 		b, _ := out.Bytes()
 		require.True(t, bytes.Contains(b, []byte("SignatureConfirmation")) || strings.Contains(string(b), "EncryptedData"))
 		for _, c := range sec.ChildElements() {

@@ -2,51 +2,54 @@ package wssecurity
 
 import (
 	"encoding/xml"
-	"errors"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
-// securityError is a sentinel error of this package that maps to one
-// WS-Security fault subcode (WS-Security 1.0, section 12).
-type securityError struct {
-	subcode string
-	msg     string
-}
-
-func (e *securityError) Error() string { return e.msg }
+// Fault subcodes (WS-Security 1.0, section 12): FaultSubcode returns one of
+// them for this package's errors.
+const (
+	FaultInvalidSecurity      = wsse.FaultInvalidSecurity
+	FaultInvalidSecurityToken = wsse.FaultInvalidSecurityToken
+	FaultFailedAuthentication = wsse.FaultFailedAuthentication
+	FaultFailedCheck          = wsse.FaultFailedCheck
+	FaultSecurityTokenUnavail = wsse.FaultSecurityTokenUnavail
+	FaultMessageExpired       = wsse.FaultMessageExpired
+	FaultUnsupportedAlgorithm = wsse.FaultUnsupportedAlgorithm
+)
 
 // Sentinel errors. Errors returned by this package wrap one of them (test
 // with errors.Is); FaultFor maps them to the SOAP fault a receiver returns.
 var (
 	// ErrInvalidSecurity reports a malformed or inconsistent Security header
 	// element (wsse:InvalidSecurity).
-	ErrInvalidSecurity error = &securityError{FaultInvalidSecurity, "wssecurity: invalid security header"}
+	ErrInvalidSecurity = wsse.ErrInvalidSecurity
 	// ErrInvalidToken reports a malformed or unsupported security token or
 	// token reference (wsse:InvalidSecurityToken).
-	ErrInvalidToken error = &securityError{FaultInvalidSecurityToken, "wssecurity: invalid security token"}
+	ErrInvalidToken = wsse.ErrInvalidToken
 	// ErrFailedAuthentication reports a token that could not be
 	// authenticated: wrong password, unknown user, untrusted certificate,
 	// replayed nonce (wsse:FailedAuthentication).
-	ErrFailedAuthentication error = &securityError{FaultFailedAuthentication, "wssecurity: security token could not be authenticated"}
+	ErrFailedAuthentication = wsse.ErrFailedAuthentication
 	// ErrFailedCheck reports an invalid signature or decryption
 	// (wsse:FailedCheck).
-	ErrFailedCheck error = &securityError{FaultFailedCheck, "wssecurity: signature or decryption invalid"}
+	ErrFailedCheck = wsse.ErrFailedCheck
 	// ErrTokenUnavailable reports a reference to a token that could not be
 	// found (wsse:SecurityTokenUnavailable).
-	ErrTokenUnavailable error = &securityError{FaultSecurityTokenUnavail, "wssecurity: referenced security token unavailable"}
+	ErrTokenUnavailable = wsse.ErrTokenUnavailable
 	// ErrUnknownDerivationSource reports a DerivedKeyToken whose base token
 	// cannot be found (WS-SC's wsc:UnknownDerivationSource).
-	ErrUnknownDerivationSource error = &securityError{FaultSecurityTokenUnavail, "wssecurity: unknown derivation source"}
+	ErrUnknownDerivationSource = wsse.ErrUnknownDerivationSource
 	// ErrExpired reports an expired or stale message (wsse:MessageExpired).
-	ErrExpired error = &securityError{FaultMessageExpired, "wssecurity: message expired"}
+	ErrExpired = wsse.ErrExpired
 	// ErrUnsupportedAlgorithm reports an algorithm outside the policy
 	// (wsse:UnsupportedAlgorithm).
-	ErrUnsupportedAlgorithm error = &securityError{FaultUnsupportedAlgorithm, "wssecurity: unsupported algorithm"}
+	ErrUnsupportedAlgorithm = wsse.ErrUnsupportedAlgorithm
 	// ErrReplay reports a message (nonce, timestamp or signature) seen
 	// before. It is wrapped together with the error of the check that found
 	// it, e.g. ErrFailedAuthentication for a UsernameToken nonce.
-	ErrReplay error = &securityError{FaultInvalidSecurity, "wssecurity: replay detected"}
+	ErrReplay = wsse.ErrReplay
 )
 
 // faultReason returns the fault string of WS-Security 1.0, section 12, for
@@ -74,11 +77,7 @@ func faultReason(subcode string) string {
 // "FailedAuthentication") of the first sentinel error in err's chain, or ""
 // when err carries none.
 func FaultSubcode(err error) string {
-	var se *securityError
-	if errors.As(err, &se) {
-		return se.subcode
-	}
-	return ""
+	return wsse.Subcode(err)
 }
 
 // FaultFor returns the SOAP fault a receiver sends for err: a Sender fault
@@ -88,24 +87,10 @@ func FaultSubcode(err error) string {
 // as the fault's Cause for logs.
 func FaultFor(err error) *soap.Fault {
 	if sub := FaultSubcode(err); sub != "" {
-		return soap.SenderFault(faultReason(sub), xml.Name{Space: NSWSSE, Local: sub}).WithCause(err)
+		return soap.SenderFault(faultReason(sub), xml.Name{Space: wsse.NSWSSE, Local: sub}).WithCause(err)
 	}
 	return soap.ReceiverFault("An error occurred when processing the security of the message.").WithCause(err)
 }
-
-// causeError is a precise cause within a fault class: errors.Is finds both
-// the cause and its class, and FaultSubcode returns the class's subcode.
-// The receiver's uniform fault hides the cause from the peer; it serves
-// logs and tests that must tell which defence refused a message.
-type causeError struct {
-	class error
-	msg   string
-}
-
-func (e *causeError) Error() string { return e.msg }
-
-// Unwrap returns the fault class (a sentinel above).
-func (e *causeError) Unwrap() error { return e.class }
 
 // Precise causes of ErrInvalidSecurity. Each also matches
 // ErrInvalidSecurity with errors.Is.
@@ -113,23 +98,23 @@ var (
 	// ErrNotSigned reports a part the policy requires signed (Body,
 	// Timestamp, a header, a supporting token) that is not among the nodes
 	// the signature covers, for example after a wrapping attack.
-	ErrNotSigned error = &causeError{ErrInvalidSecurity, "wssecurity: a required part is not signed"}
+	ErrNotSigned = wsse.NewCause(ErrInvalidSecurity, "wssecurity: a required part is not signed")
 	// ErrNotEncrypted reports a part the policy requires encrypted that
 	// arrived in clear (or encrypted with a key that may not protect it).
-	ErrNotEncrypted error = &causeError{ErrInvalidSecurity, "wssecurity: a required part is not encrypted"}
+	ErrNotEncrypted = wsse.NewCause(ErrInvalidSecurity, "wssecurity: a required part is not encrypted")
 	// ErrMissing reports an element the policy requires (a Timestamp, the
 	// primary signature, a supporting token) that the message lacks.
-	ErrMissing error = &causeError{ErrInvalidSecurity, "wssecurity: a required element is missing"}
+	ErrMissing = wsse.ErrMissing
 	// ErrDuplicate reports an element that may appear once appearing again:
 	// a second Timestamp, Security header or primary signature, an
 	// EncryptedData referenced twice.
-	ErrDuplicate error = &causeError{ErrInvalidSecurity, "wssecurity: an element appears more than once"}
+	ErrDuplicate = wsse.ErrDuplicate
 	// ErrLayout reports a Security header whose order breaks the policy's
 	// layout (Strict: tokens before their use; LaxTsFirst / LaxTsLast: the
 	// Timestamp first / last) or the processing order (an EncryptedData
 	// in the Security header before the ReferenceList or EncryptedKey that
 	// lists it). Decrypted elements are checked at the place they take.
-	ErrLayout error = &causeError{ErrInvalidSecurity, "wssecurity: security header layout violated"}
+	ErrLayout = wsse.NewCause(ErrInvalidSecurity, "wssecurity: security header layout violated")
 	// ErrMisplaced reports an element where it may not appear, in clear or
 	// after decryption: an unsupported element in the Security header, a
 	// Timestamp outside it, an addressing header outside the SOAP Header, a
@@ -137,8 +122,8 @@ var (
 	// encryption element) as a Body child or as a decrypted header, a
 	// decrypted header the policy does not encrypt, an EncryptedData where
 	// encryption is not allowed.
-	ErrMisplaced error = &causeError{ErrInvalidSecurity, "wssecurity: element not allowed where it appears"}
+	ErrMisplaced = wsse.ErrMisplaced
 	// ErrCreatedInFuture reports a Timestamp created more than the allowed
 	// clock skew ahead of the receiver's clock.
-	ErrCreatedInFuture error = &causeError{ErrInvalidSecurity, "wssecurity: timestamp created in the future"}
+	ErrCreatedInFuture = wsse.ErrCreatedInFuture
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 )
@@ -36,7 +37,7 @@ func TestFaultFor(t *testing.T) {
 			assert.True(t, errors.Is(f, tt.err), "cause kept")
 			assert.Equal(t, tt.subcode, FaultSubcode(tt.err))
 			if tt.subcode != "" {
-				assert.Equal(t, xml.Name{Space: NSWSSE, Local: tt.subcode}, f.Subcode())
+				assert.Equal(t, xml.Name{Space: wsse.NSWSSE, Local: tt.subcode}, f.Subcode())
 			}
 			assert.NotContains(t, f.Reason(), "alice", "details stay out of the wire reason")
 		})

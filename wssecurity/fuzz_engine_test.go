@@ -40,7 +40,7 @@ func FuzzVerifyRequest(f *testing.F) {
 			return
 		}
 		if p.Binding != TransportBinding {
-			if sec, _ := SecurityHeader(m); sec == nil {
+			if sec, _ := securityHeader(m); sec == nil {
 				t.Fatal("accepted a message without a Security header")
 			}
 		}

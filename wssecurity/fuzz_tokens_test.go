@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/stretchr/testify/require"
 )
 
@@ -52,7 +53,7 @@ func fuzzElements(data []byte, fn func(*etree.Element)) {
 }
 
 func FuzzParseTimestamp(f *testing.F) {
-	fuzzSeeds(f, NSWSU, "Timestamp", tokenVectorFiles,
+	fuzzSeeds(f, wsse.NSWSU, "Timestamp", tokenVectorFiles,
 		tsXML("2026-11-22T19:11:14.851Z", "2026-11-22T19:11:14.851Z"),
 		tsXML("2026-11-22T19:11:14.851+01:00", "2026-11-22T19:16:14Z"),
 		tsXML("2026-02-29T19:11:14.1234567890123Z", ""),
@@ -60,7 +61,7 @@ func FuzzParseTimestamp(f *testing.F) {
 	now := time.Date(2026, 11, 22, 19, 11, 20, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzElements(data, func(el *etree.Element) {
-			ts, err := parseTimestamp(el)
+			ts, err := wsse.ParseTimestamp(el)
 			if err != nil {
 				if FaultSubcode(err) == "" {
 					t.Fatalf("error without a fault subcode: %v", err)
@@ -77,7 +78,7 @@ func FuzzParseTimestamp(f *testing.F) {
 			// What we parse we can write back with the same times (to the
 			// millisecond).
 			if !ts.Expires.IsZero() && ts.Expires.Sub(ts.Created) > time.Millisecond {
-				back, err := parseTimestamp(newTimestamp(ts.Created, ts.Expires.Sub(ts.Created), ts.ID))
+				back, err := wsse.ParseTimestamp(wsse.NewTimestamp(ts.Created, ts.Expires.Sub(ts.Created), ts.ID))
 				if err != nil {
 					t.Fatalf("round trip: %v", err)
 				}
@@ -90,7 +91,7 @@ func FuzzParseTimestamp(f *testing.F) {
 }
 
 func FuzzParseUsernameToken(f *testing.F) {
-	fuzzSeeds(f, NSWSSE, "UsernameToken", tokenVectorFiles,
+	fuzzSeeds(f, wsse.NSWSSE, "UsernameToken", tokenVectorFiles,
 		utXML(utUser+utPass+utNonce+utCreated),
 		utXML(utUser+`<wsse:Password>p@ssword</wsse:Password>`),
 		utXML(utUser+utPass+`<wsse:Nonce>`+"\n ojrNKfQD\n Vqg6jNqc\n 2y/XCg==\n"+`</wsse:Nonce>`+utCreated),
@@ -100,14 +101,14 @@ func FuzzParseUsernameToken(f *testing.F) {
 	cache := NewMemoryReplayCache(WithMaxEntries(1000))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzElements(data, func(el *etree.Element) {
-			ut, err := parseUsernameToken(el)
+			ut, err := wsse.ParseUsernameToken(el)
 			if err != nil {
 				if FaultSubcode(err) == "" {
 					t.Fatalf("error without a fault subcode: %v", err)
 				}
 				return
 			}
-			if ut.Username == "" || len(ut.Nonce) > MaxNonceSize || (ut.Nonce != nil && len(ut.Nonce) == 0) {
+			if ut.Username == "" || len(ut.Nonce) > wsse.MaxNonceSize || (ut.Nonce != nil && len(ut.Nonce) == 0) {
 				t.Fatalf("invariant broken: %+v", ut)
 			}
 			switch ut.PasswordType {
@@ -123,9 +124,9 @@ func FuzzParseUsernameToken(f *testing.F) {
 }
 
 func FuzzParseSTR(f *testing.F) {
-	fuzzSeeds(f, NSWSSE, "SecurityTokenReference", tokenVectorFiles,
-		strXML(kiXML(URIX509SKI, "rf7dViMWj1sqK5KaTonxje9pPW4=")),
-		strXML(kiXML(URIEncryptedKeySHA1, "OOQ976ASi6+kfB9DjunyxVDBQ4A=")),
+	fuzzSeeds(f, wsse.NSWSSE, "SecurityTokenReference", tokenVectorFiles,
+		strXML(kiXML(wsse.URIX509SKI, "rf7dViMWj1sqK5KaTonxje9pPW4=")),
+		strXML(kiXML(wsse.URIEncryptedKeySHA1, "OOQ976ASi6+kfB9DjunyxVDBQ4A=")),
 		strXML(`<ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>O=soapstack test vectors,CN=wss4j-test</ds:X509IssuerName><ds:X509SerialNumber>703739346398461087585770449018380869744937446427</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data>`),
 		strXML(`<ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>E=a@b, CN="x, y"+OU=#0c0161, 2.5.4.3=z</ds:X509IssuerName><ds:X509SerialNumber>-1</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data>`),
 		strXML(`<wsse:Reference URI="#a"/><wsse:Reference URI="#b"/>`),
@@ -134,7 +135,7 @@ func FuzzParseSTR(f *testing.F) {
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzElements(data, func(el *etree.Element) {
-			s, err := ParseSTR(el)
+			s, err := wsse.ParseSTR(el)
 			if err != nil {
 				if FaultSubcode(err) == "" {
 					t.Fatalf("error without a fault subcode: %v", err)
@@ -142,15 +143,15 @@ func FuzzParseSTR(f *testing.F) {
 				return
 			}
 			switch s.Kind {
-			case STRReference:
+			case wsse.STRReference:
 				if s.URI == "" || s.Local != (s.URI[0] == '#') {
 					t.Fatalf("bad reference %+v", s)
 				}
-			case STRKeyIdentifier:
-				if len(s.KeyIdentifier) == 0 || len(s.KeyIdentifier) > MaxKeyIdentifierSize {
+			case wsse.STRKeyIdentifier:
+				if len(s.KeyIdentifier) == 0 || len(s.KeyIdentifier) > wsse.MaxKeyIdentifierSize {
 					t.Fatalf("bad key identifier size %d", len(s.KeyIdentifier))
 				}
-			case STRIssuerSerial:
+			case wsse.STRIssuerSerial:
 				if s.SerialNumber == nil || s.IssuerName == "" {
 					t.Fatalf("bad issuer serial %+v", s)
 				}

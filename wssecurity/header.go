@@ -7,17 +7,18 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
-// SecurityHeader returns the wsse:Security header targeted at this node
+// securityHeader returns the wsse:Security header targeted at this node
 // (no actor/role, "next", or the ultimate receiver), or nil. More than one
 // Security header for the same actor or role is an error (WS-Security 1.0
 // section 6.1).
-func SecurityHeader(m *soap.Message) (*etree.Element, error) {
+func securityHeader(m *soap.Message) (*etree.Element, error) {
 	var ours *etree.Element
 	roles := map[string]bool{}
-	for _, h := range m.FindHeaders(NSWSSE, "Security") {
+	for _, h := range m.FindHeaders(wsse.NSWSSE, "Security") {
 		role := headerRole(m, h)
 		if roles[role] {
 			return nil, fmt.Errorf("%w: more than one Security header for role %q", ErrDuplicate, role)
@@ -55,9 +56,9 @@ func headerRole(m *soap.Message, h *etree.Element) string {
 // newSecurityHeader adds an empty mustUnderstand wsse:Security header with
 // the wsse and wsu prefixes declared.
 func newSecurityHeader(m *soap.Message) *etree.Element {
-	sec := etree.NewElement(prefixWSSE + ":Security")
-	sec.CreateAttr("xmlns:"+prefixWSSE, NSWSSE)
-	sec.CreateAttr("xmlns:"+prefixWSU, NSWSU)
+	sec := etree.NewElement(wsse.PrefixWSSE + ":Security")
+	sec.CreateAttr("xmlns:"+wsse.PrefixWSSE, wsse.NSWSSE)
+	sec.CreateAttr("xmlns:"+wsse.PrefixWSU, wsse.NSWSU)
 	m.AddHeader(sec)
 	m.SetMustUnderstand(sec)
 	return sec
@@ -84,23 +85,23 @@ func (g *idGen) next(kind string) string {
 
 // ensureID returns el's wsu:Id (or Id), giving it a wsu:Id when it has none.
 func (g *idGen) ensureID(el *etree.Element, kind string) string {
-	if id := wsuID(el); id != "" {
+	if id := wsse.WSUID(el); id != "" {
 		return id
 	}
 	if a := soap.AttrNS(el, "", "Id"); a != nil && a.Value != "" {
 		return a.Value
 	}
 	id := g.next(kind)
-	setWSUID(el, id)
+	wsse.SetWSUID(el, id)
 	return id
 }
 
 // strToLocal returns an STR with a direct reference to a token in the
 // message.
 func strToLocal(id, valueType, tokenType string) *etree.Element {
-	str := newSTRReference("#"+id, valueType)
+	str := wsse.NewSTRReference("#"+id, valueType)
 	if tokenType != "" {
-		setTokenType(str, tokenType)
+		wsse.SetTokenType(str, tokenType)
 	}
 	return str
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,19 +40,19 @@ func TestTokenInclusion(t *testing.T) {
 		// replyBST: the reply carries the service's certificate.
 		replyBST bool
 		// refusedBy is the side that refuses with ErrTokenInclusion.
-		refusedBy Side
+		refusedBy side
 	}{
 		{"initiator included, both agree", asym(IncludeAlwaysToRecipient, IncludeNever), asym(IncludeAlwaysToRecipient, IncludeNever), 1, false, 0},
 		{"initiator never sent, both agree", asym(IncludeNever, IncludeNever), asym(IncludeNever, IncludeNever), 0, false, 0},
-		{"initiator included, server says never", asym(IncludeAlwaysToRecipient, IncludeNever), asym(IncludeNever, IncludeNever), 1, false, Recipient},
-		{"initiator referenced, server says always", asym(IncludeNever, IncludeNever), asym(IncludeAlwaysToRecipient, IncludeNever), 0, false, Recipient},
+		{"initiator included, server says never", asym(IncludeAlwaysToRecipient, IncludeNever), asym(IncludeNever, IncludeNever), 1, false, recipient},
+		{"initiator referenced, server says always", asym(IncludeNever, IncludeNever), asym(IncludeAlwaysToRecipient, IncludeNever), 0, false, recipient},
 		{"initiator once (sent in every request)", asym(IncludeOnce, IncludeNever), asym(IncludeOnce, IncludeNever), 1, false, 0},
 		{"recipient sent to the initiator, both agree", asym(IncludeAlwaysToRecipient, IncludeAlwaysToInitiator), asym(IncludeAlwaysToRecipient, IncludeAlwaysToInitiator), 1, true, 0},
-		{"recipient sent to the initiator, client says never", asym(IncludeAlwaysToRecipient, IncludeNever), asym(IncludeAlwaysToRecipient, IncludeAlwaysToInitiator), 1, true, Initiator},
-		{"recipient referenced, client says sent", asym(IncludeAlwaysToRecipient, IncludeAlwaysToInitiator), asym(IncludeAlwaysToRecipient, IncludeNever), 1, false, Initiator},
+		{"recipient sent to the initiator, client says never", asym(IncludeAlwaysToRecipient, IncludeNever), asym(IncludeAlwaysToRecipient, IncludeAlwaysToInitiator), 1, true, initiator},
+		{"recipient referenced, client says sent", asym(IncludeAlwaysToRecipient, IncludeAlwaysToInitiator), asym(IncludeAlwaysToRecipient, IncludeNever), 1, false, initiator},
 		{"endorsing never sent, both agree", endorsing(IncludeNever), endorsing(IncludeNever), 0, false, 0},
-		{"endorsing included, server says never", endorsing(IncludeAlwaysToRecipient), endorsing(IncludeNever), 1, false, Recipient},
-		{"endorsing referenced, server says always", endorsing(IncludeNever), endorsing(IncludeAlwaysToRecipient), 0, false, Recipient},
+		{"endorsing included, server says never", endorsing(IncludeAlwaysToRecipient), endorsing(IncludeNever), 1, false, recipient},
+		{"endorsing referenced, server says always", endorsing(IncludeNever), endorsing(IncludeAlwaysToRecipient), 0, false, recipient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,17 +60,17 @@ func TestTokenInclusion(t *testing.T) {
 			err := call(pr, t)
 			req, perr := soap.ParseMessage(pr.lastReq, soap.Limits{})
 			require.NoError(t, perr)
-			assert.Len(t, tokFindAll(req.Envelope, NSWSSE, "BinarySecurityToken"), tt.wantBST, "tokens in the request")
+			assert.Len(t, tokFindAll(req.Envelope, wsse.NSWSSE, "BinarySecurityToken"), tt.wantBST, "tokens in the request")
 			switch tt.refusedBy {
 			case 0:
 				require.NoError(t, err)
 				assert.Equal(t, int32(1), pr.calls.Load())
-			case Recipient:
+			case recipient:
 				f, ok := soap.AsFault(err)
 				require.True(t, ok, "want a fault, got %v", err)
 				assert.ErrorIs(t, f, ErrTokenInclusion)
 				assert.Zero(t, pr.calls.Load(), "the app must not run")
-			case Initiator:
+			case initiator:
 				require.ErrorIs(t, err, ErrTokenInclusion)
 				assert.Contains(t, err.Error(), "reply rejected")
 			}
@@ -97,9 +98,9 @@ func TestTokenInclusion(t *testing.T) {
 		require.NoError(t, err)
 		m, err := soap.ParseMessage(reply, soap.Limits{})
 		require.NoError(t, err)
-		bsts := tokFindAll(m.Envelope, NSWSSE, "BinarySecurityToken")
+		bsts := tokFindAll(m.Envelope, wsse.NSWSSE, "BinarySecurityToken")
 		require.Len(t, bsts, 1)
-		bst, err := parseBinarySecurityToken(bsts[0])
+		bst, err := wsse.ParseBinarySecurityToken(bsts[0])
 		require.NoError(t, err)
 		assert.True(t, bst.Certificate.Equal(pki.service.Cert))
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -178,19 +179,19 @@ func knownPrefix(ns string) (string, bool) {
 		return "wsa", true
 	case soap.NSWSA200408:
 		return "wsa04", true
-	case NSWSSE:
+	case wsse.NSWSSE:
 		return "wsse", true
-	case NSWSSE11:
+	case wsse.NSWSSE11:
 		return "wsse11", true
-	case NSWSU:
+	case wsse.NSWSU:
 		return "wsu", true
-	case NSDS:
+	case wsse.NSDS:
 		return "ds", true
-	case NSXENC:
+	case wsse.NSXENC:
 		return "xenc", true
-	case NSWSC200502:
+	case wsse.NSWSC200502:
 		return "wsc", true
-	case NSWSC13:
+	case wsse.NSWSC13:
 		return "wsc13", true
 	}
 	return "", false
@@ -203,7 +204,7 @@ func describe(el *etree.Element) string {
 	if p, ok := knownPrefix(n.Space); ok {
 		name = p + ":" + n.Local
 	}
-	id := wsuID(el)
+	id := wsse.WSUID(el)
 	if id == "" {
 		id = el.SelectAttrValue("Id", "")
 	}
@@ -250,7 +251,7 @@ func sessionName(id, gen string) string {
 
 func (ir inspectResolver) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
 	n := soap.ElementName(el)
-	if n.Local != "SecurityContextToken" || (n.Space != NSWSC200502 && n.Space != NSWSC13) {
+	if n.Local != "SecurityContextToken" || (n.Space != wsse.NSWSC200502 && n.Space != wsse.NSWSC13) {
 		return nil, false, nil
 	}
 	ident := firstChild(el, n.Space, "Identifier")
@@ -267,7 +268,7 @@ func (ir inspectResolver) TokenElement(ctx context.Context, el *etree.Element) (
 	}
 	for _, c := range el.ChildElements() {
 		if c.Tag == "Cookie" && ir.cookie != nil {
-			data, err := decodeBase64(c.Text(), 64<<10)
+			data, err := wsse.DecodeBase64(c.Text(), 64<<10)
 			if err != nil {
 				return nil, true, fmt.Errorf("%w: cookie: %v", ErrInvalidToken, err)
 			}
@@ -285,7 +286,7 @@ func (ir inspectResolver) TokenElement(ctx context.Context, el *etree.Element) (
 	return nil, true, nil
 }
 
-func (ir inspectResolver) TokenReference(ctx context.Context, str *STR) ([]byte, error) {
+func (ir inspectResolver) TokenReference(ctx context.Context, str *wsse.STR) ([]byte, error) {
 	gen := referenceInstance(str)
 	if key, ok := ir.sessionKey(str.URI, gen); ok {
 		return key, nil
@@ -295,15 +296,15 @@ func (ir inspectResolver) TokenReference(ctx context.Context, str *STR) ([]byte,
 
 // referenceInstance returns the wsc:Instance attribute (the key
 // generation) of an external reference to a SecurityContextToken, or "".
-func referenceInstance(str *STR) string {
+func referenceInstance(str *wsse.STR) string {
 	if str.Element == nil {
 		return ""
 	}
-	ref := firstChild(str.Element, NSWSSE, "Reference")
+	ref := firstChild(str.Element, wsse.NSWSSE, "Reference")
 	if ref == nil {
 		return ""
 	}
-	for _, ns := range []string{NSWSC200502, NSWSC13} {
+	for _, ns := range []string{wsse.NSWSC200502, wsse.NSWSC13} {
 		if a := soap.AttrNS(ref, ns, "Instance"); a != nil {
 			return strings.TrimSpace(a.Value)
 		}
@@ -359,14 +360,14 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 
 	// The policy's Suite stays 0 unless given: inspect mode reads it as
 	// "check key lengths against the suite".
-	r.p.Suite, r.suite = opts.Suite, opts.Suite.Algorithms()
+	r.p.Suite, r.suite = opts.Suite, opts.Suite.algorithms()
 	res := cfg.TokenResolver.(inspectResolver)
 	res.lookup, res.source = opts.SessionKey, map[string]string{}
 	cfg.TokenResolver = res
 	for _, c := range opts.Certificates {
 		r.tokens[etree.NewElement("known-certificate")] = &token{kind: tokX509, cert: c}
 	}
-	sec, err := SecurityHeader(m)
+	sec, err := securityHeader(m)
 	switch {
 	case err != nil:
 		rep.Errors = append(rep.Errors, err.Error())
@@ -387,9 +388,9 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 		rep.Errors = append(rep.Errors, e.Error())
 	}
 	if r.ts != nil {
-		rep.Timestamp = map[string]string{"created": formatTime(r.ts.Created)}
+		rep.Timestamp = map[string]string{"created": wsse.FormatTime(r.ts.Created)}
 		if !r.ts.Expires.IsZero() {
-			rep.Timestamp["expires"] = formatTime(r.ts.Expires)
+			rep.Timestamp["expires"] = wsse.FormatTime(r.ts.Expires)
 		}
 	}
 	external := map[*token]string{}
@@ -484,7 +485,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 		case *etree.Element:
 			doc.AddChild(t.Copy())
 		case *etree.CharData:
-			if trimXMLSpace(t.Data) == "" {
+			if wsse.TrimXMLSpace(t.Data) == "" {
 				continue
 			}
 			b.WriteString(t.Data)
@@ -504,7 +505,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 // and the addressing headers with the signatures that digested each very
 // node, and reports whether every part not in allow is signed. els are
 // the parts' elements, in the order of the list.
-func coverage(m *soap.Message, ts *timestampToken, signedBy map[*etree.Element][]string, allow InspectParts) (out []PartCoverage, els []*etree.Element, ok bool) {
+func coverage(m *soap.Message, ts *wsse.Timestamp, signedBy map[*etree.Element][]string, allow InspectParts) (out []PartCoverage, els []*etree.Element, ok bool) {
 	out = []PartCoverage{}
 	ok = true
 	add := func(part InspectParts, name string, el *etree.Element) {
@@ -563,7 +564,7 @@ func elementPath(el *etree.Element) string {
 // suiteEncryptionErrors reports EncryptedData whose algorithm is not the
 // suite's.
 func suiteEncryptionErrors(m *soap.Message, suite Suite) []string {
-	want := suite.Algorithms().Encryption
+	want := suite.algorithms().Encryption
 	var out []string
 	for _, el := range m.Envelope.FindElements("//EncryptedData") {
 		if soap.ElementName(el).Space != xmlenc.NS {
@@ -587,14 +588,14 @@ func suiteEncryptionErrors(m *soap.Message, suite Suite) []string {
 // a silent guess.
 func (r *receiver) unwrapKey(el *etree.Element, ek *xmlenc.EncryptedKey, priv *rsa.PrivateKey) ([]byte, error) {
 	if !r.inspect {
-		return ek.Unwrap(priv, r.suite.SymmetricKeyLength(), r.cfg.rand(), r.keyTransportOptions()...)
+		return ek.Unwrap(priv, r.suite.symmetricKeyLength(), r.cfg.rand(), r.keyTransportOptions()...)
 	}
 	key, err := ek.UnwrapExact(priv, xmlenc.AllowRSA15())
 	if err != nil {
 		return nil, fmt.Errorf("%s does not unwrap with the private key of %s: %w", describe(el), r.cfg.Certificate.Cert.Subject, err)
 	}
 	if r.p.Suite != 0 {
-		if want := r.suite.SymmetricKeyLength(); len(key) != want {
+		if want := r.suite.symmetricKeyLength(); len(key) != want {
 			return nil, fmt.Errorf("%s carries a %d-byte key, the %s suite uses %d-byte keys", describe(el), len(key), r.p.Suite, want)
 		}
 	}
@@ -625,28 +626,28 @@ func (r *receiver) encryptedBy(el *etree.Element, ek *xmlenc.EncryptedKey) []*et
 			}
 		}
 	}
-	ids := []string{wsuID(el), ek.ID}
+	ids := []string{wsse.WSUID(el), ek.ID}
 	sum := sha1Sum(ek.CipherValue)
 	for _, ed := range r.m.Envelope.FindElements("//EncryptedData") {
 		if !soap.Is(ed, xmlenc.NS, "EncryptedData") || slices.Contains(out, ed) {
 			continue
 		}
-		ki := firstChild(ed, NSDS, "KeyInfo")
+		ki := firstChild(ed, wsse.NSDS, "KeyInfo")
 		if ki == nil {
 			continue
 		}
-		strEl := firstChild(ki, NSWSSE, "SecurityTokenReference")
+		strEl := firstChild(ki, wsse.NSWSSE, "SecurityTokenReference")
 		if strEl == nil {
 			continue
 		}
-		str, err := ParseSTR(strEl)
+		str, err := wsse.ParseSTR(strEl)
 		if err != nil {
 			continue
 		}
 		switch {
-		case str.Kind == STRReference && str.Local && str.LocalID() != "" && slices.Contains(ids, str.LocalID()):
+		case str.Kind == wsse.STRReference && str.Local && str.LocalID() != "" && slices.Contains(ids, str.LocalID()):
 			out = append(out, ed)
-		case str.Kind == STRKeyIdentifier && str.ValueType == URIEncryptedKeySHA1 && subtle.ConstantTimeCompare(str.KeyIdentifier, sum) == 1:
+		case str.Kind == wsse.STRKeyIdentifier && str.ValueType == wsse.URIEncryptedKeySHA1 && subtle.ConstantTimeCompare(str.KeyIdentifier, sum) == 1:
 			out = append(out, ed)
 		}
 	}
@@ -656,23 +657,23 @@ func (r *receiver) encryptedBy(el *etree.Element, ek *xmlenc.EncryptedKey) []*et
 // encryptionKey returns the processed token the KeyInfo of the
 // EncryptedData ed references, or nil.
 func (r *receiver) encryptionKey(ed *etree.Element) *token {
-	ki := firstChild(ed, NSDS, "KeyInfo")
+	ki := firstChild(ed, wsse.NSDS, "KeyInfo")
 	if ki == nil {
 		return nil
 	}
-	strEl := firstChild(ki, NSWSSE, "SecurityTokenReference")
+	strEl := firstChild(ki, wsse.NSWSSE, "SecurityTokenReference")
 	if strEl == nil {
 		return nil
 	}
-	str, err := ParseSTR(strEl)
-	if err != nil || str.Kind != STRReference {
+	str, err := wsse.ParseSTR(strEl)
+	if err != nil || str.Kind != wsse.STRReference {
 		return nil
 	}
 	if !str.Local {
 		return r.external[str.URI]
 	}
 	for el, t := range r.tokens {
-		if id := str.LocalID(); id != "" && (wsuID(el) == id || el.SelectAttrValue("Id", "") == id) {
+		if id := str.LocalID(); id != "" && (wsse.WSUID(el) == id || el.SelectAttrValue("Id", "") == id) {
 			return t
 		}
 	}

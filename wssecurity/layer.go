@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -28,7 +29,7 @@ func uniformFault(err error) *soap.Fault {
 	if FaultSubcode(err) == "" {
 		return FaultFor(err)
 	}
-	return soap.SenderFault(verifyFailureReason, xml.Name{Space: NSWSSE, Local: FaultInvalidSecurity}).WithCause(err)
+	return soap.SenderFault(verifyFailureReason, xml.Name{Space: wsse.NSWSSE, Local: FaultInvalidSecurity}).WithCause(err)
 }
 
 // Exchange is the security state a request and its reply share: the
@@ -148,7 +149,7 @@ func ClientLayer(p Policy, cfg Config) (soap.ClientLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckConfig(pp, &cfg, Initiator); err != nil {
+	if err := checkConfig(pp, &cfg, initiator); err != nil {
 		return nil, err
 	}
 	c := &cfg
@@ -188,7 +189,7 @@ func ServerLayer(p Policy, cfg Config) (soap.ServerLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckConfig(pp, &cfg, Recipient); err != nil {
+	if err := checkConfig(pp, &cfg, recipient); err != nil {
 		return nil, err
 	}
 	c := &cfg

@@ -6,6 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -32,7 +33,7 @@ func refuse(cause error, format string, args ...any) error {
 // signature or token outside the place where the receiver reads them.
 func isSecurityElement(n xml.Name) bool {
 	switch n.Space {
-	case NSWSSE, NSWSSE11, NSWSU, dsig.NSDS, xmlenc.NS, NSWSC200502, NSWSC13, soap.NS11, soap.NS12:
+	case wsse.NSWSSE, wsse.NSWSSE11, wsse.NSWSU, dsig.NSDS, xmlenc.NS, wsse.NSWSC200502, wsse.NSWSC13, soap.NS11, soap.NS12:
 		return true
 	}
 	return false
@@ -61,7 +62,7 @@ func (r *receiver) decryptionSite(parent *etree.Element, typ string) error {
 // policy checks. It applies to the message as decryption left it.
 func (r *receiver) checkPlacement() error {
 	// A decrypted header may have added a second Security header for us.
-	sec, err := SecurityHeader(r.m)
+	sec, err := securityHeader(r.m)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			return w
 		}, ErrMisplaced, nil},
 		{"second Timestamp", func(m *soap.Message) *etree.Element {
-			return newTimestamp(time.Now(), time.Minute, "ts-2")
+			return wsse.NewTimestamp(time.Now(), time.Minute, "ts-2")
 		}, ErrDuplicate, nil},
 		{"second primary Signature", func(m *soap.Message) *etree.Element {
 			sig := childByTag(secHeader(m), "Signature").Copy()
@@ -51,9 +52,9 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			return sig
 		}, ErrDuplicate, nil},
 		{"element with the Body's Id", func(m *soap.Message) *etree.Element {
-			sc := newEl("wsse11:SignatureConfirmation", NSWSSE11)
-			sc.CreateAttr("xmlns:wsu", NSWSU)
-			sc.CreateAttr("wsu:Id", wsuID(m.Body))
+			sc := newEl("wsse11:SignatureConfirmation", wsse.NSWSSE11)
+			sc.CreateAttr("xmlns:wsu", wsse.NSWSU)
+			sc.CreateAttr("wsu:Id", wsse.WSUID(m.Body))
 			return sc
 		}, dsig.ErrDuplicateID, dsig.ErrDuplicateID},
 	}
@@ -68,12 +69,12 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 				secHeader(m).AddChild(r.el(m))
 			}},
 			attackCase{name: r.name + " encrypted after its ReferenceList", policy: signOnlyPolicy(), want: r.want, tamper: func(m *soap.Message) {
-				ed, rl := atk.seal(m, r.el(m), AlgAES256CBC, key(m), "evil-ed")
+				ed, rl := atk.seal(m, r.el(m), wsse.AlgAES256CBC, key(m), "evil-ed")
 				secHeader(m).AddChild(rl)
 				secHeader(m).AddChild(ed)
 			}},
 			attackCase{name: r.name + " encrypted before its ReferenceList", policy: signOnlyPolicy(), want: before, detail: detail, tamper: func(m *soap.Message) {
-				ed, rl := atk.seal(m, r.el(m), AlgAES256CBC, key(m), "evil-ed")
+				ed, rl := atk.seal(m, r.el(m), wsse.AlgAES256CBC, key(m), "evil-ed")
 				insertAt(secHeader(m), ed, 1)
 				secHeader(m).AddChild(rl)
 			}},
@@ -85,7 +86,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		sec := secHeader(m)
 		ts := childByTag(sec, "Timestamp")
 		sec.RemoveChild(ts)
-		ed, rl := atk.seal(m, ts, AlgAES256CBC, key(m), "ts-ed")
+		ed, rl := atk.seal(m, ts, wsse.AlgAES256CBC, key(m), "ts-ed")
 		insertAt(sec, rl, 1) // before the Signature, which needs the Timestamp
 		sec.AddChild(ed)
 	}
@@ -93,7 +94,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		sec := secHeader(m)
 		ts := childByTag(sec, "Timestamp")
 		sec.RemoveChild(ts)
-		ed, rl := atk.seal(m, ts, AlgAES256CBC, key(m), "ts-ed")
+		ed, rl := atk.seal(m, ts, wsse.AlgAES256CBC, key(m), "ts-ed")
 		insertAt(sec, ed, 0)
 		insertAt(sec, rl, 0)
 	}
@@ -103,7 +104,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		sec := secHeader(m)
 		dk := childByTag(sec, "DerivedKeyToken")
 		sec.RemoveChild(dk)
-		ed, rl := atk.seal(m, dk, AlgAES256CBC, key(m), "dk-ed")
+		ed, rl := atk.seal(m, dk, wsse.AlgAES256CBC, key(m), "dk-ed")
 		insertAt(sec, rl, elemIndex(sec, "Signature"))
 		sec.AddChild(ed)
 	}
@@ -120,13 +121,13 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		attackCase{name: "EncryptedData of Type Content in the Security header", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "Type", tamper: func(m *soap.Message) {
 			sec := secHeader(m)
 			w := newEl("x:W", "urn:x")
-			w.AddChild(newTimestamp(time.Now(), time.Minute, "ts-2"))
+			w.AddChild(wsse.NewTimestamp(time.Now(), time.Minute, "ts-2"))
 			sec.AddChild(w)
-			c, err := newBlockCipher(AlgAES256CBC, key(m))
+			c, err := newBlockCipher(wsse.AlgAES256CBC, key(m))
 			require.NoError(atk.t, err)
 			ek := childByTag(sec, "EncryptedKey")
 			ed, err := xmlenc.EncryptElement(w, c, xmlenc.TypeContent, "content-ed",
-				strToLocal(ek.SelectAttrValue("Id", ""), URIEncryptedKeyToken, URIEncryptedKeyToken), rand.Reader)
+				strToLocal(ek.SelectAttrValue("Id", ""), wsse.URIEncryptedKeyToken, wsse.URIEncryptedKeyToken), rand.Reader)
 			require.NoError(atk.t, err)
 			w.RemoveChild(ed)
 			sec.RemoveChild(w)
@@ -136,7 +137,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			sec.AddChild(ed)
 		}},
 		attackCase{name: "EncryptedData inside another header", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "where encryption is not allowed", tamper: func(m *soap.Message) {
-			ed, rl := atk.seal(m, evilPayload(), AlgAES256CBC, key(m), "evil-ed")
+			ed, rl := atk.seal(m, evilPayload(), wsse.AlgAES256CBC, key(m), "evil-ed")
 			h := newEl("x:H", "urn:x")
 			h.AddChild(ed)
 			m.AddHeader(h)
@@ -153,21 +154,21 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			return m
 		}
 	}
-	timestampBody := bodyOf(func() *etree.Element { return newTimestamp(time.Now(), time.Hour, "body-ts") })
+	timestampBody := bodyOf(func() *etree.Element { return wsse.NewTimestamp(time.Now(), time.Hour, "body-ts") })
 	securityBody := bodyOf(func() *etree.Element {
-		s := newEl("wsse:Security", NSWSSE)
-		s.AddChild(newTimestamp(time.Now(), time.Hour, "body-ts"))
+		s := newEl("wsse:Security", wsse.NSWSSE)
+		s.AddChild(wsse.NewTimestamp(time.Now(), time.Hour, "body-ts"))
 		return s
 	})
 	dupBody := func(t testing.TB) *soap.Message {
 		m := echoRequest(t, "x")
-		m.Payload().CreateAttr("xmlns:wsu", NSWSU)
+		m.Payload().CreateAttr("xmlns:wsu", wsse.NSWSU)
 		m.Payload().CreateAttr("wsu:Id", "dup-1")
 		return m
 	}
 	addDup := func(m *soap.Message) {
 		h := newEl("x:H", "urn:x")
-		h.CreateAttr("xmlns:wsu", NSWSU)
+		h.CreateAttr("xmlns:wsu", wsse.NSWSU)
 		h.CreateAttr("wsu:Id", "dup-1")
 		m.AddHeader(h)
 	}
@@ -178,8 +179,8 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		p.SignedParts.Headers = append(p.SignedParts.Headers, custom)
 		return p
 	}
-	secName := xml.Name{Space: NSWSSE, Local: "Security"}
-	tsName := xml.Name{Space: NSWSU, Local: "Timestamp"}
+	secName := xml.Name{Space: wsse.NSWSSE, Local: "Security"}
+	tsName := xml.Name{Space: wsse.NSWSU, Local: "Timestamp"}
 	withHeader := func(h func() *etree.Element) func(t testing.TB) *soap.Message {
 		return func(t testing.TB) *soap.Message {
 			m := echoRequest(t, "x")
@@ -200,13 +201,13 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			client: &clientEncHeader, want: ErrMisplaced, detail: "does not encrypt"},
 		attackCase{name: "EncryptedHeader decrypts to a Security header", policy: encHeaders(secName),
 			request: withHeader(func() *etree.Element {
-				s := newEl("wsse:Security", NSWSSE)
+				s := newEl("wsse:Security", wsse.NSWSSE)
 				s.CreateAttr("s:role", "urn:other")
-				s.AddChild(newTimestamp(time.Now(), time.Hour, "other-ts"))
+				s.AddChild(wsse.NewTimestamp(time.Now(), time.Hour, "other-ts"))
 				return s
 			}), want: ErrMisplaced, detail: "header decrypts to"},
 		attackCase{name: "EncryptedHeader decrypts to a Timestamp", policy: encHeaders(tsName),
-			request: withHeader(func() *etree.Element { return newTimestamp(time.Now(), time.Hour, "hdr-ts") }),
+			request: withHeader(func() *etree.Element { return wsse.NewTimestamp(time.Now(), time.Hour, "hdr-ts") }),
 			want:    ErrMisplaced, detail: "header decrypts to"},
 	)
 	// A sender that encrypts part of the Body and leaves the rest in clear:
@@ -216,7 +217,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 		ed := childByTag(m.Body, "EncryptedData")
 		edID := ed.SelectAttrValue("Id", "")
 		str := ed.FindElement("KeyInfo/SecurityTokenReference").Copy()
-		c, err := newBlockCipher(AlgAES256CBC, key(m))
+		c, err := newBlockCipher(wsse.AlgAES256CBC, key(m))
 		require.NoError(atk.t, err)
 		_, err = xmlenc.DecryptData(ed, c, soap.Limits{})
 		require.NoError(atk.t, err)
@@ -234,7 +235,7 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			ed := childByTag(m.Body, "EncryptedData")
 			edID := ed.SelectAttrValue("Id", "")
 			str := ed.FindElement("KeyInfo/SecurityTokenReference").Copy()
-			c, err := newBlockCipher(AlgAES256CBC, key(m))
+			c, err := newBlockCipher(wsse.AlgAES256CBC, key(m))
 			require.NoError(atk.t, err)
 			_, err = xmlenc.DecryptData(ed, c, soap.Limits{})
 			require.NoError(atk.t, err)

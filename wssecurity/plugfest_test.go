@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,17 +36,17 @@ func TestEndorsingReferenceFollowsPolicy(t *testing.T) {
 		require.NoError(t, err, "the service accepts the endorsing signature")
 		root, err := tokParse(l.lastReq)
 		require.NoError(t, err)
-		assert.Len(t, tokFindAll(root, NSWSSE, "BinarySecurityToken"), 1, "the certificate is included")
+		assert.Len(t, tokFindAll(root, wsse.NSWSSE, "BinarySecurityToken"), 1, "the certificate is included")
 		var got string
 		for _, sig := range tokFindAll(root, dsig.NSDS, "Signature") {
 			if sm := tokFindAll(sig, dsig.NSDS, "SignatureMethod"); len(sm) == 1 && strings.HasSuffix(sm[0].SelectAttrValue("Algorithm", ""), "rsa-sha1") {
-				str := tokFindAll(sig, NSWSSE, "SecurityTokenReference")
+				str := tokFindAll(sig, wsse.NSWSSE, "SecurityTokenReference")
 				require.Len(t, str, 1)
 				c := str[0].ChildElements()
 				require.NotEmpty(t, c)
 				got = c[0].Tag
 				if got == "KeyIdentifier" {
-					assert.Equal(t, URIThumbprintSHA1, c[0].SelectAttrValue("ValueType", ""))
+					assert.Equal(t, wsse.URIThumbprintSHA1, c[0].SelectAttrValue("ValueType", ""))
 				}
 			}
 		}
@@ -68,6 +69,6 @@ func TestSignedSupportingUsernameToken(t *testing.T) {
 	assert.NotContains(t, string(l.lastReq), "clarinet", "the password travels encrypted")
 	root, err := tokParse(l.lastReq)
 	require.NoError(t, err)
-	assert.Empty(t, tokFindAll(root, NSWSSE, "UsernameToken"), "no UsernameToken in clear")
+	assert.Empty(t, tokFindAll(root, wsse.NSWSSE, "UsernameToken"), "no UsernameToken in clear")
 	assert.NotEmpty(t, tokFindAll(root, xmlenc.NS, "EncryptedData"))
 }

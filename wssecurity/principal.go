@@ -6,6 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -41,9 +42,9 @@ func (e *Exchange) Principal() *soap.Principal {
 // soap.SessionInfo does.
 func sessionVersion(ns string) string {
 	switch ns {
-	case NSWSC200502:
+	case wsse.NSWSC200502:
 		return "2005/02"
-	case NSWSC13:
+	case wsse.NSWSC13:
 		return "1.3"
 	}
 	return ""
@@ -60,14 +61,14 @@ func keepBootstrap(ex *exchange) error {
 	case ex.utEl != nil:
 		el = soap.CopyWithScope(ex.utEl)
 		for _, c := range el.ChildElements() {
-			if soap.Is(c, NSWSSE, "Password") {
+			if soap.Is(c, wsse.NSWSSE, "Password") {
 				el.RemoveChild(c)
 			}
 		}
 	case ex.certEl != nil:
 		el = soap.CopyWithScope(ex.certEl)
 	case ex.peerCert != nil:
-		el = newBinarySecurityToken(ex.peerCert, "")
+		el = wsse.NewBinarySecurityToken(ex.peerCert, "")
 	default:
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,7 +77,7 @@ func TestBootstrapToken(t *testing.T) {
 		b := pr.principal.Load().BootstrapToken
 		doc := etree.NewDocument()
 		require.NoError(t, doc.ReadFromBytes(b), string(b))
-		bst, err := parseBinarySecurityToken(doc.Root())
+		bst, err := wsse.ParseBinarySecurityToken(doc.Root())
 		require.NoError(t, err)
 		assert.True(t, bst.Certificate.Equal(pki.client.Cert))
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -76,7 +77,7 @@ type decResult struct {
 type receiver struct {
 	ctx       context.Context
 	p         Policy
-	suite     AlgorithmSuite
+	suite     algorithmSuite
 	cfg       *Config
 	initiator bool // a client reading a reply
 	ex        *exchange
@@ -86,7 +87,7 @@ type receiver struct {
 	now time.Time
 
 	seq       int
-	ts        *timestampToken
+	ts        *wsse.Timestamp
 	tokens    map[*etree.Element]*token
 	sigs      []*sigResult
 	decs      []*decResult
@@ -110,7 +111,7 @@ type receiver struct {
 }
 
 func newReceiver(ctx context.Context, p Policy, cfg *Config, initiator bool, ex *exchange, m *soap.Message) *receiver {
-	return &receiver{ctx: ctx, p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m, now: cfg.now(),
+	return &receiver{ctx: ctx, p: p, suite: p.Suite.algorithms(), cfg: cfg, initiator: initiator, ex: ex, m: m, now: cfg.now(),
 		tokens: map[*etree.Element]*token{}, decrypted: map[*etree.Element]bool{}, done: map[*etree.Element]bool{}}
 }
 
@@ -123,7 +124,7 @@ func (r *receiver) process() error {
 	if err := r.checkTransport(); err != nil {
 		return err
 	}
-	sec, err := SecurityHeader(r.m)
+	sec, err := securityHeader(r.m)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (r *receiver) process() error {
 	for i := 0; i < len(sec.Child); i++ {
 		el, ok := sec.Child[i].(*etree.Element)
 		if !ok {
-			if cd, isText := sec.Child[i].(*etree.CharData); isText && trimXMLSpace(cd.Data) != "" {
+			if cd, isText := sec.Child[i].(*etree.CharData); isText && wsse.TrimXMLSpace(cd.Data) != "" {
 				return invalid("text in the Security header")
 			}
 			continue
@@ -171,11 +172,11 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 	r.seq++
 	name := soap.ElementName(el)
 	switch {
-	case name.Space == NSWSU && name.Local == "Timestamp":
+	case name.Space == wsse.NSWSU && name.Local == "Timestamp":
 		if r.ts != nil {
 			return refuse(ErrDuplicate, "more than one Timestamp")
 		}
-		ts, err := parseTimestamp(el)
+		ts, err := wsse.ParseTimestamp(el)
 		if err != nil {
 			return err
 		}
@@ -190,14 +191,14 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 			return err
 		}
 		r.ts = ts
-	case name.Space == NSWSSE && name.Local == "BinarySecurityToken":
-		bst, err := parseBinarySecurityToken(el)
+	case name.Space == wsse.NSWSSE && name.Local == "BinarySecurityToken":
+		bst, err := wsse.ParseBinarySecurityToken(el)
 		if err != nil {
 			return err
 		}
 		r.tokens[el] = &token{kind: tokX509, el: el, cert: bst.Certificate, fromDecryption: fromDecryption}
-	case name.Space == NSWSSE && name.Local == "UsernameToken":
-		ut, err := parseUsernameToken(el)
+	case name.Space == wsse.NSWSSE && name.Local == "UsernameToken":
+		ut, err := wsse.ParseUsernameToken(el)
 		if err != nil {
 			return err
 		}
@@ -218,8 +219,8 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		r.uts = append(r.uts, t)
 	case name.Space == xmlenc.NS && name.Local == "EncryptedKey":
 		return r.encryptedKey(el)
-	case (name.Space == NSWSC200502 || name.Space == NSWSC13) && name.Local == "DerivedKeyToken":
-		dk, err := ParseDerivedKeyToken(el)
+	case (name.Space == wsse.NSWSC200502 || name.Space == wsse.NSWSC13) && name.Local == "DerivedKeyToken":
+		dk, err := wsse.ParseDerivedKeyToken(el)
 		if err != nil {
 			return err
 		}
@@ -253,10 +254,10 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		// encrypted is reported by the policy checks.
 	case name.Space == dsig.NSDS && name.Local == "Signature":
 		return r.signature(el, fromDecryption)
-	case name.Space == NSWSSE11 && name.Local == "SignatureConfirmation":
+	case name.Space == wsse.NSWSSE11 && name.Local == "SignatureConfirmation":
 		r.confirmEl = append(r.confirmEl, el)
 		if a := soap.AttrNS(el, "", "Value"); a != nil {
-			v, err := decodeBase64(a.Value, 1024)
+			v, err := wsse.DecodeBase64(a.Value, 1024)
 			if err != nil {
 				return invalid("SignatureConfirmation value: %v", err)
 			}
@@ -281,7 +282,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 }
 
 func (r *receiver) keyTransportOptions() []xmlenc.Option {
-	if r.inspect || r.suite.AsymmetricKeyWrap == AlgRSA15 {
+	if r.inspect || r.suite.AsymmetricKeyWrap == wsse.AlgRSA15 {
 		return []xmlenc.Option{xmlenc.AllowRSA15()}
 	}
 	return nil
@@ -307,11 +308,11 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 	if ek.KeyInfo == nil {
 		return fmt.Errorf("%w: EncryptedKey without KeyInfo", ErrInvalidToken)
 	}
-	strEl := firstChild(ek.KeyInfo, NSWSSE, "SecurityTokenReference")
+	strEl := firstChild(ek.KeyInfo, wsse.NSWSSE, "SecurityTokenReference")
 	if strEl == nil {
 		return fmt.Errorf("%w: EncryptedKey KeyInfo without a SecurityTokenReference", ErrInvalidToken)
 	}
-	str, err := ParseSTR(strEl)
+	str, err := wsse.ParseSTR(strEl)
 	if err != nil {
 		return err
 	}
@@ -345,12 +346,12 @@ func firstChild(el *etree.Element, ns, local string) *etree.Element {
 
 // resolveSTR finds the token a SecurityTokenReference names.
 func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
-	str, err := ParseSTR(strEl)
+	str, err := wsse.ParseSTR(strEl)
 	if err != nil {
 		return nil, err
 	}
 	switch str.Kind {
-	case STRReference:
+	case wsse.STRReference:
 		if !str.Local {
 			if r.cfg.TokenResolver == nil {
 				return nil, fmt.Errorf("%w: reference to an external token", ErrTokenUnavailable)
@@ -371,14 +372,14 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 		}
 		id := str.LocalID()
 		for el, t := range r.tokens {
-			if wsuID(el) == id || el.SelectAttrValue("Id", "") == id {
+			if wsse.WSUID(el) == id || el.SelectAttrValue("Id", "") == id {
 				return t, nil
 			}
 		}
 		// A token placed after its use (Lax allows it; Strict does not):
 		// process it now; the main loop skips it later.
 		for c := range r.sec.ChildElementsSeq() {
-			if wsuID(c) != id && c.SelectAttrValue("Id", "") != id {
+			if wsse.WSUID(c) != id && c.SelectAttrValue("Id", "") != id {
 				continue
 			}
 			if r.done[c] {
@@ -402,8 +403,8 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 			return t, err
 		}
 		return nil, fmt.Errorf("%w: no token with id %q", ErrTokenUnavailable, id)
-	case STRKeyIdentifier:
-		if str.ValueType == URIEncryptedKeySHA1 {
+	case wsse.STRKeyIdentifier:
+		if str.ValueType == wsse.URIEncryptedKeySHA1 {
 			if r.ex != nil && len(r.ex.ekSHA1) > 0 && subtle.ConstantTimeCompare(r.ex.ekSHA1, str.KeyIdentifier) == 1 {
 				if r.exTok == nil {
 					r.exTok = &token{kind: tokExchange, key: r.ex.key, ekSHA1: r.ex.ekSHA1}
@@ -457,7 +458,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	}
 	key := ekToken
 	if ed.KeyInfo != nil {
-		strEl := firstChild(ed.KeyInfo, NSWSSE, "SecurityTokenReference")
+		strEl := firstChild(ed.KeyInfo, wsse.NSWSSE, "SecurityTokenReference")
 		if strEl == nil {
 			return fmt.Errorf("%w: EncryptedData KeyInfo without a SecurityTokenReference", ErrInvalidToken)
 		}
@@ -473,7 +474,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
 	parent, replaced := el.Parent(), el
-	if soap.Is(parent, NSWSSE11, "EncryptedHeader") {
+	if soap.Is(parent, wsse.NSWSSE11, "EncryptedHeader") {
 		parent, replaced = parent.Parent(), parent
 	}
 	inSecurity := parent == r.sec
@@ -543,7 +544,7 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 			if keyInfo == nil {
 				return nil, errors.New("signature without KeyInfo")
 			}
-			strEl := firstChild(keyInfo, NSWSSE, "SecurityTokenReference")
+			strEl := firstChild(keyInfo, wsse.NSWSSE, "SecurityTokenReference")
 			if strEl == nil {
 				return nil, errors.New("KeyInfo without a SecurityTokenReference")
 			}
@@ -574,14 +575,14 @@ func (r *receiver) signature(el *etree.Element, _ bool) error {
 
 func (r *receiver) signatureMethods() []string {
 	if r.inspect {
-		return []string{AlgHMACSHA1, AlgHMACSHA256, AlgRSASHA1, AlgRSASHA256}
+		return []string{wsse.AlgHMACSHA1, wsse.AlgHMACSHA256, wsse.AlgRSASHA1, wsse.AlgRSASHA256}
 	}
 	return []string{r.suite.SymmetricSig, r.suite.AsymmetricSig}
 }
 
 func (r *receiver) digestMethods() []string {
 	if r.inspect {
-		return []string{AlgSHA1, AlgSHA256}
+		return []string{wsse.AlgSHA1, wsse.AlgSHA256}
 	}
 	return []string{r.suite.Digest}
 }

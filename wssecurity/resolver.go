@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -17,7 +18,7 @@ type TokenResolver interface {
 	TokenElement(ctx context.Context, el *etree.Element) (key []byte, ok bool, err error)
 	// TokenReference resolves a reference to a token that is not in the
 	// message (for example a SecurityContextToken by its identifier).
-	TokenReference(ctx context.Context, str *STR) (key []byte, err error)
+	TokenReference(ctx context.Context, str *wsse.STR) (key []byte, err error)
 }
 
 // SessionToken is an issued session token (a WS-SecureConversation
@@ -43,12 +44,12 @@ type SessionToken struct {
 // element of either WS-SC version.
 func sessionFromElement(el *etree.Element, key []byte) *SessionToken {
 	n := soap.ElementName(el)
-	if n.Local != "SecurityContextToken" || (n.Space != NSWSC200502 && n.Space != NSWSC13) {
+	if n.Local != "SecurityContextToken" || (n.Space != wsse.NSWSC200502 && n.Space != wsse.NSWSC13) {
 		return nil
 	}
 	id := firstChild(el, n.Space, "Identifier")
 	if id == nil {
 		return nil
 	}
-	return &SessionToken{Element: el, Identifier: trimXMLSpace(id.Text()), TokenType: n.Space + "/sct", Namespace: n.Space, Key: key}
+	return &SessionToken{Element: el, Identifier: wsse.TrimXMLSpace(id.Text()), TokenType: n.Space + "/sct", Namespace: n.Space, Key: key}
 }

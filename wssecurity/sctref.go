@@ -2,6 +2,7 @@ package wssecurity
 
 import (
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -9,12 +10,12 @@ import (
 // by its Identifier that could name more than one thing: an element of the
 // message carries that Id, or more than one token carries that Identifier
 // (wsse:InvalidSecurityToken).
-var ErrAmbiguousReference error = &securityError{FaultInvalidSecurityToken, "wssecurity: ambiguous reference to a security context token"}
+var ErrAmbiguousReference = wsse.NewSentinel(FaultInvalidSecurityToken, "wssecurity: ambiguous reference to a security context token")
 
 // isSCTValueType reports whether a Reference ValueType names a
 // SecurityContextToken (WS-SC 2005/02 or 1.3).
 func isSCTValueType(vt string) bool {
-	return vt == NSWSC200502+"/sct" || vt == NSWSC13+"/sct"
+	return vt == wsse.NSWSC200502+"/sct" || vt == wsse.NSWSC13+"/sct"
 }
 
 // sctByIdentifier resolves a local reference "#X" that matched no wsu:Id
@@ -30,8 +31,8 @@ func isSCTValueType(vt string) bool {
 // the session the TokenResolver knows as X, if it knows one (CXF's
 // streaming service refers to the SCT so in its replies). ok is false
 // when the fallback does not apply; the reference is then unresolved.
-func (r *receiver) sctByIdentifier(str *STR, id string) (t *token, ok bool, err error) {
-	if r.cfg.TokenResolver == nil || id == "" || str.Kind != STRReference || !isSCTValueType(str.ValueType) {
+func (r *receiver) sctByIdentifier(str *wsse.STR, id string) (t *token, ok bool, err error) {
+	if r.cfg.TokenResolver == nil || id == "" || str.Kind != wsse.STRReference || !isSCTValueType(str.ValueType) {
 		return nil, false, nil
 	}
 	if hasElementWithID(envelopeRoot(r.sec), id) {
@@ -99,7 +100,7 @@ func envelopeRoot(el *etree.Element) *etree.Element {
 // hasElementWithID reports whether an element under root (root included)
 // has id as its wsu:Id or unqualified Id (what a "#id" reference names).
 func hasElementWithID(root *etree.Element, id string) bool {
-	if a := soap.AttrNS(root, NSWSU, "Id"); a != nil && a.Value == id {
+	if a := soap.AttrNS(root, wsse.NSWSU, "Id"); a != nil && a.Value == id {
 		return true
 	}
 	if a := soap.AttrNS(root, "", "Id"); a != nil && a.Value == id {

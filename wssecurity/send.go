@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -44,7 +45,7 @@ type exchange struct {
 // sender applies a policy to one outgoing message.
 type sender struct {
 	p         Policy
-	suite     AlgorithmSuite
+	suite     algorithmSuite
 	cfg       *Config
 	initiator bool
 	ex        *exchange
@@ -59,22 +60,22 @@ func newSender(p Policy, cfg *Config, initiator bool, ex *exchange) (*sender, er
 	if err != nil {
 		return nil, err
 	}
-	return &sender{p: p, suite: p.Suite.Algorithms(), cfg: cfg, initiator: initiator, ex: ex, r: r, ids: ids}, nil
+	return &sender{p: p, suite: p.Suite.algorithms(), cfg: cfg, initiator: initiator, ex: ex, r: r, ids: ids}, nil
 }
 
 // certReference returns an STR naming cert in the given style.
 func certReference(cert *x509.Certificate, style KeyReference) (*etree.Element, error) {
 	switch style {
 	case RefSKI:
-		ski, err := subjectKeyIdentifier(cert)
+		ski, err := wsse.SubjectKeyIdentifier(cert)
 		if err != nil {
 			return nil, err
 		}
-		return newSTRKeyIdentifier(URIX509SKI, ski), nil
+		return wsse.NewSTRKeyIdentifier(wsse.URIX509SKI, ski), nil
 	case RefIssuerSerial:
-		return newSTRIssuerSerial(cert), nil
+		return wsse.NewSTRIssuerSerial(cert), nil
 	default:
-		return newSTRKeyIdentifier(URIThumbprintSHA1, thumbprintSHA1(cert)), nil
+		return wsse.NewSTRKeyIdentifier(wsse.URIThumbprintSHA1, wsse.ThumbprintSHA1(cert)), nil
 	}
 }
 
@@ -87,7 +88,7 @@ func (s *sender) randomKey(n int) ([]byte, error) {
 }
 
 func (s *sender) keyTransportOptions() []xmlenc.Option {
-	if s.suite.AsymmetricKeyWrap == AlgRSA15 {
+	if s.suite.AsymmetricKeyWrap == wsse.AlgRSA15 {
 		return []xmlenc.Option{xmlenc.AllowRSA15()}
 	}
 	return nil
@@ -142,7 +143,7 @@ type keys struct {
 func (s *sender) symmetricKeys() (*keys, error) {
 	k := &keys{sigMethod: s.suite.SymmetricSig}
 	var base func() *etree.Element
-	dkNS := NSWSC200502
+	dkNS := wsse.NSWSC200502
 	key := s.ex.key
 	switch {
 	case s.p.ProtectionToken.Kind == SecureConversationToken:
@@ -167,7 +168,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		if s.cfg.PeerCertificate == nil {
 			return nil, errors.New("wssecurity: the symmetric binding needs the service certificate (Config.PeerCertificate)")
 		}
-		key, err := s.randomKey(s.suite.SymmetricKeyLength())
+		key, err := s.randomKey(s.suite.symmetricKeyLength())
 		if err != nil {
 			return nil, err
 		}
@@ -190,8 +191,8 @@ func (s *sender) symmetricKeys() (*keys, error) {
 			return nil, errors.New("wssecurity: no request key to protect the reply with")
 		}
 		base = func() *etree.Element {
-			str := newSTRKeyIdentifier(URIEncryptedKeySHA1, s.ex.ekSHA1)
-			setTokenType(str, URIEncryptedKeyToken)
+			str := wsse.NewSTRKeyIdentifier(wsse.URIEncryptedKeySHA1, s.ex.ekSHA1)
+			wsse.SetTokenType(str, wsse.URIEncryptedKeyToken)
 			return str
 		}
 	}
@@ -199,11 +200,11 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		key = s.ex.key
 	}
 	if s.p.ProtectionToken.DerivedKeys {
-		sigDK, sigKey, err := newDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
+		sigDK, sigKey, err := wsse.NewDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.SignatureKeyDerivationLength/8, s.r)
 		if err != nil {
 			return nil, err
 		}
-		encDK, encKey, err := newDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
+		encDK, encKey, err := wsse.NewDerivedKeyToken(dkNS, s.ids.next("DK"), base(), key, s.suite.EncryptionKeyDerivationLength/8, s.r)
 		if err != nil {
 			return nil, err
 		}
@@ -237,10 +238,10 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	}
 	if includedIn(ownToken.inclusion(ownSlot), s.initiator) {
 		id := s.ids.next("X509")
-		bst := newBinarySecurityToken(own.Cert, id)
+		bst := wsse.NewBinarySecurityToken(own.Cert, id)
 		k.tokens = append(k.tokens, bst)
 		k.signingToken = bst
-		k.sigKeyInfo = strToLocal(id, URIX509v3, "")
+		k.sigKeyInfo = strToLocal(id, wsse.URIX509v3, "")
 	} else {
 		ref, err := certReference(own.Cert, ownToken.Reference)
 		if err != nil {
@@ -256,7 +257,7 @@ func (s *sender) asymmetricKeys() (*keys, error) {
 	if peer == nil {
 		return nil, errors.New("wssecurity: no peer certificate to encrypt to")
 	}
-	key, err := s.randomKey(s.suite.SymmetricKeyLength())
+	key, err := s.randomKey(s.suite.symmetricKeyLength())
 	if err != nil {
 		return nil, err
 	}
@@ -281,10 +282,10 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	s.sec = newSecurityHeader(m)
 	// One wsu declaration on the Envelope, as WCF writes it, instead of one
 	// on every header and on the Body that gets a wsu:Id.
-	declareNS(m.Envelope, prefixWSU, NSWSU)
+	wsse.DeclareNS(m.Envelope, wsse.PrefixWSU, wsse.NSWSU)
 	var ts *etree.Element
 	if p.IncludeTimestamp {
-		ts = newTimestamp(now, p.TimestampTTL, s.ids.next("TS"))
+		ts = wsse.NewTimestamp(now, p.TimestampTTL, s.ids.next("TS"))
 	}
 	// Supporting tokens (the initiator's).
 	var signTargets, encTargets, supportTokens []*etree.Element
@@ -298,7 +299,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				if s.cfg.Username == "" {
 					return errors.New("wssecurity: the policy needs a UsernameToken (Config.Username)")
 				}
-				ut, err := newUsernameToken(usernameTokenParams{ID: s.ids.next("UT"), Username: s.cfg.Username,
+				ut, err := wsse.NewUsernameToken(wsse.UsernameTokenParams{ID: s.ids.next("UT"), Username: s.cfg.Username,
 					Password: string(s.cfg.Password), Digest: st.Token.PasswordDigest, Created: now, Nonce: true, Rand: s.r})
 				if err != nil {
 					return err
@@ -327,7 +328,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 					continue
 				}
 				id := s.ids.next("X509")
-				bst := newBinarySecurityToken(own.Cert, id)
+				bst := wsse.NewBinarySecurityToken(own.Cert, id)
 				supportTokens = append(supportTokens, bst)
 				if st.Role == SignedEndorsingSupporting {
 					signTargets = append(signTargets, bst)
@@ -344,7 +345,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 					}
 					endorsingInfo = append(endorsingInfo, ref)
 				default:
-					endorsingInfo = append(endorsingInfo, strToLocal(id, URIX509v3, ""))
+					endorsingInfo = append(endorsingInfo, strToLocal(id, wsse.URIX509v3, ""))
 				}
 			case SecureConversationToken:
 				// A session token endorsing a message sent over HTTPS
@@ -589,8 +590,8 @@ func (s *sender) sign(targets []*etree.Element, method string, key any, keyInfo 
 // a request without signatures is confirmed by one element without Value.
 func (s *sender) signatureConfirmations() []*etree.Element {
 	mk := func(v []byte) *etree.Element {
-		el := newTokenElement(prefixWSSE11, NSWSSE11, "SignatureConfirmation")
-		setWSUID(el, s.ids.next("SC"))
+		el := wsse.NewTokenElement(wsse.PrefixWSSE11, wsse.NSWSSE11, "SignatureConfirmation")
+		wsse.SetWSUID(el, s.ids.next("SC"))
 		if v != nil {
 			el.CreateAttr("Value", base64.StdEncoding.EncodeToString(v))
 		}

@@ -1,6 +1,9 @@
 package wssecurity
 
-import "github.com/beevik/etree"
+import (
+	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
+)
 
 // sessionReference returns a reply's reference to the session token: its
 // Identifier, with the key generation as a wsc:Instance attribute when the
@@ -9,7 +12,7 @@ import "github.com/beevik/etree"
 // generations exactly, as WCF's token resolvers do, would otherwise look
 // for the issued generation and miss the renewed key.
 func sessionReference(s *SessionToken) *etree.Element {
-	str := newSTRReference(s.Identifier, s.TokenType)
+	str := wsse.NewSTRReference(s.Identifier, s.TokenType)
 	if s.Element == nil {
 		return str
 	}
@@ -17,12 +20,12 @@ func sessionReference(s *SessionToken) *etree.Element {
 	if inst == nil {
 		return str
 	}
-	gen := trimXMLSpace(inst.Text())
+	gen := wsse.TrimXMLSpace(inst.Text())
 	if gen == "" {
 		return str
 	}
 	prefix := "c"
-	if s.Namespace == NSWSC13 {
+	if s.Namespace == wsse.NSWSC13 {
 		prefix = "sc"
 	}
 	// As WCF orders them: URI, Instance, ValueType.

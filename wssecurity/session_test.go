@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +31,7 @@ func (f fakeSessions) TokenElement(ctx context.Context, el *etree.Element) ([]by
 	return f.key, true, nil
 }
 
-func (f fakeSessions) TokenReference(ctx context.Context, str *STR) ([]byte, error) {
+func (f fakeSessions) TokenReference(ctx context.Context, str *wsse.STR) ([]byte, error) {
 	if str.URI != f.identifier {
 		return nil, ErrTokenUnavailable
 	}
@@ -40,7 +41,7 @@ func (f fakeSessions) TokenReference(ctx context.Context, str *STR) ([]byte, err
 func sctElement(ns, id, identifier string) *etree.Element {
 	el := etree.NewElement("c:SecurityContextToken")
 	el.CreateAttr("xmlns:c", ns)
-	setWSUID(el, id)
+	wsse.SetWSUID(el, id)
 	el.CreateElement("c:Identifier").SetText(identifier)
 	return el
 }
@@ -57,7 +58,7 @@ func scPolicy(derived bool) Policy {
 // identifier, derived keys use the token's WS-SC namespace.
 func TestSessionTokenProtection(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 16)
-	for _, ns := range []string{NSWSC200502, NSWSC13} {
+	for _, ns := range []string{wsse.NSWSC200502, wsse.NSWSC13} {
 		for _, derived := range []bool{false, true} {
 			p := scPolicy(derived)
 			id := "urn:uuid:11111111-2222-3333-4444-555555555555"

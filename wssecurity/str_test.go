@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,36 +20,36 @@ import (
 func TestParseSTRWSS4J(t *testing.T) {
 	v, cert := loadX509Vector(t)
 	root := tokDoc(t, "msg_05.xml")
-	strs := tokFindAll(root, NSWSSE, "SecurityTokenReference")
+	strs := tokFindAll(root, wsse.NSWSSE, "SecurityTokenReference")
 	require.Len(t, strs, 3)
 
 	// EncryptedKey → the recipient certificate by thumbprint.
-	ek, err := ParseSTR(strs[0])
+	ek, err := wsse.ParseSTR(strs[0])
 	require.NoError(t, err)
-	assert.Equal(t, STRKeyIdentifier, ek.Kind)
-	assert.Equal(t, URIThumbprintSHA1, ek.ValueType)
+	assert.Equal(t, wsse.STRKeyIdentifier, ek.Kind)
+	assert.Equal(t, wsse.URIThumbprintSHA1, ek.ValueType)
 	assert.Equal(t, "OOQ976ASi6+kfB9DjunyxVDBQ4A=", base64.StdEncoding.EncodeToString(ek.KeyIdentifier))
 	assert.Equal(t, v.Keys.Thumbprint, base64.StdEncoding.EncodeToString(ek.KeyIdentifier))
 	assert.True(t, ek.MatchCertificate(cert))
 
 	// Signature → the BinarySecurityToken, direct reference.
-	sig, err := ParseSTR(strs[1])
+	sig, err := wsse.ParseSTR(strs[1])
 	require.NoError(t, err)
-	assert.Equal(t, STRReference, sig.Kind)
+	assert.Equal(t, wsse.STRReference, sig.Kind)
 	assert.Equal(t, "STR-7098CD685C6E241FB7179537467456249", sig.ID)
 	assert.Equal(t, "#"+v.Signature.BSTID, sig.URI)
 	assert.True(t, sig.Local)
 	assert.Equal(t, v.Signature.BSTID, sig.LocalID())
-	assert.Equal(t, URIX509v3, sig.ValueType)
+	assert.Equal(t, wsse.URIX509v3, sig.ValueType)
 	assert.False(t, sig.MatchCertificate(cert), "references are resolved by the caller")
 
 	// EncryptedData → the EncryptedKey, with a wsse11:TokenType.
-	ed, err := ParseSTR(strs[2])
+	ed, err := wsse.ParseSTR(strs[2])
 	require.NoError(t, err)
-	assert.Equal(t, STRReference, ed.Kind)
+	assert.Equal(t, wsse.STRReference, ed.Kind)
 	assert.Equal(t, "EK-7098CD685C6E241FB7179537467469452", ed.LocalID())
 	assert.Equal(t, "", ed.ValueType)
-	assert.Equal(t, URIEncryptedKeyToken, ed.TokenType)
+	assert.Equal(t, wsse.URIEncryptedKeyToken, ed.TokenType)
 }
 
 // TestParseSTRWCF reads the references of a WCF client and CoreWCF.
@@ -68,11 +69,11 @@ func TestParseSTRWCF(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.uri, func(t *testing.T) {
-			strs := tokFindAll(tokDoc(t, tt.file), NSWSSE, "SecurityTokenReference")
+			strs := tokFindAll(tokDoc(t, tt.file), wsse.NSWSSE, "SecurityTokenReference")
 			require.Greater(t, len(strs), tt.index)
-			s, err := ParseSTR(strs[tt.index])
+			s, err := wsse.ParseSTR(strs[tt.index])
 			require.NoError(t, err)
-			assert.Equal(t, STRReference, s.Kind)
+			assert.Equal(t, wsse.STRReference, s.Kind)
 			assert.Equal(t, tt.uri, s.URI)
 			assert.Equal(t, tt.local, s.Local)
 			assert.Equal(t, sct, s.ValueType)
@@ -86,53 +87,53 @@ func TestParseSTRWCF(t *testing.T) {
 func TestSTRWritersRoundTrip(t *testing.T) {
 	_, cert := loadX509Vector(t)
 	other, _ := tokCert(t, &x509.Certificate{Subject: cert.Subject, SerialNumber: big.NewInt(5)}, nil, nil)
-	ski, err := subjectKeyIdentifier(cert)
+	ski, err := wsse.SubjectKeyIdentifier(cert)
 	require.NoError(t, err)
 	ekSHA1 := make([]byte, 20)
 	ekSHA1[0] = 9
 	tests := []struct {
 		name  string
 		el    *etree.Element
-		check func(t *testing.T, s *STR)
+		check func(t *testing.T, s *wsse.STR)
 		match bool
 	}{
-		{"reference", newSTRReference("#X509-1", URIX509v3), func(t *testing.T, s *STR) {
-			assert.Equal(t, STRReference, s.Kind)
+		{"reference", wsse.NewSTRReference("#X509-1", wsse.URIX509v3), func(t *testing.T, s *wsse.STR) {
+			assert.Equal(t, wsse.STRReference, s.Kind)
 			assert.Equal(t, "X509-1", s.LocalID())
-			assert.Equal(t, URIX509v3, s.ValueType)
+			assert.Equal(t, wsse.URIX509v3, s.ValueType)
 		}, false},
-		{"reference without ValueType", newSTRReference("urn:uuid:1", ""), func(t *testing.T, s *STR) {
+		{"reference without ValueType", wsse.NewSTRReference("urn:uuid:1", ""), func(t *testing.T, s *wsse.STR) {
 			assert.False(t, s.Local)
 			assert.Equal(t, "", s.ValueType)
 		}, false},
-		{"thumbprint", newSTRKeyIdentifier(URIThumbprintSHA1, thumbprintSHA1(cert)), func(t *testing.T, s *STR) {
-			assert.Equal(t, STRKeyIdentifier, s.Kind)
-			assert.Equal(t, thumbprintSHA1(cert), s.KeyIdentifier)
+		{"thumbprint", wsse.NewSTRKeyIdentifier(wsse.URIThumbprintSHA1, wsse.ThumbprintSHA1(cert)), func(t *testing.T, s *wsse.STR) {
+			assert.Equal(t, wsse.STRKeyIdentifier, s.Kind)
+			assert.Equal(t, wsse.ThumbprintSHA1(cert), s.KeyIdentifier)
 		}, true},
-		{"SKI", newSTRKeyIdentifier(URIX509SKI, ski), func(t *testing.T, s *STR) {
-			assert.Equal(t, URIX509SKI, s.ValueType)
+		{"SKI", wsse.NewSTRKeyIdentifier(wsse.URIX509SKI, ski), func(t *testing.T, s *wsse.STR) {
+			assert.Equal(t, wsse.URIX509SKI, s.ValueType)
 		}, true},
-		{"EncryptedKeySHA1", newSTRKeyIdentifier(URIEncryptedKeySHA1, ekSHA1), func(t *testing.T, s *STR) {
+		{"EncryptedKeySHA1", wsse.NewSTRKeyIdentifier(wsse.URIEncryptedKeySHA1, ekSHA1), func(t *testing.T, s *wsse.STR) {
 			assert.Equal(t, ekSHA1, s.KeyIdentifier)
 		}, false},
-		{"issuer serial", newSTRIssuerSerial(cert), func(t *testing.T, s *STR) {
-			assert.Equal(t, STRIssuerSerial, s.Kind)
+		{"issuer serial", wsse.NewSTRIssuerSerial(cert), func(t *testing.T, s *wsse.STR) {
+			assert.Equal(t, wsse.STRIssuerSerial, s.Kind)
 			assert.Equal(t, "O=soapstack test vectors,CN=wss4j-test", s.IssuerName)
 			assert.Equal(t, 0, s.SerialNumber.Cmp(cert.SerialNumber))
 		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setTokenType(tt.el, URIEncryptedKeyToken)
-			setWSUID(tt.el, "STR-1")
+			wsse.SetTokenType(tt.el, wsse.URIEncryptedKeyToken)
+			wsse.SetWSUID(tt.el, "STR-1")
 			b, err := etree.NewDocumentWithRoot(tt.el).WriteToBytes()
 			require.NoError(t, err)
 			doc := etree.NewDocument()
 			require.NoError(t, doc.ReadFromBytes(b))
-			s, err := ParseSTR(doc.Root())
+			s, err := wsse.ParseSTR(doc.Root())
 			require.NoError(t, err)
 			assert.Equal(t, "STR-1", s.ID)
-			assert.Equal(t, URIEncryptedKeyToken, s.TokenType)
+			assert.Equal(t, wsse.URIEncryptedKeyToken, s.TokenType)
 			tt.check(t, s)
 			assert.Equal(t, tt.match, s.MatchCertificate(cert))
 			assert.False(t, s.MatchCertificate(other), "same subject and issuer, other key and serial")
@@ -146,7 +147,7 @@ func strXML(children string) string {
 }
 
 func kiXML(valueType, value string) string {
-	return `<wsse:KeyIdentifier EncodingType="` + URIBase64Binary + `" ValueType="` + valueType + `">` + value + `</wsse:KeyIdentifier>`
+	return `<wsse:KeyIdentifier EncodingType="` + wsse.URIBase64Binary + `" ValueType="` + valueType + `">` + value + `</wsse:KeyIdentifier>`
 }
 
 // TestParseSTRRejects holds the attack and malformed cases.
@@ -159,7 +160,7 @@ func TestParseSTRRejects(t *testing.T) {
 	tests := []struct{ name, xml string }{
 		{"no reference", strXML(``)},
 		{"two references", strXML(ref + ref)},
-		{"reference and key identifier", strXML(ref + kiXML(URIThumbprintSHA1, thumb))},
+		{"reference and key identifier", strXML(ref + kiXML(wsse.URIThumbprintSHA1, thumb))},
 		{"nested STR", strXML(strXML(ref))},
 		{"Embedded", strXML(`<wsse:Embedded><x/></wsse:Embedded>`)},
 		{"unknown form", strXML(`<ds:KeyName>k</ds:KeyName>`)},
@@ -169,30 +170,30 @@ func TestParseSTRRejects(t *testing.T) {
 		{"Reference to '#'", strXML(`<wsse:Reference URI="#"/>`)},
 		{"Reference URI with space", strXML(`<wsse:Reference URI="#a b"/>`)},
 		{"Reference with content", strXML(`<wsse:Reference URI="#a"><x/></wsse:Reference>`)},
-		{"Reference URI too long", strXML(`<wsse:Reference URI="#` + strings.Repeat("a", maxURILen) + `"/>`)},
+		{"Reference URI too long", strXML(`<wsse:Reference URI="#` + strings.Repeat("a", wsse.MaxURILen) + `"/>`)},
 		{"unknown KeyIdentifier ValueType", strXML(kiXML("http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.0#SAMLAssertionID", thumb))},
-		{"X509v3 KeyIdentifier", strXML(kiXML(URIX509v3, thumb))},
+		{"X509v3 KeyIdentifier", strXML(kiXML(wsse.URIX509v3, thumb))},
 		{"KeyIdentifier without ValueType", strXML(`<wsse:KeyIdentifier>` + thumb + `</wsse:KeyIdentifier>`)},
-		{"KeyIdentifier hex", strXML(`<wsse:KeyIdentifier EncodingType="urn:hex" ValueType="` + URIThumbprintSHA1 + `">00</wsse:KeyIdentifier>`)},
-		{"oversized KeyIdentifier", strXML(kiXML(URIX509SKI, base64.StdEncoding.EncodeToString(make([]byte, MaxKeyIdentifierSize+1))))},
-		{"huge KeyIdentifier text", strXML(kiXML(URIX509SKI, strings.Repeat("A", 1<<20)))},
-		{"short thumbprint", strXML(kiXML(URIThumbprintSHA1, "AAAA"))},
-		{"long EncryptedKeySHA1", strXML(kiXML(URIEncryptedKeySHA1, base64.StdEncoding.EncodeToString(make([]byte, 21))))},
-		{"empty KeyIdentifier", strXML(kiXML(URIX509SKI, ""))},
-		{"KeyIdentifier not base64", strXML(kiXML(URIX509SKI, "%%%"))},
+		{"KeyIdentifier hex", strXML(`<wsse:KeyIdentifier EncodingType="urn:hex" ValueType="` + wsse.URIThumbprintSHA1 + `">00</wsse:KeyIdentifier>`)},
+		{"oversized KeyIdentifier", strXML(kiXML(wsse.URIX509SKI, base64.StdEncoding.EncodeToString(make([]byte, wsse.MaxKeyIdentifierSize+1))))},
+		{"huge KeyIdentifier text", strXML(kiXML(wsse.URIX509SKI, strings.Repeat("A", 1<<20)))},
+		{"short thumbprint", strXML(kiXML(wsse.URIThumbprintSHA1, "AAAA"))},
+		{"long EncryptedKeySHA1", strXML(kiXML(wsse.URIEncryptedKeySHA1, base64.StdEncoding.EncodeToString(make([]byte, 21))))},
+		{"empty KeyIdentifier", strXML(kiXML(wsse.URIX509SKI, ""))},
+		{"KeyIdentifier not base64", strXML(kiXML(wsse.URIX509SKI, "%%%"))},
 		{"X509Data with certificate", strXML(`<ds:X509Data><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data>`)},
 		{"X509Data with two IssuerSerials", strXML(`<ds:X509Data>` + strings.Repeat(`<ds:X509IssuerSerial><ds:X509IssuerName>CN=a</ds:X509IssuerName><ds:X509SerialNumber>1</ds:X509SerialNumber></ds:X509IssuerSerial>`, 2) + `</ds:X509Data>`)},
 		{"IssuerSerial without serial", strXML(issuerSerial(`<ds:X509IssuerName>CN=a</ds:X509IssuerName>`))},
 		{"IssuerSerial without name", strXML(issuerSerial(`<ds:X509SerialNumber>1</ds:X509SerialNumber>`))},
 		{"IssuerSerial empty name", strXML(issuerSerial(`<ds:X509IssuerName> </ds:X509IssuerName><ds:X509SerialNumber>1</ds:X509SerialNumber>`))},
 		{"IssuerSerial hex serial", strXML(issuerSerial(`<ds:X509IssuerName>CN=a</ds:X509IssuerName><ds:X509SerialNumber>0x1f</ds:X509SerialNumber>`))},
-		{"IssuerSerial huge serial", strXML(issuerSerial(`<ds:X509IssuerName>CN=a</ds:X509IssuerName><ds:X509SerialNumber>` + strings.Repeat("9", maxSerialDigits+1) + `</ds:X509SerialNumber>`))},
+		{"IssuerSerial huge serial", strXML(issuerSerial(`<ds:X509IssuerName>CN=a</ds:X509IssuerName><ds:X509SerialNumber>` + strings.Repeat("9", wsse.MaxSerialDigits+1) + `</ds:X509SerialNumber>`))},
 		{"IssuerSerial two serials", strXML(issuerSerial(`<ds:X509IssuerName>CN=a</ds:X509IssuerName><ds:X509SerialNumber>1</ds:X509SerialNumber><ds:X509SerialNumber>2</ds:X509SerialNumber>`))},
 		{"not an STR", `<wsse:Reference URI="#a"/>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseSTR(tokXML(t, tt.xml))
+			_, err := wsse.ParseSTR(tokXML(t, tt.xml))
 			require.Error(t, err)
 			assert.Contains(t, []string{FaultInvalidSecurityToken, FaultInvalidSecurity}, FaultSubcode(err))
 		})
@@ -239,7 +240,7 @@ func TestIssuerNameMatching(t *testing.T) {
 		{"garbage", vector, "this is not a name", false},
 		{"trailing separator", vector, "O=soapstack test vectors,CN=wss4j-test,", false},
 		{"empty", vector, "", false},
-		{"generated", leaf, issuerName(leaf), true},
+		{"generated", leaf, wsse.IssuerName(leaf), true},
 		{"Java with email as hex", leaf, "1.2.840.113549.1.9.1=#" + emailHex("ia5") + ",CN=Example CA,OU=Web  Services,O=Example\\, Inc.,C=US", true},
 		{".NET with E and quotes", leaf, `E=pki@example.org, CN=Example CA, OU=Web Services, O="Example, Inc.", C=US`, true},
 		{".NET doubled quotes", leaf, `E=pki@example.org, CN=Example CA, OU=Web Services, O="Example, Inc.""", C=US`, false},
@@ -247,12 +248,12 @@ func TestIssuerNameMatching(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.match, issuerMatches(tt.cert, tt.issuer), tt.issuer)
-			s := &STR{Kind: STRIssuerSerial, IssuerName: tt.issuer, SerialNumber: tt.cert.SerialNumber}
+			assert.Equal(t, tt.match, wsse.IssuerMatches(tt.cert, tt.issuer), tt.issuer)
+			s := &wsse.STR{Kind: wsse.STRIssuerSerial, IssuerName: tt.issuer, SerialNumber: tt.cert.SerialNumber}
 			assert.Equal(t, tt.match, s.MatchCertificate(tt.cert))
 			s.SerialNumber = new(big.Int).Add(tt.cert.SerialNumber, big.NewInt(1))
 			assert.False(t, s.MatchCertificate(tt.cert), "other serial")
 		})
 	}
-	assert.Equal(t, "1.2.840.113549.1.9.1=#"+emailHex("utf8")+",CN=Example CA,OU=Web  Services,O=Example\\, Inc.,C=US", issuerName(leaf))
+	assert.Equal(t, "1.2.840.113549.1.9.1=#"+emailHex("utf8")+",CN=Example CA,OU=Web  Services,O=Example\\, Inc.,C=US", wsse.IssuerName(leaf))
 }

@@ -1,27 +1,15 @@
 package wssecurity
 
-import "fmt"
+import (
+	"fmt"
 
-// Encryption, key-wrap and key-derivation URIs used by the algorithm suites.
-const (
-	AlgAES128CBC    = "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
-	AlgAES192CBC    = "http://www.w3.org/2001/04/xmlenc#aes192-cbc"
-	AlgAES256CBC    = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
-	AlgTripleDESCBC = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc"
-	AlgKWAES128     = "http://www.w3.org/2001/04/xmlenc#kw-aes128"
-	AlgKWAES192     = "http://www.w3.org/2001/04/xmlenc#kw-aes192"
-	AlgKWAES256     = "http://www.w3.org/2001/04/xmlenc#kw-aes256"
-	AlgKWTripleDES  = "http://www.w3.org/2001/04/xmlenc#kw-tripledes"
-	AlgRSAOAEP      = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
-	AlgRSA15        = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
-	AlgPSHA1        = "http://schemas.xmlsoap.org/ws/2005/02/sc/dk/p_sha1"
-	AlgPSHA1V13     = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk/p_sha1"
+	"github.com/soapstack/soapstack/internal/wsse"
 )
 
-// AlgorithmSuite is a WS-SecurityPolicy algorithm suite with the key
+// algorithmSuite is a WS-SecurityPolicy algorithm suite with the key
 // lengths WCF uses (System.ServiceModel.Security.SecurityAlgorithmSuite).
 // Lengths are in bits.
-type AlgorithmSuite struct {
+type algorithmSuite struct {
 	// Name is the WS-SecurityPolicy / WCF name, e.g. "Basic256".
 	Name string
 
@@ -48,22 +36,22 @@ type AlgorithmSuite struct {
 	Legacy bool
 }
 
-// SymmetricKeyLength returns the default symmetric key length in bytes.
-func (s AlgorithmSuite) SymmetricKeyLength() int { return s.MaxSymmetricKeyLength / 8 }
+// symmetricKeyLength returns the default symmetric key length in bytes.
+func (s algorithmSuite) symmetricKeyLength() int { return s.MaxSymmetricKeyLength / 8 }
 
 // String returns the suite name.
-func (s AlgorithmSuite) String() string { return s.Name }
+func (s algorithmSuite) String() string { return s.Name }
 
-func makeSuite(name string, bits int, enc, kw string, sha256, rsa15 bool) AlgorithmSuite {
-	s := AlgorithmSuite{
+func makeSuite(name string, bits int, enc, kw string, sha256, rsa15 bool) algorithmSuite {
+	s := algorithmSuite{
 		Name:                          name,
-		Digest:                        AlgSHA1,
-		SymmetricSig:                  AlgHMACSHA1,
-		AsymmetricSig:                 AlgRSASHA1,
+		Digest:                        wsse.AlgSHA1,
+		SymmetricSig:                  wsse.AlgHMACSHA1,
+		AsymmetricSig:                 wsse.AlgRSASHA1,
 		Encryption:                    enc,
 		SymmetricKeyWrap:              kw,
-		AsymmetricKeyWrap:             AlgRSAOAEP,
-		C14N:                          AlgExcC14N,
+		AsymmetricKeyWrap:             wsse.AlgRSAOAEP,
+		C14N:                          wsse.AlgExcC14N,
 		EncryptionKeyDerivationLength: bits,
 		SignatureKeyDerivationLength:  bits,
 		MinSymmetricKeyLength:         bits,
@@ -77,19 +65,19 @@ func makeSuite(name string, bits int, enc, kw string, sha256, rsa15 bool) Algori
 		s.SignatureKeyDerivationLength = 192
 	}
 	if sha256 {
-		s.Digest = AlgSHA256
-		s.SymmetricSig = AlgHMACSHA256
-		s.AsymmetricSig = AlgRSASHA256
+		s.Digest = wsse.AlgSHA256
+		s.SymmetricSig = wsse.AlgHMACSHA256
+		s.AsymmetricSig = wsse.AlgRSASHA256
 		s.SignatureKeyDerivationLength = bits
 		if bits == 256 {
 			s.SignatureKeyDerivationLength = 256
 		}
 	}
 	if rsa15 {
-		s.AsymmetricKeyWrap = AlgRSA15
+		s.AsymmetricKeyWrap = wsse.AlgRSA15
 		s.Legacy = true
 	}
-	if enc == AlgTripleDESCBC {
+	if enc == wsse.AlgTripleDESCBC {
 		s.Legacy = true
 	}
 	return s
@@ -130,22 +118,22 @@ type suiteDef struct {
 
 func (s Suite) def() (suiteDef, bool) {
 	defs := [...]suiteDef{
-		Basic256:             {"Basic256", 256, AlgAES256CBC, AlgKWAES256, false, false},
-		Basic192:             {"Basic192", 192, AlgAES192CBC, AlgKWAES192, false, false},
-		Basic128:             {"Basic128", 128, AlgAES128CBC, AlgKWAES128, false, false},
-		TripleDes:            {"TripleDes", 192, AlgTripleDESCBC, AlgKWTripleDES, false, false},
-		Basic256Rsa15:        {"Basic256Rsa15", 256, AlgAES256CBC, AlgKWAES256, false, true},
-		Basic192Rsa15:        {"Basic192Rsa15", 192, AlgAES192CBC, AlgKWAES192, false, true},
-		Basic128Rsa15:        {"Basic128Rsa15", 128, AlgAES128CBC, AlgKWAES128, false, true},
-		TripleDesRsa15:       {"TripleDesRsa15", 192, AlgTripleDESCBC, AlgKWTripleDES, false, true},
-		Basic256Sha256:       {"Basic256Sha256", 256, AlgAES256CBC, AlgKWAES256, true, false},
-		Basic192Sha256:       {"Basic192Sha256", 192, AlgAES192CBC, AlgKWAES192, true, false},
-		Basic128Sha256:       {"Basic128Sha256", 128, AlgAES128CBC, AlgKWAES128, true, false},
-		TripleDesSha256:      {"TripleDesSha256", 192, AlgTripleDESCBC, AlgKWTripleDES, true, false},
-		Basic256Sha256Rsa15:  {"Basic256Sha256Rsa15", 256, AlgAES256CBC, AlgKWAES256, true, true},
-		Basic192Sha256Rsa15:  {"Basic192Sha256Rsa15", 192, AlgAES192CBC, AlgKWAES192, true, true},
-		Basic128Sha256Rsa15:  {"Basic128Sha256Rsa15", 128, AlgAES128CBC, AlgKWAES128, true, true},
-		TripleDesSha256Rsa15: {"TripleDesSha256Rsa15", 192, AlgTripleDESCBC, AlgKWTripleDES, true, true},
+		Basic256:             {"Basic256", 256, wsse.AlgAES256CBC, wsse.AlgKWAES256, false, false},
+		Basic192:             {"Basic192", 192, wsse.AlgAES192CBC, wsse.AlgKWAES192, false, false},
+		Basic128:             {"Basic128", 128, wsse.AlgAES128CBC, wsse.AlgKWAES128, false, false},
+		TripleDes:            {"TripleDes", 192, wsse.AlgTripleDESCBC, wsse.AlgKWTripleDES, false, false},
+		Basic256Rsa15:        {"Basic256Rsa15", 256, wsse.AlgAES256CBC, wsse.AlgKWAES256, false, true},
+		Basic192Rsa15:        {"Basic192Rsa15", 192, wsse.AlgAES192CBC, wsse.AlgKWAES192, false, true},
+		Basic128Rsa15:        {"Basic128Rsa15", 128, wsse.AlgAES128CBC, wsse.AlgKWAES128, false, true},
+		TripleDesRsa15:       {"TripleDesRsa15", 192, wsse.AlgTripleDESCBC, wsse.AlgKWTripleDES, false, true},
+		Basic256Sha256:       {"Basic256Sha256", 256, wsse.AlgAES256CBC, wsse.AlgKWAES256, true, false},
+		Basic192Sha256:       {"Basic192Sha256", 192, wsse.AlgAES192CBC, wsse.AlgKWAES192, true, false},
+		Basic128Sha256:       {"Basic128Sha256", 128, wsse.AlgAES128CBC, wsse.AlgKWAES128, true, false},
+		TripleDesSha256:      {"TripleDesSha256", 192, wsse.AlgTripleDESCBC, wsse.AlgKWTripleDES, true, false},
+		Basic256Sha256Rsa15:  {"Basic256Sha256Rsa15", 256, wsse.AlgAES256CBC, wsse.AlgKWAES256, true, true},
+		Basic192Sha256Rsa15:  {"Basic192Sha256Rsa15", 192, wsse.AlgAES192CBC, wsse.AlgKWAES192, true, true},
+		Basic128Sha256Rsa15:  {"Basic128Sha256Rsa15", 128, wsse.AlgAES128CBC, wsse.AlgKWAES128, true, true},
+		TripleDesSha256Rsa15: {"TripleDesSha256Rsa15", 192, wsse.AlgTripleDESCBC, wsse.AlgKWTripleDES, true, true},
 	}
 	if s <= 0 || int(s) >= len(defs) {
 		return suiteDef{}, false
@@ -162,8 +150,16 @@ func (s Suite) String() string {
 	return d.name
 }
 
-// Algorithms returns the algorithms and key lengths of the suite.
-func (s Suite) Algorithms() AlgorithmSuite {
+// KeySizes returns the bounds, in bits, of the symmetric keys the suite
+// allows (WS-SecurityPolicy's MinimumSymmetricKeyLength and
+// MaximumSymmetricKeyLength, equal for WCF's suites).
+func (s Suite) KeySizes() (minBits, maxBits int) {
+	a := s.algorithms()
+	return a.MinSymmetricKeyLength, a.MaxSymmetricKeyLength
+}
+
+// algorithms returns the algorithms and key lengths of the suite.
+func (s Suite) algorithms() algorithmSuite {
 	d, ok := s.def()
 	if !ok {
 		d, _ = Basic256.def()

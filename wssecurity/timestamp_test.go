@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,16 +33,16 @@ func TestNewTimestamp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			el := newTimestamp(now, tt.ttl, tt.id)
-			assert.Equal(t, tt.wantCreated, tokFind(t, el, NSWSU, "Created").Text())
-			exp := tokFindAll(el, NSWSU, "Expires")
+			el := wsse.NewTimestamp(now, tt.ttl, tt.id)
+			assert.Equal(t, tt.wantCreated, tokFind(t, el, wsse.NSWSU, "Created").Text())
+			exp := tokFindAll(el, wsse.NSWSU, "Expires")
 			if tt.wantExpires == "" {
 				assert.Empty(t, exp)
 			} else {
 				require.Len(t, exp, 1)
 				assert.Equal(t, tt.wantExpires, exp[0].Text())
 			}
-			ts, err := parseTimestamp(el)
+			ts, err := wsse.ParseTimestamp(el)
 			require.NoError(t, err)
 			assert.Equal(t, tt.id, ts.ID)
 			assert.Equal(t, mustTime(t, tt.wantCreated), ts.Created)
@@ -75,9 +76,9 @@ func TestParseTimestampVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			all := tokFindAll(tokDoc(t, tt.file), NSWSU, "Timestamp")
+			all := tokFindAll(tokDoc(t, tt.file), wsse.NSWSU, "Timestamp")
 			require.Len(t, all, 1)
-			ts, err := parseTimestamp(all[0])
+			ts, err := wsse.ParseTimestamp(all[0])
 			require.NoError(t, err)
 			assert.Equal(t, tt.id, ts.ID)
 			assert.Equal(t, mustTime(t, tt.created), ts.Created)
@@ -137,7 +138,7 @@ func TestParseTimestampRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseTimestamp(tokXML(t, tt.xml))
+			_, err := wsse.ParseTimestamp(tokXML(t, tt.xml))
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalidSecurity)
 			assert.Equal(t, FaultInvalidSecurity, FaultSubcode(err))
@@ -160,7 +161,7 @@ func TestParseDateTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseDateTime(tt.in)
+			got, err := wsse.ParseDateTime(tt.in)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, time.UTC, got.Location())
@@ -170,12 +171,12 @@ func TestParseDateTime(t *testing.T) {
 
 func TestTimestampCheck(t *testing.T) {
 	created := time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)
-	ts := &timestampToken{Created: created, Expires: created.Add(5 * time.Minute)}
-	noExp := &timestampToken{Created: created}
+	ts := &wsse.Timestamp{Created: created, Expires: created.Add(5 * time.Minute)}
+	noExp := &wsse.Timestamp{Created: created}
 	skew := 5 * time.Minute
 	tests := []struct {
 		name   string
-		ts     *timestampToken
+		ts     *wsse.Timestamp
 		now    time.Time
 		maxAge time.Duration
 		want   error
@@ -216,7 +217,7 @@ func TestParseDateTimeMSLWSSP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.local, func(t *testing.T) {
-			got, err := parseDateTime(tokFind(t, root, NSWSU, tt.local).Text())
+			got, err := wsse.ParseDateTime(tokFind(t, root, wsse.NSWSU, tt.local).Text())
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})

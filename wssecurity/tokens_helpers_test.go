@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/require"
 )
@@ -63,7 +64,7 @@ func tokXML(t testing.TB, s string) *etree.Element {
 }
 
 func tokParse(b []byte) (*etree.Element, error) {
-	wrapped := `<w xmlns:wsse="` + NSWSSE + `" xmlns:wsse11="` + NSWSSE11 + `" xmlns:wsu="` + NSWSU + `" xmlns:ds="` + NSDS + `">` + string(b) + `</w>`
+	wrapped := `<w xmlns:wsse="` + wsse.NSWSSE + `" xmlns:wsse11="` + wsse.NSWSSE11 + `" xmlns:wsu="` + wsse.NSWSU + `" xmlns:ds="` + wsse.NSDS + `">` + string(b) + `</w>`
 	doc := etree.NewDocument()
 	if err := doc.ReadFromString(wrapped); err != nil {
 		return nil, err

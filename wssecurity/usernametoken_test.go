@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ func loadUTVector(t testing.TB) (utVector, *etree.Element) {
 	t.Helper()
 	var v utVector
 	require.NoError(t, json.Unmarshal(tokData(t, "msg_06.json"), &v))
-	return v, tokFind(t, tokDoc(t, "msg_06.xml"), NSWSSE, "UsernameToken")
+	return v, tokFind(t, tokDoc(t, "msg_06.xml"), wsse.NSWSSE, "UsernameToken")
 }
 
 // lookupFor returns a PasswordLookup knowing one user.
@@ -53,7 +54,7 @@ func lookupFor(user, password string) PasswordLookup {
 // the replay protection around it.
 func TestUsernameTokenWSS4JDigest(t *testing.T) {
 	v, el := loadUTVector(t)
-	ut, err := parseUsernameToken(el)
+	ut, err := wsse.ParseUsernameToken(el)
 	require.NoError(t, err)
 	assert.Equal(t, v.UT.ID, ut.ID)
 	assert.Equal(t, v.UT.Username, ut.Username)
@@ -63,7 +64,7 @@ func TestUsernameTokenWSS4JDigest(t *testing.T) {
 	assert.Equal(t, v.UT.Nonce, base64.StdEncoding.EncodeToString(ut.Nonce))
 	assert.Equal(t, v.UT.Created, ut.CreatedText)
 	assert.Equal(t, mustTime(t, v.UT.Created), ut.Created)
-	assert.Equal(t, v.UT.Digest, base64.StdEncoding.EncodeToString(passwordDigest(ut.Nonce, ut.CreatedText, v.UT.Password)))
+	assert.Equal(t, v.UT.Digest, base64.StdEncoding.EncodeToString(wsse.PasswordDigest(ut.Nonce, ut.CreatedText, v.UT.Password)))
 
 	now := ut.Created.Add(3 * time.Second) // pinned clock
 	clock := func() time.Time { return now }
@@ -97,10 +98,10 @@ func TestUsernameTokenWSS4JDigest(t *testing.T) {
 		// spaces, as MIME encoders write), is still the same nonce.
 		doc := etree.NewDocument()
 		require.NoError(t, doc.ReadFromBytes(tokData(t, "msg_06.xml")))
-		reenc := tokFind(t, doc.Root(), NSWSSE, "Nonce")
+		reenc := tokFind(t, doc.Root(), wsse.NSWSSE, "Nonce")
 		require.Equal(t, v.UT.Nonce, reenc.Text())
 		reenc.SetText("\n  ojrNKfQD\r\n  Vqg6jNqc\n  2y/XCg==\n")
-		ut2, err := parseUsernameToken(tokFind(t, doc.Root(), NSWSSE, "UsernameToken"))
+		ut2, err := wsse.ParseUsernameToken(tokFind(t, doc.Root(), wsse.NSWSSE, "UsernameToken"))
 		require.NoError(t, err)
 		require.Equal(t, ut.Nonce, ut2.Nonce)
 		require.NoError(t, verifier(v.UT.Password, nil).ValidateUsernameToken(ctx, ut2), "the digest still verifies")
@@ -133,39 +134,39 @@ func TestUsernameTokenRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
-		params usernameTokenParams
+		params wsse.UsernameTokenParams
 		check  func(t *testing.T, ut *UsernameTokenData)
 	}{
-		{"digest", usernameTokenParams{ID: "UT-1", Username: "alice", Password: "pw", Digest: true, Created: now, Rand: fixedReader(7)},
+		{"digest", wsse.UsernameTokenParams{ID: "UT-1", Username: "alice", Password: "pw", Digest: true, Created: now, Rand: fixedReader(7)},
 			func(t *testing.T, ut *UsernameTokenData) {
 				assert.Equal(t, URIPasswordDigest, ut.PasswordType)
-				assert.Equal(t, bytes.Repeat([]byte{7}, NonceSize), ut.Nonce)
+				assert.Equal(t, bytes.Repeat([]byte{7}, wsse.NonceSize), ut.Nonce)
 				assert.Equal(t, "2026-11-22T19:11:14.851Z", ut.CreatedText)
 				assert.Equal(t, "UT-1", ut.ID)
 			}},
-		{"text as WCF", usernameTokenParams{Username: "alice", Password: "pw"},
+		{"text as WCF", wsse.UsernameTokenParams{Username: "alice", Password: "pw"},
 			func(t *testing.T, ut *UsernameTokenData) {
 				assert.Equal(t, URIPasswordText, ut.PasswordType)
 				assert.Equal(t, "pw", string(ut.Password))
 				assert.Nil(t, ut.Nonce)
 				assert.True(t, ut.Created.IsZero())
 			}},
-		{"text with nonce and created", usernameTokenParams{Username: "alice", Password: "pw", Nonce: true, Created: now},
+		{"text with nonce and created", wsse.UsernameTokenParams{Username: "alice", Password: "pw", Nonce: true, Created: now},
 			func(t *testing.T, ut *UsernameTokenData) {
-				assert.Len(t, ut.Nonce, NonceSize)
+				assert.Len(t, ut.Nonce, wsse.NonceSize)
 				assert.Equal(t, now, ut.Created)
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			el, err := newUsernameToken(tt.params)
+			el, err := wsse.NewUsernameToken(tt.params)
 			require.NoError(t, err)
 			// Serialize and re-read, as a receiver would.
 			b, err := etree.NewDocumentWithRoot(el).WriteToBytes()
 			require.NoError(t, err)
 			doc := etree.NewDocument()
 			require.NoError(t, doc.ReadFromBytes(b))
-			ut, err := parseUsernameToken(doc.Root())
+			ut, err := wsse.ParseUsernameToken(doc.Root())
 			require.NoError(t, err)
 			assert.Equal(t, "alice", ut.Username)
 			tt.check(t, ut)
@@ -175,7 +176,7 @@ func TestUsernameTokenRoundTrip(t *testing.T) {
 			assert.ErrorIs(t, validateUT(ctx, v, ut, clock(), 0, nil), ErrFailedAuthentication)
 		})
 	}
-	_, err := newUsernameToken(usernameTokenParams{Username: "a", Digest: true})
+	_, err := wsse.NewUsernameToken(wsse.UsernameTokenParams{Username: "a", Digest: true})
 	assert.Error(t, err, "digest needs Created")
 }
 
@@ -186,13 +187,13 @@ func utXML(children string) string {
 const (
 	utUser    = `<wsse:Username>alice</wsse:Username>`
 	utPass    = `<wsse:Password Type="` + URIPasswordDigest + `">doLxlQmc/XF4w4aT5MHSYGflDSo=</wsse:Password>`
-	utNonce   = `<wsse:Nonce EncodingType="` + URIBase64Binary + `">ojrNKfQDVqg6jNqc2y/XCg==</wsse:Nonce>`
+	utNonce   = `<wsse:Nonce EncodingType="` + wsse.URIBase64Binary + `">ojrNKfQDVqg6jNqc2y/XCg==</wsse:Nonce>`
 	utCreated = `<wsu:Created>2026-11-22T19:11:14.851Z</wsu:Created>`
 )
 
 // TestParseUsernameTokenRejects holds malformed tokens.
 func TestParseUsernameTokenRejects(t *testing.T) {
-	big := base64.StdEncoding.EncodeToString(make([]byte, MaxNonceSize+1))
+	big := base64.StdEncoding.EncodeToString(make([]byte, wsse.MaxNonceSize+1))
 	tests := []struct{ name, xml string }{
 		{"no Username", utXML(utPass + utNonce + utCreated)},
 		{"two Usernames", utXML(utUser + utUser + utPass)},
@@ -211,18 +212,18 @@ func TestParseUsernameTokenRejects(t *testing.T) {
 		{"Created invalid", utXML(utUser + utPass + utNonce + `<wsu:Created>now</wsu:Created>`)},
 		{"unknown child", utXML(utUser + utPass + `<wsse11:Salt>AAAA</wsse11:Salt>`)},
 		{"text content", utXML(`x` + utUser + utPass)},
-		{"huge password", utXML(utUser + `<wsse:Password>` + strings.Repeat("p", maxPasswordLen+1) + `</wsse:Password>`)},
+		{"huge password", utXML(utUser + `<wsse:Password>` + strings.Repeat("p", wsse.MaxPasswordLen+1) + `</wsse:Password>`)},
 		{"not a UsernameToken", `<wsse:Username>alice</wsse:Username>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseUsernameToken(tokXML(t, tt.xml))
+			_, err := wsse.ParseUsernameToken(tokXML(t, tt.xml))
 			require.Error(t, err)
 			assert.NotEqual(t, "", FaultSubcode(err))
 			assert.NotContains(t, err.Error(), "doLxlQmc")
 		})
 	}
-	ut, err := parseUsernameToken(tokXML(t, utXML(utUser+`<wsse:Password>secret</wsse:Password>`)))
+	ut, err := wsse.ParseUsernameToken(tokXML(t, utXML(utUser+`<wsse:Password>secret</wsse:Password>`)))
 	require.NoError(t, err)
 	assert.Equal(t, URIPasswordText, ut.PasswordType, "Type defaults to PasswordText")
 }
@@ -234,7 +235,7 @@ func TestUsernameTokenVerifyRejects(t *testing.T) {
 	nonce, _ := base64.StdEncoding.DecodeString("ojrNKfQDVqg6jNqc2y/XCg==")
 	const pw = "s3cr3t-P@ssw0rd"
 	digest := func(n []byte, c string) Secret {
-		return Secret(base64.StdEncoding.EncodeToString(passwordDigest(n, c, pw)))
+		return Secret(base64.StdEncoding.EncodeToString(wsse.PasswordDigest(n, c, pw)))
 	}
 	lookup := lookupFor("alice", pw)
 	checker := func(_ context.Context, u, p string) error {

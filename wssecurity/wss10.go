@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 )
 
 // WS-Security 1.0 on the wire. Under a WSS10 policy the sender writes only
@@ -71,7 +72,7 @@ func (s *sender) wss10() bool { return s.p.WSS == WSS10 }
 // 1.1 (as BSP asks), a bare wsse:Reference under WSS 1.0.
 func (s *sender) encryptedKeyReference(id string) *etree.Element {
 	if s.wss10() {
-		return newSTRReference("#"+id, "")
+		return wsse.NewSTRReference("#"+id, "")
 	}
-	return strToLocal(id, URIEncryptedKeyToken, URIEncryptedKeyToken)
+	return strToLocal(id, wsse.URIEncryptedKeyToken, wsse.URIEncryptedKeyToken)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
@@ -23,7 +24,7 @@ import (
 // EncryptedKey without its own ReferenceList and an EncryptedData that
 // references an EncryptedKey through its KeyInfo.
 func checkWSS10(msg []byte) error {
-	if bytes.Contains(msg, []byte(NSWSSE11)) {
+	if bytes.Contains(msg, []byte(wsse.NSWSSE11)) {
 		return errors.New("uses the wsse11 namespace")
 	}
 	if bytes.Contains(msg, []byte("oasis-wss-soap-message-security-1.1")) {
@@ -51,7 +52,7 @@ func checkWSS10(msg []byte) error {
 	var edWalk func(el *etree.Element)
 	edWalk = func(el *etree.Element) {
 		if soap.Is(el, xmlenc.NS, "EncryptedData") {
-			if ki := firstChild(el, NSDS, "KeyInfo"); ki != nil {
+			if ki := firstChild(el, wsse.NSDS, "KeyInfo"); ki != nil {
 				for _, ref := range ki.FindElements(".//Reference") {
 					if eks[strings.TrimPrefix(ref.SelectAttrValue("URI", ""), "#")] {
 						errs = append(errs, errors.New("an EncryptedData names its EncryptedKey in KeyInfo"))
@@ -148,7 +149,7 @@ func TestWSS10PoliciesWriteWSS10(t *testing.T) {
 		p := scPolicy(derived)
 		p.WSS = WSS10
 		id := "urn:uuid:0c8b3f5e-1d2a-4e6f-9b7c-a41cd200000000"
-		session := &SessionToken{Element: sctElement(NSWSC200502, "sct-1", id), Identifier: id, TokenType: NSWSC200502 + "/sct", Namespace: NSWSC200502, Key: key}
+		session := &SessionToken{Element: sctElement(wsse.NSWSC200502, "sct-1", id), Identifier: id, TokenType: wsse.NSWSC200502 + "/sct", Namespace: wsse.NSWSC200502, Key: key}
 		tests = append(tests, struct {
 			name     string
 			policy   Policy
@@ -292,7 +293,7 @@ func TestOpaqueIdentifiers(t *testing.T) {
 			t.Run(fmt.Sprintf("%s %d", id, wss), func(t *testing.T) {
 				p := scPolicy(true)
 				p.WSS = wss
-				session := &SessionToken{Element: sctElement(NSWSC13, "sct-1", id), Identifier: id, TokenType: NSWSC13 + "/sct", Namespace: NSWSC13, Key: key}
+				session := &SessionToken{Element: sctElement(wsse.NSWSC13, "sct-1", id), Identifier: id, TokenType: wsse.NSWSC13 + "/sct", Namespace: wsse.NSWSC13, Key: key}
 				c := newCapture(t, p, p, Config{Session: session, TokenResolver: fakeSessions{id, key}}, Config{TokenResolver: fakeSessions{id, key}})
 				req := plainEcho(t, "opaque")
 				a := req.Addressing
@@ -326,7 +327,7 @@ func TestWSS10EncryptBeforeSign(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "encrypted first", resp.Payload().Text())
 	for dir, msg := range map[string][]byte{"request": c.req, "reply": c.reply} {
-		assert.NotContains(t, string(msg), NSWSSE11, dir)
+		assert.NotContains(t, string(msg), wsse.NSWSSE11, dir)
 		assert.NotContains(t, string(msg), "oasis-wss-soap-message-security-1.1", dir)
 		m, err := soap.ParseMessage(msg, soap.Limits{})
 		require.NoError(t, err)
@@ -335,7 +336,7 @@ func TestWSS10EncryptBeforeSign(t *testing.T) {
 		ref := ed.FindElement("./KeyInfo/SecurityTokenReference/Reference")
 		require.NotNil(t, ref, dir)
 		assert.Nil(t, ref.SelectAttr("ValueType"), dir)
-		sec, err := SecurityHeader(m)
+		sec, err := securityHeader(m)
 		require.NoError(t, err)
 		kids := sec.ChildElements()
 		assert.Equal(t, "ReferenceList", kids[len(kids)-1].Tag, "%s: the ReferenceList follows the signature", dir)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,8 +36,8 @@ func TestXmlsec1DecryptsWSS10Layout(t *testing.T) {
 			require.NoError(t, checkWSS10(b))
 			ed := childByTag(m.Body, "EncryptedData")
 			require.NotNil(t, ed)
-			assert.Nil(t, firstChild(ed, NSDS, "KeyInfo"), "no KeyInfo: the EncryptedKey names it")
-			sec, err := SecurityHeader(m)
+			assert.Nil(t, firstChild(ed, wsse.NSDS, "KeyInfo"), "no KeyInfo: the EncryptedKey names it")
+			sec, err := securityHeader(m)
 			require.NoError(t, err)
 			ek := firstChild(sec, xmlenc.NS, "EncryptedKey")
 			require.NotNil(t, ek)
@@ -52,9 +53,9 @@ func TestXmlsec1DecryptsWSS10Layout(t *testing.T) {
 			target := m.Envelope.FindElementPath(etree.MustCompilePath("//[@Id='" + ids[0] + "']"))
 			require.Equal(t, ed, target)
 			ekCopy := ek.Copy()
-			ekCopy.RemoveChild(firstChild(ekCopy, NSDS, "KeyInfo"))
+			ekCopy.RemoveChild(firstChild(ekCopy, wsse.NSDS, "KeyInfo"))
 			ki := etree.NewElement("ds:KeyInfo")
-			ki.CreateAttr("xmlns:ds", NSDS)
+			ki.CreateAttr("xmlns:ds", wsse.NSDS)
 			ki.AddChild(ekCopy)
 			ed.InsertChildAt(firstChild(ed, xmlenc.NS, "EncryptionMethod").Index()+1, ki)
 			b2, err := m.Bytes()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
@@ -45,7 +46,7 @@ func tempFile(t *testing.T, name string, data []byte) string {
 // idArgs declares the ID attributes of the elements the engine signs.
 func idArgs() []string {
 	var out []string
-	for _, el := range []string{soap.NS12 + ":Body", NSWSU + ":Timestamp", NSWSSE11 + ":SignatureConfirmation"} {
+	for _, el := range []string{soap.NS12 + ":Body", wsse.NSWSU + ":Timestamp", wsse.NSWSSE11 + ":SignatureConfirmation"} {
 		out = append(out, "--id-attr:Id", el)
 	}
 	for _, l := range []string{"To", "Action", "MessageID", "ReplyTo"} {

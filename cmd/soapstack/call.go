@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,13 +27,12 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	version := fs.String("soap", "1.2", "SOAP version: 1.1 or 1.2")
 	wsa := fs.String("wsa", "1.0", "WS-Addressing version: 1.0, 2004/08 or none")
 	timeout := fs.Duration("timeout", 30*time.Second, "call timeout")
-	serviceCert := fs.String("service-cert", "", "service certificate (PEM): call a secured endpoint (serve's /secure: wsHttpBinding, user name, secure session)")
-	user := fs.String("user", "", "NAME:PASSWORD for --service-cert")
-	reliable := fs.Bool("reliable", false, "with --service-cert: over a reliable session")
-	count := fs.Int("n", 1, "with --service-cert: calls on the one session (the last reply is printed)")
+	var cf callFlags
+	cf.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]")
-		fmt.Fprintln(stderr, "       soapstack call URL --action A --body FILE --service-cert PEM --user NAME:PASSWORD [--reliable] [--n N]")
+		fmt.Fprintln(stderr, "       soapstack call URL --action A --body FILE [--binding B --security S --credential C ...] [--service-cert PEM]")
+		fmt.Fprintln(stderr, "                      [--username U --password P | --client-cert PEM --client-key PEM] [--trust CA.pem] [--reliable] [--n N]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -59,8 +61,16 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if *serviceCert != "" {
-		return callSecure(ctx, url, *action, payload, *serviceCert, *user, *reliable, *count, stdout, stderr)
+	if cf.secured(fs) {
+		cf.fs = fs
+		if given(fs, "soap") {
+			fmt.Fprintln(stderr, "soapstack call: --soap: the binding sets the SOAP version")
+			return 2
+		}
+		if given(fs, "wsa") {
+			cf.addressing = &wv
+		}
+		return cf.call(ctx, url, *action, payload, stdout, stderr)
 	}
 	req := soap.NewMessageWithBody(v, payload)
 	req.SOAPAction = *action
@@ -120,36 +130,144 @@ func readPayload(name string) (*etree.Element, error) {
 	return doc.Root(), nil
 }
 
-// callSecure calls a secured endpoint (serve's /secure) n times on one
-// session, prints the last reply and closes the session.
-func callSecure(ctx context.Context, url, action string, payload *etree.Element, certFile, user string, reliable bool, n int, stdout, stderr io.Writer) int {
-	name, password, ok := strings.Cut(user, ":")
-	if !ok || n < 1 {
-		fmt.Fprintln(stderr, "soapstack call: --service-cert needs --user NAME:PASSWORD, and --n at least 1")
+// callFlags are call's flags of a secured endpoint: the binding
+// (bindingFlags, as serve's) and the client's credentials.
+type callFlags struct {
+	bind               bindingFlags
+	serviceCert        string
+	username, password string
+	user               string
+	clientCert         string
+	clientKey          string
+	clientCertPassword string
+	trust              string
+	allowInsecure      bool
+	count              int
+	// addressing overrides the binding's WS-Addressing version (--wsa).
+	addressing *soap.AddressingVersion
+	// fs tells which flags were given.
+	fs *flag.FlagSet
+}
+
+func (c *callFlags) register(fs *flag.FlagSet) {
+	c.bind.register(fs, "over a reliable session (WS-RM)")
+	fs.StringVar(&c.serviceCert, "service-cert", "", "the service certificate (PEM) that Message security encrypts to; call a secured endpoint (default binding: wsHttpBinding, user name, secure session, as serve's /secure)")
+	fs.StringVar(&c.username, "username", "", "user name (--credential username)")
+	fs.StringVar(&c.password, "password", "", "password of --username")
+	fs.StringVar(&c.user, "user", "", "NAME:PASSWORD, as --username and --password")
+	fs.StringVar(&c.clientCert, "client-cert", "", "client certificate (--credential certificate): PEM (with --client-key) or PKCS#12 (.pfx, .p12, with --client-cert-password)")
+	fs.StringVar(&c.clientKey, "client-key", "", "private key (PEM) of --client-cert")
+	fs.StringVar(&c.clientCertPassword, "client-cert-password", "", "password of a PKCS#12 --client-cert")
+	fs.StringVar(&c.trust, "trust", "", "PEM file of the CA (or the certificate) that the service's HTTPS certificate is validated against (default: the system roots)")
+	fs.BoolVar(&c.allowInsecure, "allow-insecure-transport", false, "the transport modes over plain HTTP (to a service behind a TLS-terminating proxy)")
+	fs.IntVar(&c.count, "n", 1, "calls on the one channel (its sessions); the last reply is printed")
+}
+
+// secured reports whether the call goes through a binding.
+func (c *callFlags) secured(fs *flag.FlagSet) bool {
+	return given(fs, append([]string{"service-cert", "username", "user", "client-cert", "reliable"}, bindingFlagNames...)...)
+}
+
+// client builds the binding client the flags describe.
+func (c *callFlags) client(url string) (*binding.Client, error) {
+	b, err := c.bind.build()
+	if err != nil {
+		return nil, err
+	}
+	if err := credentialFlags(c.fs, b, []string{"username", "password", "user"}, []string{"client-cert", "client-key", "client-cert-password"}); err != nil {
+		return nil, err
+	}
+	if c.addressing != nil {
+		b.Addressing = *c.addressing
+	}
+	var creds binding.Credentials
+	if c.serviceCert != "" {
+		if creds.ServiceCertificate, err = binding.LoadPEM(c.serviceCert, ""); err != nil {
+			return nil, fmt.Errorf("--service-cert: %w", err)
+		}
+	}
+	creds.UserName, creds.Password = c.username, wssecurity.Secret(c.password)
+	if c.user != "" {
+		name, password, ok := strings.Cut(c.user, ":")
+		if !ok || name == "" || c.username != "" {
+			return nil, errors.New("--user: want NAME:PASSWORD (and not with --username)")
+		}
+		creds.UserName, creds.Password = name, wssecurity.Secret(password)
+	}
+	if c.clientCert != "" {
+		if creds.ClientCertificate, err = loadCertificate(c.clientCert, c.clientKey, c.clientCertPassword); err != nil {
+			return nil, fmt.Errorf("--client-cert: %w", err)
+		}
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.trust != "" {
+		certs, err := loadCertificates(c.trust)
+		if err != nil {
+			return nil, fmt.Errorf("--trust: %w", err)
+		}
+		tlsCfg.RootCAs = x509.NewCertPool()
+		for _, ca := range certs {
+			tlsCfg.RootCAs.AddCert(ca)
+		}
+	}
+	opts := []binding.ClientOption{binding.WithHTTPClient(&http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}})}
+	if c.allowInsecure {
+		opts = append(opts, binding.WithAllowInsecureTransport())
+	}
+	cl, err := binding.NewClient(url, b, creds, opts...)
+	if err != nil {
+		return nil, withFlagHint(err)
+	}
+	return cl, nil
+}
+
+// call calls a secured endpoint n times on one channel, says what it
+// does, prints the last reply and closes the channel (its sessions).
+func (c *callFlags) call(ctx context.Context, url, action string, payload *etree.Element, stdout, stderr io.Writer) int {
+	if c.count < 1 {
+		fmt.Fprintln(stderr, "soapstack call: --n must be at least 1")
 		return 2
 	}
-	cert, err := binding.LoadPEM(certFile, "")
+	cl, err := c.client(url)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack call: %v\n", err)
 		return 2
 	}
-	c, err := binding.NewClient(url, secureBinding(reliable), binding.Credentials{ServiceCertificate: cert, UserName: name, Password: wssecurity.Secret(password)})
-	if err != nil {
-		fmt.Fprintf(stderr, "soapstack call: %v\n", err)
-		return 2
-	}
+	d, _ := cl.Binding().Describe() // checked by NewClient
+	fmt.Fprintf(stdout, "calling %s (%s)\n", url, d)
 	var resp *soap.Message
-	for range n {
+	for i := range c.count {
 		var req *soap.Message
-		if req, err = c.NewRequest(action, payload.Copy()); err != nil {
+		if req, err = cl.NewRequest(action, payload.Copy()); err != nil {
 			break
 		}
-		if resp, err = c.Call(ctx, req); err != nil {
+		if resp, err = cl.Call(ctx, req); err != nil {
 			break
+		}
+		if i == 0 {
+			if id := cl.Session(); id != "" {
+				fmt.Fprintf(stdout, "secure session %s established\n", id)
+			}
+			if id := cl.Sequence(); id != "" {
+				fmt.Fprintf(stdout, "reliable session: request sequence %s\n", id)
+			}
 		}
 	}
-	if cerr := c.Close(ctx); err == nil && cerr != nil {
-		err = fmt.Errorf("closing the session: %w", cerr)
+	if err == nil {
+		fmt.Fprintf(stdout, "calls answered: %d\n", c.count)
+	}
+	session, sequence := cl.Session(), cl.Sequence()
+	if cerr := cl.Close(ctx); cerr != nil {
+		if err == nil {
+			err = fmt.Errorf("closing the channel: %w", cerr)
+		}
+	} else {
+		if sequence != "" {
+			fmt.Fprintf(stdout, "sequence %s closed and terminated\n", sequence)
+		}
+		if session != "" {
+			fmt.Fprintf(stdout, "secure session %s cancelled\n", session)
+		}
 	}
 	return report(resp, err, stdout, stderr)
 }

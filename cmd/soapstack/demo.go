@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -9,37 +10,105 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"mime"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/interop"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
-// traceLayer prints every exchange that passes through it. It serializes
-// the messages a second time, which only a debugging aid may afford.
-func traceLayer(w io.Writer) soap.ClientLayer {
-	return func(next soap.Invoker) soap.Invoker {
-		return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-			fmt.Fprintf(w, "--> %s request, action %s\n%s\n", soapName(req), req.Addressing.Action, indented(req))
-			start := time.Now()
-			resp, err := next.Call(ctx, req)
-			elapsed := time.Since(start).Round(10 * time.Microsecond)
-			switch {
-			case resp != nil:
-				fmt.Fprintf(w, "<-- reply in %v, action %s\n%s\n", elapsed, resp.Addressing.Action, indented(resp))
-			case err == nil:
-				fmt.Fprintf(w, "<-- accepted (HTTP 202, one-way) in %v\n\n", elapsed)
-			}
-			if err != nil {
-				fmt.Fprintf(w, "<-- error: %v\n\n", err)
-			}
-			return resp, err
-		})
+// wireTrace is an http.RoundTripper that prints every exchange as it
+// goes on the wire, below every layer a binding client builds (given to it
+// with binding.WithHTTPClient): the request and the reply in full, or one
+// line each (brief) with the action and the size.
+type wireTrace struct {
+	w     io.Writer
+	brief bool
+	next  http.RoundTripper
+}
+
+// traceClient returns an HTTP client that traces to w.
+func traceClient(w io.Writer, brief bool) *http.Client {
+	return &http.Client{Transport: &wireTrace{w: w, brief: brief, next: http.DefaultTransport}}
+}
+
+func (t *wireTrace) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+		r = r.Clone(r.Context())
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	req, perr := soap.ParseMessage(body, soap.DefaultLimits())
+	switch {
+	case perr != nil:
+		fmt.Fprintf(t.w, "--> (not SOAP: %v)\n", perr)
+	case t.brief:
+		fmt.Fprintf(t.w, "  --> %-60s %6d bytes\n", requestAction(req, r.Header), len(body))
+	default:
+		fmt.Fprintf(t.w, "--> %s request, action %s\n%s\n", soapName(req), requestAction(req, r.Header), indented(req))
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	elapsed := time.Since(start).Round(10 * time.Microsecond)
+	if err != nil {
+		fmt.Fprintf(t.w, "<-- error: %v\n\n", err)
+		return nil, err
+	}
+	rb, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(rb))
+	if len(rb) == 0 {
+		if !t.brief {
+			fmt.Fprintf(t.w, "<-- accepted (HTTP %d, one-way) in %v\n\n", resp.StatusCode, elapsed)
+		}
+		return resp, nil
+	}
+	m, perr := soap.ParseMessage(rb, soap.DefaultLimits())
+	switch {
+	case perr != nil:
+		fmt.Fprintf(t.w, "<-- HTTP %d, not SOAP: %v\n", resp.StatusCode, perr)
+	case t.brief:
+		fmt.Fprintf(t.w, "  <-- %-60s %6d bytes\n", replyAction(m), len(rb))
+	default:
+		fmt.Fprintf(t.w, "<-- reply in %v (HTTP %d), action %s\n%s\n", elapsed, resp.StatusCode, replyAction(m), indented(m))
+	}
+	return resp, nil
+}
+
+// requestAction is a request's wsa:Action, else its SOAPAction (SOAP 1.1
+// header, SOAP 1.2 action parameter).
+func requestAction(m *soap.Message, h http.Header) string {
+	if m.Addressing.Action != "" {
+		return m.Addressing.Action
+	}
+	a := strings.Trim(h.Get("SOAPAction"), `"`)
+	if _, params, err := mime.ParseMediaType(h.Get("Content-Type")); a == "" && err == nil {
+		a = params["action"]
+	}
+	return a + " (SOAPAction, no WS-Addressing)"
+}
+
+// replyAction is a reply's wsa:Action.
+func replyAction(m *soap.Message) string {
+	if m.Addressing.Action == "" {
+		return "(no WS-Addressing)"
+	}
+	return m.Addressing.Action
 }
 
 func soapName(m *soap.Message) string {
@@ -67,37 +136,58 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "soapstack demo: --messages must be at least 1")
 		return 2
 	}
-	gs, err := interop.StartGoServer((&interop.PingService{}).Handler())
+	// Steps 1-4 run without security, each on the binding of its WCF
+	// counterpart; one IPingService answers them all (step 4 reads back
+	// the notification of its one-way call).
+	svc := (&interop.PingService{}).Handler()
+	wsHTTP := binding.WSHttpBinding()
+	wsHTTP.Security.Mode = binding.ModeNone
+	// customBinding: textMessageEncoding messageVersion
+	// Soap11WSAddressingAugust2004 over httpTransport.
+	custom := binding.CustomBinding("customBinding")
+	custom.SOAP, custom.Addressing = soap.V11, soap.WSA200408
+	basicHTTP := binding.BasicHttpBinding()
+	endpoints := map[string]binding.Binding{"/wshttp": wsHTTP, "/custom": custom, "/basichttp": basicHTTP}
+	mux := http.NewServeMux()
+	for path, b := range endpoints {
+		h, err := binding.NewHandler(svc, b, binding.Credentials{})
+		if err != nil {
+			fmt.Fprintf(stderr, "soapstack demo: %v\n", err)
+			return 1
+		}
+		mux.Handle(path, h)
+	}
+	srv, err := startHTTP(mux)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack demo: %v\n", err)
 		return 1
 	}
-	defer gs.Close()
-	fmt.Fprintf(stdout, "soapstack demo: IPingService listening on %s\n\n", gs.URL)
+	defer srv.close()
+	fmt.Fprintf(stdout, "soapstack demo: IPingService listening on %s\n\n", srv.url)
 
 	base := ctx
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	steps := []struct {
 		title string
-		tv    interop.TransportVersion
+		path  string
 		run   func(*interop.PingClient) error
 	}{
-		{"echo over SOAP 1.2 with WS-Addressing 1.0", interop.TransportVersions()[3], func(c *interop.PingClient) error {
+		{"echo over SOAP 1.2 with WS-Addressing 1.0: wsHttpBinding, security None", "/wshttp", func(c *interop.PingClient) error {
 			got, err := c.Echo(ctx, "hello, soapstack")
 			if err == nil && got != "hello, soapstack" {
 				err = fmt.Errorf("echo returned %q", got)
 			}
 			return err
 		}},
-		{"echo over SOAP 1.1 with WS-Addressing 2004/08", interop.TransportVersions()[0], func(c *interop.PingClient) error {
+		{"echo over SOAP 1.1 with WS-Addressing 2004/08: a customBinding (Soap11WSAddressingAugust2004)", "/custom", func(c *interop.PingClient) error {
 			_, err := c.Echo(ctx, "hello again")
 			return err
 		}},
-		{"a declared fault", interop.TransportVersions()[3], func(c *interop.PingClient) error {
+		{"a declared fault over SOAP 1.1 without WS-Addressing: basicHttpBinding, security None", "/basichttp", func(c *interop.PingClient) error {
 			return c.Fail(ctx, "this call always fails")
 		}},
-		{"a one-way notification, then reading it back", interop.TransportVersions()[3], func(c *interop.PingClient) error {
+		{"a one-way notification, then reading it back: wsHttpBinding, security None", "/wshttp", func(c *interop.PingClient) error {
 			if err := c.Notify(ctx, "fire and forget"); err != nil {
 				return err
 			}
@@ -110,14 +200,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for i, s := range steps {
 		fmt.Fprintf(stdout, "== %d. %s\n", i+1, s.title)
-		url := gs.URL + s.tv.Path()
-		c := &interop.PingClient{
-			Invoker:    soap.ChainInvoker(soap.NewHTTPClient(url), traceLayer(stdout)),
-			Version:    s.tv.SOAP,
-			Addressing: s.tv.Addressing,
-			To:         url,
+		c, err := binding.NewClient(srv.url+s.path, endpoints[s.path], binding.Credentials{},
+			binding.WithHTTPClient(traceClient(stdout, false)))
+		if err == nil {
+			err = s.run(pingClient(c))
 		}
-		if err := s.run(c); err != nil {
+		if err != nil {
 			fmt.Fprintf(stderr, "soapstack demo: step %d failed: %v\n", i+1, err)
 			return 1
 		}
@@ -158,44 +246,72 @@ func demoCertificate() (*wssecurity.Certificate, error) {
 	return &wssecurity.Certificate{Cert: cert, Key: key}, nil
 }
 
-// demoSecured runs one WS-Security exchange with WCF's
-// UserNameForCertificate mode: the request is signed with a key encrypted
-// to the service certificate, the Body and the UsernameToken encrypted.
+// pingClient is the IPingService client over a binding client.
+func pingClient(c *binding.Client) *interop.PingClient {
+	b := c.Binding()
+	return &interop.PingClient{Invoker: c, Version: b.SOAP, Addressing: b.Addressing, To: c.URL()}
+}
+
+// demoServer is an HTTP server on loopback.
+type demoServer struct {
+	srv *http.Server
+	url string
+}
+
+func startHTTP(h http.Handler) (*demoServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &demoServer{srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, url: "http://" + ln.Addr().String()}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+func (s *demoServer) close() { _ = s.srv.Close() }
+
+// demoUsers accepts alice with her password.
+var demoUsers = &wssecurity.UsernameTokenVerifier{CheckPassword: func(_ context.Context, user, password string) error {
+	if user == "alice" && password == "clarinet" {
+		return nil
+	}
+	return wssecurity.ErrFailedAuthentication
+}}
+
+// demoSecured runs one WS-Security exchange on wsHttpBinding with Message
+// security, a UserName credential and no secure session: WCF's
+// UserNameForCertificate, the request signed with a key encrypted to the
+// service certificate (derived keys), the Body and the UsernameToken
+// encrypted.
 func demoSecured(ctx context.Context, stdout io.Writer) error {
 	svcCert, err := demoCertificate()
 	if err != nil {
 		return err
 	}
-	policy := wssecurity.UserNameForCertificate(wssecurity.Basic256)
-	users := &wssecurity.UsernameTokenVerifier{CheckPassword: func(_ context.Context, user, password string) error {
-		if user == "alice" && password == "clarinet" {
-			return nil
-		}
-		return wssecurity.ErrFailedAuthentication
-	}}
-	sl, err := wssecurity.ServerLayer(policy, wssecurity.Config{Certificate: svcCert, Usernames: users})
+	b := binding.WSHttpBinding()
+	b.Security.Message.ClientCredentialType = binding.CredentialUserName
+	b.Security.Message.NegotiateServiceCredential = false
+	b.Security.Message.EstablishSecurityContext = false
+	h, err := binding.NewHandler(whoCalled(stdout, (&interop.PingService{}).Handler()), b,
+		binding.Credentials{ServiceCertificate: svcCert, UserNameValidator: demoUsers})
 	if err != nil {
 		return err
 	}
-	gs, err := interop.StartGoServer(soap.ChainHandler(whoCalled(stdout, (&interop.PingService{}).Handler()), sl))
+	srv, err := startHTTP(h)
 	if err != nil {
 		return err
 	}
-	defer gs.Close()
-	cl, err := wssecurity.ClientLayer(policy, wssecurity.Config{PeerCertificate: svcCert.Cert, Username: "alice", Password: "clarinet"})
+	defer srv.close()
+	d, _ := b.Describe() // NewHandler checked it
+	fmt.Fprintf(stdout, "== 5. WS-Security, signed and encrypted both ways: %s\n", d)
+	c, err := binding.NewClient(srv.url+"/secure", b,
+		binding.Credentials{ServiceCertificate: &wssecurity.Certificate{Cert: svcCert.Cert}, UserName: "alice", Password: "clarinet"},
+		// The trace sits below the security: it shows the wire.
+		binding.WithHTTPClient(traceClient(stdout, false)))
 	if err != nil {
 		return err
 	}
-	url := gs.URL + "/soap12"
-	fmt.Fprintf(stdout, "== 5. WS-Security: UserNameForCertificate (Basic256), signed and encrypted both ways\n")
-	c := &interop.PingClient{
-		// The trace sits below the security layer: it shows the wire.
-		Invoker:    soap.ChainInvoker(soap.NewHTTPClient(url), cl, traceLayer(stdout)),
-		Version:    soap.V12,
-		Addressing: soap.WSA10,
-		To:         url,
-	}
-	got, err := c.Echo(ctx, "a secret only the service may read")
+	got, err := pingClient(c).Echo(ctx, "a secret only the service may read")
 	if err != nil {
 		return err
 	}
@@ -214,36 +330,20 @@ func whoCalled(w io.Writer, app soap.Handler) soap.Handler {
 	})
 }
 
-// briefTrace prints one line per exchange: action and size on the wire.
-func briefTrace(w io.Writer) soap.ClientLayer {
-	return func(next soap.Invoker) soap.Invoker {
-		return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-			b, _ := req.Bytes()
-			fmt.Fprintf(w, "  --> %-60s %6d bytes\n", req.Addressing.Action, len(b))
-			resp, err := next.Call(ctx, req)
-			if resp != nil {
-				rb, _ := resp.Bytes()
-				fmt.Fprintf(w, "  <-- %-60s %6d bytes\n", resp.Addressing.Action, len(rb))
-			}
-			return resp, err
-		})
-	}
+// sessionBinding is the binding of the demo's secure sessions:
+// wsHttpBinding, Message security with an anonymous client
+// (AnonymousForCertificate bootstrap), a secure session, Basic128: the
+// XDC plugfest shape.
+func sessionBinding() binding.Binding {
+	b := binding.WSHttpBinding()
+	b.Security.Message.ClientCredentialType = binding.CredentialNone
+	b.Security.Message.NegotiateServiceCredential = false
+	b.Security.Message.AlgorithmSuite = wssecurity.Basic128
+	return b
 }
 
-// sessionPolicies are the policies of the demo's secure sessions (the XDC
-// plugfest shape): the anonymous bootstrap to the service certificate and
-// the application policy under the session token, with derived keys.
-func sessionPolicies() (boot, app wssecurity.Policy) {
-	boot = wssecurity.AnonymousForCertificate(wssecurity.Basic128)
-	app = boot
-	app.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken, Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
-	app.RequireSignatureConfirmation = false
-	return boot, app
-}
-
-// demoSession runs a WCF-style secure session (the XDC plugfest shape:
-// anonymous bootstrap to the service certificate, derived keys, Basic128):
-// handshake, calls under the session key, renewal, cancel.
+// demoSession runs a WCF-style secure session (sessionBinding): handshake,
+// calls under the session key, renewal, cancel.
 func demoSession(ctx context.Context, stdout io.Writer) error {
 	svcCert, err := demoCertificate()
 	if err != nil {
@@ -252,26 +352,25 @@ func demoSession(ctx context.Context, stdout io.Writer) error {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	boot, app := sessionPolicies()
-	layer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.V200502, Bootstrap: boot, Policy: app,
-		Security: wssecurity.Config{Certificate: svcCert, Now: clock}, Lifetime: time.Hour})
+	b := sessionBinding()
+	h, err := binding.NewHandler(whoCalled(stdout, (&interop.PingService{}).Handler()), b,
+		binding.Credentials{ServiceCertificate: svcCert}, binding.WithClock(clock), binding.WithSessionLifetime(time.Hour))
 	if err != nil {
 		return err
 	}
-	gs, err := interop.StartGoServer(soap.ChainHandler(whoCalled(stdout, (&interop.PingService{}).Handler()), layer))
+	srv, err := startHTTP(h)
 	if err != nil {
 		return err
 	}
-	defer gs.Close()
-	url := gs.URL + "/soap12"
-	client, err := secureconv.NewClient(soap.ChainInvoker(soap.NewHTTPClient(url), briefTrace(stdout)), secureconv.ClientConfig{
-		Version: secureconv.V200502, Bootstrap: boot, Policy: app, Cancel: true, To: url,
-		Security: wssecurity.Config{PeerCertificate: svcCert.Cert, Now: clock}})
+	defer srv.close()
+	client, err := binding.NewClient(srv.url+"/secure", b, binding.Credentials{ServiceCertificate: &wssecurity.Certificate{Cert: svcCert.Cert}},
+		binding.WithClock(clock), binding.WithHTTPClient(traceClient(stdout, true)))
 	if err != nil {
 		return err
 	}
-	c := &interop.PingClient{Invoker: client, Version: soap.V12, Addressing: soap.WSA200408, To: url}
-	fmt.Fprintln(stdout, "== 6. a secure session (WS-SecureConversation 2005/02, derived keys, Basic128)")
+	c := pingClient(client)
+	d, _ := b.Describe() // NewHandler checked it
+	fmt.Fprintf(stdout, "== 6. a secure session: %s\n", d)
 	fmt.Fprintln(stdout, "first call: the client asks for a SecurityContextToken, then sends the call under its key")
 	if _, err := c.Echo(ctx, "first call in the session"); err != nil {
 		return err

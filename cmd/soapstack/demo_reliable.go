@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/internal/lossy"
-	"github.com/soapstack/soapstack/internal/scref"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/interop"
 	"github.com/soapstack/soapstack/reliable"
-	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -24,8 +24,9 @@ import (
 // demoCallers is the number of concurrent callers of the reliable session.
 const demoCallers = 4
 
-// demoReliable runs WCF's wsHttpBinding with reliableSession: a secure
-// session, a reliable session over it (CreateSequence refers to the
+// demoReliable runs WCF's wsHttpBinding with reliableSession
+// (sessionBinding with ReliableSession.Enabled, through binding.NewClient
+// and binding.NewHandler): a secure session, a reliable session over it (CreateSequence refers to the
 // session token and offers the reply sequence), n echo calls from four
 // callers through an in-process link that loses, duplicates and reorders
 // messages, then the sequence's close and termination and the secure
@@ -39,28 +40,24 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	if err != nil {
 		return err
 	}
-	boot, app := sessionPolicies()
-	scLayer, err := secureconv.ServerLayer(secureconv.ServerConfig{Version: secureconv.V200502, Bootstrap: boot, Policy: app,
-		Security: wssecurity.Config{Certificate: svcCert, Logger: svcLog}, Lifetime: time.Hour})
-	if err != nil {
-		return err
-	}
-	rmLayer, err := reliable.ServerLayer(reliable.ServerConfig{RequireSecureSession: true, Logger: svcLog})
-	if err != nil {
-		return err
-	}
+	b := sessionBinding()
+	b.ReliableSession.Enabled = true
 	got := &deliveries{seen: map[string]int{}}
-	gs, err := interop.StartGoServer(soap.ChainHandler(got.handler((&interop.PingService{}).Handler()), scLayer, rmLayer),
-		soap.WithLogger(svcLog))
+	h, err := binding.NewHandler(got.handler((&interop.PingService{}).Handler()), b,
+		binding.Credentials{ServiceCertificate: svcCert}, binding.WithLogger(svcLog), binding.WithSessionLifetime(time.Hour))
 	if err != nil {
 		return err
 	}
-	defer gs.Close()
+	srv, err := startHTTP(h)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
 
 	// The handshake and the Cancel are spared: WCF runs them below the
 	// reliable session and does not retransmit them.
-	linkCfg := lossy.Config{Target: gs.URL, DropRequest: 0.1, DropResponse: 0.1, Duplicate: 0.05, Reorder: 0.1,
-		MaxDelay: 30 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(secureconv.NSTrust200502), Logger: svcLog,
+	linkCfg := lossy.Config{Target: srv.url, DropRequest: 0.1, DropResponse: 0.1, Duplicate: 0.05, Reorder: 0.1,
+		MaxDelay: 30 * time.Millisecond, Seed: seed, Pass: lossy.PassActions(wstrust.NSTrust200502), Logger: svcLog,
 		OnDecision: func(d lossy.Decision) {
 			if d.DropRequest || d.DropResponse || d.Duplicate || d.Reorder {
 				fmt.Fprintf(out, "  link %s\n", d)
@@ -71,34 +68,30 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 		return err
 	}
 	defer link.close()
-	url := link.url + "/soap12"
 
-	sc, err := secureconv.NewClient(soap.NewHTTPClient(url), secureconv.ClientConfig{Version: secureconv.V200502,
-		Bootstrap: boot, Policy: app, Cancel: true, To: url, Addressing: soap.WSA10,
-		Security: wssecurity.Config{PeerCertificate: svcCert.Cert, Logger: cliLog}})
-	if err != nil {
-		return err
-	}
 	var retransmissions atomic.Int64
-	rm, err := reliable.NewClient(sc, reliable.ClientConfig{To: url, SecureSession: scref.SecureSession(sc, secureconv.V200502),
-		RetryInterval: 50 * time.Millisecond, MaxRetryCount: 12, Logger: cliLog,
-		OnEvent: func(e reliable.Event) {
+	rm, err := binding.NewClient(link.url+"/secure", b, binding.Credentials{ServiceCertificate: &wssecurity.Certificate{Cert: svcCert.Cert}},
+		binding.WithLogger(cliLog), binding.WithHooks(binding.Hooks{Reliable: func(e binding.ReliableEvent) {
+			if e.Side != binding.SideClient {
+				return
+			}
 			if e.Kind == reliable.EventRetransmitted {
 				retransmissions.Add(1)
 			}
-			printEvent(out, e)
-		}})
+			printEvent(out, e.Event)
+		}}))
 	if err != nil {
 		return err
 	}
 
-	fmt.Fprintln(out, "== 7. a reliable session over the secure session, through a lossy link (wsHttpBinding with reliableSession)")
+	d, _ := b.Describe() // NewHandler checked it
+	fmt.Fprintf(out, "== 7. a reliable session over the secure session, through a lossy link: %s\n", d)
 	fmt.Fprintf(out, "the link %s %s (seed %d);\n  it spares WS-Trust (the handshake and the Cancel)\n", link.url, describe(linkCfg), seed)
 	fmt.Fprintln(out, "opening: the secure session's handshake, then CreateSequence referring to the session token, offering the reply sequence")
 	if err := rm.Open(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "secure session %s, request sequence %s\n", sc.Session(), rm.Sequence())
+	fmt.Fprintf(out, "secure session %s, request sequence %s\n", rm.Session(), rm.Sequence())
 	fmt.Fprintf(out, "%d echo calls from %d callers; the link's losses show as retransmissions\n", n, demoCallers)
 	var replies atomic.Int64
 	progress := func() {
@@ -106,7 +99,7 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	}
 	stop := every(time.Second, progress)
 	err = callConcurrently(n, demoCallers, func(caller, i int) error {
-		c := &interop.PingClient{Invoker: rm, Version: soap.V12, Addressing: soap.WSA10, To: url}
+		c := pingClient(rm)
 		text := fmt.Sprintf("caller %d message %d", caller, i)
 		echoed, err := c.Echo(ctx, text)
 		if err != nil {
@@ -129,9 +122,6 @@ func demoReliable(ctx context.Context, stdout io.Writer, n int, seed uint64) err
 	fmt.Fprintf(out, "every reply returned to its caller; the service got the %d messages once each and in order\n", n)
 	fmt.Fprintln(out, "closing: the client closes the sequence and terminates it, then cancels the secure session")
 	if err := rm.Close(ctx); err != nil {
-		return err
-	}
-	if err := sc.Close(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "the link: %s\n\n", link.proxy.Stats())

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/soapstack/soapstack/internal/keylog"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -57,7 +58,7 @@ func TestInspectKeyLogSession(t *testing.T) {
 					wrong := wrongKeyLog(t, k, s.cache)
 					tok := s.cache.issued[0]
 
-					rst := k.file(t, "rst.xml", s.wire.find(t, v.Action(secureconv.OpIssue), false))
+					rst := k.file(t, "rst.xml", s.wire.find(t, wstrust.Version(v).Action(wstrust.OpIssue), false))
 					code, rep, out := inspectJSON(t, "--cert", k.svcCert, "--key", k.svcKey, "--suite", suite.String(), rst)
 					require.Equal(t, 0, code, out)
 					assert.True(t, *rep.Covered)
@@ -66,7 +67,7 @@ func TestInspectKeyLogSession(t *testing.T) {
 					for name, msg := range map[string][]byte{
 						"request": s.wire.find(t, "urn:echo", false),
 						"reply":   s.wire.find(t, "urn:echoResponse", true),
-						"cancel":  s.wire.find(t, v.Action(secureconv.OpCancel), false),
+						"cancel":  s.wire.find(t, wstrust.Version(v).Action(wstrust.OpCancel), false),
 					} {
 						file := k.file(t, name+".xml", msg)
 						code, rep, out := inspectJSON(t, "--keylog", log, file)

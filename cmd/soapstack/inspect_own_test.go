@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/keylog"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
@@ -461,8 +462,8 @@ func TestInspectKeyLength(t *testing.T) {
 
 			aes256 := editMessage(t, req, func(env, header, body *etree.Element) {
 				for _, em := range env.FindElements("//EncryptionMethod") {
-					if em.SelectAttrValue("Algorithm", "") == wssecurity.AlgAES128CBC {
-						em.CreateAttr("Algorithm", wssecurity.AlgAES256CBC)
+					if em.SelectAttrValue("Algorithm", "") == wsse.AlgAES128CBC {
+						em.CreateAttr("Algorithm", wsse.AlgAES256CBC)
 					}
 				}
 			})

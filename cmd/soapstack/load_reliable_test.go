@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/soapstack/soapstack/interop"
 	"github.com/stretchr/testify/assert"
@@ -52,9 +53,13 @@ func TestLoadReliableGo(t *testing.T) {
 		assert.Positive(t, r.PerSecond)
 		assert.Positive(t, r.P50)
 		assert.GreaterOrEqual(t, r.P99, r.P50)
-		assert.Positive(t, r.ServerCPUPerRequest, "the service process's CPU time is measured")
+		assert.GreaterOrEqual(t, r.ServerCPUPerRequest, time.Duration(0))
 		assert.Contains(t, r.Link, "requests ")
 		if want.loss == 0 {
+			// Only the loss-free rows make enough requests in 500 ms to use
+			// more than one clock tick of /proc's CPU time (a lossy row
+			// waits on retransmission timers: a dozen requests).
+			assert.Positive(t, r.ServerCPUPerRequest, "the service process's CPU time is measured")
 			assert.Zero(t, r.Retransmissions)
 			assert.Contains(t, r.Link, "dropped 0 requests and 0 responses")
 		}

@@ -6,9 +6,14 @@
 //	soapstack serve [--addr A] [--rm-endpoints [--pki DIR]]  host the IPingService (echo/fail/notify), the RM endpoints
 //	                [--cert PEM --key PEM --user U:P [--reliable] [--redis URL] [--cookie-keys FILE | --cookie-keys-env VAR]]
 //	                                    and at /secure with a secure session, state in Redis for a farm
+//	                [--binding basichttp|wshttp|ws2007http] [--security MODE] [--credential none|username|certificate]
+//	                [--session | --no-session] [--suite NAME] [--cert FILE [--key PEM | --cert-password P]]
+//	                [--users FILE] [--trust PEM [--validation chain|peer|peerorchain]]  /secure on that binding
 //	soapstack load [--scenario S] [-c N] [-d D] [--warmup D] [--json]
 //	soapstack load --reliable [--targets go,metro,cxf] [--scenarios L] [--loss 0,0.05] [--seed N]
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
+//	                [binding flags as serve's] [--service-cert PEM] [--username U --password P | --client-cert FILE]
+//	                [--trust PEM] [--n N]     through a binding client
 //	soapstack interop [--peer cxf|metro|all] [--json] [--only PATTERN]
 //	soapstack inspect [--json] [--at T] [--cert PEM] [--key PEM] [--password U=P] [--sct-key ID=B64]
 //	                  [--keylog FILE] [--suite NAME] [--allow-unsigned PARTS] FILE
@@ -38,8 +43,9 @@ commands:
   demo      run a Go server and client on loopback and print each exchange, up to a
             reliable session over a secure session through a lossy link
   serve     host the IPingService (echo, fail, notify) at /soap11 and /soap12
-            (--reliable: and the reliable sessions at /rm/RM10, /rm/RM11, ...)
-  call      send one SOAP request and print the reply
+            (--rm-endpoints: and the reliable sessions at /rm/RM10, /rm/RM11, ...;
+            --cert or --binding/--security/--credential: and at /secure on that WCF binding)
+  call      send one SOAP request and print the reply (the binding flags: through a binding client)
   interop   run the interop matrix against a peer (--peer cxf, metro or all)
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,11 +23,18 @@ import (
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
-// secureFlags are serve's flags of the secured endpoint /secure.
+// secureFlags are serve's flags of the secured endpoint /secure: a
+// binding (bindingFlags) with its credentials, and where a farm keeps its
+// state.
 type secureFlags struct {
+	bind          bindingFlags
 	cert, key     string
+	certPassword  string
 	user          string
-	reliable      bool
+	usersFile     string
+	trust         string
+	validation    string
+	allowInsecure bool
 	redisURL      string
 	cookieKeys    string
 	cookieKeysEnv string
@@ -35,10 +43,15 @@ type secureFlags struct {
 }
 
 func (s *secureFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.cert, "cert", "", "service certificate (PEM): serves /secure, wsHttpBinding with a secure session")
+	s.bind.register(fs, "a reliable session (WS-RM) at /secure; with message security over the secure session")
+	fs.StringVar(&s.cert, "cert", "", "service certificate: PEM (with --key) or PKCS#12 (.pfx, .p12, with --cert-password); serves /secure (wsHttpBinding, user name, secure session unless the binding flags say otherwise) and, for the transport modes, HTTPS")
 	fs.StringVar(&s.key, "key", "", "private key (PEM) of --cert")
-	fs.StringVar(&s.user, "user", "", "NAME:PASSWORD of the one user /secure accepts")
-	fs.BoolVar(&s.reliable, "reliable", false, "a reliable session (WS-RM) over the secure session of /secure")
+	fs.StringVar(&s.certPassword, "cert-password", "", "password of a PKCS#12 --cert")
+	fs.StringVar(&s.user, "user", "", "NAME:PASSWORD of a user /secure accepts (--credential username)")
+	fs.StringVar(&s.usersFile, "users", "", "file of the users /secure accepts, one NAME:PASSWORD per line (--credential username)")
+	fs.StringVar(&s.trust, "trust", "", "PEM file of the certificates that client certificates are validated against (--credential certificate): the CA (--validation chain) or the clients' own certificates (peer)")
+	fs.StringVar(&s.validation, "validation", "chain", "client certificate validation: chain, peer or peerorchain (WCF's X509CertificateValidationMode)")
+	fs.BoolVar(&s.allowInsecure, "allow-insecure-transport", false, "the transport modes over plain HTTP, behind a TLS-terminating proxy")
 	fs.StringVar(&s.redisURL, "redis", "", "redis:// or rediss:// URL (with addr= parameters: a Cluster): keep sessions, replays and sequences in Redis, for a farm")
 	fs.StringVar(&s.cookieKeys, "cookie-keys", "", "key ring file (JSON, see secureconv/COOKIE.md), read again as it changes")
 	fs.StringVar(&s.cookieKeysEnv, "cookie-keys-env", "", "environment variable holding the key ring JSON, instead of --cookie-keys")
@@ -46,35 +59,90 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.mode, "session-mode", "", "cookie or reference (default: cookie with a key ring, else reference)")
 }
 
-// secureHandler builds /secure from the flags; nil when --cert is not
-// given. It returns what to close when the server ends.
-func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error) {
-	if s.cert == "" {
-		if s.user != "" || s.reliable || s.redisURL != "" || s.cookieKeys != "" || s.cookieKeysEnv != "" || s.mode != "" || s.claimTimeout != 0 {
-			return nil, nil, errors.New("--user, --reliable, --redis, --cookie-keys, --session-mode and --claim-timeout need --cert (the secured endpoint)")
+// secureEndpoint is what serve hosts at /secure.
+type secureEndpoint struct {
+	handler http.Handler
+	// tls is the HTTPS configuration the binding needs (nil: plain HTTP).
+	tls *tls.Config
+	// lines describe the endpoint: its binding, credentials and state.
+	lines []string
+	close func()
+}
+
+// endpoint builds /secure from the flags; nil when neither --cert nor a
+// binding flag is given. A misconfiguration is an error naming the flag.
+func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger) (*secureEndpoint, error) {
+	if s.cert == "" && !given(fs, bindingFlagNames...) {
+		if given(fs, "user", "users", "trust", "validation", "key", "cert-password", "allow-insecure-transport",
+			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout") {
+			return nil, errors.New("--user, --users, --trust, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout ... configure the secured endpoint /secure: give --cert or the binding (--binding, --security, --credential)")
 		}
-		return nil, func() {}, nil
+		return nil, nil
 	}
-	cert, err := binding.LoadPEM(s.cert, s.key)
+	b, err := s.bind.build()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	name, password, ok := strings.Cut(s.user, ":")
-	if !ok || name == "" || password == "" {
-		return nil, nil, errors.New("--user NAME:PASSWORD is required with --cert")
+	if err := credentialFlags(fs, b, []string{"user", "users"}, []string{"trust", "validation"}); err != nil {
+		return nil, err
+	}
+	var creds binding.Credentials
+	var lines []string
+	if s.cert != "" {
+		if creds.ServiceCertificate, err = loadCertificate(s.cert, s.key, s.certPassword); err != nil {
+			return nil, fmt.Errorf("--cert: %w", err)
+		}
+		lines = append(lines, "service certificate "+certName(creds.ServiceCertificate.Cert))
+	}
+	ep := &secureEndpoint{close: func() {}}
+	if needsTLS(b) && !s.allowInsecure {
+		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Key == nil {
+			return nil, fmt.Errorf("--security %s serves HTTPS: give --cert with its key (--key, or a PKCS#12 file), or --allow-insecure-transport behind a TLS-terminating proxy", b.Security.Mode)
+		}
+		ep.tls = serverTLS(creds.ServiceCertificate)
+	}
+	switch b.Security.Message.ClientCredentialType {
+	case binding.CredentialUserName:
+		u := users{}
+		if s.user != "" {
+			if err := u.add(s.user, "--user"); err != nil {
+				return nil, err
+			}
+		}
+		if s.usersFile != "" {
+			if err := u.load(s.usersFile); err != nil {
+				return nil, err
+			}
+		}
+		if len(u) > 0 {
+			creds.UserNameValidator = u.validator()
+			lines = append(lines, fmt.Sprintf("clients authenticate with a user name and password (users: %d)", len(u)))
+		}
+	case binding.CredentialCertificate:
+		if err := trustCredentials(&creds, s.trust, s.validation); err != nil {
+			return nil, err
+		}
+		lines = append(lines, fmt.Sprintf("clients authenticate with a certificate (%s validation)", creds.Validation))
+	}
+	session := hasSession(b)
+	opts := []binding.HandlerOption{binding.WithLogger(logger)}
+	if s.allowInsecure {
+		opts = append(opts, binding.WithAllowInsecureTransport())
 	}
 	var ring secureconv.KeyRingSource
 	rcfg := secureconv.ReloadConfig{Logger: logger}
 	switch {
 	case s.cookieKeys != "" && s.cookieKeysEnv != "":
-		return nil, nil, errors.New("--cookie-keys and --cookie-keys-env: give one")
+		return nil, errors.New("--cookie-keys and --cookie-keys-env: give one")
+	case (s.cookieKeys != "" || s.cookieKeysEnv != "" || s.mode != "") && !session:
+		return nil, errors.New("--cookie-keys, --cookie-keys-env and --session-mode configure secure sessions: the binding has none (--session)")
 	case s.cookieKeys != "":
 		if ring, err = secureconv.WatchKeyRingFile(s.cookieKeys, rcfg); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	case s.cookieKeysEnv != "":
 		if ring, err = secureconv.WatchKeyRingEnv(s.cookieKeysEnv, rcfg); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	cookies := ring != nil
@@ -82,65 +150,51 @@ func (s *secureFlags) handler(logger *slog.Logger) (http.Handler, func(), error)
 	case "":
 	case "cookie":
 		if ring == nil {
-			return nil, nil, errors.New("--session-mode cookie needs --cookie-keys or --cookie-keys-env")
+			return nil, errors.New("--session-mode cookie needs --cookie-keys or --cookie-keys-env")
 		}
 	case "reference":
 		cookies = false
 	default:
-		return nil, nil, fmt.Errorf("--session-mode %q: want cookie or reference", s.mode)
+		return nil, fmt.Errorf("--session-mode %q: want cookie or reference", s.mode)
 	}
-	b := secureBinding(s.reliable)
-	opts := []binding.HandlerOption{binding.WithLogger(logger)}
 	switch {
 	case s.claimTimeout < 0:
-		return nil, nil, errors.New("--claim-timeout must not be negative")
-	case s.claimTimeout > 0 && !s.reliable:
-		return nil, nil, errors.New("--claim-timeout needs --reliable")
+		return nil, errors.New("--claim-timeout must not be negative")
+	case s.claimTimeout > 0 && !s.bind.reliable:
+		return nil, errors.New("--claim-timeout needs --reliable")
 	case s.claimTimeout > 0:
 		opts = append(opts, binding.WithClaimTimeout(s.claimTimeout))
 	}
-	if cookies {
-		opts = append(opts, binding.WithCookieKeys(ring))
+	if session {
+		if cookies {
+			opts = append(opts, binding.WithCookieKeys(ring))
+			lines = append(lines, "sessions in cookie mode (the key ring seals the session state into the token)")
+		} else {
+			lines = append(lines, "sessions in reference mode")
+		}
 	}
-	closeAll := func() {}
 	if s.redisURL != "" {
 		rc, err := redisClient(s.redisURL)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		closeAll = func() { rc.Close() }
-		more, err := redisOptions(rc, ring, cookies, s.reliable)
+		ep.close = func() { rc.Close() }
+		more, err := redisOptions(rc, ring, cookies, session, s.bind.reliable)
 		if err != nil {
 			rc.Close()
-			return nil, nil, err
+			return nil, err
 		}
 		opts = append(opts, more...)
+		lines = append(lines, "state in Redis (shared by a farm's nodes)")
 	}
-	users := &wssecurity.UsernameTokenVerifier{LookupPassword: func(_ context.Context, user string) (string, error) {
-		if user != name {
-			return "", wssecurity.ErrFailedAuthentication
-		}
-		return password, nil
-	}}
-	h, err := binding.NewHandler((&interop.PingService{}).Handler(), b,
-		binding.Credentials{ServiceCertificate: cert, UserNameValidator: users}, opts...)
+	ep.handler, err = binding.NewHandler((&interop.PingService{}).Handler(), b, creds, opts...)
 	if err != nil {
-		closeAll()
-		return nil, nil, err
+		ep.close()
+		return nil, withFlagHint(err)
 	}
-	return h, closeAll, nil
-}
-
-// secureBinding is the binding of /secure: wsHttpBinding, message
-// security with a user name, a secure session, a reliable session when
-// asked.
-func secureBinding(reliable bool) binding.Binding {
-	b := binding.WSHttpBinding()
-	b.Security.Message.ClientCredentialType = binding.CredentialUserName
-	b.Security.Message.NegotiateServiceCredential = false
-	b.Security.Message.EstablishSecurityContext = true
-	b.ReliableSession.Enabled = reliable
-	return b
+	d, _ := b.Describe() // checked by build
+	ep.lines = append([]string{d}, lines...)
+	return ep, nil
 }
 
 // redisClient connects to the Redis of rawURL: a Cluster when the URL
@@ -165,10 +219,10 @@ func redisClient(rawURL string) (redis.UniversalClient, error) {
 // redisOptions are the handler options keeping the service's state in
 // Redis: the replay cache always (in cookie mode falling back to this
 // node's own during an outage, as cookies need nothing else from Redis),
-// the token cache in reference mode (sealed with the key ring, so that
+// the token cache of sessions in reference mode (sealed with the key ring, so that
 // Redis holds no session key in clear), the sequences of reliable
 // sessions.
-func redisOptions(rc redis.UniversalClient, ring secureconv.KeyRingSource, cookies, reliable bool) ([]binding.HandlerOption, error) {
+func redisOptions(rc redis.UniversalClient, ring secureconv.KeyRingSource, cookies, session, reliable bool) ([]binding.HandlerOption, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rc.Ping(ctx).Err(); err != nil {
@@ -180,9 +234,12 @@ func redisOptions(rc redis.UniversalClient, ring secureconv.KeyRingSource, cooki
 		return nil, err
 	}
 	var opts []binding.HandlerOption
-	if cookies {
+	switch {
+	case !session:
+		opts = append(opts, binding.WithReplayCache(replay))
+	case cookies:
 		opts = append(opts, binding.WithReplayCache(&redisstore.FallbackReplayCache{Shared: replay, Local: wssecurity.NewMemoryReplayCache()}))
-	} else {
+	default:
 		if ring == nil {
 			return nil, errors.New("--redis in reference mode needs --cookie-keys or --cookie-keys-env: the key ring seals the session tokens in Redis")
 		}
@@ -220,19 +277,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	secure, closeSecure, err := sf.handler(logger)
+	secure, err := sf.endpoint(fs, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
 		return 2
 	}
-	defer closeSecure()
 	h := soap.NewHTTPHandler((&interop.PingService{}).Handler(),
 		soap.WithLogger(logger), soap.WithLimits(soap.Limits{MaxBytes: *maxBytes}), soap.WithGzip(*gzip))
 	mux := http.NewServeMux()
 	mux.Handle("/soap11", h)
 	mux.Handle("/soap12", h)
+	scheme := "http"
 	if secure != nil {
-		mux.Handle("/secure", secure)
+		defer secure.close()
+		mux.Handle("/secure", secure.handler)
+		if secure.tls != nil {
+			scheme = "https"
+		}
 	}
 	var rmPaths []string
 	if *rel {
@@ -258,16 +319,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if secure != nil && secure.tls != nil {
+		// The transport security modes: every endpoint is served over TLS.
+		ln = tls.NewListener(ln, secure.tls)
+	}
+	base := scheme + "://" + ln.Addr().String()
 	if *rel {
 		// The peers' server protocol (interop.StartCommandServer).
-		fmt.Fprintf(stdout, "READY http://%s\n", ln.Addr())
+		fmt.Fprintf(stdout, "READY %s\n", base)
 	}
-	fmt.Fprintf(stdout, "serving IPingService at http://%s/soap11 (SOAP 1.1) and http://%s/soap12 (SOAP 1.2)\n", ln.Addr(), ln.Addr())
+	fmt.Fprintf(stdout, "serving IPingService at %s/soap11 (SOAP 1.1) and %s/soap12 (SOAP 1.2)\n", base, base)
 	if secure != nil {
-		fmt.Fprintf(stdout, "and at http://%s/secure (%s)\n", ln.Addr(), sf.describe())
+		// The first line names the URL and the binding (its Describe: the
+		// WCF security binding element, the versions).
+		fmt.Fprintf(stdout, "and at %s/secure (%s)\n", base, secure.lines[0])
+		for _, l := range secure.lines[1:] {
+			fmt.Fprintf(stdout, "  %s\n", l)
+		}
 	}
 	for _, p := range rmPaths {
-		fmt.Fprintf(stdout, "serving reliable sessions at http://%s%s\n", ln.Addr(), p)
+		fmt.Fprintf(stdout, "serving reliable sessions at %s%s\n", base, p)
 	}
 	go func() {
 		<-ctx.Done()
@@ -280,23 +351,4 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
-}
-
-// describe names what /secure runs.
-func (s *secureFlags) describe() string {
-	d := "wsHttpBinding, user name, secure session"
-	if s.cookieKeys != "" || s.cookieKeysEnv != "" {
-		if s.mode == "reference" {
-			d += " in reference mode"
-		} else {
-			d += " in cookie mode"
-		}
-	}
-	if s.reliable {
-		d += ", reliable session"
-	}
-	if s.redisURL != "" {
-		d += ", state in Redis"
-	}
-	return d
 }

@@ -25,11 +25,18 @@ import (
 	"github.com/soapstack/soapstack/interop"
 )
 
-var servingAt = regexp.MustCompile(`at (http://\S+)/secure`)
+var servingAt = regexp.MustCompile(`at (https?://\S+)/secure`)
 
 // startServe runs soapstack serve with args on a free port until the test
 // ends and returns its base URL.
 func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	url, _ := startServeOutput(t, args...)
+	return url
+}
+
+// startServeOutput is startServe, returning serve's output too.
+func startServeOutput(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := newSyncBuffer(), newSyncBuffer()
@@ -44,7 +51,7 @@ func startServe(t *testing.T, args ...string) string {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := servingAt.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
+			return m[1], out
 		}
 		select {
 		case code := <-done:
@@ -54,7 +61,7 @@ func startServe(t *testing.T, args ...string) string {
 		}
 	}
 	t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
-	return ""
+	return "", nil
 }
 
 // roundRobin is a balancer without stickiness in front of targets,

@@ -22,6 +22,7 @@ import (
 	"github.com/soapstack/soapstack/internal/lossy"
 	"github.com/soapstack/soapstack/internal/scref"
 	"github.com/soapstack/soapstack/internal/testredis"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/redisstore"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
@@ -327,7 +328,7 @@ func (f *rmFarm) session(t testing.TB, id int, target string, loss *lossy.Config
 		l.Logger = slog.New(slog.DiscardHandler)
 		// The secure session's handshake and Cancel are spared: WCF does
 		// not run them under the reliable session, nor retransmit them.
-		l.Pass = lossy.PassActions(secureconv.NSTrust200502)
+		l.Pass = lossy.PassActions(wstrust.NSTrust200502)
 		p, err := lossy.New(l)
 		if err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/soapstack/soapstack/internal/testredis"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/redisstore"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -81,7 +82,7 @@ func newCookieClient(t *testing.T, url string, cert *wssecurity.Certificate) *co
 	http := soap.NewHTTPClient(url)
 	spy := soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
 		for _, el := range req.Doc.FindElements("//Cookie") {
-			if el.NamespaceURI() == secureconv.NSDotNetSecurity {
+			if el.NamespaceURI() == wstrust.NSDotNetSecurity {
 				if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(el.Text())); err == nil {
 					if id, ok := secureconv.CookieKeyID(raw); ok {
 						cc.keyID.Store(id)

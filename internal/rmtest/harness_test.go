@@ -18,6 +18,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/lossy"
 	"github.com/soapstack/soapstack/internal/scref"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -223,7 +224,7 @@ func newHarness(t testing.TB, v variant, o harnessOptions) *harness {
 	loss.Target = h.svc.URL
 	loss.Logger = quiet()
 	if loss.Pass == nil {
-		loss.Pass = lossy.PassActions(secureconv.NSTrust200502)
+		loss.Pass = lossy.PassActions(wstrust.NSTrust200502)
 	}
 	var err error
 	h.proxy, err = lossy.New(loss)

@@ -9,6 +9,7 @@ import (
 	"errors"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 )
@@ -41,5 +42,5 @@ func (s session) SessionTokenReference() (*etree.Element, error) {
 	if id == "" {
 		return nil, ErrNotEstablished
 	}
-	return secureconv.NewSCTReference(s.v, id, ""), nil
+	return wstrust.NewSCTReference(wstrust.Version(s.v), id, ""), nil
 }

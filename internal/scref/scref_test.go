@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wstrust"
 	"github.com/soapstack/soapstack/reliable"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
@@ -46,10 +47,10 @@ func TestSecureSession(t *testing.T) {
 		require.NoError(t, s.Open(context.Background()))
 		str, err := s.SessionTokenReference()
 		require.NoError(t, err)
-		ref, err := secureconv.ParseSCTReference(str)
+		ref, err := wstrust.ParseSCTReference(str)
 		require.NoError(t, err)
 		assert.Equal(t, c.Session(), ref.Identifier)
-		assert.Equal(t, v, ref.Version)
+		assert.Equal(t, wstrust.Version(v), ref.Version)
 		assert.False(t, ref.Local())
 		require.NoError(t, c.Close(context.Background()))
 		srv.Close()

@@ -88,7 +88,7 @@ type CreateSequence struct {
 	Offer *Offer
 	// SecurityTokenReference is the wsse:SecurityTokenReference to the
 	// secure session's token (RM over WS-SecureConversation), nil when
-	// absent; the layer resolves it (secureconv.ParseSCTReference).
+	// absent; the layer resolves it (wstrust.ParseSCTReference).
 	SecurityTokenReference *etree.Element
 	Extensions             []*etree.Element
 }

@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 import (
 	"fmt"
@@ -19,8 +19,8 @@ const (
 	maxDateTimeText = 256
 )
 
-// timestampToken is a parsed wsu:Timestamp.
-type timestampToken struct {
+// Timestamp is a parsed wsu:Timestamp.
+type Timestamp struct {
 	// ID is the wsu:Id, or "".
 	ID string
 	// Created is the creation time, in UTC.
@@ -32,31 +32,31 @@ type timestampToken struct {
 	Element *etree.Element
 }
 
-// formatTime returns t in TimeLayout (UTC, milliseconds, truncated).
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+// FormatTime returns t in TimeLayout (UTC, milliseconds, truncated).
+func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-// newTimestamp returns a standalone wsu:Timestamp element with wsu:Created
+// NewTimestamp returns a standalone wsu:Timestamp element with wsu:Created
 // now and wsu:Expires now+ttl (omitted when ttl <= 0), both in TimeLayout,
 // and a wsu:Id when id is not empty.
-func newTimestamp(now time.Time, ttl time.Duration, id string) *etree.Element {
-	ts := newTokenElement(prefixWSU, NSWSU, "Timestamp")
+func NewTimestamp(now time.Time, ttl time.Duration, id string) *etree.Element {
+	ts := NewTokenElement(PrefixWSU, NSWSU, "Timestamp")
 	if id != "" {
-		ts.CreateAttr(prefixWSU+":Id", id)
+		ts.CreateAttr(PrefixWSU+":Id", id)
 	}
-	ts.CreateElement(prefixWSU + ":Created").SetText(formatTime(now))
+	ts.CreateElement(PrefixWSU + ":Created").SetText(FormatTime(now))
 	if ttl > 0 {
-		ts.CreateElement(prefixWSU + ":Expires").SetText(formatTime(now.Add(ttl)))
+		ts.CreateElement(PrefixWSU + ":Expires").SetText(FormatTime(now.Add(ttl)))
 	}
 	return ts
 }
 
-// parseTimestamp reads a wsu:Timestamp under the rules of the WS-I Basic
+// ParseTimestamp reads a wsu:Timestamp under the rules of the WS-I Basic
 // Security Profile 1.1: exactly one wsu:Created, at most one wsu:Expires
 // after it (R3221, R3222, R3203, R3224), no other child elements, no
 // ValueType on either (R3225, R3226), values in UTC (R3213, R3217; written
 // 'Z' or "+00:00"), and Created strictly before Expires. Errors wrap
 // ErrInvalidSecurity.
-func parseTimestamp(el *etree.Element) (*timestampToken, error) {
+func ParseTimestamp(el *etree.Element) (*Timestamp, error) {
 	if !soap.Is(el, NSWSU, "Timestamp") {
 		return nil, fmt.Errorf("%w: not a wsu:Timestamp", ErrInvalidSecurity)
 	}
@@ -64,7 +64,7 @@ func parseTimestamp(el *etree.Element) (*timestampToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &timestampToken{ID: wsuID(el), Element: el}
+	ts := &Timestamp{ID: WSUID(el), Element: el}
 	var created, expires *etree.Element
 	for _, c := range children {
 		switch {
@@ -97,7 +97,7 @@ func parseTimestamp(el *etree.Element) (*timestampToken, error) {
 		}
 		if !ts.Created.Before(ts.Expires) {
 			return nil, fmt.Errorf("%w: timestamp Expires (%s) is not after Created (%s)",
-				ErrInvalidSecurity, formatTime(ts.Expires), formatTime(ts.Created))
+				ErrInvalidSecurity, FormatTime(ts.Expires), FormatTime(ts.Created))
 		}
 	}
 	return ts, nil
@@ -112,7 +112,7 @@ func timestampValue(el *etree.Element) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	t, err := parseDateTime(s)
+	t, err := ParseDateTime(s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: timestamp %s: %w", ErrInvalidSecurity, el.Tag, err)
 	}
@@ -125,27 +125,27 @@ func timestampValue(el *etree.Element) (time.Time, error) {
 // means the message expired (ErrExpired); with maxAge > 0, a Created older
 // than maxAge+maxSkew is stale (ErrExpired), which bounds messages whose
 // Expires lies far ahead.
-func (ts *timestampToken) Check(now time.Time, maxSkew, maxAge time.Duration) error {
+func (ts *Timestamp) Check(now time.Time, maxSkew, maxAge time.Duration) error {
 	if ts.Created.After(now.Add(maxSkew)) {
-		return fmt.Errorf("%w (%s, now %s)", ErrCreatedInFuture, formatTime(ts.Created), formatTime(now))
+		return fmt.Errorf("%w (%s, now %s)", ErrCreatedInFuture, FormatTime(ts.Created), FormatTime(now))
 	}
 	if !ts.Expires.IsZero() && !now.Before(ts.Expires.Add(maxSkew)) {
-		return fmt.Errorf("%w: timestamp expired at %s (now %s)", ErrExpired, formatTime(ts.Expires), formatTime(now))
+		return fmt.Errorf("%w: timestamp expired at %s (now %s)", ErrExpired, FormatTime(ts.Expires), FormatTime(now))
 	}
 	if maxAge > 0 && ts.Created.Add(maxAge+maxSkew).Before(now) {
-		return fmt.Errorf("%w: timestamp created at %s is older than %s (now %s)", ErrExpired, formatTime(ts.Created), maxAge, formatTime(now))
+		return fmt.Errorf("%w: timestamp created at %s is older than %s (now %s)", ErrExpired, FormatTime(ts.Created), maxAge, FormatTime(now))
 	}
 	return nil
 }
 
-// parseDateTime parses an xsd:dateTime that must be in UTC, as WS-Security
+// ParseDateTime parses an xsd:dateTime that must be in UTC, as WS-Security
 // requires for wsu:Created and wsu:Expires: YYYY-MM-DDThh:mm:ss with an
 // optional fraction of any length (kept to the nanosecond), followed by 'Z'
 // or "+00:00". Surrounding XML whitespace is ignored (xsd whiteSpace
 // collapse). A missing zone, any other offset, "-00:00", negative or
 // five-digit years, hour 24 and leap seconds are rejected.
-func parseDateTime(s string) (time.Time, error) {
-	s = trimXMLSpace(s)
+func ParseDateTime(s string) (time.Time, error) {
+	s = TrimXMLSpace(s)
 	if len(s) > maxDateTimeLen {
 		return time.Time{}, fmt.Errorf("dateTime longer than %d bytes", maxDateTimeLen)
 	}

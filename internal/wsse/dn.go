@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 import (
 	"crypto/x509"
@@ -33,10 +33,10 @@ type dnRawATV struct {
 
 type dnRawRDNSET []dnRawATV
 
-// issuerName returns cert's issuer in RFC 4514 form as WSS4J writes
+// IssuerName returns cert's issuer in RFC 4514 form as WSS4J writes
 // ds:X509IssuerName: most specific RDN first, the keywords CN, C, L, ST, O,
 // OU, STREET, DC and UID, other attributes as OID=#hex of their encoding.
-func issuerName(cert *x509.Certificate) string {
+func IssuerName(cert *x509.Certificate) string {
 	var rdns []dnRawRDNSET
 	if rest, err := asn1.Unmarshal(cert.RawIssuer, &rdns); err != nil || len(rest) != 0 {
 		return cert.Issuer.String()
@@ -337,10 +337,10 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// issuerMatches reports whether the distinguished name string name denotes
+// IssuerMatches reports whether the distinguished name string name denotes
 // cert's issuer. Both RDN orders are accepted (string order as RFC 4514,
 // and the encoded order some writers use).
-func issuerMatches(cert *x509.Certificate, name string) bool {
+func IssuerMatches(cert *x509.Certificate, name string) bool {
 	parsed, err := parseDN(name)
 	if err != nil {
 		return false

@@ -1,4 +1,4 @@
-package secureconv
+package wstrust
 
 import (
 	"encoding/base64"
@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
-	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // Bounds of RST and RSTR values.
@@ -19,8 +19,8 @@ const (
 	MaxSecretSize = 512
 	// MaxKeySize bounds KeySize, in bits.
 	MaxKeySize = 4096
-	// maxChildren bounds the number of child elements of an RST or RSTR.
-	maxChildren = 64
+	// MaxChildren bounds the number of child elements of an RST or RSTR.
+	MaxChildren = 64
 	// maxTimeText bounds the text of wsu:Created and wsu:Expires.
 	maxTimeText = 64
 )
@@ -28,23 +28,23 @@ const (
 // secretType is the Type of a wst:BinarySecret.
 type secretType int
 
-// binarySecretToken types.
+// BinarySecret types.
 const (
-	// secretUnspecified is a BinarySecret without Type, which WS-Trust
+	// SecretUnspecified is a BinarySecret without Type, which WS-Trust
 	// defines as a symmetric key. WCF writes proof keys this way.
-	secretUnspecified secretType = iota
-	// secretNonce is entropy (.../Nonce), as WCF writes client and server
+	SecretUnspecified secretType = iota
+	// SecretNonce is entropy (.../Nonce), as WCF writes client and server
 	// entropy.
-	secretNonce
-	// secretSymmetricKey is a symmetric key (.../SymmetricKey).
-	secretSymmetricKey
-	// secretAsymmetricKey is an asymmetric key (.../AsymmetricKey); this
+	SecretNonce
+	// SecretSymmetricKey is a symmetric key (.../SymmetricKey).
+	SecretSymmetricKey
+	// SecretAsymmetricKey is an asymmetric key (.../AsymmetricKey); this
 	// package parses it but never accepts it as entropy or proof.
-	secretAsymmetricKey
+	SecretAsymmetricKey
 )
 
-// binarySecretToken is a wst:BinarySecret: entropy or a proof key.
-type binarySecretToken struct {
+// BinarySecret is a wst:BinarySecret: entropy or a proof key.
+type BinarySecret struct {
 	// ID is the wsu:Id; WCF writes one on every BinarySecret it sends.
 	ID string
 	// Type is the secret's type.
@@ -59,9 +59,9 @@ type Lifetime struct {
 	Expires time.Time
 }
 
-// requestSecurityToken is a WS-Trust RST for a SecurityContextToken:
+// RST is a WS-Trust RST for a SecurityContextToken:
 // Issue, Renew or Cancel.
-type requestSecurityToken struct {
+type RST struct {
 	// Context is the Context attribute, echoed in the response ("" for
 	// none; WCF sends none).
 	Context string
@@ -74,7 +74,7 @@ type requestSecurityToken struct {
 	AppliesTo *etree.Element
 	// Entropy is the requestor's entropy (a BinarySecret of type Nonce in
 	// WCF's requests), nil for none.
-	Entropy *binarySecretToken
+	Entropy *BinarySecret
 	// KeySize is the requested key size in bits, 0 for none.
 	KeySize int
 	// KeyType is the requested KeyType URI, "" for none.
@@ -100,23 +100,23 @@ type requestSecurityToken struct {
 	Element *etree.Element
 }
 
-// proofToken is the content of a wst:RequestedProofToken: exactly one of
+// ProofToken is the content of a wst:RequestedProofToken: exactly one of
 // the fields is set.
-type proofToken struct {
+type ProofToken struct {
 	// ComputedKey is the computed key algorithm URI (Combined entropy:
 	// Version.ComputedKeyPSHA1).
 	ComputedKey string
 	// Secret is the proof key in clear (Server entropy over a protected
 	// channel).
-	Secret *binarySecretToken
+	Secret *BinarySecret
 	// EncryptedKey is an xenc:EncryptedKey holding the proof key, kept as
 	// it is (WCF's TLSNEGO writes TLS_Wrap keys this way).
 	EncryptedKey *etree.Element
 }
 
-// requestSecurityTokenResponse is a WS-Trust RSTR for a
+// RSTR is a WS-Trust RSTR for a
 // SecurityContextToken: the answer to Issue, Renew or Cancel.
-type requestSecurityTokenResponse struct {
+type RSTR struct {
 	// Context echoes the request's Context attribute.
 	Context string
 	// TokenType is the issued token type, "" for none.
@@ -135,9 +135,9 @@ type requestSecurityTokenResponse struct {
 	RequestedAttachedReference   *etree.Element
 	RequestedUnattachedReference *etree.Element
 	// Proof is the RequestedProofToken, nil for none.
-	Proof *proofToken
+	Proof *ProofToken
 	// Entropy is the issuer's entropy, nil for none.
-	Entropy *binarySecretToken
+	Entropy *BinarySecret
 	// Lifetime is the token's lifetime, nil for none.
 	Lifetime *Lifetime
 	// KeySize is the issued key size in bits, 0 for none.
@@ -179,15 +179,15 @@ func wIsTrustElement(local string) bool {
 // CancelTarget, followed by KeyType, ComputedKeyAlgorithm, Lifetime and
 // the extensions. The RequestType is written for a valid Operation only
 // (ParseRST requires one). Elements are copied; r is not changed.
-func (r *requestSecurityToken) Build(v Version) *etree.Element {
+func (r *RST) Build(v Version) *etree.Element {
 	v = v.orDefault()
-	p := v.trustPrefix()
-	el := wNewElement(p, v.TrustNamespace(), elRST)
+	p := v.TrustPrefix()
+	el := NewElement(p, v.TrustNamespace(), ElRST)
 	if r.Context != "" {
 		el.CreateAttr(attrContext, r.Context)
 	}
 	if r.Entropy != nil && r.Entropy.ID != "" {
-		el.CreateAttr("xmlns:"+prefixWSU, wssecurity.NSWSU)
+		el.CreateAttr("xmlns:"+prefixWSU, wsse.NSWSU)
 	}
 	if r.TokenType != "" {
 		el.CreateElement(p + ":" + elTokenType).SetText(r.TokenType)
@@ -196,7 +196,7 @@ func (r *requestSecurityToken) Build(v Version) *etree.Element {
 		el.CreateElement(p + ":" + elRequestType).SetText(rt)
 	}
 	if r.AppliesTo != nil {
-		wAdopt(el, wStandalone(r.AppliesTo))
+		wAdopt(el, Standalone(r.AppliesTo))
 	}
 	if r.Entropy != nil {
 		wAdopt(el.CreateElement(p+":"+elEntropy), r.Entropy.build(v))
@@ -205,10 +205,10 @@ func (r *requestSecurityToken) Build(v Version) *etree.Element {
 		el.CreateElement(p + ":" + elKeySize).SetText(strconv.Itoa(r.KeySize))
 	}
 	if r.RenewTarget != nil {
-		wAdopt(el.CreateElement(p+":"+elRenewTarget), wStandalone(r.RenewTarget))
+		wAdopt(el.CreateElement(p+":"+elRenewTarget), Standalone(r.RenewTarget))
 	}
 	if r.CancelTarget != nil {
-		wAdopt(el.CreateElement(p+":"+elCancelTarget), wStandalone(r.CancelTarget))
+		wAdopt(el.CreateElement(p+":"+elCancelTarget), Standalone(r.CancelTarget))
 	}
 	if r.KeyType != "" {
 		el.CreateElement(p + ":" + elKeyType).SetText(r.KeyType)
@@ -220,19 +220,19 @@ func (r *requestSecurityToken) Build(v Version) *etree.Element {
 		wAdopt(el, r.Lifetime.build(v))
 	}
 	for _, x := range r.Extensions {
-		wAdopt(el, wStandalone(x))
+		wAdopt(el, Standalone(x))
 	}
 	return el
 }
 
 // build returns the BinarySecret element (wsu:Id first, then Type, as
 // WCF's BinarySecretTokenEntry writes them).
-func (b *binarySecretToken) build(v Version) *etree.Element {
-	p := v.trustPrefix()
-	el := wNewElement(p, v.TrustNamespace(), elBinarySecret)
+func (b *BinarySecret) build(v Version) *etree.Element {
+	p := v.TrustPrefix()
+	el := NewElement(p, v.TrustNamespace(), ElBinarySecret)
 	if b.ID != "" {
 		el.CreateAttr(prefixWSU+":"+attrID, b.ID)
-		el.CreateAttr("xmlns:"+prefixWSU, wssecurity.NSWSU)
+		el.CreateAttr("xmlns:"+prefixWSU, wsse.NSWSU)
 	}
 	if t := v.SecretTypeURI(b.Type); t != "" {
 		el.CreateAttr(attrType, t)
@@ -244,21 +244,21 @@ func (b *binarySecretToken) build(v Version) *etree.Element {
 // build returns the Lifetime element with WCF's time format
 // (yyyy-MM-ddTHH:mm:ss.fffZ, UTC).
 func (l *Lifetime) build(v Version) *etree.Element {
-	p := v.trustPrefix()
-	el := wNewElement(p, v.TrustNamespace(), elLifetime)
-	el.CreateAttr("xmlns:"+prefixWSU, wssecurity.NSWSU)
+	p := v.TrustPrefix()
+	el := NewElement(p, v.TrustNamespace(), elLifetime)
+	el.CreateAttr("xmlns:"+prefixWSU, wsse.NSWSU)
 	if !l.Created.IsZero() {
-		el.CreateElement(prefixWSU + ":" + elCreated).SetText(wFormatTime(l.Created))
+		el.CreateElement(prefixWSU + ":" + elCreated).SetText(FormatTime(l.Created))
 	}
 	if !l.Expires.IsZero() {
-		el.CreateElement(prefixWSU + ":" + elExpires).SetText(wFormatTime(l.Expires))
+		el.CreateElement(prefixWSU + ":" + elExpires).SetText(FormatTime(l.Expires))
 	}
 	return el
 }
 
-// wFormatTime formats t in UTC with milliseconds as WCF does, or with the
+// FormatTime formats t in UTC with milliseconds as WCF does, or with the
 // finer fraction t carries.
-func wFormatTime(t time.Time) string {
+func FormatTime(t time.Time) string {
 	t = t.UTC()
 	if t.Nanosecond()%int(time.Millisecond) != 0 {
 		return t.Format(lifetimeLayoutFine)
@@ -273,36 +273,36 @@ func wFormatTime(t time.Time) string {
 // RequestedProofToken, Entropy, Lifetime, KeySize, RequestedTokenCancelled
 // and the extensions. In 1.3 WCF sends the RSTR inside a collection: use
 // BuildBody for the SOAP Body. Elements are copied; r is not changed.
-func (r *requestSecurityTokenResponse) Build(v Version) *etree.Element {
+func (r *RSTR) Build(v Version) *etree.Element {
 	v = v.orDefault()
-	p := v.trustPrefix()
-	el := etree.NewElement(p + ":" + elRSTR)
+	p := v.TrustPrefix()
+	el := etree.NewElement(p + ":" + ElRSTR)
 	if r.Context != "" {
 		el.CreateAttr(attrContext, r.Context)
 	}
 	el.CreateAttr("xmlns:"+p, v.TrustNamespace())
-	el.CreateAttr("xmlns:"+prefixWSU, wssecurity.NSWSU)
+	el.CreateAttr("xmlns:"+prefixWSU, wsse.NSWSU)
 	if r.TokenType != "" {
 		el.CreateElement(p + ":" + elTokenType).SetText(r.TokenType)
 	}
 	switch {
 	case r.RequestedSecurityToken != nil:
-		wAdopt(el.CreateElement(p+":"+elRequestedToken), wStandalone(r.RequestedSecurityToken))
+		wAdopt(el.CreateElement(p+":"+elRequestedToken), Standalone(r.RequestedSecurityToken))
 	case r.SCT != nil:
 		tok := r.SCT.Build(v)
 		if r.SCT.Element != nil {
-			tok = wStandalone(r.SCT.Element)
+			tok = Standalone(r.SCT.Element)
 		}
 		wAdopt(el.CreateElement(p+":"+elRequestedToken), tok)
 	}
 	if r.AppliesTo != nil {
-		wAdopt(el, wStandalone(r.AppliesTo))
+		wAdopt(el, Standalone(r.AppliesTo))
 	}
 	if r.RequestedAttachedReference != nil {
-		wAdopt(el.CreateElement(p+":"+elRequestedAttached), wStandalone(r.RequestedAttachedReference))
+		wAdopt(el.CreateElement(p+":"+elRequestedAttached), Standalone(r.RequestedAttachedReference))
 	}
 	if r.RequestedUnattachedReference != nil {
-		wAdopt(el.CreateElement(p+":"+elRequestedUnattached), wStandalone(r.RequestedUnattachedReference))
+		wAdopt(el.CreateElement(p+":"+elRequestedUnattached), Standalone(r.RequestedUnattachedReference))
 	}
 	if pr := r.Proof; pr != nil {
 		pt := el.CreateElement(p + ":" + elRequestedProofToken)
@@ -312,7 +312,7 @@ func (r *requestSecurityTokenResponse) Build(v Version) *etree.Element {
 		case pr.Secret != nil:
 			wAdopt(pt, pr.Secret.build(v))
 		case pr.EncryptedKey != nil:
-			wAdopt(pt, wStandalone(pr.EncryptedKey))
+			wAdopt(pt, Standalone(pr.EncryptedKey))
 		}
 	}
 	if r.Entropy != nil {
@@ -328,7 +328,7 @@ func (r *requestSecurityTokenResponse) Build(v Version) *etree.Element {
 		el.CreateElement(p + ":" + elRequestedTokenCanceled)
 	}
 	for _, x := range r.Extensions {
-		wAdopt(el, wStandalone(x))
+		wAdopt(el, Standalone(x))
 	}
 	return el
 }
@@ -337,14 +337,14 @@ func (r *requestSecurityTokenResponse) Build(v Version) *etree.Element {
 // the RSTR itself in 2005/02, a RequestSecurityTokenResponseCollection
 // holding the RSTR in 1.3 (for Issue, Renew and Cancel alike; the action
 // stays Version.ResponseAction).
-func (r *requestSecurityTokenResponse) BuildBody(v Version) *etree.Element {
+func (r *RSTR) BuildBody(v Version) *etree.Element {
 	v = v.orDefault()
 	rstr := r.Build(v)
 	if v != V13 {
 		return rstr
 	}
-	p := v.trustPrefix()
-	coll := wNewElement(p, v.TrustNamespace(), elRSTRC)
+	p := v.TrustPrefix()
+	coll := NewElement(p, v.TrustNamespace(), ElRSTRC)
 	wAdopt(coll, rstr)
 	return coll
 }
@@ -386,7 +386,7 @@ func (p *wParser) keySize(c *etree.Element) (int, error) {
 	if err != nil {
 		return 0, p.bad("KeySize: %v", err)
 	}
-	n, err := strconv.Atoi(wTrim(txt))
+	n, err := strconv.Atoi(Trim(txt))
 	if err != nil || n < 0 || n > MaxKeySize {
 		return 0, p.bad("KeySize outside 0..%d", MaxKeySize)
 	}
@@ -394,17 +394,17 @@ func (p *wParser) keySize(c *etree.Element) (int, error) {
 }
 
 // binarySecret reads a BinarySecret element of the version's namespace.
-func (p *wParser) binarySecret(el *etree.Element) (*binarySecretToken, error) {
-	if !soap.Is(el, p.ns, elBinarySecret) {
+func (p *wParser) binarySecret(el *etree.Element) (*BinarySecret, error) {
+	if !soap.Is(el, p.ns, ElBinarySecret) {
 		return nil, p.bad("unexpected %s, want BinarySecret", wQName(soap.ElementName(el)))
 	}
-	b := &binarySecretToken{}
+	b := &BinarySecret{}
 	var err error
 	if b.ID, err = wID(el); err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
 	}
 	if a := soap.AttrNS(el, "", attrType); a != nil {
-		t, ok := wSecretType(wTrim(a.Value))
+		t, ok := wSecretType(Trim(a.Value))
 		if !ok {
 			return nil, p.bad("BinarySecret of unknown Type")
 		}
@@ -414,7 +414,7 @@ func (p *wParser) binarySecret(el *etree.Element) (*binarySecretToken, error) {
 	if err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
 	}
-	if b.Value, err = wssecurity.DecodeBase64(txt, MaxSecretSize); err != nil {
+	if b.Value, err = wsse.DecodeBase64(txt, MaxSecretSize); err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
 	}
 	if len(b.Value) == 0 {
@@ -427,7 +427,7 @@ func (p *wParser) binarySecret(el *etree.Element) (*binarySecretToken, error) {
 // as WCF's reader accepts both.
 func wSecretType(uri string) (secretType, bool) {
 	for _, v := range [...]Version{V200502, V13} {
-		for _, t := range [...]secretType{secretNonce, secretSymmetricKey, secretAsymmetricKey} {
+		for _, t := range [...]secretType{SecretNonce, SecretSymmetricKey, SecretAsymmetricKey} {
 			if uri == v.SecretTypeURI(t) {
 				return t, true
 			}
@@ -450,7 +450,7 @@ func (p *wParser) single(el *etree.Element) (*etree.Element, error) {
 
 // entropy reads an Entropy element: one BinarySecret that is not an
 // asymmetric key.
-func (p *wParser) entropy(el *etree.Element) (*binarySecretToken, error) {
+func (p *wParser) entropy(el *etree.Element) (*BinarySecret, error) {
 	c, err := p.single(el)
 	if err != nil {
 		return nil, err
@@ -459,7 +459,7 @@ func (p *wParser) entropy(el *etree.Element) (*binarySecretToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.Type == secretAsymmetricKey {
+	if b.Type == SecretAsymmetricKey {
 		return nil, p.bad("asymmetric key as entropy")
 	}
 	return b, nil
@@ -478,9 +478,9 @@ func (p *wParser) lifetime(el *etree.Element) (*Lifetime, error) {
 		var dst *time.Time
 		var seen *bool
 		switch {
-		case soap.Is(c, wssecurity.NSWSU, elCreated):
+		case soap.Is(c, wsse.NSWSU, elCreated):
 			dst, seen = &l.Created, &seenCreated
-		case soap.Is(c, wssecurity.NSWSU, elExpires):
+		case soap.Is(c, wsse.NSWSU, elExpires):
 			dst, seen = &l.Expires, &seenExpires
 		default:
 			return nil, p.bad("unexpected %s in Lifetime", wQName(soap.ElementName(c)))
@@ -493,7 +493,7 @@ func (p *wParser) lifetime(el *etree.Element) (*Lifetime, error) {
 		if err != nil {
 			return nil, p.bad("Lifetime: %v", err)
 		}
-		t, err := time.Parse(time.RFC3339Nano, wTrim(txt))
+		t, err := time.Parse(time.RFC3339Nano, Trim(txt))
 		if err != nil {
 			return nil, p.bad("Lifetime: invalid %s", c.Tag)
 		}
@@ -515,7 +515,7 @@ func (p *wParser) target(el *etree.Element) (*etree.Element, *SCTReference, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	if soap.Is(c, wssecurity.NSWSSE, elSTR) {
+	if soap.Is(c, wsse.NSWSSE, ElSTR) {
 		ref, err := ParseSCTReference(c)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %s: %w", ErrInvalidRequest, el.Tag, err)
@@ -541,40 +541,40 @@ func (p *wParser) extension(c *etree.Element, name xml.Name, dst *[]*etree.Eleme
 	if name.Space == p.ns && !wIsTrustElement(name.Local) {
 		return p.bad("unexpected %s", wQName(name))
 	}
-	if _, ok := versionOfTrust(name.Space); ok && name.Space != p.ns {
+	if _, ok := VersionOfTrust(name.Space); ok && name.Space != p.ns {
 		return p.bad("%s of another WS-Trust version", name.Local)
 	}
 	*dst = append(*dst, c)
 	return nil
 }
 
-// parseRST reads an RST of either version with the default limits (see
+// ParseRST reads an RST of either version with the default limits (see
 // Limits.ParseRST).
-func parseRST(el *etree.Element) (*requestSecurityToken, Version, error) {
-	return Limits{}.parseRST(el)
+func ParseRST(el *etree.Element) (*RST, Version, error) {
+	return Limits{}.ParseRST(el)
 }
 
-// parseRST reads a RequestSecurityToken of either WS-Trust version and
+// ParseRST reads a RequestSecurityToken of either WS-Trust version and
 // returns it with its version. It is strict: a RequestType of Issue, Renew
 // or Cancel is required; TokenType, RequestType, Entropy, KeySize and the
 // other known children may appear once each; Entropy holds one
-// binarySecretToken of at most MaxSecretSize bytes; KeySize is 0..MaxKeySize
+// BinarySecret of at most MaxSecretSize bytes; KeySize is 0..MaxKeySize
 // bits; a RenewTarget (CancelTarget) holds one reference to an SCT or the
 // SCT itself and is required for, and allowed only with, Renew (Cancel).
 // Elements of other namespaces and WS-Trust elements it does not
 // interpret are kept in Extensions (the schema allows any element there);
 // undefined WS-Trust names are refused. Errors wrap ErrInvalidRequest.
-func (l Limits) parseRST(el *etree.Element) (*requestSecurityToken, Version, error) {
+func (l Limits) ParseRST(el *etree.Element) (*RST, Version, error) {
 	if el == nil {
 		return nil, 0, fmt.Errorf("%w: missing RequestSecurityToken", ErrInvalidRequest)
 	}
 	name := soap.ElementName(el)
-	v, ok := versionOfTrust(name.Space)
-	if !ok || name.Local != elRST {
+	v, ok := VersionOfTrust(name.Space)
+	if !ok || name.Local != ElRST {
 		return nil, 0, fmt.Errorf("%w: unexpected %s, want RequestSecurityToken", ErrInvalidRequest, wQName(name))
 	}
 	p := &wParser{v: v, ns: name.Space, lim: l, seen: map[string]bool{}}
-	r := &requestSecurityToken{Element: el}
+	r := &RST{Element: el}
 	kids, err := p.start(el, &r.Context)
 	if err != nil {
 		return nil, 0, err
@@ -601,7 +601,7 @@ func (l Limits) parseRST(el *etree.Element) (*requestSecurityToken, Version, err
 			var rt string
 			if rt, err = p.uri(c); err == nil {
 				var ok bool
-				if r.Operation, ok = v.operationOf(rt); !ok {
+				if r.Operation, ok = v.OperationOf(rt); !ok {
 					err = p.bad("unsupported RequestType")
 				}
 			}
@@ -643,13 +643,13 @@ func (l Limits) parseRST(el *etree.Element) (*requestSecurityToken, Version, err
 	return r, v, nil
 }
 
-// parseRSTR reads a response of either version with the default limits
+// ParseRSTR reads a response of either version with the default limits
 // (see Limits.ParseRSTR).
-func parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Version, error) {
-	return Limits{}.parseRSTR(el)
+func ParseRSTR(el *etree.Element) (*RSTR, Version, error) {
+	return Limits{}.ParseRSTR(el)
 }
 
-// parseRSTR reads a RequestSecurityTokenResponse of either WS-Trust
+// ParseRSTR reads a RequestSecurityTokenResponse of either WS-Trust
 // version, or a RequestSecurityTokenResponseCollection holding exactly one
 // (WCF's 1.3 form; collections with none or several responses are
 // refused), and returns it with its version. It is strict: the known
@@ -662,14 +662,14 @@ func parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Version, error
 // namespaces and WS-Trust elements it does not interpret are kept in
 // Extensions; undefined WS-Trust names are refused. Errors wrap
 // ErrInvalidRequest.
-func (l Limits) parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Version, error) {
+func (l Limits) ParseRSTR(el *etree.Element) (*RSTR, Version, error) {
 	if el == nil {
 		return nil, 0, fmt.Errorf("%w: missing RequestSecurityTokenResponse", ErrInvalidRequest)
 	}
 	name := soap.ElementName(el)
-	v, ok := versionOfTrust(name.Space)
+	v, ok := VersionOfTrust(name.Space)
 	inColl := false
-	if ok && name.Local == elRSTRC {
+	if ok && name.Local == ElRSTRC {
 		kids, err := wChildren(el)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
@@ -683,11 +683,11 @@ func (l Limits) parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Ver
 			return nil, 0, fmt.Errorf("%w: unexpected %s in RequestSecurityTokenResponseCollection", ErrInvalidRequest, wQName(name))
 		}
 	}
-	if !ok || name.Local != elRSTR {
+	if !ok || name.Local != ElRSTR {
 		return nil, 0, fmt.Errorf("%w: unexpected %s, want RequestSecurityTokenResponse", ErrInvalidRequest, wQName(name))
 	}
 	p := &wParser{v: v, ns: name.Space, lim: l, seen: map[string]bool{}}
-	r := &requestSecurityTokenResponse{Element: el, InCollection: inColl}
+	r := &RSTR{Element: el, InCollection: inColl}
 	kids, err := p.start(el, &r.Context)
 	if err != nil {
 		return nil, 0, err
@@ -741,14 +741,14 @@ func (l Limits) parseRSTR(el *etree.Element) (*requestSecurityTokenResponse, Ver
 }
 
 // requestedToken reads a RequestedSecurityToken.
-func (p *wParser) requestedToken(el *etree.Element, r *requestSecurityTokenResponse) error {
+func (p *wParser) requestedToken(el *etree.Element, r *RSTR) error {
 	c, err := p.single(el)
 	if err != nil {
 		return err
 	}
 	r.RequestedSecurityToken = c
-	if n := soap.ElementName(c); n.Local == elSCT {
-		if _, isSC := versionOfSC(n.Space); isSC {
+	if n := soap.ElementName(c); n.Local == ElSCT {
+		if _, isSC := VersionOfSC(n.Space); isSC {
 			sct, err := p.lim.ParseSCT(c)
 			if err != nil {
 				return fmt.Errorf("%w: RequestedSecurityToken: %w", ErrInvalidRequest, err)
@@ -764,7 +764,7 @@ func (p *wParser) requestedToken(el *etree.Element, r *requestSecurityTokenRespo
 
 // reference reads a RequestedAttachedReference or
 // RequestedUnattachedReference: one wsse:SecurityTokenReference, checked
-// with wssecurity.ParseSTR (or ParseSCTReference for an SCT reference
+// with wsse.ParseSTR (or ParseSCTReference for an SCT reference
 // qualified by Instance, which wssecurity does not read).
 func (p *wParser) reference(el *etree.Element) (*etree.Element, error) {
 	c, err := p.single(el)
@@ -774,14 +774,14 @@ func (p *wParser) reference(el *etree.Element) (*etree.Element, error) {
 	if _, err := ParseSCTReference(c); err == nil {
 		return c, nil
 	}
-	if _, err := wssecurity.ParseSTR(c); err != nil {
+	if _, err := wsse.ParseSTR(c); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRequest, el.Tag, err)
 	}
 	return c, nil
 }
 
 // proof reads a RequestedProofToken.
-func (p *wParser) proof(el *etree.Element) (*proofToken, error) {
+func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
 	c, err := p.single(el)
 	if err != nil {
 		return nil, err
@@ -795,18 +795,18 @@ func (p *wParser) proof(el *etree.Element) (*proofToken, error) {
 		if alg != p.v.ComputedKeyPSHA1() {
 			return nil, p.bad("unsupported computed key algorithm")
 		}
-		return &proofToken{ComputedKey: alg}, nil
-	case soap.Is(c, p.ns, elBinarySecret):
+		return &ProofToken{ComputedKey: alg}, nil
+	case soap.Is(c, p.ns, ElBinarySecret):
 		b, err := p.binarySecret(c)
 		if err != nil {
 			return nil, err
 		}
-		if b.Type == secretAsymmetricKey {
+		if b.Type == SecretAsymmetricKey {
 			return nil, p.bad("asymmetric proof key")
 		}
-		return &proofToken{Secret: b}, nil
-	case soap.Is(c, wssecurity.NSXENC, elEncryptedKey):
-		return &proofToken{EncryptedKey: c}, nil
+		return &ProofToken{Secret: b}, nil
+	case soap.Is(c, wsse.NSXENC, ElEncryptedKey):
+		return &ProofToken{EncryptedKey: c}, nil
 	}
 	return nil, p.bad("unsupported proof token %s", wQName(soap.ElementName(c)))
 }
@@ -825,8 +825,8 @@ func (p *wParser) start(el *etree.Element, context *string) ([]*etree.Element, e
 	if err != nil {
 		return nil, p.bad("%v", err)
 	}
-	if len(kids) > maxChildren {
-		return nil, p.bad("more than %d children", maxChildren)
+	if len(kids) > MaxChildren {
+		return nil, p.bad("more than %d children", MaxChildren)
 	}
 	return kids, nil
 }

@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 import (
 	"crypto/rand"
@@ -70,9 +70,9 @@ func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
 	if name.Local != "DerivedKeyToken" || (name.Space != NSWSC200502 && name.Space != NSWSC13) {
 		return nil, fmt.Errorf("%w: not a DerivedKeyToken", ErrInvalidToken)
 	}
-	d := &DerivedKeyToken{NS: name.Space, ID: wsuID(el), Element: el, Length: 32}
+	d := &DerivedKeyToken{NS: name.Space, ID: WSUID(el), Element: el, Length: 32}
 	if a := soap.AttrNS(el, "", "Algorithm"); a != nil {
-		d.Algorithm = trimXMLSpace(a.Value)
+		d.Algorithm = TrimXMLSpace(a.Value)
 		if d.Algorithm != AlgPSHA1 && d.Algorithm != AlgPSHA1V13 {
 			return nil, fmt.Errorf("%w: derivation algorithm %q", ErrUnsupportedAlgorithm, d.Algorithm)
 		}
@@ -108,7 +108,7 @@ func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 			}
-			n, err := strconv.Atoi(trimXMLSpace(txt))
+			n, err := strconv.Atoi(TrimXMLSpace(txt))
 			if err != nil || n < 0 {
 				return nil, fmt.Errorf("%w: invalid %s", ErrInvalidToken, cn.Local)
 			}
@@ -131,7 +131,7 @@ func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 			}
-			if d.Nonce, err = decodeBase64(txt, maxDKNonce); err != nil {
+			if d.Nonce, err = DecodeBase64(txt, maxDKNonce); err != nil {
 				return nil, fmt.Errorf("%w: nonce: %v", ErrInvalidToken, err)
 			}
 		default:
@@ -153,10 +153,10 @@ func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
 	return d, nil
 }
 
-// newDerivedKeyToken builds a DerivedKeyToken as WCF writes it (Offset 0,
+// NewDerivedKeyToken builds a DerivedKeyToken as WCF writes it (Offset 0,
 // Length, a 16-byte Nonce; no Label, no Generation) and returns it with the
 // derived key. str references the base token; ns selects the WS-SC version.
-func newDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length int, r io.Reader) (*DerivedKeyToken, []byte, error) {
+func NewDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length int, r io.Reader) (*DerivedKeyToken, []byte, error) {
 	if r == nil {
 		r = rand.Reader
 	}
@@ -164,8 +164,8 @@ func newDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length
 	if _, err := io.ReadFull(r, nonce); err != nil {
 		return nil, nil, fmt.Errorf("wssecurity: derived key nonce: %w", err)
 	}
-	el := newTokenElement(prefixWSC, ns, "DerivedKeyToken")
-	setWSUID(el, id)
+	el := NewTokenElement(prefixWSC, ns, "DerivedKeyToken")
+	SetWSUID(el, id)
 	el.AddChild(str)
 	el.CreateElement(prefixWSC + ":Offset").SetText("0")
 	el.CreateElement(prefixWSC + ":Length").SetText(strconv.Itoa(length))

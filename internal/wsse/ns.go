@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 // Namespaces and URIs of WS-Security 1.0/1.1, XML Signature and XML
 // Encryption. Every literal this package writes lives here.
@@ -46,9 +46,9 @@ const (
 // Prefixes this package uses when it writes tokens (those of WSS4J; WCF
 // writes "o" and "u", which is equivalent on the wire).
 const (
-	prefixWSSE   = "wsse"
-	prefixWSSE11 = "wsse11"
-	prefixWSU    = "wsu"
+	PrefixWSSE   = "wsse"
+	PrefixWSSE11 = "wsse11"
+	PrefixWSU    = "wsu"
 	prefixDS     = "ds"
 )
 
@@ -64,4 +64,20 @@ const (
 	DefaultDKLabel = "WS-SecureConversationWS-SecureConversation"
 
 	prefixWSC = "c"
+)
+
+// Encryption, key-wrap and key-derivation URIs used by the algorithm suites.
+const (
+	AlgAES128CBC    = "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
+	AlgAES192CBC    = "http://www.w3.org/2001/04/xmlenc#aes192-cbc"
+	AlgAES256CBC    = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
+	AlgTripleDESCBC = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc"
+	AlgKWAES128     = "http://www.w3.org/2001/04/xmlenc#kw-aes128"
+	AlgKWAES192     = "http://www.w3.org/2001/04/xmlenc#kw-aes192"
+	AlgKWAES256     = "http://www.w3.org/2001/04/xmlenc#kw-aes256"
+	AlgKWTripleDES  = "http://www.w3.org/2001/04/xmlenc#kw-tripledes"
+	AlgRSAOAEP      = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+	AlgRSA15        = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
+	AlgPSHA1        = "http://schemas.xmlsoap.org/ws/2005/02/sc/dk/p_sha1"
+	AlgPSHA1V13     = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk/p_sha1"
 )

@@ -1,6 +1,6 @@
-package secureconv
+package wstrust
 
-import "github.com/soapstack/soapstack/wssecurity"
+import "github.com/soapstack/soapstack/internal/wsse"
 
 // Namespaces of the protocols this package reads and writes. Every literal
 // URI of the package lives in this file.
@@ -10,9 +10,9 @@ const (
 	// NSTrust13 is the WS-Trust 1.3 (OASIS, 2005/12) namespace.
 	NSTrust13 = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 	// NSSC200502 is the WS-SecureConversation February 2005 namespace.
-	NSSC200502 = wssecurity.NSWSC200502
+	NSSC200502 = wsse.NSWSC200502
 	// NSSC13 is the WS-SecureConversation 1.3 (OASIS, 2005/12) namespace.
-	NSSC13 = wssecurity.NSWSC13
+	NSSC13 = wsse.NSWSC13
 	// NSDotNetSecurity is the namespace of WCF's extensions, among them
 	// the Cookie element of a stateful SecurityContextToken.
 	NSDotNetSecurity = "http://schemas.microsoft.com/ws/2006/05/security"
@@ -23,16 +23,16 @@ const (
 // URIs of WS-Trust and WS-SecureConversation February 2005 (WCF's
 // XD.TrustFeb2005Dictionary and XD.SecureConversationFeb2005Dictionary).
 const (
-	uriSCT200502       = NSSC200502 + "/sct"
-	uriDK200502        = NSSC200502 + "/dk"
+	URISCT200502       = NSSC200502 + "/sct"
+	URIDK200502        = NSSC200502 + "/dk"
 	uriPSHA1DK200502   = NSSC200502 + "/dk/p_sha1"
-	uriIssue200502     = NSTrust200502 + "/Issue"
-	uriRenew200502     = NSTrust200502 + "/Renew"
-	uriCancel200502    = NSTrust200502 + "/Cancel"
-	uriCKPSHA1200502   = NSTrust200502 + "/CK/PSHA1"
+	URIIssue200502     = NSTrust200502 + "/Issue"
+	URIRenew200502     = NSTrust200502 + "/Renew"
+	URICancel200502    = NSTrust200502 + "/Cancel"
+	URICKPSHA1200502   = NSTrust200502 + "/CK/PSHA1"
 	uriNonce200502     = NSTrust200502 + "/Nonce"
 	uriSymKey200502    = NSTrust200502 + "/SymmetricKey"
-	uriAsymKey200502   = NSTrust200502 + "/AsymmetricKey"
+	URIAsymKey200502   = NSTrust200502 + "/AsymmetricKey"
 	uriPublicKey200502 = NSTrust200502 + "/PublicKey"
 
 	actRSTSCT200502        = NSTrust200502 + "/RST/SCT"
@@ -47,16 +47,16 @@ const (
 // DXD.TrustDec2005Dictionary and DXD.SecureConversationDec2005Dictionary).
 // The SCT actions live under the WS-Trust namespace, not the WS-SC one.
 const (
-	uriSCT13       = NSSC13 + "/sct"
+	URISCT13       = NSSC13 + "/sct"
 	uriDK13        = NSSC13 + "/dk"
 	uriPSHA1DK13   = NSSC13 + "/dk/p_sha1"
-	uriIssue13     = NSTrust13 + "/Issue"
+	URIIssue13     = NSTrust13 + "/Issue"
 	uriRenew13     = NSTrust13 + "/Renew"
 	uriCancel13    = NSTrust13 + "/Cancel"
 	uriCKPSHA113   = NSTrust13 + "/CK/PSHA1"
 	uriNonce13     = NSTrust13 + "/Nonce"
 	uriSymKey13    = NSTrust13 + "/SymmetricKey"
-	uriAsymKey13   = NSTrust13 + "/AsymmetricKey"
+	URIAsymKey13   = NSTrust13 + "/AsymmetricKey"
 	uriPublicKey13 = NSTrust13 + "/PublicKey"
 	uriBearer13    = NSTrust13 + "/Bearer"
 
@@ -70,13 +70,13 @@ const (
 
 // Element and attribute local names.
 const (
-	elRST                    = "RequestSecurityToken"
-	elRSTR                   = "RequestSecurityTokenResponse"
-	elRSTRC                  = "RequestSecurityTokenResponseCollection"
+	ElRST                    = "RequestSecurityToken"
+	ElRSTR                   = "RequestSecurityTokenResponse"
+	ElRSTRC                  = "RequestSecurityTokenResponseCollection"
 	elTokenType              = "TokenType"
 	elRequestType            = "RequestType"
 	elEntropy                = "Entropy"
-	elBinarySecret           = "BinarySecret"
+	ElBinarySecret           = "BinarySecret"
 	elKeySize                = "KeySize"
 	elKeyType                = "KeyType"
 	elComputedKeyAlgorithm   = "ComputedKeyAlgorithm"
@@ -90,15 +90,15 @@ const (
 	elRequestedProofToken    = "RequestedProofToken"
 	elRequestedTokenCanceled = "RequestedTokenCancelled"
 	elAppliesTo              = "AppliesTo"
-	elSCT                    = "SecurityContextToken"
+	ElSCT                    = "SecurityContextToken"
 	elIdentifier             = "Identifier"
 	elInstance               = "Instance"
-	elCookie                 = "Cookie"
+	ElCookie                 = "Cookie"
 	elCreated                = "Created"
 	elExpires                = "Expires"
-	elSTR                    = "SecurityTokenReference"
+	ElSTR                    = "SecurityTokenReference"
 	elReference              = "Reference"
-	elEncryptedKey           = "EncryptedKey"
+	ElEncryptedKey           = "EncryptedKey"
 	attrContext              = "Context"
 	attrType                 = "Type"
 	attrURI                  = "URI"
@@ -129,11 +129,11 @@ const (
 // SecurityRenewFaultReason and InvalidRequestTrustFaultCode); the others
 // the texts of the WS-SecureConversation specification.
 const (
-	reasonBadContextToken         = "The security context token is expired or is not valid. The message was not processed."
-	reasonRenewNeeded             = "The SecurityContextSecurityToken's key needs to be renewed."
-	reasonUnableToRenew           = "The specified context token could not be renewed."
-	reasonUnknownDerivationSource = "The specified source for the derivation is unknown."
-	reasonInvalidRequest          = "The request for security token has invalid or malformed elements."
+	ReasonBadContextToken         = "The security context token is expired or is not valid. The message was not processed."
+	ReasonRenewNeeded             = "The SecurityContextSecurityToken's key needs to be renewed."
+	ReasonUnableToRenew           = "The specified context token could not be renewed."
+	ReasonUnknownDerivationSource = "The specified source for the derivation is unknown."
+	ReasonInvalidRequest          = "The request for security token has invalid or malformed elements."
 )
 
 // Prefixes WCF writes (XD dictionaries): "t" and "c" for the 2005/02

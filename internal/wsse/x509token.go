@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 import (
 	"crypto/sha1"
@@ -21,8 +21,8 @@ const (
 	maxBSTText                   = 2 * MaxBinarySecurityTokenBase64
 )
 
-// binarySecurityToken is a parsed X.509 v3 wsse:BinarySecurityToken.
-type binarySecurityToken struct {
+// BinarySecurityToken is a parsed X.509 v3 wsse:BinarySecurityToken.
+type BinarySecurityToken struct {
 	// ID is the wsu:Id, or "".
 	ID string
 	// ValueType is the token's ValueType (URIX509v3).
@@ -33,33 +33,33 @@ type binarySecurityToken struct {
 	Element *etree.Element
 }
 
-// newBinarySecurityToken returns a standalone wsse:BinarySecurityToken
+// NewBinarySecurityToken returns a standalone wsse:BinarySecurityToken
 // carrying cert (ValueType X509v3, EncodingType Base64Binary, the DER on
 // one line), with a wsu:Id when id is not empty.
-func newBinarySecurityToken(cert *x509.Certificate, id string) *etree.Element {
-	bst := newTokenElement(prefixWSSE, NSWSSE, "BinarySecurityToken")
+func NewBinarySecurityToken(cert *x509.Certificate, id string) *etree.Element {
+	bst := NewTokenElement(PrefixWSSE, NSWSSE, "BinarySecurityToken")
 	bst.CreateAttr("EncodingType", URIBase64Binary)
 	bst.CreateAttr("ValueType", URIX509v3)
 	if id != "" {
-		setWSUID(bst, id)
+		SetWSUID(bst, id)
 	}
 	bst.SetText(base64.StdEncoding.EncodeToString(cert.Raw))
 	return bst
 }
 
-// parseBinarySecurityToken reads a wsse:BinarySecurityToken with ValueType
+// ParseBinarySecurityToken reads a wsse:BinarySecurityToken with ValueType
 // X509v3 and EncodingType Base64Binary (or none, as WCF writes it). The
 // base64 text, whitespace aside, may not exceed
 // MaxBinarySecurityTokenBase64 bytes. Other token types are refused with
 // ErrInvalidToken. The certificate is decoded, not verified: see
 // TrustStore.
-func parseBinarySecurityToken(el *etree.Element) (*binarySecurityToken, error) {
+func ParseBinarySecurityToken(el *etree.Element) (*BinarySecurityToken, error) {
 	if !soap.Is(el, NSWSSE, "BinarySecurityToken") {
 		return nil, fmt.Errorf("%w: not a wsse:BinarySecurityToken", ErrInvalidToken)
 	}
-	bst := &binarySecurityToken{ID: wsuID(el), Element: el}
+	bst := &BinarySecurityToken{ID: WSUID(el), Element: el}
 	if a := soap.AttrNS(el, "", "ValueType"); a != nil {
-		bst.ValueType = trimXMLSpace(a.Value)
+		bst.ValueType = TrimXMLSpace(a.Value)
 	}
 	if bst.ValueType != URIX509v3 {
 		return nil, fmt.Errorf("%w: unsupported BinarySecurityToken ValueType %q", ErrInvalidToken, bst.ValueType)
@@ -71,7 +71,7 @@ func parseBinarySecurityToken(el *etree.Element) (*binarySecurityToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := decodeBase64(txt, maxBSTDecoded)
+	der, err := DecodeBase64(txt, maxBSTDecoded)
 	if err != nil {
 		return nil, fmt.Errorf("%w: BinarySecurityToken: %v", ErrInvalidToken, err)
 	}
@@ -81,20 +81,20 @@ func parseBinarySecurityToken(el *etree.Element) (*binarySecurityToken, error) {
 	return bst, nil
 }
 
-// thumbprintSHA1 returns the SHA-1 of the certificate's DER encoding, the
+// ThumbprintSHA1 returns the SHA-1 of the certificate's DER encoding, the
 // value of a ThumbprintSHA1 KeyIdentifier.
-func thumbprintSHA1(cert *x509.Certificate) []byte {
+func ThumbprintSHA1(cert *x509.Certificate) []byte {
 	sum := sha1.Sum(cert.Raw)
 	return sum[:]
 }
 
-// subjectKeyIdentifier returns the value of an X509SubjectKeyIdentifier
+// SubjectKeyIdentifier returns the value of an X509SubjectKeyIdentifier
 // KeyIdentifier for cert: the key identifier of its Subject Key Identifier
 // extension or, when the certificate has none, the identifier of RFC 3280
 // section 4.2.1.2 method 1 (the SHA-1 of the subjectPublicKey BIT STRING,
 // without tag, length and unused-bits octet), which is what WSS4J computes
 // for such certificates.
-func subjectKeyIdentifier(cert *x509.Certificate) ([]byte, error) {
+func SubjectKeyIdentifier(cert *x509.Certificate) ([]byte, error) {
 	if len(cert.SubjectKeyId) > 0 {
 		return cert.SubjectKeyId, nil
 	}

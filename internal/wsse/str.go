@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 import (
 	"crypto/subtle"
@@ -21,7 +21,7 @@ const (
 	// STRReference is a direct wsse:Reference by URI.
 	STRReference STRKind = iota + 1
 	// STRKeyIdentifier is a wsse:KeyIdentifier (X509SubjectKeyIdentifier,
-	// thumbprintSHA1 or EncryptedKeySHA1).
+	// ThumbprintSHA1 or EncryptedKeySHA1).
 	STRKeyIdentifier
 	// STRIssuerSerial is ds:X509Data/ds:X509IssuerSerial.
 	STRIssuerSerial
@@ -45,8 +45,8 @@ const (
 	// MaxKeyIdentifierSize is the largest decoded KeyIdentifier accepted.
 	MaxKeyIdentifierSize = 1 << 10
 	maxKeyIdentifierText = 4 * MaxKeyIdentifierSize
-	maxURILen            = 4096
-	maxSerialDigits      = 128
+	MaxURILen            = 4096
+	MaxSerialDigits      = 128
 )
 
 // STR is a parsed wsse:SecurityTokenReference. Exactly one of the groups
@@ -93,7 +93,7 @@ func (s *STR) LocalID() string {
 // ParseSTR reads a wsse:SecurityTokenReference in any of the forms WCF and
 // CXF/WSS4J write: a wsse:Reference (URI, optional ValueType), a
 // wsse:KeyIdentifier with ValueType X509SubjectKeyIdentifier,
-// thumbprintSHA1 (20 bytes) or EncryptedKeySHA1 (20 bytes), Base64Binary
+// ThumbprintSHA1 (20 bytes) or EncryptedKeySHA1 (20 bytes), Base64Binary
 // encoding and at most MaxKeyIdentifierSize bytes, or a
 // ds:X509Data/ds:X509IssuerSerial. It refuses an STR with no or several
 // reference children, any other child (an Embedded token, a nested STR) and
@@ -116,9 +116,9 @@ func ParseSTR(el *etree.Element) (*STR, error) {
 	default:
 		return nil, bad("%d reference elements, want one", len(children))
 	}
-	s := &STR{ID: wsuID(el), Element: el}
+	s := &STR{ID: WSUID(el), Element: el}
 	if a := soap.AttrNS(el, NSWSSE11, "TokenType"); a != nil {
-		s.TokenType = trimXMLSpace(a.Value)
+		s.TokenType = TrimXMLSpace(a.Value)
 	}
 	c := children[0]
 	switch {
@@ -148,10 +148,10 @@ func (s *STR) parseReference(c *etree.Element) error {
 	if a == nil {
 		return errors.New("no URI in wsse:Reference")
 	}
-	s.URI = trimXMLSpace(a.Value)
+	s.URI = TrimXMLSpace(a.Value)
 	switch {
-	case len(s.URI) > maxURILen:
-		return fmt.Errorf("wsse:Reference URI longer than %d bytes", maxURILen)
+	case len(s.URI) > MaxURILen:
+		return fmt.Errorf("wsse:Reference URI longer than %d bytes", MaxURILen)
 	case s.URI == "" || s.URI == "#":
 		return errors.New("empty wsse:Reference URI")
 	case strings.ContainsFunc(s.URI, isXMLSpace):
@@ -159,7 +159,7 @@ func (s *STR) parseReference(c *etree.Element) error {
 	}
 	s.Local = s.URI[0] == '#'
 	if v := soap.AttrNS(c, "", "ValueType"); v != nil {
-		s.ValueType = trimXMLSpace(v.Value)
+		s.ValueType = TrimXMLSpace(v.Value)
 	}
 	return nil
 }
@@ -167,12 +167,12 @@ func (s *STR) parseReference(c *etree.Element) error {
 func (s *STR) parseKeyIdentifier(c *etree.Element) error {
 	s.Kind = STRKeyIdentifier
 	if v := soap.AttrNS(c, "", "ValueType"); v != nil {
-		s.ValueType = trimXMLSpace(v.Value)
+		s.ValueType = TrimXMLSpace(v.Value)
 	}
 	size := 0 // required decoded size; 0 for any
 	switch s.ValueType {
 	case URIThumbprintSHA1, URIEncryptedKeySHA1:
-		size = sha1Size
+		size = SHA1Size
 	case URIX509SKI:
 	case "":
 		return fmt.Errorf("KeyIdentifier without ValueType")
@@ -186,7 +186,7 @@ func (s *STR) parseKeyIdentifier(c *etree.Element) error {
 	if err != nil {
 		return err
 	}
-	if s.KeyIdentifier, err = decodeBase64(txt, MaxKeyIdentifierSize); err != nil {
+	if s.KeyIdentifier, err = DecodeBase64(txt, MaxKeyIdentifierSize); err != nil {
 		return fmt.Errorf("KeyIdentifier: %v", err)
 	}
 	switch {
@@ -228,16 +228,16 @@ func (s *STR) parseX509Data(c *etree.Element) error {
 	if s.IssuerName, err = textContent(name, maxDNLen); err != nil {
 		return err
 	}
-	if s.IssuerName = trimXMLSpace(s.IssuerName); s.IssuerName == "" {
+	if s.IssuerName = TrimXMLSpace(s.IssuerName); s.IssuerName == "" {
 		return fmt.Errorf("empty X509IssuerName")
 	}
-	txt, err := textContent(serial, 2*maxSerialDigits)
+	txt, err := textContent(serial, 2*MaxSerialDigits)
 	if err != nil {
 		return err
 	}
-	txt = trimXMLSpace(txt)
+	txt = TrimXMLSpace(txt)
 	digits := strings.TrimPrefix(txt, "-")
-	if digits == "" || len(digits) > maxSerialDigits || strings.Trim(digits, "0123456789") != "" {
+	if digits == "" || len(digits) > MaxSerialDigits || strings.Trim(digits, "0123456789") != "" {
 		return fmt.Errorf("invalid X509SerialNumber")
 	}
 	s.SerialNumber, _ = new(big.Int).SetString(txt, 10)
@@ -259,9 +259,9 @@ func (s *STR) MatchCertificate(cert *x509.Certificate) bool {
 		var want []byte
 		switch s.ValueType {
 		case URIThumbprintSHA1:
-			want = thumbprintSHA1(cert)
+			want = ThumbprintSHA1(cert)
 		case URIX509SKI:
-			ski, err := subjectKeyIdentifier(cert)
+			ski, err := SubjectKeyIdentifier(cert)
 			if err != nil {
 				return false
 			}
@@ -271,22 +271,22 @@ func (s *STR) MatchCertificate(cert *x509.Certificate) bool {
 		}
 		return subtle.ConstantTimeCompare(want, s.KeyIdentifier) == 1
 	case STRIssuerSerial:
-		return s.SerialNumber != nil && s.SerialNumber.Cmp(cert.SerialNumber) == 0 && issuerMatches(cert, s.IssuerName)
+		return s.SerialNumber != nil && s.SerialNumber.Cmp(cert.SerialNumber) == 0 && IssuerMatches(cert, s.IssuerName)
 	}
 	return false
 }
 
 // newSTR returns an empty standalone wsse:SecurityTokenReference.
 func newSTR() *etree.Element {
-	return newTokenElement(prefixWSSE, NSWSSE, "SecurityTokenReference")
+	return NewTokenElement(PrefixWSSE, NSWSSE, "SecurityTokenReference")
 }
 
-// newSTRReference returns a SecurityTokenReference with a direct
+// NewSTRReference returns a SecurityTokenReference with a direct
 // wsse:Reference to uri ("#id" for a token in the message), with a
 // ValueType when valueType is not empty.
-func newSTRReference(uri, valueType string) *etree.Element {
+func NewSTRReference(uri, valueType string) *etree.Element {
 	str := newSTR()
-	ref := str.CreateElement(prefixWSSE + ":Reference")
+	ref := str.CreateElement(PrefixWSSE + ":Reference")
 	ref.CreateAttr("URI", uri)
 	if valueType != "" {
 		ref.CreateAttr("ValueType", valueType)
@@ -294,40 +294,40 @@ func newSTRReference(uri, valueType string) *etree.Element {
 	return str
 }
 
-// newSTRKeyIdentifier returns a SecurityTokenReference with a
+// NewSTRKeyIdentifier returns a SecurityTokenReference with a
 // wsse:KeyIdentifier of the given ValueType (URIThumbprintSHA1,
 // URIX509SKI, URIEncryptedKeySHA1) holding value in base64, with
 // EncodingType Base64Binary.
-func newSTRKeyIdentifier(valueType string, value []byte) *etree.Element {
+func NewSTRKeyIdentifier(valueType string, value []byte) *etree.Element {
 	str := newSTR()
-	ki := str.CreateElement(prefixWSSE + ":KeyIdentifier")
+	ki := str.CreateElement(PrefixWSSE + ":KeyIdentifier")
 	ki.CreateAttr("EncodingType", URIBase64Binary)
 	ki.CreateAttr("ValueType", valueType)
 	ki.SetText(base64.StdEncoding.EncodeToString(value))
 	return str
 }
 
-// newSTRIssuerSerial returns a SecurityTokenReference with
+// NewSTRIssuerSerial returns a SecurityTokenReference with
 // ds:X509Data/ds:X509IssuerSerial naming cert by issuer (IssuerName) and
 // serial number (decimal).
-func newSTRIssuerSerial(cert *x509.Certificate) *etree.Element {
+func NewSTRIssuerSerial(cert *x509.Certificate) *etree.Element {
 	str := newSTR()
 	data := str.CreateElement(prefixDS + ":X509Data")
 	data.CreateAttr("xmlns:"+prefixDS, NSDS)
 	is := data.CreateElement(prefixDS + ":X509IssuerSerial")
-	is.CreateElement(prefixDS + ":X509IssuerName").SetText(issuerName(cert))
+	is.CreateElement(prefixDS + ":X509IssuerName").SetText(IssuerName(cert))
 	is.CreateElement(prefixDS + ":X509SerialNumber").SetText(cert.SerialNumber.String())
 	return str
 }
 
-// setTokenType sets the wsse11:TokenType attribute of a
+// SetTokenType sets the wsse11:TokenType attribute of a
 // SecurityTokenReference (BSP requires it on references to an EncryptedKey,
 // URIEncryptedKeyToken), declaring the wsse11 prefix when needed.
-func setTokenType(str *etree.Element, tokenType string) {
+func SetTokenType(str *etree.Element, tokenType string) {
 	if a := soap.AttrNS(str, NSWSSE11, "TokenType"); a != nil {
 		a.Value = tokenType
 		return
 	}
-	prefix := declareNS(str, prefixWSSE11, NSWSSE11)
+	prefix := DeclareNS(str, PrefixWSSE11, NSWSSE11)
 	str.CreateAttr(prefix+":TokenType", tokenType)
 }

@@ -1,4 +1,4 @@
-package wssecurity
+package wsse
 
 import (
 	"encoding/base64"
@@ -9,29 +9,29 @@ import (
 	"github.com/soapstack/soapstack/soap"
 )
 
-// setWSUID sets the wsu:Id attribute of el, declaring the wsu prefix on el
+// SetWSUID sets the wsu:Id attribute of el, declaring the wsu prefix on el
 // unless it is already bound to the utility namespace in scope.
-func setWSUID(el *etree.Element, id string) {
+func SetWSUID(el *etree.Element, id string) {
 	if a := soap.AttrNS(el, NSWSU, "Id"); a != nil {
 		a.Value = id
 		return
 	}
-	prefix := declareNS(el, prefixWSU, NSWSU)
+	prefix := DeclareNS(el, PrefixWSU, NSWSU)
 	el.CreateAttr(prefix+":Id", id)
 }
 
-// wsuID returns el's wsu:Id, or "".
-func wsuID(el *etree.Element) string {
+// WSUID returns el's wsu:Id, or "".
+func WSUID(el *etree.Element) string {
 	if a := soap.AttrNS(el, NSWSU, "Id"); a != nil {
 		return a.Value
 	}
 	return ""
 }
 
-// declareNS makes sure a prefix for ns is in scope at el and returns it:
+// DeclareNS makes sure a prefix for ns is in scope at el and returns it:
 // the preferred prefix when it is free or already bound to ns, a numbered
 // variant otherwise.
-func declareNS(el *etree.Element, preferred, ns string) string {
+func DeclareNS(el *etree.Element, preferred, ns string) string {
 	prefix := preferred
 	for i := 1; ; i++ {
 		bound, ok := soap.LookupPrefix(el, prefix)
@@ -46,9 +46,9 @@ func declareNS(el *etree.Element, preferred, ns string) string {
 	}
 }
 
-// newTokenElement returns a standalone element ns:local written with the
+// NewTokenElement returns a standalone element ns:local written with the
 // preferred prefix, which it declares.
-func newTokenElement(prefix, ns, local string) *etree.Element {
+func NewTokenElement(prefix, ns, local string) *etree.Element {
 	el := etree.NewElement(prefix + ":" + local)
 	el.CreateAttr("xmlns:"+prefix, ns)
 	return el
@@ -57,8 +57,8 @@ func newTokenElement(prefix, ns, local string) *etree.Element {
 // isXMLSpace reports whether r is XML whitespace.
 func isXMLSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
 
-// trimXMLSpace removes leading and trailing XML whitespace.
-func trimXMLSpace(s string) string { return strings.TrimFunc(s, isXMLSpace) }
+// TrimXMLSpace removes leading and trailing XML whitespace.
+func TrimXMLSpace(s string) string { return strings.TrimFunc(s, isXMLSpace) }
 
 // elementChildren returns the child elements of el. Character data between
 // them must be whitespace; comments and processing instructions are
@@ -70,7 +70,7 @@ func elementChildren(el *etree.Element) ([]*etree.Element, error) {
 		case *etree.Element:
 			out = append(out, t)
 		case *etree.CharData:
-			if trimXMLSpace(t.Data) != "" {
+			if TrimXMLSpace(t.Data) != "" {
 				return nil, fmt.Errorf("%w: unexpected text in %s", ErrInvalidSecurity, el.Tag)
 			}
 		}
@@ -101,9 +101,7 @@ func textContent(el *etree.Element, limit int) (string, error) {
 // whitespace (line breaks included), refusing results longer than
 // maxDecoded bytes before decoding anything: the decoder for token values
 // (nonces, secrets, cookies) of this package and of package secureconv.
-func DecodeBase64(s string, maxDecoded int) ([]byte, error) { return decodeBase64(s, maxDecoded) }
-
-func decodeBase64(s string, maxDecoded int) ([]byte, error) {
+func DecodeBase64(s string, maxDecoded int) ([]byte, error) {
 	if strings.ContainsFunc(s, isXMLSpace) {
 		s = strings.Map(func(r rune) rune {
 			if isXMLSpace(r) {
@@ -127,8 +125,8 @@ func decodeBase64(s string, maxDecoded int) ([]byte, error) {
 
 // encodingTypeOK reports whether the EncodingType attribute of el is absent
 // or Base64Binary. WSS4J always writes it; WCF omits it on
-// binarySecurityToken and KeyIdentifier.
+// BinarySecurityToken and KeyIdentifier.
 func encodingTypeOK(el *etree.Element) bool {
 	a := soap.AttrNS(el, "", "EncodingType")
-	return a == nil || trimXMLSpace(a.Value) == URIBase64Binary
+	return a == nil || TrimXMLSpace(a.Value) == URIBase64Binary
 }

@@ -1,4 +1,4 @@
-package secureconv
+package wstrust
 
 import (
 	"encoding/base64"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -85,8 +86,8 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 		return nil, bad("missing")
 	}
 	name := soap.ElementName(el)
-	v, ok := versionOfSC(name.Space)
-	if !ok || name.Local != elSCT {
+	v, ok := VersionOfSC(name.Space)
+	if !ok || name.Local != ElSCT {
 		return nil, bad("unexpected element %s", wQName(name))
 	}
 	s := &SecurityContextToken{Version: v, Element: el}
@@ -118,7 +119,7 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 			if s.Instance, err = wURIText(c); err != nil {
 				return nil, bad("Instance: %v", err)
 			}
-		case cn.Space == NSDotNetSecurity && cn.Local == elCookie:
+		case cn.Space == NSDotNetSecurity && cn.Local == ElCookie:
 			if seenCookie {
 				return nil, bad("repeated Cookie")
 			}
@@ -128,7 +129,7 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 			if err != nil {
 				return nil, bad("Cookie: %v", err)
 			}
-			if s.Cookie, err = wssecurity.DecodeBase64(txt, max); err != nil {
+			if s.Cookie, err = wsse.DecodeBase64(txt, max); err != nil {
 				return nil, bad("Cookie: %v", err)
 			}
 			if len(s.Cookie) == 0 {
@@ -151,21 +152,21 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 // builders of this package.
 func (s *SecurityContextToken) Build(v Version) *etree.Element {
 	v = v.orDefault()
-	p := v.scPrefix()
-	el := etree.NewElement(p + ":" + elSCT)
+	p := v.SCPrefix()
+	el := etree.NewElement(p + ":" + ElSCT)
 	if s.ID != "" {
 		el.CreateAttr(prefixWSU+":"+attrID, s.ID)
 	}
 	el.CreateAttr("xmlns:"+p, v.SCNamespace())
 	if s.ID != "" {
-		el.CreateAttr("xmlns:"+prefixWSU, wssecurity.NSWSU)
+		el.CreateAttr("xmlns:"+prefixWSU, wsse.NSWSU)
 	}
 	el.CreateElement(p + ":" + elIdentifier).SetText(s.Identifier)
 	if s.Instance != "" {
 		el.CreateElement(p + ":" + elInstance).SetText(s.Instance)
 	}
 	if s.Cookie != nil {
-		c := el.CreateElement(prefixDotNet + ":" + elCookie)
+		c := el.CreateElement(prefixDotNet + ":" + ElCookie)
 		c.CreateAttr("xmlns:"+prefixDotNet, NSDotNetSecurity)
 		c.SetText(base64.StdEncoding.EncodeToString(s.Cookie))
 	}
@@ -185,7 +186,7 @@ func (s *SecurityContextToken) Clone() *SecurityContextToken {
 		c.Cookie = append([]byte(nil), s.Cookie...)
 	}
 	if s.Element != nil {
-		c.Element = wStandalone(s.Element)
+		c.Element = Standalone(s.Element)
 	}
 	return &c
 }
@@ -252,14 +253,14 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: reference to a security context token: "+format, append([]any{wssecurity.ErrInvalidToken}, args...)...)
 	}
-	if !soap.Is(str, wssecurity.NSWSSE, elSTR) {
+	if !soap.Is(str, wsse.NSWSSE, ElSTR) {
 		return nil, bad("not a wsse:SecurityTokenReference")
 	}
 	children, err := wChildren(str)
 	if err != nil {
 		return nil, bad("%v", err)
 	}
-	if len(children) != 1 || !soap.Is(children[0], wssecurity.NSWSSE, elReference) {
+	if len(children) != 1 || !soap.Is(children[0], wsse.NSWSSE, elReference) {
 		return nil, bad("want exactly one wsse:Reference")
 	}
 	ref := children[0]
@@ -275,10 +276,10 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 		return nil, bad("URI: %v", err)
 	}
 	if vt := soap.AttrNS(ref, "", attrValueType); vt != nil {
-		switch wTrim(vt.Value) {
-		case uriSCT200502:
+		switch Trim(vt.Value) {
+		case URISCT200502:
 			r.Version = V200502
-		case uriSCT13:
+		case URISCT13:
 			r.Version = V13
 		default:
 			return nil, bad("ValueType is not a security context token")
@@ -319,7 +320,7 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 //	</o:SecurityTokenReference>
 func NewSCTLocalReference(v Version, id string) *etree.Element {
 	v = v.orDefault()
-	str := wNewElement(prefixWSSE, wssecurity.NSWSSE, elSTR)
+	str := NewElement(prefixWSSE, wsse.NSWSSE, ElSTR)
 	ref := str.CreateElement(prefixWSSE + ":" + elReference)
 	ref.CreateAttr(attrValueType, v.TokenType())
 	ref.CreateAttr(attrURI, "#"+id)
@@ -336,11 +337,11 @@ func NewSCTLocalReference(v Version, id string) *etree.Element {
 //	</o:SecurityTokenReference>
 func NewSCTReference(v Version, identifier, instance string) *etree.Element {
 	v = v.orDefault()
-	str := wNewElement(prefixWSSE, wssecurity.NSWSSE, elSTR)
+	str := NewElement(prefixWSSE, wsse.NSWSSE, ElSTR)
 	ref := str.CreateElement(prefixWSSE + ":" + elReference)
 	ref.CreateAttr(attrURI, identifier)
 	if instance != "" {
-		p := v.scPrefix()
+		p := v.SCPrefix()
 		ref.CreateAttr(p+":"+elInstance, instance)
 		ref.CreateAttr("xmlns:"+p, v.SCNamespace())
 	}
@@ -350,11 +351,11 @@ func NewSCTReference(v Version, identifier, instance string) *etree.Element {
 
 // ---- XML helpers shared by the wire files of the package ----
 
-// wIsSpace reports whether r is XML whitespace.
-func wIsSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
+// IsSpace reports whether r is XML whitespace.
+func IsSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
 
-// wTrim removes leading and trailing XML whitespace.
-func wTrim(s string) string { return strings.TrimFunc(s, wIsSpace) }
+// Trim removes leading and trailing XML whitespace.
+func Trim(s string) string { return strings.TrimFunc(s, IsSpace) }
 
 // wQName formats an expanded name for errors.
 func wQName(n xml.Name) string {
@@ -373,7 +374,7 @@ func wChildren(el *etree.Element) ([]*etree.Element, error) {
 		case *etree.Element:
 			out = append(out, t)
 		case *etree.CharData:
-			if wTrim(t.Data) != "" {
+			if Trim(t.Data) != "" {
 				return nil, fmt.Errorf("unexpected text in %s", el.Tag)
 			}
 		}
@@ -403,13 +404,13 @@ func wText(el *etree.Element, limit int) (string, error) {
 // wURI checks a URI value (trimmed): non-empty, at most MaxIdentifierLen
 // bytes, no inner whitespace.
 func wURI(s string) (string, error) {
-	s = wTrim(s)
+	s = Trim(s)
 	switch {
 	case s == "":
 		return "", fmt.Errorf("empty")
 	case len(s) > MaxIdentifierLen:
 		return "", fmt.Errorf("longer than %d bytes", MaxIdentifierLen)
-	case strings.ContainsFunc(s, wIsSpace):
+	case strings.ContainsFunc(s, IsSpace):
 		return "", fmt.Errorf("contains whitespace")
 	}
 	return s, nil
@@ -426,7 +427,7 @@ func wURIText(el *etree.Element) (string, error) {
 
 // wID returns el's wsu:Id, checked like a URI when present.
 func wID(el *etree.Element) (string, error) {
-	a := soap.AttrNS(el, wssecurity.NSWSU, attrID)
+	a := soap.AttrNS(el, wsse.NSWSU, attrID)
 	if a == nil {
 		return "", nil
 	}
@@ -441,9 +442,9 @@ func wID(el *etree.Element) (string, error) {
 // with room for line breaks and indentation.
 func wBase64Len(max int) int { return 2*(max/3+1)*4 + 256 }
 
-// wNewElement returns a standalone element prefix:local that declares
+// NewElement returns a standalone element prefix:local that declares
 // prefix for ns.
-func wNewElement(prefix, ns, local string) *etree.Element {
+func NewElement(prefix, ns, local string) *etree.Element {
 	el := etree.NewElement(prefix + ":" + local)
 	el.CreateAttr("xmlns:"+prefix, ns)
 	return el
@@ -470,9 +471,9 @@ func wAdopt(parent, child *etree.Element) {
 	child.Attr = kept
 }
 
-// wStandalone returns a detached deep copy of el carrying the namespace
+// Standalone returns a detached deep copy of el carrying the namespace
 // declarations it inherits (see soap.CopyWithScope).
-func wStandalone(el *etree.Element) *etree.Element { return soap.CopyWithScope(el) }
+func Standalone(el *etree.Element) *etree.Element { return soap.CopyWithScope(el) }
 
 // wDeclaredPrefix returns the prefix a namespace declaration attribute
 // binds ("" for the default namespace); ok is false for other attributes.
