@@ -190,10 +190,18 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 // EncryptedData itself, rather than of its parent, then still resolves
 // the plaintext's prefixes as the sender meant.
 func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, plaintext []byte, random io.Reader, scope map[string]string) (*etree.Element, error) {
-	ct, err := c.Encrypt(plaintext, random)
+	// The ciphertext and its base64 form are made in a pooled buffer: the
+	// text of the CipherValue is the only copy kept.
+	ctBuf := getBuffer()
+	defer putBuffer(ctBuf)
+	n := c.ciphertextSize(len(plaintext))
+	ctBuf.Grow(n + base64.StdEncoding.EncodedLen(n))
+	ct, err := c.encryptTo(ctBuf.AvailableBuffer(), plaintext, random)
 	if err != nil {
+		clear(ctBuf.AvailableBuffer()[:n]) // it may hold plaintext
 		return nil, err
 	}
+	text := string(base64.StdEncoding.AppendEncode(ct[len(ct):len(ct)], ct))
 	p := prefixXENC
 	for i := 1; ; i++ {
 		if uri, bound := scope[p]; !bound || uri == NS {
@@ -210,7 +218,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 	ed.CreateElement(p+":EncryptionMethod").CreateAttr("Algorithm", c.Algorithm())
 	addKeyInfo(ed, keyInfo)
 	ed.CreateElement(p + ":CipherData").CreateElement(p + ":CipherValue").
-		SetText(base64.StdEncoding.EncodeToString(ct))
+		SetText(text)
 	return ed, nil
 }
 
