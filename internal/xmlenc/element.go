@@ -287,7 +287,12 @@ func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *
 	if maxCT > math.MaxInt/2 {
 		maxCT = math.MaxInt / 2
 	}
-	data, err := decodeBase64(ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
+	// The ciphertext is decoded and decrypted in a pooled buffer; the
+	// plaintext is wiped once parsed (putBuffer wipes only what was
+	// written into the buffer, not what was appended to its spare room).
+	buf := getBuffer()
+	defer putBuffer(buf)
+	data, err := appendBase64(buf.AvailableBuffer(), ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
 	if err != nil {
 		return nil, err
 	}

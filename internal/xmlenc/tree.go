@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,6 +162,16 @@ func isXMLSpace(s string) bool {
 // as in XML Schema base64Binary) into at most maxLen bytes. A longer value
 // gives ErrTooLarge before anything is decoded; bad base64 gives errBad.
 func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
+	b, err := appendBase64(nil, el, maxLen, errBad)
+	if b == nil && err == nil {
+		b = []byte{} // an empty value is not nil
+	}
+	return b, err
+}
+
+// appendBase64 is decodeBase64 appending to dst (which the result may
+// share).
+func appendBase64(dst []byte, el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 	s, err := textOf(el)
 	if err != nil {
 		return nil, err
@@ -178,7 +189,7 @@ func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 		return nil, fmt.Errorf("%w: <%s> holds %d base64 characters, at most %d allowed", ErrTooLarge, el.FullTag(), n, limit)
 	}
 	if n == len(s) {
-		return decodeBase64Chunks(s, maxLen, el, errBad)
+		return decodeBase64Chunks(dst, s, maxLen, el, errBad)
 	}
 	src := []byte(s)
 	{
@@ -191,22 +202,23 @@ func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 			}
 		}
 	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-	k, err := base64.StdEncoding.Decode(out, src)
+	out, err := base64.StdEncoding.AppendDecode(dst, src)
 	if err != nil {
 		return nil, errBad
 	}
-	if k > maxLen {
+	out = out[len(dst):]
+	if k := len(out); k > maxLen {
 		return nil, fmt.Errorf("%w: <%s> holds %d bytes, at most %d allowed", ErrTooLarge, el.FullTag(), k, maxLen)
 	}
-	return out[:k], nil
+	return out, nil
 }
 
 // decodeBase64Chunks decodes s, base64 without white space, through a
 // small buffer instead of a copy of the whole text. Padding may only end
 // the text, as when it is decoded in one piece.
-func decodeBase64Chunks(s string, maxLen int, el *etree.Element, errBad error) ([]byte, error) {
-	out := make([]byte, 0, base64.StdEncoding.DecodedLen(len(s)))
+func decodeBase64Chunks(dst []byte, s string, maxLen int, el *etree.Element, errBad error) ([]byte, error) {
+	start := len(dst)
+	out := slices.Grow(dst, base64.StdEncoding.DecodedLen(len(s)))
 	var chunk [2048]byte // a multiple of 4
 	for off := 0; off < len(s); {
 		k := copy(chunk[:], s[off:])
@@ -219,6 +231,7 @@ func decodeBase64Chunks(s string, maxLen int, el *etree.Element, errBad error) (
 			return nil, errBad
 		}
 	}
+	out = out[start:]
 	if len(out) > maxLen {
 		return nil, fmt.Errorf("%w: <%s> holds %d bytes, at most %d allowed", ErrTooLarge, el.FullTag(), len(out), maxLen)
 	}
