@@ -292,6 +292,7 @@ func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *
 	// written into the buffer, not what was appended to its spare room).
 	buf := getBuffer()
 	defer putBuffer(buf)
+	buf.Grow(int(min(int64(base64.StdEncoding.DecodedLen(textLen(ed.cipherValue))), maxCT)))
 	data, err := appendBase64(buf.AvailableBuffer(), ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
 	if err != nil {
 		return nil, err

@@ -213,6 +213,17 @@ func appendBase64(dst []byte, el *etree.Element, maxLen int, errBad error) ([]by
 	return out, nil
 }
 
+// textLen is the length of the character data directly inside el.
+func textLen(el *etree.Element) int {
+	n := 0
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.CharData); ok {
+			n += len(c.Data)
+		}
+	}
+	return n
+}
+
 // decodeBase64Chunks decodes s, base64 without white space, through a
 // small buffer instead of a copy of the whole text. Padding may only end
 // the text, as when it is decoded in one piece.
