@@ -155,7 +155,16 @@ func invalidAddressingHeader(v AddressingVersion, reason string) *Fault {
 // version seen) and marks them understood.
 func (m *Message) readAddressing() error {
 	var a Addressing
-	for _, h := range m.Headers() {
+	if m.Header == nil {
+		m.Addressing = a
+		return nil
+	}
+	var elems elemSlices
+	for _, c := range m.Header.Child {
+		h, ok := c.(*etree.Element)
+		if !ok {
+			continue
+		}
 		n := ElementName(h)
 		if v := addressingVersionOf(n.Space); v != 0 {
 			if a.Version == 0 {
@@ -201,10 +210,7 @@ func (m *Message) readAddressing() error {
 			if err != nil {
 				return invalidAddressingHeader(v, "The wsa:"+n.Local+" header is invalid: "+err.Error())
 			}
-			if a.Elements == nil {
-				a.Elements = make(map[string][]*etree.Element)
-			}
-			a.Elements[n.Local] = append(a.Elements[n.Local], h)
+			elems.add(&a, n.Local, h)
 			m.MarkUnderstood(h)
 			continue
 		}
@@ -216,6 +222,27 @@ func (m *Message) readAddressing() error {
 	}
 	m.Addressing = a
 	return nil
+}
+
+// elemSlices fills Addressing.Elements with one allocation for all the
+// properties' first elements: each is carved from one array, with its
+// capacity clipped, so that appending a second one (RelatesTo) copies.
+type elemSlices struct{ backing []*etree.Element }
+
+func (e *elemSlices) add(a *Addressing, local string, el *etree.Element) {
+	if a.Elements == nil {
+		a.Elements = make(map[string][]*etree.Element, 8)
+	}
+	if cur := a.Elements[local]; len(cur) > 0 {
+		a.Elements[local] = append(cur, el)
+		return
+	}
+	if len(e.backing) == cap(e.backing) {
+		e.backing = make([]*etree.Element, 0, 8)
+	}
+	e.backing = append(e.backing, el)
+	n := len(e.backing)
+	a.Elements[local] = e.backing[n-1 : n : n]
 }
 
 func parseEPR(el *etree.Element, v AddressingVersion) (*EndpointReference, error) {
@@ -265,38 +292,33 @@ func (m *Message) SetAddressing(a Addressing) {
 	} else if bound.Value != ns {
 		declareEach = true
 	}
-	add := func(local string) *etree.Element {
-		el := h.CreateElement(prefixWSA + ":" + local)
+	var elems elemSlices
+	add := func(local, text string) *etree.Element {
+		el := addTextElement(h, prefixWSA, local, text)
 		if declareEach {
 			el.CreateAttr("xmlns:"+prefixWSA, ns)
 		}
-		if a.Elements == nil {
-			a.Elements = make(map[string][]*etree.Element)
-		}
-		a.Elements[local] = append(a.Elements[local], el)
+		elems.add(&a, local, el)
 		return el
 	}
 	if a.Action != "" {
-		el := add("Action")
-		m.SetMustUnderstand(el)
-		el.SetText(a.Action)
+		m.SetMustUnderstand(add("Action", a.Action))
 	}
 	if a.MessageID != "" {
-		add("MessageID").SetText(a.MessageID)
+		add("MessageID", a.MessageID)
 	}
 	for _, rt := range a.RelatesTo {
-		el := add("RelatesTo")
+		el := add("RelatesTo", rt.ID)
 		if rt.Type != "" {
 			el.CreateAttr("RelationshipType", rt.Type)
 		}
-		el.SetText(rt.ID)
 	}
 	writeEPR := func(local string, epr *EndpointReference) {
 		if epr == nil {
 			return
 		}
-		el := add(local)
-		el.CreateElement(prefixWSA + ":Address").SetText(epr.Address)
+		el := add(local, "")
+		addTextElement(el, prefixWSA, "Address", epr.Address)
 		if len(epr.ReferenceParameters) > 0 {
 			rp := el.CreateElement(prefixWSA + ":ReferenceParameters")
 			for _, p := range epr.ReferenceParameters {
@@ -308,9 +330,7 @@ func (m *Message) SetAddressing(a Addressing) {
 	writeEPR("ReplyTo", a.ReplyTo)
 	writeEPR("FaultTo", a.FaultTo)
 	if a.To != "" {
-		el := add("To")
-		m.SetMustUnderstand(el)
-		el.SetText(a.To)
+		m.SetMustUnderstand(add("To", a.To))
 	}
 	m.Addressing = a
 }

@@ -16,6 +16,15 @@
 // can require that exactly those elements were signed, and what the
 // dispatcher and the To check act on is then what was signed.
 //
+// Serializing (WriteTo, Bytes, the HTTP transports) writes the tree as it
+// is, with internal/xmlwrite: the namespace declarations and attribute
+// order the tree holds, and every character data and attribute value
+// escaped so that the receiver parses the same values back. In particular
+// a TAB, LF or CR in an attribute value is written as a character
+// reference (&#x9; &#xA; &#xD;) and a CR in text as &#xD;, which etree's
+// own serializer, used before, wrote literally (a receiver then normalized
+// them to spaces and line feeds, breaking a signature over such a value).
+//
 // Bodies can be Go values: MarshalBody encodes a value with encoding/xml
 // tags into a message's Body, UnmarshalBody decodes a Body into one
 // (returning a fault Body as its *Fault), and Fault.SetDetail and

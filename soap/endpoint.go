@@ -109,7 +109,11 @@ func parseEndpointAddress(s string) (endpointAddress, error) {
 			a.port = "443"
 		}
 	}
-	a.path = path.Clean("/" + u.Path)
+	if strings.HasPrefix(u.Path, "/") {
+		a.path = path.Clean(u.Path) // the same as with "/" in front, without the copy
+	} else {
+		a.path = path.Clean("/" + u.Path)
+	}
 	return a, nil
 }
 
@@ -165,6 +169,9 @@ func (s *HTTPHandler) checkTo(req *Message, peerURL string) error {
 		return DestinationUnreachableFault(req.Addressing.Version, to,
 			fmt.Errorf("%w: wsa:To %q is none of the configured endpoint addresses", ErrDestinationUnreachable, quoted))
 	}
+	if to == peerURL {
+		return nil // got parsed, and an address matches itself
+	}
 	here, err := parseEndpointAddress(peerURL)
 	if err == nil && here.matches(got) {
 		return nil
@@ -180,6 +187,10 @@ type toCheckKey struct{}
 type toCheck struct {
 	s       *HTTPHandler
 	peerURL string
+	// passed is a To that passed the check on this request: the check is a
+	// function of the To (and of s and peerURL, fixed per request), so
+	// the same To passes again without being parsed again.
+	passed string
 }
 
 // CheckTo checks the request's wsa:To again, against the endpoint of the
@@ -192,6 +203,9 @@ type toCheck struct {
 func CheckTo(ctx context.Context, req *Message) error {
 	c, ok := ctx.Value(toCheckKey{}).(*toCheck)
 	if !ok {
+		return nil
+	}
+	if c.passed != "" && req.Addressing.To == c.passed {
 		return nil
 	}
 	return c.s.checkTo(req, c.peerURL)

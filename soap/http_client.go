@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // HTTPError is returned when the peer answers with something that is not a
@@ -54,21 +56,23 @@ func (c *HTTPClient) Call(ctx context.Context, req *Message) (*Message, error) {
 	if req.RequiresSecureTransport() && !isHTTPS(c.url) {
 		return nil, fmt.Errorf("%w: %s", ErrInsecureTransport, c.url)
 	}
-	buf := getBuf()
-	defer putBuf(buf)
-	var err error
+	buf := xmlwrite.Buffer()
+	defer xmlwrite.PutBuffer(buf)
 	if c.cfg.gzip {
-		zw := gzip.NewWriter(buf)
-		if _, err = req.WriteTo(zw); err == nil {
+		zb := bytes.NewBuffer(*buf)
+		zw := gzip.NewWriter(zb)
+		_, err := req.WriteTo(zw)
+		if err == nil {
 			err = zw.Close()
 		}
+		if err != nil {
+			return nil, fmt.Errorf("soap: serializing request: %w", err)
+		}
+		*buf = zb.Bytes()
 	} else {
-		_, err = req.WriteTo(buf)
+		*buf = xmlwrite.AppendDocument(*buf, req.Doc)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("soap: serializing request: %w", err)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(buf.Bytes()))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(*buf))
 	if err != nil {
 		return nil, fmt.Errorf("soap: %w", err)
 	}
@@ -112,7 +116,9 @@ func (c *HTTPClient) readResponse(hresp *http.Response) (*Message, error) {
 		return nil, &HTTPError{StatusCode: hresp.StatusCode, Status: hresp.Status, Body: strings.TrimSpace(string(snippet))}
 	}
 	var body io.Reader = hresp.Body
+	size := hresp.ContentLength // -1 when unknown (or decompressed by the Transport)
 	if strings.EqualFold(hresp.Header.Get("Content-Encoding"), "gzip") && !hresp.Uncompressed {
+		size = -1
 		zr, err := gzip.NewReader(hresp.Body)
 		if err != nil {
 			return nil, fmt.Errorf("soap: reading compressed reply: %w", err)
@@ -120,7 +126,7 @@ func (c *HTTPClient) readResponse(hresp *http.Response) (*Message, error) {
 		defer zr.Close()
 		body = zr
 	}
-	resp, err := ReadMessage(body, c.cfg.limits)
+	resp, err := readMessage(body, size, c.cfg.limits)
 	if err != nil {
 		return nil, fmt.Errorf("soap: reading reply: %w", err)
 	}

@@ -1,12 +1,10 @@
 package soap
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 )
 
 // HTTPOption configures the HTTP client transport or server handler.
@@ -95,19 +93,4 @@ func WithHTTPClient(hc *http.Client) HTTPOption {
 // WithHeader adds HTTP headers to every request the client sends.
 func WithHeader(h http.Header) HTTPOption {
 	return httpOptionFunc(func(c *httpConfig) { c.header = h.Clone() })
-}
-
-// bufPool recycles serialization buffers; a pool holds no program state.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func getBuf() *bytes.Buffer {
-	b := bufPool.Get().(*bytes.Buffer)
-	b.Reset()
-	return b
-}
-
-func putBuf(b *bytes.Buffer) {
-	if b.Cap() <= 1<<20 {
-		bufPool.Put(b)
-	}
 }

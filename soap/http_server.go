@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // HTTPHandler serves SOAP over HTTP: it checks the method and content type,
@@ -58,6 +60,7 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		action = strings.Trim(strings.TrimSpace(r.Header.Get("SOAPAction")), `"`)
 	}
 	body := io.Reader(http.MaxBytesReader(w, r.Body, s.cfg.limits.MaxBytes))
+	size := r.ContentLength // -1 when unknown
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip":
@@ -72,11 +75,12 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer zr.Close()
 		body = zr // ReadMessage bounds the decompressed size
+		size = -1
 	default:
 		http.Error(w, "unsupported content encoding", http.StatusUnsupportedMediaType)
 		return
 	}
-	req, err := ReadMessage(body, s.cfg.limits)
+	req, err := readMessage(body, size, s.cfg.limits)
 	if err != nil {
 		s.writeFault(r.Context(), w, r, v, nil, err)
 		return
@@ -93,7 +97,7 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.cfg.toCheckOff {
-		ctx = context.WithValue(ctx, toCheckKey{}, &toCheck{s: s, peerURL: peer.URL})
+		ctx = context.WithValue(ctx, toCheckKey{}, &toCheck{s: s, peerURL: peer.URL, passed: req.Addressing.To})
 	}
 	resp, err := s.serve(ctx, req)
 	if err != nil {
@@ -134,12 +138,31 @@ func peerOf(r *http.Request) *Peer {
 
 // requestPath returns the escaped path of r's request target.
 func requestPath(r *http.Request) string {
+	if plainPath(r.RequestURI) {
+		return r.RequestURI // what the parse below returns, without it
+	}
 	if r.RequestURI != "" && r.RequestURI != "*" {
 		if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
 			return u.EscapedPath()
 		}
 	}
 	return r.URL.EscapedPath()
+}
+
+// plainPath reports whether s is an absolute path of unreserved
+// characters and slashes only: its escaped path is s itself.
+func plainPath(s string) bool {
+	if s == "" || s[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '/', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // serve runs the handler, turning a panic into an error so that bad input
@@ -174,31 +197,30 @@ func (s *HTTPHandler) writeFault(ctx context.Context, w http.ResponseWriter, r *
 }
 
 func (s *HTTPHandler) writeMessage(w http.ResponseWriter, r *http.Request, status int, m *Message) {
-	buf := getBuf()
-	defer putBuf(buf)
-	if _, err := m.WriteTo(buf); err != nil {
-		s.cfg.logger.Error("soap: serializing reply", slog.Any("error", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
+	buf := xmlwrite.Buffer()
+	defer xmlwrite.PutBuffer(buf)
+	*buf = xmlwrite.AppendDocument(*buf, m.Doc)
 	action := m.Addressing.Action
 	if action == "" {
 		action = m.SOAPAction
 	}
 	h := w.Header()
-	h.Set("Content-Type", m.Version.ContentType(action))
-	if s.cfg.gzip && acceptsGzip(r) && buf.Len() > 1024 {
-		h.Set("Content-Encoding", "gzip")
-		h.Add("Vary", "Accept-Encoding")
+	if !s.cfg.gzip || len(*buf) <= 1024 || !acceptsGzip(r) {
+		// Both header values in one allocation (the keys are canonical).
+		vals := []string{m.Version.ContentType(action), strconv.Itoa(len(*buf))}
+		h["Content-Type"] = vals[0:1:1]
+		h["Content-Length"] = vals[1:2:2]
 		w.WriteHeader(status)
-		zw := gzip.NewWriter(w)
-		_, _ = zw.Write(buf.Bytes())
-		_ = zw.Close()
+		_, _ = w.Write(*buf)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Type", m.Version.ContentType(action))
+	h.Set("Content-Encoding", "gzip")
+	h.Add("Vary", "Accept-Encoding")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	zw := gzip.NewWriter(w)
+	_, _ = zw.Write(*buf)
+	_ = zw.Close()
 }
 
 func acceptsGzip(r *http.Request) bool {

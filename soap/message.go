@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // Message is one SOAP envelope travelling through the layers. The tree is
@@ -30,8 +32,12 @@ type Message struct {
 	// header or the SOAP 1.2 action media type parameter.
 	SOAPAction string
 
-	understood map[*etree.Element]struct{}
-	values     map[any]any
+	// understood holds the header blocks marked understood: the first
+	// few in a list (a message has a handful), all of them in understoodSet
+	// once there are more, so that checking many headers stays linear.
+	understood    []*etree.Element
+	understoodSet map[*etree.Element]struct{}
+	values        map[any]any
 	// secureTransport marks a request that may travel only over TLS.
 	secureTransport bool
 }
@@ -41,11 +47,53 @@ func NewMessage(v Version) *Message {
 	if !v.valid() {
 		v = V12
 	}
-	doc := etree.NewDocument()
-	env := doc.CreateElement(prefixEnv + ":Envelope")
-	env.CreateAttr("xmlns:"+prefixEnv, v.Namespace())
-	body := env.CreateElement(prefixEnv + ":Body")
-	return &Message{Version: v, Doc: doc, Envelope: env, Body: body}
+	b := new(envelopeBlock)
+	b.doc.Child = b.docChild[:0:1]
+	b.env.Space, b.env.Tag = prefixEnv, "Envelope"
+	b.env.Attr = b.envAttr[:0:len(b.envAttr)]
+	b.env.Child = b.envChild[:0:len(b.envChild)]
+	b.doc.AddChild(&b.env)
+	b.env.CreateAttr("xmlns:"+prefixEnv, v.Namespace())
+	b.body.Space, b.body.Tag = prefixEnv, "Body"
+	b.env.AddChild(&b.body)
+	return &Message{Version: v, Doc: &b.doc, Envelope: &b.env, Body: &b.body}
+}
+
+// envelopeBlock is what NewMessage builds, in one allocation: the
+// document, the Envelope with room for two namespace declarations (the
+// envelope's and WS-Addressing's) and two children (Header and Body), and
+// the Body. Each slice has its own array, so growing one copies it as
+// usual.
+type envelopeBlock struct {
+	doc       etree.Document
+	env, body etree.Element
+	docChild  [1]etree.Token
+	envChild  [2]etree.Token
+	envAttr   [2]etree.Attr
+}
+
+// textElement is an element holding one text node, with room for two
+// attributes, in one allocation: a header block as SetAddressing writes it.
+type textElement struct {
+	el    etree.Element
+	text  etree.CharData
+	child [1]etree.Token
+	attr  [2]etree.Attr
+}
+
+// addTextElement appends <space:tag>text</space:tag> to parent, as
+// parent.CreateElement(space+":"+tag).SetText(text) does.
+func addTextElement(parent *etree.Element, space, tag, text string) *etree.Element {
+	b := new(textElement)
+	b.el.Space, b.el.Tag = space, tag
+	b.el.Attr = b.attr[:0:len(b.attr)]
+	b.el.Child = b.child[:0:len(b.child)]
+	if text != "" {
+		b.text.Data = text
+		b.el.AddChild(&b.text)
+	}
+	parent.AddChild(&b.el)
+	return &b.el
 }
 
 // NewMessageWithBody returns an envelope whose Body holds payload.
@@ -61,7 +109,13 @@ func NewMessageWithBody(v Version, payload *etree.Element) *Message {
 // reads its addressing headers. Any rejection is a *Fault (Sender, or
 // VersionMismatch for a foreign envelope) whose Cause says why.
 func ReadMessage(r io.Reader, lim Limits) (*Message, error) {
-	doc, err := parseDocument(r, lim)
+	return readMessage(r, -1, lim)
+}
+
+// readMessage is ReadMessage of a body announced as size bytes (-1:
+// unknown).
+func readMessage(r io.Reader, size int64, lim Limits) (*Message, error) {
+	doc, err := parseDocumentSize(r, size, lim)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, SenderFault("The message is larger than the configured limit.").WithCause(err)
@@ -131,18 +185,17 @@ func messageFromDocument(doc *etree.Document) (*Message, error) {
 	return m, nil
 }
 
-// WriteTo serializes the envelope.
+// WriteTo serializes the envelope (internal/xmlwrite: the tree as it is,
+// every character data and attribute value escaped so that it parses back
+// unchanged) in one Write.
 func (m *Message) WriteTo(w io.Writer) (int64, error) {
-	return m.Doc.WriteTo(w)
+	return xmlwrite.WriteDocument(w, m.Doc)
 }
 
-// Bytes returns the serialized envelope.
+// Bytes returns the serialized envelope. The error is always nil; it is
+// kept for callers written when serializing could fail.
 func (m *Message) Bytes() ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := m.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return xmlwrite.AppendDocument(nil, m.Doc), nil
 }
 
 // Payload returns the first element child of the Body, or nil.
@@ -197,10 +250,7 @@ func (m *Message) Fault() (*Fault, error) {
 // EnsureHeader returns the Header element, creating it when absent.
 func (m *Message) EnsureHeader() *etree.Element {
 	if m.Header == nil {
-		h := etree.NewElement(m.Envelope.Space + ":Header")
-		if m.Envelope.Space == "" {
-			h = etree.NewElement("Header")
-		}
+		h := &etree.Element{Space: m.Envelope.Space, Tag: "Header", Child: make([]etree.Token, 0, 6)}
 		m.Envelope.InsertChildAt(m.Body.Index(), h)
 		m.Header = h
 	}
@@ -233,8 +283,11 @@ func (m *Message) FindHeaders(ns, local string) []*etree.Element {
 
 // FindHeader returns the first header block with the given name, or nil.
 func (m *Message) FindHeader(ns, local string) *etree.Element {
-	for _, h := range m.Headers() {
-		if h.Tag == local && ElementName(h).Space == ns {
+	if m.Header == nil {
+		return nil
+	}
+	for _, c := range m.Header.Child {
+		if h, ok := c.(*etree.Element); ok && h.Tag == local && ElementName(h).Space == ns {
 			return h
 		}
 	}
@@ -243,16 +296,40 @@ func (m *Message) FindHeader(ns, local string) *etree.Element {
 
 // MarkUnderstood records that a layer processed the header block el.
 func (m *Message) MarkUnderstood(el *etree.Element) {
-	if m.understood == nil {
-		m.understood = make(map[*etree.Element]struct{})
+	switch {
+	case m.understoodSet != nil:
+		m.understoodSet[el] = struct{}{}
+	case len(m.understood) < maxUnderstoodList:
+		if m.understood == nil {
+			m.understood = make([]*etree.Element, 0, maxUnderstoodList)
+		}
+		m.understood = append(m.understood, el)
+	default:
+		m.understoodSet = make(map[*etree.Element]struct{}, 2*maxUnderstoodList)
+		for _, u := range m.understood {
+			m.understoodSet[u] = struct{}{}
+		}
+		m.understoodSet[el] = struct{}{}
+		m.understood = nil
 	}
-	m.understood[el] = struct{}{}
 }
+
+// maxUnderstoodList is how many understood marks are kept in a list before
+// they move to a set.
+const maxUnderstoodList = 8
 
 // Understood reports whether a layer marked el as understood.
 func (m *Message) Understood(el *etree.Element) bool {
-	_, ok := m.understood[el]
-	return ok
+	if m.understoodSet != nil {
+		_, ok := m.understoodSet[el]
+		return ok
+	}
+	for _, u := range m.understood {
+		if u == el {
+			return true
+		}
+	}
+	return false
 }
 
 // MustUnderstand reports whether header block h carries a true
@@ -308,8 +385,15 @@ func (m *Message) TargetsUs(h *etree.Element, roles ...string) bool {
 // block targeted at this node that must be understood but was not marked
 // understood by any layer. roles are the extra roles this node plays.
 func (m *Message) CheckMustUnderstand(roles ...string) error {
+	if m.Header == nil {
+		return nil
+	}
 	var missing []xml.Name
-	for _, h := range m.Headers() {
+	for _, c := range m.Header.Child {
+		h, ok := c.(*etree.Element)
+		if !ok {
+			continue
+		}
 		mu, err := m.MustUnderstand(h)
 		if err != nil {
 			return SenderFault("A header block has an invalid mustUnderstand attribute.").WithCause(err)

@@ -36,8 +36,14 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // lim.MaxBytes are read, then internal/xmlparse checks and builds the tree.
 // The errors are ErrTooLarge and *ParseError.
 func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
+	return parseDocumentSize(r, -1, lim)
+}
+
+// parseDocumentSize is parseDocument of a body announced as size bytes
+// (-1: unknown), which sizes the buffer.
+func parseDocumentSize(r io.Reader, size int64, lim Limits) (*etree.Document, error) {
 	lim = lim.withDefaults()
-	buf, err := readInput(r, lim.MaxBytes)
+	buf, err := readInputSize(r, size, lim.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +65,23 @@ func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
 // it: the tree's strings share it). More than limit bytes is ErrTooLarge; a
 // read error is a *ParseError, as the streaming parser reported it.
 func readInput(r io.Reader, limit int64) ([]byte, error) {
+	return readInputSize(r, -1, limit)
+}
+
+// maxAnnounced bounds the first buffer for a body whose size is announced
+// (an HTTP Content-Length) rather than known: a peer announcing a big body
+// and sending little makes us hold little.
+const maxAnnounced = 64 << 10
+
+// readInputSize is readInput of an input announced as size bytes (-1:
+// unknown), which only sizes the first buffer.
+func readInputSize(r io.Reader, announced, limit int64) ([]byte, error) {
 	// Room for limit+1 bytes at most, to see that there is more.
 	size := int64(4 << 10)
 	if l, ok := r.(interface{ Len() int }); ok {
 		size = int64(l.Len()) + 1
+	} else if announced >= 0 {
+		size = min(announced+1, maxAnnounced)
 	}
 	size = min(size, limit+1)
 	buf := make([]byte, 0, size)

@@ -46,11 +46,36 @@ func (v Version) MediaType() string {
 func (v Version) ContentType(action string) string {
 	if v == V12 {
 		if action != "" {
+			if quotable(action) && strings.IndexByte(action, ':') >= 0 {
+				// What mime.FormatMediaType writes for an action it must
+				// quote and need not escape (an absolute URI), without
+				// its map and sorting.
+				return ct12Action + action + ct12Charset
+			}
 			return mime.FormatMediaType(ContentType12, map[string]string{"charset": "utf-8", "action": action})
 		}
-		return ContentType12 + "; charset=utf-8"
+		return ct12
 	}
-	return ContentType11 + "; charset=utf-8"
+	return ct11
+}
+
+// The Content-Types written by ContentType.
+const (
+	ct11        = ContentType11 + "; charset=utf-8"
+	ct12        = ContentType12 + "; charset=utf-8"
+	ct12Action  = ContentType12 + `; action="`
+	ct12Charset = `"; charset=utf-8`
+)
+
+// quotable reports whether s can stand between the quotes of a media type
+// parameter as it is: printable ASCII without a quote or backslash.
+func quotable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func (v Version) valid() bool { return v == V11 || v == V12 }
@@ -69,6 +94,22 @@ func versionOfNamespace(ns string) (Version, bool) {
 // VersionFromContentType returns the SOAP version announced by an HTTP
 // Content-Type and, for SOAP 1.2, the action parameter.
 func VersionFromContentType(ct string) (v Version, action string, ok bool) {
+	// The forms soapstack, WCF and the Java stacks send are recognized
+	// without mime.ParseMediaType, with the same result.
+	switch {
+	case ct == ct11:
+		return V11, "", true
+	case ct == ct12:
+		return V12, "", true
+	case strings.HasPrefix(ct, ct12Action) && strings.HasSuffix(ct, ct12Charset) && len(ct) >= len(ct12Action)+len(ct12Charset):
+		if a := ct[len(ct12Action) : len(ct)-len(ct12Charset)]; quotable(a) {
+			return V12, a, true
+		}
+	case strings.HasPrefix(ct, ct12+`; action="`) && strings.HasSuffix(ct, `"`) && len(ct) >= len(ct12)+len(`; action="`)+1:
+		if a := ct[len(ct12)+len(`; action="`) : len(ct)-1]; quotable(a) {
+			return V12, a, true
+		}
+	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return 0, "", false

@@ -485,13 +485,19 @@ func (p *parser) textDecode(start, i int) (int, error) {
 	n := len(buf)
 	w := i
 	for i < n {
-		c := buf[i]
-		if class[c]&cText != 0 {
-			buf[w] = c
-			w++
-			i++
-			continue
+		// Move the run of plain bytes at once.
+		j := i
+		for j < n && class[buf[j]]&cText != 0 {
+			j++
 		}
+		if j > i {
+			w += copy(buf[w:], buf[i:j])
+			i = j
+			if i == n {
+				break
+			}
+		}
+		c := buf[i]
 		switch {
 		case c == '<':
 			p.addText(evText, start, w)
