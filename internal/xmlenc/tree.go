@@ -14,6 +14,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -278,12 +279,6 @@ func addKeyInfo(parent, keyInfo *etree.Element) {
 	ki.AddChild(keyInfo)
 }
 
-// serialize writes the tokens as XML, using their prefixes as written.
-// Namespace declarations on ancestors are not copied: the content is
-// decrypted in the same place, in the same scope. Text escapes &, <, > and
-// CR; attribute values also escape ", TAB, LF and CR (which attribute value
-// normalization would otherwise turn into spaces), so the content parses
-// back to the same tree.
 // bufferPool holds the buffers of serialized plaintexts; a buffer is
 // cleared before it goes back.
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -302,11 +297,15 @@ func putBuffer(buf *bytes.Buffer) {
 	}
 }
 
+// serialize writes the tokens as XML, using their prefixes as written.
+// Namespace declarations on ancestors are not copied: the content is
+// decrypted in the same place, in the same scope. Text escapes &, <, > and
+// CR; attribute values also escape ", TAB, LF and CR (which attribute value
+// normalization would otherwise turn into spaces), so the content parses
+// back to the same tree.
+// The bytes are internal/xmlwrite's.
 func serialize(buf *bytes.Buffer, toks ...etree.Token) {
-	s := etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true}
-	for _, t := range toks {
-		t.WriteTo(buf, &s)
-	}
+	buf.Write(xmlwrite.AppendTokens(buf.AvailableBuffer(), toks...))
 }
 
 // checkPlaintext verifies that tok serializes to content the strict parser
