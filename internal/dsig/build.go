@@ -42,27 +42,21 @@ func (a *arena) element(parent *etree.Element, space, tag string, nattr, nkids i
 	return e
 }
 
-func (a *arena) attrSlice(n int) []etree.Attr {
-	if n == 0 {
-		return nil
-	}
-	if len(a.attrs) < n {
-		a.attrs = make([]etree.Attr, max(n, 8))
-	}
-	s := a.attrs[:0:n]
-	a.attrs = a.attrs[n:]
-	return s
-}
+func (a *arena) attrSlice(n int) []etree.Attr { return carve(&a.attrs, n) }
 
-func (a *arena) kidSlice(n int) []etree.Token {
+func (a *arena) kidSlice(n int) []etree.Token { return carve(&a.kids, n) }
+
+// carve cuts an empty slice with capacity n off the front of *block,
+// replacing the block when it is too short; nil for n == 0.
+func carve[T any](block *[]T, n int) []T {
 	if n == 0 {
 		return nil
 	}
-	if len(a.kids) < n {
-		a.kids = make([]etree.Token, max(n, 8))
+	if len(*block) < n {
+		*block = make([]T, max(n, 8))
 	}
-	s := a.kids[:0:n]
-	a.kids = a.kids[n:]
+	s := (*block)[:0:n]
+	*block = (*block)[n:]
 	return s
 }
 

@@ -1,11 +1,9 @@
 package dsig
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"hash"
 	"io"
 	"strings"
 
@@ -189,8 +187,8 @@ func Sign(opts SignOptions) (*Signature, error) {
 
 // digester digests references, reusing one hash per digest algorithm.
 type digester struct {
-	sha1, sha256 hash.Hash
-	out          []byte // the digests, back to back
+	hs  refHashes
+	out []byte // the digests, back to back
 }
 
 // digest checks r and returns the digest of its canonical form (or of its
@@ -206,22 +204,14 @@ func (d *digester) digest(r *Reference, deref STRDereferenceFunc) ([]byte, error
 	if !ok {
 		return nil, failf(ErrUnsupportedAlgorithm, "digest method %s", clip(r.DigestMethod))
 	}
-	h := &d.sha1
-	if dh == crypto.SHA256 {
-		h = &d.sha256
-	}
-	if *h == nil {
-		*h = hashFunc(dh)()
-	} else {
-		(*h).Reset()
-	}
+	h := d.hs.get(dh)
 	switch r.Transform {
 	case "", AlgExcC14N:
 		var copts []c14n.Option
 		if len(r.InclusivePrefixes) > 0 {
 			copts = append(copts, c14n.WithInclusivePrefixes(r.InclusivePrefixes))
 		}
-		if err := c14n.Canonicalize(*h, r.Element, copts...); err != nil {
+		if err := c14n.Canonicalize(h, r.Element, copts...); err != nil {
 			return nil, failf(ErrMalformed, "canonicalizing %s: %v", clip(r.ID), err)
 		}
 	case TransformSTR:
@@ -238,7 +228,7 @@ func (d *digester) digest(r *Reference, deref STRDereferenceFunc) ([]byte, error
 		if token == nil {
 			return nil, failf(ErrUnresolvedReference, "dereferencing %s: no token", clip(r.ID))
 		}
-		if err := writeSTR(*h, token, r.InclusivePrefixes); err != nil {
+		if err := writeSTR(h, token, r.InclusivePrefixes); err != nil {
 			return nil, failf(ErrMalformed, "canonicalizing the token of %s: %v", clip(r.ID), err)
 		}
 	default:
@@ -248,7 +238,7 @@ func (d *digester) digest(r *Reference, deref STRDereferenceFunc) ([]byte, error
 		d.out = make([]byte, 0, 4*sha256.Size)
 	}
 	start := len(d.out)
-	d.out = (*h).Sum(d.out)
+	d.out = h.Sum(d.out)
 	return d.out[start:len(d.out):len(d.out)], nil
 }
 
