@@ -23,7 +23,11 @@ func securityHeader(m *soap.Message) (*etree.Element, error) {
 	// map only serves a hostile one with very many.
 	var roles []string
 	var many map[string]bool
-	for h := range headerSeq(m) {
+	for _, t := range headerTokens(m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if h.Tag != "Security" || soap.ElementName(h).Space != wsse.NSWSSE {
 			continue
 		}

@@ -77,7 +77,11 @@ func (r *receiver) checkPlacement() error {
 	// stands: an element decrypted after the loop passed its place (an
 	// EncryptedData before the ReferenceList or EncryptedKey that lists
 	// it) would otherwise escape every check.
-	for c := range r.sec.ChildElementsSeq() {
+	for _, t := range r.sec.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if !r.done[c] {
 			return refuse(ErrLayout, "%s in the Security header was decrypted after its place was processed (an EncryptedData must follow the ReferenceList or EncryptedKey that lists it)", c.Tag)
 		}
@@ -122,7 +126,11 @@ func (r *receiver) checkBodyAllEncrypted() error {
 	if len(fromDecryption) == 0 {
 		return nil
 	}
-	for c := range r.m.Body.ChildElementsSeq() {
+	for _, t := range r.m.Body.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if !fromDecryption[c] && !soap.Is(c, xmlenc.NS, "EncryptedData") {
 			return refuse(ErrNotEncrypted, "%s in the Body in clear next to encrypted content", c.Tag)
 		}
@@ -151,7 +159,11 @@ func checkBodyChildren(body *etree.Element) error {
 	if body == nil {
 		return nil
 	}
-	for c := range body.ChildElementsSeq() {
+	for _, t := range body.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		n := soap.ElementName(c)
 		if n.Local == "Fault" && (n.Space == soap.NS11 || n.Space == soap.NS12) {
 			continue

@@ -336,7 +336,11 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 }
 
 func firstChild(el *etree.Element, ns, local string) *etree.Element {
-	for c := range el.ChildElementsSeq() {
+	for _, t := range el.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if soap.Is(c, ns, local) {
 			return c
 		}
@@ -378,7 +382,8 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 		}
 		// A token placed after its use (Lax allows it; Strict does not):
 		// process it now; the main loop skips it later.
-		for c := range r.sec.ChildElementsSeq() {
+		// A snapshot: processing a token may decrypt what follows it.
+		for _, c := range r.sec.ChildElements() {
 			if wsse.WSUID(c) != id && c.SelectAttrValue("Id", "") != id {
 				continue
 			}
