@@ -201,7 +201,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 		clear(ctBuf.AvailableBuffer()[:n]) // it may hold plaintext
 		return nil, err
 	}
-	text := string(base64.StdEncoding.AppendEncode(ct[len(ct):len(ct)], ct))
+	text := string(base64.StdEncoding.AppendEncode(ct[len(ct):], ct))
 	p := prefixXENC
 	for i := 1; ; i++ {
 		if uri, bound := scope[p]; !bound || uri == NS {

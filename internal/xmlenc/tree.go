@@ -192,15 +192,12 @@ func appendBase64(dst []byte, el *etree.Element, maxLen int, errBad error) ([]by
 	if n == len(s) {
 		return decodeBase64Chunks(dst, s, maxLen, el, errBad)
 	}
-	src := []byte(s)
-	{
-		src = make([]byte, 0, n)
-		for i := 0; i < len(s); i++ {
-			switch s[i] {
-			case ' ', '\t', '\r', '\n':
-			default:
-				src = append(src, s[i])
-			}
+	src := make([]byte, 0, n)
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			src = append(src, s[i])
 		}
 	}
 	out, err := base64.StdEncoding.AppendDecode(dst, src)
