@@ -167,12 +167,16 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	rep := wssecurity.Inspect(ctx, m, opts)
+	nego := inspectNegotiation(m.Payload())
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
+		_ = enc.Encode(inspectOutput{InspectReport: rep, Negotiation: nego})
 	} else {
 		printReport(stdout, rep)
+		if nego != nil {
+			printNegotiation(stdout, nego)
+		}
 	}
 	if !rep.Verified {
 		return 1
