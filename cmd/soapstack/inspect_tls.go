@@ -143,6 +143,9 @@ func decodeTLS(b []byte, wrapped bool) *tlsFlight {
 			}
 		}
 	}
+	if len(hs) > 0 {
+		f.Notes = append(f.Notes, fmt.Sprintf("a handshake message continues beyond the blob (%d bytes of it present)", len(hs)))
+	}
 	return f
 }
 
