@@ -69,4 +69,3 @@ func TestAbandonedNegotiationsExpire(t *testing.T) {
 	assert.Equal(t, 0, acc.Pending())
 	check()
 }
-
