@@ -79,7 +79,8 @@
 // completed negotiation is refused (ErrUnknownContext), as is a second copy
 // of a leg while the first is answered or a first leg reusing a pending
 // Context (ErrContextInUse). An initiator runs at most
-// InitiatorConfig.MaxLegs round trips.
+// InitiatorConfig.MaxLegs round trips; an acceptor answers at most
+// AcceptorConfig.MaxLegs legs of one negotiation (ErrProtocol beyond).
 //
 // # Sources
 //

@@ -28,6 +28,7 @@ type pendingState struct {
 	tr        *transcript
 	valueType string // the form the initiator sent, echoed
 	keySize   int
+	legs      int // the legs received
 	expires   time.Time
 	busy      bool
 }
