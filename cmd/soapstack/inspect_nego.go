@@ -192,13 +192,7 @@ func decodeBlob(s string) ([]byte, error) {
 	if len(s) > base64.StdEncoding.EncodedLen(maxNegoBlob)*2 {
 		return nil, fmt.Errorf("larger than %d bytes: not decoded", maxNegoBlob)
 	}
-	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-			return -1
-		}
-		return r
-	}, s)
-	b, err := base64.StdEncoding.DecodeString(s)
+	b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
 	if err != nil {
 		return nil, fmt.Errorf("not base64: %w", err)
 	}
