@@ -209,7 +209,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 	return func(next soap.Handler) soap.Handler {
 		srv := &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log, cookies: &cookieMemo{}}
 		if cfg.Negotiation != nil && cfg.Bootstrap.Binding != 0 {
-			srv.negCache = NewMemoryTokenCache()
+			srv.negCache = newNegotiatedTokens(negotiatedTokensMax)
 		}
 		return srv
 	}, nil
