@@ -1,11 +1,12 @@
 package soap
 
 import (
-	"bytes"
 	"errors"
 	"sort"
 
 	"github.com/beevik/etree"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // fragmentWrapper is the element a fragment is parsed inside; its name is
@@ -41,9 +42,10 @@ func InScopeNamespaces(el *etree.Element) map[string]string {
 // in scope in data. The strict input rules and lim apply. It returns the
 // parsed tokens (elements, text, comments), detached from any parent.
 func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Token, error) {
-	var b bytes.Buffer
-	b.Grow(len(data) + 256)
-	b.WriteString("<" + fragmentWrapper)
+	// The wrapper and data are put together in the buffer the parser
+	// keeps: data is copied once.
+	buf := make([]byte, 0, len(data)+256)
+	buf = append(buf, "<"+fragmentWrapper...)
 	ns := InScopeNamespaces(context)
 	prefixes := make([]string, 0, len(ns))
 	for p := range ns {
@@ -55,20 +57,25 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 			if ns[p] == "" {
 				continue
 			}
-			b.WriteString(` xmlns="`)
+			buf = append(buf, ` xmlns="`...)
 		} else {
-			b.WriteString(" xmlns:" + p + `="`)
+			buf = append(buf, " xmlns:"...)
+			buf = append(buf, p...)
+			buf = append(buf, `="`...)
 		}
-		escapeAttr(&b, ns[p])
-		b.WriteString(`"`)
+		buf = xmlwrite.AppendAttrValue(buf, ns[p])
+		buf = append(buf, '"')
 	}
-	b.WriteString(">")
-	b.Write(data)
-	b.WriteString("</" + fragmentWrapper + ">")
+	buf = append(buf, '>')
+	buf = append(buf, data...)
+	buf = append(buf, "</"+fragmentWrapper+">"...)
 	lim = lim.withDefaults()
-	lim.MaxBytes += int64(b.Len() - len(data))
+	lim.MaxBytes += int64(len(buf) - len(data))
 	lim.MaxDepth++
-	doc, err := parseDocument(&b, lim)
+	if int64(len(buf)) > lim.MaxBytes {
+		return nil, ErrTooLarge
+	}
+	doc, err := parseBuffer(buf, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -81,21 +88,6 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 		root.RemoveChild(t)
 	}
 	return toks, nil
-}
-
-func escapeAttr(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '"':
-			b.WriteString("&quot;")
-		default:
-			b.WriteByte(c)
-		}
-	}
 }
 
 // CopyWithScope returns a deep copy of el that stands alone: every

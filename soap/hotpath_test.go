@@ -18,22 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// versionFromContentTypeMime is VersionFromContentType without its fast
-// paths: mime.ParseMediaType decides.
-func versionFromContentTypeMime(ct string) (Version, string, bool) {
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return 0, "", false
-	}
-	switch strings.ToLower(mt) {
-	case ContentType11:
-		return V11, "", true
-	case ContentType12:
-		return V12, params["action"], true
-	}
-	return 0, "", false
-}
-
 var contentTypeSeeds = []string{
 	"", "urn:a", "http://x/y", "a b", `a"b`, `a\b`, "a;b", "é:x", "a\tb:", " :", "tok", "a=b:c", `:"`,
 	"http://InteropBaseAddress/interop/IPingService/echo",
@@ -72,7 +56,7 @@ func checkContentType(t *testing.T, action string) {
 func checkParse(t *testing.T, ct string) {
 	t.Helper()
 	v, a, ok := VersionFromContentType(ct)
-	wv, wa, wok := versionFromContentTypeMime(ct)
+	wv, wa, wok := versionFromMediaType(ct)
 	assert.Equal(t, []any{wv, wa, wok}, []any{v, a, ok}, "%q", ct)
 }
 
@@ -224,4 +208,20 @@ func TestUnderstoodMarks(t *testing.T) {
 		}
 		assert.False(t, m.Understood(etree.NewElement("h")))
 	}
+}
+
+// TestFragmentScopeKeepsWhiteSpace: a namespace URI in scope holding a TAB,
+// LF or CR (written as references where it was declared) is the same URI
+// inside a parsed fragment.
+func TestFragmentScopeKeepsWhiteSpace(t *testing.T) {
+	m, err := ParseMessage([]byte(`<s:Envelope xmlns:s="`+NS12+`" xmlns:p="urn:a&#9;b&#10;c&#13;d&amp;&lt;&quot;"><s:Body/></s:Envelope>`), Limits{})
+	require.NoError(t, err)
+	toks, err := ParseFragment([]byte(`<p:x/>`), m.Body, Limits{})
+	require.NoError(t, err)
+	require.Len(t, toks, 1)
+	m.Body.AddChild(toks[0])
+	assert.Equal(t, "urn:a\tb\nc\rd&<\"", ElementName(toks[0].(*etree.Element)).Space)
+
+	_, err = ParseFragment([]byte(strings.Repeat("x", 100)), m.Body, Limits{MaxBytes: 50})
+	assert.ErrorIs(t, err, ErrTooLarge)
 }

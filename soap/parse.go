@@ -47,6 +47,12 @@ func parseDocumentSize(r io.Reader, size int64, lim Limits) (*etree.Document, er
 	if err != nil {
 		return nil, err
 	}
+	return parseBuffer(buf, lim)
+}
+
+// parseBuffer parses buf, which the tree then owns, under lim (with its
+// defaults applied).
+func parseBuffer(buf []byte, lim Limits) (*etree.Document, error) {
 	doc, err := xmlparse.Parse(buf, lim.parser())
 	if err != nil {
 		var xe *xmlparse.Error

@@ -312,12 +312,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var sf secureFlags
 	sf.register(fs)
 	rel := fs.Bool("rm-endpoints", false, "also host the reliable sessions at /rm/<scenario> (RM10, RM11; with --pki RM over WS-SC too) and print READY <base URL>")
-	pkiDir := fs.String("pki", "", "the test PKI directory (interop/pki) for the RM-over-SC endpoints of --rm-endpoints")
+	pkiDir := fs.String("pki", "", "the test PKI directory (interop/pki) for the RM-over-SC endpoints of --rm-endpoints and for --interop-endpoints")
+	cat := fs.Bool("interop-endpoints", false, "also host the interop catalogue's Go service (every WS-Security and WS-SC scenario, the HTTPS ones on a second port; needs --pki) and print READY <base URL> <HTTPS base URL>")
+	debug := fs.Bool("debug-metrics", false, "serve the Go runtime's allocation and heap counters as JSON at "+interop.RuntimePath+" to loopback clients (?gc=1: collect garbage first)")
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) != 0 {
 		return 2
 	}
-	if *pkiDir != "" && !*rel {
-		fmt.Fprintln(stderr, "soapstack serve: --pki needs --rm-endpoints")
+	if *pkiDir != "" && !*rel && !*cat {
+		fmt.Fprintln(stderr, "soapstack serve: --pki needs --rm-endpoints or --interop-endpoints")
+		return 2
+	}
+	if *cat && *pkiDir == "" {
+		fmt.Fprintln(stderr, "soapstack serve: --interop-endpoints needs --pki")
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
@@ -339,16 +345,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			scheme = "https"
 		}
 	}
+	if *debug {
+		mux.Handle(interop.RuntimePath, interop.RuntimeHandler())
+	}
+	var pki *interop.PKI
+	if *pkiDir != "" {
+		var err error
+		if pki, err = interop.LoadPKI(*pkiDir); err != nil {
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+	}
+	var catTLS http.Handler
+	if *cat {
+		// The catalogue answers what serve's own endpoints do not.
+		plain, overTLS, err := interop.InteropMux(pki)
+		if err != nil {
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+		mux.Handle("/", plain)
+		catTLS = overTLS
+	}
 	var rmPaths []string
 	if *rel {
-		var pki *interop.PKI
-		if *pkiDir != "" {
-			var err error
-			if pki, err = interop.LoadPKI(*pkiDir); err != nil {
-				fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
-				return 1
-			}
-		}
 		rm, paths, err := interop.ReliableMux(pki)
 		if err != nil {
 			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
@@ -368,9 +388,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		ln = tls.NewListener(ln, secure.tls)
 	}
 	base := scheme + "://" + ln.Addr().String()
-	if *rel {
+	var tlsSrv *http.Server
+	ready := base
+	if catTLS != nil {
+		// The catalogue's HTTPS scenarios, on a second port.
+		host, _, _ := net.SplitHostPort(ln.Addr().String())
+		tln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+		tlsSrv = &http.Server{Handler: catTLS, ReadHeaderTimeout: 10 * time.Second, TLSConfig: pki.TLSConfig()}
+		go func() { _ = tlsSrv.ServeTLS(tln, "", "") }()
+		ready += " https://" + tln.Addr().String()
+	}
+	if *rel || *cat {
 		// The peers' server protocol (interop.StartCommandServer).
-		fmt.Fprintf(stdout, "READY %s\n", base)
+		fmt.Fprintf(stdout, "READY %s\n", ready)
 	}
 	fmt.Fprintf(stdout, "serving IPingService at %s/soap11 (SOAP 1.1) and %s/soap12 (SOAP 1.2)\n", base, base)
 	if secure != nil {
@@ -389,6 +424,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		if tlsSrv != nil {
+			_ = tlsSrv.Shutdown(sctx)
+		}
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
