@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -692,7 +693,7 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 
 // TokenElement resolves a SecurityContextToken carried in the message.
 func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	if n.Local != "SecurityContextToken" || n.Space != rt.s.cfg.Version.wire().SCNamespace() {
 		return nil, false, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"testing/iotest"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stretchr/testify/assert"
@@ -97,17 +98,17 @@ func TestPlainPathIsTheEscapedPath(t *testing.T) {
 // and sending a small one costs the sender, not us; the limit still holds.
 func TestAnnouncedSizeSizesTheBuffer(t *testing.T) {
 	body := strings.Repeat("x", 3000)
-	b, err := readInputSize(iotestOneByte(body), int64(len(body)), 1<<20)
+	b, err := xmlutil.ReadInputSize(iotestOneByte(body), int64(len(body)), 1<<20)
 	assert.NoError(t, err)
 	assert.Equal(t, body, string(b))
 	assert.Equal(t, len(body)+1, cap(b))
 
-	b, err = readInputSize(iotestOneByte("<a/>"), 1<<30, 4<<20)
+	b, err = xmlutil.ReadInputSize(iotestOneByte("<a/>"), 1<<30, 4<<20)
 	assert.NoError(t, err)
 	assert.Equal(t, "<a/>", string(b))
 	assert.LessOrEqual(t, cap(b), 4<<10, "the unused room is given back")
 
-	_, err = readInputSize(iotestOneByte(body), 10, 100)
+	_, err = xmlutil.ReadInputSize(iotestOneByte(body), 10, 100)
 	assert.ErrorIs(t, err, ErrTooLarge)
 }
 
@@ -216,12 +217,12 @@ func TestUnderstoodMarks(t *testing.T) {
 func TestFragmentScopeKeepsWhiteSpace(t *testing.T) {
 	m, err := ParseMessage([]byte(`<s:Envelope xmlns:s="`+NS12+`" xmlns:p="urn:a&#9;b&#10;c&#13;d&amp;&lt;&quot;"><s:Body/></s:Envelope>`), Limits{})
 	require.NoError(t, err)
-	toks, err := ParseFragment([]byte(`<p:x/>`), m.Body, Limits{})
+	toks, err := xmlutil.ParseFragment([]byte(`<p:x/>`), m.Body, Limits{})
 	require.NoError(t, err)
 	require.Len(t, toks, 1)
 	m.Body.AddChild(toks[0])
 	assert.Equal(t, "urn:a\tb\nc\rd&<\"", ElementName(toks[0].(*etree.Element)).Space)
 
-	_, err = ParseFragment([]byte(strings.Repeat("x", 100)), m.Body, Limits{MaxBytes: 50})
+	_, err = xmlutil.ParseFragment([]byte(strings.Repeat("x", 100)), m.Body, Limits{MaxBytes: 50})
 	assert.ErrorIs(t, err, ErrTooLarge)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -39,9 +40,9 @@ func securityHeader(m *soap.Message) (*etree.Element, error) {
 func headerRole(m *soap.Message, h *etree.Element) string {
 	var a *etree.Attr
 	if m.Version == soap.V11 {
-		a = soap.AttrNS(h, soap.NS11, "actor")
+		a = xmlutil.AttrNS(h, soap.NS11, "actor")
 	} else {
-		a = soap.AttrNS(h, soap.NS12, "role")
+		a = xmlutil.AttrNS(h, soap.NS12, "role")
 	}
 	if a == nil {
 		return ""
@@ -88,7 +89,7 @@ func (g *idGen) ensureID(el *etree.Element, kind string) string {
 	if id := wsse.WSUID(el); id != "" {
 		return id
 	}
-	if a := soap.AttrNS(el, "", "Id"); a != nil && a.Value != "" {
+	if a := xmlutil.AttrNS(el, "", "Id"); a != nil && a.Value != "" {
 		return a.Value
 	}
 	id := g.next(kind)

@@ -8,6 +8,7 @@ import (
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -123,7 +124,7 @@ func (r *receiver) checkBodyAllEncrypted() error {
 		return nil
 	}
 	for _, c := range r.m.Body.ChildElements() {
-		if !fromDecryption[c] && !soap.Is(c, xmlenc.NS, "EncryptedData") {
+		if !fromDecryption[c] && !xmlutil.Is(c, xmlenc.NS, "EncryptedData") {
 			return refuse(ErrNotEncrypted, "%s in the Body in clear next to encrypted content", c.Tag)
 		}
 	}
@@ -134,7 +135,7 @@ func (r *receiver) checkBodyAllEncrypted() error {
 // must be a header the policy encrypts, and never a security element (a
 // second Security header, a Timestamp, a Signature).
 func (r *receiver) checkDecryptedHeader(h *etree.Element) error {
-	n := soap.ElementName(h)
+	n := xmlutil.ElementName(h)
 	if isSecurityElement(n) {
 		return refuse(ErrMisplaced, "a header decrypts to %s", h.Tag)
 	}
@@ -152,7 +153,7 @@ func checkBodyChildren(body *etree.Element) error {
 		return nil
 	}
 	for _, c := range body.ChildElements() {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Local == "Fault" && (n.Space == soap.NS11 || n.Space == soap.NS12) {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -168,7 +169,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 	}
 	r.done[el] = true
 	r.seq++
-	name := soap.ElementName(el)
+	name := xmlutil.ElementName(el)
 	switch {
 	case name.Space == wsse.NSWSU && name.Local == "Timestamp":
 		if r.ts != nil {
@@ -254,7 +255,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		return r.signature(el, fromDecryption)
 	case name.Space == wsse.NSWSSE11 && name.Local == "SignatureConfirmation":
 		r.confirmEl = append(r.confirmEl, el)
-		if a := soap.AttrNS(el, "", "Value"); a != nil {
+		if a := xmlutil.AttrNS(el, "", "Value"); a != nil {
 			v, err := wsse.DecodeBase64(a.Value, 1024)
 			if err != nil {
 				return invalid("SignatureConfirmation value: %v", err)
@@ -335,7 +336,7 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 
 func firstChild(el *etree.Element, ns, local string) *etree.Element {
 	for _, c := range el.ChildElements() {
-		if soap.Is(c, ns, local) {
+		if xmlutil.Is(c, ns, local) {
 			return c
 		}
 	}
@@ -383,7 +384,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 			if r.done[c] {
 				return nil, fmt.Errorf("%w: reference loop through %q", ErrInvalidToken, id)
 			}
-			n := soap.ElementName(c)
+			n := xmlutil.ElementName(c)
 			if n.Local == "Signature" || n.Local == "ReferenceList" || n.Local == "EncryptedData" {
 				break
 			}
@@ -441,7 +442,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 		return invalid("%w", err)
 	}
 	el := idx.Lookup(id)
-	if el == nil || !soap.Is(el, xmlenc.NS, "EncryptedData") {
+	if el == nil || !xmlutil.Is(el, xmlenc.NS, "EncryptedData") {
 		return fmt.Errorf("%w: no EncryptedData with id %q", ErrFailedCheck, id)
 	}
 	if r.decrypted[el] {
@@ -472,7 +473,7 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
 	parent := el.Parent()
-	if soap.Is(parent, wsse.NSWSSE11, "EncryptedHeader") {
+	if xmlutil.Is(parent, wsse.NSWSSE11, "EncryptedHeader") {
 		parent = parent.Parent()
 	}
 	inSecurity := parent == r.sec

@@ -10,8 +10,7 @@ import (
 	"strconv"
 
 	"github.com/beevik/etree"
-
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // cipherOverhead bounds what block encryption adds to a plaintext: a
@@ -58,7 +57,7 @@ func ParseEncryptedData(el *etree.Element) (*EncryptedData, error) {
 		MimeType: attr(el, "MimeType"),
 		Encoding: attr(el, "Encoding"),
 	}
-	if soap.AttrNS(el, "", "Id") != nil && !validID(ed.ID) {
+	if xmlutil.AttrNS(el, "", "Id") != nil && !validID(ed.ID) {
 		return nil, malformed("EncryptedData Id is not an XML ID")
 	}
 	kids, err := childElements(el)
@@ -152,13 +151,13 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 		if parent == nil {
 			return nil, malformed("element to encrypt has no parent")
 		}
-		scope = soap.InScopeNamespaces(parent)
+		scope = xmlutil.InScopeNamespaces(parent)
 		if err := checkPlaintext(target, scope); err != nil {
 			return nil, err
 		}
 		serialize(&buf, target)
 	case TypeContent:
-		scope = soap.InScopeNamespaces(target)
+		scope = xmlutil.InScopeNamespaces(target)
 		for _, t := range target.Child {
 			if err := checkPlaintext(t, scope); err != nil {
 				return nil, err
@@ -219,7 +218,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 // it in the tree by the decrypted content, which it returns: one element
 // (Type Element; white space and comments around it are kept) or any
 // content (Type Content). The decrypted bytes are parsed exactly once,
-// with soap.ParseFragment under the strict input rules and lim, in the
+// with xmlutil.ParseFragment under the strict input rules and lim, in the
 // namespace scope of encData's parent, where they land; lim.MaxDepth
 // counts the depth at which they land. If encData is the EncryptedData of
 // a wsse11:EncryptedHeader, the whole EncryptedHeader is replaced by the
@@ -234,7 +233,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 // Type requires) is a *DecryptError, uniform to the caller.
 //
 // On error the tree is unchanged.
-func DecryptData(encData *etree.Element, c *BlockCipher, lim soap.Limits) ([]etree.Token, error) {
+func DecryptData(encData *etree.Element, c *BlockCipher, lim xmlutil.Limits) ([]etree.Token, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: nil BlockCipher", ErrInvalidKey)
 	}
@@ -263,7 +262,7 @@ func DecryptData(encData *etree.Element, c *BlockCipher, lim soap.Limits) ([]etr
 
 // decryptTokens decrypts ed and parses the plaintext in the scope of
 // context, where the result will be placed. It does not touch the tree.
-func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *etree.Element) ([]etree.Token, error) {
+func decryptTokens(ed *EncryptedData, c *BlockCipher, lim xmlutil.Limits, context *etree.Element) ([]etree.Token, error) {
 	if ed.Type != TypeElement && ed.Type != TypeContent {
 		return nil, malformed("EncryptedData Type %q cannot be decrypted into the tree", ed.Type)
 	}
@@ -288,12 +287,12 @@ func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *
 	if err != nil {
 		return nil, &DecryptError{Detail: "block decryption failed"}
 	}
-	toks, err := soap.ParseFragment(pt, context, lim)
+	toks, err := xmlutil.ParseFragment(pt, context, lim)
 	clear(pt)
 	if err != nil {
-		var pe *soap.ParseError
+		var pe *xmlutil.ParseError
 		switch {
-		case errors.Is(err, soap.ErrTooLarge):
+		case errors.Is(err, xmlutil.ErrTooLarge):
 			return nil, &DecryptError{Detail: "decrypted content exceeds the size limit"}
 		case errors.As(err, &pe):
 			return nil, &DecryptError{Detail: fmt.Sprintf("decrypted content violates the input rules (at byte %d)", pe.Offset)}

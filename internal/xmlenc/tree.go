@@ -11,8 +11,7 @@ import (
 	"unicode"
 
 	"github.com/beevik/etree"
-
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Errors of the element layer, in addition to those of block.go. Like
@@ -99,7 +98,7 @@ func validID(id string) bool {
 
 // attr returns the value of el's unqualified attribute local.
 func attr(el *etree.Element, local string) string {
-	if a := soap.AttrNS(el, "", local); a != nil {
+	if a := xmlutil.AttrNS(el, "", local); a != nil {
 		return a.Value
 	}
 	return ""
@@ -200,7 +199,7 @@ func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 
 // isNamed reports whether el has the expanded name {ns}local.
 func isNamed(el *etree.Element, ns, local string) bool {
-	return el.Tag == local && soap.Is(el, ns, local)
+	return el.Tag == local && xmlutil.Is(el, ns, local)
 }
 
 // addKeyInfo appends keyInfo to parent: as is when it is a ds:KeyInfo
@@ -211,7 +210,7 @@ func addKeyInfo(parent, keyInfo *etree.Element) {
 		return
 	}
 	if keyInfo.Tag == "KeyInfo" {
-		ns, ok := soap.LookupPrefix(keyInfo, keyInfo.Space)
+		ns, ok := xmlutil.LookupPrefix(keyInfo, keyInfo.Space)
 		switch {
 		case ok && ns == NSDSig:
 			parent.AddChild(keyInfo)
@@ -332,8 +331,8 @@ func depthOf(el *etree.Element) int {
 }
 
 // fillLimits gives zero fields of lim their defaults.
-func fillLimits(lim soap.Limits) soap.Limits {
-	d := soap.DefaultLimits()
+func fillLimits(lim xmlutil.Limits) xmlutil.Limits {
+	d := xmlutil.DefaultLimits()
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = d.MaxBytes
 	}

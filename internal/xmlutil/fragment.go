@@ -1,4 +1,4 @@
-package soap
+package xmlutil
 
 import (
 	"errors"
@@ -9,10 +9,10 @@ import (
 	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
-// fragmentWrapper is the element a fragment is parsed inside; its name is
+// FragmentWrapper is the element a fragment is parsed inside; its name is
 // in no namespace a fragment can declare, and a fragment that closes it
 // early produces a second document element, which the parser rejects.
-const fragmentWrapper = "soapstack-fragment-9d2c"
+const FragmentWrapper = "soapstack-fragment-9d2c"
 
 // InScopeNamespaces returns the namespace declarations in scope at el
 // (prefix → URI, "" for the default namespace).
@@ -45,7 +45,7 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 	// The wrapper and data are put together in the buffer the parser
 	// keeps: data is copied once.
 	buf := make([]byte, 0, len(data)+256)
-	buf = append(buf, "<"+fragmentWrapper...)
+	buf = append(buf, "<"+FragmentWrapper...)
 	ns := InScopeNamespaces(context)
 	prefixes := make([]string, 0, len(ns))
 	for p := range ns {
@@ -68,8 +68,8 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 	}
 	buf = append(buf, '>')
 	buf = append(buf, data...)
-	buf = append(buf, "</"+fragmentWrapper+">"...)
-	lim = lim.withDefaults()
+	buf = append(buf, "</"+FragmentWrapper+">"...)
+	lim = WithDefaults(lim)
 	lim.MaxBytes += int64(len(buf) - len(data))
 	lim.MaxDepth++
 	if int64(len(buf)) > lim.MaxBytes {
@@ -80,7 +80,7 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 		return nil, err
 	}
 	root := doc.Root()
-	if root.Tag != fragmentWrapper || root.Space != "" {
+	if root.Tag != FragmentWrapper || root.Space != "" {
 		return nil, errors.New("soap: malformed fragment")
 	}
 	toks := append([]etree.Token(nil), root.Child...)
@@ -102,7 +102,7 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 		return c
 	}
 	used := map[string]bool{}
-	usedPrefixes(c, map[string]bool{}, used)
+	UsedPrefixes(c, map[string]bool{}, used)
 	if len(used) == 0 {
 		return c
 	}
@@ -128,10 +128,10 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 	return c
 }
 
-// usedPrefixes records in used the prefixes el's subtree uses without
+// UsedPrefixes records in used the prefixes el's subtree uses without
 // declaring them itself; declared holds those declared above el within the
 // subtree.
-func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
+func UsedPrefixes(el *etree.Element, declared, used map[string]bool) {
 	scope := declared
 	for _, a := range el.Attr {
 		var p string
@@ -163,6 +163,6 @@ func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
 		}
 	}
 	for _, ch := range el.ChildElements() {
-		usedPrefixes(ch, scope, used)
+		UsedPrefixes(ch, scope, used)
 	}
 }
