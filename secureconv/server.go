@@ -161,6 +161,8 @@ type server struct {
 	rings    KeyRingSource // cookie-mode sessions, or nil
 	sizes    keySizeBounds
 	log      *slog.Logger
+	// cookies remembers opened cookies (cookie mode).
+	cookies *cookieMemo
 }
 
 // ServerLayer returns a layer that answers Issue, Renew and Cancel
@@ -205,7 +207,7 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Security.Logger = log
 	}
 	return func(next soap.Handler) soap.Handler {
-		srv := &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log}
+		srv := &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log, cookies: &cookieMemo{}}
 		if cfg.Negotiation != nil && cfg.Bootstrap.Binding != 0 {
 			srv.negCache = NewMemoryTokenCache()
 		}
@@ -642,7 +644,7 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 			// The service's trouble: a Receiver fault, not BadContextToken.
 			return nil, fmt.Errorf("secureconv: key ring: %w", rerr)
 		}
-		tok, err = OpenCookie(ring, cookie, now)
+		tok, err = s.cookies.open(ring, cookie, now)
 		if err == nil {
 			tok.CookieMode = true // also for a version 1 cookie
 			if tok.ContextID != identifier {

@@ -54,7 +54,11 @@ func (r *receiver) enforce() error {
 	if p.SignedParts.Body && !signed[r.m.Body] {
 		return refuse(ErrNotSigned, "the Body is not signed")
 	}
-	for _, h := range r.m.Headers() {
+	for _, t := range headerTokens(r.m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if h != r.sec && p.SignedParts.Includes(xmlutil.ElementName(h)) && !signed[h] {
 			return refuse(ErrNotSigned, "header %s is not signed", h.Tag)
 		}
@@ -94,7 +98,11 @@ func (r *receiver) enforce() error {
 			}
 		}
 	}
-	for _, h := range r.m.Headers() {
+	for _, t := range headerTokens(r.m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if xmlutil.Is(h, wsse.NSWSSE11, "EncryptedHeader") {
 			return invalid("an EncryptedHeader was not decrypted")
 		}
@@ -102,7 +110,11 @@ func (r *receiver) enforce() error {
 			return refuse(ErrNotEncrypted, "header %s is not encrypted", h.Tag)
 		}
 	}
-	for _, c := range r.m.Body.ChildElements() {
+	for _, t := range r.m.Body.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if xmlutil.Is(c, xmlenc.NS, "EncryptedData") {
 			return invalid("an EncryptedData in the Body was not decrypted")
 		}

@@ -103,6 +103,8 @@ type receiver struct {
 	done map[*etree.Element]bool
 	// external holds tokens resolved by reference, by URI.
 	external map[string]*token
+	// idx is the ID index of the message as it stands (see ids).
+	idx *dsig.IDIndex
 	// inspect accepts every supported algorithm and records errors instead
 	// of stopping (soapstack inspect); it never enforces a policy.
 	inspect bool
@@ -335,7 +337,11 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 }
 
 func firstChild(el *etree.Element, ns, local string) *etree.Element {
-	for _, c := range el.ChildElements() {
+	for _, t := range el.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if xmlutil.Is(c, ns, local) {
 			return c
 		}
@@ -377,6 +383,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 		}
 		// A token placed after its use (Lax allows it; Strict does not):
 		// process it now; the main loop skips it later.
+		// A snapshot: processing a token may decrypt what follows it.
 		for _, c := range r.sec.ChildElements() {
 			if wsse.WSUID(c) != id && c.SelectAttrValue("Id", "") != id {
 				continue
@@ -437,9 +444,9 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 // EncryptedKey that listed it, whose key applies when the EncryptedData has
 // no KeyInfo.
 func (r *receiver) decrypt(id string, ekToken *token) error {
-	idx, err := dsig.NewIDIndex(r.m.Envelope)
+	idx, err := r.ids()
 	if err != nil {
-		return invalid("%w", err)
+		return err
 	}
 	el := idx.Lookup(id)
 	if el == nil || !xmlutil.Is(el, xmlenc.NS, "EncryptedData") {
@@ -472,9 +479,9 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
-	parent := el.Parent()
+	parent, replaced := el.Parent(), el
 	if xmlutil.Is(parent, wsse.NSWSSE11, "EncryptedHeader") {
-		parent = parent.Parent()
+		parent, replaced = parent.Parent(), parent
 	}
 	inSecurity := parent == r.sec
 	if err := r.decryptionSite(parent, ed.Type); err != nil && !r.inspect {
@@ -484,6 +491,11 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	toks, err := xmlenc.DecryptData(el, c, r.cfg.Limits)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
+	}
+	// A decrypted element may carry an Id that another element has.
+	if err := r.idx.Replace(replaced, toks); err != nil {
+		r.idx = nil
+		return invalid("%w", err)
 	}
 	r.seq++
 	d := &decResult{parent: parent, typ: ed.Type, key: key, seq: r.seq}
@@ -509,11 +521,25 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	return nil
 }
 
+// ids returns the ID index of the message as it stands: built on first
+// use and kept up to date by decrypt, the only change the receiver makes
+// to the tree.
+func (r *receiver) ids() (*dsig.IDIndex, error) {
+	if r.idx == nil {
+		idx, err := dsig.NewIDIndex(r.m.Envelope)
+		if err != nil {
+			return nil, invalid("%w", err)
+		}
+		r.idx = idx
+	}
+	return r.idx, nil
+}
+
 // signature verifies a ds:Signature.
 func (r *receiver) signature(el *etree.Element, _ bool) error {
-	idx, err := dsig.NewIDIndex(r.m.Envelope)
+	idx, err := r.ids()
 	if err != nil {
-		return invalid("%w", err)
+		return err
 	}
 	var keyTok *token
 	v, err := dsig.Verify(el, idx, dsig.VerifyOptions{

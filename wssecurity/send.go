@@ -451,7 +451,11 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	if p.SignedParts.Body {
 		signTargets = append(signTargets, m.Body)
 	}
-	for _, h := range m.Headers() {
+	for _, t := range headerTokens(m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if h != s.sec && p.SignedParts.Includes(xmlutil.ElementName(h)) {
 			signTargets = append(signTargets, h)
 		}

@@ -1,7 +1,6 @@
 package xmlenc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -143,7 +142,8 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 	if id != "" && !validID(id) {
 		return nil, malformed("EncryptedData Id %q is not an XML ID", id)
 	}
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	var scope map[string]string // where the EncryptedData goes
 	switch typ {
 	case TypeElement:
@@ -155,7 +155,7 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 		if err := checkPlaintext(target, scope); err != nil {
 			return nil, err
 		}
-		serialize(&buf, target)
+		serialize(buf, target)
 	case TypeContent:
 		scope = xmlutil.InScopeNamespaces(target)
 		for _, t := range target.Child {
@@ -163,12 +163,11 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 				return nil, err
 			}
 		}
-		serialize(&buf, target.Child...)
+		serialize(buf, target.Child...)
 	default:
 		return nil, malformed("EncryptedData Type %q: want TypeElement or TypeContent", typ)
 	}
 	ed, err := newEncryptedData(c, typ, id, keyInfo, buf.Bytes(), random, scope)
-	clear(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -190,10 +189,18 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 // EncryptedData itself, rather than of its parent, then still resolves
 // the plaintext's prefixes as the sender meant.
 func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, plaintext []byte, random io.Reader, scope map[string]string) (*etree.Element, error) {
-	ct, err := c.Encrypt(plaintext, random)
+	// The ciphertext and its base64 form are made in a pooled buffer: the
+	// text of the CipherValue is the only copy kept.
+	ctBuf := getBuffer()
+	defer putBuffer(ctBuf)
+	n := c.ciphertextSize(len(plaintext))
+	ctBuf.Grow(n + base64.StdEncoding.EncodedLen(n))
+	ct, err := c.encryptTo(ctBuf.AvailableBuffer(), plaintext, random)
 	if err != nil {
+		clear(ctBuf.AvailableBuffer()[:n]) // it may hold plaintext
 		return nil, err
 	}
+	text := string(base64.StdEncoding.AppendEncode(ct[len(ct):], ct))
 	p := prefixXENC
 	for i := 1; ; i++ {
 		if uri, bound := scope[p]; !bound || uri == NS {
@@ -210,7 +217,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 	ed.CreateElement(p+":EncryptionMethod").CreateAttr("Algorithm", c.Algorithm())
 	addKeyInfo(ed, keyInfo)
 	ed.CreateElement(p + ":CipherData").CreateElement(p + ":CipherValue").
-		SetText(base64.StdEncoding.EncodeToString(ct))
+		SetText(text)
 	return ed, nil
 }
 
@@ -279,11 +286,17 @@ func decryptTokens(ed *EncryptedData, c *BlockCipher, lim xmlutil.Limits, contex
 	if maxCT > math.MaxInt/2 {
 		maxCT = math.MaxInt / 2
 	}
-	data, err := decodeBase64(ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
+	// The ciphertext is decoded and decrypted in a pooled buffer; the
+	// plaintext is wiped once parsed (putBuffer wipes only what was
+	// written into the buffer, not what was appended to its spare room).
+	buf := getBuffer()
+	defer putBuffer(buf)
+	buf.Grow(int(min(int64(base64.StdEncoding.DecodedLen(textLen(ed.cipherValue))), maxCT)))
+	data, err := appendBase64(buf.AvailableBuffer(), ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
 	if err != nil {
 		return nil, err
 	}
-	pt, err := c.Decrypt(data)
+	pt, err := c.decryptInPlace(data)
 	if err != nil {
 		return nil, &DecryptError{Detail: "block decryption failed"}
 	}
