@@ -35,6 +35,7 @@ type secureFlags struct {
 	usersFile     string
 	trust         string
 	validation    string
+	kerberos      kerberosServeFlags
 	allowInsecure bool
 	redisURL      string
 	cookieKeys    string
@@ -53,6 +54,7 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.usersFile, "users", "", "file of the users /secure accepts, one NAME:PASSWORD per line (--credential username)")
 	fs.StringVar(&s.trust, "trust", "", "PEM file of the certificates that client certificates are validated against (--credential certificate): the CA (--validation chain) or the clients' own certificates (peer)")
 	fs.StringVar(&s.validation, "validation", "chain", "client certificate validation: chain, peer or peerorchain (WCF's X509CertificateValidationMode)")
+	s.kerberos.register(fs)
 	fs.BoolVar(&s.allowInsecure, "allow-insecure-transport", false, "the transport modes over plain HTTP, behind a TLS-terminating proxy")
 	fs.StringVar(&s.redisURL, "redis", "", "redis:// or rediss:// URL (with addr= parameters: a Cluster): keep sessions, replays and sequences in Redis, for a farm")
 	fs.StringVar(&s.cookieKeys, "cookie-keys", "", "key ring file (JSON, see secureconv/COOKIE.md), read again as it changes")
@@ -78,9 +80,9 @@ type secureEndpoint struct {
 // listen address.
 func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node string) (*secureEndpoint, error) {
 	if s.cert == "" && !given(fs, bindingFlagNames...) {
-		if given(fs, "user", "users", "trust", "validation", "key", "cert-password", "allow-insecure-transport",
-			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout", "record-deliveries") {
-			return nil, errors.New("--user, --users, --trust, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout ... configure the secured endpoint /secure: give --cert or the binding (--binding, --security, --credential)")
+		if given(fs, append([]string{"user", "users", "trust", "validation", "key", "cert-password", "allow-insecure-transport",
+			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout", "record-deliveries"}, kerberosServeFlagNames...)...) {
+			return nil, errors.New("--user, --users, --trust, --keytab, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout ... configure the secured endpoint /secure: give --cert or the binding (--binding, --security, --credential)")
 		}
 		return nil, nil
 	}
@@ -88,7 +90,9 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 	if err != nil {
 		return nil, err
 	}
-	if err := credentialFlags(fs, b, []string{"user", "users"}, []string{"trust", "validation"}); err != nil {
+	if err := credentialFlags(fs, b, credentialOf([]string{"user", "users"}, binding.CredentialUserName),
+		credentialOf([]string{"trust", "validation"}, binding.CredentialCertificate),
+		credentialOf(kerberosServeFlagNames, binding.CredentialWindows)); err != nil {
 		return nil, err
 	}
 	var creds binding.Credentials
@@ -128,6 +132,12 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 			return nil, err
 		}
 		lines = append(lines, fmt.Sprintf("clients authenticate with a certificate (%s validation)", creds.Validation))
+	case binding.CredentialWindows:
+		var more []string
+		if creds.Windows, more, err = s.kerberos.credentials(); err != nil {
+			return nil, err
+		}
+		lines = append(lines, more...)
 	}
 	session := hasSession(b)
 	opts := []binding.HandlerOption{binding.WithLogger(logger)}
@@ -174,6 +184,10 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 		return nil, errors.New("--record-deliveries needs --reliable and --redis")
 	}
 	app := (&interop.PingService{}).Handler()
+	if b.Security.Message.ClientCredentialType == binding.CredentialWindows {
+		app = logCaller(app, logger)
+		lines = append(lines, "each call's Kerberos client is logged")
+	}
 	if session {
 		if cookies {
 			opts = append(opts, binding.WithCookieKeys(ring))
@@ -214,6 +228,17 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 	d, _ := b.Describe() // checked by build
 	ep.lines = append([]string{d}, lines...)
 	return ep, nil
+}
+
+// logCaller logs the authenticated caller of each request app runs.
+func logCaller(app soap.Handler, logger *slog.Logger) soap.Handler {
+	return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		if p, ok := soap.PrincipalFromContext(ctx); ok && p.IsAuthenticated() {
+			action, _ := soap.Action(req)
+			logger.InfoContext(ctx, "call", "action", action, "caller", p.Name(), "authentication", p.AuthenticationMethod())
+		}
+		return app.ServeSOAP(ctx, req)
+	})
 }
 
 // redisClient connects to the Redis of rawURL: a Cluster when the URL
