@@ -16,8 +16,8 @@ import (
 var ErrConfig = errors.New("binding: invalid configuration")
 
 // ErrNotSupported is wrapped by the configuration errors of settings that
-// WCF has and soapstack does not support yet (Windows credentials, service
-// credential negotiation); the message says what to set instead.
+// WCF has and soapstack does not support yet (NTLM, WCF's Kerberos token
+// binding); the message says what to set instead.
 var ErrNotSupported = fmt.Errorf("%w: not supported yet", ErrConfig)
 
 func configErr(format string, args ...any) error {
@@ -72,8 +72,10 @@ const (
 	// CredentialNone: an anonymous client (the service still
 	// authenticates with its certificate).
 	CredentialNone CredentialType = iota
-	// CredentialWindows: Kerberos/SPNEGO. Not supported yet (negotiation,
-	// issue 14): NewClient and NewHandler refuse it.
+	// CredentialWindows: Kerberos through SPNEGO negotiation (Message
+	// mode with NegotiateServiceCredential; Credentials.Windows). NTLM and
+	// WCF's Kerberos token binding (NegotiateServiceCredential false) are
+	// not supported.
 	CredentialWindows
 	// CredentialUserName: a user name and password (a UsernameToken).
 	CredentialUserName
@@ -208,10 +210,9 @@ type Binding struct {
 // WS-Addressing 1.0, Message security with ClientCredentialType Windows,
 // NegotiateServiceCredential true, EstablishSecurityContext true,
 // AlgorithmSuite Basic256, WS-Security 1.1 and WS-SecureConversation /
-// WS-Trust 2005/02. ClientCredentialType Windows needs Kerberos (SPNEGO),
-// which soapstack does not support yet: before NewClient or NewHandler set
-// Security.Message.ClientCredentialType to UserName, Certificate or None
-// (NegotiateServiceCredential true then runs TLSNEGO).
+// WS-Trust 2005/02. ClientCredentialType Windows negotiates by
+// SPNEGO/Kerberos and needs Credentials.Windows; with UserName,
+// Certificate or None NegotiateServiceCredential runs TLSNEGO.
 func WSHttpBinding() Binding {
 	return Binding{Name: "wsHttpBinding", kind: kindWSHTTP, SOAP: soap.V12, Addressing: soap.WSA10,
 		WSS: wssecurity.WSS11, SecureConversation: secureconv.V200502,
@@ -271,6 +272,9 @@ type plan struct {
 	// session's Issue, and without a session the negotiated token
 	// protects the application messages with session.
 	negotiate bool
+	// spnego: the negotiation is SPNEGO/Kerberos (ClientCredentialType
+	// Windows, see windowsPlan), not TLSNEGO.
+	spnego bool
 }
 
 func (b Binding) name() string {
@@ -320,7 +324,9 @@ func (b Binding) securityPlan() (plan, error) {
 		return plan{}, configErr("%s: Security.Mode: unknown mode %d", n, int(b.Security.Mode))
 	}
 	if m.ClientCredentialType == CredentialWindows {
-		return plan{}, notSupported("%s: Security.Message.ClientCredentialType Windows needs Kerberos/SPNEGO negotiation (issue 14); use UserName, Certificate or None", n)
+		if err := b.windowsSupported(); err != nil {
+			return plan{}, err
+		}
 	}
 	if m.ClientCredentialType < CredentialNone || m.ClientCredentialType > CredentialCertificate {
 		return plan{}, configErr("%s: Security.Message.ClientCredentialType: unknown type %d", n, int(m.ClientCredentialType))

@@ -30,6 +30,8 @@ type Client struct {
 	rm      *reliable.Client
 	rand    io.Reader
 	hooks   *hookSet
+	// release frees what the credentials hold (the Kerberos client).
+	release func()
 }
 
 // NewClient returns a client of the service at url configured by b and
@@ -82,7 +84,12 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 			}
 		}
 		var nego secureconv.Negotiator
-		if p.negotiate {
+		switch {
+		case p.spnego:
+			if nego, c.release, err = windowsNegotiator(b, rawURL, creds, &s); err != nil {
+				return nil, err
+			}
+		case p.negotiate:
 			if nego, err = clientNegotiator(b, creds, rawURL, &s); err != nil {
 				return nil, err
 			}
@@ -97,6 +104,7 @@ func NewClient(rawURL string, b Binding, creds Credentials, opts ...ClientOption
 			SOAP:   b.SOAP, Addressing: b.Addressing, To: rawURL, KeyLog: s.keyLog,
 			CancelWithBootstrap: s.cancelBoot, CancelSignedOnly: s.cancelSignedOnly, OnEvent: c.hooks.sessionEvents()})
 		if err != nil {
+			c.free()
 			return nil, configErr("%s: %w", b.name(), err)
 		}
 		c.session, c.inv = sc, sc
@@ -233,7 +241,15 @@ func (c *Client) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("binding: cancelling the secure session: %w", err))
 		}
 	}
+	c.free()
 	return errors.Join(errs...)
+}
+
+// free releases what the credentials hold.
+func (c *Client) free() {
+	if c.release != nil {
+		c.release()
+	}
 }
 
 // Sequence returns the identifier of the reliable session's request

@@ -78,6 +78,10 @@ type Credentials struct {
 	// TrustedRoots, TrustedRootPool and TrustedPeers (Validation), or as
 	// ServiceCertificate when that is given instead.
 	ServiceDNSIdentity string
+	// Windows are the Kerberos credentials of ClientCredentialType Windows
+	// (WCF's ClientCredentials.Windows and the service's account): see
+	// WindowsCredentials.
+	Windows *WindowsCredentials
 }
 
 // LoadPEM reads a certificate (with its chain) and its private key from

@@ -67,12 +67,13 @@
 // versions; the WS bindings write SOAP 1.2 with WS-Addressing 1.0,
 // basicHttpBinding SOAP 1.1 without addressing.
 //
-// wsHttpBinding's default credential, Windows, needs SPNEGO/Kerberos, which
-// soapstack does not have yet: NewClient and NewHandler refuse it with an
-// error wrapping ErrNotSupported that says what to set instead. The default
+// wsHttpBinding's default credential, Windows, negotiates by SPNEGO with
+// Kerberos (package internal/spnego; NTLM is not supported): the client
+// needs a krb5.conf, its principal with a password or keytab and the
+// service principal name, the service its keytab (Credentials.Windows).
+// For the UserName, Certificate and None credentials the default
 // NegotiateServiceCredential runs TLSNEGO (a TLS handshake tunnelled in
-// WS-Trust messages, package internal/negotiate) for the UserName,
-// Certificate and None credentials: the client validates the certificate
+// WS-Trust messages, package internal/negotiate): the client validates the certificate
 // the service presents (Credentials' trust settings, or a known
 // ServiceCertificate) and its DNS identity (Credentials.ServiceDNSIdentity,
 // by default the URL's host). Every other
@@ -105,7 +106,9 @@
 //	Message, negotiated             UserName              false                     UserNameForSslNegotiated: the same, with a signed and encrypted UsernameToken on every message
 //	Message, negotiated             Certificate           false                     MutualSslNegotiated: the client certificate in the TLS handshake
 //	Message, negotiated             any of the above      true                      SecureConversation over that bootstrap: the negotiated SCT protects the Issue of the session's SCT
-//	any                             Windows               -                         not supported yet (SPNEGO/Kerberos)
+//	Message, negotiated             Windows               false                     SspiNegotiation: SPNEGO/Kerberos negotiates the SCT that protects the messages (Credentials.Windows)
+//	Message, negotiated             Windows               true                      SecureConversation(SspiNegotiation): the negotiated SCT protects the Issue of the session's SCT
+//	Message, not negotiated; TWMC   Windows               -                         not supported (WCF's Kerberos token binding, SspiNegotiatedOverTransport)
 //
 // The policies start from the wssecurity presets and are corrected, on a
 // copy, where the preset and WCF's factory differ: the symmetric "for

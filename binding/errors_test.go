@@ -32,8 +32,9 @@ func TestConfigErrors(t *testing.T) {
 		notSupported bool
 		field        string
 	}{
-		{"wsHttp defaults: Windows", WSHttpBinding(), full, "http://h/", false, true, "ClientCredentialType Windows"},
-		{"wsHttp defaults on the server", WSHttpBinding(), full, "", true, true, "ClientCredentialType Windows"},
+		{"wsHttp defaults: Windows", WSHttpBinding(), full, "http://h/", false, false, "Credentials.Windows"},
+		{"wsHttp defaults on the server", WSHttpBinding(), full, "", true, false, "Credentials.Windows.ServiceKeytab"},
+		{"Windows without negotiation", mutate(WSHttpBinding(), func(b *Binding) { b.Security.Message.NegotiateServiceCredential = false }), full, "http://h/", false, true, "Kerberos token binding"},
 		{"negotiation without trust for the service", mutate(WSHttpBinding(), func(b *Binding) { b.Security.Message.ClientCredentialType = CredentialUserName }), Credentials{UserName: "alice"}, "http://h/", false, false, "Credentials.TrustedRoots"},
 		{"negotiation on basicHttp", mutate(basicHTTP(ModeMessage, CredentialCertificate), func(b *Binding) { b.Security.Message.NegotiateServiceCredential = true }), full, "http://h/", false, false, "basicHttpBinding has no negotiation"},
 		{"negotiating service without its key", mutate(WSHttpBinding(), func(b *Binding) { b.Security.Message.ClientCredentialType = CredentialNone }), Credentials{ServiceCertificate: publicOnly(k.service)}, "", true, false, "Credentials.ServiceCertificate"},

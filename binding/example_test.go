@@ -209,8 +209,10 @@ func Example_ws2007HttpTransportWithMessageCredential() {
 // negotiated (TLSNEGO) and a secure conversation runs under it.
 func ExampleWSHttpBinding() {
 	b := binding.WSHttpBinding()
+	// The default credential, Windows, needs Kerberos credentials
+	// (Credentials.Windows).
 	_, err := binding.NewClient("http://example.com/svc", b, binding.Credentials{})
-	fmt.Println(errors.Is(err, binding.ErrNotSupported))
+	fmt.Println(errors.Is(err, binding.ErrConfig))
 
 	b.Security.Message.ClientCredentialType = binding.CredentialUserName
 	d, err := b.Describe()

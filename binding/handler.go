@@ -60,7 +60,12 @@ func NewHandler(app soap.Handler, b Binding, creds Credentials, opts ...HandlerO
 			boot = *p.message
 		}
 		var nego secureconv.NegotiationAcceptor
-		if p.negotiate {
+		switch {
+		case p.spnego:
+			if nego, err = windowsAcceptor(b, creds, &s); err != nil {
+				return nil, err
+			}
+		case p.negotiate:
 			if nego, err = serviceNegotiation(b, cfg, &s); err != nil {
 				return nil, err
 			}
@@ -132,6 +137,9 @@ func serviceSecurity(b Binding, p plan, creds Credentials, s *settings) (wssecur
 	cfg := s.security()
 	cfg.Replay = s.replay
 	n := b.name()
+	if p.spnego {
+		return cfg, nil // Windows: the negotiation authenticates both sides
+	}
 	if b.Security.Mode == ModeMessage {
 		if creds.ServiceCertificate == nil || creds.ServiceCertificate.Cert == nil || creds.ServiceCertificate.Key == nil {
 			return cfg, configErr("%s: Credentials.ServiceCertificate: Message security needs the service certificate with its private key", n)

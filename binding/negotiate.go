@@ -1,6 +1,7 @@
 package binding
 
 import (
+	"context"
 	"crypto/x509"
 	"net"
 	"net/url"
@@ -22,7 +23,9 @@ import (
 // (CreateUserNameForSslBindingElement); Certificate sends the client
 // certificate in the TLS handshake (CreateSslNegotiationBindingElement
 // with requireClientCertificate); None sends nothing
-// (CreateSslNegotiationBindingElement without).
+// (CreateSslNegotiationBindingElement without). Windows negotiates by
+// SPNEGO/Kerberos instead (CreateSspiNegotiationBindingElement, the same
+// symmetric binding on the negotiated token).
 func (b Binding) negotiatedPlan() plan {
 	m := b.Security.Message
 	onToken := func() *wssecurity.Policy {
@@ -41,6 +44,8 @@ func (b Binding) negotiatedPlan() plan {
 		p.preset = "UserNameForSslNegotiated"
 	case CredentialCertificate:
 		p.preset = "MutualSslNegotiated"
+	case CredentialWindows:
+		p.spnego, p.preset = true, "SspiNegotiation"
 	default:
 		p.preset = "AnonymousForSslNegotiated"
 	}
@@ -103,12 +108,18 @@ func clientNegotiator(b Binding, creds Credentials, rawURL string, s *settings) 
 	if err != nil {
 		return nil, configErr("%s: %w", n, err)
 	}
+	return engineInitiator(b, rawURL, mech, s)
+}
+
+// engineInitiator is the negotiation engine's client side for mechanism
+// mech (TLSNEGO or SPNEGO), asking for the suite's key size.
+func engineInitiator(b Binding, rawURL string, mech func(context.Context) (negotiate.Mechanism, error), s *settings) (secureconv.Negotiator, error) {
 	_, keyBits := b.Security.Message.AlgorithmSuite.KeySizes()
 	in, err := negotiate.NewInitiator(negotiate.InitiatorConfig{Version: wstrust.Version(b.SecureConversation), NewMechanism: mech,
 		SOAP: b.SOAP, Addressing: b.Addressing, To: rawURL, KeySize: keyBits,
 		Rand: s.rand, Now: s.now})
 	if err != nil {
-		return nil, configErr("%s: %w", n, err)
+		return nil, configErr("%s: %w", b.name(), err)
 	}
 	return in, nil
 }
@@ -126,12 +137,18 @@ func serviceNegotiation(b Binding, cfg wssecurity.Config, s *settings) (secureco
 	if err != nil {
 		return nil, configErr("%s: %w", n, err)
 	}
+	return engineAcceptor(b, mech, s)
+}
+
+// engineAcceptor is the negotiation engine's service side for mechanism
+// mech (TLSNEGO or SPNEGO), issuing keys of the suite's sizes.
+func engineAcceptor(b Binding, mech func(context.Context) (negotiate.Mechanism, error), s *settings) (secureconv.NegotiationAcceptor, error) {
 	minBits, maxBits := b.Security.Message.AlgorithmSuite.KeySizes()
 	acc, err := negotiate.NewAcceptor(negotiate.AcceptorConfig{Version: wstrust.Version(b.SecureConversation), NewMechanism: mech,
 		KeySize: maxBits, MinKeySize: minBits, MaxKeySize: secureconv.DefaultMaxKeySize,
 		Rand: s.rand, Now: s.now, Logger: s.logger})
 	if err != nil {
-		return nil, configErr("%s: %w", n, err)
+		return nil, configErr("%s: %w", b.name(), err)
 	}
 	return acc, nil
 }

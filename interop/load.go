@@ -23,7 +23,14 @@ type LoadResult struct {
 	PerSecond   float64       `json:"perSecond"`
 	P50         time.Duration `json:"p50"`
 	P99         time.Duration `json:"p99"`
-	FirstError  string        `json:"firstError,omitempty"`
+	// ServerCPUPerRequest is the service's CPU time per request in the
+	// measured phase, AllocsPerRequest and AllocBytesPerRequest its heap
+	// allocations per request (from LoadOptions.Probe; 0 when not
+	// measured).
+	ServerCPUPerRequest  time.Duration `json:"serverCpuPerRequestNs,omitempty"`
+	AllocsPerRequest     float64       `json:"allocsPerRequest,omitempty"`
+	AllocBytesPerRequest float64       `json:"allocBytesPerRequest,omitempty"`
+	FirstError           string        `json:"firstError,omitempty"`
 }
 
 // LoadOptions configures Load.
@@ -36,6 +43,9 @@ type LoadOptions struct {
 	Duration    time.Duration
 	// BodySize is the echo text size in bytes (default 2 KiB).
 	BodySize int
+	// Probe, when not nil, samples the service's counters right before
+	// and right after the measured phase (ServerCPUPerRequest, ...).
+	Probe ServerProbe
 }
 
 // Load sends echo requests to the service at base (and tlsBase for HTTPS
@@ -98,51 +108,37 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 		}
 	}
 	text := LargeText(opts.BodySize)
-	run := func(d time.Duration) (lat []time.Duration, errs int, first string) {
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		deadline := time.Now().Add(d)
-		for range opts.Concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var local []time.Duration
-				var localErrs int
-				var localFirst string
-				for time.Now().Before(deadline) && ctx.Err() == nil {
-					start := time.Now()
-					got, err := cli.Echo(ctx, text)
-					if err == nil && got != text {
-						err = fmt.Errorf("echo mismatch")
-					}
-					if err != nil {
-						localErrs++
-						if localFirst == "" {
-							localFirst = err.Error()
-						}
-						continue
-					}
-					local = append(local, time.Since(start))
-				}
-				mu.Lock()
-				lat = append(lat, local...)
-				errs += localErrs
-				if first == "" {
-					first = localFirst
-				}
-				mu.Unlock()
-			}()
+	echo := func(ctx context.Context) error {
+		got, err := cli.Echo(ctx, text)
+		if err == nil && got != text {
+			err = fmt.Errorf("echo mismatch")
 		}
-		wg.Wait()
-		return lat, errs, first
+		return err
 	}
+	run := func(d time.Duration) ([]time.Duration, int, string) { return hammer(ctx, opts.Concurrency, d, echo) }
 	if opts.Warmup > 0 {
 		run(opts.Warmup)
 	}
+	var before ServerCounters
+	if opts.Probe != nil {
+		var err error
+		if before, err = opts.Probe(ctx); err != nil {
+			return nil, err
+		}
+	}
 	lat, errs, first := run(opts.Duration)
+	var delta counterDelta
+	if opts.Probe != nil {
+		after, err := opts.Probe(ctx)
+		if err != nil {
+			return nil, err
+		}
+		delta = perRequest(before, after, len(lat))
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r := &LoadResult{Target: base, Scenario: opts.Scenario, Concurrency: opts.Concurrency, Duration: opts.Duration,
-		Requests: len(lat), Errors: errs, FirstError: first, PerSecond: float64(len(lat)) / opts.Duration.Seconds()}
+		Requests: len(lat), Errors: errs, FirstError: first, PerSecond: float64(len(lat)) / opts.Duration.Seconds(),
+		ServerCPUPerRequest: delta.cpuPerRequest, AllocsPerRequest: delta.allocsPerRequest, AllocBytesPerRequest: delta.allocBytesPerRequest}
 	if r.Scenario == "" {
 		r.Scenario = "Echo@soap12-wsa10"
 	}
@@ -151,6 +147,44 @@ func Load(ctx context.Context, base, tlsBase string, pki *PKI, opts LoadOptions)
 		r.P99 = lat[n*99/100]
 	}
 	return r, ctx.Err()
+}
+
+// hammer calls fn from conc goroutines, each one call after the other,
+// until d has passed, and returns the latencies of the calls that
+// succeeded, the number that failed and the first error.
+func hammer(ctx context.Context, conc int, d time.Duration, fn func(context.Context) error) (lat []time.Duration, errs int, first string) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(d)
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			var localErrs int
+			var localFirst string
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				start := time.Now()
+				if err := fn(ctx); err != nil {
+					localErrs++
+					if localFirst == "" {
+						localFirst = err.Error()
+					}
+					continue
+				}
+				local = append(local, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			errs += localErrs
+			if first == "" {
+				first = localFirst
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return lat, errs, first
 }
 
 func cut(s, sep string) (string, string, bool) {

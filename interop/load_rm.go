@@ -43,6 +43,10 @@ type ReliableLoadOptions struct {
 	// pid): the CPU time (user + system, /proc/<pid>/stat) of its
 	// processes over the measured phase is reported per request.
 	ServerPID int
+	// Probe, when not nil, samples the service's counters at the start
+	// and the end of the measured phase instead of ServerPID's CPU time
+	// alone (the Go service's allocations too: GoServiceProbe).
+	Probe ServerProbe
 }
 
 // ReliableLoadResult is one ReliableLoad run. Durations are in
@@ -66,6 +70,11 @@ type ReliableLoadResult struct {
 	// ServerCPUPerRequest is the service's CPU time per request in the
 	// measured phase (0 when not measured).
 	ServerCPUPerRequest time.Duration `json:"serverCpuPerRequestNs"`
+	// AllocsPerRequest and AllocBytesPerRequest are the service's heap
+	// allocations per request in the measured phase (with a Probe that
+	// knows them, else 0).
+	AllocsPerRequest     float64 `json:"allocsPerRequest,omitempty"`
+	AllocBytesPerRequest float64 `json:"allocBytesPerRequest,omitempty"`
 	// Retransmissions counts the client's retransmissions in the measured
 	// phase; Retransmitted the echoes among Requests that needed one.
 	// RetransmitP50 is the median, over those echoes, of the time from the
@@ -152,9 +161,13 @@ func ReliableLoad(ctx context.Context, base string, pki *PKI, s RMScenario, opts
 	for _, ls := range sessions {
 		ls.window(warmEnd, end)
 	}
+	probe := opts.Probe
+	if probe == nil && opts.ServerPID != 0 {
+		probe = PIDProbe(opts.ServerPID)
+	}
 	var cpu cpuWindow
-	if opts.ServerPID != 0 {
-		cpu.start(ctx, opts.ServerPID, warmEnd, end)
+	if probe != nil {
+		cpu.start(ctx, probe, warmEnd, end)
 	}
 	var wg sync.WaitGroup
 	for _, ls := range sessions {
@@ -165,7 +178,7 @@ func ReliableLoad(ctx context.Context, base string, pki *PKI, s RMScenario, opts
 		}()
 	}
 	wg.Wait()
-	cpuTime, cpuErr := cpu.wait()
+	before, after, cpuErr := cpu.wait()
 
 	r := &ReliableLoadResult{Target: base, Scenario: s.Name, Loss: opts.Loss, Sessions: opts.Sessions, Duration: opts.Duration}
 	var lat, retx []time.Duration
@@ -198,8 +211,9 @@ func ReliableLoad(ctx context.Context, base string, pki *PKI, s RMScenario, opts
 		if r.FirstError == "" {
 			r.FirstError = "server CPU time: " + cpuErr.Error()
 		}
-	case opts.ServerPID != 0 && r.Requests > 0:
-		r.ServerCPUPerRequest = cpuTime / time.Duration(r.Requests)
+	case probe != nil && r.Requests > 0:
+		d := perRequest(before, after, r.Requests)
+		r.ServerCPUPerRequest, r.AllocsPerRequest, r.AllocBytesPerRequest = d.cpuPerRequest, d.allocsPerRequest, d.allocBytesPerRequest
 	}
 	return r, ctx.Err()
 }
@@ -333,15 +347,15 @@ func (ls *loadSession) abandon() {
 	_ = ls.close(ctx)
 }
 
-// cpuWindow samples a process group's CPU time at the start and the end
-// of the measured phase.
+// cpuWindow samples a service's counters (its CPU time, ...) at the
+// start and the end of the measured phase.
 type cpuWindow struct {
-	done chan struct{}
-	cpu  time.Duration
-	err  error
+	done          chan struct{}
+	before, after ServerCounters
+	err           error
 }
 
-func (w *cpuWindow) start(ctx context.Context, pgid int, from, to time.Time) {
+func (w *cpuWindow) start(ctx context.Context, probe ServerProbe, from, to time.Time) {
 	w.done = make(chan struct{})
 	go func() {
 		defer close(w.done)
@@ -349,26 +363,23 @@ func (w *cpuWindow) start(ctx context.Context, pgid int, from, to time.Time) {
 			w.err = ctx.Err()
 			return
 		}
-		a, err := ProcessGroupCPU(pgid)
-		if err != nil {
-			w.err = err
+		if w.before, w.err = probe(ctx); w.err != nil {
 			return
 		}
 		if !sleepUntil(ctx, to) {
 			w.err = ctx.Err()
 			return
 		}
-		b, err := ProcessGroupCPU(pgid)
-		w.cpu, w.err = b-a, err
+		w.after, w.err = probe(ctx)
 	}()
 }
 
-func (w *cpuWindow) wait() (time.Duration, error) {
+func (w *cpuWindow) wait() (before, after ServerCounters, err error) {
 	if w.done == nil {
-		return 0, nil
+		return before, after, nil
 	}
 	<-w.done
-	return w.cpu, w.err
+	return w.before, w.after, w.err
 }
 
 func sleepUntil(ctx context.Context, t time.Time) bool {

@@ -2,12 +2,9 @@ package interop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
-	"slices"
 	"time"
 )
 
@@ -139,22 +136,12 @@ func ReliableBench(ctx context.Context, opts ReliableBenchOptions) (*ReliableBen
 			return nil, fmt.Errorf("interop: loss %v not in [0, 1)", l)
 		}
 	}
-	jvm, metroJVM := opts.JVMOptions, opts.JVMOptions
-	if jvm == "" {
-		jvm, metroJVM = jvmDefaultsOption, metroNoDelay
-	}
 	logf := func(format string, args ...any) {
 		if opts.Log != nil {
 			fmt.Fprintf(opts.Log, format+"\n", args...)
 		}
 	}
-	// The PKI lives next to the peers (interop/pki).
-	locator, err := FindCXF()
-	if err != nil {
-		return nil, err
-	}
-	pkiDir := filepath.Join(filepath.Dir(locator.Dir), "pki")
-	pki, err := LoadPKI(pkiDir)
+	pkiDir, pki, err := benchPKI()
 	if err != nil {
 		return nil, err
 	}
@@ -165,28 +152,19 @@ func ReliableBench(ctx context.Context, opts ReliableBenchOptions) (*ReliableBen
 		var serves func(RMScenario) bool
 		switch target {
 		case TargetGo:
-			if len(opts.GoServer) == 0 {
-				return nil, errors.New("interop: no GoServer command")
+			start = func() (*PeerServer, error) {
+				return startGoService(ctx, opts.GoServer, opts.ServerWrap, pkiDir, opts.Log)
 			}
-			argv := append(append(slices.Clip(opts.ServerWrap), opts.GoServer...), "--pki", pkiDir)
-			start = func() (*PeerServer, error) { return StartCommandServer(ctx, "Go", argv, nil, opts.Log) }
 			serves = func(RMScenario) bool { return true }
 		case TargetMetro, TargetCXF:
-			find, env := FindMetro, "SOAPSTACK_METRO_JAVA_OPTS="+metroJVM
 			serves = func(RMScenario) bool { return true }
 			if target == TargetCXF {
-				find, env = FindCXF, "SOAPSTACK_CXF_JAVA_OPTS="+jvm
 				serves = func(s RMScenario) bool { return s.SC == nil }
 			}
-			peer, err := find()
+			peer, err := benchPeer(ctx, target, opts.JVMOptions, opts.ServerWrap, opts.Log)
 			if err != nil {
 				return nil, err
 			}
-			peer.Log, peer.Env = opts.Log, []string{env}
-			if err := peer.Build(ctx); err != nil {
-				return nil, err
-			}
-			peer.Wrap = opts.ServerWrap
 			start = func() (*PeerServer, error) { return peer.StartServer(ctx) }
 		default:
 			return nil, fmt.Errorf("interop: unknown target %q (want %s, %s or %s)", target, TargetGo, TargetMetro, TargetCXF)

@@ -78,18 +78,48 @@ func StartInteropServer(pki *PKI) (*GoServer, error) {
 	return startInteropServer(pki, PeerCXF)
 }
 
+// InteropMux returns the Go service of StartInteropServer as handlers, for
+// a server of the caller's own (`soapstack serve --interop-endpoints`):
+// plain serves /soap11, /soap12 and the scenarios over HTTP, overTLS the
+// scenarios over HTTPS (to be served with pki.TLSConfig()).
+func InteropMux(pki *PKI) (plain, overTLS http.Handler, err error) {
+	p, t, _, err := interopMuxes(pki, PeerCXF)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, t, nil
+}
+
 // startInteropServer starts the Go service for the clients of peer: for
 // Metro the session keys have the suite's length (KeySizeFromSuite).
 func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
-	svc := &PingService{}
-	plain, tlsMux := http.NewServeMux(), http.NewServeMux()
-	if err := mountFoundation(plain, svc); err != nil {
+	plain, tlsMux, broken, err := interopMuxes(pki, peer)
+	if err != nil {
 		return nil, err
+	}
+	s := &GoServer{broken: broken}
+	if s.URL, err = s.serve(plain, nil); err != nil {
+		return nil, err
+	}
+	if s.TLSURL, err = s.serve(tlsMux, pki.TLSConfig()); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// interopMuxes builds startInteropServer's endpoints over HTTP and over
+// HTTPS, and the endpoints whose layers could not be built, by case.
+func interopMuxes(pki *PKI, peer string) (plain, tlsMux *http.ServeMux, broken map[string]error, err error) {
+	svc := &PingService{}
+	plain, tlsMux = http.NewServeMux(), http.NewServeMux()
+	if err := mountFoundation(plain, svc); err != nil {
+		return nil, nil, nil, err
 	}
 	for _, sc := range WSSecScenarios() {
 		h, err := binding.NewHandler(svc.Handler(), sc.Binding(), pki.ServiceCredentials(), handlerOpts(sc.Options())...)
 		if err != nil {
-			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
+			return nil, nil, nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
 		if sc.TLS {
 			tlsMux.Handle(sc.Path(), h)
@@ -99,12 +129,12 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	}
 	ring, err := secureconv.NewKeyRing(secureconv.RingKey{ID: 1, Secret: interopCookieSecret()})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, sc := range SCScenarios() {
 		h, err := binding.NewHandler(svc.Handler(), sc.Binding(), pki.ServiceCredentials(), sc.serviceOptions(peer, ring)...)
 		if err != nil {
-			return nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
+			return nil, nil, nil, fmt.Errorf("interop: %s: %w", sc.Name, err)
 		}
 		if sc.TLS {
 			tlsMux.Handle(sc.Path(), h)
@@ -115,22 +145,14 @@ func startInteropServer(pki *PKI, peer string) (*GoServer, error) {
 	if peer == PeerCXF {
 		mountCXFReliable(plain, svc)
 	}
-	s := &GoServer{}
 	if peer == PeerMetro {
 		var handlers map[string]http.Handler
-		handlers, s.broken = rmServerHandlers(svc, pki, peer)
+		handlers, broken = rmServerHandlers(svc, pki, peer)
 		for path, h := range handlers {
 			plain.Handle(path, h)
 		}
 	}
-	if s.URL, err = s.serve(plain, nil); err != nil {
-		return nil, err
-	}
-	if s.TLSURL, err = s.serve(tlsMux, pki.TLSConfig()); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+	return plain, tlsMux, broken, nil
 }
 
 func (s *GoServer) serve(h http.Handler, tc *tls.Config) (string, error) {

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/soapstack/soapstack/internal/testredis"
@@ -21,13 +22,18 @@ func newClient(t *testing.T) (*testredis.Server, redis.UniversalClient) {
 	return srv, c
 }
 
+// confTimeout bounds each store call of the conformance suites: they check
+// behaviour, not latency, and a loaded CI machine (the race detector, TLS,
+// 16 goroutines at once) can take longer than DefaultTimeout.
+const confTimeout = 15 * time.Second
+
 // seqStores returns the store factory of storetest.Run: empty stores on
 // c, each under its own prefix.
 func seqStores(t *testing.T, c redis.UniversalClient, tag string) func() reliable.SequenceStore {
 	n := 0
 	return func() reliable.SequenceStore {
 		n++
-		s, err := NewSequenceStore(c, SequenceOptions{Options: Options{Prefix: fmt.Sprintf("%s%d:", tag, n)}})
+		s, err := NewSequenceStore(c, SequenceOptions{Options: Options{Prefix: fmt.Sprintf("%s%d:", tag, n), Timeout: confTimeout}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +47,7 @@ func tokenCaches(c redis.UniversalClient, tag string, sealed bool) func(*testing
 	n := 0
 	return func(t *testing.T, cfg cachetest.Config) secureconv.TokenCache {
 		n++
-		o := TokenCacheOptions{Options: Options{Prefix: fmt.Sprintf("%s%v%d:", tag, sealed, n)},
+		o := TokenCacheOptions{Options: Options{Prefix: fmt.Sprintf("%s%v%d:", tag, sealed, n), Timeout: confTimeout},
 			MaxSessions: cfg.MaxSessions, MaxPending: cfg.MaxPending, PendingTimeout: cfg.PendingTimeout, Rollover: cfg.Rollover}
 		if cfg.Rollover == 0 {
 			o.Rollover = -1
@@ -64,7 +70,7 @@ func replayCaches(c redis.UniversalClient, tag string) func(*testing.T) wssecuri
 	n := 0
 	return func(t *testing.T) wssecurity.ReplayCache {
 		n++
-		r, err := NewReplayCache(c, Options{Prefix: fmt.Sprintf("%s%d:", tag, n)})
+		r, err := NewReplayCache(c, Options{Prefix: fmt.Sprintf("%s%d:", tag, n), Timeout: confTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -331,12 +331,12 @@ func TestClientNoGoroutineLeak(t *testing.T) {
 	t.Run("sessions", func(t *testing.T) {
 		for _, v := range []Version{V200502, V11} {
 			cfg := fast()
-			cfg.InactivityTimeout = 200 * time.Millisecond
+			cfg.InactivityTimeout = time.Second // room for a loaded machine; keep-alives go every 500 ms
 			b := newBench(t, v, cfg)
 			b.net.rule = func(n int64, a int) (bool, bool) { return a == 1, false }
 			ctx := testCtx(t)
 			b.echo(ctx, "a")
-			time.Sleep(250 * time.Millisecond) // keep-alives
+			time.Sleep(700 * time.Millisecond) // at least one keep-alive
 			b.echo(ctx, "b")
 			if err := b.client.Close(ctx); err != nil {
 				t.Fatal(err)

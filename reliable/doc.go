@@ -3,6 +3,15 @@
 // ws2007HttpBinding): ordered, exactly-once delivery over sequences, above
 // the security layers, bound to the secure session's principal.
 //
+// # Where to start
+//
+// binding.ReliableSession{Enabled: true} on a WSHttpBinding or
+// WS2007HttpBinding puts this package's client and ServerLayer in place
+// (above the secure session when there is one). Use this package directly
+// for a shared SequenceStore (a redisstore.SequenceStore in a farm, checked
+// with reliable/storetest), for its Events, or to run NewClient and
+// ServerLayer over your own transport.
+//
 // # Versions and the wire model
 //
 // The versions, as values: V200502 (WS-RM February 2005, with

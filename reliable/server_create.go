@@ -7,6 +7,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -179,7 +180,7 @@ const nsWSSE = wire.NSWSSE
 
 // idOf returns el's wsu:Id.
 func idOf(el *etree.Element) string {
-	if a := soap.AttrNS(el, nsWSU, "Id"); a != nil {
+	if a := xmlutil.AttrNS(el, nsWSU, "Id"); a != nil {
 		return a.Value
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/reliable/internal/seq"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
@@ -401,7 +402,7 @@ func storedForm(req *soap.Message) ([]byte, error) {
 }
 
 func isAddressingOrRM(h *etree.Element) bool {
-	ns := soap.ElementName(h).Space
+	ns := xmlutil.ElementName(h).Space
 	_, rm := wire.VersionOf(ns)
 	return rm || ns == soap.NSWSA10 || ns == soap.NSWSA200408
 }

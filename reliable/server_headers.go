@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -71,7 +72,7 @@ func readHeaders(req *soap.Message) (*rmHeaders, error) {
 	h := &rmHeaders{}
 	var err error
 	for _, el := range req.Headers() {
-		n := soap.ElementName(el)
+		n := xmlutil.ElementName(el)
 		v, ok := wire.VersionOf(n.Space)
 		if !ok || !req.TargetsUs(el) {
 			continue
@@ -118,7 +119,7 @@ func readHeaders(req *soap.Message) (*rmHeaders, error) {
 // appendHeader parses el and appends it to list, at most maxAckHeaders.
 func appendHeader[T any](list []T, el *etree.Element, parse func(*etree.Element) (T, error)) ([]T, error) {
 	if len(list) == maxAckHeaders {
-		return nil, malformedf("more than %d %s headers", maxAckHeaders, soap.ElementName(el).Local)
+		return nil, malformedf("more than %d %s headers", maxAckHeaders, xmlutil.ElementName(el).Local)
 	}
 	v, err := parse(el)
 	if err != nil {

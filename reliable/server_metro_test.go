@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/reliable/internal/wire"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
@@ -108,7 +109,7 @@ func compareRM(t *testing.T, i int, v Version, exp, got *soap.Message, metroID, 
 	names := func(m *soap.Message, skip ...string) []string {
 		var out []string
 		for _, h := range m.Headers() {
-			l := soap.ElementName(h).Local
+			l := xmlutil.ElementName(h).Local
 			if !slices.Contains(skip, l) {
 				out = append(out, l)
 			}
@@ -139,8 +140,8 @@ func compareRM(t *testing.T, i int, v Version, exp, got *soap.Message, metroID, 
 	}
 	if e := exp.Payload(); e != nil {
 		require.NotNil(t, got.Payload(), "exchange %d body", i)
-		assert.Equal(t, soap.ElementName(e), soap.ElementName(got.Payload()), "exchange %d body element", i)
-		if l := soap.ElementName(e).Local; l == "TerminateSequence" || l == "TerminateSequenceResponse" || l == "CloseSequenceResponse" {
+		assert.Equal(t, xmlutil.ElementName(e), xmlutil.ElementName(got.Payload()), "exchange %d body element", i)
+		if l := xmlutil.ElementName(e).Local; l == "TerminateSequence" || l == "TerminateSequenceResponse" || l == "CloseSequenceResponse" {
 			es, err := wire.ParseSequenceControl(e)
 			require.NoError(t, err)
 			gs, err := wire.ParseSequenceControl(got.Payload())

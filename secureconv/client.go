@@ -14,6 +14,7 @@ import (
 	"github.com/soapstack/soapstack/internal/keylog"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"golang.org/x/sync/singleflight"
@@ -509,7 +510,7 @@ func (c *Client) establish(rst *wstrust.RST, rstr *wstrust.RSTR) (*session, erro
 	}
 	life := s.expires.Sub(s.issued)
 	s.renewAt = s.issued.Add(time.Duration(float64(life) * c.cfg.RenewAfter))
-	el := soap.CopyWithScope(rstr.RequestedSecurityToken)
+	el := xmlutil.CopyWithScope(rstr.RequestedSecurityToken)
 	s.wss = &wssecurity.SessionToken{Element: el, Identifier: rstr.SCT.Identifier,
 		TokenType: c.cfg.Version.wire().TokenType(), Namespace: c.cfg.Version.wire().SCNamespace(), Key: key}
 	return s, nil

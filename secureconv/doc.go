@@ -9,6 +9,19 @@
 // prefixes, attribute forms) and is checked against messages captured
 // from WCF and CoreWCF in testdata/wire.
 //
+// # Where to start
+//
+// A WCF binding with EstablishSecurityContext (binding.WSHttpBinding,
+// binding.WS2007HttpBinding) builds the client and the ServerLayer of this
+// package for you; a binding.CustomBinding's security element names the
+// bootstrap and session policies explicitly. Use this package directly to
+// share session state across a farm (ServerConfig.Cache,
+// ServerConfig.Cookies and the key ring), to follow sessions
+// (ServerConfig.OnEvent) or to run a Client with
+// settings a binding does not expose. The WS-Trust and SCT codecs live in
+// internal/wstrust; Version keeps only the two values a configuration
+// names.
+//
 // # Negotiation
 //
 // With WCF's negotiateServiceCredential the first security context comes

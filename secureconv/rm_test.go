@@ -11,6 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -20,7 +21,7 @@ import (
 func strShape(str *etree.Element) []string {
 	var out []string
 	for _, c := range str.ChildElements() {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		out = append(out, n.Space+" "+n.Local)
 		var attrs []string
 		for _, a := range c.Attr {

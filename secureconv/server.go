@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
@@ -160,6 +161,8 @@ type server struct {
 	rings    KeyRingSource // cookie-mode sessions, or nil
 	sizes    keySizeBounds
 	log      *slog.Logger
+	// cookies remembers opened cookies (cookie mode).
+	cookies *cookieMemo
 }
 
 // ServerLayer returns a layer that answers Issue, Renew and Cancel
@@ -204,9 +207,9 @@ func ServerLayer(cfg ServerConfig) (soap.ServerLayer, error) {
 		cfg.Security.Logger = log
 	}
 	return func(next soap.Handler) soap.Handler {
-		srv := &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log}
+		srv := &server{cfg: cfg, next: next, cache: cache, rings: rings, sizes: sizes, log: log, cookies: &cookieMemo{}}
 		if cfg.Negotiation != nil && cfg.Bootstrap.Binding != 0 {
-			srv.negCache = NewMemoryTokenCache()
+			srv.negCache = newNegotiatedTokens(negotiatedTokensMax)
 		}
 		return srv
 	}, nil
@@ -641,7 +644,7 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 			// The service's trouble: a Receiver fault, not BadContextToken.
 			return nil, fmt.Errorf("secureconv: key ring: %w", rerr)
 		}
-		tok, err = OpenCookie(ring, cookie, now)
+		tok, err = s.cookies.open(ring, cookie, now)
 		if err == nil {
 			tok.CookieMode = true // also for a version 1 cookie
 			if tok.ContextID != identifier {
@@ -692,7 +695,7 @@ func (rt *requestTokens) lookup(ctx context.Context, identifier, instance string
 
 // TokenElement resolves a SecurityContextToken carried in the message.
 func (rt *requestTokens) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	if n.Local != "SecurityContextToken" || n.Space != rt.s.cfg.Version.wire().SCNamespace() {
 		return nil, false, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/soapstack/soapstack/internal/c14n"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
@@ -81,7 +82,7 @@ func wtParse(t testing.TB, xml string) *etree.Element {
 // document order.
 func wtFind(el *etree.Element, ns, local string) []*etree.Element {
 	var out []*etree.Element
-	if soap.Is(el, ns, local) {
+	if xmlutil.Is(el, ns, local) {
 		out = append(out, el)
 	}
 	for _, c := range el.ChildElements() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // AddressingVersion is a WS-Addressing version; the zero value means the
@@ -190,7 +191,7 @@ func (m *Message) readAddressing() error {
 			case "RelatesTo":
 				rt := RelatesTo{ID: strings.TrimSpace(h.Text()), Type: h.SelectAttrValue("RelationshipType", "")}
 				if v == WSA200408 && rt.Type != "" {
-					if q, err := resolveQName(h, rt.Type); err == nil && q.Space == NSWSA200408 {
+					if q, err := xmlutil.ResolveQName(h, rt.Type); err == nil && q.Space == NSWSA200408 {
 						rt.Type = NSWSA200408 + "/" + q.Local
 					}
 				}
@@ -247,13 +248,13 @@ func (e *elemSlices) add(a *Addressing, local string, el *etree.Element) {
 
 func parseEPR(el *etree.Element, v AddressingVersion) (*EndpointReference, error) {
 	ns := v.Namespace()
-	addr := childNS(el, ns, "Address")
+	addr := xmlutil.Child(el, ns, "Address")
 	if addr == nil {
 		return nil, fmt.Errorf("no Address")
 	}
 	epr := &EndpointReference{Address: strings.TrimSpace(addr.Text())}
 	for _, name := range []string{"ReferenceParameters", "ReferenceProperties"} {
-		if rp := childNS(el, ns, name); rp != nil {
+		if rp := xmlutil.Child(el, ns, name); rp != nil {
 			epr.ReferenceParameters = append(epr.ReferenceParameters, rp.ChildElements()...)
 		}
 	}

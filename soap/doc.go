@@ -4,6 +4,17 @@
 // WS-SecureConversation layers (packages wssecurity and secureconv) are
 // built. It speaks what Microsoft WCF and Apache CXF speak on the wire.
 //
+// # Where to start
+//
+// To configure a client or a service, start with package binding: it
+// composes this package with the security and session layers the way a
+// WCF binding does. Use this package directly for an unsecured endpoint
+// (NewServeMux and NewHTTPHandler for a service, NewHTTPClient for a
+// client, MarshalBody and UnmarshalBody for Go bodies: see Example), and
+// for what a binding does not say: a Handler or Invoker of your own, a
+// ServerLayer or ClientLayer between the transport and the application,
+// the Principal a handler reads from its context.
+//
 // # Messages
 //
 // One *Message travels through every layer of an exchange: the
@@ -66,8 +77,9 @@
 //
 // # The strict parser and its limits
 //
-// ReadMessage and ParseFragment (for decrypted content, parsed in the scope
-// of the element it replaces) use internal/xmlparse, which checks every
+// ReadMessage (and internal/xmlutil's fragment parser, for decrypted
+// content parsed in the scope of the element it replaces) use
+// internal/xmlparse, which checks every
 // input rule in one pass over the bytes before any tree is built: no
 // DOCTYPE or processing instructions, no undeclared prefixes, no duplicate
 // attributes by namespace URI and local name, and the Limits: size (4

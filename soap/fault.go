@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // FaultCode is a version-neutral SOAP fault code. SOAP 1.1's Client and
@@ -259,11 +260,11 @@ func (f *Fault) element(v Version) *etree.Element {
 func parseFault(v Version, fe *etree.Element) (*Fault, error) {
 	f := &Fault{}
 	if v == V11 {
-		fc := childNS(fe, "", "faultcode")
+		fc := xmlutil.Child(fe, "", "faultcode")
 		if fc == nil {
 			return nil, errors.New("soap 1.1 fault without faultcode")
 		}
-		name, err := resolveQName(fc, strings.TrimSpace(fc.Text()))
+		name, err := xmlutil.ResolveQName(fc, strings.TrimSpace(fc.Text()))
 		if err != nil {
 			return nil, err
 		}
@@ -278,26 +279,26 @@ func parseFault(v Version, fe *etree.Element) (*Fault, error) {
 			}
 			f.Subcodes = []xml.Name{name}
 		}
-		if fs := childNS(fe, "", "faultstring"); fs != nil {
-			f.Reasons = []Reason{{Lang: attrNS(fs, NSXML, "lang"), Text: fs.Text()}}
+		if fs := xmlutil.Child(fe, "", "faultstring"); fs != nil {
+			f.Reasons = []Reason{{Lang: xmlutil.AttrValue(fs, NSXML, "lang"), Text: fs.Text()}}
 		}
-		if fa := childNS(fe, "", "faultactor"); fa != nil {
+		if fa := xmlutil.Child(fe, "", "faultactor"); fa != nil {
 			f.Role = strings.TrimSpace(fa.Text())
 		}
-		if d := childNS(fe, "", "detail"); d != nil {
+		if d := xmlutil.Child(fe, "", "detail"); d != nil {
 			f.Detail = d.ChildElements()
 		}
 		return f, nil
 	}
-	code := childNS(fe, NS12, "Code")
+	code := xmlutil.Child(fe, NS12, "Code")
 	if code == nil {
 		return nil, errors.New("soap 1.2 fault without Code")
 	}
-	val := childNS(code, NS12, "Value")
+	val := xmlutil.Child(code, NS12, "Value")
 	if val == nil {
 		return nil, errors.New("soap 1.2 fault Code without Value")
 	}
-	name, err := resolveQName(val, strings.TrimSpace(val.Text()))
+	name, err := xmlutil.ResolveQName(val, strings.TrimSpace(val.Text()))
 	if err != nil {
 		return nil, err
 	}
@@ -306,31 +307,31 @@ func parseFault(v Version, fe *etree.Element) (*Fault, error) {
 		return nil, fmt.Errorf("soap 1.2 fault with unknown code %q", name.Local)
 	}
 	f.Code = c
-	for sc, depth := childNS(code, NS12, "Subcode"), 0; sc != nil && depth < 16; sc, depth = childNS(sc, NS12, "Subcode"), depth+1 {
-		sv := childNS(sc, NS12, "Value")
+	for sc, depth := xmlutil.Child(code, NS12, "Subcode"), 0; sc != nil && depth < 16; sc, depth = xmlutil.Child(sc, NS12, "Subcode"), depth+1 {
+		sv := xmlutil.Child(sc, NS12, "Value")
 		if sv == nil {
 			return nil, errors.New("soap 1.2 Subcode without Value")
 		}
-		n, err := resolveQName(sv, strings.TrimSpace(sv.Text()))
+		n, err := xmlutil.ResolveQName(sv, strings.TrimSpace(sv.Text()))
 		if err != nil {
 			return nil, err
 		}
 		f.Subcodes = append(f.Subcodes, n)
 	}
-	if r := childNS(fe, NS12, "Reason"); r != nil {
+	if r := xmlutil.Child(fe, NS12, "Reason"); r != nil {
 		for _, t := range r.ChildElements() {
 			if t.Tag == "Text" && t.NamespaceURI() == NS12 {
-				f.Reasons = append(f.Reasons, Reason{Lang: attrNS(t, NSXML, "lang"), Text: t.Text()})
+				f.Reasons = append(f.Reasons, Reason{Lang: xmlutil.AttrValue(t, NSXML, "lang"), Text: t.Text()})
 			}
 		}
 	}
-	if n := childNS(fe, NS12, "Node"); n != nil {
+	if n := xmlutil.Child(fe, NS12, "Node"); n != nil {
 		f.Node = strings.TrimSpace(n.Text())
 	}
-	if n := childNS(fe, NS12, "Role"); n != nil {
+	if n := xmlutil.Child(fe, NS12, "Role"); n != nil {
 		f.Role = strings.TrimSpace(n.Text())
 	}
-	if d := childNS(fe, NS12, "Detail"); d != nil {
+	if d := xmlutil.Child(fe, NS12, "Detail"); d != nil {
 		f.Detail = d.ChildElements()
 	}
 	return f, nil

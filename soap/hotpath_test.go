@@ -13,26 +13,11 @@ import (
 	"testing/iotest"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stretchr/testify/assert"
 )
-
-// versionFromContentTypeMime is VersionFromContentType without its fast
-// paths: mime.ParseMediaType decides.
-func versionFromContentTypeMime(ct string) (Version, string, bool) {
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return 0, "", false
-	}
-	switch strings.ToLower(mt) {
-	case ContentType11:
-		return V11, "", true
-	case ContentType12:
-		return V12, params["action"], true
-	}
-	return 0, "", false
-}
 
 var contentTypeSeeds = []string{
 	"", "urn:a", "http://x/y", "a b", `a"b`, `a\b`, "a;b", "é:x", "a\tb:", " :", "tok", "a=b:c", `:"`,
@@ -72,7 +57,7 @@ func checkContentType(t *testing.T, action string) {
 func checkParse(t *testing.T, ct string) {
 	t.Helper()
 	v, a, ok := VersionFromContentType(ct)
-	wv, wa, wok := versionFromContentTypeMime(ct)
+	wv, wa, wok := versionFromMediaType(ct)
 	assert.Equal(t, []any{wv, wa, wok}, []any{v, a, ok}, "%q", ct)
 }
 
@@ -113,17 +98,17 @@ func TestPlainPathIsTheEscapedPath(t *testing.T) {
 // and sending a small one costs the sender, not us; the limit still holds.
 func TestAnnouncedSizeSizesTheBuffer(t *testing.T) {
 	body := strings.Repeat("x", 3000)
-	b, err := readInputSize(iotestOneByte(body), int64(len(body)), 1<<20)
+	b, err := xmlutil.ReadInputSize(iotestOneByte(body), int64(len(body)), 1<<20)
 	assert.NoError(t, err)
 	assert.Equal(t, body, string(b))
 	assert.Equal(t, len(body)+1, cap(b))
 
-	b, err = readInputSize(iotestOneByte("<a/>"), 1<<30, 4<<20)
+	b, err = xmlutil.ReadInputSize(iotestOneByte("<a/>"), 1<<30, 4<<20)
 	assert.NoError(t, err)
 	assert.Equal(t, "<a/>", string(b))
 	assert.LessOrEqual(t, cap(b), 4<<10, "the unused room is given back")
 
-	_, err = readInputSize(iotestOneByte(body), 10, 100)
+	_, err = xmlutil.ReadInputSize(iotestOneByte(body), 10, 100)
 	assert.ErrorIs(t, err, ErrTooLarge)
 }
 
@@ -224,4 +209,20 @@ func TestUnderstoodMarks(t *testing.T) {
 		}
 		assert.False(t, m.Understood(etree.NewElement("h")))
 	}
+}
+
+// TestFragmentScopeKeepsWhiteSpace: a namespace URI in scope holding a TAB,
+// LF or CR (written as references where it was declared) is the same URI
+// inside a parsed fragment.
+func TestFragmentScopeKeepsWhiteSpace(t *testing.T) {
+	m, err := ParseMessage([]byte(`<s:Envelope xmlns:s="`+NS12+`" xmlns:p="urn:a&#9;b&#10;c&#13;d&amp;&lt;&quot;"><s:Body/></s:Envelope>`), Limits{})
+	require.NoError(t, err)
+	toks, err := xmlutil.ParseFragment([]byte(`<p:x/>`), m.Body, Limits{})
+	require.NoError(t, err)
+	require.Len(t, toks, 1)
+	m.Body.AddChild(toks[0])
+	assert.Equal(t, "urn:a\tb\nc\rd&<\"", ElementName(toks[0].(*etree.Element)).Space)
+
+	_, err = xmlutil.ParseFragment([]byte(strings.Repeat("x", 100)), m.Body, Limits{MaxBytes: 50})
+	assert.ErrorIs(t, err, ErrTooLarge)
 }

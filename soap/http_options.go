@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // HTTPOption configures the HTTP client transport or server handler.
@@ -34,7 +36,7 @@ func newHTTPConfig(opts []HTTPOption) httpConfig {
 	for _, o := range opts {
 		o.apply(&c)
 	}
-	c.limits = c.limits.withDefaults()
+	c.limits = xmlutil.WithDefaults(c.limits)
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,16 +64,16 @@ func TestNameLimitInFragment(t *testing.T) {
 	require.NoError(t, err)
 	for _, tt := range nameLimitCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseFragment([]byte(tt.content), m.Body, Limits{})
+			_, err := xmlutil.ParseFragment([]byte(tt.content), m.Body, Limits{})
 			require.ErrorIs(t, err, ErrNameTooLong)
 			var pe *ParseError
 			require.ErrorAs(t, err, &pe)
 			assert.Contains(t, pe.Reason, tt.reason)
 		})
 	}
-	_, err = ParseFragment([]byte("<"+strings.Repeat("n", 64)+"/>"), m.Body, Limits{MaxNameBytes: 64})
+	_, err = xmlutil.ParseFragment([]byte("<"+strings.Repeat("n", 64)+"/>"), m.Body, Limits{MaxNameBytes: 64})
 	require.NoError(t, err)
-	_, err = ParseFragment([]byte("<"+strings.Repeat("n", 65)+"/>"), m.Body, Limits{MaxNameBytes: 64})
+	_, err = xmlutil.ParseFragment([]byte("<"+strings.Repeat("n", 65)+"/>"), m.Body, Limits{MaxNameBytes: 64})
 	require.ErrorIs(t, err, ErrNameTooLong)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
@@ -115,7 +116,7 @@ func ReadMessage(r io.Reader, lim Limits) (*Message, error) {
 // readMessage is ReadMessage of a body announced as size bytes (-1:
 // unknown).
 func readMessage(r io.Reader, size int64, lim Limits) (*Message, error) {
-	doc, err := parseDocumentSize(r, size, lim)
+	doc, err := xmlutil.ParseDocumentSize(r, size, lim)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, SenderFault("The message is larger than the configured limit.").WithCause(err)
@@ -237,7 +238,7 @@ func (m *Message) Fault() (*Fault, error) {
 	if m.Version == V12 && m.Header != nil {
 		for _, h := range m.Header.ChildElements() {
 			if Is(h, NS12, "NotUnderstood") {
-				if n, err := resolveQName(h, h.SelectAttrValue("qname", "")); err == nil {
+				if n, err := xmlutil.ResolveQName(h, h.SelectAttrValue("qname", "")); err == nil {
 					f.NotUnderstood = append(f.NotUnderstood, n)
 				}
 			}
@@ -362,9 +363,9 @@ func (m *Message) MustUnderstand(h *etree.Element) (bool, error) {
 func (m *Message) TargetsUs(h *etree.Element, roles ...string) bool {
 	var role string
 	if m.Version == V11 {
-		role = attrNS(h, NS11, "actor")
+		role = xmlutil.AttrValue(h, NS11, "actor")
 	} else {
-		role = attrNS(h, NS12, "role")
+		role = xmlutil.AttrValue(h, NS12, "role")
 	}
 	role = strings.TrimSpace(role)
 	switch role {

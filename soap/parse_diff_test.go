@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -43,7 +44,7 @@ var diffLimits = Limits{MaxBytes: 1 << 20, MaxDepth: 40, MaxElements: 5000}
 // compareParsers parses data with both parsers and returns "" when they
 // agree (up to the documented differences), or what differs.
 func compareParsers(data []byte, lim Limits) string {
-	newDoc, newErr := parseDocument(bytes.NewReader(data), lim)
+	newDoc, newErr := xmlutil.ParseDocument(bytes.NewReader(data), lim)
 	if newErr != nil {
 		var pe *ParseError
 		if !errors.Is(newErr, ErrTooLarge) && !errors.As(newErr, &pe) {
@@ -54,7 +55,7 @@ func compareParsers(data []byte, lim Limits) string {
 	oldDoc, oldErr := parseDocumentStd(bytes.NewReader(oldIn), lim)
 	switch {
 	case errors.Is(newErr, ErrTooLarge):
-		if int64(len(data)) <= lim.withDefaults().MaxBytes {
+		if int64(len(data)) <= xmlutil.WithDefaults(lim).MaxBytes {
 			return "ErrTooLarge for an input within MaxBytes"
 		}
 		return ""
@@ -348,7 +349,7 @@ func TestParseDifferentialCorpus(t *testing.T) {
 				t.Errorf("%s (variant %d): %s", f, v, msg)
 				continue
 			}
-			newDoc, err := parseDocument(bytes.NewReader(in), lim)
+			newDoc, err := xmlutil.ParseDocument(bytes.NewReader(in), lim)
 			if err != nil {
 				continue
 			}
@@ -386,7 +387,7 @@ func countAttrDiffs(n, o *etree.Element) int {
 func TestParseDifferentialAttacks(t *testing.T) {
 	for _, tt := range attackCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			_, newErr := parseDocument(strings.NewReader(tt.input), tt.lim)
+			_, newErr := xmlutil.ParseDocument(strings.NewReader(tt.input), tt.lim)
 			_, oldErr := parseDocumentStd(strings.NewReader(tt.input), tt.lim)
 			assert.Equal(t, oldErr == nil, newErr == nil, "new: %v\nold: %v", newErr, oldErr)
 			if oldErr != nil {
@@ -404,14 +405,14 @@ func TestParseDifferentialAttacks(t *testing.T) {
 func TestParseDifferentialDocumented(t *testing.T) {
 	accepts := func(in string) *etree.Document {
 		t.Helper()
-		doc, err := parseDocument(strings.NewReader(in), Limits{})
+		doc, err := xmlutil.ParseDocument(strings.NewReader(in), Limits{})
 		require.NoError(t, err, in)
 		assert.Empty(t, compareParsers([]byte(in), Limits{}), in)
 		return doc
 	}
 	rejects := func(in string) {
 		t.Helper()
-		_, err := parseDocument(strings.NewReader(in), Limits{})
+		_, err := xmlutil.ParseDocument(strings.NewReader(in), Limits{})
 		require.Error(t, err, in)
 		_, err = parseDocumentStd(strings.NewReader(in), Limits{})
 		require.NoError(t, err, "encoding/xml accepts %q", in)
@@ -534,7 +535,7 @@ func TestParseDifferentialGenerated(t *testing.T) {
 		if msg := compareParsers(in, Limits{}); msg != "" {
 			t.Fatalf("document %d: %s\ninput: %q", i, msg, in)
 		}
-		_, newErr := parseDocument(bytes.NewReader(in), Limits{})
+		_, newErr := xmlutil.ParseDocument(bytes.NewReader(in), Limits{})
 		_, oldErr := parseDocumentStd(bytes.NewReader(bytes.TrimPrefix(in, utf8BOM)), Limits{})
 		outcomes[[2]bool{newErr == nil, oldErr == nil}]++
 		if newErr != nil && oldErr == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,11 +27,11 @@ func TestReadInput(t *testing.T) {
 	}
 	for name, r := range readers {
 		t.Run(name, func(t *testing.T) {
-			b, err := readInput(r(), int64(len(in)))
+			b, err := xmlutil.ReadInput(r(), int64(len(in)))
 			require.NoError(t, err)
 			assert.Equal(t, in, b)
 			assert.LessOrEqual(t, cap(b)-len(b), max(4<<10, len(b)/4), "little unused room kept")
-			_, err = readInput(r(), int64(len(in)-1))
+			_, err = xmlutil.ReadInput(r(), int64(len(in)-1))
 			assert.ErrorIs(t, err, ErrTooLarge)
 			m, err := ReadMessage(r(), Limits{MaxBytes: int64(len(in))})
 			require.NoError(t, err)
@@ -41,7 +42,7 @@ func TestReadInput(t *testing.T) {
 
 func TestReadInputErrors(t *testing.T) {
 	boom := errors.New("connection reset")
-	_, err := parseDocument(io.MultiReader(strings.NewReader("<a>"), iotest.ErrReader(boom)), Limits{})
+	_, err := xmlutil.ParseDocument(io.MultiReader(strings.NewReader("<a>"), iotest.ErrReader(boom)), Limits{})
 	var pe *ParseError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, int64(3), pe.Offset)
@@ -49,9 +50,9 @@ func TestReadInputErrors(t *testing.T) {
 
 	rec := httptest.NewRecorder()
 	body := http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(strings.Repeat("x", 100))), 10)
-	_, err = parseDocument(body, Limits{})
+	_, err = xmlutil.ParseDocument(body, Limits{})
 	assert.ErrorIs(t, err, ErrTooLarge)
 
-	_, err = parseDocument(iotest.ErrReader(ErrTooLarge), Limits{})
+	_, err = xmlutil.ParseDocument(iotest.ErrReader(ErrTooLarge), Limits{})
 	assert.ErrorIs(t, err, ErrTooLarge)
 }

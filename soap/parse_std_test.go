@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // stdSizeLimiter fails with ErrTooLarge once more than n bytes were read.
@@ -79,7 +80,7 @@ func (p *strictParser) lookup(prefix string) (string, bool) {
 // parseDocumentStd is the encoding/xml based parser that parseDocument
 // replaced, kept as the oracle of the differential tests.
 func parseDocumentStd(r io.Reader, lim Limits) (*etree.Document, error) {
-	lim = lim.withDefaults()
+	lim = xmlutil.WithDefaults(lim)
 	p := &strictParser{lim: lim}
 	p.dec = xml.NewDecoder(&stdSizeLimiter{r: r, n: lim.MaxBytes})
 	p.dec.Strict = true

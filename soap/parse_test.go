@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,7 +60,7 @@ func TestReadMessageKeepsTextAndComments(t *testing.T) {
 	}
 	assert.Equal(t, "text<raw>", text.String())
 	assert.Equal(t, 1, comments)
-	assert.Equal(t, "1", attrNS(p, "urn:m", "attr"))
+	assert.Equal(t, "1", xmlutil.AttrValue(p, "urn:m", "attr"))
 }
 
 func TestSerializeRoundTrip(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // ErrNoPayload is returned by UnmarshalBody for a message whose Body is
@@ -28,7 +29,7 @@ func MarshalElement(v any) (*etree.Element, error) {
 	if err := xml.NewEncoder(&b).Encode(v); err != nil {
 		return nil, fmt.Errorf("soap: marshal %T: %w", v, err)
 	}
-	toks, err := ParseFragment(b.Bytes(), nil, Limits{})
+	toks, err := xmlutil.ParseFragment(b.Bytes(), nil, Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("soap: marshal %T: %w", v, err)
 	}
@@ -193,8 +194,8 @@ func (t *treeTokens) start(el *etree.Element, root bool) xml.StartElement {
 		// As CopyWithScope: the prefixes the subtree uses without
 		// declaring them, with the URIs in scope above it.
 		used := map[string]bool{}
-		usedPrefixes(el, map[string]bool{}, used)
-		scope := InScopeNamespaces(el.Parent())
+		xmlutil.UsedPrefixes(el, map[string]bool{}, used)
+		scope := xmlutil.InScopeNamespaces(el.Parent())
 		prefixes := make([]string, 0, len(used))
 		for p := range used {
 			if _, ok := scope[p]; ok && !own[p] {

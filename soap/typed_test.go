@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 type tEcho struct {
@@ -225,7 +226,7 @@ type tAny struct {
 func decodeBoth(el *etree.Element) (tree, oracle tAny, treeErr, oracleErr error) {
 	treeErr = UnmarshalElement(el, &tree)
 	doc := etree.NewDocument()
-	doc.SetRoot(CopyWithScope(el))
+	doc.SetRoot(xmlutil.CopyWithScope(el))
 	s, err := doc.WriteToString()
 	if err != nil {
 		return tree, oracle, treeErr, err

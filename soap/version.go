@@ -110,6 +110,12 @@ func VersionFromContentType(ct string) (v Version, action string, ok bool) {
 			return V12, a, true
 		}
 	}
+	return versionFromMediaType(ct)
+}
+
+// versionFromMediaType is VersionFromContentType by mime.ParseMediaType
+// alone.
+func versionFromMediaType(ct string) (v Version, action string, ok bool) {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return 0, "", false

@@ -11,6 +11,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,7 +63,7 @@ func moveBody(m *soap.Message, id string, place func(m *soap.Message, wrapper *e
 	for len(m.Body.Child) > 0 {
 		m.Body.RemoveChildAt(0)
 	}
-	if a := soap.AttrNS(m.Body, wsse.NSWSU, "Id"); a != nil {
+	if a := xmlutil.AttrNS(m.Body, wsse.NSWSU, "Id"); a != nil {
 		switch id {
 		case "same":
 		case "":
@@ -139,7 +140,7 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 			w := newEl("x:Wrapper", "urn:x")
 			w.AddChild(orig)
 			m.Body.AddChild(w)
-			if a := soap.AttrNS(m.Body, wsse.NSWSU, "Id"); a != nil {
+			if a := xmlutil.AttrNS(m.Body, wsse.NSWSU, "Id"); a != nil {
 				m.Body.RemoveAttr(a.Space + ":Id")
 			}
 		}},

@@ -4,6 +4,18 @@
 // forms, DerivedKeyToken, EncryptedKey and SignatureConfirmation, driven by
 // one policy value, with client and server soap layers.
 //
+// # Where to start
+//
+// Most programs never build a Policy by hand: package binding maps a WCF
+// binding (Security.Mode, Message.ClientCredentialType, AlgorithmSuite) to
+// the Policy and Config of this package. Start here to write a policy no
+// standard WCF binding produces (and give it to a binding.CustomBinding's
+// security element), to check a message offline (Inspect), or to plug in a
+// ReplayCache or a UsernameValidator. The wire codecs (Timestamp, UsernameToken, the
+// BinarySecurityToken, SecurityTokenReference, DerivedKeyToken) live in
+// internal/wsse; this package exposes only the policy, the layers, the
+// credentials and the errors a caller branches on.
+//
 // # Policy model
 //
 // A Policy says what to protect and how, in WS-SecurityPolicy's terms: the

@@ -9,7 +9,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // enforce checks the processed header against the policy: "what is signed
@@ -54,8 +54,12 @@ func (r *receiver) enforce() error {
 	if p.SignedParts.Body && !signed[r.m.Body] {
 		return refuse(ErrNotSigned, "the Body is not signed")
 	}
-	for _, h := range r.m.Headers() {
-		if h != r.sec && p.SignedParts.Includes(soap.ElementName(h)) && !signed[h] {
+	for _, t := range headerTokens(r.m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if h != r.sec && p.SignedParts.Includes(xmlutil.ElementName(h)) && !signed[h] {
 			return refuse(ErrNotSigned, "header %s is not signed", h.Tag)
 		}
 	}
@@ -64,7 +68,7 @@ func (r *receiver) enforce() error {
 			if el.Parent() != r.m.Header {
 				return refuse(ErrMisplaced, "addressing header outside the SOAP Header")
 			}
-			if p.SignedParts.Includes(soap.ElementName(el)) && !signed[el] {
+			if p.SignedParts.Includes(xmlutil.ElementName(el)) && !signed[el] {
 				return refuse(ErrNotSigned, "addressing header %s is not signed", el.Tag)
 			}
 		}
@@ -94,16 +98,24 @@ func (r *receiver) enforce() error {
 			}
 		}
 	}
-	for _, h := range r.m.Headers() {
-		if soap.Is(h, wsse.NSWSSE11, "EncryptedHeader") {
+	for _, t := range headerTokens(r.m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if xmlutil.Is(h, wsse.NSWSSE11, "EncryptedHeader") {
 			return invalid("an EncryptedHeader was not decrypted")
 		}
-		if len(p.EncryptedParts.Headers) > 0 && p.EncryptedParts.Includes(soap.ElementName(h)) && !decryptedHeaders[h] {
+		if len(p.EncryptedParts.Headers) > 0 && p.EncryptedParts.Includes(xmlutil.ElementName(h)) && !decryptedHeaders[h] {
 			return refuse(ErrNotEncrypted, "header %s is not encrypted", h.Tag)
 		}
 	}
-	for _, c := range r.m.Body.ChildElements() {
-		if soap.Is(c, xmlenc.NS, "EncryptedData") {
+	for _, t := range r.m.Body.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if xmlutil.Is(c, xmlenc.NS, "EncryptedData") {
 			return invalid("an EncryptedData in the Body was not decrypted")
 		}
 	}

@@ -4,10 +4,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -17,13 +20,30 @@ import (
 // section 6.1).
 func securityHeader(m *soap.Message) (*etree.Element, error) {
 	var ours *etree.Element
-	roles := map[string]bool{}
-	for _, h := range m.FindHeaders(wsse.NSWSSE, "Security") {
+	// The roles of the Security headers seen: a message has one or two, a
+	// map only serves a hostile one with very many.
+	var roles []string
+	var many map[string]bool
+	for _, t := range headerTokens(m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if h.Tag != "Security" || soap.ElementName(h).Space != wsse.NSWSSE {
+			continue
+		}
 		role := headerRole(m, h)
-		if roles[role] {
+		if slices.Contains(roles, role) || many[role] {
 			return nil, fmt.Errorf("%w: more than one Security header for role %q", ErrDuplicate, role)
 		}
-		roles[role] = true
+		if len(roles) < 8 {
+			roles = append(roles, role)
+		} else {
+			if many == nil {
+				many = map[string]bool{}
+			}
+			many[role] = true
+		}
 		if m.TargetsUs(h) {
 			if ours != nil {
 				return nil, fmt.Errorf("%w: more than one Security header for this node", ErrDuplicate)
@@ -39,9 +59,9 @@ func securityHeader(m *soap.Message) (*etree.Element, error) {
 func headerRole(m *soap.Message, h *etree.Element) string {
 	var a *etree.Attr
 	if m.Version == soap.V11 {
-		a = soap.AttrNS(h, soap.NS11, "actor")
+		a = xmlutil.AttrNS(h, soap.NS11, "actor")
 	} else {
-		a = soap.AttrNS(h, soap.NS12, "role")
+		a = xmlutil.AttrNS(h, soap.NS12, "role")
 	}
 	if a == nil {
 		return ""
@@ -80,7 +100,7 @@ func newIDGen(r io.Reader) (*idGen, error) {
 
 func (g *idGen) next(kind string) string {
 	g.n++
-	return fmt.Sprintf("%s%s%d", kind, g.prefix, g.n)
+	return kind + g.prefix + strconv.Itoa(g.n)
 }
 
 // ensureID returns el's wsu:Id (or Id), giving it a wsu:Id when it has none.
@@ -88,7 +108,7 @@ func (g *idGen) ensureID(el *etree.Element, kind string) string {
 	if id := wsse.WSUID(el); id != "" {
 		return id
 	}
-	if a := soap.AttrNS(el, "", "Id"); a != nil && a.Value != "" {
+	if a := xmlutil.AttrNS(el, "", "Id"); a != nil && a.Value != "" {
 		return a.Value
 	}
 	id := g.next(kind)

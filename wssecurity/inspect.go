@@ -15,6 +15,7 @@ import (
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -199,7 +200,7 @@ func knownPrefix(ns string) (string, bool) {
 
 // describe names an element for reports: prefix:Local#id.
 func describe(el *etree.Element) string {
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	name := n.Local
 	if p, ok := knownPrefix(n.Space); ok {
 		name = p + ":" + n.Local
@@ -250,7 +251,7 @@ func sessionName(id, gen string) string {
 }
 
 func (ir inspectResolver) TokenElement(ctx context.Context, el *etree.Element) ([]byte, bool, error) {
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	if n.Local != "SecurityContextToken" || (n.Space != wsse.NSWSC200502 && n.Space != wsse.NSWSC13) {
 		return nil, false, nil
 	}
@@ -305,7 +306,7 @@ func referenceInstance(str *wsse.STR) string {
 		return ""
 	}
 	for _, ns := range []string{wsse.NSWSC200502, wsse.NSWSC13} {
-		if a := soap.AttrNS(ref, ns, "Instance"); a != nil {
+		if a := xmlutil.AttrNS(ref, ns, "Instance"); a != nil {
 			return strings.TrimSpace(a.Value)
 		}
 	}
@@ -460,7 +461,7 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 		}
 	}
 	for _, ed := range m.Envelope.FindElements("//EncryptedData") {
-		if soap.ElementName(ed).Space == xmlenc.NS {
+		if xmlutil.ElementName(ed).Space == xmlenc.NS {
 			rep.Errors = append(rep.Errors, "not decrypted: "+describe(ed))
 			if id := sessionOf(r.encryptionKey(ed), external); id != "" && res.source[id] != "" {
 				rep.Errors = append(rep.Errors, fmt.Sprintf("%s does not decrypt with the key of session %s from %s (wrong or stale key?)",
@@ -524,7 +525,7 @@ func coverage(m *soap.Message, ts *wsse.Timestamp, signedBy map[*etree.Element][
 		add(PartTimestamp, "timestamp", ts.Element)
 	}
 	for _, h := range m.Headers() {
-		if ns := soap.ElementName(h).Space; ns == soap.NSWSA10 || ns == soap.NSWSA200408 {
+		if ns := xmlutil.ElementName(h).Space; ns == soap.NSWSA10 || ns == soap.NSWSA200408 {
 			add(PartAddressing, "addressing", h)
 		}
 	}
@@ -536,10 +537,10 @@ func coverage(m *soap.Message, ts *wsse.Timestamp, signedBy map[*etree.Element][
 // signed node was moved and another put in its place).
 func unsignedError(c PartCoverage, own *etree.Element, signedBy map[*etree.Element][]string) string {
 	msg := fmt.Sprintf("the Envelope's %s %s is not signed", c.Part, c.Element)
-	name := soap.ElementName(own)
+	name := xmlutil.ElementName(own)
 	var elsewhere []string
 	for el := range signedBy {
-		if el != own && soap.ElementName(el) == name {
+		if el != own && xmlutil.ElementName(el) == name {
 			elsewhere = append(elsewhere, elementPath(el))
 		}
 	}
@@ -567,7 +568,7 @@ func suiteEncryptionErrors(m *soap.Message, suite Suite) []string {
 	want := suite.algorithms().Encryption
 	var out []string
 	for _, el := range m.Envelope.FindElements("//EncryptedData") {
-		if soap.ElementName(el).Space != xmlenc.NS {
+		if xmlutil.ElementName(el).Space != xmlenc.NS {
 			continue
 		}
 		ed, err := xmlenc.ParseEncryptedData(el)
@@ -621,7 +622,7 @@ func (r *receiver) encryptedBy(el *etree.Element, ek *xmlenc.EncryptedKey) []*et
 	var out []*etree.Element
 	if idx, err := dsig.NewIDIndex(r.m.Envelope); err == nil {
 		for _, id := range ek.DataReferences {
-			if ed := idx.Lookup(id); ed != nil && soap.Is(ed, xmlenc.NS, "EncryptedData") {
+			if ed := idx.Lookup(id); ed != nil && xmlutil.Is(ed, xmlenc.NS, "EncryptedData") {
 				out = append(out, ed)
 			}
 		}
@@ -629,7 +630,7 @@ func (r *receiver) encryptedBy(el *etree.Element, ek *xmlenc.EncryptedKey) []*et
 	ids := []string{wsse.WSUID(el), ek.ID}
 	sum := sha1Sum(ek.CipherValue)
 	for _, ed := range r.m.Envelope.FindElements("//EncryptedData") {
-		if !soap.Is(ed, xmlenc.NS, "EncryptedData") || slices.Contains(out, ed) {
+		if !xmlutil.Is(ed, xmlenc.NS, "EncryptedData") || slices.Contains(out, ed) {
 			continue
 		}
 		ki := firstChild(ed, wsse.NSDS, "KeyInfo")

@@ -8,6 +8,7 @@ import (
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -70,14 +71,18 @@ func (r *receiver) checkPlacement() error {
 		return refuse(ErrDuplicate, "the Security header changed during processing")
 	}
 	// A decrypted element may carry an Id that another element has.
-	if _, err := dsig.NewIDIndex(r.m.Envelope); err != nil {
-		return invalid("%w", err)
+	if _, err := r.ids(); err != nil {
+		return err
 	}
 	// Every child of the Security header must have been processed where it
 	// stands: an element decrypted after the loop passed its place (an
 	// EncryptedData before the ReferenceList or EncryptedKey that lists
 	// it) would otherwise escape every check.
-	for _, c := range r.sec.ChildElements() {
+	for _, t := range r.sec.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if !r.done[c] {
 			return refuse(ErrLayout, "%s in the Security header was decrypted after its place was processed (an EncryptedData must follow the ReferenceList or EncryptedKey that lists it)", c.Tag)
 		}
@@ -122,8 +127,12 @@ func (r *receiver) checkBodyAllEncrypted() error {
 	if len(fromDecryption) == 0 {
 		return nil
 	}
-	for _, c := range r.m.Body.ChildElements() {
-		if !fromDecryption[c] && !soap.Is(c, xmlenc.NS, "EncryptedData") {
+	for _, t := range r.m.Body.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if !fromDecryption[c] && !xmlutil.Is(c, xmlenc.NS, "EncryptedData") {
 			return refuse(ErrNotEncrypted, "%s in the Body in clear next to encrypted content", c.Tag)
 		}
 	}
@@ -134,7 +143,7 @@ func (r *receiver) checkBodyAllEncrypted() error {
 // must be a header the policy encrypts, and never a security element (a
 // second Security header, a Timestamp, a Signature).
 func (r *receiver) checkDecryptedHeader(h *etree.Element) error {
-	n := soap.ElementName(h)
+	n := xmlutil.ElementName(h)
 	if isSecurityElement(n) {
 		return refuse(ErrMisplaced, "a header decrypts to %s", h.Tag)
 	}
@@ -151,8 +160,12 @@ func checkBodyChildren(body *etree.Element) error {
 	if body == nil {
 		return nil
 	}
-	for _, c := range body.ChildElements() {
-		n := soap.ElementName(c)
+	for _, t := range body.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		n := xmlutil.ElementName(c)
 		if n.Local == "Fault" && (n.Space == soap.NS11 || n.Space == soap.NS12) {
 			continue
 		}

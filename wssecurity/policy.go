@@ -426,3 +426,23 @@ func UserNameOverTransport() Policy {
 		Supporting: []SupportingToken{{Token: Token{Kind: UsernameToken, Inclusion: IncludeAlwaysToRecipient}, Role: SignedSupporting}}}
 	return p.WithDefaults()
 }
+
+// Clone returns a deep copy of p: its tokens, supporting tokens and part
+// lists are its own, so changing the copy (a preset adapted to one
+// endpoint) never changes p.
+func (p Policy) Clone() Policy {
+	cloneToken := func(t *Token) *Token {
+		if t == nil {
+			return nil
+		}
+		c := *t
+		return &c
+	}
+	p.ProtectionToken = cloneToken(p.ProtectionToken)
+	p.InitiatorToken = cloneToken(p.InitiatorToken)
+	p.RecipientToken = cloneToken(p.RecipientToken)
+	p.Supporting = append([]SupportingToken(nil), p.Supporting...)
+	p.SignedParts.Headers = append([]xml.Name(nil), p.SignedParts.Headers...)
+	p.EncryptedParts.Headers = append([]xml.Name(nil), p.EncryptedParts.Headers...)
+	return p
+}

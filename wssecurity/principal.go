@@ -7,6 +7,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
 	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -59,14 +60,14 @@ func keepBootstrap(ex *exchange) error {
 	var el *etree.Element
 	switch {
 	case ex.utEl != nil:
-		el = soap.CopyWithScope(ex.utEl)
+		el = xmlutil.CopyWithScope(ex.utEl)
 		for _, c := range el.ChildElements() {
-			if soap.Is(c, wsse.NSWSSE, "Password") {
+			if xmlutil.Is(c, wsse.NSWSSE, "Password") {
 				el.RemoveChild(c)
 			}
 		}
 	case ex.certEl != nil:
-		el = soap.CopyWithScope(ex.certEl)
+		el = xmlutil.CopyWithScope(ex.certEl)
 	case ex.peerCert != nil:
 		el = wsse.NewBinarySecurityToken(ex.peerCert, "")
 	default:

@@ -13,6 +13,7 @@ import (
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -102,6 +103,8 @@ type receiver struct {
 	done map[*etree.Element]bool
 	// external holds tokens resolved by reference, by URI.
 	external map[string]*token
+	// idx is the ID index of the message as it stands (see ids).
+	idx *dsig.IDIndex
 	// inspect accepts every supported algorithm and records errors instead
 	// of stopping (soapstack inspect); it never enforces a policy.
 	inspect bool
@@ -168,7 +171,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 	}
 	r.done[el] = true
 	r.seq++
-	name := soap.ElementName(el)
+	name := xmlutil.ElementName(el)
 	switch {
 	case name.Space == wsse.NSWSU && name.Local == "Timestamp":
 		if r.ts != nil {
@@ -254,7 +257,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		return r.signature(el, fromDecryption)
 	case name.Space == wsse.NSWSSE11 && name.Local == "SignatureConfirmation":
 		r.confirmEl = append(r.confirmEl, el)
-		if a := soap.AttrNS(el, "", "Value"); a != nil {
+		if a := xmlutil.AttrNS(el, "", "Value"); a != nil {
 			v, err := wsse.DecodeBase64(a.Value, 1024)
 			if err != nil {
 				return invalid("SignatureConfirmation value: %v", err)
@@ -334,8 +337,12 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 }
 
 func firstChild(el *etree.Element, ns, local string) *etree.Element {
-	for _, c := range el.ChildElements() {
-		if soap.Is(c, ns, local) {
+	for _, t := range el.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if xmlutil.Is(c, ns, local) {
 			return c
 		}
 	}
@@ -376,6 +383,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 		}
 		// A token placed after its use (Lax allows it; Strict does not):
 		// process it now; the main loop skips it later.
+		// A snapshot: processing a token may decrypt what follows it.
 		for _, c := range r.sec.ChildElements() {
 			if wsse.WSUID(c) != id && c.SelectAttrValue("Id", "") != id {
 				continue
@@ -383,7 +391,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 			if r.done[c] {
 				return nil, fmt.Errorf("%w: reference loop through %q", ErrInvalidToken, id)
 			}
-			n := soap.ElementName(c)
+			n := xmlutil.ElementName(c)
 			if n.Local == "Signature" || n.Local == "ReferenceList" || n.Local == "EncryptedData" {
 				break
 			}
@@ -436,12 +444,12 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 // EncryptedKey that listed it, whose key applies when the EncryptedData has
 // no KeyInfo.
 func (r *receiver) decrypt(id string, ekToken *token) error {
-	idx, err := dsig.NewIDIndex(r.m.Envelope)
+	idx, err := r.ids()
 	if err != nil {
-		return invalid("%w", err)
+		return err
 	}
 	el := idx.Lookup(id)
-	if el == nil || !soap.Is(el, xmlenc.NS, "EncryptedData") {
+	if el == nil || !xmlutil.Is(el, xmlenc.NS, "EncryptedData") {
 		return fmt.Errorf("%w: no EncryptedData with id %q", ErrFailedCheck, id)
 	}
 	if r.decrypted[el] {
@@ -471,9 +479,9 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
 	}
-	parent := el.Parent()
-	if soap.Is(parent, wsse.NSWSSE11, "EncryptedHeader") {
-		parent = parent.Parent()
+	parent, replaced := el.Parent(), el
+	if xmlutil.Is(parent, wsse.NSWSSE11, "EncryptedHeader") {
+		parent, replaced = parent.Parent(), parent
 	}
 	inSecurity := parent == r.sec
 	if err := r.decryptionSite(parent, ed.Type); err != nil && !r.inspect {
@@ -483,6 +491,11 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	toks, err := xmlenc.DecryptData(el, c, r.cfg.Limits)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFailedCheck, err)
+	}
+	// A decrypted element may carry an Id that another element has.
+	if err := r.idx.Replace(replaced, toks); err != nil {
+		r.idx = nil
+		return invalid("%w", err)
 	}
 	r.seq++
 	d := &decResult{parent: parent, typ: ed.Type, key: key, seq: r.seq}
@@ -508,11 +521,25 @@ func (r *receiver) decrypt(id string, ekToken *token) error {
 	return nil
 }
 
+// ids returns the ID index of the message as it stands: built on first
+// use and kept up to date by decrypt, the only change the receiver makes
+// to the tree.
+func (r *receiver) ids() (*dsig.IDIndex, error) {
+	if r.idx == nil {
+		idx, err := dsig.NewIDIndex(r.m.Envelope)
+		if err != nil {
+			return nil, invalid("%w", err)
+		}
+		r.idx = idx
+	}
+	return r.idx, nil
+}
+
 // signature verifies a ds:Signature.
 func (r *receiver) signature(el *etree.Element, _ bool) error {
-	idx, err := dsig.NewIDIndex(r.m.Envelope)
+	idx, err := r.ids()
 	if err != nil {
-		return invalid("%w", err)
+		return err
 	}
 	var keyTok *token
 	v, err := dsig.Verify(el, idx, dsig.VerifyOptions{

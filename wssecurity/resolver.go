@@ -5,7 +5,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // TokenResolver plugs tokens this package does not own into message
@@ -43,7 +43,7 @@ type SessionToken struct {
 // sessionFromElement reads the identifier of a SecurityContextToken
 // element of either WS-SC version.
 func sessionFromElement(el *etree.Element, key []byte) *SessionToken {
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	if n.Local != "SecurityContextToken" || (n.Space != wsse.NSWSC200502 && n.Space != wsse.NSWSC13) {
 		return nil
 	}

@@ -3,7 +3,7 @@ package wssecurity
 import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // ErrAmbiguousReference reports a "#" reference to a SecurityContextToken
@@ -100,10 +100,10 @@ func envelopeRoot(el *etree.Element) *etree.Element {
 // hasElementWithID reports whether an element under root (root included)
 // has id as its wsu:Id or unqualified Id (what a "#id" reference names).
 func hasElementWithID(root *etree.Element, id string) bool {
-	if a := soap.AttrNS(root, wsse.NSWSU, "Id"); a != nil && a.Value == id {
+	if a := xmlutil.AttrNS(root, wsse.NSWSU, "Id"); a != nil && a.Value == id {
 		return true
 	}
-	if a := soap.AttrNS(root, "", "Id"); a != nil && a.Value == id {
+	if a := xmlutil.AttrNS(root, "", "Id"); a != nil && a.Value == id {
 		return true
 	}
 	for _, c := range root.ChildElements() {

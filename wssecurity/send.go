@@ -15,6 +15,7 @@ import (
 	"github.com/soapstack/soapstack/internal/dsig"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -156,7 +157,7 @@ func (s *sender) symmetricKeys() (*keys, error) {
 		}
 		key, dkNS = session.Key, session.Namespace
 		if s.initiator {
-			sct := soap.CopyWithScope(session.Element)
+			sct := xmlutil.CopyWithScope(session.Element)
 			id := s.ids.ensureID(sct, "SCT")
 			k.tokens = append(k.tokens, sct)
 			k.signingToken = sct
@@ -357,7 +358,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 				if session == nil || len(session.Key) == 0 {
 					return errors.New("wssecurity: no session token to endorse the message with")
 				}
-				sct := soap.CopyWithScope(session.Element)
+				sct := xmlutil.CopyWithScope(session.Element)
 				id := s.ids.ensureID(sct, "SCT")
 				supportTokens = append(supportTokens, sct)
 				sessionEndorse = &sessionEndorsement{key: session.Key, keyInfo: strToLocal(id, session.TokenType, "")}
@@ -450,8 +451,12 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	if p.SignedParts.Body {
 		signTargets = append(signTargets, m.Body)
 	}
-	for _, h := range m.Headers() {
-		if h != s.sec && p.SignedParts.Includes(soap.ElementName(h)) {
+	for _, t := range headerTokens(m) {
+		h, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if h != s.sec && p.SignedParts.Includes(xmlutil.ElementName(h)) {
 			signTargets = append(signTargets, h)
 		}
 	}
@@ -522,7 +527,7 @@ func (s *sender) secure(ctx context.Context, m *soap.Message) error {
 	// Headers listed in EncryptedParts travel as WSS 1.1 EncryptedHeaders,
 	// so intermediaries still see mustUnderstand and the role.
 	for _, h := range m.Headers() {
-		if h == s.sec || !p.EncryptedParts.Includes(soap.ElementName(h)) {
+		if h == s.sec || !p.EncryptedParts.Includes(xmlutil.ElementName(h)) {
 			continue
 		}
 		edID := s.ids.next("ED")

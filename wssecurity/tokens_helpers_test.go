@@ -8,7 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,7 +34,7 @@ func tokFindAll(root *etree.Element, ns, local string) []*etree.Element {
 	var out []*etree.Element
 	var walk func(*etree.Element)
 	walk = func(e *etree.Element) {
-		if soap.Is(e, ns, local) {
+		if xmlutil.Is(e, ns, local) {
 			out = append(out, e)
 		}
 		for _, c := range e.ChildElements() {
@@ -81,7 +81,7 @@ func tokParse(b []byte) (*etree.Element, error) {
 func tokStandalone(t testing.TB, el *etree.Element) []byte {
 	t.Helper()
 	c := el.Copy()
-	ns := soap.InScopeNamespaces(el)
+	ns := xmlutil.InScopeNamespaces(el)
 	prefixes := make([]string, 0, len(ns))
 	for p := range ns {
 		prefixes = append(prefixes, p)

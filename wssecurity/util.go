@@ -3,7 +3,9 @@ package wssecurity
 import (
 	"crypto/sha1"
 
+	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/soap"
 )
 
 // sha1Sum returns SHA-1(b): the EncryptedKeySHA1 and thumbprint hash that
@@ -22,4 +24,14 @@ func newBlockCipher(alg string, key []byte) (*xmlenc.BlockCipher, error) {
 		key = key[:n]
 	}
 	return xmlenc.NewCipher(alg, key)
+}
+
+// headerTokens returns the content of m's Header (nil without one): its
+// header blocks are the elements among it, as m.Headers lists them. A loop
+// over it allocates nothing, unlike m.Headers or an iterator.
+func headerTokens(m *soap.Message) []etree.Token {
+	if m.Header == nil {
+		return nil
+	}
+	return m.Header.Child
 }

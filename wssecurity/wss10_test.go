@@ -12,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/internal/xmlenc"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,7 +39,7 @@ func checkWSS10(msg []byte) error {
 	var errs []error
 	var walk func(el *etree.Element)
 	walk = func(el *etree.Element) {
-		if soap.Is(el, xmlenc.NS, "EncryptedKey") {
+		if xmlutil.Is(el, xmlenc.NS, "EncryptedKey") {
 			eks[el.SelectAttrValue("Id", "")] = true
 			if firstChild(el, xmlenc.NS, "ReferenceList") == nil {
 				errs = append(errs, errors.New("an EncryptedKey without its ReferenceList"))
@@ -51,7 +52,7 @@ func checkWSS10(msg []byte) error {
 	walk(doc.Root())
 	var edWalk func(el *etree.Element)
 	edWalk = func(el *etree.Element) {
-		if soap.Is(el, xmlenc.NS, "EncryptedData") {
+		if xmlutil.Is(el, xmlenc.NS, "EncryptedData") {
 			if ki := firstChild(el, wsse.NSDS, "KeyInfo"); ki != nil {
 				for _, ref := range ki.FindElements(".//Reference") {
 					if eks[strings.TrimPrefix(ref.SelectAttrValue("URI", ""), "#")] {

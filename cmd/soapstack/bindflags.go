@@ -9,21 +9,29 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
+	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/keytab"
+
 	"github.com/soapstack/soapstack/binding"
+	"github.com/soapstack/soapstack/internal/spnego"
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
 // bindingFlags are the flags serve and call share: a binding.Binding in
 // WCF's terms. Unset flags keep the binding's WCF default, but for two:
 // the WS bindings' client credential is UserName instead of Windows
-// (Kerberos is not supported yet), and NegotiateServiceCredential is off
-// unless --negotiate.
+// (Windows needs a KDC: --credential windows), and NegotiateServiceCredential
+// is off unless --negotiate, or --credential windows (SPNEGO, WCF's
+// default).
 type bindingFlags struct {
 	name       string
 	security   string
@@ -32,8 +40,30 @@ type bindingFlags struct {
 	session    bool
 	noSession  bool
 	reliable   bool
-	negotiate  bool
+	negotiate  optBool
 }
+
+// optBool is a boolean flag that tells whether it was given.
+type optBool struct{ set, v bool }
+
+func (o *optBool) String() string {
+	if o == nil {
+		return "false"
+	}
+	return strconv.FormatBool(o.v)
+}
+
+func (o *optBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	o.set, o.v = true, v
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (o *optBool) IsBoolFlag() bool { return true }
 
 // bindingFlagNames are the flags of bindingFlags, to tell whether any was
 // given.
@@ -42,12 +72,12 @@ var bindingFlagNames = []string{"binding", "security", "credential", "suite", "s
 func (f *bindingFlags) register(fs *flag.FlagSet, reliableHelp string) {
 	fs.StringVar(&f.name, "binding", "", "the WCF binding: basichttp, wshttp or ws2007http (default wshttp)")
 	fs.StringVar(&f.security, "security", "", "security mode: none, transport, message or transportwithmessagecredential (default: the binding's, message for the WS bindings, none for basichttp)")
-	fs.StringVar(&f.credential, "credential", "", "message client credential type: none, username or certificate (default username; WCF's Windows default is not supported yet)")
+	fs.StringVar(&f.credential, "credential", "", "message client credential type: none, username, certificate or windows (Kerberos by SPNEGO: serve --keytab, call --username user@REALM; default username, as WCF's Windows default needs a KDC)")
 	fs.StringVar(&f.suite, "suite", "", "algorithm suite of the message security, e.g. Basic256 (the default), Basic128, Basic256Sha256, TripleDes")
 	fs.BoolVar(&f.session, "session", false, "establishSecurityContext: a WS-SecureConversation session (the WS bindings' default)")
 	fs.BoolVar(&f.noSession, "no-session", false, "no secure session: every message carries the one-shot security")
 	fs.BoolVar(&f.reliable, "reliable", false, reliableHelp)
-	fs.BoolVar(&f.negotiate, "negotiate", false, "negotiateServiceCredential (WCF's default for message security): the client negotiates the service certificate by TLSNEGO and trusts it by call --service-cert")
+	fs.Var(&f.negotiate, "negotiate", "negotiateServiceCredential (WCF's default for message security): the client negotiates the service certificate by TLSNEGO and trusts it by call --service-cert; on by default with --credential windows (SPNEGO)")
 }
 
 // given reports whether fs got one of the binding's flags.
@@ -101,12 +131,17 @@ func (f *bindingFlags) build() (binding.Binding, error) {
 	case "windows":
 		m.ClientCredentialType = binding.CredentialWindows
 	default:
-		return b, fmt.Errorf("--credential %q: want none, username or certificate", f.credential)
+		return b, fmt.Errorf("--credential %q: want none, username, certificate or windows", f.credential)
 	}
 	// Off unless --negotiate: the client knows the service certificate
 	// (call --service-cert); with it, TLSNEGO, and the client trusts the
-	// certificate the service presents as that one.
-	m.NegotiateServiceCredential = f.negotiate
+	// certificate the service presents as that one. Windows negotiates by
+	// SPNEGO unless --negotiate=false (WCF's Kerberos token binding, which
+	// binding refuses).
+	m.NegotiateServiceCredential = f.negotiate.v
+	if !f.negotiate.set && m.ClientCredentialType == binding.CredentialWindows {
+		m.NegotiateServiceCredential = true
+	}
 	if f.suite != "" {
 		s, err := wssecurity.SuiteByName(f.suite)
 		if err != nil {
@@ -130,27 +165,39 @@ func (f *bindingFlags) build() (binding.Binding, error) {
 }
 
 // credentialFlags checks that the credential flags given to fs fit b's
-// client credential: userFlags only with UserName, certFlags only with
-// Certificate, neither without message security.
-func credentialFlags(fs *flag.FlagSet, b binding.Binding, userFlags, certFlags []string) error {
+// client credential: each group's flags only with one of its credential
+// types, none without message security.
+func credentialFlags(fs *flag.FlagSet, b binding.Binding, groups ...credentialGroup) error {
 	mode := b.Security.Mode
 	message := mode == binding.ModeMessage || mode == binding.ModeTransportWithMessageCredential
 	ct := b.Security.Message.ClientCredentialType
-	for _, c := range []struct {
-		flags []string
-		want  binding.CredentialType
-	}{{userFlags, binding.CredentialUserName}, {certFlags, binding.CredentialCertificate}} {
+	for _, c := range groups {
 		for _, f := range c.flags {
 			switch {
 			case !given(fs, f):
 			case !message:
 				return fmt.Errorf("--%s: security mode %s has no client credential in the message (--security message or transportwithmessagecredential)", f, mode)
-			case ct != c.want:
-				return fmt.Errorf("--%s: the client credential is %s (--credential %s)", f, ct, strings.ToLower(c.want.String()))
+			case !slices.Contains(c.want, ct):
+				var want []string
+				for _, w := range c.want {
+					want = append(want, "--credential "+strings.ToLower(w.String()))
+				}
+				return fmt.Errorf("--%s: the client credential is %s (%s)", f, ct, strings.Join(want, " or "))
 			}
 		}
 	}
 	return nil
+}
+
+// credentialGroup is flags that go with the client credential types want.
+type credentialGroup struct {
+	flags []string
+	want  []binding.CredentialType
+}
+
+// credentialOf is a credentialGroup of flags for the types want.
+func credentialOf(flags []string, want ...binding.CredentialType) credentialGroup {
+	return credentialGroup{flags: flags, want: want}
 }
 
 // hasSession reports whether b runs a secure session.
@@ -180,6 +227,12 @@ var flagHints = []struct{ field, flags string }{
 	{"Credentials.TrustedRoots", "serve --trust and --validation"},
 	{"Credentials.TrustedPeers", "serve --trust and --validation"},
 	{"Credentials.Validation", "serve --validation"},
+	{"NegotiateServiceCredential", "--negotiate"},
+	{"Credentials.Windows.ServiceKeytab", "serve --keytab"},
+	{"Credentials.Windows.Krb5Conf", "call --krb5-conf"},
+	{"Credentials.Windows.UserName", "call --username user@REALM (or --realm)"},
+	{"Credentials.Windows.SPN", "call --spn"},
+	{"Credentials.Windows.ClientKeytab", "call --client-keytab"},
 }
 
 // withFlagHint adds to a binding configuration error the flags that set
@@ -344,4 +397,139 @@ func serverTLS(c *wssecurity.Certificate) *tls.Config {
 // certName names a certificate in what serve and call print.
 func certName(c *x509.Certificate) string {
 	return c.Subject.String()
+}
+
+// kerberosServeFlags are serve's Kerberos flags (--credential windows):
+// the service's keytab, the principal it accepts tickets for and the
+// clock skew it tolerates.
+type kerberosServeFlags struct {
+	keytab, principal string
+	maxSkew           time.Duration
+}
+
+// kerberosServeFlagNames are the flags of kerberosServeFlags.
+var kerberosServeFlagNames = []string{"keytab", "principal", "max-clock-skew"}
+
+func (k *kerberosServeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.keytab, "keytab", "", "the service's Kerberos keytab (--credential windows): the keys of its service principal, e.g. HTTP/host")
+	fs.StringVar(&k.principal, "principal", "", "the one service principal of --keytab tickets may be for (HTTP/host or HTTP/host@REALM; default: any principal of the keytab)")
+	fs.DurationVar(&k.maxSkew, "max-clock-skew", 0, "the clock difference to Kerberos clients tolerated (default 5m, as Kerberos)")
+}
+
+// credentials returns the service's Windows credentials the flags name
+// and the lines serve prints about them: the service principal and its
+// realm.
+func (k *kerberosServeFlags) credentials() (*binding.WindowsCredentials, []string, error) {
+	if k.keytab == "" {
+		return nil, nil, errors.New("--credential windows: give --keytab, the keytab of the service principal (kadmin ktadd, or ktpass on Windows)")
+	}
+	if k.maxSkew < 0 {
+		return nil, nil, errors.New("--max-clock-skew must not be negative")
+	}
+	kt, err := keytab.Load(k.keytab)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--keytab %s: %w", k.keytab, err)
+	}
+	var all, accepted []string
+	name, realm, _ := strings.Cut(k.principal, "@")
+	for _, e := range kt.Entries {
+		p := strings.Join(e.Principal.Components, "/") + "@" + e.Principal.Realm
+		if slices.Contains(all, p) {
+			continue
+		}
+		all = append(all, p)
+		if k.principal == "" || (strings.Join(e.Principal.Components, "/") == name && (realm == "" || realm == e.Principal.Realm)) {
+			accepted = append(accepted, p)
+		}
+	}
+	switch {
+	case len(all) == 0:
+		return nil, nil, fmt.Errorf("--keytab %s: the keytab holds no key", k.keytab)
+	case len(accepted) == 0:
+		return nil, nil, fmt.Errorf("--principal %s: --keytab %s has no key for it (it holds %s)", k.principal, k.keytab, strings.Join(all, ", "))
+	}
+	skew := k.maxSkew
+	if skew == 0 {
+		skew = spnego.DefaultMaxClockSkew
+	}
+	lines := []string{fmt.Sprintf("clients authenticate with Kerberos (SPNEGO negotiation; keytab %s, clock skew %s)", k.keytab, skew)}
+	for _, p := range accepted {
+		_, r, _ := strings.Cut(p, "@")
+		lines = append(lines, fmt.Sprintf("service principal %s (realm %s)", p, r))
+	}
+	return &binding.WindowsCredentials{ServiceKeytab: k.keytab, ServicePrincipal: k.principal, MaxClockSkew: k.maxSkew}, lines, nil
+}
+
+// kerberosCallFlags are call's Kerberos flags (--credential windows), with
+// --username, --password and --user: where the KDCs are, the client's
+// realm and keytab, the service principal name.
+type kerberosCallFlags struct {
+	krb5Conf, realm, clientKeytab, spn string
+}
+
+// kerberosCallFlagNames are the flags of kerberosCallFlags.
+var kerberosCallFlagNames = []string{"krb5-conf", "realm", "client-keytab", "spn"}
+
+func (k *kerberosCallFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.krb5Conf, "krb5-conf", "", "krb5.conf naming the realms and their KDCs (--credential windows; default $KRB5_CONFIG, else /etc/krb5.conf)")
+	fs.StringVar(&k.realm, "realm", "", "Kerberos realm of --username when it names none (default: the krb5.conf's default_realm)")
+	fs.StringVar(&k.clientKeytab, "client-keytab", "", "keytab holding the key of the Kerberos client --username, instead of --password")
+	fs.StringVar(&k.spn, "spn", "", "service principal name the Kerberos ticket is for, e.g. HTTP/server.example.com (default host/<the URL's host>, as WCF without an endpoint identity)")
+}
+
+// kerberosClient is the Kerberos client call runs as.
+type kerberosClient struct {
+	// principal is user@REALM, spn the service principal name and how
+	// says how the client logs in.
+	principal, spn, how string
+}
+
+// credentials returns the client's Windows credentials for the service at
+// rawURL, logging in as user with password (or --client-keytab).
+func (k *kerberosCallFlags) credentials(rawURL, user string, password wssecurity.Secret) (*binding.WindowsCredentials, kerberosClient, error) {
+	var kc kerberosClient
+	if user == "" {
+		return nil, kc, errors.New("--credential windows: give the Kerberos client: --username user@REALM (or --user user@REALM:PASSWORD)")
+	}
+	if (password == "") == (k.clientKeytab == "") {
+		return nil, kc, errors.New("--credential windows: give --password or --client-keytab (one of them)")
+	}
+	name, realm, hasRealm := strings.Cut(user, "@")
+	switch {
+	case hasRealm && k.realm != "" && k.realm != realm:
+		return nil, kc, fmt.Errorf("--username %s names realm %s, --realm %s", user, realm, k.realm)
+	case !hasRealm:
+		realm = k.realm
+	}
+	conf := k.krb5Conf
+	if conf == "" {
+		if conf = os.Getenv("KRB5_CONFIG"); conf == "" {
+			conf = "/etc/krb5.conf"
+		}
+	}
+	c, err := config.Load(conf)
+	if err != nil {
+		return nil, kc, fmt.Errorf("--krb5-conf %s: %w", conf, err)
+	}
+	if realm == "" {
+		if realm = c.LibDefaults.DefaultRealm; realm == "" {
+			return nil, kc, fmt.Errorf("--username %s: no realm: give --username user@REALM or --realm (%s has no default_realm)", user, conf)
+		}
+	}
+	spn := k.spn
+	if spn == "" {
+		// WCF without an endpoint identity: host/ and the URL's DNS
+		// name (SspiSecurityTokenProvider).
+		u, err := url.Parse(rawURL)
+		if err != nil || u.Hostname() == "" {
+			return nil, kc, fmt.Errorf("--spn: no host in %q to make the default of", rawURL)
+		}
+		spn = "host/" + u.Hostname()
+	}
+	kc = kerberosClient{principal: name + "@" + realm, spn: spn, how: "password"}
+	if k.clientKeytab != "" {
+		kc.how = "keytab " + k.clientKeytab
+	}
+	return &binding.WindowsCredentials{Krb5Conf: conf, UserName: name, Realm: realm, Password: password,
+		ClientKeytab: k.clientKeytab, SPN: spn}, kc, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,8 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]")
 		fmt.Fprintln(stderr, "       soapstack call URL --action A --body FILE [--binding B --security S --credential C ...] [--service-cert PEM]")
 		fmt.Fprintln(stderr, "                      [--username U --password P | --client-cert PEM --client-key PEM] [--trust CA.pem] [--reliable] [--n N]")
+		fmt.Fprintln(stderr, "       soapstack call URL --action A --body FILE --credential windows --username user@REALM [--password P | --client-keytab KT]")
+		fmt.Fprintln(stderr, "                      [--krb5-conf FILE] [--spn HTTP/host] [--no-session]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -141,6 +144,7 @@ type callFlags struct {
 	clientKey          string
 	clientCertPassword string
 	trust              string
+	kerberos           kerberosCallFlags
 	allowInsecure      bool
 	count              int
 	// addressing overrides the binding's WS-Addressing version (--wsa).
@@ -152,8 +156,9 @@ type callFlags struct {
 func (c *callFlags) register(fs *flag.FlagSet) {
 	c.bind.register(fs, "over a reliable session (WS-RM)")
 	fs.StringVar(&c.serviceCert, "service-cert", "", "the service certificate (PEM) that Message security encrypts to; call a secured endpoint (default binding: wsHttpBinding, user name, secure session, as serve's /secure)")
-	fs.StringVar(&c.username, "username", "", "user name (--credential username)")
+	fs.StringVar(&c.username, "username", "", "user name (--credential username), or the Kerberos client user@REALM (--credential windows)")
 	fs.StringVar(&c.password, "password", "", "password of --username")
+	c.kerberos.register(fs)
 	fs.StringVar(&c.user, "user", "", "NAME:PASSWORD, as --username and --password")
 	fs.StringVar(&c.clientCert, "client-cert", "", "client certificate (--credential certificate): PEM (with --client-key) or PKCS#12 (.pfx, .p12, with --client-cert-password)")
 	fs.StringVar(&c.clientKey, "client-key", "", "private key (PEM) of --client-cert")
@@ -165,17 +170,20 @@ func (c *callFlags) register(fs *flag.FlagSet) {
 
 // secured reports whether the call goes through a binding.
 func (c *callFlags) secured(fs *flag.FlagSet) bool {
-	return given(fs, append([]string{"service-cert", "username", "user", "client-cert", "reliable"}, bindingFlagNames...)...)
+	return given(fs, slices.Concat([]string{"service-cert", "username", "user", "client-cert", "reliable"}, kerberosCallFlagNames, bindingFlagNames)...)
 }
 
-// client builds the binding client the flags describe.
-func (c *callFlags) client(url string) (*binding.Client, error) {
+// client builds the binding client the flags describe, and with
+// --credential windows the Kerberos client it runs as.
+func (c *callFlags) client(url string) (*binding.Client, *kerberosClient, error) {
 	b, err := c.bind.build()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := credentialFlags(c.fs, b, []string{"username", "password", "user"}, []string{"client-cert", "client-key", "client-cert-password"}); err != nil {
-		return nil, err
+	if err := credentialFlags(c.fs, b, credentialOf([]string{"username", "password", "user"}, binding.CredentialUserName, binding.CredentialWindows),
+		credentialOf([]string{"client-cert", "client-key", "client-cert-password"}, binding.CredentialCertificate),
+		credentialOf(kerberosCallFlagNames, binding.CredentialWindows)); err != nil {
+		return nil, nil, err
 	}
 	if c.addressing != nil {
 		b.Addressing = *c.addressing
@@ -183,27 +191,36 @@ func (c *callFlags) client(url string) (*binding.Client, error) {
 	var creds binding.Credentials
 	if c.serviceCert != "" {
 		if creds.ServiceCertificate, err = binding.LoadPEM(c.serviceCert, ""); err != nil {
-			return nil, fmt.Errorf("--service-cert: %w", err)
+			return nil, nil, fmt.Errorf("--service-cert: %w", err)
 		}
 	}
 	creds.UserName, creds.Password = c.username, wssecurity.Secret(c.password)
 	if c.user != "" {
 		name, password, ok := strings.Cut(c.user, ":")
 		if !ok || name == "" || c.username != "" {
-			return nil, errors.New("--user: want NAME:PASSWORD (and not with --username)")
+			return nil, nil, errors.New("--user: want NAME:PASSWORD (and not with --username)")
 		}
 		creds.UserName, creds.Password = name, wssecurity.Secret(password)
 	}
+	var kc *kerberosClient
+	if b.Security.Message.ClientCredentialType == binding.CredentialWindows {
+		w, k, err := c.kerberos.credentials(url, creds.UserName, creds.Password)
+		if err != nil {
+			return nil, nil, err
+		}
+		creds.Windows, kc = w, &k
+		creds.UserName, creds.Password = "", ""
+	}
 	if c.clientCert != "" {
 		if creds.ClientCertificate, err = loadCertificate(c.clientCert, c.clientKey, c.clientCertPassword); err != nil {
-			return nil, fmt.Errorf("--client-cert: %w", err)
+			return nil, nil, fmt.Errorf("--client-cert: %w", err)
 		}
 	}
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.trust != "" {
 		certs, err := loadCertificates(c.trust)
 		if err != nil {
-			return nil, fmt.Errorf("--trust: %w", err)
+			return nil, nil, fmt.Errorf("--trust: %w", err)
 		}
 		tlsCfg.RootCAs = x509.NewCertPool()
 		for _, ca := range certs {
@@ -216,9 +233,9 @@ func (c *callFlags) client(url string) (*binding.Client, error) {
 	}
 	cl, err := binding.NewClient(url, b, creds, opts...)
 	if err != nil {
-		return nil, withFlagHint(err)
+		return nil, nil, withFlagHint(err)
 	}
-	return cl, nil
+	return cl, kc, nil
 }
 
 // call calls a secured endpoint n times on one channel, says what it
@@ -228,13 +245,17 @@ func (c *callFlags) call(ctx context.Context, url, action string, payload *etree
 		fmt.Fprintln(stderr, "soapstack call: --n must be at least 1")
 		return 2
 	}
-	cl, err := c.client(url)
+	cl, kc, err := c.client(url)
 	if err != nil {
 		fmt.Fprintf(stderr, "soapstack call: %v\n", err)
 		return 2
 	}
 	d, _ := cl.Binding().Describe() // checked by NewClient
 	fmt.Fprintf(stdout, "calling %s (%s)\n", url, d)
+	if kc != nil {
+		fmt.Fprintf(stdout, "Kerberos client %s (%s), ticket for %s\n", kc.principal, kc.how, kc.spn)
+	}
+	session := hasSession(cl.Binding())
 	var resp *soap.Message
 	for i := range c.count {
 		var req *soap.Message
@@ -245,8 +266,17 @@ func (c *callFlags) call(ctx context.Context, url, action string, payload *etree
 			break
 		}
 		if i == 0 {
-			if id := cl.Session(); id != "" {
+			if kc != nil {
+				fmt.Fprintf(stdout, "authenticated as %s (SPNEGO/Kerberos)\n", kc.principal)
+			}
+			switch id := cl.Session(); {
+			case id != "" && session:
 				fmt.Fprintf(stdout, "secure session %s established\n", id)
+			case id != "":
+				// NegotiateServiceCredential without a secure session:
+				// the negotiated token protects every message and is
+				// not cancelled.
+				fmt.Fprintf(stdout, "negotiated security context %s (no secure session)\n", id)
 			}
 			if id := cl.Sequence(); id != "" {
 				fmt.Fprintf(stdout, "reliable session: request sequence %s\n", id)
@@ -256,7 +286,7 @@ func (c *callFlags) call(ctx context.Context, url, action string, payload *etree
 	if err == nil {
 		fmt.Fprintf(stdout, "calls answered: %d\n", c.count)
 	}
-	session, sequence := cl.Session(), cl.Sequence()
+	sessionID, sequence := cl.Session(), cl.Sequence()
 	if cerr := cl.Close(ctx); cerr != nil {
 		if err == nil {
 			err = fmt.Errorf("closing the channel: %w", cerr)
@@ -265,8 +295,8 @@ func (c *callFlags) call(ctx context.Context, url, action string, payload *etree
 		if sequence != "" {
 			fmt.Fprintf(stdout, "sequence %s closed and terminated\n", sequence)
 		}
-		if session != "" {
-			fmt.Fprintf(stdout, "secure session %s cancelled\n", session)
+		if sessionID != "" && session {
+			fmt.Fprintf(stdout, "secure session %s cancelled\n", sessionID)
 		}
 	}
 	return report(resp, err, stdout, stderr)

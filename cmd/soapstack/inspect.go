@@ -61,6 +61,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "Timestamp and addressing headers are among the signed nodes (\"coverage\"). Exit 0 when everything")
 		fmt.Fprintln(stderr, "present verifies and decrypts and every part not named by --allow-unsigned is signed, 1 otherwise,")
 		fmt.Fprintln(stderr, "2 for usage errors.")
+		fmt.Fprintln(stderr, "A negotiation leg (an RST/RSTR/RSTR collection with wst:BinaryExchange: TLSNEGO, SPNEGO) is also decoded")
+		fmt.Fprintln(stderr, "after the report (\"negotiation\" in --json): Context, ValueType, TLS records and handshake messages,")
+		fmt.Fprintln(stderr, "SPNEGO tokens, the proof token's wrap and the Authenticator; nothing of it is verified.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -167,12 +170,16 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	rep := wssecurity.Inspect(ctx, m, opts)
+	nego := inspectNegotiation(m.Payload())
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
+		_ = enc.Encode(inspectOutput{InspectReport: rep, Negotiation: nego})
 	} else {
 		printReport(stdout, rep)
+		if nego != nil {
+			printNegotiation(stdout, nego)
+		}
 	}
 	if !rep.Verified {
 		return 1

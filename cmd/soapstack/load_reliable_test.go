@@ -30,8 +30,11 @@ func TestMain(m *testing.M) {
 // (benchmarks, not tests).
 func TestLoadReliableGo(t *testing.T) {
 	t.Setenv(testMainEnv, "1") // inherited by the service process only
+	// 2 s a row: /proc counts CPU time in 10 ms ticks, and at 5% loss the
+	// retransmission timer bounds a row to ~45 echoes a second (~15 ms
+	// of the service's CPU): at 500 ms the difference was sometimes 0.
 	code, out, errOut := runCmd("load", "--reliable", "--targets", "go", "--scenarios", "RM11,RM10-SC200502",
-		"--loss", "0,5%", "-c", "2", "--warmup", "100ms", "-d", "500ms", "--pin=false", "--json")
+		"--loss", "0,5%", "-c", "2", "--warmup", "100ms", "-d", "2s", "--pin=false", "--json")
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out, errOut)
 	var report struct {
 		interop.ReliableBenchReport

@@ -11,6 +11,7 @@
 //	                [--users FILE] [--trust PEM [--validation chain|peer|peerorchain]]  /secure on that binding
 //	soapstack load [--scenario S] [-c N] [-d D] [--warmup D] [--json]
 //	soapstack load --reliable [--targets go,metro,cxf] [--scenarios L] [--loss 0,0.05] [--seed N]
+//	soapstack bench [--targets go,cxf,metro] [--scenarios L] [-c N] [-d D] [--warmup D] [--size 2KiB] [--quick] [--json]
 //	soapstack call URL --action A --body FILE [--soap 1.1|1.2] [--wsa 1.0|2004/08|none]
 //	                [binding flags as serve's] [--service-cert PEM] [--username U --password P | --client-cert FILE]
 //	                [--trust PEM] [--n N]     through a binding client
@@ -50,6 +51,9 @@ commands:
   inspect   show and verify the security of a captured SOAP message
   load      the same Go client against the Go and the CXF service, side by side
             (--reliable: reliable sessions against the Go, Metro and CXF services)
+  bench     the benchmark: the Go, CXF and Metro services under the same Go client, pinned,
+            per scenario (req/s, latency, server CPU and allocations per request,
+            handshakes per core, memory per idle session) with the Go÷peer ratios
   proxy     forward to a service over a lossy link (drops, duplicates, reorders, delays)
 
 Run "soapstack <command> -h" for the flags of a command.
@@ -69,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"interop": runInterop,
 		"inspect": runInspect,
 		"load":    runLoad,
+		"bench":   runBench,
 		"proxy":   runProxy,
 	}
 	cmd, ok := cmds[args[0]]

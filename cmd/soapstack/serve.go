@@ -35,6 +35,7 @@ type secureFlags struct {
 	usersFile     string
 	trust         string
 	validation    string
+	kerberos      kerberosServeFlags
 	allowInsecure bool
 	redisURL      string
 	cookieKeys    string
@@ -53,6 +54,7 @@ func (s *secureFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.usersFile, "users", "", "file of the users /secure accepts, one NAME:PASSWORD per line (--credential username)")
 	fs.StringVar(&s.trust, "trust", "", "PEM file of the certificates that client certificates are validated against (--credential certificate): the CA (--validation chain) or the clients' own certificates (peer)")
 	fs.StringVar(&s.validation, "validation", "chain", "client certificate validation: chain, peer or peerorchain (WCF's X509CertificateValidationMode)")
+	s.kerberos.register(fs)
 	fs.BoolVar(&s.allowInsecure, "allow-insecure-transport", false, "the transport modes over plain HTTP, behind a TLS-terminating proxy")
 	fs.StringVar(&s.redisURL, "redis", "", "redis:// or rediss:// URL (with addr= parameters: a Cluster): keep sessions, replays and sequences in Redis, for a farm")
 	fs.StringVar(&s.cookieKeys, "cookie-keys", "", "key ring file (JSON, see secureconv/COOKIE.md), read again as it changes")
@@ -78,9 +80,9 @@ type secureEndpoint struct {
 // listen address.
 func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node string) (*secureEndpoint, error) {
 	if s.cert == "" && !given(fs, bindingFlagNames...) {
-		if given(fs, "user", "users", "trust", "validation", "key", "cert-password", "allow-insecure-transport",
-			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout", "record-deliveries") {
-			return nil, errors.New("--user, --users, --trust, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout ... configure the secured endpoint /secure: give --cert or the binding (--binding, --security, --credential)")
+		if given(fs, append([]string{"user", "users", "trust", "validation", "key", "cert-password", "allow-insecure-transport",
+			"reliable", "redis", "cookie-keys", "cookie-keys-env", "session-mode", "claim-timeout", "record-deliveries"}, kerberosServeFlagNames...)...) {
+			return nil, errors.New("--user, --users, --trust, --keytab, --reliable, --redis, --cookie-keys, --session-mode, --claim-timeout ... configure the secured endpoint /secure: give --cert or the binding (--binding, --security, --credential)")
 		}
 		return nil, nil
 	}
@@ -88,7 +90,9 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 	if err != nil {
 		return nil, err
 	}
-	if err := credentialFlags(fs, b, []string{"user", "users"}, []string{"trust", "validation"}); err != nil {
+	if err := credentialFlags(fs, b, credentialOf([]string{"user", "users"}, binding.CredentialUserName),
+		credentialOf([]string{"trust", "validation"}, binding.CredentialCertificate),
+		credentialOf(kerberosServeFlagNames, binding.CredentialWindows)); err != nil {
 		return nil, err
 	}
 	var creds binding.Credentials
@@ -128,6 +132,12 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 			return nil, err
 		}
 		lines = append(lines, fmt.Sprintf("clients authenticate with a certificate (%s validation)", creds.Validation))
+	case binding.CredentialWindows:
+		var more []string
+		if creds.Windows, more, err = s.kerberos.credentials(); err != nil {
+			return nil, err
+		}
+		lines = append(lines, more...)
 	}
 	session := hasSession(b)
 	opts := []binding.HandlerOption{binding.WithLogger(logger)}
@@ -174,6 +184,10 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 		return nil, errors.New("--record-deliveries needs --reliable and --redis")
 	}
 	app := (&interop.PingService{}).Handler()
+	if b.Security.Message.ClientCredentialType == binding.CredentialWindows {
+		app = logCaller(app, logger)
+		lines = append(lines, "each call's Kerberos client is logged")
+	}
 	if session {
 		if cookies {
 			opts = append(opts, binding.WithCookieKeys(ring))
@@ -214,6 +228,17 @@ func (s *secureFlags) endpoint(fs *flag.FlagSet, logger *slog.Logger, node strin
 	d, _ := b.Describe() // checked by build
 	ep.lines = append([]string{d}, lines...)
 	return ep, nil
+}
+
+// logCaller logs the authenticated caller of each request app runs.
+func logCaller(app soap.Handler, logger *slog.Logger) soap.Handler {
+	return soap.HandlerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
+		if p, ok := soap.PrincipalFromContext(ctx); ok && p.IsAuthenticated() {
+			action, _ := soap.Action(req)
+			logger.InfoContext(ctx, "call", "action", action, "caller", p.Name(), "authentication", p.AuthenticationMethod())
+		}
+		return app.ServeSOAP(ctx, req)
+	})
 }
 
 // redisClient connects to the Redis of rawURL: a Cluster when the URL
@@ -287,12 +312,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var sf secureFlags
 	sf.register(fs)
 	rel := fs.Bool("rm-endpoints", false, "also host the reliable sessions at /rm/<scenario> (RM10, RM11; with --pki RM over WS-SC too) and print READY <base URL>")
-	pkiDir := fs.String("pki", "", "the test PKI directory (interop/pki) for the RM-over-SC endpoints of --rm-endpoints")
+	pkiDir := fs.String("pki", "", "the test PKI directory (interop/pki) for the RM-over-SC endpoints of --rm-endpoints and for --interop-endpoints")
+	cat := fs.Bool("interop-endpoints", false, "also host the interop catalogue's Go service (every WS-Security and WS-SC scenario, the HTTPS ones on a second port; needs --pki) and print READY <base URL> <HTTPS base URL>")
+	debug := fs.Bool("debug-metrics", false, "serve the Go runtime's allocation and heap counters as JSON at "+interop.RuntimePath+" to loopback clients (?gc=1: collect garbage first)")
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) != 0 {
 		return 2
 	}
-	if *pkiDir != "" && !*rel {
-		fmt.Fprintln(stderr, "soapstack serve: --pki needs --rm-endpoints")
+	if *pkiDir != "" && !*rel && !*cat {
+		fmt.Fprintln(stderr, "soapstack serve: --pki needs --rm-endpoints or --interop-endpoints")
+		return 2
+	}
+	if *cat && *pkiDir == "" {
+		fmt.Fprintln(stderr, "soapstack serve: --interop-endpoints needs --pki")
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
@@ -314,16 +345,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			scheme = "https"
 		}
 	}
+	if *debug {
+		mux.Handle(interop.RuntimePath, interop.RuntimeHandler())
+	}
+	var pki *interop.PKI
+	if *pkiDir != "" {
+		var err error
+		if pki, err = interop.LoadPKI(*pkiDir); err != nil {
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+	}
+	var catTLS http.Handler
+	if *cat {
+		// The catalogue answers what serve's own endpoints do not.
+		plain, overTLS, err := interop.InteropMux(pki)
+		if err != nil {
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+		mux.Handle("/", plain)
+		catTLS = overTLS
+	}
 	var rmPaths []string
 	if *rel {
-		var pki *interop.PKI
-		if *pkiDir != "" {
-			var err error
-			if pki, err = interop.LoadPKI(*pkiDir); err != nil {
-				fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
-				return 1
-			}
-		}
 		rm, paths, err := interop.ReliableMux(pki)
 		if err != nil {
 			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
@@ -343,9 +388,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		ln = tls.NewListener(ln, secure.tls)
 	}
 	base := scheme + "://" + ln.Addr().String()
-	if *rel {
+	var tlsSrv *http.Server
+	ready := base
+	if catTLS != nil {
+		// The catalogue's HTTPS scenarios, on a second port.
+		host, _, _ := net.SplitHostPort(ln.Addr().String())
+		tln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "soapstack serve: %v\n", err)
+			return 1
+		}
+		tlsSrv = &http.Server{Handler: catTLS, ReadHeaderTimeout: 10 * time.Second, TLSConfig: pki.TLSConfig()}
+		go func() { _ = tlsSrv.ServeTLS(tln, "", "") }()
+		ready += " https://" + tln.Addr().String()
+	}
+	if *rel || *cat {
 		// The peers' server protocol (interop.StartCommandServer).
-		fmt.Fprintf(stdout, "READY %s\n", base)
+		fmt.Fprintf(stdout, "READY %s\n", ready)
 	}
 	fmt.Fprintf(stdout, "serving IPingService at %s/soap11 (SOAP 1.1) and %s/soap12 (SOAP 1.2)\n", base, base)
 	if secure != nil {
@@ -364,6 +424,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		if tlsSrv != nil {
+			_ = tlsSrv.Shutdown(sctx)
+		}
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "soapstack serve: %v\n", err)

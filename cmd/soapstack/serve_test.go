@@ -38,6 +38,14 @@ func startServe(t *testing.T, args ...string) string {
 // startServeOutput is startServe, returning serve's output too.
 func startServeOutput(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	url, out, _ := startServeStreams(t, args...)
+	return url, out
+}
+
+// startServeStreams is startServe, returning serve's output and its log
+// (stderr) too.
+func startServeStreams(t *testing.T, args ...string) (string, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := newSyncBuffer(), newSyncBuffer()
 	done := make(chan int, 1)
@@ -51,7 +59,7 @@ func startServeOutput(t *testing.T, args ...string) (string, *syncBuffer) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := servingAt.FindStringSubmatch(out.String()); m != nil {
-			return m[1], out
+			return m[1], out, errb
 		}
 		select {
 		case code := <-done:
@@ -61,7 +69,7 @@ func startServeOutput(t *testing.T, args ...string) (string, *syncBuffer) {
 		}
 	}
 	t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
-	return "", nil
+	return "", nil, nil
 }
 
 // roundRobin is a balancer without stickiness in front of targets,

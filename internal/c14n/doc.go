@@ -38,12 +38,14 @@
 // in-scope binding of such a prefix is emitted.
 //
 // The tree is taken as it is: text and attribute values are used exactly as
-// etree stores them (etree does not normalize whitespace in attribute values,
-// so a literal newline parsed from an attribute value is output as &#xA;).
+// the tree stores them. The stack's parser (internal/xmlparse) normalizes
+// attribute values as XML requires; a newline or TAB that is in a value
+// (from a character reference, or set in code) is output as &#xA; or &#x9;.
 // Characters that cannot appear in XML (control characters, invalid UTF-8,
 // U+FFFE, U+FFFF) in text and attribute values are replaced by U+FFFD, as
-// etree's serializer does, so that a digest computed over an in-memory tree
-// matches the one a receiver computes after parsing etree's output. Comments
+// the stack's serializer (internal/xmlwrite) does, so that a digest computed
+// over an in-memory tree matches the one a receiver computes after parsing
+// what was sent. Comments
 // and processing instructions are written verbatim. Directives (DOCTYPE and
 // the like) are skipped.
 //

@@ -32,6 +32,16 @@ func (c *canon) writeString(s string) {
 	}
 }
 
+// textSpecial and attrSpecial have bit b set for the ASCII bytes b < 64
+// that text and attrValue do not copy as they are: the control characters
+// (in text, except TAB and LF) and & < > (text) or & < " (attributes).
+// No byte from 64 to 127 is special.
+const (
+	controls    = 1<<0x20 - 1
+	textSpecial = controls&^(1<<'\t'|1<<'\n') | 1<<'&' | 1<<'<' | 1<<'>'
+	attrSpecial = controls | 1<<'&' | 1<<'<' | 1<<'"'
+)
+
 // replacementChar is written for characters that XML cannot represent.
 const replacementChar = "\uFFFD"
 
@@ -42,6 +52,10 @@ func (c *canon) text(s string) {
 	last := 0
 	for i := 0; i < len(s); {
 		b := s[i]
+		if b < utf8.RuneSelf && (b >= 64 || textSpecial>>b&1 == 0) {
+			i++ // the common case, decided with one test
+			continue
+		}
 		var esc string
 		width := 1
 		switch {
@@ -83,6 +97,10 @@ func (c *canon) attrValue(s string) {
 	last := 0
 	for i := 0; i < len(s); {
 		b := s[i]
+		if b < utf8.RuneSelf && (b >= 64 || attrSpecial>>b&1 == 0) {
+			i++
+			continue
+		}
 		var esc string
 		width := 1
 		switch {

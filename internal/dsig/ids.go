@@ -49,6 +49,61 @@ func NewIDIndex(root *etree.Element) (*IDIndex, error) {
 	return b.idx, nil
 }
 
+// Replace updates the index after old was replaced in the document by
+// toks, in place (as decryption replaces an EncryptedData by its
+// plaintext): the IDs of old's subtree are dropped and those of the
+// elements of toks and their subtrees added, so that the index is what
+// NewIDIndex would build over the changed document. toks must already be
+// in the tree, under one parent, whose ancestors' namespace declarations
+// are taken into account. A value of the new content that is already
+// indexed is an error wrapping ErrDuplicateID, as NewIDIndex would return;
+// after an error the index must not be used.
+func (x *IDIndex) Replace(old *etree.Element, toks []etree.Token) error {
+	if x.m == nil {
+		x.m = make(map[string]*etree.Element, 8)
+	}
+	if old != nil {
+		x.drop(old)
+	}
+	b := idBuilder{idx: x}
+	declared := false
+	for _, t := range toks {
+		e, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		if !declared {
+			var anc []*etree.Element
+			for p := e.Parent(); p != nil; p = p.Parent() {
+				anc = append(anc, p)
+			}
+			for i := len(anc) - 1; i >= 0; i-- {
+				b.declare(anc[i])
+			}
+			declared = true
+		}
+		if err := b.walk(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drop removes the values that name e or an element of its subtree.
+func (x *IDIndex) drop(e *etree.Element) {
+	for i := range e.Attr {
+		v := strings.Trim(e.Attr[i].Value, " \t\r\n")
+		if x.m[v] == e {
+			delete(x.m, v)
+		}
+	}
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok {
+			x.drop(c)
+		}
+	}
+}
+
 // Lookup returns the element whose ID is id, or nil.
 func (x *IDIndex) Lookup(id string) *etree.Element {
 	if x == nil {

@@ -101,3 +101,51 @@ func BenchmarkIDIndex(b *testing.B) {
 		}
 	}
 }
+
+// TestIDIndexReplace checks that Replace after an in-place replacement
+// gives what NewIDIndex builds over the changed document, duplicates
+// included.
+func TestIDIndexReplace(t *testing.T) {
+	cases := []struct {
+		name string
+		doc  string // the element <old> is replaced by the children of <new>
+		new  string
+		dup  bool
+	}{
+		{"plain", `<r` + wsuDecl + `><a u:Id="a"/><old Id="ed"><k Id="ki"/></old></r>`, `<new><b u:Id="b"/>text<c><d Id="d"/></c></new>`, false},
+		{"reuses the replaced id", `<r` + wsuDecl + `><old Id="x"/></r>`, `<new><b u:Id="x"/></new>`, false},
+		{"prefix from the ancestors", `<r` + wsuDecl + `><s><old/></s></r>`, `<new><b u:Id="x"/></new>`, false},
+		{"prefix rebound in the fragment", `<r` + wsuDecl + `><old/></r>`, `<new><b xmlns:u="urn:other" u:Id="x"/></new>`, false},
+		{"nothing", `<r><a Id="a"/><old Id="b"/></r>`, `<new> </new>`, false},
+		{"dup with the document", `<r` + wsuDecl + `><a u:Id="x"/><old/></r>`, `<new><b Id="x"/></new>`, true},
+		{"dup inside the fragment", `<r><old/></r>`, `<new><b Id="x"/><c xml:id="x"/></new>`, true},
+		{"dup with a kept sibling of the same value", `<r><a Id="x"/><old Id="y"/></r>`, `<new><b ID=" x "/></new>`, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := etree.NewDocument()
+			require.NoError(t, doc.ReadFromString(c.doc))
+			idx, err := NewIDIndex(doc.Root())
+			require.NoError(t, err)
+			old := doc.FindElement("//old")
+			frag := etree.NewDocument()
+			require.NoError(t, frag.ReadFromString(c.new))
+			parent, at := old.Parent(), old.Index()
+			parent.RemoveChildAt(at)
+			toks := append([]etree.Token(nil), frag.Root().Child...)
+			for i, tok := range toks {
+				parent.InsertChildAt(at+i, tok)
+			}
+			err = idx.Replace(old, toks)
+			fresh, ferr := NewIDIndex(doc.Root())
+			if c.dup {
+				require.ErrorIs(t, err, ErrDuplicateID)
+				require.ErrorIs(t, ferr, ErrDuplicateID)
+				return
+			}
+			require.NoError(t, err)
+			require.NoError(t, ferr)
+			assert.Equal(t, fresh.m, idx.m)
+		})
+	}
+}

@@ -137,6 +137,7 @@ func (p *parsedSignature) parseSignedInfo(si *etree.Element, idx *IDIndex, o *Ve
 	if max <= 0 {
 		max = DefaultMaxReferences
 	}
+	p.refs = make([]parsedReference, 0, min(len(si.Child), max))
 	for {
 		r, err := c.next()
 		if err != nil {

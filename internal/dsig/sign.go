@@ -2,6 +2,7 @@ package dsig
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"io"
 	"strings"
@@ -93,7 +94,7 @@ type Signature struct {
 // PrefixList, exclusive canonicalization is independent of the context (all
 // prefixes it renders are declared inside the Signature), so canonicalizing
 // the detached Signature gives the bytes a receiver computes wherever the
-// Signature is inserted.
+// Signature is inserted; Sign then does not look at Context at all.
 func Sign(opts SignOptions) (*Signature, error) {
 	m, ok := signatureMethod(opts.SignatureMethod)
 	if !ok {
@@ -117,26 +118,40 @@ func Sign(opts SignOptions) (*Signature, error) {
 		return nil, failf(ErrMalformed, "no references")
 	}
 
+	// Digest every reference first, then build the Signature in one
+	// arena with its strings in one block.
+	digests := make([][]byte, len(opts.References))
+	var d digester
+	for i := range opts.References {
+		sum, err := d.digest(&opts.References[i], opts.STRDereference)
+		if err != nil {
+			return nil, err
+		}
+		digests[i] = sum
+	}
+	n := len(opts.References)
+	a := newArena(4+5*n, 4+3*n, 5+5*n, n+1)
 	sig := etree.NewElement(prefixDS + ":Signature")
+	sig.Attr = a.attrSlice(2)
+	sig.Child = a.kidSlice(3)
 	sig.CreateAttr("xmlns:"+prefixDS, NSDS)
 	if opts.ID != "" {
 		sig.CreateAttr("Id", opts.ID)
 	}
-	si := sig.CreateElement(prefixDS + ":SignedInfo")
-	cm := si.CreateElement(prefixDS + ":CanonicalizationMethod")
+	si := a.element(sig, prefixDS, "SignedInfo", 0, 2+n)
+	cm := a.element(si, prefixDS, "CanonicalizationMethod", 1, 0)
 	cm.CreateAttr("Algorithm", c14nAlg)
 	addInclusiveNamespaces(cm, opts.InclusivePrefixes)
-	si.CreateElement(prefixDS+":SignatureMethod").CreateAttr("Algorithm", m.uri)
-
+	a.element(si, prefixDS, "SignatureMethod", 1, 0).CreateAttr("Algorithm", m.uri)
+	strs := referenceStrings(opts.References, digests)
 	for i := range opts.References {
-		if err := addReference(si, &opts.References[i], opts.STRDereference); err != nil {
-			return nil, err
-		}
+		addReference(a, si, &opts.References[i], strs[2*i], strs[2*i+1])
 	}
 
-	// Canonicalize SignedInfo into the signature hash, in context.
+	// Canonicalize SignedInfo into the signature hash, in context. Without
+	// a PrefixList the context changes nothing (see above): no copy of it.
 	var scope *etree.Element
-	if opts.Context != nil {
+	if opts.Context != nil && len(opts.InclusivePrefixes) > 0 {
 		scope = inScopeDeclarations(opts.Context)
 		scope.AddChild(sig)
 	}
@@ -163,61 +178,106 @@ func Sign(opts SignOptions) (*Signature, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig.CreateElement(prefixDS + ":SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	a.text(a.element(sig, prefixDS, "SignatureValue", 0, 1), base64.StdEncoding.EncodeToString(value))
 	if opts.KeyInfo != nil {
 		sig.AddChild(opts.KeyInfo)
 	}
 	return &Signature{Element: sig, SignatureValue: value}, nil
 }
 
-// addReference digests r and appends its ds:Reference to si.
-func addReference(si *etree.Element, r *Reference, deref STRDereferenceFunc) error {
+// digester digests references, reusing one hash per digest algorithm.
+type digester struct {
+	hs  refHashes
+	out []byte // the digests, back to back
+}
+
+// digest checks r and returns the digest of its canonical form (or of its
+// token's, with TransformSTR).
+func (d *digester) digest(r *Reference, deref STRDereferenceFunc) ([]byte, error) {
 	if r.Element == nil {
-		return failf(ErrMalformed, "reference %s without element", clip(r.ID))
+		return nil, failf(ErrMalformed, "reference %s without element", clip(r.ID))
 	}
 	if r.ID == "" || strings.ContainsAny(r.ID, "# \t\r\n") || !hasID(r.Element, r.ID) {
-		return failf(ErrMalformed, "element <%s> does not carry the ID %s", name(r.Element), clip(r.ID))
+		return nil, failf(ErrMalformed, "element <%s> does not carry the ID %s", name(r.Element), clip(r.ID))
 	}
 	dh, ok := digestMethod(r.DigestMethod)
 	if !ok {
-		return failf(ErrUnsupportedAlgorithm, "digest method %s", clip(r.DigestMethod))
+		return nil, failf(ErrUnsupportedAlgorithm, "digest method %s", clip(r.DigestMethod))
 	}
-	h := hashFunc(dh)()
-	transform := r.Transform
-	switch transform {
+	h := d.hs.get(dh)
+	switch r.Transform {
 	case "", AlgExcC14N:
-		transform = AlgExcC14N
 		var copts []c14n.Option
 		if len(r.InclusivePrefixes) > 0 {
 			copts = append(copts, c14n.WithInclusivePrefixes(r.InclusivePrefixes))
 		}
 		if err := c14n.Canonicalize(h, r.Element, copts...); err != nil {
-			return failf(ErrMalformed, "canonicalizing %s: %v", clip(r.ID), err)
+			return nil, failf(ErrMalformed, "canonicalizing %s: %v", clip(r.ID), err)
 		}
 	case TransformSTR:
 		if deref == nil {
-			return failf(ErrMalformed, "STR-Transform reference %s without STRDereference", clip(r.ID))
+			return nil, failf(ErrMalformed, "STR-Transform reference %s without STRDereference", clip(r.ID))
 		}
 		if !is(r.Element, NSWSSE, "SecurityTokenReference") {
-			return failf(ErrMalformed, "STR-Transform reference %s to <%s>", clip(r.ID), name(r.Element))
+			return nil, failf(ErrMalformed, "STR-Transform reference %s to <%s>", clip(r.ID), name(r.Element))
 		}
 		token, err := deref(r.Element)
 		if err != nil {
-			return failf(ErrUnresolvedReference, "dereferencing %s: %w", clip(r.ID), err)
+			return nil, failf(ErrUnresolvedReference, "dereferencing %s: %w", clip(r.ID), err)
 		}
 		if token == nil {
-			return failf(ErrUnresolvedReference, "dereferencing %s: no token", clip(r.ID))
+			return nil, failf(ErrUnresolvedReference, "dereferencing %s: no token", clip(r.ID))
 		}
 		if err := writeSTR(h, token, r.InclusivePrefixes); err != nil {
-			return failf(ErrMalformed, "canonicalizing the token of %s: %v", clip(r.ID), err)
+			return nil, failf(ErrMalformed, "canonicalizing the token of %s: %v", clip(r.ID), err)
 		}
 	default:
-		return failf(ErrUnsupportedAlgorithm, "transform %s", clip(transform))
+		return nil, failf(ErrUnsupportedAlgorithm, "transform %s", clip(r.Transform))
 	}
+	if d.out == nil {
+		d.out = make([]byte, 0, 4*sha256.Size)
+	}
+	start := len(d.out)
+	d.out = h.Sum(d.out)
+	return d.out[start:len(d.out):len(d.out)], nil
+}
 
-	ref := si.CreateElement(prefixDS + ":Reference")
-	ref.CreateAttr("URI", "#"+r.ID)
-	tr := ref.CreateElement(prefixDS + ":Transforms").CreateElement(prefixDS + ":Transform")
+// referenceStrings returns the URI ("#"+ID) and the base64 digest value of
+// every reference, in that order, cut from one string.
+func referenceStrings(refs []Reference, digests [][]byte) []string {
+	size := 0
+	for i := range refs {
+		size += 1 + len(refs[i].ID) + base64.StdEncoding.EncodedLen(len(digests[i]))
+	}
+	b := make([]byte, 0, size)
+	ends := make([]int, 0, 2*len(refs))
+	for i := range refs {
+		b = append(b, '#')
+		b = append(b, refs[i].ID...)
+		ends = append(ends, len(b))
+		b = base64.StdEncoding.AppendEncode(b, digests[i])
+		ends = append(ends, len(b))
+	}
+	all := string(b)
+	out := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i] = all[start:end]
+		start = end
+	}
+	return out
+}
+
+// addReference appends the ds:Reference of r, checked and digested by
+// digester.digest, to si.
+func addReference(a *arena, si *etree.Element, r *Reference, uri, digest string) {
+	transform := r.Transform
+	if transform == "" {
+		transform = AlgExcC14N
+	}
+	ref := a.element(si, prefixDS, "Reference", 1, 3)
+	ref.CreateAttr("URI", uri)
+	tr := a.element(a.element(ref, prefixDS, "Transforms", 0, 1), prefixDS, "Transform", 1, 0)
 	tr.CreateAttr("Algorithm", transform)
 	if transform == TransformSTR {
 		tp := tr.CreateElement(prefixWSSE + ":TransformationParameters")
@@ -228,9 +288,8 @@ func addReference(si *etree.Element, r *Reference, deref STRDereferenceFunc) err
 	} else {
 		addInclusiveNamespaces(tr, r.InclusivePrefixes)
 	}
-	ref.CreateElement(prefixDS+":DigestMethod").CreateAttr("Algorithm", r.DigestMethod)
-	ref.CreateElement(prefixDS + ":DigestValue").SetText(base64.StdEncoding.EncodeToString(h.Sum(nil)))
-	return nil
+	a.element(ref, prefixDS, "DigestMethod", 1, 0).CreateAttr("Algorithm", r.DigestMethod)
+	a.text(a.element(ref, prefixDS, "DigestValue", 0, 1), digest)
 }
 
 // addInclusiveNamespaces appends an ec:InclusiveNamespaces element with the

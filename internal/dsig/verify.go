@@ -1,8 +1,11 @@
 package dsig
 
 import (
+	"crypto"
+	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"hash"
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
@@ -141,9 +144,10 @@ func Verify(sig *etree.Element, idx *IDIndex, opts VerifyOptions) (*Verified, er
 		KeyInfo:                p.keyInfo,
 		Key:                    key,
 	}
+	hs := &refHashes{}
 	for i := range p.refs {
 		r := &p.refs[i]
-		token, err := checkDigest(r, opts.STRDereference)
+		token, err := hs.check(r, opts.STRDereference)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +165,12 @@ func Verify(sig *etree.Element, idx *IDIndex, opts VerifyOptions) (*Verified, er
 // checkDigest canonicalizes the target of r into its digest and compares.
 // It returns the dereferenced token of an STR-Transform reference.
 func checkDigest(r *parsedReference, deref STRDereferenceFunc) (*etree.Element, error) {
-	h := hashFunc(r.hash)()
+	return (&refHashes{}).check(r, deref)
+}
+
+// check is checkDigest with the hashes of hs.
+func (hs *refHashes) check(r *parsedReference, deref STRDereferenceFunc) (*etree.Element, error) {
+	h := hs.get(r.hash)
 	var token *etree.Element
 	if r.transform == TransformSTR {
 		if deref == nil { // not reached: parseTransforms refuses it
@@ -189,8 +198,29 @@ func checkDigest(r *parsedReference, deref STRDereferenceFunc) (*etree.Element, 
 			return nil, failf(ErrMalformed, "canonicalizing %s: %v", clip(r.uri), err)
 		}
 	}
-	if subtle.ConstantTimeCompare(h.Sum(nil), r.digest) != 1 {
+	if subtle.ConstantTimeCompare(h.Sum(hs.sum[:0]), r.digest) != 1 {
 		return nil, failf(ErrInvalidSignature, "digest of %s does not match", clip(r.uri))
 	}
 	return token, nil
+}
+
+// refHashes keeps one hash per digest algorithm for the references of one
+// signature, and room for a digest.
+type refHashes struct {
+	sha1, sha256 hash.Hash
+	sum          [sha256.Size]byte
+}
+
+// get returns the reset hash of algorithm h.
+func (hs *refHashes) get(h crypto.Hash) hash.Hash {
+	p := &hs.sha1
+	if h == crypto.SHA256 {
+		p = &hs.sha256
+	}
+	if *p == nil {
+		*p = hashFunc(h)()
+	} else {
+		(*p).Reset()
+	}
+	return *p
 }

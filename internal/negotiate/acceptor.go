@@ -50,6 +50,9 @@ type AcceptorConfig struct {
 	// (DefaultNegotiationTimeout).
 	MaxPending int
 	Timeout    time.Duration
+	// MaxLegs bounds the legs the initiator sends in one negotiation, its
+	// first included (DefaultMaxLegs).
+	MaxLegs int
 	// Rand is the random source of keys and message ids; Now the clock.
 	Rand io.Reader
 	Now  func() time.Time
@@ -91,8 +94,11 @@ func NewAcceptor(cfg AcceptorConfig) (*Acceptor, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultNegotiationTimeout
 	}
-	if cfg.MaxPending < 0 || cfg.Timeout < 0 {
-		return nil, errors.New("negotiate: negative MaxPending or Timeout")
+	if cfg.MaxLegs == 0 {
+		cfg.MaxLegs = DefaultMaxLegs
+	}
+	if cfg.MaxPending < 0 || cfg.Timeout < 0 || cfg.MaxLegs < 0 {
+		return nil, errors.New("negotiate: negative MaxPending, Timeout or MaxLegs")
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
@@ -187,7 +193,7 @@ func (a *Acceptor) negotiate(ctx context.Context, req *soap.Message, issue secur
 			closeMechanism(mech)
 			return nil, fmt.Errorf("%w: %q", ErrValueType, r.Exchange.ValueType)
 		}
-		st = &pendingState{mech: mech, tr: newTranscript(), valueType: r.Exchange.ValueType, keySize: keySize}
+		st = &pendingState{mech: mech, tr: newTranscript(), valueType: r.Exchange.ValueType, keySize: keySize, legs: 1}
 		if err := a.pending.begin(r.Context, st, now); err != nil {
 			closeMechanism(mech)
 			return nil, err
@@ -199,6 +205,10 @@ func (a *Acceptor) negotiate(ctx context.Context, req *soap.Message, issue secur
 		if l.First.Exchange == nil {
 			a.pending.release(l.First.Context, false)
 			return nil, fmt.Errorf("%w: a leg without BinaryExchange", ErrProtocol)
+		}
+		if st.legs++; st.legs > a.cfg.MaxLegs {
+			a.pending.release(l.First.Context, false)
+			return nil, fmt.Errorf("%w: more than %d legs", ErrProtocol, a.cfg.MaxLegs)
 		}
 		if !sameValueType(l.First.Exchange.ValueType, st.valueType) {
 			a.pending.release(l.First.Context, false)

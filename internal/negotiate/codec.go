@@ -10,7 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wstrust"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Bounds of what a leg may carry.
@@ -179,7 +179,7 @@ func parseLeg(v wstrust.Version, body *etree.Element) (*leg, error) {
 	if body == nil {
 		return nil, malformed("no body")
 	}
-	n := soap.ElementName(body)
+	n := xmlutil.ElementName(body)
 	if n.Space != v.TrustNamespace() {
 		return nil, malformed("body element {%s}%s is not in the WS-Trust namespace of %s", n.Space, n.Local, v)
 	}
@@ -203,7 +203,7 @@ func parseLeg(v wstrust.Version, body *etree.Element) (*leg, error) {
 		}
 		var rs [2]*rstr
 		for i, k := range kids {
-			kn := soap.ElementName(k)
+			kn := xmlutil.ElementName(k)
 			if kn.Space != v.TrustNamespace() || kn.Local != "RequestSecurityTokenResponse" {
 				return nil, malformed("collection member {%s}%s", kn.Space, kn.Local)
 			}
@@ -295,7 +295,7 @@ func parseRSTR(v wstrust.Version, el *etree.Element, rst bool) (*rstr, error) {
 	seen := map[string]bool{}
 	tns := v.TrustNamespace()
 	for _, c := range kids {
-		cn := soap.ElementName(c)
+		cn := xmlutil.ElementName(c)
 		if cn.Space != tns {
 			continue // an extension (wsp:AppliesTo and the like)
 		}
@@ -329,7 +329,7 @@ func parseRSTR(v wstrust.Version, el *etree.Element, rst bool) (*rstr, error) {
 			err = r.parseProof(c)
 		case "Lifetime":
 			for _, t := range c.ChildElements() {
-				tn := soap.ElementName(t)
+				tn := xmlutil.ElementName(t)
 				switch {
 				case tn.Space == NSWSU && tn.Local == "Created" && r.Created.IsZero():
 					r.Created, err = parseTime(t)
@@ -345,7 +345,7 @@ func parseRSTR(v wstrust.Version, el *etree.Element, rst bool) (*rstr, error) {
 		case "Authenticator":
 			var ch *etree.Element
 			if ch, err = only(c); err == nil {
-				chn := soap.ElementName(ch)
+				chn := xmlutil.ElementName(ch)
 				if chn.Space != tns || chn.Local != "CombinedHash" {
 					err = malformed("Authenticator child %s", ch.Tag)
 				} else {
@@ -386,11 +386,11 @@ func (r *rstr) parseProof(el *etree.Element) error {
 	if err != nil {
 		return err
 	}
-	if n := soap.ElementName(ek); n.Space != NSXMLEnc || n.Local != "EncryptedKey" {
+	if n := xmlutil.ElementName(ek); n.Space != NSXMLEnc || n.Local != "EncryptedKey" {
 		return malformed("RequestedProofToken holds %s, not xenc:EncryptedKey", ek.Tag)
 	}
 	for _, c := range ek.ChildElements() {
-		cn := soap.ElementName(c)
+		cn := xmlutil.ElementName(c)
 		if cn.Space != NSXMLEnc {
 			continue
 		}
@@ -402,7 +402,7 @@ func (r *rstr) parseProof(el *etree.Element) error {
 			if err != nil {
 				return err
 			}
-			if n := soap.ElementName(cv); n.Space != NSXMLEnc || n.Local != "CipherValue" {
+			if n := xmlutil.ElementName(cv); n.Space != NSXMLEnc || n.Local != "CipherValue" {
 				return malformed("CipherData holds %s", cv.Tag)
 			}
 			if r.ProofCipher, err = base64Text(cv, MaxBlobSize); err != nil {

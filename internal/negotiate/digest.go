@@ -8,7 +8,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/c14n"
 	"github.com/soapstack/soapstack/internal/psha1"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // transcript is the negotiation digest both sides keep (WCF's
@@ -37,9 +37,9 @@ func (t *transcript) addFinal(el *etree.Element, trustNS string) error {
 // withoutSecrets returns a standalone copy of the final RSTR without its
 // RequestedSecurityToken and RequestedProofToken children.
 func withoutSecrets(el *etree.Element, trustNS string) *etree.Element {
-	cp := soap.CopyWithScope(el)
+	cp := xmlutil.CopyWithScope(el)
 	for _, c := range cp.ChildElements() {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Space == trustNS && (n.Local == "RequestedSecurityToken" || n.Local == "RequestedProofToken") {
 			cp.RemoveChild(c)
 		}

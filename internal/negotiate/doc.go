@@ -72,11 +72,15 @@
 // AcceptorConfig.MaxPending negotiations between legs (WCF's
 // MaxStatefulNegotiations, 128) for at most AcceptorConfig.Timeout (WCF's
 // NegotiationTimeout, one minute); beyond that a first leg gets a Receiver
-// fault (ErrTooManyNegotiations). A leg of an unknown, expired, failed or
+// fault (ErrTooManyNegotiations). An expired negotiation (an abandoned
+// handshake and its goroutine) is dropped by the first leg of another one
+// begun at least a quarter of Timeout after the last sweep, full table or
+// not. A leg of an unknown, expired, failed or
 // completed negotiation is refused (ErrUnknownContext), as is a second copy
 // of a leg while the first is answered or a first leg reusing a pending
 // Context (ErrContextInUse). An initiator runs at most
-// InitiatorConfig.MaxLegs round trips.
+// InitiatorConfig.MaxLegs round trips; an acceptor answers at most
+// AcceptorConfig.MaxLegs legs of one negotiation (ErrProtocol beyond).
 //
 // # Sources
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 	"github.com/soapstack/soapstack/internal/wstrust"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/secureconv"
 	"github.com/soapstack/soapstack/soap"
 )
@@ -249,13 +250,13 @@ func (in *Initiator) complete(ctx context.Context, mech Mechanism, done bool, co
 	if auth.Authenticator == nil || !checkAuthenticator(key, tr.sum(), auth.Authenticator) {
 		return nil, ErrAuthenticator
 	}
-	nt := &secureconv.NegotiatedToken{Element: soap.CopyWithScope(r.RequestedToken), Key: key,
+	nt := &secureconv.NegotiatedToken{Element: xmlutil.CopyWithScope(r.RequestedToken), Key: key,
 		Created: r.Created, Expires: r.Expires}
 	if r.Attached != nil {
-		nt.Attached = soap.CopyWithScope(r.Attached)
+		nt.Attached = xmlutil.CopyWithScope(r.Attached)
 	}
 	if r.Unattached != nil {
-		nt.Unattached = soap.CopyWithScope(r.Unattached)
+		nt.Unattached = xmlutil.CopyWithScope(r.Unattached)
 	}
 	return nt, nil
 }

@@ -28,6 +28,7 @@ type pendingState struct {
 	tr        *transcript
 	valueType string // the form the initiator sent, echoed
 	keySize   int
+	legs      int // the legs received
 	expires   time.Time
 	busy      bool
 }
@@ -41,6 +42,11 @@ type pendingTable struct {
 	max     int
 	timeout time.Duration
 	m       map[string]*pendingState
+	// nextPurge is when begin next drops the expired negotiations even
+	// though the table is not full: an abandoned negotiation holds a
+	// parked TLS handshake, released at most a quarter of Timeout after it
+	// expires while negotiations begin.
+	nextPurge time.Time
 }
 
 func newPendingTable(max int, timeout time.Duration) *pendingTable {
@@ -68,8 +74,9 @@ func (t *pendingTable) begin(context string, s *pendingState, now time.Time) err
 		delete(t.m, context) // expired: replaced below
 		closeMechanism(old.mech)
 	}
-	if len(t.m) >= t.max {
+	if len(t.m) >= t.max || !now.Before(t.nextPurge) {
 		t.purge(now)
+		t.nextPurge = now.Add(t.timeout / 4)
 		if len(t.m) >= t.max {
 			return ErrTooManyNegotiations
 		}

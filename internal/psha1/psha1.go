@@ -21,11 +21,9 @@
 package psha1
 
 import (
-	"crypto/hmac"
 	"crypto/sha1"
 	"errors"
 	"fmt"
-	"hash"
 )
 
 // MaxLength is the largest value of offset+length that Derive accepts
@@ -56,7 +54,16 @@ func Derive(secret, seed []byte, offset, length int) ([]byte, error) {
 	if length == 0 {
 		return out, nil
 	}
-	s := newState(secret, seed, false)
+	// The state lives on the stack, with its inner-input buffer for the
+	// seeds of real DerivedKeyTokens (a label and a nonce).
+	var s state
+	var buf [256]byte
+	if n := innerSize(seed); n <= len(buf) {
+		s.in = buf[:n]
+	} else {
+		s.in = make([]byte, n)
+	}
+	s.init(secret, seed)
 	// Advance the A(i) chain over the blocks wholly before offset.
 	for skip := offset / blockSize; skip > 0; skip-- {
 		s.nextA()
@@ -81,7 +88,7 @@ type Reader struct {
 // The Reader does not enforce MaxLength; callers reading attacker-chosen
 // amounts must bound them themselves.
 func New(secret, seed []byte) *Reader {
-	return &Reader{s: newState(secret, seed, true)}
+	return &Reader{s: newState(secret, seed)}
 }
 
 // Read fills p with the next len(p) bytes of the P_SHA1 stream. It always
@@ -91,36 +98,80 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// state holds one HMAC instance, reused for every block, and fixed-size
-// buffers, so producing a block allocates nothing.
+// state computes HMAC-SHA1 (RFC 2104) itself, over one buffer laid out
+// as the inner input of the next block, so that producing a block
+// allocates nothing and needs no hash object:
+//
+//	in  = (K ^ ipad) ‖ A(i) ‖ seed
+//	out = (K ^ opad) ‖ SHA1(in…)
+//
+// HMAC(A(i) ‖ seed) hashes all of in, HMAC(A(i)) its first part.
 type state struct {
-	mac    hash.Hash
-	seed   []byte
+	in     []byte
+	out    [sha1.BlockSize + blockSize]byte
 	a      [blockSize]byte // A(i), the input of the next or the last block
 	blk    [blockSize]byte // HMAC(A(i) || seed)
 	pos    int             // next unread byte in blk; blockSize when empty
 	primed bool            // blk holds the output for a; advance a first
 }
 
-// newState returns a state whose a is A(1). If own is set the seed is
-// copied; otherwise the caller must keep it unchanged while the state is
-// in use.
-func newState(secret, seed []byte, own bool) *state {
-	if own {
-		seed = append([]byte(nil), seed...)
-	}
-	s := &state{mac: hmac.New(sha1.New, secret), seed: seed, pos: blockSize}
-	// A(0) = seed, so A(1) = HMAC(seed).
-	s.mac.Write(seed)
-	s.mac.Sum(s.a[:0])
+// HMAC pads (RFC 2104).
+const (
+	ipad = 0x36
+	opad = 0x5c
+)
+
+// newState returns a state for a Reader, owning a copy of the seed.
+func newState(secret, seed []byte) *state {
+	s := &state{in: make([]byte, innerSize(seed))}
+	s.init(secret, seed)
 	return s
+}
+
+// innerSize is the size of the inner-input buffer for seed.
+func innerSize(seed []byte) int { return sha1.BlockSize + blockSize + len(seed) }
+
+// init keys the state with secret and sets a to A(1). s.in must have
+// innerSize(seed) bytes.
+func (s *state) init(secret, seed []byte) {
+	key := secret
+	var sum [blockSize]byte
+	if len(key) > sha1.BlockSize {
+		sum = sha1.Sum(key)
+		key = sum[:]
+	}
+	pad := s.in[:sha1.BlockSize]
+	clear(pad)
+	copy(pad, key)
+	copy(s.out[:sha1.BlockSize], pad)
+	for i := range pad {
+		pad[i] ^= ipad
+		s.out[i] ^= opad
+	}
+	clear(sum[:])
+	// A(0) = seed, so A(1) = HMAC(seed): hash ipad ‖ seed, then move the
+	// seed to its place after A.
+	copy(s.in[sha1.BlockSize:], seed)
+	s.mac(s.a[:], sha1.BlockSize+len(seed))
+	copy(s.in[sha1.BlockSize+blockSize:], seed)
+	copy(s.in[sha1.BlockSize:], s.a[:])
+	s.pos = blockSize
+}
+
+// mac writes to dst the HMAC of the message in[sha1.BlockSize:n].
+func (s *state) mac(dst []byte, n int) {
+	inner := sha1.Sum(s.in[:n])
+	copy(s.out[sha1.BlockSize:], inner[:])
+	clear(inner[:])
+	sum := sha1.Sum(s.out[:])
+	copy(dst, sum[:])
+	clear(sum[:])
 }
 
 // nextA replaces A(i) by A(i+1).
 func (s *state) nextA() {
-	s.mac.Reset()
-	s.mac.Write(s.a[:])
-	s.mac.Sum(s.a[:0])
+	s.mac(s.a[:], sha1.BlockSize+blockSize)
+	copy(s.in[sha1.BlockSize:], s.a[:])
 }
 
 // nextBlock computes the next output block into blk. A(i+1) is computed
@@ -130,10 +181,7 @@ func (s *state) nextBlock() {
 		s.nextA()
 	}
 	s.primed = true
-	s.mac.Reset()
-	s.mac.Write(s.a[:])
-	s.mac.Write(s.seed)
-	s.mac.Sum(s.blk[:0])
+	s.mac(s.blk[:], len(s.in))
 	s.pos = 0
 }
 
@@ -149,9 +197,11 @@ func (s *state) read(p []byte) {
 	}
 }
 
-// wipe clears the buffered key stream of a state that is no longer used.
+// wipe clears the key material and buffered key stream of a state that is
+// no longer used.
 func (s *state) wipe() {
+	clear(s.in)
+	clear(s.out[:])
 	clear(s.a[:])
 	clear(s.blk[:])
-	s.mac.Reset()
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/psha1"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Bounds on DerivedKeyTokens a receiver accepts.
@@ -66,12 +66,12 @@ func (d *DerivedKeyToken) DeriveKey(secret []byte) ([]byte, error) {
 // enforces the bounds: a nonce, Length in [MinDKLength, MaxDKLength],
 // Offset (or Generation×Length) at most MaxDKOffset, P_SHA1 only.
 func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
-	name := soap.ElementName(el)
+	name := xmlutil.ElementName(el)
 	if name.Local != "DerivedKeyToken" || (name.Space != NSWSC200502 && name.Space != NSWSC13) {
 		return nil, fmt.Errorf("%w: not a DerivedKeyToken", ErrInvalidToken)
 	}
 	d := &DerivedKeyToken{NS: name.Space, ID: WSUID(el), Element: el, Length: 32}
-	if a := soap.AttrNS(el, "", "Algorithm"); a != nil {
+	if a := xmlutil.AttrNS(el, "", "Algorithm"); a != nil {
 		d.Algorithm = TrimXMLSpace(a.Value)
 		if d.Algorithm != AlgPSHA1 && d.Algorithm != AlgPSHA1V13 {
 			return nil, fmt.Errorf("%w: derivation algorithm %q", ErrUnsupportedAlgorithm, d.Algorithm)
@@ -84,7 +84,7 @@ func ParseDerivedKeyToken(el *etree.Element) (*DerivedKeyToken, error) {
 	seen := map[string]bool{}
 	hasOffset := false
 	for _, c := range children {
-		cn := soap.ElementName(c)
+		cn := xmlutil.ElementName(c)
 		if cn.Space == NSWSSE && cn.Local == "SecurityTokenReference" {
 			if d.STR != nil {
 				return nil, fmt.Errorf("%w: DerivedKeyToken with two references", ErrInvalidToken)

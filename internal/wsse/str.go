@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // STRKind is the form of a SecurityTokenReference.
@@ -102,7 +102,7 @@ func ParseSTR(el *etree.Element) (*STR, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: security token reference: "+format, append([]any{ErrInvalidToken}, args...)...)
 	}
-	if !soap.Is(el, NSWSSE, "SecurityTokenReference") {
+	if !xmlutil.Is(el, NSWSSE, "SecurityTokenReference") {
 		return nil, bad("not a wsse:SecurityTokenReference")
 	}
 	children, err := elementChildren(el)
@@ -117,18 +117,18 @@ func ParseSTR(el *etree.Element) (*STR, error) {
 		return nil, bad("%d reference elements, want one", len(children))
 	}
 	s := &STR{ID: WSUID(el), Element: el}
-	if a := soap.AttrNS(el, NSWSSE11, "TokenType"); a != nil {
+	if a := xmlutil.AttrNS(el, NSWSSE11, "TokenType"); a != nil {
 		s.TokenType = TrimXMLSpace(a.Value)
 	}
 	c := children[0]
 	switch {
-	case soap.Is(c, NSWSSE, "Reference"):
+	case xmlutil.Is(c, NSWSSE, "Reference"):
 		err = s.parseReference(c)
-	case soap.Is(c, NSWSSE, "KeyIdentifier"):
+	case xmlutil.Is(c, NSWSSE, "KeyIdentifier"):
 		err = s.parseKeyIdentifier(c)
-	case soap.Is(c, NSDS, "X509Data"):
+	case xmlutil.Is(c, NSDS, "X509Data"):
 		err = s.parseX509Data(c)
-	case soap.Is(c, NSWSSE, "SecurityTokenReference"):
+	case xmlutil.Is(c, NSWSSE, "SecurityTokenReference"):
 		return nil, bad("nested SecurityTokenReference")
 	default:
 		return nil, bad("unsupported reference form %s", c.Tag)
@@ -144,7 +144,7 @@ func (s *STR) parseReference(c *etree.Element) error {
 	if kids, err := elementChildren(c); err != nil || len(kids) > 0 {
 		return errors.New("unexpected content in wsse:Reference")
 	}
-	a := soap.AttrNS(c, "", "URI")
+	a := xmlutil.AttrNS(c, "", "URI")
 	if a == nil {
 		return errors.New("no URI in wsse:Reference")
 	}
@@ -158,7 +158,7 @@ func (s *STR) parseReference(c *etree.Element) error {
 		return errors.New("wsse:Reference URI contains whitespace")
 	}
 	s.Local = s.URI[0] == '#'
-	if v := soap.AttrNS(c, "", "ValueType"); v != nil {
+	if v := xmlutil.AttrNS(c, "", "ValueType"); v != nil {
 		s.ValueType = TrimXMLSpace(v.Value)
 	}
 	return nil
@@ -166,7 +166,7 @@ func (s *STR) parseReference(c *etree.Element) error {
 
 func (s *STR) parseKeyIdentifier(c *etree.Element) error {
 	s.Kind = STRKeyIdentifier
-	if v := soap.AttrNS(c, "", "ValueType"); v != nil {
+	if v := xmlutil.AttrNS(c, "", "ValueType"); v != nil {
 		s.ValueType = TrimXMLSpace(v.Value)
 	}
 	size := 0 // required decoded size; 0 for any
@@ -204,7 +204,7 @@ func (s *STR) parseX509Data(c *etree.Element) error {
 	if err != nil {
 		return err
 	}
-	if len(kids) != 1 || !soap.Is(kids[0], NSDS, "X509IssuerSerial") {
+	if len(kids) != 1 || !xmlutil.Is(kids[0], NSDS, "X509IssuerSerial") {
 		return fmt.Errorf("X509Data must hold exactly one X509IssuerSerial")
 	}
 	parts, err := elementChildren(kids[0])
@@ -214,9 +214,9 @@ func (s *STR) parseX509Data(c *etree.Element) error {
 	var name, serial *etree.Element
 	for _, p := range parts {
 		switch {
-		case soap.Is(p, NSDS, "X509IssuerName") && name == nil:
+		case xmlutil.Is(p, NSDS, "X509IssuerName") && name == nil:
 			name = p
-		case soap.Is(p, NSDS, "X509SerialNumber") && serial == nil:
+		case xmlutil.Is(p, NSDS, "X509SerialNumber") && serial == nil:
 			serial = p
 		default:
 			return fmt.Errorf("unexpected %s in X509IssuerSerial", p.Tag)
@@ -324,7 +324,7 @@ func NewSTRIssuerSerial(cert *x509.Certificate) *etree.Element {
 // SecurityTokenReference (BSP requires it on references to an EncryptedKey,
 // URIEncryptedKeyToken), declaring the wsse11 prefix when needed.
 func SetTokenType(str *etree.Element, tokenType string) {
-	if a := soap.AttrNS(str, NSWSSE11, "TokenType"); a != nil {
+	if a := xmlutil.AttrNS(str, NSWSSE11, "TokenType"); a != nil {
 		a.Value = tokenType
 		return
 	}

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // timeLayout is the form in which this package writes wsu:Created and
@@ -57,7 +57,7 @@ func NewTimestamp(now time.Time, ttl time.Duration, id string) *etree.Element {
 // 'Z' or "+00:00"), and Created strictly before Expires. Errors wrap
 // ErrInvalidSecurity.
 func ParseTimestamp(el *etree.Element) (*Timestamp, error) {
-	if !soap.Is(el, NSWSU, "Timestamp") {
+	if !xmlutil.Is(el, NSWSU, "Timestamp") {
 		return nil, fmt.Errorf("%w: not a wsu:Timestamp", ErrInvalidSecurity)
 	}
 	children, err := elementChildren(el)
@@ -68,7 +68,7 @@ func ParseTimestamp(el *etree.Element) (*Timestamp, error) {
 	var created, expires *etree.Element
 	for _, c := range children {
 		switch {
-		case soap.Is(c, NSWSU, "Created"):
+		case xmlutil.Is(c, NSWSU, "Created"):
 			if created != nil {
 				return nil, fmt.Errorf("%w: timestamp has more than one Created", ErrInvalidSecurity)
 			}
@@ -76,7 +76,7 @@ func ParseTimestamp(el *etree.Element) (*Timestamp, error) {
 				return nil, fmt.Errorf("%w: timestamp Created follows Expires", ErrInvalidSecurity)
 			}
 			created = c
-		case soap.Is(c, NSWSU, "Expires"):
+		case xmlutil.Is(c, NSWSU, "Expires"):
 			if expires != nil {
 				return nil, fmt.Errorf("%w: timestamp has more than one Expires", ErrInvalidSecurity)
 			}
@@ -105,7 +105,7 @@ func ParseTimestamp(el *etree.Element) (*Timestamp, error) {
 
 // timestampValue reads the dateTime of a wsu:Created or wsu:Expires.
 func timestampValue(el *etree.Element) (time.Time, error) {
-	if soap.AttrNS(el, "", "ValueType") != nil {
+	if xmlutil.AttrNS(el, "", "ValueType") != nil {
 		return time.Time{}, fmt.Errorf("%w: timestamp %s has a ValueType", ErrInvalidSecurity, el.Tag)
 	}
 	s, err := textContent(el, maxDateTimeText)

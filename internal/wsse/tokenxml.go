@@ -6,13 +6,13 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // SetWSUID sets the wsu:Id attribute of el, declaring the wsu prefix on el
 // unless it is already bound to the utility namespace in scope.
 func SetWSUID(el *etree.Element, id string) {
-	if a := soap.AttrNS(el, NSWSU, "Id"); a != nil {
+	if a := xmlutil.AttrNS(el, NSWSU, "Id"); a != nil {
 		a.Value = id
 		return
 	}
@@ -22,7 +22,7 @@ func SetWSUID(el *etree.Element, id string) {
 
 // WSUID returns el's wsu:Id, or "".
 func WSUID(el *etree.Element) string {
-	if a := soap.AttrNS(el, NSWSU, "Id"); a != nil {
+	if a := xmlutil.AttrNS(el, NSWSU, "Id"); a != nil {
 		return a.Value
 	}
 	return ""
@@ -34,7 +34,7 @@ func WSUID(el *etree.Element) string {
 func DeclareNS(el *etree.Element, preferred, ns string) string {
 	prefix := preferred
 	for i := 1; ; i++ {
-		bound, ok := soap.LookupPrefix(el, prefix)
+		bound, ok := xmlutil.LookupPrefix(el, prefix)
 		if ok && bound == ns {
 			return prefix
 		}
@@ -127,6 +127,6 @@ func DecodeBase64(s string, maxDecoded int) ([]byte, error) {
 // or Base64Binary. WSS4J always writes it; WCF omits it on
 // BinarySecurityToken and KeyIdentifier.
 func encodingTypeOK(el *etree.Element) bool {
-	a := soap.AttrNS(el, "", "EncodingType")
+	a := xmlutil.AttrNS(el, "", "EncodingType")
 	return a == nil || TrimXMLSpace(a.Value) == URIBase64Binary
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Size limits of UsernameToken fields.
@@ -157,7 +157,7 @@ func ParseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: username token: "+format, append([]any{ErrInvalidToken}, args...)...)
 	}
-	if !soap.Is(el, NSWSSE, "UsernameToken") {
+	if !xmlutil.Is(el, NSWSSE, "UsernameToken") {
 		return nil, bad("not a wsse:UsernameToken")
 	}
 	children, err := elementChildren(el)
@@ -169,13 +169,13 @@ func ParseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
 	for _, c := range children {
 		var slot **etree.Element
 		switch {
-		case soap.Is(c, NSWSSE, "Username"):
+		case xmlutil.Is(c, NSWSSE, "Username"):
 			slot = &user
-		case soap.Is(c, NSWSSE, "Password"):
+		case xmlutil.Is(c, NSWSSE, "Password"):
 			slot = &pass
-		case soap.Is(c, NSWSSE, "Nonce"):
+		case xmlutil.Is(c, NSWSSE, "Nonce"):
 			slot = &nonce
-		case soap.Is(c, NSWSU, "Created"):
+		case xmlutil.Is(c, NSWSU, "Created"):
 			slot = &created
 		default:
 			return nil, bad("unexpected element %s", c.Tag)
@@ -196,7 +196,7 @@ func ParseUsernameToken(el *etree.Element) (*UsernameTokenData, error) {
 	}
 	if pass != nil {
 		ut.PasswordType = URIPasswordText
-		if a := soap.AttrNS(pass, "", "Type"); a != nil {
+		if a := xmlutil.AttrNS(pass, "", "Type"); a != nil {
 			switch t := TrimXMLSpace(a.Value); t {
 			case URIPasswordText, URIPasswordDigest:
 				ut.PasswordType = t

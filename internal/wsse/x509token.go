@@ -9,7 +9,7 @@ import (
 	"fmt"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Size limits of a BinarySecurityToken: the base64 text (16 KiB, whitespace
@@ -54,11 +54,11 @@ func NewBinarySecurityToken(cert *x509.Certificate, id string) *etree.Element {
 // ErrInvalidToken. The certificate is decoded, not verified: see
 // TrustStore.
 func ParseBinarySecurityToken(el *etree.Element) (*BinarySecurityToken, error) {
-	if !soap.Is(el, NSWSSE, "BinarySecurityToken") {
+	if !xmlutil.Is(el, NSWSSE, "BinarySecurityToken") {
 		return nil, fmt.Errorf("%w: not a wsse:BinarySecurityToken", ErrInvalidToken)
 	}
 	bst := &BinarySecurityToken{ID: WSUID(el), Element: el}
-	if a := soap.AttrNS(el, "", "ValueType"); a != nil {
+	if a := xmlutil.AttrNS(el, "", "ValueType"); a != nil {
 		bst.ValueType = TrimXMLSpace(a.Value)
 	}
 	if bst.ValueType != URIX509v3 {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
@@ -85,7 +85,7 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 	if el == nil {
 		return nil, bad("missing")
 	}
-	name := soap.ElementName(el)
+	name := xmlutil.ElementName(el)
 	v, ok := VersionOfSC(name.Space)
 	if !ok || name.Local != ElSCT {
 		return nil, bad("unexpected element %s", wQName(name))
@@ -101,7 +101,7 @@ func (l Limits) ParseSCT(el *etree.Element) (*SecurityContextToken, error) {
 	}
 	var seenID, seenInst, seenCookie bool
 	for _, c := range children {
-		cn := soap.ElementName(c)
+		cn := xmlutil.ElementName(c)
 		switch {
 		case cn.Space == name.Space && cn.Local == elIdentifier:
 			if seenID {
@@ -253,14 +253,14 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: reference to a security context token: "+format, append([]any{wssecurity.ErrInvalidToken}, args...)...)
 	}
-	if !soap.Is(str, wsse.NSWSSE, ElSTR) {
+	if !xmlutil.Is(str, wsse.NSWSSE, ElSTR) {
 		return nil, bad("not a wsse:SecurityTokenReference")
 	}
 	children, err := wChildren(str)
 	if err != nil {
 		return nil, bad("%v", err)
 	}
-	if len(children) != 1 || !soap.Is(children[0], wsse.NSWSSE, elReference) {
+	if len(children) != 1 || !xmlutil.Is(children[0], wsse.NSWSSE, elReference) {
 		return nil, bad("want exactly one wsse:Reference")
 	}
 	ref := children[0]
@@ -268,14 +268,14 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 		return nil, bad("unexpected content in wsse:Reference")
 	}
 	r := &SCTReference{Element: str}
-	a := soap.AttrNS(ref, "", attrURI)
+	a := xmlutil.AttrNS(ref, "", attrURI)
 	if a == nil {
 		return nil, bad("no URI")
 	}
 	if r.URI, err = wURI(a.Value); err != nil {
 		return nil, bad("URI: %v", err)
 	}
-	if vt := soap.AttrNS(ref, "", attrValueType); vt != nil {
+	if vt := xmlutil.AttrNS(ref, "", attrValueType); vt != nil {
 		switch Trim(vt.Value) {
 		case URISCT200502:
 			r.Version = V200502
@@ -286,7 +286,7 @@ func ParseSCTReference(str *etree.Element) (*SCTReference, error) {
 		}
 	}
 	for _, v := range [...]Version{V200502, V13} {
-		inst := soap.AttrNS(ref, v.SCNamespace(), elInstance)
+		inst := xmlutil.AttrNS(ref, v.SCNamespace(), elInstance)
 		if inst == nil {
 			continue
 		}
@@ -427,7 +427,7 @@ func wURIText(el *etree.Element) (string, error) {
 
 // wID returns el's wsu:Id, checked like a URI when present.
 func wID(el *etree.Element) (string, error) {
-	a := soap.AttrNS(el, wsse.NSWSU, attrID)
+	a := xmlutil.AttrNS(el, wsse.NSWSU, attrID)
 	if a == nil {
 		return "", nil
 	}
@@ -459,7 +459,7 @@ func wAdopt(parent, child *etree.Element) {
 	kept := child.Attr[:0]
 	for _, a := range child.Attr {
 		if prefix, ok := wDeclaredPrefix(a); ok {
-			if uri, bound := soap.LookupPrefix(parent, prefix); bound && uri == a.Value {
+			if uri, bound := xmlutil.LookupPrefix(parent, prefix); bound && uri == a.Value {
 				continue
 			}
 		}
@@ -472,8 +472,8 @@ func wAdopt(parent, child *etree.Element) {
 }
 
 // Standalone returns a detached deep copy of el carrying the namespace
-// declarations it inherits (see soap.CopyWithScope).
-func Standalone(el *etree.Element) *etree.Element { return soap.CopyWithScope(el) }
+// declarations it inherits (see xmlutil.CopyWithScope).
+func Standalone(el *etree.Element) *etree.Element { return xmlutil.CopyWithScope(el) }
 
 // wDeclaredPrefix returns the prefix a namespace declaration attribute
 // binds ("" for the default namespace); ok is false for other attributes.

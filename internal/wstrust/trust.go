@@ -9,7 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Bounds of RST and RSTR values.
@@ -395,15 +395,15 @@ func (p *wParser) keySize(c *etree.Element) (int, error) {
 
 // binarySecret reads a BinarySecret element of the version's namespace.
 func (p *wParser) binarySecret(el *etree.Element) (*BinarySecret, error) {
-	if !soap.Is(el, p.ns, ElBinarySecret) {
-		return nil, p.bad("unexpected %s, want BinarySecret", wQName(soap.ElementName(el)))
+	if !xmlutil.Is(el, p.ns, ElBinarySecret) {
+		return nil, p.bad("unexpected %s, want BinarySecret", wQName(xmlutil.ElementName(el)))
 	}
 	b := &BinarySecret{}
 	var err error
 	if b.ID, err = wID(el); err != nil {
 		return nil, p.bad("BinarySecret: %v", err)
 	}
-	if a := soap.AttrNS(el, "", attrType); a != nil {
+	if a := xmlutil.AttrNS(el, "", attrType); a != nil {
 		t, ok := wSecretType(Trim(a.Value))
 		if !ok {
 			return nil, p.bad("BinarySecret of unknown Type")
@@ -478,12 +478,12 @@ func (p *wParser) lifetime(el *etree.Element) (*Lifetime, error) {
 		var dst *time.Time
 		var seen *bool
 		switch {
-		case soap.Is(c, wsse.NSWSU, elCreated):
+		case xmlutil.Is(c, wsse.NSWSU, elCreated):
 			dst, seen = &l.Created, &seenCreated
-		case soap.Is(c, wsse.NSWSU, elExpires):
+		case xmlutil.Is(c, wsse.NSWSU, elExpires):
 			dst, seen = &l.Expires, &seenExpires
 		default:
-			return nil, p.bad("unexpected %s in Lifetime", wQName(soap.ElementName(c)))
+			return nil, p.bad("unexpected %s in Lifetime", wQName(xmlutil.ElementName(c)))
 		}
 		if *seen {
 			return nil, p.bad("repeated %s in Lifetime", c.Tag)
@@ -515,7 +515,7 @@ func (p *wParser) target(el *etree.Element) (*etree.Element, *SCTReference, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	if soap.Is(c, wsse.NSWSSE, ElSTR) {
+	if xmlutil.Is(c, wsse.NSWSSE, ElSTR) {
 		ref, err := ParseSCTReference(c)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %s: %w", ErrInvalidRequest, el.Tag, err)
@@ -568,7 +568,7 @@ func (l Limits) ParseRST(el *etree.Element) (*RST, Version, error) {
 	if el == nil {
 		return nil, 0, fmt.Errorf("%w: missing RequestSecurityToken", ErrInvalidRequest)
 	}
-	name := soap.ElementName(el)
+	name := xmlutil.ElementName(el)
 	v, ok := VersionOfTrust(name.Space)
 	if !ok || name.Local != ElRST {
 		return nil, 0, fmt.Errorf("%w: unexpected %s, want RequestSecurityToken", ErrInvalidRequest, wQName(name))
@@ -580,7 +580,7 @@ func (l Limits) ParseRST(el *etree.Element) (*RST, Version, error) {
 		return nil, 0, err
 	}
 	for _, c := range kids {
-		cn := soap.ElementName(c)
+		cn := xmlutil.ElementName(c)
 		if done, err := p.common(c, cn, &r.AppliesTo, &r.Extensions); done || err != nil {
 			if err != nil {
 				return nil, 0, err
@@ -666,7 +666,7 @@ func (l Limits) ParseRSTR(el *etree.Element) (*RSTR, Version, error) {
 	if el == nil {
 		return nil, 0, fmt.Errorf("%w: missing RequestSecurityTokenResponse", ErrInvalidRequest)
 	}
-	name := soap.ElementName(el)
+	name := xmlutil.ElementName(el)
 	v, ok := VersionOfTrust(name.Space)
 	inColl := false
 	if ok && name.Local == ElRSTRC {
@@ -678,7 +678,7 @@ func (l Limits) ParseRSTR(el *etree.Element) (*RSTR, Version, error) {
 			return nil, 0, fmt.Errorf("%w: RequestSecurityTokenResponseCollection with %d responses, want one", ErrInvalidRequest, len(kids))
 		}
 		el, inColl = kids[0], true
-		name = soap.ElementName(el)
+		name = xmlutil.ElementName(el)
 		if name.Space != v.TrustNamespace() {
 			return nil, 0, fmt.Errorf("%w: unexpected %s in RequestSecurityTokenResponseCollection", ErrInvalidRequest, wQName(name))
 		}
@@ -693,7 +693,7 @@ func (l Limits) ParseRSTR(el *etree.Element) (*RSTR, Version, error) {
 		return nil, 0, err
 	}
 	for _, c := range kids {
-		cn := soap.ElementName(c)
+		cn := xmlutil.ElementName(c)
 		if done, err := p.common(c, cn, &r.AppliesTo, &r.Extensions); done || err != nil {
 			if err != nil {
 				return nil, 0, err
@@ -747,7 +747,7 @@ func (p *wParser) requestedToken(el *etree.Element, r *RSTR) error {
 		return err
 	}
 	r.RequestedSecurityToken = c
-	if n := soap.ElementName(c); n.Local == ElSCT {
+	if n := xmlutil.ElementName(c); n.Local == ElSCT {
 		if _, isSC := VersionOfSC(n.Space); isSC {
 			sct, err := p.lim.ParseSCT(c)
 			if err != nil {
@@ -787,7 +787,7 @@ func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
 		return nil, err
 	}
 	switch {
-	case soap.Is(c, p.ns, elComputedKey):
+	case xmlutil.Is(c, p.ns, elComputedKey):
 		alg, err := p.uri(c)
 		if err != nil {
 			return nil, err
@@ -796,7 +796,7 @@ func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
 			return nil, p.bad("unsupported computed key algorithm")
 		}
 		return &ProofToken{ComputedKey: alg}, nil
-	case soap.Is(c, p.ns, ElBinarySecret):
+	case xmlutil.Is(c, p.ns, ElBinarySecret):
 		b, err := p.binarySecret(c)
 		if err != nil {
 			return nil, err
@@ -805,16 +805,16 @@ func (p *wParser) proof(el *etree.Element) (*ProofToken, error) {
 			return nil, p.bad("asymmetric proof key")
 		}
 		return &ProofToken{Secret: b}, nil
-	case soap.Is(c, wsse.NSXENC, ElEncryptedKey):
+	case xmlutil.Is(c, wsse.NSXENC, ElEncryptedKey):
 		return &ProofToken{EncryptedKey: c}, nil
 	}
-	return nil, p.bad("unsupported proof token %s", wQName(soap.ElementName(c)))
+	return nil, p.bad("unsupported proof token %s", wQName(xmlutil.ElementName(c)))
 }
 
 // start reads what RST and RSTR share: the Context attribute and the child
 // elements, bounded.
 func (p *wParser) start(el *etree.Element, context *string) ([]*etree.Element, error) {
-	if a := soap.AttrNS(el, "", attrContext); a != nil {
+	if a := xmlutil.AttrNS(el, "", attrContext); a != nil {
 		ctx, err := wURI(a.Value)
 		if err != nil {
 			return nil, p.bad("Context: %v", err)

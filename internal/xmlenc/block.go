@@ -130,11 +130,26 @@ func (c *BlockCipher) Algorithm() string { return c.alg }
 // the CBC padding bytes are read from random; nil means crypto/rand.Reader.
 // An error is returned only if random fails.
 func (c *BlockCipher) Encrypt(plaintext []byte, random io.Reader) ([]byte, error) {
+	return c.encryptTo(make([]byte, 0, c.ciphertextSize(len(plaintext))), plaintext, random)
+}
+
+// ciphertextSize is the length of Encrypt's result for n plaintext bytes.
+func (c *BlockCipher) ciphertextSize(n int) int {
+	if c.mode == modeGCM {
+		return gcmIVSize + n + gcmTagSize
+	}
+	bs := c.block.BlockSize()
+	return bs + n + bs - n%bs
+}
+
+// encryptTo is Encrypt writing into dst[:0], which must have a capacity
+// of ciphertextSize(len(plaintext)) bytes.
+func (c *BlockCipher) encryptTo(dst, plaintext []byte, random io.Reader) ([]byte, error) {
 	if random == nil {
 		random = rand.Reader
 	}
 	if c.mode == modeGCM {
-		out := make([]byte, gcmIVSize, gcmIVSize+len(plaintext)+gcmTagSize)
+		out := dst[:gcmIVSize]
 		if _, err := io.ReadFull(random, out); err != nil {
 			return nil, fmt.Errorf("xmlenc: reading random IV: %w", err)
 		}
@@ -142,7 +157,7 @@ func (c *BlockCipher) Encrypt(plaintext []byte, random io.Reader) ([]byte, error
 	}
 	bs := c.block.BlockSize()
 	pad := bs - len(plaintext)%bs // 1..bs
-	out := make([]byte, bs+len(plaintext)+pad)
+	out := dst[:bs+len(plaintext)+pad]
 	// IV, then plaintext, then pad-1 random bytes and the pad length.
 	copy(out[bs:], plaintext)
 	if _, err := io.ReadFull(random, out[:bs]); err != nil {
@@ -165,25 +180,34 @@ func (c *BlockCipher) Encrypt(plaintext []byte, random io.Reader) ([]byte, error
 // decrypts "successfully" to different plaintext. See the package
 // documentation.
 func (c *BlockCipher) Decrypt(data []byte) ([]byte, error) {
+	return c.decryptInPlace(append([]byte(nil), data...))
+}
+
+// decryptInPlace is Decrypt writing the plaintext over data, which it
+// returns a part of; on failure data is wiped.
+func (c *BlockCipher) decryptInPlace(data []byte) ([]byte, error) {
 	if c.mode == modeGCM {
 		if len(data) < gcmIVSize+gcmTagSize {
+			clear(data)
 			return nil, ErrDecrypt
 		}
-		out, err := c.aead.Open(nil, data[:gcmIVSize], data[gcmIVSize:], nil)
+		out, err := c.aead.Open(data[gcmIVSize:gcmIVSize], data[:gcmIVSize], data[gcmIVSize:], nil)
 		if err != nil {
+			clear(data)
 			return nil, ErrDecrypt
 		}
-		return out, nil
+		return out[:len(out):len(out)], nil
 	}
 	bs := c.block.BlockSize()
 	if len(data) < 2*bs || len(data)%bs != 0 {
+		clear(data)
 		return nil, ErrDecrypt
 	}
-	out := make([]byte, len(data)-bs)
-	cipher.NewCBCDecrypter(c.block, data[:bs]).CryptBlocks(out, data[bs:])
+	out := data[bs:]
+	cipher.NewCBCDecrypter(c.block, data[:bs]).CryptBlocks(out, out)
 	pad := int(out[len(out)-1])
 	if pad < 1 || pad > bs {
-		clear(out)
+		clear(data)
 		return nil, ErrDecrypt
 	}
 	n := len(out) - pad

@@ -1,7 +1,6 @@
 package xmlenc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,8 +9,7 @@ import (
 	"strconv"
 
 	"github.com/beevik/etree"
-
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // cipherOverhead bounds what block encryption adds to a plaintext: a
@@ -58,7 +56,7 @@ func ParseEncryptedData(el *etree.Element) (*EncryptedData, error) {
 		MimeType: attr(el, "MimeType"),
 		Encoding: attr(el, "Encoding"),
 	}
-	if soap.AttrNS(el, "", "Id") != nil && !validID(ed.ID) {
+	if xmlutil.AttrNS(el, "", "Id") != nil && !validID(ed.ID) {
 		return nil, malformed("EncryptedData Id is not an XML ID")
 	}
 	kids, err := childElements(el)
@@ -144,7 +142,8 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 	if id != "" && !validID(id) {
 		return nil, malformed("EncryptedData Id %q is not an XML ID", id)
 	}
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	var scope map[string]string // where the EncryptedData goes
 	switch typ {
 	case TypeElement:
@@ -152,24 +151,23 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 		if parent == nil {
 			return nil, malformed("element to encrypt has no parent")
 		}
-		scope = soap.InScopeNamespaces(parent)
+		scope = xmlutil.InScopeNamespaces(parent)
 		if err := checkPlaintext(target, scope); err != nil {
 			return nil, err
 		}
-		serialize(&buf, target)
+		serialize(buf, target)
 	case TypeContent:
-		scope = soap.InScopeNamespaces(target)
+		scope = xmlutil.InScopeNamespaces(target)
 		for _, t := range target.Child {
 			if err := checkPlaintext(t, scope); err != nil {
 				return nil, err
 			}
 		}
-		serialize(&buf, target.Child...)
+		serialize(buf, target.Child...)
 	default:
 		return nil, malformed("EncryptedData Type %q: want TypeElement or TypeContent", typ)
 	}
 	ed, err := newEncryptedData(c, typ, id, keyInfo, buf.Bytes(), random, scope)
-	clear(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -191,10 +189,18 @@ func EncryptElement(target *etree.Element, c *BlockCipher, typ, id string, keyIn
 // EncryptedData itself, rather than of its parent, then still resolves
 // the plaintext's prefixes as the sender meant.
 func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, plaintext []byte, random io.Reader, scope map[string]string) (*etree.Element, error) {
-	ct, err := c.Encrypt(plaintext, random)
+	// The ciphertext and its base64 form are made in a pooled buffer: the
+	// text of the CipherValue is the only copy kept.
+	ctBuf := getBuffer()
+	defer putBuffer(ctBuf)
+	n := c.ciphertextSize(len(plaintext))
+	ctBuf.Grow(n + base64.StdEncoding.EncodedLen(n))
+	ct, err := c.encryptTo(ctBuf.AvailableBuffer(), plaintext, random)
 	if err != nil {
+		clear(ctBuf.AvailableBuffer()[:n]) // it may hold plaintext
 		return nil, err
 	}
+	text := string(base64.StdEncoding.AppendEncode(ct[len(ct):], ct))
 	p := prefixXENC
 	for i := 1; ; i++ {
 		if uri, bound := scope[p]; !bound || uri == NS {
@@ -211,7 +217,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 	ed.CreateElement(p+":EncryptionMethod").CreateAttr("Algorithm", c.Algorithm())
 	addKeyInfo(ed, keyInfo)
 	ed.CreateElement(p + ":CipherData").CreateElement(p + ":CipherValue").
-		SetText(base64.StdEncoding.EncodeToString(ct))
+		SetText(text)
 	return ed, nil
 }
 
@@ -219,7 +225,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 // it in the tree by the decrypted content, which it returns: one element
 // (Type Element; white space and comments around it are kept) or any
 // content (Type Content). The decrypted bytes are parsed exactly once,
-// with soap.ParseFragment under the strict input rules and lim, in the
+// with xmlutil.ParseFragment under the strict input rules and lim, in the
 // namespace scope of encData's parent, where they land; lim.MaxDepth
 // counts the depth at which they land. If encData is the EncryptedData of
 // a wsse11:EncryptedHeader, the whole EncryptedHeader is replaced by the
@@ -234,7 +240,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 // Type requires) is a *DecryptError, uniform to the caller.
 //
 // On error the tree is unchanged.
-func DecryptData(encData *etree.Element, c *BlockCipher, lim soap.Limits) ([]etree.Token, error) {
+func DecryptData(encData *etree.Element, c *BlockCipher, lim xmlutil.Limits) ([]etree.Token, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: nil BlockCipher", ErrInvalidKey)
 	}
@@ -263,7 +269,7 @@ func DecryptData(encData *etree.Element, c *BlockCipher, lim soap.Limits) ([]etr
 
 // decryptTokens decrypts ed and parses the plaintext in the scope of
 // context, where the result will be placed. It does not touch the tree.
-func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *etree.Element) ([]etree.Token, error) {
+func decryptTokens(ed *EncryptedData, c *BlockCipher, lim xmlutil.Limits, context *etree.Element) ([]etree.Token, error) {
 	if ed.Type != TypeElement && ed.Type != TypeContent {
 		return nil, malformed("EncryptedData Type %q cannot be decrypted into the tree", ed.Type)
 	}
@@ -280,20 +286,26 @@ func decryptTokens(ed *EncryptedData, c *BlockCipher, lim soap.Limits, context *
 	if maxCT > math.MaxInt/2 {
 		maxCT = math.MaxInt / 2
 	}
-	data, err := decodeBase64(ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
+	// The ciphertext is decoded and decrypted in a pooled buffer; the
+	// plaintext is wiped once parsed (putBuffer wipes only what was
+	// written into the buffer, not what was appended to its spare room).
+	buf := getBuffer()
+	defer putBuffer(buf)
+	buf.Grow(int(min(int64(base64.StdEncoding.DecodedLen(textLen(ed.cipherValue))), maxCT)))
+	data, err := appendBase64(buf.AvailableBuffer(), ed.cipherValue, int(maxCT), &DecryptError{Detail: "CipherValue is not valid base64"})
 	if err != nil {
 		return nil, err
 	}
-	pt, err := c.Decrypt(data)
+	pt, err := c.decryptInPlace(data)
 	if err != nil {
 		return nil, &DecryptError{Detail: "block decryption failed"}
 	}
-	toks, err := soap.ParseFragment(pt, context, lim)
+	toks, err := xmlutil.ParseFragment(pt, context, lim)
 	clear(pt)
 	if err != nil {
-		var pe *soap.ParseError
+		var pe *xmlutil.ParseError
 		switch {
-		case errors.Is(err, soap.ErrTooLarge):
+		case errors.Is(err, xmlutil.ErrTooLarge):
 			return nil, &DecryptError{Detail: "decrypted content exceeds the size limit"}
 		case errors.As(err, &pe):
 			return nil, &DecryptError{Detail: fmt.Sprintf("decrypted content violates the input rules (at byte %d)", pe.Offset)}

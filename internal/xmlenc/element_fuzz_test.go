@@ -10,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -85,7 +86,7 @@ func FuzzDecryptData(f *testing.F) {
 	f.Add(`<xenc:EncryptedData xmlns:xenc="`+NS+`" Type="`+TypeContent+`"><xenc:EncryptionMethod Algorithm="`+AES128CBC+`"/>`+
 		`<xenc:CipherData><xenc:CipherValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`, []byte{})
 
-	lim := soap.Limits{MaxBytes: 64 << 10, MaxDepth: 50, MaxElements: 2000}
+	lim := xmlutil.Limits{MaxBytes: 64 << 10, MaxDepth: 50, MaxElements: 2000}
 	f.Fuzz(func(t *testing.T, encData string, plaintext []byte) {
 		c := cbc
 		if strings.Contains(encData, "gcm") {
@@ -139,7 +140,7 @@ func FuzzDecryptData(f *testing.F) {
 				t.Fatal("decrypted token not in the tree")
 			}
 		}
-		if _, err := soap.ParseMessage([]byte(after), soap.Limits{MaxBytes: 1 << 20, MaxDepth: lim.MaxDepth, MaxElements: 4 * lim.MaxElements}); err != nil {
+		if _, err := soap.ParseMessage([]byte(after), xmlutil.Limits{MaxBytes: 1 << 20, MaxDepth: lim.MaxDepth, MaxElements: 4 * lim.MaxElements}); err != nil {
 			t.Fatalf("decrypted tree does not reparse: %v\n%s", err, after)
 		}
 	})
@@ -184,7 +185,7 @@ func FuzzParseEncryptedKey(f *testing.F) {
 		ctx.CreateAttr("xmlns:xenc11", NS11)
 		ctx.CreateAttr("xmlns:ds", NSDSig)
 		ctx.CreateAttr("xmlns:wsse", nsWSSE)
-		toks, err := soap.ParseFragment(data, ctx, soap.Limits{MaxBytes: 64 << 10})
+		toks, err := xmlutil.ParseFragment(data, ctx, xmlutil.Limits{MaxBytes: 64 << 10})
 		if err != nil {
 			return
 		}

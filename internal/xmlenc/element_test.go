@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -44,7 +45,7 @@ const envelope11 = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/
 
 func parseMsg(t testing.TB, s string) *soap.Message {
 	t.Helper()
-	m, err := soap.ParseMessage([]byte(s), soap.Limits{})
+	m, err := soap.ParseMessage([]byte(s), xmlutil.Limits{})
 	require.NoError(t, err)
 	return m
 }
@@ -114,7 +115,7 @@ func TestEncryptDecryptRoundTrip(t *testing.T) {
 				if typ == TypeContent {
 					require.Len(t, m.Body.Child, 1)
 					assert.Same(t, ed, m.Body.Child[0])
-					assert.Equal(t, "Body-1", soap.AttrNS(m.Body, NSWSU, "Id").Value, "Body keeps its wsu:Id")
+					assert.Equal(t, "Body-1", xmlutil.AttrNS(m.Body, NSWSU, "Id").Value, "Body keeps its wsu:Id")
 				} else {
 					assert.Same(t, m.Body, ed.Parent())
 					assert.Equal(t, 0, ed.Index())
@@ -131,25 +132,25 @@ func TestEncryptDecryptRoundTrip(t *testing.T) {
 				assert.Equal(t, typ, info.Type)
 				assert.Equal(t, a.alg, info.Algorithm)
 				require.NotNil(t, info.KeyInfo)
-				assert.True(t, soap.Is(info.KeyInfo, NSDSig, "KeyInfo"))
+				assert.True(t, xmlutil.Is(info.KeyInfo, NSDSig, "KeyInfo"))
 				str := info.KeyInfo.ChildElements()
 				require.Len(t, str, 1)
 				assert.Equal(t, "SecurityTokenReference", str[0].Tag)
 
-				toks, err := DecryptData(ed2, c, soap.Limits{})
+				toks, err := DecryptData(ed2, c, xmlutil.Limits{})
 				require.NoError(t, err)
 				assert.Equal(t, want, canonToks(toks))
 				assert.Equal(t, before, canon(t, m2.Doc), "decrypted document equals the original")
 				// The decrypted tree resolves the Envelope's prefixes.
 				ping := m2.Payload()
 				require.NotNil(t, ping)
-				assert.True(t, soap.Is(ping, "urn:example:m", "Ping"))
+				assert.True(t, xmlutil.Is(ping, "urn:example:m", "Ping"))
 				assert.Equal(t, "x\ty\nz \"q\" <&> '", ping.SelectAttrValue("a", ""))
 				assert.Equal(t, "hello & <world> \r \"'", ping.FindElement("./m:Text").Text())
 				other := ping.FindElement("./n:Other")
 				require.NotNil(t, other)
-				assert.NotNil(t, soap.AttrNS(other, NSWSU, "Id"))
-				assert.True(t, soap.Is(ping.FindElement("./Plain/Inner"), "urn:example:default", "Inner"))
+				assert.NotNil(t, xmlutil.AttrNS(other, NSWSU, "Id"))
+				assert.True(t, xmlutil.Is(ping.FindElement("./Plain/Inner"), "urn:example:default", "Inner"))
 			})
 		}
 	}
@@ -163,9 +164,9 @@ func TestDecryptInPlaceWithoutReserialization(t *testing.T) {
 	c, _ := newTestCipher(t, AES256GCM)
 	ed, err := EncryptElement(m.Body, c, TypeContent, "", nil, nil)
 	require.NoError(t, err)
-	assert.Nil(t, soap.AttrNS(ed, "", "Id"), "no Id when none is given")
+	assert.Nil(t, xmlutil.AttrNS(ed, "", "Id"), "no Id when none is given")
 	assert.Nil(t, ed.FindElement("./ds:KeyInfo"), "no KeyInfo when none is given")
-	_, err = DecryptData(ed, c, soap.Limits{})
+	_, err = DecryptData(ed, c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, before, canon(t, m.Doc))
 }
@@ -266,7 +267,7 @@ func TestEncryptDocumentElement(t *testing.T) {
 	ed, err := EncryptElement(doc.Root(), c, TypeElement, "E", nil, nil)
 	require.NoError(t, err)
 	assert.Same(t, ed, doc.Root())
-	_, err = DecryptData(ed, c, soap.Limits{})
+	_, err = DecryptData(ed, c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, before, canon(t, doc))
 }
@@ -278,7 +279,7 @@ func TestEncryptEmptyContent(t *testing.T) {
 	c, _ := newTestCipher(t, AES128CBC)
 	ed, err := EncryptElement(m.Body, c, TypeContent, "E", nil, nil)
 	require.NoError(t, err)
-	toks, err := DecryptData(ed, c, soap.Limits{})
+	toks, err := DecryptData(ed, c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Empty(t, toks)
 	assert.Empty(t, m.Body.Child)
@@ -296,9 +297,9 @@ func TestDecryptKeepsSiblings(t *testing.T) {
 	require.NoError(t, err)
 	ed2, err := EncryptElement(second, c, TypeContent, "E2", nil, nil)
 	require.NoError(t, err)
-	_, err = DecryptData(ed1, c, soap.Limits{})
+	_, err = DecryptData(ed1, c, xmlutil.Limits{})
 	require.NoError(t, err)
-	_, err = DecryptData(ed2, c, soap.Limits{})
+	_, err = DecryptData(ed2, c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, before, canon(t, m.Doc))
 	for i, tok := range m.Body.Child {
@@ -346,11 +347,11 @@ func TestEncryptedHeaderRoundTrip(t *testing.T) {
 			hs := m2.Headers()
 			eh2 := hs[hIdx]
 			assert.Same(t, eh, m.Headers()[hIdx])
-			require.True(t, soap.Is(eh2, NSWSSE11, "EncryptedHeader"), "got %s", eh2.FullTag())
-			assert.Equal(t, "EH-1", soap.AttrNS(eh2, NSWSU, "Id").Value)
+			require.True(t, xmlutil.Is(eh2, NSWSSE11, "EncryptedHeader"), "got %s", eh2.FullTag())
+			assert.Equal(t, "EH-1", xmlutil.AttrNS(eh2, NSWSU, "Id").Value)
 			got := map[string]string{}
 			for _, a := range eh2.Attr {
-				if ns, _ := soap.LookupPrefix(eh2, a.Space); a.Space != "" && a.Space != "xmlns" && ns == tc.soapNS {
+				if ns, _ := xmlutil.LookupPrefix(eh2, a.Space); a.Space != "" && a.Space != "xmlns" && ns == tc.soapNS {
 					got[a.Key] = a.Value
 				}
 			}
@@ -363,7 +364,7 @@ func TestEncryptedHeaderRoundTrip(t *testing.T) {
 			assert.Equal(t, "ED-1", info.ID)
 			assert.Equal(t, TypeElement, info.Type)
 
-			dh, err := DecryptHeader(eh2, c, soap.Limits{})
+			dh, err := DecryptHeader(eh2, c, xmlutil.Limits{})
 			require.NoError(t, err)
 			assert.Equal(t, tc.header, dh.Tag)
 			assert.Same(t, m2.Header, dh.Parent())
@@ -381,7 +382,7 @@ func TestDecryptDataInsideEncryptedHeader(t *testing.T) {
 	c, _ := newTestCipher(t, AES128GCM)
 	eh, err := EncryptHeader(m.Headers()[0], soap.NS12, c, "EH", "ED", nil, nil)
 	require.NoError(t, err)
-	toks, err := DecryptData(eh.ChildElements()[0], c, soap.Limits{})
+	toks, err := DecryptData(eh.ChildElements()[0], c, xmlutil.Limits{})
 	require.NoError(t, err)
 	require.Len(t, toks, 1)
 	assert.Equal(t, before, canon(t, m.Doc))
@@ -397,7 +398,7 @@ func TestEncryptHeaderErrors(t *testing.T) {
 	assert.ErrorIs(t, err, ErrMalformed)
 	_, err = EncryptHeader(h, soap.NS12, c, "a b", "", nil, nil)
 	assert.ErrorIs(t, err, ErrMalformed)
-	_, err = DecryptHeader(h, c, soap.Limits{})
+	_, err = DecryptHeader(h, c, xmlutil.Limits{})
 	assert.ErrorIs(t, err, ErrMalformed, "not an EncryptedHeader")
 
 	// An EncryptedHeader around an EncryptedData of Type Content.
@@ -405,7 +406,7 @@ func TestEncryptHeaderErrors(t *testing.T) {
 	require.NoError(t, err)
 	eh.ChildElements()[0].CreateAttr("Type", TypeContent)
 	before := canon(t, m.Doc)
-	_, err = DecryptHeader(eh, c, soap.Limits{})
+	_, err = DecryptHeader(eh, c, xmlutil.Limits{})
 	assert.ErrorIs(t, err, ErrMalformed)
 	assert.Equal(t, before, canon(t, m.Doc))
 }
@@ -436,32 +437,32 @@ func TestDecryptAttacks(t *testing.T) {
 		name      string
 		typ       string
 		plaintext string
-		lim       soap.Limits
+		lim       xmlutil.Limits
 	}{
-		{"doctype", TypeContent, `<!DOCTYPE m:Ping [<!ENTITY e "boom">]><m:Ping>&e;</m:Ping>`, soap.Limits{}},
-		{"doctype element", TypeElement, `<!DOCTYPE x SYSTEM "http://example.org/x.dtd"><m:Ping/>`, soap.Limits{}},
-		{"entity reference", TypeContent, `<m:Ping>&xxe;</m:Ping>`, soap.Limits{}},
-		{"processing instruction", TypeContent, `<?php system('id'); ?><m:Ping/>`, soap.Limits{}},
-		{"nested processing instruction", TypeContent, `<m:Ping><?pi x?></m:Ping>`, soap.Limits{}},
-		{"xml declaration", TypeElement, `<?xml version="1.0"?><m:Ping/>`, soap.Limits{}},
-		{"undeclared prefix", TypeContent, `<zz:Ping/>`, soap.Limits{}},
-		{"undeclared attribute prefix", TypeContent, `<m:Ping zz:a="1"/>`, soap.Limits{}},
-		{"undeclaring a prefix", TypeContent, `<m:Ping xmlns:m=""/>`, soap.Limits{}},
-		{"200 deep", TypeContent, deep(200), soap.Limits{}},
-		{"deeper than the limit where it lands", TypeContent, deep(99), soap.Limits{}},
-		{"close the Body", TypeContent, `</s:Body><s:Body><m:Evil/>`, soap.Limits{}},
-		{"close the fragment wrapper", TypeContent, `</soapstack-fragment-9d2c><m:Evil/><soapstack-fragment-9d2c>`, soap.Limits{}},
-		{"unclosed", TypeContent, `<m:Ping>`, soap.Limits{}},
-		{"stray end tag", TypeContent, `<m:Ping/></m:Ping>`, soap.Limits{}},
-		{"CDATA break-out", TypeContent, `]]><m:Evil/>`, soap.Limits{}},
-		{"not UTF-8 text", TypeContent, "<m:Ping>\xff\xfe</m:Ping>", soap.Limits{}},
-		{"two elements as Element", TypeElement, `<m:A/><m:B/>`, soap.Limits{}},
-		{"text as Element", TypeElement, `text`, soap.Limits{}},
-		{"text around Element", TypeElement, `x<m:A/>`, soap.Limits{}},
-		{"nothing as Element", TypeElement, ``, soap.Limits{}},
-		{"too many elements", TypeContent, strings.Repeat("<m:a/>", 11), soap.Limits{MaxElements: 10}},
-		{"too many attributes", TypeContent, `<m:a a="1" b="2" c="3"/>`, soap.Limits{MaxAttributes: 2}},
-		{"plaintext too large", TypeContent, "<m:a>" + strings.Repeat("x", 90) + "</m:a>", soap.Limits{MaxBytes: 100}},
+		{"doctype", TypeContent, `<!DOCTYPE m:Ping [<!ENTITY e "boom">]><m:Ping>&e;</m:Ping>`, xmlutil.Limits{}},
+		{"doctype element", TypeElement, `<!DOCTYPE x SYSTEM "http://example.org/x.dtd"><m:Ping/>`, xmlutil.Limits{}},
+		{"entity reference", TypeContent, `<m:Ping>&xxe;</m:Ping>`, xmlutil.Limits{}},
+		{"processing instruction", TypeContent, `<?php system('id'); ?><m:Ping/>`, xmlutil.Limits{}},
+		{"nested processing instruction", TypeContent, `<m:Ping><?pi x?></m:Ping>`, xmlutil.Limits{}},
+		{"xml declaration", TypeElement, `<?xml version="1.0"?><m:Ping/>`, xmlutil.Limits{}},
+		{"undeclared prefix", TypeContent, `<zz:Ping/>`, xmlutil.Limits{}},
+		{"undeclared attribute prefix", TypeContent, `<m:Ping zz:a="1"/>`, xmlutil.Limits{}},
+		{"undeclaring a prefix", TypeContent, `<m:Ping xmlns:m=""/>`, xmlutil.Limits{}},
+		{"200 deep", TypeContent, deep(200), xmlutil.Limits{}},
+		{"deeper than the limit where it lands", TypeContent, deep(99), xmlutil.Limits{}},
+		{"close the Body", TypeContent, `</s:Body><s:Body><m:Evil/>`, xmlutil.Limits{}},
+		{"close the fragment wrapper", TypeContent, `</soapstack-fragment-9d2c><m:Evil/><soapstack-fragment-9d2c>`, xmlutil.Limits{}},
+		{"unclosed", TypeContent, `<m:Ping>`, xmlutil.Limits{}},
+		{"stray end tag", TypeContent, `<m:Ping/></m:Ping>`, xmlutil.Limits{}},
+		{"CDATA break-out", TypeContent, `]]><m:Evil/>`, xmlutil.Limits{}},
+		{"not UTF-8 text", TypeContent, "<m:Ping>\xff\xfe</m:Ping>", xmlutil.Limits{}},
+		{"two elements as Element", TypeElement, `<m:A/><m:B/>`, xmlutil.Limits{}},
+		{"text as Element", TypeElement, `text`, xmlutil.Limits{}},
+		{"text around Element", TypeElement, `x<m:A/>`, xmlutil.Limits{}},
+		{"nothing as Element", TypeElement, ``, xmlutil.Limits{}},
+		{"too many elements", TypeContent, strings.Repeat("<m:a/>", 11), xmlutil.Limits{MaxElements: 10}},
+		{"too many attributes", TypeContent, `<m:a a="1" b="2" c="3"/>`, xmlutil.Limits{MaxAttributes: 2}},
+		{"plaintext too large", TypeContent, "<m:a>" + strings.Repeat("x", 90) + "</m:a>", xmlutil.Limits{MaxBytes: 100}},
 	} {
 		for _, c := range []*BlockCipher{cbc, gcm} {
 			t.Run(tc.name+"/"+shortAlg(c.Algorithm()), func(t *testing.T) {
@@ -486,13 +487,13 @@ func TestDecryptDepthBoundary(t *testing.T) {
 	c, _ := newTestCipher(t, AES128CBC)
 	deep := func(n int) string { return strings.Repeat("<m:a>", n) + strings.Repeat("</m:a>", n) }
 	m := parseMsg(t, envelopeWithBody(encryptedDataXML(t, c, TypeContent, []byte(deep(98)))))
-	_, err := DecryptData(m.Body.ChildElements()[0], c, soap.Limits{})
+	_, err := DecryptData(m.Body.ChildElements()[0], c, xmlutil.Limits{})
 	require.NoError(t, err)
 	m = parseMsg(t, envelopeWithBody(encryptedDataXML(t, c, TypeContent, []byte(deep(8)))))
-	_, err = DecryptData(m.Body.ChildElements()[0], c, soap.Limits{MaxDepth: 10})
+	_, err = DecryptData(m.Body.ChildElements()[0], c, xmlutil.Limits{MaxDepth: 10})
 	require.NoError(t, err)
 	m = parseMsg(t, envelopeWithBody(encryptedDataXML(t, c, TypeContent, []byte(deep(9)))))
-	_, err = DecryptData(m.Body.ChildElements()[0], c, soap.Limits{MaxDepth: 10})
+	_, err = DecryptData(m.Body.ChildElements()[0], c, xmlutil.Limits{MaxDepth: 10})
 	require.ErrorIs(t, err, ErrDecrypt)
 }
 
@@ -512,33 +513,33 @@ func TestDecryptStructuralErrors(t *testing.T) {
 		name   string
 		xml    string
 		cipher *BlockCipher
-		lim    soap.Limits
+		lim    xmlutil.Limits
 		want   error
 	}{
-		{"CipherReference", rep(`<xenc:CipherValue>`+cv+`</xenc:CipherValue>`, `<xenc:CipherReference URI="http://attacker.example/x"/>`), c, soap.Limits{}, ErrCipherReference},
-		{"CipherReference same-doc", rep(`<xenc:CipherValue>`+cv+`</xenc:CipherValue>`, `<xenc:CipherReference URI="#x"/>`), c, soap.Limits{}, ErrCipherReference},
-		{"wrong algorithm", good, gcm, soap.Limits{}, ErrAlgorithmMismatch},
-		{"algorithm downgrade to 3DES", rep(AES128CBC, TripleDESCBC), c, soap.Limits{}, ErrAlgorithmMismatch},
-		{"no EncryptionMethod", rep(`<xenc:EncryptionMethod Algorithm="`+AES128CBC+`"/>`, ``), c, soap.Limits{}, ErrAlgorithmMismatch},
-		{"oversized CipherValue", rep(cv, big), c, soap.Limits{MaxBytes: 100}, ErrTooLarge},
-		{"oversized with white space", rep(cv, strings.Join(strings.Split(big, ""), " ")), c, soap.Limits{MaxBytes: 100}, ErrTooLarge},
-		{"no Type", rep(` Type="`+TypeContent+`"`, ``), c, soap.Limits{}, ErrMalformed},
-		{"other Type", rep(TypeContent, "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Content-Only"), c, soap.Limits{}, ErrMalformed},
-		{"no CipherData", rep(`<xenc:CipherData><xenc:CipherValue>`+cv+`</xenc:CipherValue></xenc:CipherData>`, ``), c, soap.Limits{}, ErrMalformed},
-		{"two CipherValues", rep(`</xenc:CipherValue>`, `</xenc:CipherValue><xenc:CipherValue>`+cv+`</xenc:CipherValue>`), c, soap.Limits{}, ErrMalformed},
-		{"element in CipherValue", rep(cv, cv+`<xenc:X/>`), c, soap.Limits{}, ErrMalformed},
-		{"comment in CipherValue", rep(cv, cv[:8]+`<!---->`+cv[8:]), c, soap.Limits{}, ErrMalformed},
-		{"unknown child", rep(`</xenc:CipherData>`, `</xenc:CipherData><m:Extra/>`), c, soap.Limits{}, ErrMalformed},
-		{"KeyInfo after CipherData", rep(`</xenc:CipherData>`, `</xenc:CipherData><ds:KeyInfo xmlns:ds="`+NSDSig+`"/>`), c, soap.Limits{}, ErrMalformed},
-		{"text child", rep(`<xenc:CipherData>`, `text<xenc:CipherData>`), c, soap.Limits{}, ErrMalformed},
-		{"EncryptionMethod without Algorithm", rep(` Algorithm="`+AES128CBC+`"`, ``), c, soap.Limits{}, ErrMalformed},
-		{"bad Id", rep(`Id="ED"`, `Id="1 2"`), c, soap.Limits{}, ErrMalformed},
-		{"wrong namespace", rep(`xmlns:xenc="`+NS+`"`, `xmlns:xenc="urn:fake"`), c, soap.Limits{}, ErrMalformed},
+		{"CipherReference", rep(`<xenc:CipherValue>`+cv+`</xenc:CipherValue>`, `<xenc:CipherReference URI="http://attacker.example/x"/>`), c, xmlutil.Limits{}, ErrCipherReference},
+		{"CipherReference same-doc", rep(`<xenc:CipherValue>`+cv+`</xenc:CipherValue>`, `<xenc:CipherReference URI="#x"/>`), c, xmlutil.Limits{}, ErrCipherReference},
+		{"wrong algorithm", good, gcm, xmlutil.Limits{}, ErrAlgorithmMismatch},
+		{"algorithm downgrade to 3DES", rep(AES128CBC, TripleDESCBC), c, xmlutil.Limits{}, ErrAlgorithmMismatch},
+		{"no EncryptionMethod", rep(`<xenc:EncryptionMethod Algorithm="`+AES128CBC+`"/>`, ``), c, xmlutil.Limits{}, ErrAlgorithmMismatch},
+		{"oversized CipherValue", rep(cv, big), c, xmlutil.Limits{MaxBytes: 100}, ErrTooLarge},
+		{"oversized with white space", rep(cv, strings.Join(strings.Split(big, ""), " ")), c, xmlutil.Limits{MaxBytes: 100}, ErrTooLarge},
+		{"no Type", rep(` Type="`+TypeContent+`"`, ``), c, xmlutil.Limits{}, ErrMalformed},
+		{"other Type", rep(TypeContent, "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Content-Only"), c, xmlutil.Limits{}, ErrMalformed},
+		{"no CipherData", rep(`<xenc:CipherData><xenc:CipherValue>`+cv+`</xenc:CipherValue></xenc:CipherData>`, ``), c, xmlutil.Limits{}, ErrMalformed},
+		{"two CipherValues", rep(`</xenc:CipherValue>`, `</xenc:CipherValue><xenc:CipherValue>`+cv+`</xenc:CipherValue>`), c, xmlutil.Limits{}, ErrMalformed},
+		{"element in CipherValue", rep(cv, cv+`<xenc:X/>`), c, xmlutil.Limits{}, ErrMalformed},
+		{"comment in CipherValue", rep(cv, cv[:8]+`<!---->`+cv[8:]), c, xmlutil.Limits{}, ErrMalformed},
+		{"unknown child", rep(`</xenc:CipherData>`, `</xenc:CipherData><m:Extra/>`), c, xmlutil.Limits{}, ErrMalformed},
+		{"KeyInfo after CipherData", rep(`</xenc:CipherData>`, `</xenc:CipherData><ds:KeyInfo xmlns:ds="`+NSDSig+`"/>`), c, xmlutil.Limits{}, ErrMalformed},
+		{"text child", rep(`<xenc:CipherData>`, `text<xenc:CipherData>`), c, xmlutil.Limits{}, ErrMalformed},
+		{"EncryptionMethod without Algorithm", rep(` Algorithm="`+AES128CBC+`"`, ``), c, xmlutil.Limits{}, ErrMalformed},
+		{"bad Id", rep(`Id="ED"`, `Id="1 2"`), c, xmlutil.Limits{}, ErrMalformed},
+		{"wrong namespace", rep(`xmlns:xenc="`+NS+`"`, `xmlns:xenc="urn:fake"`), c, xmlutil.Limits{}, ErrMalformed},
 		// Ciphertext-dependent failures: uniform.
-		{"wrong key", good, other, soap.Limits{}, ErrDecrypt},
-		{"bad base64", rep(cv, "!!!!"+cv[4:]), c, soap.Limits{}, ErrDecrypt},
-		{"truncated", rep(cv, cv[:len(cv)-24]), c, soap.Limits{}, ErrDecrypt},
-		{"empty CipherValue", rep(cv, ""), c, soap.Limits{}, ErrDecrypt},
+		{"wrong key", good, other, xmlutil.Limits{}, ErrDecrypt},
+		{"bad base64", rep(cv, "!!!!"+cv[4:]), c, xmlutil.Limits{}, ErrDecrypt},
+		{"truncated", rep(cv, cv[:len(cv)-24]), c, xmlutil.Limits{}, ErrDecrypt},
+		{"empty CipherValue", rep(cv, ""), c, xmlutil.Limits{}, ErrDecrypt},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := parseMsg(t, envelopeWithBody(tc.xml))
@@ -552,12 +553,12 @@ func TestDecryptStructuralErrors(t *testing.T) {
 		m := parseMsg(t, envelopeWithBody(good))
 		ed := m.Body.ChildElements()[0]
 		m.Body.RemoveChild(ed)
-		_, err := DecryptData(ed, c, soap.Limits{})
+		_, err := DecryptData(ed, c, xmlutil.Limits{})
 		assert.ErrorIs(t, err, ErrMalformed)
 	})
 	t.Run("nil cipher", func(t *testing.T) {
 		m := parseMsg(t, envelopeWithBody(good))
-		_, err := DecryptData(m.Body.ChildElements()[0], nil, soap.Limits{})
+		_, err := DecryptData(m.Body.ChildElements()[0], nil, xmlutil.Limits{})
 		assert.ErrorIs(t, err, ErrInvalidKey)
 	})
 }
@@ -568,7 +569,7 @@ func TestDecryptErrorsIndistinguishable(t *testing.T) {
 	c, key := newTestCipher(t, AES128CBC)
 	// Valid padding, unparsable content.
 	m1 := parseMsg(t, envelopeWithBody(encryptedDataXML(t, c, TypeContent, []byte("<m:Ping"))))
-	_, err1 := DecryptData(m1.Body.ChildElements()[0], c, soap.Limits{})
+	_, err1 := DecryptData(m1.Body.ChildElements()[0], c, xmlutil.Limits{})
 	// Bad padding: a last block whose pad byte is 0 (raw CBC).
 	iv := make([]byte, 16)
 	blk := make([]byte, 16)
@@ -577,7 +578,7 @@ func TestDecryptErrorsIndistinguishable(t *testing.T) {
 		`<xenc:CipherData><xenc:CipherValue>%s</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`,
 		NS, TypeContent, AES128CBC, base64.StdEncoding.EncodeToString(append(iv, ct...)))
 	m2 := parseMsg(t, envelopeWithBody(bad))
-	_, err2 := DecryptData(m2.Body.ChildElements()[0], c, soap.Limits{})
+	_, err2 := DecryptData(m2.Body.ChildElements()[0], c, xmlutil.Limits{})
 	require.Error(t, err1)
 	require.Error(t, err2)
 	assert.Equal(t, err1.Error(), err2.Error())
@@ -665,13 +666,13 @@ func TestDefaultNamespaceFromContext(t *testing.T) {
 			_, err := EncryptElement(target, c, typ, "ED", nil, nil)
 			require.NoError(t, err)
 			m2 := parseMsg(t, canon(t, m.Doc))
-			_, err = DecryptData(m2.Body.FindElement(".//xenc:EncryptedData"), c, soap.Limits{})
+			_, err = DecryptData(m2.Body.FindElement(".//xenc:EncryptedData"), c, xmlutil.Limits{})
 			require.NoError(t, err)
 			assert.Equal(t, before, canon(t, m2.Doc))
 			ping := m2.Payload()
-			assert.True(t, soap.Is(ping, "urn:example:outer", "Ping"))
-			assert.True(t, soap.Is(ping.FindElement("./Inner"), "", "Inner"))
-			assert.True(t, soap.Is(ping.FindElement("./Text"), "urn:example:outer", "Text"))
+			assert.True(t, xmlutil.Is(ping, "urn:example:outer", "Ping"))
+			assert.True(t, xmlutil.Is(ping.FindElement("./Inner"), "", "Inner"))
+			assert.True(t, xmlutil.Is(ping.FindElement("./Text"), "urn:example:outer", "Text"))
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -25,7 +26,7 @@ func findByID(root *etree.Element, id string) *etree.Element {
 		if attr(el, "Id") == id {
 			return el
 		}
-		if a := soap.AttrNS(el, NSWSU, "Id"); a != nil && a.Value == id {
+		if a := xmlutil.AttrNS(el, NSWSU, "Id"); a != nil && a.Value == id {
 			return el
 		}
 	}
@@ -38,7 +39,7 @@ func securityChild(t *testing.T, m *soap.Message, ns, local string) *etree.Eleme
 	sec := m.FindHeader(nsWSSE, "Security")
 	require.NotNil(t, sec)
 	for _, c := range sec.ChildElements() {
-		if soap.Is(c, ns, local) {
+		if xmlutil.Is(c, ns, local) {
 			return c
 		}
 	}
@@ -86,7 +87,7 @@ func TestWSS4JVectorsDerivedKeyElement(t *testing.T) {
 					key = mustB64(t, dk.Key)
 				}
 			}
-			m, err := soap.ParseMessage([]byte(doc), soap.Limits{})
+			m, err := soap.ParseMessage([]byte(doc), xmlutil.Limits{})
 			require.NoError(t, err)
 
 			ids, err := ParseReferenceList(securityChild(t, m, NS, "ReferenceList"))
@@ -108,10 +109,10 @@ func TestWSS4JVectorsDerivedKeyElement(t *testing.T) {
 
 			c, err := NewCipher(ed.Algorithm, key)
 			require.NoError(t, err)
-			toks, err := DecryptData(el, c, soap.Limits{})
+			toks, err := DecryptData(el, c, xmlutil.Limits{})
 			require.NoError(t, err)
 			assert.Equal(t, meta.ExpectedBody, canonToks(toks))
-			assert.True(t, soap.Is(m.Payload(), "http://example.org/ping", "Ping"))
+			assert.True(t, xmlutil.Is(m.Payload(), "http://example.org/ping", "Ping"))
 			checkWholeDocument(t, tc.name, m)
 		})
 	}
@@ -135,7 +136,7 @@ func TestWSS4JVectorEncryptedKeyElement(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &keys))
 
-	m, err := soap.ParseMessage([]byte(doc), soap.Limits{})
+	m, err := soap.ParseMessage([]byte(doc), xmlutil.Limits{})
 	require.NoError(t, err)
 	ek, err := ParseEncryptedKey(securityChild(t, m, NS, "EncryptedKey"))
 	require.NoError(t, err)
@@ -162,7 +163,7 @@ func TestWSS4JVectorEncryptedKeyElement(t *testing.T) {
 	assert.Equal(t, mustB64(t, meta.Encryption.SessionKey), key)
 	c, err := NewCipher(ed.Algorithm, key)
 	require.NoError(t, err)
-	toks, err := DecryptData(el, c, soap.Limits{})
+	toks, err := DecryptData(el, c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, meta.ExpectedBody, canonToks(toks))
 	checkWholeDocument(t, "msg_05", m)
@@ -173,7 +174,7 @@ func TestWSS4JVectorEncryptedKeyElement(t *testing.T) {
 // CBC cannot notice; only a signature over the content can.
 func TestWSS4JTamperedIVElement(t *testing.T) {
 	doc, meta := readMsg(t, "msg_05_tampered")
-	m, err := soap.ParseMessage([]byte(doc), soap.Limits{})
+	m, err := soap.ParseMessage([]byte(doc), xmlutil.Limits{})
 	require.NoError(t, err)
 	ek, err := ParseEncryptedKey(securityChild(t, m, NS, "EncryptedKey"))
 	require.NoError(t, err)
@@ -181,7 +182,7 @@ func TestWSS4JTamperedIVElement(t *testing.T) {
 	require.NoError(t, err)
 	c, err := NewCipher(AES128CBC, key)
 	require.NoError(t, err)
-	toks, err := DecryptData(findByID(m.Envelope, ek.DataReferences[0]), c, soap.Limits{})
+	toks, err := DecryptData(findByID(m.Envelope, ek.DataReferences[0]), c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, meta.ExpectedTamperedBody, canonToks(toks))
 }

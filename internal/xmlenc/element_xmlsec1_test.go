@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -74,10 +75,10 @@ func TestXmlsec1DecryptsOurEnvelope(t *testing.T) {
 				runXmlsec1(t, append(args, "--output", res, in)...)
 				dec, err := os.ReadFile(res)
 				require.NoError(t, err)
-				m2, err := soap.ParseMessage(dec, soap.Limits{})
+				m2, err := soap.ParseMessage(dec, xmlutil.Limits{})
 				require.NoError(t, err, "xmlsec1 output:\n%s", dec)
 				assert.Equal(t, want, contentOf(m2.Body))
-				assert.True(t, soap.Is(m2.Payload(), "urn:example:m", "Ping"))
+				assert.True(t, xmlutil.Is(m2.Payload(), "urn:example:m", "Ping"))
 			})
 		}
 	}
@@ -121,7 +122,7 @@ func TestOursDecryptsXmlsec1Envelope(t *testing.T) {
 				require.NoError(t, err)
 				require.NotContains(t, string(enc), "hello")
 
-				m, err := soap.ParseMessage(enc, soap.Limits{})
+				m, err := soap.ParseMessage(enc, xmlutil.Limits{})
 				require.NoError(t, err)
 				el := findByID(m.Envelope, "ED-x")
 				require.NotNil(t, el, "xmlsec1 output:\n%s", enc)
@@ -138,7 +139,7 @@ func TestOursDecryptsXmlsec1Envelope(t *testing.T) {
 				require.NoError(t, err)
 				c, err := NewCipher(ed.Algorithm, key)
 				require.NoError(t, err)
-				_, err = DecryptData(el, c, soap.Limits{})
+				_, err = DecryptData(el, c, xmlutil.Limits{})
 				require.NoError(t, err)
 				assert.Equal(t, want, canon(t, m.Doc))
 			})
@@ -170,10 +171,10 @@ func TestXmlsec1DecryptsOurHeader(t *testing.T) {
 	runXmlsec1(t, "--decrypt", "--privkey-pem", "testdata/x509_key.pem", "--output", res, writeFile(t, dir, "enc.xml", out))
 	dec, err := os.ReadFile(res)
 	require.NoError(t, err)
-	m2, err := soap.ParseMessage(dec, soap.Limits{})
+	m2, err := soap.ParseMessage(dec, xmlutil.Limits{})
 	require.NoError(t, err, "xmlsec1 output:\n%s", dec)
 	eh := m2.Headers()[0]
-	require.True(t, soap.Is(eh, NSWSSE11, "EncryptedHeader"))
+	require.True(t, xmlutil.Is(eh, NSWSSE11, "EncryptedHeader"))
 	require.Len(t, eh.ChildElements(), 1)
 	assert.Equal(t, want, canonToks([]etree.Token{eh.ChildElements()[0]}))
 }
@@ -204,14 +205,14 @@ func TestXencPrefixTakenInScope(t *testing.T) {
 	runXmlsec1(t, "--decrypt", "--privkey-pem", "testdata/x509_key.pem", "--output", res, writeFile(t, dir, "enc.xml", out))
 	dec, err := os.ReadFile(res)
 	require.NoError(t, err)
-	m2, err := soap.ParseMessage(dec, soap.Limits{})
+	m2, err := soap.ParseMessage(dec, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, want, contentOf(m2.Body))
 
-	m3, err := soap.ParseMessage(out, soap.Limits{})
+	m3, err := soap.ParseMessage(out, xmlutil.Limits{})
 	require.NoError(t, err)
-	_, err = DecryptData(m3.Body.ChildElements()[0], c, soap.Limits{})
+	_, err = DecryptData(m3.Body.ChildElements()[0], c, xmlutil.Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, want, contentOf(m3.Body))
-	assert.True(t, soap.Is(m3.Payload(), "urn:example:not-xenc", "Thing"))
+	assert.True(t, xmlutil.Is(m3.Payload(), "urn:example:not-xenc", "Thing"))
 }

@@ -9,8 +9,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Limits of ParseEncryptedKey and ParseReferenceList.
@@ -175,7 +174,7 @@ func ParseEncryptedKey(el *etree.Element) (*EncryptedKey, error) {
 		return nil, malformed("not an xenc:EncryptedKey")
 	}
 	ek := &EncryptedKey{ID: attr(el, "Id"), Recipient: attr(el, "Recipient")}
-	if soap.AttrNS(el, "", "Id") != nil && !validID(ek.ID) {
+	if xmlutil.AttrNS(el, "", "Id") != nil && !validID(ek.ID) {
 		return nil, malformed("EncryptedKey Id is not an XML ID")
 	}
 	kids, err := childElements(el)

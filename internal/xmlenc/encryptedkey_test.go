@@ -9,10 +9,9 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/soapstack/soapstack/soap"
 )
 
 // thumbprintSTR is the ThumbprintSHA1 KeyIdentifier STR WSS4J writes.
@@ -34,7 +33,7 @@ func reparse(t testing.TB, el *etree.Element) *etree.Element {
 	doc.SetRoot(el)
 	s, err := doc.WriteToString()
 	require.NoError(t, err)
-	toks, err := soap.ParseFragment([]byte(s), etree.NewElement("ctx"), soap.Limits{})
+	toks, err := xmlutil.ParseFragment([]byte(s), etree.NewElement("ctx"), xmlutil.Limits{})
 	require.NoError(t, err)
 	require.Len(t, toks, 1)
 	return toks[0].(*etree.Element)

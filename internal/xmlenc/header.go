@@ -7,7 +7,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // isHeaderAttr reports whether local names a SOAP header block attribute
@@ -18,9 +18,9 @@ func isHeaderAttr(soapNS, local string) bool {
 	case "mustUnderstand":
 		return true
 	case "actor":
-		return soapNS == soap.NS11
+		return soapNS == nsSOAP11
 	case "role", "relay":
-		return soapNS == soap.NS12
+		return soapNS == nsSOAP12
 	}
 	return false
 }
@@ -28,9 +28,8 @@ func isHeaderAttr(soapNS, local string) bool {
 // EncryptHeader encrypts the SOAP header block header (a child of
 // soap:Header) with c as an xenc:EncryptedData of Type Element and puts a
 // WS-Security 1.1 wsse11:EncryptedHeader holding it in its place (WSS 1.1,
-// section 9.3), which it returns. soapNS is the envelope namespace
-// (soap.NS11 or soap.NS12). The EncryptedHeader carries the header's
-// mustUnderstand and actor (SOAP 1.1) or role and relay (SOAP 1.2)
+// section 9.3), which it returns. soapNS is the SOAP 1.1 or 1.2 envelope
+// namespace. The EncryptedHeader carries the header's mustUnderstand and actor (SOAP 1.1) or role and relay (SOAP 1.2)
 // attributes, copied with their values, so that intermediaries still see
 // who must process it; ehID, when not empty, is its wsu:Id. edID and
 // keyInfo are the EncryptedData's Id and key information, as for
@@ -48,7 +47,7 @@ func EncryptHeader(header *etree.Element, soapNS string, c *BlockCipher, ehID, e
 	if c == nil {
 		return nil, fmt.Errorf("%w: nil BlockCipher", ErrInvalidKey)
 	}
-	if soapNS != soap.NS11 && soapNS != soap.NS12 {
+	if soapNS != nsSOAP11 && soapNS != nsSOAP12 {
 		return nil, malformed("%q is not a SOAP envelope namespace", soapNS)
 	}
 	parent := header.Parent()
@@ -67,11 +66,11 @@ func EncryptHeader(header *etree.Element, soapNS string, c *BlockCipher, ehID, e
 		if a.Space == "" || a.Space == "xmlns" || !isHeaderAttr(soapNS, a.Key) {
 			continue
 		}
-		if ns, ok := soap.LookupPrefix(header, a.Space); ok && ns == soapNS {
+		if ns, ok := xmlutil.LookupPrefix(header, a.Space); ok && ns == soapNS {
 			attrs = append(attrs, copied{a.Key, a.Value})
 		}
 	}
-	scope := soap.InScopeNamespaces(parent)
+	scope := xmlutil.InScopeNamespaces(parent)
 	if err := checkPlaintext(header, scope); err != nil {
 		return nil, err
 	}
@@ -120,7 +119,7 @@ func ParseEncryptedHeader(eh *etree.Element) (*EncryptedData, error) {
 	if eh == nil || !isNamed(eh, NSWSSE11, "EncryptedHeader") {
 		return nil, malformed("not a wsse11:EncryptedHeader")
 	}
-	if a := soap.AttrNS(eh, NSWSU, "Id"); a != nil && !validID(a.Value) {
+	if a := xmlutil.AttrNS(eh, NSWSU, "Id"); a != nil && !validID(a.Value) {
 		return nil, malformed("EncryptedHeader wsu:Id is not an XML ID")
 	}
 	kids, err := childElements(eh)
@@ -142,7 +141,7 @@ func ParseEncryptedHeader(eh *etree.Element) (*EncryptedData, error) {
 
 // DecryptHeader decrypts the wsse11:EncryptedHeader eh with c and replaces
 // it in the tree by the decrypted header block, which it returns. The
-// plaintext is parsed once, with soap.ParseFragment under the strict rules
+// plaintext is parsed once, with xmlutil.ParseFragment under the strict rules
 // and lim, in the scope of eh's parent (soap:Header), where the header
 // lands. Errors are those of ParseEncryptedHeader and DecryptData; on
 // error the tree is unchanged.
@@ -151,7 +150,7 @@ func ParseEncryptedHeader(eh *etree.Element) (*EncryptedData, error) {
 // attributes are what count from here on; DecryptHeader does not compare
 // them with the EncryptedHeader's copies (the Security layer's policy
 // decides whether it must).
-func DecryptHeader(eh *etree.Element, c *BlockCipher, lim soap.Limits) (*etree.Element, error) {
+func DecryptHeader(eh *etree.Element, c *BlockCipher, lim xmlutil.Limits) (*etree.Element, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: nil BlockCipher", ErrInvalidKey)
 	}
@@ -164,7 +163,7 @@ func DecryptHeader(eh *etree.Element, c *BlockCipher, lim soap.Limits) (*etree.E
 
 // decryptHeader decrypts ed, the EncryptedData of the EncryptedHeader eh,
 // and replaces eh by the header.
-func decryptHeader(eh *etree.Element, ed *EncryptedData, c *BlockCipher, lim soap.Limits) (*etree.Element, error) {
+func decryptHeader(eh *etree.Element, ed *EncryptedData, c *BlockCipher, lim xmlutil.Limits) (*etree.Element, error) {
 	if ed.Type != TypeElement {
 		return nil, malformed("EncryptedData of an EncryptedHeader must have Type Element")
 	}

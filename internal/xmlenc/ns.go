@@ -106,3 +106,10 @@ const (
 	// NSWSU is the WS-Security utility namespace (prefix wsu).
 	NSWSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 )
+
+// SOAP envelope namespaces, for EncryptedHeader (WS-Security 1.1): its
+// mustUnderstand, actor and role attributes are those of the envelope.
+const (
+	nsSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+	nsSOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+)

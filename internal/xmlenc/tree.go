@@ -5,14 +5,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/beevik/etree"
-
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
 // Errors of the element layer, in addition to those of block.go. Like
@@ -99,7 +101,7 @@ func validID(id string) bool {
 
 // attr returns the value of el's unqualified attribute local.
 func attr(el *etree.Element, local string) string {
-	if a := soap.AttrNS(el, "", local); a != nil {
+	if a := xmlutil.AttrNS(el, "", local); a != nil {
 		return a.Value
 	}
 	return ""
@@ -160,6 +162,16 @@ func isXMLSpace(s string) bool {
 // as in XML Schema base64Binary) into at most maxLen bytes. A longer value
 // gives ErrTooLarge before anything is decoded; bad base64 gives errBad.
 func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
+	b, err := appendBase64(nil, el, maxLen, errBad)
+	if b == nil && err == nil {
+		b = []byte{} // an empty value is not nil
+	}
+	return b, err
+}
+
+// appendBase64 is decodeBase64 appending to dst (which the result may
+// share).
+func appendBase64(dst []byte, el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 	s, err := textOf(el)
 	if err != nil {
 		return nil, err
@@ -176,31 +188,67 @@ func decodeBase64(el *etree.Element, maxLen int, errBad error) ([]byte, error) {
 	if n > limit {
 		return nil, fmt.Errorf("%w: <%s> holds %d base64 characters, at most %d allowed", ErrTooLarge, el.FullTag(), n, limit)
 	}
-	src := []byte(s)
-	if n != len(s) {
-		src = make([]byte, 0, n)
-		for i := 0; i < len(s); i++ {
-			switch s[i] {
-			case ' ', '\t', '\r', '\n':
-			default:
-				src = append(src, s[i])
-			}
+	if n == len(s) {
+		return decodeBase64Chunks(dst, s, maxLen, el, errBad)
+	}
+	src := make([]byte, 0, n)
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			src = append(src, s[i])
 		}
 	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-	k, err := base64.StdEncoding.Decode(out, src)
+	out, err := base64.StdEncoding.AppendDecode(dst, src)
 	if err != nil {
 		return nil, errBad
 	}
-	if k > maxLen {
+	out = out[len(dst):]
+	if k := len(out); k > maxLen {
 		return nil, fmt.Errorf("%w: <%s> holds %d bytes, at most %d allowed", ErrTooLarge, el.FullTag(), k, maxLen)
 	}
-	return out[:k], nil
+	return out, nil
+}
+
+// textLen is the length of the character data directly inside el.
+func textLen(el *etree.Element) int {
+	n := 0
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.CharData); ok {
+			n += len(c.Data)
+		}
+	}
+	return n
+}
+
+// decodeBase64Chunks decodes s, base64 without white space, through a
+// small buffer instead of a copy of the whole text. Padding may only end
+// the text, as when it is decoded in one piece.
+func decodeBase64Chunks(dst []byte, s string, maxLen int, el *etree.Element, errBad error) ([]byte, error) {
+	start := len(dst)
+	out := slices.Grow(dst, base64.StdEncoding.DecodedLen(len(s)))
+	var chunk [2048]byte // a multiple of 4
+	for off := 0; off < len(s); {
+		k := copy(chunk[:], s[off:])
+		off += k
+		if off < len(s) && bytes.IndexByte(chunk[:k], '=') >= 0 {
+			return nil, errBad
+		}
+		var err error
+		if out, err = base64.StdEncoding.AppendDecode(out, chunk[:k]); err != nil {
+			return nil, errBad
+		}
+	}
+	out = out[start:]
+	if len(out) > maxLen {
+		return nil, fmt.Errorf("%w: <%s> holds %d bytes, at most %d allowed", ErrTooLarge, el.FullTag(), len(out), maxLen)
+	}
+	return out, nil
 }
 
 // isNamed reports whether el has the expanded name {ns}local.
 func isNamed(el *etree.Element, ns, local string) bool {
-	return el.Tag == local && soap.Is(el, ns, local)
+	return el.Tag == local && xmlutil.Is(el, ns, local)
 }
 
 // addKeyInfo appends keyInfo to parent: as is when it is a ds:KeyInfo
@@ -211,7 +259,7 @@ func addKeyInfo(parent, keyInfo *etree.Element) {
 		return
 	}
 	if keyInfo.Tag == "KeyInfo" {
-		ns, ok := soap.LookupPrefix(keyInfo, keyInfo.Space)
+		ns, ok := xmlutil.LookupPrefix(keyInfo, keyInfo.Space)
 		switch {
 		case ok && ns == NSDSig:
 			parent.AddChild(keyInfo)
@@ -227,17 +275,33 @@ func addKeyInfo(parent, keyInfo *etree.Element) {
 	ki.AddChild(keyInfo)
 }
 
+// bufferPool holds the buffers of serialized plaintexts; a buffer is
+// cleared before it goes back.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the capacity above which a buffer is not kept.
+const maxPooledBuffer = 1 << 20
+
+func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+
+// putBuffer wipes buf (it held plaintext) and returns it to the pool.
+func putBuffer(buf *bytes.Buffer) {
+	clear(buf.Bytes())
+	buf.Reset()
+	if buf.Cap() <= maxPooledBuffer {
+		bufferPool.Put(buf)
+	}
+}
+
 // serialize writes the tokens as XML, using their prefixes as written.
 // Namespace declarations on ancestors are not copied: the content is
 // decrypted in the same place, in the same scope. Text escapes &, <, > and
 // CR; attribute values also escape ", TAB, LF and CR (which attribute value
 // normalization would otherwise turn into spaces), so the content parses
 // back to the same tree.
+// The bytes are internal/xmlwrite's.
 func serialize(buf *bytes.Buffer, toks ...etree.Token) {
-	s := etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true}
-	for _, t := range toks {
-		t.WriteTo(buf, &s)
-	}
+	buf.Write(xmlwrite.AppendTokens(buf.AvailableBuffer(), toks...))
 }
 
 // checkPlaintext verifies that tok serializes to content the strict parser
@@ -332,8 +396,8 @@ func depthOf(el *etree.Element) int {
 }
 
 // fillLimits gives zero fields of lim their defaults.
-func fillLimits(lim soap.Limits) soap.Limits {
-	d := soap.DefaultLimits()
+func fillLimits(lim xmlutil.Limits) xmlutil.Limits {
+	d := xmlutil.DefaultLimits()
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = d.MaxBytes
 	}

@@ -1,6 +1,6 @@
 // Package xmlparse turns one XML document held in memory into a
 // github.com/beevik/etree tree under strict input rules. It is the parser
-// behind soap.ReadMessage and soap.ParseFragment.
+// behind soap.ReadMessage and xmlutil.ParseFragment.
 //
 // # Design
 //

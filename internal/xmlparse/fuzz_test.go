@@ -3,49 +3,12 @@ package xmlparse
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
-)
 
-// canonical renders a tree with adjacent character data merged and empty
-// character data dropped: what survives serialization.
-func canonical(e *etree.Element) string {
-	var b strings.Builder
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
-		fmt.Fprintf(&b, "<%s|%s", e.Space, e.Tag)
-		for _, a := range e.Attr {
-			fmt.Fprintf(&b, " %s|%s=%q", a.Space, a.Key, a.Value)
-		}
-		b.WriteString(">")
-		var text strings.Builder
-		flush := func() {
-			if text.Len() > 0 {
-				fmt.Fprintf(&b, "T%q", text.String())
-				text.Reset()
-			}
-		}
-		for _, c := range e.Child {
-			switch t := c.(type) {
-			case *etree.CharData:
-				text.WriteString(t.Data)
-			case *etree.Element:
-				flush()
-				walk(t)
-			case *etree.Comment:
-				flush()
-				fmt.Fprintf(&b, "C%q", t.Data)
-			}
-		}
-		flush()
-		b.WriteString("</>")
-	}
-	walk(e)
-	return b.String()
-}
+	"github.com/soapstack/soapstack/internal/xmltest"
+)
 
 // FuzzParse checks that Parse never panics, that only *Error and
 // ErrTooLarge come out, and that an accepted document, serialized with
@@ -86,7 +49,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("serialized tree does not parse: %v\n%q", err, out)
 		}
-		if a, b := canonical(doc.Root()), canonical(doc2.Root()); a != b {
+		if a, b := xmltest.Canonical(doc.Root()), xmltest.Canonical(doc2.Root()); a != b {
 			t.Fatalf("round trip changed the tree:\n%s\n%s", a, b)
 		}
 	})

@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Range is one AcknowledgementRange: Lower..Upper inclusive.
@@ -63,7 +63,7 @@ func parseAck(v Version, el *etree.Element) (*SequenceAcknowledgement, error) {
 	rangesAtNone := 0 // the ranges read when None was
 	none := false
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Space == NSNetRM && n.Local == elBufferRemaining {
 			if a.BufferRemaining != nil {
 				return nil, malformed(s.where, ErrRepeatedChild, "BufferRemaining")
@@ -199,7 +199,7 @@ func parseRange(el *etree.Element) (Range, error) {
 		name string
 		dst  *uint64
 	}{{attrLower, &r.Lower}, {attrUpper, &r.Upper}} {
-		a := soap.AttrNS(el, "", f.name)
+		a := xmlutil.AttrNS(el, "", f.name)
 		if a == nil {
 			return Range{}, malformed(elAckRange, ErrMissingChild, "attribute %s", f.name)
 		}

@@ -2,7 +2,7 @@ package wire
 
 import (
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // AckRequested is the wsrm:AckRequested header.
@@ -28,7 +28,7 @@ func ParseAckRequested(el *etree.Element) (*AckRequested, error) {
 		return nil, err
 	}
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
 			if a.Identifier, err = take(s, c, 1, identifierText); err != nil {

@@ -2,7 +2,7 @@ package wire
 
 import (
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // SequenceControl is the body of CloseSequence (1.1),
@@ -63,7 +63,7 @@ func ParseSequenceControl(el *etree.Element) (*SequenceControl, error) {
 	}
 	var kind ControlKind
 	for k := CloseSequence; k <= TerminateSequenceResponse; k++ {
-		if soap.ElementName(el).Local == k.local() {
+		if xmlutil.ElementName(el).Local == k.local() {
 			kind = k
 		}
 	}
@@ -81,7 +81,7 @@ func ParseSequenceControl(el *etree.Element) (*SequenceControl, error) {
 		return nil, err
 	}
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
 			if sc.Identifier, err = take(s, c, 1, identifierText); err != nil {

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Behavior is the WS-RM 1.1 IncompleteSequenceBehavior; the zero value
@@ -109,7 +109,7 @@ func ParseCreateSequence(el *etree.Element) (*CreateSequence, error) {
 	cs := &CreateSequence{Version: v}
 	s := newSchema(elCreateSequence, v.Namespace())
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Space == NSWSSE && n.Local == elSTR {
 			if cs.SecurityTokenReference != nil {
 				return nil, malformed(s.where, ErrRepeatedChild, "SecurityTokenReference")
@@ -163,7 +163,7 @@ func parseOffer(v Version, el *etree.Element) (*Offer, error) {
 		return nil, err
 	}
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
 			if o.Identifier, err = take(s, c, 1, identifierText); err != nil {
@@ -226,7 +226,7 @@ func (cs *CreateSequence) Build() *etree.Element {
 		addExtensions(oe, o.Extensions)
 	}
 	if cs.SecurityTokenReference != nil {
-		el.AddChild(soap.CopyWithScope(cs.SecurityTokenReference))
+		el.AddChild(xmlutil.CopyWithScope(cs.SecurityTokenReference))
 	}
 	addExtensions(el, cs.Extensions)
 	return el
@@ -258,7 +258,7 @@ func ParseCreateSequenceResponse(el *etree.Element) (*CreateSequenceResponse, er
 		return nil, err
 	}
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
 			if r.Identifier, err = take(s, c, 1, identifierText); err != nil {
@@ -301,7 +301,7 @@ func parseAccept(v Version, el *etree.Element) (*EndpointReference, error) {
 	s := newSchema(elAccept, v.Namespace())
 	var epr *EndpointReference
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Space == s.ns && n.Local == elAcksTo {
 			if err := s.check(c, 1, false); err != nil {
 				return nil, err

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -31,7 +32,7 @@ func parseEPR(v Version, el *etree.Element) (*EndpointReference, error) {
 	if len(kids) == 0 {
 		return nil, malformed(where, ErrMissingChild, "Address")
 	}
-	first := soap.ElementName(kids[0])
+	first := xmlutil.ElementName(kids[0])
 	var av soap.AddressingVersion
 	switch first.Space {
 	case NSWSA10:
@@ -58,7 +59,7 @@ func parseEPR(v Version, el *etree.Element) (*EndpointReference, error) {
 	ns := av.Namespace()
 	seen := map[string]bool{}
 	for _, c := range kids[1:] {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		if n.Space != ns {
 			continue // Metadata of other specs, extensions (xs:any ##other)
 		}
@@ -94,7 +95,7 @@ func (e *EndpointReference) build(el *etree.Element) {
 	if len(e.ReferenceParameters) > 0 {
 		rp := el.CreateElement(prefixWSA + ":" + elReferenceParameters)
 		for _, p := range e.ReferenceParameters {
-			rp.AddChild(soap.CopyWithScope(p))
+			rp.AddChild(xmlutil.CopyWithScope(p))
 		}
 	}
 }

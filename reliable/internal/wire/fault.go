@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -285,7 +286,7 @@ func (f *Fault) parseDetail(detail []*etree.Element) error {
 	v := f.Version
 	switch {
 	case f.Kind == InvalidAcknowledgement:
-		if len(detail) != 1 || !soap.Is(detail[0], v.Namespace(), elSequenceAcknowledgement) {
+		if len(detail) != 1 || !xmlutil.Is(detail[0], v.Namespace(), elSequenceAcknowledgement) {
 			return malformed("Detail", ErrMissingChild, "SequenceAcknowledgement")
 		}
 		a, err := parseAck(v, detail[0])
@@ -294,7 +295,7 @@ func (f *Fault) parseDetail(detail []*etree.Element) error {
 		}
 		f.Ack, f.Identifier = a, a.Identifier
 	case f.Kind.hasIdentifierDetail():
-		if len(detail) == 0 || !soap.Is(detail[0], v.Namespace(), elIdentifier) {
+		if len(detail) == 0 || !xmlutil.Is(detail[0], v.Namespace(), elIdentifier) {
 			return malformed("Detail", ErrMissingChild, "Identifier")
 		}
 		id, err := identifierText(detail[0])
@@ -303,15 +304,15 @@ func (f *Fault) parseDetail(detail []*etree.Element) error {
 		}
 		f.Identifier = id
 		rest := detail[1:]
-		if f.Kind == MessageNumberRollover && v == V11 && len(rest) > 0 && soap.Is(rest[0], v.Namespace(), elMaxMessageNumber) {
+		if f.Kind == MessageNumberRollover && v == V11 && len(rest) > 0 && xmlutil.Is(rest[0], v.Namespace(), elMaxMessageNumber) {
 			if f.MaxMessageNumber, err = number(rest[0]); err != nil {
 				return err
 			}
 			rest = rest[1:]
 		}
 		for _, c := range rest {
-			if _, isRM := VersionOf(soap.ElementName(c).Space); isRM {
-				return malformed("Detail", ErrUnknownChild, "%s", qname(soap.ElementName(c)))
+			if _, isRM := VersionOf(xmlutil.ElementName(c).Space); isRM {
+				return malformed("Detail", ErrUnknownChild, "%s", qname(xmlutil.ElementName(c)))
 			}
 		}
 	}
@@ -321,14 +322,14 @@ func (f *Fault) parseDetail(detail []*etree.Element) error {
 // parseSequenceFault reads a wsrm:SequenceFault header: FaultCode (a QName
 // in v's namespace) and the detail children.
 func parseSequenceFault(v Version, el *etree.Element) (FaultKind, []*etree.Element, error) {
-	if !soap.Is(el, v.Namespace(), elSequenceFault) {
-		return 0, nil, malformed(elSequenceFault, ErrWrongElement, "got %s", qname(soap.ElementName(el)))
+	if !xmlutil.Is(el, v.Namespace(), elSequenceFault) {
+		return 0, nil, malformed(elSequenceFault, ErrWrongElement, "got %s", qname(xmlutil.ElementName(el)))
 	}
 	kids, err := children(el)
 	if err != nil {
 		return 0, nil, err
 	}
-	if len(kids) == 0 || !soap.Is(kids[0], v.Namespace(), elFaultCode) {
+	if len(kids) == 0 || !xmlutil.Is(kids[0], v.Namespace(), elFaultCode) {
 		return 0, nil, malformed(elSequenceFault, ErrMissingChild, "FaultCode")
 	}
 	t, err := text(kids[0])
@@ -339,7 +340,7 @@ func parseSequenceFault(v Version, el *etree.Element) (FaultKind, []*etree.Eleme
 	if !ok {
 		prefix, local = "", t
 	}
-	ns, bound := soap.LookupPrefix(kids[0], prefix)
+	ns, bound := xmlutil.LookupPrefix(kids[0], prefix)
 	if !bound || ns != v.Namespace() {
 		return 0, nil, malformed(elFaultCode, ErrNotAFault, "not a %s subcode", v)
 	}
@@ -352,8 +353,8 @@ func parseSequenceFault(v Version, el *etree.Element) (FaultKind, []*etree.Eleme
 		if len(rest) == 0 {
 			return k, nil, nil
 		}
-		if !soap.Is(rest[0], v.Namespace(), elDetail) {
-			return 0, nil, malformed(elSequenceFault, ErrUnknownChild, "%s", qname(soap.ElementName(rest[0])))
+		if !xmlutil.Is(rest[0], v.Namespace(), elDetail) {
+			return 0, nil, malformed(elSequenceFault, ErrUnknownChild, "%s", qname(xmlutil.ElementName(rest[0])))
 		}
 		d, err := children(rest[0])
 		if err != nil {

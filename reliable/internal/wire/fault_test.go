@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -35,7 +36,7 @@ func TestWCFFaultVectors(t *testing.T) {
 		}
 		decl := `<s:Envelope xmlns:s="` + soap.NS12 + `" xmlns:wsa="` + NSWSA10 + `" xmlns:wsrm="` + tc.v.Namespace() + `" xmlns:netrm="` + NSNetRM + `">`
 		b = bytes.Replace(b, []byte("<s:Envelope>"), []byte(decl), 1)
-		m, err := soap.ParseMessage(b, soap.DefaultLimits())
+		m, err := soap.ParseMessage(b, xmlutil.DefaultLimits())
 		if err != nil {
 			t.Fatalf("%s: %v", tc.glob, err)
 		}
@@ -81,7 +82,7 @@ func TestFaultRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := soap.ParseMessage(b, soap.DefaultLimits())
+			back, err := soap.ParseMessage(b, xmlutil.DefaultLimits())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,7 @@ func TestFaultRoundTrip(t *testing.T) {
 				doc := etree.NewDocument()
 				doc.SetRoot(h)
 				hb, _ := doc.WriteToBytes()
-				toks, err := soap.ParseFragment(hb, etree.NewElement("ctx"), soap.DefaultLimits())
+				toks, err := xmlutil.ParseFragment(hb, etree.NewElement("ctx"), xmlutil.DefaultLimits())
 				if err != nil {
 					t.Fatal(err)
 				}

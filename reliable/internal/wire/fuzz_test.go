@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -29,7 +30,7 @@ func fzElement(data []byte) *etree.Element {
 		return nil
 	}
 	ctx := fzContext()
-	toks, err := soap.ParseFragment(data, ctx, soap.Limits{MaxBytes: 128 << 10, MaxDepth: 32, MaxElements: 4000})
+	toks, err := xmlutil.ParseFragment(data, ctx, xmlutil.Limits{MaxBytes: 128 << 10, MaxDepth: 32, MaxElements: 4000})
 	if err != nil {
 		return nil
 	}
@@ -68,16 +69,16 @@ func fzSeeds(f *testing.F, locals []string, built ...*etree.Element) {
 			b = b[:i]
 		}
 		ctx := fzContext()
-		toks, err := soap.ParseFragment(b, ctx, soap.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements: 100000})
+		toks, err := xmlutil.ParseFragment(b, ctx, xmlutil.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements: 100000})
 		if err != nil {
 			continue
 		}
 		var walk func(el *etree.Element)
 		walk = func(el *etree.Element) {
 			for _, c := range el.ChildElements() {
-				n := soap.ElementName(c)
+				n := xmlutil.ElementName(c)
 				if _, ok := VersionOf(n.Space); ok && want[n.Local] {
-					f.Add(serializeF(f, soap.CopyWithScope(c)))
+					f.Add(serializeF(f, xmlutil.CopyWithScope(c)))
 					continue
 				}
 				walk(c)
@@ -199,7 +200,7 @@ func FuzzSequenceFault(f *testing.F) {
 		if el == nil {
 			return
 		}
-		v, ok := VersionOf(soap.ElementName(el).Space)
+		v, ok := VersionOf(xmlutil.ElementName(el).Space)
 		if !ok {
 			return
 		}

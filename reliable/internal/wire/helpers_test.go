@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // builder is what every parsed value is.
@@ -40,7 +40,7 @@ func reparse(t testing.TB, b []byte, ctx *etree.Element) *etree.Element {
 	if ctx == nil {
 		ctx = etree.NewElement("ctx")
 	}
-	toks, err := soap.ParseFragment(b, ctx, soap.DefaultLimits())
+	toks, err := xmlutil.ParseFragment(b, ctx, xmlutil.DefaultLimits())
 	if err != nil {
 		t.Fatalf("does not parse: %v\n%s", err, b)
 	}

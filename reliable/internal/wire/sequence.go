@@ -2,7 +2,7 @@ package wire
 
 import (
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Sequence is the wsrm:Sequence header of a sequence message.
@@ -29,7 +29,7 @@ func ParseSequence(el *etree.Element) (*Sequence, error) {
 		return nil, err
 	}
 	for _, c := range kids {
-		n := soap.ElementName(c)
+		n := xmlutil.ElementName(c)
 		switch {
 		case n.Local == elIdentifier:
 			if sq.Identifier, err = take(s, c, 1, identifierText); err != nil {

@@ -2,7 +2,7 @@ package wire
 
 import (
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // UsesSequence is a WS-RM 1.1 UsesSequenceSTR or UsesSequenceSSL header:
@@ -32,7 +32,7 @@ func ParseUsesSequence(el *etree.Element) (UsesSequence, error) {
 	if el == nil {
 		return 0, malformed(elUsesSequenceSTR, ErrWrongElement, "missing")
 	}
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	var u UsesSequence
 	switch {
 	case n.Space == NSRM11 && n.Local == elUsesSequenceSTR:

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 	"github.com/soapstack/soapstack/soap"
 )
 
@@ -53,7 +54,7 @@ func vtParse(t *testing.T, name string, ctx *etree.Element) *etree.Element {
 	if i := bytes.Index(b, []byte("\n\nnull: HTTP/")); i >= 0 {
 		b = b[:i]
 	}
-	toks, err := soap.ParseFragment(b, ctx, soap.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements: 100000})
+	toks, err := xmlutil.ParseFragment(b, ctx, xmlutil.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements: 100000})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -72,7 +73,7 @@ func vtSummary(t *testing.T, name string, root *etree.Element) []string {
 	var walk func(el *etree.Element)
 	walk = func(el *etree.Element) {
 		for _, c := range el.ChildElements() {
-			n := soap.ElementName(c)
+			n := xmlutil.ElementName(c)
 			v, ok := VersionOf(n.Space)
 			if !ok {
 				if n.Local != "EncryptedData" {
@@ -122,7 +123,7 @@ func vtRanges(a *SequenceAcknowledgement) string {
 
 // vtDescribe parses one RM element with its codec.
 func vtDescribe(el *etree.Element) (string, error) {
-	switch soap.ElementName(el).Local {
+	switch xmlutil.ElementName(el).Local {
 	case elSequence:
 		s, err := ParseSequence(el)
 		if err != nil {

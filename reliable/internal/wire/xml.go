@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/soapstack/soapstack/soap"
+	"github.com/soapstack/soapstack/internal/xmlutil"
 )
 
 // Bounds of the parsers.
@@ -284,7 +284,7 @@ func versionOfRoot(el *etree.Element, local string) (Version, error) {
 	if el == nil {
 		return 0, malformed(local, ErrWrongElement, "missing")
 	}
-	n := soap.ElementName(el)
+	n := xmlutil.ElementName(el)
 	v, ok := VersionOf(n.Space)
 	if !ok || n.Local != local {
 		return 0, malformed(local, ErrWrongElement, "got %s", qname(n))
@@ -312,7 +312,7 @@ func newSchema(where, ns string) *schema {
 // known returns whether c is an RM-namespace child of the element and
 // checks it against rank; repeat allows consecutive repeats.
 func (s *schema) check(c *etree.Element, rank int, repeat bool) error {
-	name := soap.ElementName(c).Local
+	name := xmlutil.ElementName(c).Local
 	if s.seen[name] && !(repeat && rank == s.last) {
 		return malformed(s.where, ErrRepeatedChild, "%s", name)
 	}
@@ -327,7 +327,7 @@ func (s *schema) check(c *etree.Element, rank int, repeat bool) error {
 // other handles a child that is not a known RM child: an extension of
 // another namespace is kept, an RM-namespace child is refused.
 func (s *schema) other(c *etree.Element) error {
-	n := soap.ElementName(c)
+	n := xmlutil.ElementName(c)
 	if n.Space == s.ns || n.Space == "" {
 		return malformed(s.where, ErrUnknownChild, "%s", qname(n))
 	}
@@ -364,7 +364,7 @@ func (s *schema) rmChildren(el *etree.Element) ([]*etree.Element, error) {
 	}
 	rm := kids[:0:0]
 	for _, c := range kids {
-		if soap.ElementName(c).Space != s.ns {
+		if xmlutil.ElementName(c).Space != s.ns {
 			if err := s.other(c); err != nil {
 				return nil, err
 			}
@@ -385,6 +385,6 @@ func (s *schema) require(local string) error {
 // addExtensions appends copies of the extension elements to el.
 func addExtensions(el *etree.Element, ext []*etree.Element) {
 	for _, e := range ext {
-		el.AddChild(soap.CopyWithScope(e))
+		el.AddChild(xmlutil.CopyWithScope(e))
 	}
 }

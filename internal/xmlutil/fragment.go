@@ -1,17 +1,18 @@
-package soap
+package xmlutil
 
 import (
-	"bytes"
 	"errors"
 	"sort"
 
 	"github.com/beevik/etree"
+
+	"github.com/soapstack/soapstack/internal/xmlwrite"
 )
 
-// fragmentWrapper is the element a fragment is parsed inside; its name is
+// FragmentWrapper is the element a fragment is parsed inside; its name is
 // in no namespace a fragment can declare, and a fragment that closes it
 // early produces a second document element, which the parser rejects.
-const fragmentWrapper = "soapstack-fragment-9d2c"
+const FragmentWrapper = "soapstack-fragment-9d2c"
 
 // InScopeNamespaces returns the namespace declarations in scope at el
 // (prefix → URI, "" for the default namespace).
@@ -41,9 +42,10 @@ func InScopeNamespaces(el *etree.Element) map[string]string {
 // in scope in data. The strict input rules and lim apply. It returns the
 // parsed tokens (elements, text, comments), detached from any parent.
 func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Token, error) {
-	var b bytes.Buffer
-	b.Grow(len(data) + 256)
-	b.WriteString("<" + fragmentWrapper)
+	// The wrapper and data are put together in the buffer the parser
+	// keeps: data is copied once.
+	buf := make([]byte, 0, len(data)+256)
+	buf = append(buf, "<"+FragmentWrapper...)
 	ns := InScopeNamespaces(context)
 	prefixes := make([]string, 0, len(ns))
 	for p := range ns {
@@ -55,25 +57,30 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 			if ns[p] == "" {
 				continue
 			}
-			b.WriteString(` xmlns="`)
+			buf = append(buf, ` xmlns="`...)
 		} else {
-			b.WriteString(" xmlns:" + p + `="`)
+			buf = append(buf, " xmlns:"...)
+			buf = append(buf, p...)
+			buf = append(buf, `="`...)
 		}
-		escapeAttr(&b, ns[p])
-		b.WriteString(`"`)
+		buf = xmlwrite.AppendAttrValue(buf, ns[p])
+		buf = append(buf, '"')
 	}
-	b.WriteString(">")
-	b.Write(data)
-	b.WriteString("</" + fragmentWrapper + ">")
-	lim = lim.withDefaults()
-	lim.MaxBytes += int64(b.Len() - len(data))
+	buf = append(buf, '>')
+	buf = append(buf, data...)
+	buf = append(buf, "</"+FragmentWrapper+">"...)
+	lim = WithDefaults(lim)
+	lim.MaxBytes += int64(len(buf) - len(data))
 	lim.MaxDepth++
-	doc, err := parseDocument(&b, lim)
+	if int64(len(buf)) > lim.MaxBytes {
+		return nil, ErrTooLarge
+	}
+	doc, err := parseBuffer(buf, lim)
 	if err != nil {
 		return nil, err
 	}
 	root := doc.Root()
-	if root.Tag != fragmentWrapper || root.Space != "" {
+	if root.Tag != FragmentWrapper || root.Space != "" {
 		return nil, errors.New("soap: malformed fragment")
 	}
 	toks := append([]etree.Token(nil), root.Child...)
@@ -81,21 +88,6 @@ func ParseFragment(data []byte, context *etree.Element, lim Limits) ([]etree.Tok
 		root.RemoveChild(t)
 	}
 	return toks, nil
-}
-
-func escapeAttr(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '"':
-			b.WriteString("&quot;")
-		default:
-			b.WriteByte(c)
-		}
-	}
 }
 
 // CopyWithScope returns a deep copy of el that stands alone: every
@@ -110,7 +102,7 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 		return c
 	}
 	used := map[string]bool{}
-	usedPrefixes(c, map[string]bool{}, used)
+	UsedPrefixes(c, map[string]bool{}, used)
 	if len(used) == 0 {
 		return c
 	}
@@ -136,10 +128,10 @@ func CopyWithScope(el *etree.Element) *etree.Element {
 	return c
 }
 
-// usedPrefixes records in used the prefixes el's subtree uses without
+// UsedPrefixes records in used the prefixes el's subtree uses without
 // declaring them itself; declared holds those declared above el within the
 // subtree.
-func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
+func UsedPrefixes(el *etree.Element, declared, used map[string]bool) {
 	scope := declared
 	for _, a := range el.Attr {
 		var p string
@@ -171,6 +163,6 @@ func usedPrefixes(el *etree.Element, declared, used map[string]bool) {
 		}
 	}
 	for _, ch := range el.ChildElements() {
-		usedPrefixes(ch, scope, used)
+		UsedPrefixes(ch, scope, used)
 	}
 }

@@ -1,4 +1,4 @@
-package soap
+package xmlutil
 
 import (
 	"encoding/xml"
@@ -34,8 +34,8 @@ func LookupPrefix(el *etree.Element, prefix string) (string, bool) {
 	return "", false
 }
 
-// resolveQName resolves a prefixed QName value in the scope of el.
-func resolveQName(el *etree.Element, v string) (xml.Name, error) {
+// ResolveQName resolves a prefixed QName value in the scope of el.
+func ResolveQName(el *etree.Element, v string) (xml.Name, error) {
 	prefix, local, ok := strings.Cut(v, ":")
 	if !ok {
 		prefix, local = "", v
@@ -61,9 +61,9 @@ func Is(el *etree.Element, ns, local string) bool {
 	return el != nil && el.Tag == local && ElementName(el).Space == ns
 }
 
-// childNS returns the first child element of el with the given expanded
+// Child returns the first child element of el with the given expanded
 // name ("" namespace means unqualified).
-func childNS(el *etree.Element, ns, local string) *etree.Element {
+func Child(el *etree.Element, ns, local string) *etree.Element {
 	for _, c := range el.Child {
 		if ce, ok := c.(*etree.Element); ok && ce.Tag == local && ElementName(ce).Space == ns {
 			return ce
@@ -72,9 +72,9 @@ func childNS(el *etree.Element, ns, local string) *etree.Element {
 	return nil
 }
 
-// attrNS returns the value of el's attribute with the given expanded name
+// AttrValue returns the value of el's attribute with the given expanded name
 // (unprefixed attributes have no namespace).
-func attrNS(el *etree.Element, ns, local string) string {
+func AttrValue(el *etree.Element, ns, local string) string {
 	a := AttrNS(el, ns, local)
 	if a == nil {
 		return ""
@@ -102,3 +102,11 @@ func AttrNS(el *etree.Element, ns, local string) *etree.Attr {
 	}
 	return nil
 }
+
+// Namespaces bound to the reserved prefixes.
+const (
+	// NSXML is the namespace bound to the reserved "xml" prefix.
+	NSXML = "http://www.w3.org/XML/1998/namespace"
+	// NSXMLNS is the namespace of namespace declarations.
+	NSXMLNS = "http://www.w3.org/2000/xmlns/"
+)

@@ -1,4 +1,4 @@
-package soap
+package xmlutil
 
 import (
 	"errors"
@@ -32,22 +32,28 @@ func (e *ParseError) Error() string {
 // Unwrap returns e.Err.
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// parseDocument reads one XML document under the strict rules: at most
+// ParseDocument reads one XML document under the strict rules: at most
 // lim.MaxBytes are read, then internal/xmlparse checks and builds the tree.
 // The errors are ErrTooLarge and *ParseError.
-func parseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
-	return parseDocumentSize(r, -1, lim)
+func ParseDocument(r io.Reader, lim Limits) (*etree.Document, error) {
+	return ParseDocumentSize(r, -1, lim)
 }
 
-// parseDocumentSize is parseDocument of a body announced as size bytes
+// ParseDocumentSize is ParseDocument of a body announced as size bytes
 // (-1: unknown), which sizes the buffer.
-func parseDocumentSize(r io.Reader, size int64, lim Limits) (*etree.Document, error) {
-	lim = lim.withDefaults()
-	buf, err := readInputSize(r, size, lim.MaxBytes)
+func ParseDocumentSize(r io.Reader, size int64, lim Limits) (*etree.Document, error) {
+	lim = WithDefaults(lim)
+	buf, err := ReadInputSize(r, size, lim.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := xmlparse.Parse(buf, lim.parser())
+	return parseBuffer(buf, lim)
+}
+
+// parseBuffer parses buf, which the tree then owns, under lim (with its
+// defaults applied).
+func parseBuffer(buf []byte, lim Limits) (*etree.Document, error) {
+	doc, err := xmlparse.Parse(buf, ParserLimits(lim))
 	if err != nil {
 		var xe *xmlparse.Error
 		if errors.As(err, &xe) {
@@ -61,11 +67,11 @@ func parseDocumentSize(r io.Reader, size int64, lim Limits) (*etree.Document, er
 	return doc, nil
 }
 
-// readInput reads r to its end into a buffer of its own (the parser keeps
+// ReadInput reads r to its end into a buffer of its own (the parser keeps
 // it: the tree's strings share it). More than limit bytes is ErrTooLarge; a
 // read error is a *ParseError, as the streaming parser reported it.
-func readInput(r io.Reader, limit int64) ([]byte, error) {
-	return readInputSize(r, -1, limit)
+func ReadInput(r io.Reader, limit int64) ([]byte, error) {
+	return ReadInputSize(r, -1, limit)
 }
 
 // maxAnnounced bounds the first buffer for a body whose size is announced
@@ -73,9 +79,9 @@ func readInput(r io.Reader, limit int64) ([]byte, error) {
 // and sending little makes us hold little.
 const maxAnnounced = 64 << 10
 
-// readInputSize is readInput of an input announced as size bytes (-1:
+// ReadInputSize is ReadInput of an input announced as size bytes (-1:
 // unknown), which only sizes the first buffer.
-func readInputSize(r io.Reader, announced, limit int64) ([]byte, error) {
+func ReadInputSize(r io.Reader, announced, limit int64) ([]byte, error) {
 	// Room for limit+1 bytes at most, to see that there is more.
 	size := int64(4 << 10)
 	if l, ok := r.(interface{ Len() int }); ok {

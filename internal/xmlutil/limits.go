@@ -1,4 +1,4 @@
-package soap
+package xmlutil
 
 import "github.com/soapstack/soapstack/internal/xmlparse"
 
@@ -45,15 +45,19 @@ const (
 var ErrNameTooLong = xmlparse.ErrNameTooLong
 
 // DefaultLimits returns the default limits.
-func DefaultLimits() Limits { return Limits{}.withDefaults() }
+func DefaultLimits() Limits { return WithDefaults(Limits{}) }
 
-func (l Limits) parser() xmlparse.Limits {
+// ParserLimits returns l as internal/xmlparse takes it.
+func ParserLimits(l Limits) xmlparse.Limits {
 	return xmlparse.Limits{MaxBytes: l.MaxBytes, MaxDepth: l.MaxDepth, MaxElements: l.MaxElements,
 		MaxAttributes: l.MaxAttributes, MaxAttrBytes: l.MaxAttrBytes, MaxNameBytes: l.MaxNameBytes}
 }
 
-func (l Limits) withDefaults() Limits {
-	x := l.parser().WithDefaults()
+// WithDefaults returns l with its zero fields set to their defaults.
+// (Functions, not methods: xmlutil.Limits is an alias of Limits and gains no
+// methods from this package.)
+func WithDefaults(l Limits) Limits {
+	x := ParserLimits(l).WithDefaults()
 	return Limits{MaxBytes: x.MaxBytes, MaxDepth: x.MaxDepth, MaxElements: x.MaxElements,
 		MaxAttributes: x.MaxAttributes, MaxAttrBytes: x.MaxAttrBytes, MaxNameBytes: x.MaxNameBytes}
 }
