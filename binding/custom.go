@@ -1,8 +1,6 @@
 package binding
 
 import (
-	"slices"
-
 	"github.com/soapstack/soapstack/wssecurity"
 )
 
@@ -71,26 +69,7 @@ func (e *SecurityElement) RequireCancellation() bool { return e.requireCancellat
 
 // clonePolicy returns a deep copy of p: its tokens and part lists are
 // copied, so that nothing is shared with p.
-func clonePolicy(p wssecurity.Policy) wssecurity.Policy {
-	cloneToken := func(t *wssecurity.Token) *wssecurity.Token {
-		if t == nil {
-			return nil
-		}
-		c := *t
-		return &c
-	}
-	cloneParts := func(ps wssecurity.Parts) wssecurity.Parts {
-		ps.Headers = slices.Clone(ps.Headers)
-		return ps
-	}
-	p.ProtectionToken = cloneToken(p.ProtectionToken)
-	p.InitiatorToken = cloneToken(p.InitiatorToken)
-	p.RecipientToken = cloneToken(p.RecipientToken)
-	p.Supporting = slices.Clone(p.Supporting)
-	p.SignedParts = cloneParts(p.SignedParts)
-	p.EncryptedParts = cloneParts(p.EncryptedParts)
-	return p
-}
+func clonePolicy(p wssecurity.Policy) wssecurity.Policy { return p.Clone() }
 
 // customPlan maps a custom binding's SecurityElement to its layers. The
 // element's policies are the whole message security, so the Message
