@@ -216,8 +216,7 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 	ed.CreateAttr("Type", typ)
 	ed.CreateElement(p+":EncryptionMethod").CreateAttr("Algorithm", c.Algorithm())
 	addKeyInfo(ed, keyInfo)
-	ed.CreateElement(p + ":CipherData").CreateElement(p + ":CipherValue").
-		SetText(text)
+	xmlutil.AddTextElement(ed.CreateElement(p+":CipherData"), p, "CipherValue", text)
 	return ed, nil
 }
 
