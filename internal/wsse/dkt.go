@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 
 	"github.com/beevik/etree"
@@ -166,9 +165,7 @@ func NewDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length
 		return nil, nil, fmt.Errorf("wssecurity: derived key nonce: %w", err)
 	}
 	el := NewTokenElement(prefixWSC, ns, "DerivedKeyToken")
-	// Room for xmlns:wsc, xmlns:wsu and wsu:Id, and the four children.
-	el.Attr = slices.Grow(el.Attr, 2)
-	el.Child = make([]etree.Token, 0, 4)
+	el.Child = make([]etree.Token, 0, 4) // the STR, Offset, Length, Nonce
 	SetWSUID(el, id)
 	el.AddChild(str)
 	xmlutil.AddTextElement(el, prefixWSC, "Offset", "0")
