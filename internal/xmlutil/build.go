@@ -10,7 +10,8 @@ type textElement struct {
 }
 
 // AddTextElement appends to parent a new child element space:tag (tag
-// alone when space is "") whose only content is text, and returns it. The
+// alone when space is "", a local name without a colon) whose only content
+// is text, and returns it. The
 // tree is the one parent.CreateElement(name).SetText(text) builds, made in
 // one allocation instead of three or four: security headers are mostly
 // such leaves (nonces, lengths, timestamps, digest and cipher values).
@@ -25,4 +26,14 @@ func AddTextElement(parent *etree.Element, space, tag, text string) *etree.Eleme
 	}
 	parent.AddChild(&t.el)
 	return &t.el
+}
+
+// AddElement appends to parent a new child element space:tag (tag alone
+// when space is "", a local name without a colon) and returns it, as parent.CreateElement(name) does,
+// without building the name.
+func AddElement(parent *etree.Element, space, tag string) *etree.Element {
+	el := etree.NewElement(tag)
+	el.Space = space
+	parent.AddChild(el)
+	return el
 }

@@ -70,6 +70,32 @@ func TestAddTextElement(t *testing.T) {
 	}
 }
 
+// TestAddElement checks that AddElement builds what CreateElement builds.
+func TestAddElement(t *testing.T) {
+	for _, tc := range []struct{ space, tag string }{{"xenc", "CipherData"}, {"", "Body"}} {
+		want, got := etree.NewElement("r"), etree.NewElement("r")
+		name := tc.tag
+		if tc.space != "" {
+			name = tc.space + ":" + tc.tag
+		}
+		w := want.CreateElement(name)
+		g := AddElement(got, tc.space, tc.tag)
+		w.CreateAttr("a", "1")
+		g.CreateAttr("a", "1")
+		if g.Space != w.Space || g.Tag != w.Tag || g.Parent() != got || g.Index() != w.Index() || g.FullTag() != w.FullTag() {
+			t.Fatalf("%s: got %q %q (index %d), want %q %q (index %d)", name, g.Space, g.Tag, g.Index(), w.Space, w.Tag, w.Index())
+		}
+		wd, gd := etree.NewDocument(), etree.NewDocument()
+		wd.SetRoot(want)
+		gd.SetRoot(got)
+		ws, _ := wd.WriteToString()
+		gs, _ := gd.WriteToString()
+		if gs != ws {
+			t.Fatalf("%s: got %s, want %s", name, gs, ws)
+		}
+	}
+}
+
 func BenchmarkAddTextElement(b *testing.B) {
 	root := etree.NewElement("r")
 	b.ReportAllocs()

@@ -12,8 +12,9 @@
 //     AttrValue, Child, LookupPrefix, ResolveQName, InScopeNamespaces;
 //   - CopyWithScope, a deep copy that stands alone with the namespace
 //     declarations it needs, so its exclusive canonical form is unchanged;
-//   - AddTextElement, a leaf element with its text in one allocation, for
-//     the tokens of outgoing security headers.
+//   - AddTextElement, a leaf element with its text in one allocation, and
+//     AddElement, a child named by prefix and local name without building
+//     the qualified name, for the tokens of outgoing security headers.
 //
 // Package soap re-exports Limits, ParseError, the sentinels and ElementName,
 // Is and AttrNS for users who read headers and bodies as etree elements.
