@@ -43,7 +43,7 @@ func (r *receiver) enforce() error {
 		return refuse(ErrMisplaced, "the Timestamp is not a child of the Security header")
 	}
 	if r.ts != nil {
-		children := r.sec.ChildElements()
+		children := childElements(r.sec)
 		if p.Layout == LaxTsFirst && children[0] != r.ts.Element {
 			return refuse(ErrLayout, "the Timestamp is not first (LaxTsFirst layout)")
 		}

@@ -186,7 +186,7 @@ func checkBodyChildren(body *etree.Element) error {
 // before the signature it signs, the derived key it is the base of, the
 // encrypted element whose key it holds).
 func (r *receiver) checkLayout() error {
-	kids := r.sec.ChildElements()
+	kids := childElements(r.sec)
 	if r.ts != nil && r.ts.Element.Parent() == r.sec && len(kids) > 0 {
 		if r.p.Layout == LaxTsFirst && kids[0] != r.ts.Element {
 			return refuse(ErrLayout, "the Timestamp is not first (LaxTsFirst layout)")

@@ -336,6 +336,18 @@ func (r *receiver) encryptedKey(el *etree.Element) error {
 	return nil
 }
 
+// childElements is el.ChildElements() in one allocation (etree's grows its
+// slice from nothing).
+func childElements(el *etree.Element) []*etree.Element {
+	out := make([]*etree.Element, 0, len(el.Child))
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func firstChild(el *etree.Element, ns, local string) *etree.Element {
 	for _, t := range el.Child {
 		c, ok := t.(*etree.Element)
@@ -384,7 +396,7 @@ func (r *receiver) resolveSTR(strEl *etree.Element) (*token, error) {
 		// A token placed after its use (Lax allows it; Strict does not):
 		// process it now; the main loop skips it later.
 		// A snapshot: processing a token may decrypt what follows it.
-		for _, c := range r.sec.ChildElements() {
+		for _, c := range childElements(r.sec) {
 			if wsse.WSUID(c) != id && c.SelectAttrValue("Id", "") != id {
 				continue
 			}

@@ -39,7 +39,7 @@ func (r *receiver) sctByIdentifier(str *wsse.STR, id string) (t *token, ok bool,
 		return nil, true, refuse(ErrAmbiguousReference, "%q is the Id of an element that is no token", id)
 	}
 	var found []*etree.Element
-	for _, c := range r.sec.ChildElements() {
+	for _, c := range childElements(r.sec) {
 		if s := sessionFromElement(c, nil); s != nil && s.Identifier == id {
 			found = append(found, c)
 		}

@@ -165,11 +165,12 @@ func NewDerivedKeyToken(ns, id string, str *etree.Element, secret []byte, length
 		return nil, nil, fmt.Errorf("wssecurity: derived key nonce: %w", err)
 	}
 	el := NewTokenElement(prefixWSC, ns, "DerivedKeyToken")
+	el.Child = make([]etree.Token, 0, 4) // the STR, Offset, Length, Nonce
 	SetWSUID(el, id)
 	el.AddChild(str)
-	el.CreateElement(prefixWSC + ":Offset").SetText("0")
-	el.CreateElement(prefixWSC + ":Length").SetText(strconv.Itoa(length))
-	el.CreateElement(prefixWSC + ":Nonce").SetText(base64.StdEncoding.EncodeToString(nonce))
+	xmlutil.AddTextElement(el, prefixWSC, "Offset", "0")
+	xmlutil.AddTextElement(el, prefixWSC, "Length", strconv.Itoa(length))
+	xmlutil.AddTextElement(el, prefixWSC, "Nonce", base64.StdEncoding.EncodeToString(nonce))
 	d := &DerivedKeyToken{NS: ns, ID: id, STR: str, Length: length, Nonce: nonce, Element: el}
 	key, err := d.DeriveKey(secret)
 	if err != nil {

@@ -287,6 +287,9 @@ func newSTR() *etree.Element {
 func NewSTRReference(uri, valueType string) *etree.Element {
 	str := newSTR()
 	ref := str.CreateElement(PrefixWSSE + ":Reference")
+	if valueType != "" {
+		ref.Attr = make([]etree.Attr, 0, 2)
+	}
 	ref.CreateAttr("URI", uri)
 	if valueType != "" {
 		ref.CreateAttr("ValueType", valueType)

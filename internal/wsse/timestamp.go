@@ -43,9 +43,9 @@ func NewTimestamp(now time.Time, ttl time.Duration, id string) *etree.Element {
 	if id != "" {
 		ts.CreateAttr(PrefixWSU+":Id", id)
 	}
-	ts.CreateElement(PrefixWSU + ":Created").SetText(FormatTime(now))
+	xmlutil.AddTextElement(ts, PrefixWSU, "Created", FormatTime(now))
 	if ttl > 0 {
-		ts.CreateElement(PrefixWSU + ":Expires").SetText(FormatTime(now.Add(ttl)))
+		xmlutil.AddTextElement(ts, PrefixWSU, "Expires", FormatTime(now.Add(ttl)))
 	}
 	return ts
 }

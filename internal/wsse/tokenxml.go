@@ -17,7 +17,11 @@ func SetWSUID(el *etree.Element, id string) {
 		return
 	}
 	prefix := DeclareNS(el, PrefixWSU, NSWSU)
-	el.CreateAttr(prefix+":Id", id)
+	name := PrefixWSU + ":Id" // a constant, the usual case
+	if prefix != PrefixWSU {
+		name = prefix + ":Id"
+	}
+	el.CreateAttr(name, id)
 }
 
 // WSUID returns el's wsu:Id, or "".
@@ -39,7 +43,7 @@ func DeclareNS(el *etree.Element, preferred, ns string) string {
 			return prefix
 		}
 		if !ok {
-			el.CreateAttr("xmlns:"+prefix, ns)
+			el.CreateAttr(xmlnsName(prefix), ns)
 			return prefix
 		}
 		prefix = fmt.Sprintf("%s%d", preferred, i)
@@ -47,11 +51,33 @@ func DeclareNS(el *etree.Element, preferred, ns string) string {
 }
 
 // NewTokenElement returns a standalone element ns:local written with the
-// preferred prefix, which it declares.
+// preferred prefix, which it declares. It has room for two attributes more
+// (a wsu declaration and a wsu:Id, as most tokens get) before its attribute
+// slice grows.
 func NewTokenElement(prefix, ns, local string) *etree.Element {
-	el := etree.NewElement(prefix + ":" + local)
-	el.CreateAttr("xmlns:"+prefix, ns)
+	el := etree.NewElement(local) // local has no colon: Space "", Tag local
+	el.Space = prefix
+	el.Attr = make([]etree.Attr, 0, 3)
+	el.CreateAttr(xmlnsName(prefix), ns)
 	return el
+}
+
+// xmlnsName returns "xmlns:"+prefix, with no string built for this
+// package's own prefixes (constants).
+func xmlnsName(prefix string) string {
+	switch prefix {
+	case PrefixWSSE:
+		return "xmlns:" + PrefixWSSE
+	case PrefixWSSE11:
+		return "xmlns:" + PrefixWSSE11
+	case PrefixWSU:
+		return "xmlns:" + PrefixWSU
+	case prefixDS:
+		return "xmlns:" + prefixDS
+	case prefixWSC:
+		return "xmlns:" + prefixWSC
+	}
+	return "xmlns:" + prefix
 }
 
 // isXMLSpace reports whether r is XML whitespace.

@@ -208,16 +208,24 @@ func newEncryptedData(c *BlockCipher, typ, id string, keyInfo *etree.Element, pl
 		}
 		p = prefixXENC + strconv.Itoa(i)
 	}
-	ed := etree.NewElement(p + ":EncryptedData")
-	ed.CreateAttr("xmlns:"+p, NS)
+	// Names as Space and Tag and sized slices: no string or slice growth
+	// per element.
+	ed := etree.NewElement("EncryptedData")
+	ed.Space = p
+	ed.Attr = make([]etree.Attr, 0, 3)
+	ed.Child = make([]etree.Token, 0, 3)
+	xmlns := "xmlns:" + prefixXENC
+	if p != prefixXENC {
+		xmlns = "xmlns:" + p
+	}
+	ed.CreateAttr(xmlns, NS)
 	if id != "" {
 		ed.CreateAttr("Id", id)
 	}
 	ed.CreateAttr("Type", typ)
-	ed.CreateElement(p+":EncryptionMethod").CreateAttr("Algorithm", c.Algorithm())
+	xmlutil.AddElement(ed, p, "EncryptionMethod").CreateAttr("Algorithm", c.Algorithm())
 	addKeyInfo(ed, keyInfo)
-	ed.CreateElement(p + ":CipherData").CreateElement(p + ":CipherValue").
-		SetText(text)
+	xmlutil.AddTextElement(xmlutil.AddElement(ed, p, "CipherData"), p, "CipherValue", text)
 	return ed, nil
 }
 

@@ -11,7 +11,10 @@
 //   - expanded names and namespace scope on etree: ElementName, Is, AttrNS,
 //     AttrValue, Child, LookupPrefix, ResolveQName, InScopeNamespaces;
 //   - CopyWithScope, a deep copy that stands alone with the namespace
-//     declarations it needs, so its exclusive canonical form is unchanged.
+//     declarations it needs, so its exclusive canonical form is unchanged;
+//   - AddTextElement, a leaf element with its text in one allocation, and
+//     AddElement, a child named by prefix and local name without building
+//     the qualified name, for the tokens of outgoing security headers.
 //
 // Package soap re-exports Limits, ParseError, the sentinels and ElementName,
 // Is and AttrNS for users who read headers and bodies as etree elements.
