@@ -2,6 +2,8 @@ package interop
 
 import (
 	"errors"
+	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -39,22 +41,41 @@ func TestParseProcStat(t *testing.T) {
 	}
 }
 
-// TestProcessGroupCPU: the test's own process group has used CPU time, and
-// it grows with work.
+// TestProcessGroupCPU: a process group's CPU time grows with its work. The
+// group is a child of its own (this test binary, spinning) so that no other
+// process of the test run can end between the two readings and take its CPU
+// time out of the sum, as the run's own process group would.
 func TestProcessGroupCPU(t *testing.T) {
-	a, err := ProcessGroupCPU(syscall.Getpgrp())
-	if errors.Is(err, ErrNoProcStat) {
+	if os.Getenv("SOAPSTACK_SPIN") == "1" {
+		for x := 0; ; x++ { // spin until killed
+			_ = x
+		}
+	}
+	if _, err := ProcessGroupCPU(syscall.Getpgrp()); errors.Is(err, ErrNoProcStat) {
 		t.Skip("no /proc on this system")
 	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestProcessGroupCPU$")
+	cmd.Env = append(os.Environ(), "SOAPSTACK_SPIN=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pgid := cmd.Process.Pid
+	a, err := ProcessGroupCPU(pgid)
 	require.NoError(t, err)
-	x := 0
-	for start := time.Now(); time.Since(start) < 100*time.Millisecond; x++ {
+	var b time.Duration
+	// One clock tick is 10 ms; a spinning child gains many within seconds
+	// even on a loaded machine.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		b, err = ProcessGroupCPU(pgid)
+		require.NoError(t, err)
+		if b > a {
+			break
+		}
 	}
-	b, err := ProcessGroupCPU(syscall.Getpgrp())
-	require.NoError(t, err)
-	assert.Greater(t, b, a, "%d loops", x)
+	assert.Greater(t, b, a, "the spinning group's CPU time grows")
 	_, err = ProcessGroupCPU(1 << 30)
-	assert.Error(t, err)
+	assert.Error(t, err, "no process in that group")
 }
 
 func TestReliableRatios(t *testing.T) {
