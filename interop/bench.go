@@ -110,6 +110,9 @@ type BenchRow struct {
 	// ServerCPUPerRequest is the service's CPU time (every process of its
 	// process group, from /proc) per request of the measured phase.
 	ServerCPUPerRequest time.Duration `json:"serverCpuPerRequestNs"`
+	// ServerSysCPUPerRequest is the kernel's part of ServerCPUPerRequest
+	// (stime: system calls, on loopback with the TCP work they do).
+	ServerSysCPUPerRequest time.Duration `json:"serverSysCpuPerRequestNs"`
 	// AllocsPerRequest and AllocBytesPerRequest are the Go service's heap
 	// allocations per request (its runtime/metrics counters); absent for
 	// the JVMs.
@@ -476,6 +479,7 @@ func benchRow(ctx context.Context, svc *benchService, pki *PKI, target string, s
 		}
 		row.Requests, row.Errors, row.PerSecond, row.P50, row.P99 = r.Requests, r.Errors, r.PerSecond, r.P50, r.P99
 		row.ServerCPUPerRequest, row.AllocsPerRequest, row.AllocBytesPerRequest = r.ServerCPUPerRequest, r.AllocsPerRequest, r.AllocBytesPerRequest
+		row.ServerSysCPUPerRequest = r.ServerSysCPUPerRequest
 		row.FirstError = r.FirstError
 		if r.FirstError == "" && r.CloseError != "" {
 			row.FirstError = "close: " + r.CloseError
@@ -490,6 +494,7 @@ func benchRow(ctx context.Context, svc *benchService, pki *PKI, target string, s
 	}
 	row.Requests, row.Errors, row.PerSecond, row.P50, row.P99 = r.Requests, r.Errors, r.PerSecond, r.P50, r.P99
 	row.ServerCPUPerRequest, row.AllocsPerRequest, row.AllocBytesPerRequest = r.ServerCPUPerRequest, r.AllocsPerRequest, r.AllocBytesPerRequest
+	row.ServerSysCPUPerRequest = r.ServerSysCPUPerRequest
 	row.FirstError = r.FirstError
 	return row
 }

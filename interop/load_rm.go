@@ -70,6 +70,8 @@ type ReliableLoadResult struct {
 	// ServerCPUPerRequest is the service's CPU time per request in the
 	// measured phase (0 when not measured).
 	ServerCPUPerRequest time.Duration `json:"serverCpuPerRequestNs"`
+	// ServerSysCPUPerRequest is the kernel's part of ServerCPUPerRequest.
+	ServerSysCPUPerRequest time.Duration `json:"serverSysCpuPerRequestNs,omitempty"`
 	// AllocsPerRequest and AllocBytesPerRequest are the service's heap
 	// allocations per request in the measured phase (with a Probe that
 	// knows them, else 0).
@@ -214,6 +216,7 @@ func ReliableLoad(ctx context.Context, base string, pki *PKI, s RMScenario, opts
 	case probe != nil && r.Requests > 0:
 		d := perRequest(before, after, r.Requests)
 		r.ServerCPUPerRequest, r.AllocsPerRequest, r.AllocBytesPerRequest = d.cpuPerRequest, d.allocsPerRequest, d.allocBytesPerRequest
+		r.ServerSysCPUPerRequest = d.sysPerRequest
 	}
 	return r, ctx.Err()
 }

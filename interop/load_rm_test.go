@@ -16,27 +16,28 @@ func TestParseProcStat(t *testing.T) {
 	tests := []struct {
 		name, line string
 		pgrp       int
-		ticks      uint64
+		user, sys  uint64
 		bad        bool
 	}{
 		{name: "java", line: "4242 (java) S 1 4240 4240 0 -1 4194560 1 0 0 0 170 31 0 0 20 0 40 0 100 1 1 1",
-			pgrp: 4240, ticks: 201},
+			pgrp: 4240, user: 170, sys: 31},
 		{name: "command with spaces and parentheses", line: "7 (a b) (c)) R 1 7 7 0 -1 0 0 0 0 0 5 6 0 0",
-			pgrp: 7, ticks: 11},
+			pgrp: 7, user: 5, sys: 6},
 		{name: "no command", line: "7 a R 1 7", bad: true},
 		{name: "short", line: "7 (a) R 1 7 7", bad: true},
 		{name: "bad utime", line: "7 (a) R 1 7 7 0 -1 0 0 0 0 0 x 6", bad: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g, ticks, err := parseProcStat([]byte(tt.line))
+			g, user, sys, err := parseProcStat([]byte(tt.line))
 			if tt.bad {
 				assert.Error(t, err)
 				return
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.pgrp, g)
-			assert.Equal(t, tt.ticks, ticks)
+			assert.Equal(t, tt.user, user, "utime")
+			assert.Equal(t, tt.sys, sys, "stime")
 		})
 	}
 }

@@ -27,6 +27,9 @@ type ServerCounters struct {
 	// CPU is the CPU time the service's processes have used
 	// (ProcessGroupCPU).
 	CPU time.Duration
+	// SystemCPU is the part of CPU the kernel spent for the service
+	// (stime): its system calls and, on loopback, the TCP work they do.
+	SystemCPU time.Duration
 	// HasAllocs says whether AllocObjects and AllocBytes are known (the
 	// Go service's runtime counters; not the JVMs').
 	HasAllocs bool
@@ -42,8 +45,8 @@ type ServerProbe func(ctx context.Context) (ServerCounters, error)
 // PIDProbe samples the CPU time of process group pgid.
 func PIDProbe(pgid int) ServerProbe {
 	return func(context.Context) (ServerCounters, error) {
-		cpu, err := ProcessGroupCPU(pgid)
-		return ServerCounters{CPU: cpu}, err
+		t, err := ProcessGroupTimes(pgid)
+		return ServerCounters{CPU: t.User + t.System, SystemCPU: t.System}, err
 	}
 }
 
@@ -66,6 +69,7 @@ func GoServiceProbe(pgid int, metricsURL string) ServerProbe {
 // counterDelta is what a service did between two samples, per request.
 type counterDelta struct {
 	cpuPerRequest        time.Duration
+	sysPerRequest        time.Duration
 	allocsPerRequest     float64
 	allocBytesPerRequest float64
 }
@@ -74,7 +78,8 @@ func perRequest(a, b ServerCounters, requests int) counterDelta {
 	if requests <= 0 {
 		return counterDelta{}
 	}
-	d := counterDelta{cpuPerRequest: (b.CPU - a.CPU) / time.Duration(requests)}
+	d := counterDelta{cpuPerRequest: (b.CPU - a.CPU) / time.Duration(requests),
+		sysPerRequest: (b.SystemCPU - a.SystemCPU) / time.Duration(requests)}
 	if a.HasAllocs && b.HasAllocs {
 		d.allocsPerRequest = float64(b.AllocObjects-a.AllocObjects) / float64(requests)
 		d.allocBytesPerRequest = float64(b.AllocBytes-a.AllocBytes) / float64(requests)
@@ -178,7 +183,7 @@ func ProcessGroupRSS(pgid int) (uint64, error) {
 		if err != nil {
 			continue
 		}
-		group, _, err := parseProcStat(b)
+		group, _, _, err := parseProcStat(b)
 		if err != nil || group != pgid {
 			continue
 		}

@@ -23,57 +23,74 @@ var ErrNoProcStat = errors.New("interop: no /proc/<pid>/stat (not Linux?)")
 // it execs, or `soapstack serve`, are one process group when started by
 // StartServer or StartCommandServer.
 func ProcessGroupCPU(pgid int) (time.Duration, error) {
+	t, err := ProcessGroupTimes(pgid)
+	return t.User + t.System, err
+}
+
+// CPUTimes are CPU times split as the kernel accounts them.
+type CPUTimes struct {
+	// User is the time spent in the processes' own code (utime), System
+	// the time the kernel spent for them (stime): system calls, here
+	// mostly the sockets' reads, writes and polls, and the loopback TCP
+	// work done on their behalf.
+	User, System time.Duration
+}
+
+// ProcessGroupTimes is ProcessGroupCPU with the user and system times
+// apart.
+func ProcessGroupTimes(pgid int) (CPUTimes, error) {
 	paths, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil || len(paths) == 0 {
-		return 0, ErrNoProcStat
+		return CPUTimes{}, ErrNoProcStat
 	}
-	var total time.Duration
+	var total CPUTimes
 	found := false
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue // the process ended meanwhile
 		}
-		group, ticks, err := parseProcStat(b)
+		group, user, system, err := parseProcStat(b)
 		if err != nil {
-			return 0, fmt.Errorf("interop: %s: %w", p, err)
+			return CPUTimes{}, fmt.Errorf("interop: %s: %w", p, err)
 		}
 		if group == pgid {
 			found = true
-			total += time.Duration(ticks) * clockTick
+			total.User += time.Duration(user) * clockTick
+			total.System += time.Duration(system) * clockTick
 		}
 	}
 	if !found {
-		return 0, fmt.Errorf("interop: no process in process group %d", pgid)
+		return CPUTimes{}, fmt.Errorf("interop: no process in process group %d", pgid)
 	}
 	return total, nil
 }
 
-// parseProcStat returns the process group (field 5) and utime + stime
+// parseProcStat returns the process group (field 5), utime and stime
 // (fields 14 and 15) of a /proc/<pid>/stat line. The command name (field
 // 2) is in parentheses and may hold spaces and parentheses itself, so the
 // fields are counted from the last ')'.
-func parseProcStat(b []byte) (pgrp int, ticks uint64, err error) {
+func parseProcStat(b []byte) (pgrp int, user, system uint64, err error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, 0, errors.New("no command name")
+		return 0, 0, 0, errors.New("no command name")
 	}
 	f := bytes.Fields(b[i+1:])
 	// f[0] is field 3 (state): field n is f[n-3].
 	if len(f) < 13 {
-		return 0, 0, errors.New("too few fields")
+		return 0, 0, 0, errors.New("too few fields")
 	}
 	g, err := strconv.Atoi(string(f[2]))
 	if err != nil {
-		return 0, 0, fmt.Errorf("process group: %w", err)
+		return 0, 0, 0, fmt.Errorf("process group: %w", err)
 	}
 	u, err := strconv.ParseUint(string(f[11]), 10, 64)
 	if err != nil {
-		return 0, 0, fmt.Errorf("utime: %w", err)
+		return 0, 0, 0, fmt.Errorf("utime: %w", err)
 	}
 	s, err := strconv.ParseUint(string(f[12]), 10, 64)
 	if err != nil {
-		return 0, 0, fmt.Errorf("stime: %w", err)
+		return 0, 0, 0, fmt.Errorf("stime: %w", err)
 	}
-	return g, u + s, nil
+	return g, u, s, nil
 }

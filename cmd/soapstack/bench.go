@@ -202,11 +202,11 @@ func optFloat(v float64, prec int) string {
 func printBench(w io.Writer, out *benchJSON) {
 	r := out.BenchReport
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TARGET\tSCENARIO\tREQ/S\tP50\tP99\tSERVER CPU/REQ\tALLOCS/REQ\tBYTES/REQ\tERRORS\t")
+	fmt.Fprintln(tw, "TARGET\tSCENARIO\tREQ/S\tP50\tP99\tSERVER CPU/REQ\tOF IT KERNEL\tALLOCS/REQ\tBYTES/REQ\tERRORS\t")
 	var problems []string
 	for _, x := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%d\t\n", x.Target, x.Scenario, x.PerSecond, ms(x.P50), ms(x.P99),
-			us(x.ServerCPUPerRequest), optFloat(x.AllocsPerRequest, 0), optFloat(x.AllocBytesPerRequest, 0), x.Errors)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", x.Target, x.Scenario, x.PerSecond, ms(x.P50), ms(x.P99),
+			us(x.ServerCPUPerRequest), us(x.ServerSysCPUPerRequest), optFloat(x.AllocsPerRequest, 0), optFloat(x.AllocBytesPerRequest, 0), x.Errors)
 		if x.FirstError != "" {
 			problems = append(problems, fmt.Sprintf("%s %s: %s", x.Target, x.Scenario, x.FirstError))
 		}

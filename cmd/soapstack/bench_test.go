@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,6 +65,8 @@ func checkRow(t *testing.T, r *interop.BenchRow) {
 	assert.Positive(t, r.P50, name)
 	assert.GreaterOrEqual(t, r.P99, r.P50, name)
 	assert.Positive(t, r.ServerCPUPerRequest, "%s: the service's CPU time is measured", name)
+	assert.GreaterOrEqual(t, r.ServerSysCPUPerRequest, time.Duration(0), name)
+	assert.LessOrEqual(t, r.ServerSysCPUPerRequest, r.ServerCPUPerRequest, "%s: the kernel's part is a part", name)
 	assert.Equal(t, 2, r.Concurrency, name)
 	if r.Target == interop.TargetGo {
 		assert.Positive(t, r.AllocsPerRequest, name)
