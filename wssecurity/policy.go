@@ -269,8 +269,9 @@ func (p Policy) WithDefaults() Policy {
 // binding, with a Timestamp for it to endorse; the suite is known;
 // EncryptSignature, encrypted parts and SignatureConfirmation are not asked
 // of a transport binding; LaxTsFirst and LaxTsLast come with a Timestamp;
-// WS-Security 1.0 has neither EncryptedHeader nor SignatureConfirmation;
-// no time setting is negative.
+// a WSS10 policy needs no WS-Security 1.1 construct (EncryptedHeader,
+// SignatureConfirmation, ThumbprintSHA1 references, a symmetric binding
+// keyed to a certificate: ErrNeedsWSS11); no time setting is negative.
 func (p Policy) Validate() error {
 	switch p.Binding {
 	case TransportBinding:

@@ -154,6 +154,12 @@ func TestReceiversAcceptBothLayouts(t *testing.T) {
 	p10.RecipientToken.Reference = RefSKI
 	p11 := p10
 	p11.WSS = WSS11
+	// The whole of WS-Security 1.1 on the 1.1 side: thumbprint references
+	// and, in replies, SignatureConfirmation (encrypted with the signature,
+	// so not visible on the wire).
+	p11full := p10.Clone()
+	p11full.WSS, p11full.RequireSignatureConfirmation = WSS11, true
+	p11full.RecipientToken.Reference = RefThumbprint
 	for _, tt := range []struct {
 		name   string
 		client Policy
@@ -161,6 +167,10 @@ func TestReceiversAcceptBothLayouts(t *testing.T) {
 	}{
 		{"1.0 sender, 1.1 receiver", p10, p11},
 		{"1.1 sender, 1.0 receiver", p11, p10},
+		{"1.0 sender, 1.1 receiver with thumbprints and SignatureConfirmation", p10, p11full},
+		// (A 1.1 client that requires SignatureConfirmation refuses a 1.0
+		// service's replies, as it should: they confirm nothing.)
+		{"1.1 sender with thumbprints, 1.0 receiver", func() Policy { p := p11full.Clone(); p.RequireSignatureConfirmation = false; return p }(), p10},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCapture(t, tt.client, tt.server, ccfg, scfg)
@@ -170,12 +180,15 @@ func TestReceiversAcceptBothLayouts(t *testing.T) {
 			// Each side wrote its own version's layout.
 			for dir, m := range map[string]struct {
 				msg []byte
-				wss WSSVersion
-			}{"request": {c.req, tt.client.WSS}, "reply": {c.reply, tt.server.WSS}} {
-				if m.wss == WSS10 {
+				p   Policy
+			}{"request": {c.req, tt.client}, "reply": {c.reply, tt.server}} {
+				if m.p.WSS == WSS10 {
 					assert.NoError(t, checkWSS10(m.msg), dir)
-				} else {
-					assert.Contains(t, string(m.msg), "wsse11:TokenType", dir)
+					continue
+				}
+				assert.Contains(t, string(m.msg), "wsse11:TokenType", dir)
+				if m.p.RecipientToken.Reference == RefThumbprint {
+					assert.Contains(t, string(m.msg), "#ThumbprintSHA1", dir)
 				}
 			}
 		})
@@ -197,6 +210,21 @@ func TestWSS10PolicyRefusesWSS11Constructs(t *testing.T) {
 		"thumbprint endorsing token": func() Policy {
 			p := MutualCertificate(WSS10, Basic256)
 			p.Supporting = []SupportingToken{{Token: Token{Kind: X509Token, Inclusion: IncludeAlwaysToRecipient, Reference: RefThumbprint}, Role: EndorsingSupporting}}
+			return p
+		}(),
+		"recipient token without a reference": func() Policy {
+			p := MutualCertificate(WSS10, Basic256)
+			p.RecipientToken.Reference = 0 // certReference's default: ThumbprintSHA1
+			return p
+		}(),
+		"initiator token not included, without a reference": func() Policy {
+			p := MutualCertificate(WSS10, Basic256)
+			p.InitiatorToken.Inclusion, p.InitiatorToken.Reference = IncludeNever, 0
+			return p
+		}(),
+		"supporting X.509 token not included, without a reference": func() Policy {
+			p := MutualCertificate(WSS10, Basic256)
+			p.Supporting = []SupportingToken{{Token: Token{Kind: X509Token, Inclusion: IncludeNever}, Role: EndorsingSupporting}}
 			return p
 		}(),
 		"SignatureConfirmation": func() Policy {
