@@ -21,9 +21,9 @@ import (
 // URI (ThumbprintSHA1 and EncryptedKeySHA1 key identifiers, the
 // #EncryptedKey token type), and, unless encryptedFirst (the
 // encrypt-before-sign order, where WS-Security 1.0 senders keep a
-// standalone ReferenceList as WCF does), an xenc:EncryptedKey without its
-// own xenc:ReferenceList or an xenc:EncryptedData that names an
-// EncryptedKey of the message in its KeyInfo. A message that is no XML is
+// standalone ReferenceList as WCF does), an xenc:EncryptedKey of the
+// Security header without its own xenc:ReferenceList or an
+// xenc:EncryptedData that names such an EncryptedKey in its KeyInfo. A message that is no XML is
 // an error too.
 func WSS11Constructs(msg []byte, encryptedFirst bool) error {
 	var errs []error
@@ -48,7 +48,9 @@ func WSS11Constructs(msg []byte, encryptedFirst bool) error {
 	var walk func(el *etree.Element)
 	walk = func(el *etree.Element) {
 		switch {
-		case is(el, xmlenc.NS, "EncryptedKey"):
+		case is(el, xmlenc.NS, "EncryptedKey") && el.Parent() != nil && is(el.Parent(), wsse.NSWSSE, "Security"):
+			// (An EncryptedKey elsewhere, a WS-Trust proof token, is no
+			// Security header token.)
 			if id := el.SelectAttrValue("Id", ""); id != "" {
 				eks[id] = true
 			}

@@ -34,6 +34,7 @@ func TestWSS11Constructs(t *testing.T) {
 		{"WSS 1.0 layout", envelope(nestedEK, edPlain), false, ""},
 		{"encrypt before sign, bare reference", envelope(bareEK+refList, edToEK), true, ""},
 		{"nothing encrypted", envelope(`<wsse:UsernameToken/>`, `<x/>`), false, ""},
+		{"a proof token's EncryptedKey in the Body", envelope(`<wsse:UsernameToken/>`, `<t:RequestedProofToken xmlns:t="urn:t">`+bareEK+`</t:RequestedProofToken>`), false, ""},
 		{"standalone ReferenceList", envelope(bareEK+refList, edPlain), false, "without its ReferenceList"},
 		{"EncryptedData names the EncryptedKey", envelope(nestedEK, edToEK), false, "names its EncryptedKey"},
 		{"wsse11 TokenType", envelope(nestedEK, tokenTyp), false, "wsse11 namespace"},
