@@ -75,7 +75,8 @@ const (
 
 // WSSVersion is the WS-Security SOAP Message Security version in use: the
 // version a sender writes. Under WSS10 it writes only WS-Security 1.0
-// constructs (an EncryptedKey carries its own ReferenceList; no wsse11
+// constructs (signing before encrypting, an EncryptedKey carries its own
+// ReferenceList; references to an EncryptedKey are bare; no wsse11
 // attributes, thumbprints, EncryptedKeySHA1, SignatureConfirmation or
 // EncryptedHeader), and Policy.Validate refuses a WSS10 policy that needs
 // them (ErrNeedsWSS11). Receivers accept the layouts of both versions.
