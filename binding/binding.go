@@ -191,7 +191,11 @@ type Binding struct {
 	// WSS is the WS-Security version of the message security (WS-Security
 	// 1.1 for the WS bindings; basicHttpBinding's message security is
 	// WS-Security 1.0: WCF builds it with
-	// MessageSecurityVersion.WSSecurity10WSTrustFebruary2005...).
+	// MessageSecurityVersion.WSSecurity10WSTrustFebruary2005...). As WCF's
+	// MessageSecurityVersion it covers every policy of the binding: the
+	// bootstrap, the secure session and the negotiated token's. With
+	// WSS10, Message security needs ClientCredentialType Certificate or
+	// a negotiation (the "for certificate" modes are WS-Security 1.1).
 	WSS wssecurity.WSSVersion
 	// SecureConversation is the WS-SecureConversation and WS-Trust version
 	// of sessions: secureconv.V200502 for wsHttpBinding
@@ -363,8 +367,9 @@ func (b Binding) securityPlan() (plan, error) {
 		p.message = &boot
 		if m.EstablishSecurityContext {
 			// CreateSecureConversationBindingElement over a transport
-			// bootstrap: the session token endorses the Timestamp.
-			s := wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: wssecurity.WSS11, Suite: m.AlgorithmSuite,
+			// bootstrap: the session token endorses the Timestamp. The
+			// binding's MessageSecurityVersion covers the session too.
+			s := wssecurity.Policy{Binding: wssecurity.TransportBinding, WSS: b.WSS, Suite: m.AlgorithmSuite,
 				Layout: wssecurity.Lax, IncludeTimestamp: true,
 				Supporting: []wssecurity.SupportingToken{{Token: wssecurity.Token{Kind: wssecurity.SecureConversationToken,
 					Inclusion: wssecurity.IncludeAlwaysToRecipient}, Role: wssecurity.EndorsingSupporting}}}
@@ -434,10 +439,13 @@ func (b Binding) securityPlan() (plan, error) {
 		// (SecureConversationSecurityTokenParameters requires them), the
 		// Body and addressing headers signed, the Body and signature
 		// encrypted, no signature confirmation.
+		// The binding's MessageSecurityVersion covers the session too: a
+		// WS-Security 1.0 binding's session messages are WS-Security 1.0.
 		s := wssecurity.AnonymousForCertificate(m.AlgorithmSuite)
 		s.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken,
 			Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
 		s.RequireSignatureConfirmation = false
+		s.WSS = b.WSS
 		p.session = &s
 		p.preset = "SecureConversation(" + p.preset + ")"
 	}

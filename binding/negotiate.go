@@ -33,6 +33,7 @@ func (b Binding) negotiatedPlan() plan {
 		s.ProtectionToken = &wssecurity.Token{Kind: wssecurity.SecureConversationToken,
 			Inclusion: wssecurity.IncludeAlwaysToRecipient, DerivedKeys: true}
 		s.RequireSignatureConfirmation = false
+		s.WSS = b.WSS // the binding's MessageSecurityVersion
 		return &s
 	}
 	nego := onToken()

@@ -1,9 +1,7 @@
 package interop
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,48 +9,17 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/binding"
-	"github.com/soapstack/soapstack/internal/wsse"
+	"github.com/soapstack/soapstack/internal/wsstest"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-const nsXENC = "http://www.w3.org/2001/04/xmlenc#"
-
 // wss11Constructs lists the WS-Security 1.1 constructs of a serialized
-// message: the wsse11 namespace (SignatureConfirmation, EncryptedHeader,
-// TokenType), soap-message-security-1.1 URIs (ThumbprintSHA1,
-// EncryptedKeySHA1, the #EncryptedKey token type), and an EncryptedKey
-// without its own ReferenceList.
-func wss11Constructs(msg []byte) error {
-	var errs []error
-	if bytes.Contains(msg, []byte(wsse.NSWSSE11)) {
-		errs = append(errs, errors.New("the wsse11 namespace"))
-	}
-	if bytes.Contains(msg, []byte("oasis-wss-soap-message-security-1.1")) {
-		errs = append(errs, errors.New("a soap-message-security-1.1 URI"))
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(msg); err != nil {
-		return err
-	}
-	for _, ek := range doc.FindElements("//EncryptedKey") {
-		if ek.NamespaceURI() != nsXENC {
-			continue
-		}
-		nested := false
-		for _, c := range ek.ChildElements() {
-			nested = nested || (c.Tag == "ReferenceList" && c.NamespaceURI() == nsXENC)
-		}
-		if !nested {
-			errs = append(errs, errors.New("an EncryptedKey without its ReferenceList"))
-		}
-	}
-	return errors.Join(errs...)
-}
+// message signed before it was encrypted (wsstest.WSS11Constructs).
+func wss11Constructs(msg []byte) error { return wsstest.WSS11Constructs(msg, false) }
 
 // exchangeLog records every request and reply of a client, as bytes on
 // the wire: its layer sits below the binding's (binding.WithTransportLayer).

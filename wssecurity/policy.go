@@ -75,7 +75,8 @@ const (
 
 // WSSVersion is the WS-Security SOAP Message Security version in use: the
 // version a sender writes. Under WSS10 it writes only WS-Security 1.0
-// constructs (an EncryptedKey carries its own ReferenceList; no wsse11
+// constructs (signing before encrypting, an EncryptedKey carries its own
+// ReferenceList; references to an EncryptedKey are bare; no wsse11
 // attributes, thumbprints, EncryptedKeySHA1, SignatureConfirmation or
 // EncryptedHeader), and Policy.Validate refuses a WSS10 policy that needs
 // them (ErrNeedsWSS11). Receivers accept the layouts of both versions.
@@ -269,8 +270,9 @@ func (p Policy) WithDefaults() Policy {
 // binding, with a Timestamp for it to endorse; the suite is known;
 // EncryptSignature, encrypted parts and SignatureConfirmation are not asked
 // of a transport binding; LaxTsFirst and LaxTsLast come with a Timestamp;
-// WS-Security 1.0 has neither EncryptedHeader nor SignatureConfirmation;
-// no time setting is negative.
+// a WSS10 policy needs no WS-Security 1.1 construct (EncryptedHeader,
+// SignatureConfirmation, ThumbprintSHA1 references, a symmetric binding
+// keyed to a certificate: ErrNeedsWSS11); no time setting is negative.
 func (p Policy) Validate() error {
 	switch p.Binding {
 	case TransportBinding:

@@ -22,7 +22,10 @@ import (
 //     wsse11:TokenType (the #EncryptedKey token type is WSS 1.1);
 //   - no ThumbprintSHA1 or EncryptedKeySHA1 key identifiers, no
 //     SignatureConfirmation, no EncryptedHeader: a policy that needs them
-//     is refused by Policy.Validate.
+//     is refused by Policy.Validate. A certificate that is referenced (the
+//     recipient token's, which every EncryptedKey names; a token not
+//     included) needs RefSKI or RefIssuerSerial, since any other
+//     Reference, the zero value included, means ThumbprintSHA1.
 //
 // Receivers accept both layouts whatever the policy's version says.
 
@@ -46,13 +49,36 @@ func (p Policy) validateWSS10() error {
 	if p.RequireSignatureConfirmation {
 		return bad("SignatureConfirmation")
 	}
-	tokens := []*Token{p.ProtectionToken, p.InitiatorToken, p.RecipientToken}
-	for i := range p.Supporting {
-		tokens = append(tokens, &p.Supporting[i].Token)
+	// A certificate the message names rather than carries is referenced
+	// by Token.Reference, and by ThumbprintSHA1 when that is neither
+	// RefSKI nor RefIssuerSerial (the zero value included).
+	byCert := func(t *Token, what string) error {
+		if t.Reference == RefSKI || t.Reference == RefIssuerSerial {
+			return nil
+		}
+		return bad(what + " is referenced by ThumbprintSHA1 key identifiers (use RefSKI or RefIssuerSerial)")
 	}
-	for _, t := range tokens {
-		if t != nil && t.Kind == X509Token && t.Reference == RefThumbprint {
-			return bad("ThumbprintSHA1 key identifiers (use RefSKI or RefIssuerSerial)")
+	if p.Binding == AsymmetricBinding && p.RecipientToken != nil && p.InitiatorToken != nil {
+		// Every EncryptedKey names the certificate it is encrypted to in
+		// the recipient token's style, in requests and in replies.
+		if err := byCert(p.RecipientToken, "the certificate an EncryptedKey is encrypted to"); err != nil {
+			return err
+		}
+		if !includedIn(p.InitiatorToken.inclusion(slotInitiator), true) {
+			if err := byCert(p.InitiatorToken, "the initiator token, not included in requests,"); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range p.Supporting {
+		t := &p.Supporting[i].Token
+		if t.Kind != X509Token {
+			continue
+		}
+		if t.Reference == RefThumbprint || !includedIn(t.inclusion(slotSupporting), true) {
+			if err := byCert(t, "the supporting X.509 token"); err != nil {
+				return err
+			}
 		}
 	}
 	if p.Binding == SymmetricBinding && p.ProtectionToken != nil && p.ProtectionToken.Kind == X509Token {

@@ -4,70 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/beevik/etree"
 	"github.com/soapstack/soapstack/internal/wsse"
-	"github.com/soapstack/soapstack/internal/xmlenc"
-	"github.com/soapstack/soapstack/internal/xmlutil"
+	"github.com/soapstack/soapstack/internal/wsstest"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // checkWSS10 reports the WS-Security 1.1 constructs in a serialized
-// message: anything in the wsse11 namespace (SignatureConfirmation,
-// EncryptedHeader, TokenType), a soap-message-security-1.1 URI
-// (ThumbprintSHA1, EncryptedKeySHA1, the #EncryptedKey token type), an
-// EncryptedKey without its own ReferenceList and an EncryptedData that
-// references an EncryptedKey through its KeyInfo.
-func checkWSS10(msg []byte) error {
-	if bytes.Contains(msg, []byte(wsse.NSWSSE11)) {
-		return errors.New("uses the wsse11 namespace")
-	}
-	if bytes.Contains(msg, []byte("oasis-wss-soap-message-security-1.1")) {
-		return errors.New("uses a soap-message-security-1.1 URI")
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(msg); err != nil {
-		return err
-	}
-	eks := map[string]bool{}
-	var errs []error
-	var walk func(el *etree.Element)
-	walk = func(el *etree.Element) {
-		if xmlutil.Is(el, xmlenc.NS, "EncryptedKey") {
-			eks[el.SelectAttrValue("Id", "")] = true
-			if firstChild(el, xmlenc.NS, "ReferenceList") == nil {
-				errs = append(errs, errors.New("an EncryptedKey without its ReferenceList"))
-			}
-		}
-		for _, c := range el.ChildElements() {
-			walk(c)
-		}
-	}
-	walk(doc.Root())
-	var edWalk func(el *etree.Element)
-	edWalk = func(el *etree.Element) {
-		if xmlutil.Is(el, xmlenc.NS, "EncryptedData") {
-			if ki := firstChild(el, wsse.NSDS, "KeyInfo"); ki != nil {
-				for _, ref := range ki.FindElements(".//Reference") {
-					if eks[strings.TrimPrefix(ref.SelectAttrValue("URI", ""), "#")] {
-						errs = append(errs, errors.New("an EncryptedData names its EncryptedKey in KeyInfo"))
-					}
-				}
-			}
-		}
-		for _, c := range el.ChildElements() {
-			edWalk(c)
-		}
-	}
-	edWalk(doc.Root())
-	return errors.Join(errs...)
-}
+// message signed before it was encrypted (wsstest.WSS11Constructs).
+func checkWSS10(msg []byte) error { return wsstest.WSS11Constructs(msg, false) }
 
 // capture is a client/server pair with possibly different policies that
 // records the request and the reply as sent.
@@ -204,6 +154,12 @@ func TestReceiversAcceptBothLayouts(t *testing.T) {
 	p10.RecipientToken.Reference = RefSKI
 	p11 := p10
 	p11.WSS = WSS11
+	// The whole of WS-Security 1.1 on the 1.1 side: thumbprint references
+	// and, in replies, SignatureConfirmation (encrypted with the signature,
+	// so not visible on the wire).
+	p11full := p10.Clone()
+	p11full.WSS, p11full.RequireSignatureConfirmation = WSS11, true
+	p11full.RecipientToken.Reference = RefThumbprint
 	for _, tt := range []struct {
 		name   string
 		client Policy
@@ -211,6 +167,10 @@ func TestReceiversAcceptBothLayouts(t *testing.T) {
 	}{
 		{"1.0 sender, 1.1 receiver", p10, p11},
 		{"1.1 sender, 1.0 receiver", p11, p10},
+		{"1.0 sender, 1.1 receiver with thumbprints and SignatureConfirmation", p10, p11full},
+		// (A 1.1 client that requires SignatureConfirmation refuses a 1.0
+		// service's replies, as it should: they confirm nothing.)
+		{"1.1 sender with thumbprints, 1.0 receiver", func() Policy { p := p11full.Clone(); p.RequireSignatureConfirmation = false; return p }(), p10},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCapture(t, tt.client, tt.server, ccfg, scfg)
@@ -220,12 +180,15 @@ func TestReceiversAcceptBothLayouts(t *testing.T) {
 			// Each side wrote its own version's layout.
 			for dir, m := range map[string]struct {
 				msg []byte
-				wss WSSVersion
-			}{"request": {c.req, tt.client.WSS}, "reply": {c.reply, tt.server.WSS}} {
-				if m.wss == WSS10 {
+				p   Policy
+			}{"request": {c.req, tt.client}, "reply": {c.reply, tt.server}} {
+				if m.p.WSS == WSS10 {
 					assert.NoError(t, checkWSS10(m.msg), dir)
-				} else {
-					assert.Contains(t, string(m.msg), "wsse11:TokenType", dir)
+					continue
+				}
+				assert.Contains(t, string(m.msg), "wsse11:TokenType", dir)
+				if m.p.RecipientToken.Reference == RefThumbprint {
+					assert.Contains(t, string(m.msg), "#ThumbprintSHA1", dir)
 				}
 			}
 		})
@@ -247,6 +210,21 @@ func TestWSS10PolicyRefusesWSS11Constructs(t *testing.T) {
 		"thumbprint endorsing token": func() Policy {
 			p := MutualCertificate(WSS10, Basic256)
 			p.Supporting = []SupportingToken{{Token: Token{Kind: X509Token, Inclusion: IncludeAlwaysToRecipient, Reference: RefThumbprint}, Role: EndorsingSupporting}}
+			return p
+		}(),
+		"recipient token without a reference": func() Policy {
+			p := MutualCertificate(WSS10, Basic256)
+			p.RecipientToken.Reference = 0 // certReference's default: ThumbprintSHA1
+			return p
+		}(),
+		"initiator token not included, without a reference": func() Policy {
+			p := MutualCertificate(WSS10, Basic256)
+			p.InitiatorToken.Inclusion, p.InitiatorToken.Reference = IncludeNever, 0
+			return p
+		}(),
+		"supporting X.509 token not included, without a reference": func() Policy {
+			p := MutualCertificate(WSS10, Basic256)
+			p.Supporting = []SupportingToken{{Token: Token{Kind: X509Token, Inclusion: IncludeNever}, Role: EndorsingSupporting}}
 			return p
 		}(),
 		"SignatureConfirmation": func() Policy {
@@ -328,8 +306,7 @@ func TestWSS10EncryptBeforeSign(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "encrypted first", resp.Payload().Text())
 	for dir, msg := range map[string][]byte{"request": c.req, "reply": c.reply} {
-		assert.NotContains(t, string(msg), wsse.NSWSSE11, dir)
-		assert.NotContains(t, string(msg), "oasis-wss-soap-message-security-1.1", dir)
+		assert.NoError(t, wsstest.WSS11Constructs(msg, true), dir)
 		m, err := soap.ParseMessage(msg, soap.Limits{})
 		require.NoError(t, err)
 		ed := childByTag(m.Body, "EncryptedData")
