@@ -45,3 +45,31 @@ func TestWSSecScenariosGoToGo(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixCounts pins the case counts per peer, mode and direction that
+// interop/SCENARIOS.md, interop/metro/README.md and the README give: a
+// change of the catalogue must update them.
+func TestMatrixCounts(t *testing.T) {
+	all, variants := len(AllCases()), len(CXFClientVariantCases())
+	streamServer, streamClient := len(CXFStreamingCases(false)), len(CXFStreamingCases(true))
+	tests := []struct {
+		name      string
+		got, want int
+	}{
+		{"foundation", len(FoundationCases()), 16},
+		{"wssec10 + wssec11", len(WSSecCases()), 22},
+		{"secure conversation (2 WS-SC versions)", len(SCCases()), 46},
+		{"cxf dom go-to-peer", all, 84},
+		{"cxf dom peer-to-go", all + variants, 86},
+		{"cxf streaming go-to-peer", streamServer, 32},
+		{"cxf streaming peer-to-go", streamClient + variants, 30},
+		{"cxf total (TestCXFInterop)", 2*all + 2*variants + streamServer + streamClient, 232},
+		{"cxf rm (TestCXFReliable, both directions)", 2 * len(CXFReliableCases()), 12},
+		{"metro security, each direction", len(MetroSecurityCases()), 68},
+		{"metro rm, each direction", len(RMCases()), 6},
+		{"metro total", 2 * len(MetroCases()), 148},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.got, tt.name)
+	}
+}

@@ -25,7 +25,7 @@ func TestMetroInterop(t *testing.T) {
 // 1.1, plain and over WS-SC, sequential and concurrent) against a live Metro
 // peer in both directions: the Go reliable client against Metro's service
 // and Metro's client against the Go service's reliable.ServerLayer. It never
-// skips; until package reliable is built every case fails with its error.
+// skips; every case must pass (interop/metro/README.md, "Results").
 func TestMetroReliable(t *testing.T) {
 	runMetroMatrix(t, RMCases(), "SOAPSTACK_METRO_RM_REPORT")
 }

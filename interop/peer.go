@@ -227,7 +227,8 @@ func (s *PeerServer) Close() {
 
 // TakePeerLog returns and forgets the protocol complaints the server logged
 // since the last call: its stderr lines starting with "PEERLOG " (the Metro
-// peer prints every warning or error of its stack that way).
+// and the CXF peer's servers print every warning or error of their stack
+// that way, but for the few that say nothing about a case).
 func (s *PeerServer) TakePeerLog() []string { return s.plog.take() }
 
 // peerLogLines collects the "PEERLOG " lines of a stream.

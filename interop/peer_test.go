@@ -1,9 +1,14 @@
 package interop
 
 import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestPeerLogLines: only complete "PEERLOG " lines are collected, across
@@ -38,4 +43,50 @@ func TestUnexpected(t *testing.T) {
 	// The UX family passes since it follows the plugfest policies.
 	assert.Empty(t, MetroLimit(PeerToGo, Case{"UX", VersionWSSec11}))
 	assert.Empty(t, MetroLimit(GoToPeer, Case{"UX", VersionWSSec11}))
+}
+
+// TestRunClientPeerWarnings drives RunClientMode with a stand-in peer
+// script: a case the peer reports as passed but with warnings (a protocol
+// error it logged without failing, as CXF's STS client does for a refused
+// Cancel) fails and keeps its warnings; a case the peer did not report
+// fails; every row carries peer, mode, direction and version, in the JSON
+// report too.
+func TestRunClientPeerWarnings(t *testing.T) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\n" +
+		"echo 'noise'\n" +
+		`echo '{"scenario":"_X10","version":"sc200502","pass":true,"reason":"","warnings":["Problem cancelling token"]}'` + "\n" +
+		`echo '{"scenario":"_A","version":"sc200502","pass":true,"reason":""}'` + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "peer"), []byte(script), 0o755))
+	p := &ScriptPeer{Name: PeerCXF, Dir: dir}
+	cases := []Case{{"_X10", VersionSC200502}, {"_A", VersionSC200502}, {"_AD", VersionSC200502}}
+	got, err := p.RunClientMode(context.Background(), "http://127.0.0.1:1", "", cases, ModeStreaming)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	tests := []struct {
+		i        int
+		pass     bool
+		reason   string
+		warnings int
+	}{
+		{0, false, "the CXF client logged a protocol error: Problem cancelling token", 1},
+		{1, true, "", 0},
+		{2, false, "the CXF client did not report this case", 0},
+	}
+	for _, tt := range tests {
+		r := got[tt.i]
+		assert.Equal(t, cases[tt.i].Scenario, r.Scenario)
+		assert.Equal(t, tt.pass, r.Pass, r.Scenario)
+		assert.Contains(t, r.Reason, tt.reason, r.Scenario)
+		assert.Len(t, r.Warnings, tt.warnings, r.Scenario)
+		assert.Equal(t, PeerCXF, r.Peer)
+		assert.Equal(t, ModeStreaming, r.Mode)
+		assert.Equal(t, PeerToGo, r.Direction)
+		assert.Equal(t, VersionSC200502, r.Version)
+	}
+	b, err := json.Marshal(got[0])
+	require.NoError(t, err)
+	for _, field := range []string{`"peer":"cxf"`, `"mode":"streaming"`, `"direction":"peer-to-go"`, `"version":"sc200502"`, `"warnings":["Problem cancelling token"]`, `"pass":false`} {
+		assert.Contains(t, string(b), field)
+	}
 }

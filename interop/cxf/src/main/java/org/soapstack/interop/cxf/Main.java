@@ -91,6 +91,7 @@ public final class Main {
 
     private static int server(Args args) {
         Logging.configure(args.flag("verbose"), false);
+        ServerComplaints.install(System.err);
         int port = (int) args.longValue("port", 0, 0, 65535);
         int tlsPort = (int) args.longValue("tls-port", 0, 0, 65535);
         PeerServer server;
