@@ -90,3 +90,40 @@ func TestRunClientPeerWarnings(t *testing.T) {
 		assert.Contains(t, string(b), field)
 	}
 }
+
+// TestServerComplaintsFailACase: a PEERLOG line the peer's server writes
+// while a Go-client case runs fails that case (a pass that hid a peer
+// error), whatever way the server's output arrives in chunks.
+func TestServerComplaintsFailACase(t *testing.T) {
+	var l peerLogLines
+	for _, chunk := range []string{"INFO starting\nPEERLOG Problem canc", "elling token: AsymmetricBinding\n",
+		"PEERLOG \n", "WARN not ours\r\nPEERLOG second one\n", "PEERLOG no newline yet"} {
+		_, err := l.Write([]byte(chunk))
+		require.NoError(t, err)
+	}
+	complaints := l.take()
+	assert.Equal(t, []string{"Problem cancelling token: AsymmetricBinding", "second one"}, complaints,
+		"only whole PEERLOG lines with a message")
+	assert.Empty(t, l.take(), "taken once")
+
+	tests := []struct {
+		name       string
+		in         Result
+		complaints []string
+		pass       bool
+		reason     string
+	}{
+		{"a pass without complaints stays", Result{Pass: true}, nil, true, ""},
+		{"a pass with a complaint fails", Result{Pass: true}, complaints, false,
+			"the CXF server logged: Problem cancelling token: AsymmetricBinding | second one"},
+		{"a failure keeps its reason first", Result{Reason: "fault: InvalidSecurity"}, complaints[1:], false,
+			"fault: InvalidSecurity; the CXF server logged: second one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := withServerComplaints(tt.in, "CXF", tt.complaints)
+			assert.Equal(t, tt.pass, r.Pass)
+			assert.Equal(t, tt.reason, r.Reason)
+		})
+	}
+}

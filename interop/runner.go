@@ -241,6 +241,21 @@ const (
 	ModeDefault = "default"
 )
 
+// withServerComplaints fails r when the peer's server (label) logged
+// complaints while it ran, and adds them to a failure's reason.
+func withServerComplaints(r Result, label string, complaints []string) Result {
+	if len(complaints) == 0 {
+		return r
+	}
+	msg := "the " + label + " server logged: " + strings.Join(complaints, " | ")
+	if r.Pass {
+		r.Pass, r.Reason = false, msg
+	} else {
+		r.Reason += "; " + msg
+	}
+	return r
+}
+
 // runPeer runs cases against peer in both directions: the Go client against
 // the peer's server, then the peer's client against the Go service. A case
 // whose peer server logged a complaint (PEERLOG) fails.
@@ -264,16 +279,8 @@ func runPeer(ctx context.Context, peer *ScriptPeer, mode string, cases []Case, o
 	// logged a complaint meanwhile.
 	goCase := func(run func(ctx context.Context) Result, mode string) {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		r := run(cctx)
+		r := withServerComplaints(run(cctx), peer.label(), srv.TakePeerLog())
 		cancel()
-		if complaints := srv.TakePeerLog(); len(complaints) > 0 {
-			msg := "the " + peer.label() + " server logged: " + strings.Join(complaints, " | ")
-			if r.Pass {
-				r.Pass, r.Reason = false, msg
-			} else {
-				r.Reason += "; " + msg
-			}
-		}
 		r.Peer, r.Mode = peer.Name, mode
 		results = append(results, r)
 	}
