@@ -69,7 +69,11 @@
 // does), then checks the result against the policy by node identity: the
 // Envelope's own Body, the single Timestamp child of the Security header
 // and every addressing header the stack reads must be among the nodes the
-// primary signature digested; duplicate IDs are refused. Every failure is
+// primary signature digested; duplicate IDs are refused. Conversely, a
+// signed Body, Timestamp or addressing header found anywhere but at its own
+// place is refused (ErrMisplaced): a signed wsa:To moved into a wrapper,
+// nothing in its place, would leave a message that any endpoint sharing
+// the keys accepts. Every failure is
 // answered with the one fault WCF sends (Sender, wsse:InvalidSecurity, "An
 // error occurred when verifying security for the message."), whatever the
 // cause, so that the fault tells an attacker nothing. The cause is kept as

@@ -442,6 +442,48 @@ func TestInspectSignatureWrapping(t *testing.T) {
 	}
 }
 
+// TestInspectSignedPartMovedAway moves a signed addressing header into a
+// header wrapper and puts nothing in its place: every signature verifies
+// and the Envelope's remaining parts are signed, but the message has lost
+// its To (or Action), which the receiver refuses (ErrMisplaced); inspect
+// names the moved element and exits 1.
+func TestInspectSignedPartMovedAway(t *testing.T) {
+	k := newOwnKeys(t)
+	p := wssecurity.AnonymousForCertificate(wssecurity.Basic256)
+	scfg := wssecurity.Config{Certificate: k.svc}
+	req, _ := wssExchange(t, p, wssecurity.Config{PeerCertificate: k.svc.Cert}, scfg)
+	for _, local := range []string{"To", "Action"} {
+		t.Run(local, func(t *testing.T) {
+			msg := editMessage(t, req, func(env, header, body *etree.Element) {
+				h := childNamed(t, header, local)
+				header.RemoveChild(h)
+				wrapper(header).AddChild(h)
+			})
+			m, err := soap.ParseMessage(msg, soap.Limits{})
+			require.NoError(t, err)
+			_, err = wssecurity.VerifyRequest(context.Background(), p, &wssecurity.Config{Certificate: k.svc}, m)
+			require.ErrorIs(t, err, wssecurity.ErrMisplaced, "the receiver refuses it")
+
+			file := k.file(t, "moved.xml", msg)
+			code, rep, out := inspectJSON(t, "--cert", k.svcCert, "--key", k.svcKey, file)
+			require.Equal(t, 1, code, out)
+			assert.False(t, rep.Verified)
+			require.NotNil(t, rep.Covered)
+			assert.False(t, *rep.Covered)
+			for _, c := range rep.Coverage {
+				assert.True(t, c.Signed, "%s %s: what is left is signed", c.Part, c.Element)
+			}
+			require.Len(t, rep.Errors, 1, out)
+			assert.Contains(t, rep.Errors[0], "a signature signs a "+local+" at /soap:Envelope/soap:Header/Wrapper/wsa:"+local+"#")
+			assert.Contains(t, rep.Errors[0], "has none in its place")
+
+			// Allowed unsigned, the addressing part is not reported.
+			code, _, out = inspectJSON(t, "--allow-unsigned", "addressing", "--cert", k.svcCert, "--key", k.svcKey, file)
+			assert.Equal(t, 0, code, out)
+		})
+	}
+}
+
 // TestInspectKeyLength checks that a key whose length does not fit what it
 // encrypts, or the suite given, is an error that says so, and that a key
 // that does not unwrap is reported as such (no random substitute).
