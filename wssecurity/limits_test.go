@@ -32,7 +32,7 @@ func TestNameLimitInDecryptedContent(t *testing.T) {
 		{"1 MiB element name", 0, func(m *soap.Message) { m.Payload().CreateElement(n("n", 1<<20)) }, false},
 		{"512 KiB attribute name", 0, func(m *soap.Message) { m.Payload().CreateAttr(n("a", 512<<10), "v") }, false},
 		{"long prefix", 0, func(m *soap.Message) {
-			m.Payload().CreateElement(n("p", 4096) + ":x").CreateAttr("xmlns:"+n("p", 4096), "urn:p")
+			m.Payload().CreateElement(n("p", 4096)+":x").CreateAttr("xmlns:"+n("p", 4096), "urn:p")
 		}, false},
 		{"configured limit, at it", 64, func(m *soap.Message) { m.Payload().CreateElement(n("n", 64)) }, true},
 		{"configured limit, one over", 64, func(m *soap.Message) { m.Payload().CreateElement(n("n", 65)) }, false},
