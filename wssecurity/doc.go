@@ -145,7 +145,9 @@
 // freshness, the replay cache (ReplayCache.Seen takes the caller's time)
 // and certificate validation (TrustStore.Verify, x509.VerifyOptions.
 // CurrentTime) all take the time from Now, and every key, nonce, IV and id
-// comes from Rand. A fixed Now makes a run reproducible; a certificate is
+// comes from Rand. A fixed Now and a seeded Rand make a run reproducible,
+// but for the padding of RSA-1.5 key transport, which crypto/rsa draws from
+// crypto/rand whatever Reader it is given (since Go 1.26); a certificate is
 // valid when it is valid at Now.
 //
 // The package has no mutable package-level state.
