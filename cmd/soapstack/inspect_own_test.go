@@ -203,6 +203,9 @@ type session struct {
 	wire   *wireTransport
 	cache  *recordingCache
 	client *secureconv.Client
+	// clientLog is the file the client's key log (ClientConfig.KeyLog)
+	// wrote.
+	clientLog string
 }
 
 // runSession establishes a session as README.md's example does (bootstrap
@@ -223,15 +226,18 @@ func runSession(t *testing.T, k *ownKeys, v secureconv.Version, boot, app wssecu
 	if boot.Binding == wssecurity.AsymmetricBinding {
 		sec.Certificate = k.cli
 	}
+	klog, err := os.CreateTemp(k.dir, "client-*.log")
+	require.NoError(t, err)
+	defer klog.Close()
 	c, err := secureconv.NewClient(w, secureconv.ClientConfig{Version: v, Bootstrap: boot, Policy: app, Cancel: true,
-		To: "http://svc/", Security: sec, RenewAfter: renewAfter})
+		To: "http://svc/", Security: sec, RenewAfter: renewAfter, KeyLog: klog})
 	require.NoError(t, err)
 	for i := 0; i < calls; i++ {
 		_, err = c.Call(context.Background(), ownRequest(t, "session secret"))
 		require.NoError(t, err)
 	}
 	require.NoError(t, c.Close(context.Background()))
-	return &session{wire: w, cache: cache, client: c}
+	return &session{wire: w, cache: cache, client: c, clientLog: klog.Name()}
 }
 
 // inspectReport is the part of inspect --json the tests read.
