@@ -86,6 +86,12 @@ func (r *receiver) checkPlacement() error {
 		if !r.done[c] {
 			return refuse(ErrLayout, "%s in the Security header was decrypted after its place was processed (an EncryptedData must follow the ReferenceList or EncryptedKey that lists it)", c.Tag)
 		}
+		// An EncryptedData no ReferenceList or EncryptedKey listed stays
+		// encrypted: content that no rule of the header looked at (in
+		// clear, an unknown element here is refused).
+		if xmlutil.Is(c, xmlenc.NS, "EncryptedData") {
+			return refuse(ErrMisplaced, "an EncryptedData in the Security header was not decrypted (no ReferenceList or EncryptedKey lists it)")
+		}
 	}
 	for _, d := range r.decs {
 		if d.parent != r.m.Header {
