@@ -22,6 +22,33 @@
 // internal/wstrust; Version keeps only the two values a configuration
 // names.
 //
+// # The caller's identity
+//
+// The application behind ServerLayer finds the session's *soap.Principal
+// in its context (soap.PrincipalFromContext): the identities the bootstrap
+// credential proved (user name, client certificate's claims, or
+// anonymous), as ServerConfig.TransformClaims left them when the session
+// was established, and a soap.SessionInfo with the context id, the key
+// generation (empty until the first renewal), the WS-SC version and the
+// mode; with ServerConfig.KeepBootstrapToken also the bootstrap token.
+// The identities survive renewals and, in cookie mode, travel sealed in
+// the cookie (COOKIE.md, token encoding version 2; version 1 cookies
+// still open). ServerConfig.Authorize decides about each application
+// message with its action (a refusal is soap.AccessDeniedFault), and
+// ServerConfig.OnSessionCreated may choose cookie or reference mode, the
+// application context and persistence for one session.
+//
+// # The session client
+//
+// Client runs one handshake (Issue or Renew) for all the calls that need
+// it, detached from each caller's context and bounded by
+// ClientConfig.HandshakeTimeout (ErrHandshakeTimeout): a caller whose
+// context ends stops waiting while the others go on. A renewal that fails
+// returns its error (ErrRenewFailed) and keeps the session, rather than
+// silently establishing a new one. ClientConfig.KeyLog writes each session
+// key in the line format soapstack inspect --keylog reads, for debugging
+// only. The configuration is checked by NewClient (ErrClientConfig).
+//
 // # Negotiation
 //
 // With WCF's negotiateServiceCredential the first security context comes

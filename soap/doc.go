@@ -112,7 +112,10 @@
 // wherever the transport delivered it (WS-Addressing 1.0 §3.2) and passes,
 // so plain SOAP without addressing keeps working; a sender that wants its
 // message bound to one endpoint sends and signs a To naming it, as WCF and
-// CXF always do. A layer may change the addressing headers (a security
+// CXF always do. A message's addressing is read in the version of its
+// first addressing header; a wsa:To of the other version must name this
+// endpoint too, so that an unsigned header of one version put first cannot
+// hide a signed To of the other. A layer may change the addressing headers (a security
 // layer decrypting a wsse11:EncryptedHeader re-reads them), so ServeMux
 // checks the To again before it dispatches (CheckTo), against the same
 // endpoint.

@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/beevik/etree"
 )
 
 // ErrDestinationUnreachable is the cause of the fault HTTPHandler returns
@@ -145,19 +147,56 @@ func parseEndpoints(addrs []string) ([]endpointAddress, error) {
 // of the configured addresses, or else peerURL, the address the request
 // arrived at. A request without To, or with the anonymous address, is
 // addressed to wherever the transport delivered it (WS-Addressing 1.0
-// §3.2, and SOAP without addressing) and passes.
+// §3.2, and SOAP without addressing) and passes. The To headers of the
+// other addressing version are checked too (checkOtherTo).
 func (s *HTTPHandler) checkTo(req *Message, peerURL string) error {
 	if s.cfg.toCheckOff {
 		return nil
 	}
-	to := req.Addressing.To
-	if req.Addressing.Elem("To") == nil || IsAnonymous(to) {
+	if err := s.checkOtherTo(req, peerURL); err != nil {
+		return err
+	}
+	if req.Addressing.Elem("To") == nil {
+		return nil
+	}
+	return s.checkAddress(req.Addressing.To, req.Addressing.Version, peerURL)
+}
+
+// checkOtherTo checks the wsa:To header blocks of the addressing version
+// the message's addressing was not read in. The message's version is that
+// of its first addressing header and the other version's headers are
+// skipped, so an unsigned header of one version put first would otherwise
+// hide a signed To of the other, naming another endpoint, from the check.
+func (s *HTTPHandler) checkOtherTo(req *Message, peerURL string) error {
+	if req.Header == nil {
+		return nil
+	}
+	for _, c := range req.Header.Child {
+		h, ok := c.(*etree.Element)
+		if !ok || h.Tag != "To" {
+			continue
+		}
+		v := addressingVersionOf(ElementName(h).Space)
+		if v == 0 || v == req.Addressing.Version {
+			continue
+		}
+		if err := s.checkAddress(strings.TrimSpace(h.Text()), v, peerURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAddress checks one received To (of addressing version v) against
+// this endpoint.
+func (s *HTTPHandler) checkAddress(to string, v AddressingVersion, peerURL string) error {
+	if IsAnonymous(to) {
 		return nil
 	}
 	quoted := clipTo(to)
 	got, err := parseEndpointAddress(to)
 	if err != nil {
-		return DestinationUnreachableFault(req.Addressing.Version, to,
+		return DestinationUnreachableFault(v, to,
 			fmt.Errorf("%w: wsa:To %q is not an absolute URI: %v", ErrDestinationUnreachable, quoted, err))
 	}
 	if s.endpoints != nil {
@@ -166,7 +205,7 @@ func (s *HTTPHandler) checkTo(req *Message, peerURL string) error {
 				return nil
 			}
 		}
-		return DestinationUnreachableFault(req.Addressing.Version, to,
+		return DestinationUnreachableFault(v, to,
 			fmt.Errorf("%w: wsa:To %q is none of the configured endpoint addresses", ErrDestinationUnreachable, quoted))
 	}
 	if to == peerURL {
@@ -176,7 +215,7 @@ func (s *HTTPHandler) checkTo(req *Message, peerURL string) error {
 	if err == nil && here.matches(got) {
 		return nil
 	}
-	return DestinationUnreachableFault(req.Addressing.Version, to,
+	return DestinationUnreachableFault(v, to,
 		fmt.Errorf("%w: wsa:To %q, the request arrived at %q", ErrDestinationUnreachable, quoted, clipTo(peerURL)))
 }
 
@@ -206,7 +245,7 @@ func CheckTo(ctx context.Context, req *Message) error {
 		return nil
 	}
 	if c.passed != "" && req.Addressing.To == c.passed {
-		return nil
+		return c.s.checkOtherTo(req, c.peerURL)
 	}
 	return c.s.checkTo(req, c.peerURL)
 }

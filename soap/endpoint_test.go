@@ -196,6 +196,70 @@ func TestToCheckAnonymous(t *testing.T) {
 	assert.Equal(t, int32(4), ts.app.Load())
 }
 
+// TestToCheckOtherAddressingVersion: a message's addressing is read in the
+// version of its first addressing header and the other version's headers
+// are skipped; a To of the other version must name this endpoint too, or an
+// unsigned header of one version put first would hide a signed To of the
+// other (naming another endpoint) from the check.
+func TestToCheckOtherAddressingVersion(t *testing.T) {
+	ts := newToServer(t, false)
+	header := func(wv AddressingVersion, local, text string) *etree.Element {
+		h := etree.NewElement("o:" + local)
+		h.CreateAttr("xmlns:o", wv.Namespace())
+		h.SetText(text)
+		return h
+	}
+	tests := []struct {
+		name string
+		// build returns the request's header blocks, in order.
+		build func() []*etree.Element
+		ok    bool
+	}{
+		{"other version's To first, naming another endpoint", func() []*etree.Element {
+			return []*etree.Element{header(WSA10, "MessageID", "urn:uuid:1"), header(WSA200408, "To", "http://other.example/svc"),
+				header(WSA200408, "Action", "urn:echo")}
+		}, false},
+		{"other version's To after, naming another endpoint", func() []*etree.Element {
+			return []*etree.Element{header(WSA10, "To", ts.url), header(WSA10, "Action", "urn:echo"),
+				header(WSA200408, "To", "http://other.example/svc")}
+		}, false},
+		{"other version's To naming this endpoint", func() []*etree.Element {
+			return []*etree.Element{header(WSA10, "Action", "urn:echo"), header(WSA200408, "To", ts.url)}
+		}, true},
+		{"other version's anonymous To", func() []*etree.Element {
+			return []*etree.Element{header(WSA10, "Action", "urn:echo"), header(WSA200408, "To", AnonymousWSA200408)}
+		}, true},
+		{"a To in another namespace is not addressing", func() []*etree.Element {
+			h := etree.NewElement("x:To")
+			h.CreateAttr("xmlns:x", "urn:x")
+			h.SetText("http://other.example/svc")
+			return []*etree.Element{header(WSA10, "Action", "urn:echo"), h}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := ts.app.Load()
+			m := NewMessageWithBody(V12, etree.NewElement("ping"))
+			for _, h := range tt.build() {
+				m.AddHeader(h)
+			}
+			require.NoError(t, m.ReadAddressing())
+			m.SOAPAction = "urn:echo"
+			_, err := NewHTTPClient(ts.url).Call(context.Background(), m)
+			if tt.ok {
+				require.NoError(t, err)
+				assert.Equal(t, app+1, ts.app.Load())
+				return
+			}
+			f, ok := AsFault(err)
+			require.True(t, ok, "want a fault, got %v", err)
+			assert.Equal(t, "DestinationUnreachable", f.Subcode().Local)
+			assert.ErrorIs(t, ts.causes.last(), ErrDestinationUnreachable, "the To check must be what fired")
+			assert.Equal(t, app, ts.app.Load(), "the application must not run")
+		})
+	}
+}
+
 // TestToCheckTLS: over TLS the endpoint's scheme is https.
 func TestToCheckTLS(t *testing.T) {
 	ts := newToServer(t, true)

@@ -103,6 +103,18 @@ func wrapHeader(local, value string) func(m *soap.Message) {
 	}
 }
 
+// wrapHeaderOnly moves a signed addressing header into a wrapper header
+// and puts nothing in its place.
+func wrapHeaderOnly(local string) func(m *soap.Message) {
+	return func(m *soap.Message) {
+		h := m.Addressing.Elem(local)
+		m.Header.RemoveChild(h)
+		w := newEl("x:Wrapper", "urn:x")
+		w.AddChild(h)
+		m.AddHeader(w)
+	}
+}
+
 func TestSignatureWrappingAttacks(t *testing.T) {
 	pki := newTestPKI(t)
 	ccfg, scfg := pki.configs()
@@ -159,6 +171,16 @@ func TestSignatureWrappingAttacks(t *testing.T) {
 		{name: "wrapped signed To + unsigned To", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "To", tamper: wrapHeader("To", "http://evil/")},
 		{name: "wrapped signed Action + unsigned Action", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "Action", tamper: wrapHeader("Action", "urn:evil")},
 		{name: "wrapped signed ReplyTo + unsigned ReplyTo", policy: signOnlyPolicy(), want: ErrNotSigned, detail: "ReplyTo", tamper: wrapHeader("ReplyTo", "http://evil/")},
+		// Nothing in the moved header's place: no To left to check, so
+		// another endpoint sharing the keys would accept the message.
+		{name: "signed To wrapped, none in its place", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "WS-Addressing To", tamper: wrapHeaderOnly("To")},
+		{name: "signed Action wrapped, none in its place", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "WS-Addressing Action", tamper: wrapHeaderOnly("Action")},
+		{name: "signed MessageID wrapped, none in its place", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "WS-Addressing MessageID", tamper: wrapHeaderOnly("MessageID")},
+		{name: "signed To inside the Security header", policy: signOnlyPolicy(), want: ErrMisplaced, tamper: func(m *soap.Message) {
+			h := m.Addressing.Elem("To")
+			m.Header.RemoveChild(h)
+			secHeader(m).AddChild(h)
+		}},
 		{name: "Id confusion: ID attribute", policy: signOnlyPolicy(), want: dsig.ErrDuplicateID, tamper: func(m *soap.Message) {
 			w := newEl("x:W", "urn:x")
 			w.CreateAttr("ID", wsse.WSUID(m.Body))

@@ -69,7 +69,11 @@
 // does), then checks the result against the policy by node identity: the
 // Envelope's own Body, the single Timestamp child of the Security header
 // and every addressing header the stack reads must be among the nodes the
-// primary signature digested; duplicate IDs are refused. Every failure is
+// primary signature digested; duplicate IDs are refused. Conversely, a
+// signed Body, Timestamp or addressing header found anywhere but at its own
+// place is refused (ErrMisplaced): a signed wsa:To moved into a wrapper,
+// nothing in its place, would leave a message that any endpoint sharing
+// the keys accepts. Every failure is
 // answered with the one fault WCF sends (Sender, wsse:InvalidSecurity, "An
 // error occurred when verifying security for the message."), whatever the
 // cause, so that the fault tells an attacker nothing. The cause is kept as
@@ -141,7 +145,9 @@
 // freshness, the replay cache (ReplayCache.Seen takes the caller's time)
 // and certificate validation (TrustStore.Verify, x509.VerifyOptions.
 // CurrentTime) all take the time from Now, and every key, nonce, IV and id
-// comes from Rand. A fixed Now makes a run reproducible; a certificate is
+// comes from Rand. A fixed Now and a seeded Rand make a run reproducible,
+// but for the padding of RSA-1.5 key transport, which crypto/rsa draws from
+// crypto/rand whatever Reader it is given (since Go 1.26); a certificate is
 // valid when it is valid at Now.
 //
 // The package has no mutable package-level state.

@@ -23,6 +23,9 @@ func (r *receiver) enforce() error {
 		if err := r.enforceSupporting(nil); err != nil {
 			return err
 		}
+		if err := r.checkSignedPlaces(); err != nil {
+			return err
+		}
 		return r.replay(nil)
 	}
 	primary, err := r.primarySignature()
@@ -136,6 +139,9 @@ func (r *receiver) enforce() error {
 		}
 	}
 	if err := r.enforceSupporting(primary); err != nil {
+		return err
+	}
+	if err := r.checkSignedPlaces(); err != nil {
 		return err
 	}
 	return r.replay(primary)

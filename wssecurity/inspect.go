@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"strings"
@@ -476,6 +477,10 @@ func Inspect(ctx context.Context, m *soap.Message, opts InspectOptions) *Inspect
 			rep.Errors = append(rep.Errors, unsignedError(c, parts[i], signedBy))
 		}
 	}
+	if stray := strayParts(m, r.ts, signedBy, parts, opts.AllowUnsigned); len(stray) > 0 {
+		rep.Errors = append(rep.Errors, stray...)
+		rep.Covered = false
+	}
 	if opts.AllowUnsigned != 0 {
 		rep.Notes = append(rep.Notes, "not required to be signed: "+opts.AllowUnsigned.String())
 	}
@@ -550,6 +555,42 @@ func unsignedError(c PartCoverage, own *etree.Element, signedBy map[*etree.Eleme
 			" (moved or copied: a signature wrapping attack?)"
 	}
 	return msg
+}
+
+// strayParts reports signed elements named as a Body, a Timestamp or an
+// addressing header that stand elsewhere than their own place when the
+// Envelope has no part of that name where it belongs: the signed node was
+// moved away and nothing put in its place (a message without To would
+// otherwise pass as addressed anywhere). The receiver refuses these
+// (ErrMisplaced). Parts in allow are not reported.
+func strayParts(m *soap.Message, ts *wsse.Timestamp, signedBy map[*etree.Element][]string, own []*etree.Element, allow InspectParts) []string {
+	have := map[xml.Name]bool{}
+	for _, el := range own {
+		have[xmlutil.ElementName(el)] = true
+	}
+	var out []string
+	for el := range signedBy {
+		n := xmlutil.ElementName(el)
+		var part InspectParts
+		var inPlace bool
+		switch {
+		case n.Local == "Body" && (n.Space == soap.NS11 || n.Space == soap.NS12):
+			part, inPlace = PartBody, el == m.Body
+		case n.Space == wsse.NSWSU && n.Local == "Timestamp":
+			part, inPlace = PartTimestamp, ts != nil && el == ts.Element
+		case n.Space == soap.NSWSA10 || n.Space == soap.NSWSA200408:
+			part, inPlace = PartAddressing, el.Parent() == m.Header
+		default:
+			continue
+		}
+		if inPlace || have[n] || allow&part != 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("a signature signs a %s at %s, but the Envelope has none in its place (moved: a signature wrapping attack?)",
+			n.Local, elementPath(el)))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // elementPath names el by its ancestors, from the Envelope.

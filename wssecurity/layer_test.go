@@ -9,11 +9,13 @@ import (
 	"crypto/x509/pkix"
 	"log/slog"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/soapstack/soapstack/internal/wsse"
 	"github.com/soapstack/soapstack/soap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -295,4 +297,43 @@ func TestDefaultLogger(t *testing.T) {
 	require.Error(t, call(pr, t))
 	assert.Contains(t, buf.String(), "wssecurity: request rejected")
 	assert.NotContains(t, buf.String(), "wrong", "no password in the log")
+}
+
+// TestOneRandomSource: with a fixed Now and a seeded Config.Rand, securing
+// the same request twice gives the same bytes under every preset: every
+// key, nonce, IV, padding and id comes from Config.Rand. The one exception
+// is the padding of RSA-1.5 key transport, which crypto/rsa draws from
+// crypto/rand itself since Go 1.26 (EncryptPKCS1v15 ignores its Reader), so
+// those EncryptedKeys' CipherValues differ.
+func TestOneRandomSource(t *testing.T) {
+	pki := newTestPKI(t)
+	ccfg, _ := pki.configs()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ccfg.Now = func() time.Time { return at }
+	ccfg.AllowInsecureTransport = true
+	orig, err := echoRequest(t, "x").Bytes() // its MessageID is drawn once
+	require.NoError(t, err)
+	for name, p := range presets() {
+		t.Run(name, func(t *testing.T) {
+			secure := func(seed byte) string {
+				c := ccfg
+				c.Rand = mathrand.NewChaCha8([32]byte{seed})
+				m, err := soap.ParseMessage(orig, soap.Limits{})
+				require.NoError(t, err)
+				_, err = SecureRequest(context.Background(), p, &c, m)
+				require.NoError(t, err)
+				if p.Suite.algorithms().AsymmetricKeyWrap == wsse.AlgRSA15 {
+					for _, cv := range m.Envelope.FindElements("//EncryptedKey/CipherData/CipherValue") {
+						cv.SetText("(RSA-1.5: crypto/rand)")
+					}
+				}
+				b, err := m.Bytes()
+				require.NoError(t, err)
+				return string(b)
+			}
+			first := secure(7)
+			assert.Equal(t, first, secure(7), "the same seed gives the same message")
+			assert.NotEqual(t, first, secure(8), "another seed gives another message")
+		})
+	}
 }

@@ -86,6 +86,12 @@ func (r *receiver) checkPlacement() error {
 		if !r.done[c] {
 			return refuse(ErrLayout, "%s in the Security header was decrypted after its place was processed (an EncryptedData must follow the ReferenceList or EncryptedKey that lists it)", c.Tag)
 		}
+		// An EncryptedData no ReferenceList or EncryptedKey listed stays
+		// encrypted: content that no rule of the header looked at (in
+		// clear, an unknown element here is refused).
+		if xmlutil.Is(c, xmlenc.NS, "EncryptedData") {
+			return refuse(ErrMisplaced, "an EncryptedData in the Security header was not decrypted (no ReferenceList or EncryptedKey lists it)")
+		}
 	}
 	for _, d := range r.decs {
 		if d.parent != r.m.Header {
@@ -232,6 +238,45 @@ func (r *receiver) checkLayout() error {
 		for _, w := range d.what {
 			if err := before(d.key, w); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkSignedPlaces refuses a message in which a signature signs a SOAP
+// Body, a wsu:Timestamp or a WS-Addressing header (either version)
+// anywhere but at that element's own place: the Envelope's Body, the
+// Timestamp of our Security header, a header block. Such an element
+// elsewhere is a signed node moved away from where the receiver reads it
+// (a signature wrapping). The checks of what must be signed catch the
+// move when something unsigned took the node's place; this one catches it
+// when nothing did: a signed wsa:To moved into a wrapper leaves a message
+// without To, which any endpoint would otherwise accept.
+func (r *receiver) checkSignedPlaces() error {
+	for _, s := range r.sigs {
+		if s.v == nil {
+			continue
+		}
+		for _, ref := range s.v.References {
+			el := ref.Element
+			if el == nil {
+				continue
+			}
+			n := xmlutil.ElementName(el)
+			switch {
+			case n.Local == "Body" && (n.Space == soap.NS11 || n.Space == soap.NS12):
+				if el != r.m.Body {
+					return refuse(ErrMisplaced, "a signature signs a Body that is not the Envelope's")
+				}
+			case n.Space == wsse.NSWSU && n.Local == "Timestamp":
+				if r.ts == nil || el != r.ts.Element {
+					return refuse(ErrMisplaced, "a signature signs a Timestamp that is not the Security header's")
+				}
+			case n.Space == soap.NSWSA10 || n.Space == soap.NSWSA200408:
+				if el.Parent() != r.m.Header {
+					return refuse(ErrMisplaced, "a signature signs a WS-Addressing %s that is not a header block", n.Local)
+				}
 			}
 		}
 	}

@@ -136,6 +136,12 @@ func TestEncryptedPlacementAttacks(t *testing.T) {
 			sec.AddChild(rl)
 			sec.AddChild(ed)
 		}},
+		attackCase{name: "EncryptedData in the Security header that nothing lists", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "was not decrypted", tamper: func(m *soap.Message) {
+			w := newEl("x:Wrapper", "urn:x")
+			w.AddChild(evilPayload())
+			ed, _ := atk.seal(m, w, wsse.AlgAES256CBC, key(m), "unlisted-ed")
+			secHeader(m).AddChild(ed)
+		}},
 		attackCase{name: "EncryptedData inside another header", policy: signOnlyPolicy(), want: ErrMisplaced, detail: "where encryption is not allowed", tamper: func(m *soap.Message) {
 			ed, rl := atk.seal(m, evilPayload(), wsse.AlgAES256CBC, key(m), "evil-ed")
 			h := newEl("x:H", "urn:x")

@@ -252,7 +252,7 @@ func (r *receiver) element(el *etree.Element, fromDecryption bool) error {
 		}
 	case name.Space == xmlenc.NS && name.Local == "EncryptedData":
 		// Decrypted when a ReferenceList or EncryptedKey names it; one left
-		// encrypted is reported by the policy checks.
+		// encrypted is refused by checkPlacement.
 	case name.Space == dsig.NSDS && name.Local == "Signature":
 		return r.signature(el, fromDecryption)
 	case name.Space == wsse.NSWSSE11 && name.Local == "SignatureConfirmation":

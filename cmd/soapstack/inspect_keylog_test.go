@@ -120,6 +120,19 @@ func TestInspectKeyLogRenewed(t *testing.T) {
 	code, _, out = inspectJSON(t, "--keylog", log, k.file(t, "first.xml", reqs[0]))
 	assert.Equal(t, 0, code, out)
 
+	// The client's own key log (ClientConfig.KeyLog) holds the same two
+	// keys, and inspect reads it as it is.
+	clientLog, err := os.ReadFile(s.clientLog)
+	require.NoError(t, err)
+	fromService, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.Equal(t, string(fromService), string(clientLog), "the client logs the keys the service issued")
+	for _, f := range []string{renewed, k.file(t, "first.xml", reqs[0])} {
+		code, rep, out := inspectJSON(t, "--keylog", s.clientLog, f)
+		require.Equal(t, 0, code, out)
+		assert.Contains(t, rep.Body, "session secret")
+	}
+
 	only := filepath.Join(k.dir, "first.log")
 	require.NoError(t, os.WriteFile(only, []byte(keylog.Entry{ContextID: first.ContextID, Key: first.Key}.Line()), 0o600))
 	code, _, out = inspectJSON(t, "--keylog", only, renewed)

@@ -203,6 +203,9 @@ type session struct {
 	wire   *wireTransport
 	cache  *recordingCache
 	client *secureconv.Client
+	// clientLog is the file the client's key log (ClientConfig.KeyLog)
+	// wrote.
+	clientLog string
 }
 
 // runSession establishes a session as README.md's example does (bootstrap
@@ -223,15 +226,18 @@ func runSession(t *testing.T, k *ownKeys, v secureconv.Version, boot, app wssecu
 	if boot.Binding == wssecurity.AsymmetricBinding {
 		sec.Certificate = k.cli
 	}
+	klog, err := os.CreateTemp(k.dir, "client-*.log")
+	require.NoError(t, err)
+	defer klog.Close()
 	c, err := secureconv.NewClient(w, secureconv.ClientConfig{Version: v, Bootstrap: boot, Policy: app, Cancel: true,
-		To: "http://svc/", Security: sec, RenewAfter: renewAfter})
+		To: "http://svc/", Security: sec, RenewAfter: renewAfter, KeyLog: klog})
 	require.NoError(t, err)
 	for i := 0; i < calls; i++ {
 		_, err = c.Call(context.Background(), ownRequest(t, "session secret"))
 		require.NoError(t, err)
 	}
 	require.NoError(t, c.Close(context.Background()))
-	return &session{wire: w, cache: cache, client: c}
+	return &session{wire: w, cache: cache, client: c, clientLog: klog.Name()}
 }
 
 // inspectReport is the part of inspect --json the tests read.
@@ -438,6 +444,48 @@ func TestInspectSignatureWrapping(t *testing.T) {
 			assert.Equal(t, 1, code)
 			assert.Contains(t, text, "NOT SIGNED")
 			assert.Contains(t, text, "result: FAILED")
+		})
+	}
+}
+
+// TestInspectSignedPartMovedAway moves a signed addressing header into a
+// header wrapper and puts nothing in its place: every signature verifies
+// and the Envelope's remaining parts are signed, but the message has lost
+// its To (or Action), which the receiver refuses (ErrMisplaced); inspect
+// names the moved element and exits 1.
+func TestInspectSignedPartMovedAway(t *testing.T) {
+	k := newOwnKeys(t)
+	p := wssecurity.AnonymousForCertificate(wssecurity.Basic256)
+	scfg := wssecurity.Config{Certificate: k.svc}
+	req, _ := wssExchange(t, p, wssecurity.Config{PeerCertificate: k.svc.Cert}, scfg)
+	for _, local := range []string{"To", "Action"} {
+		t.Run(local, func(t *testing.T) {
+			msg := editMessage(t, req, func(env, header, body *etree.Element) {
+				h := childNamed(t, header, local)
+				header.RemoveChild(h)
+				wrapper(header).AddChild(h)
+			})
+			m, err := soap.ParseMessage(msg, soap.Limits{})
+			require.NoError(t, err)
+			_, err = wssecurity.VerifyRequest(context.Background(), p, &wssecurity.Config{Certificate: k.svc}, m)
+			require.ErrorIs(t, err, wssecurity.ErrMisplaced, "the receiver refuses it")
+
+			file := k.file(t, "moved.xml", msg)
+			code, rep, out := inspectJSON(t, "--cert", k.svcCert, "--key", k.svcKey, file)
+			require.Equal(t, 1, code, out)
+			assert.False(t, rep.Verified)
+			require.NotNil(t, rep.Covered)
+			assert.False(t, *rep.Covered)
+			for _, c := range rep.Coverage {
+				assert.True(t, c.Signed, "%s %s: what is left is signed", c.Part, c.Element)
+			}
+			require.Len(t, rep.Errors, 1, out)
+			assert.Contains(t, rep.Errors[0], "a signature signs a "+local+" at /soap:Envelope/soap:Header/Wrapper/wsa:"+local+"#")
+			assert.Contains(t, rep.Errors[0], "has none in its place")
+
+			// Allowed unsigned, the addressing part is not reported.
+			code, _, out = inspectJSON(t, "--allow-unsigned", "addressing", "--cert", k.svcCert, "--key", k.svcKey, file)
+			assert.Equal(t, 0, code, out)
 		})
 	}
 }
