@@ -5,45 +5,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/soapstack/soapstack/internal/wsstest"
-	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 )
-
-// wireLog records every exchange of a client as bytes on the wire (its
-// layer sits below every layer of the binding).
-type wireLog struct {
-	mu    sync.Mutex
-	pairs []wirePair
-}
-
-type wirePair struct {
-	action     string
-	req, reply []byte
-}
-
-func (l *wireLog) layer(next soap.Invoker) soap.Invoker {
-	return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-		b, err := req.Bytes()
-		if err != nil {
-			return nil, err
-		}
-		p := wirePair{action: req.Addressing.Action, req: b}
-		resp, err := next.Call(ctx, req)
-		if resp != nil {
-			if p.reply, err = resp.Bytes(); err != nil {
-				return nil, err
-			}
-		}
-		l.mu.Lock()
-		l.pairs = append(l.pairs, p)
-		l.mu.Unlock()
-		return resp, err
-	})
-}
 
 // withWSS returns b with its WS-Security version set to v.
 func withWSS(b Binding, v wssecurity.WSSVersion) Binding {
@@ -99,8 +65,8 @@ func TestWSS10BindingsSpeakWSS10(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv, _ := startServer(t, h, false)
-			log := &wireLog{}
-			c, err := NewClient(srv.URL+"/svc", tc.b, clientCreds, insecure, WithTransportLayer(log.layer))
+			log := &wsstest.WireLog{}
+			c, err := NewClient(srv.URL+"/svc", tc.b, clientCreds, insecure, WithTransportLayer(log.Layer))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,14 +79,14 @@ func TestWSS10BindingsSpeakWSS10(t *testing.T) {
 			if err := c.Close(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if len(log.pairs) < 2 {
-				t.Fatalf("%d exchanges logged", len(log.pairs))
+			if len(log.Pairs()) < 2 {
+				t.Fatalf("%d exchanges logged", len(log.Pairs()))
 			}
 			secured := 0
-			for i, x := range log.pairs {
-				for dir, msg := range map[string][]byte{"request": x.req, "reply": x.reply} {
+			for i, x := range log.Pairs() {
+				for dir, msg := range map[string][]byte{"request": x.Request, "reply": x.Reply} {
 					if err := wsstest.WSS11Constructs(msg, false); err != nil {
-						t.Errorf("exchange %d (%s) %s: %v\n%s", i, x.action, dir, err, msg)
+						t.Errorf("exchange %d (%s) %s: %v\n%s", i, x.Action, dir, err, msg)
 					}
 					if strings.Contains(string(msg), "wssecurity-secext-1.0.xsd") {
 						secured++

@@ -6,12 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/soapstack/soapstack/binding"
 	"github.com/soapstack/soapstack/internal/wsstest"
-	"github.com/soapstack/soapstack/soap"
 	"github.com/soapstack/soapstack/wssecurity"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,44 +19,13 @@ import (
 // message signed before it was encrypted (wsstest.WSS11Constructs).
 func wss11Constructs(msg []byte) error { return wsstest.WSS11Constructs(msg, false) }
 
-// exchangeLog records every request and reply of a client, as bytes on
-// the wire: its layer sits below the binding's (binding.WithTransportLayer).
-type exchangeLog struct {
-	t     *testing.T
-	mu    sync.Mutex
-	pairs []loggedPair
-}
-
-type loggedPair struct {
-	action     string
-	req, reply []byte
-}
-
-func (l *exchangeLog) layer(next soap.Invoker) soap.Invoker {
-	return soap.InvokerFunc(func(ctx context.Context, req *soap.Message) (*soap.Message, error) {
-		b, err := req.Bytes()
-		require.NoError(l.t, err)
-		p := loggedPair{action: req.Addressing.Action, req: b}
-		resp, err := next.Call(ctx, req)
-		if resp != nil {
-			if p.reply, err = resp.Bytes(); err != nil {
-				return nil, err
-			}
-		}
-		l.mu.Lock()
-		l.pairs = append(l.pairs, p)
-		l.mu.Unlock()
-		return resp, err
-	})
-}
-
 // serveLogged serves h on loopback until the test ends and returns a
 // client of b at path whose exchanges log records.
-func serveLogged(t *testing.T, h http.Handler, path string, b binding.Binding, pki *PKI, log *exchangeLog, opts ...binding.ClientOption) *binding.Client {
+func serveLogged(t *testing.T, h http.Handler, path string, b binding.Binding, pki *PKI, log *wsstest.WireLog, opts ...binding.ClientOption) *binding.Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := binding.NewClient(srv.URL+path, b, pki.ClientCredentials(), append(opts, binding.WithTransportLayer(log.layer))...)
+	c, err := binding.NewClient(srv.URL+path, b, pki.ClientCredentials(), append(opts, binding.WithTransportLayer(log.Layer))...)
 	require.NoError(t, err)
 	return c
 }
@@ -73,12 +40,12 @@ func TestWSS10ScenariosSpeakWSS10(t *testing.T) {
 	pki, err := LoadPKI("pki")
 	require.NoError(t, err)
 	checked := 0
-	check := func(t *testing.T, what string, p loggedPair) {
+	check := func(t *testing.T, what string, p wsstest.WirePair) {
 		t.Helper()
 		checked++
-		assert.NoError(t, wss11Constructs(p.req), "%s request:\n%s", what, p.req)
-		assert.NoError(t, wss11Constructs(p.reply), "%s reply:\n%s", what, p.reply)
-		assert.NotEmpty(t, p.reply, "%s: no reply", what)
+		assert.NoError(t, wss11Constructs(p.Request), "%s request:\n%s", what, p.Request)
+		assert.NoError(t, wss11Constructs(p.Reply), "%s reply:\n%s", what, p.Reply)
+		assert.NotEmpty(t, p.Reply, "%s: no reply", what)
 	}
 	for _, sc := range WSSecScenarios() {
 		if sc.Policy.WSS != wssecurity.WSS10 {
@@ -89,11 +56,11 @@ func TestWSS10ScenariosSpeakWSS10(t *testing.T) {
 			insecure := binding.WithAllowInsecureTransport()
 			h, err := binding.NewHandler((&PingService{}).Handler(), sc.Binding(), pki.ServiceCredentials(), insecure)
 			require.NoError(t, err)
-			log := &exchangeLog{t: t}
+			log := &wsstest.WireLog{}
 			cli := pingClient(serveLogged(t, h, sc.Path(), sc.Binding(), pki, log, insecure))
 			require.NoError(t, runPingCase(context.Background(), cli, ScenarioEcho))
-			require.Len(t, log.pairs, 1)
-			check(t, "echo", log.pairs[0])
+			require.Len(t, log.Pairs(), 1)
+			check(t, "echo", log.Pairs()[0])
 		})
 	}
 	for _, sc := range SCScenarios() {
@@ -106,35 +73,35 @@ func TestWSS10ScenariosSpeakWSS10(t *testing.T) {
 			sc.Cancel = true
 			h, err := binding.NewHandler((&PingService{}).Handler(), sc.Binding(), pki.ServiceCredentials(), binding.WithCancelWithBootstrap())
 			require.NoError(t, err)
-			log := &exchangeLog{t: t}
+			log := &wsstest.WireLog{}
 			client := serveLogged(t, h, sc.Path(), sc.Binding(), pki, log, binding.WithCancelWithBootstrap())
 			cli := pingClient(client)
 			require.NoError(t, runPingCase(context.Background(), cli, ScenarioEcho))
 			require.NoError(t, client.Close(context.Background()))
 			var kinds []string
-			for _, p := range log.pairs {
+			for _, p := range log.Pairs() {
 				// The Issue and (CXF's dialect) Cancel requests travel
 				// under the bootstrap policy, the Cancel reply and the
 				// application messages under the session's.
-				trust := strings.Contains(p.action, "/RST/") || strings.Contains(p.action, "/RSTR/")
+				trust := strings.Contains(p.Action, "/RST/") || strings.Contains(p.Action, "/RSTR/")
 				reqWSS, replyWSS := sc.Policy.WSS, sc.Policy.WSS
 				if trust {
 					reqWSS = sc.Bootstrap.WSS
-					if strings.HasSuffix(p.action, "/Issue") || strings.HasSuffix(p.action, "/SCT") {
+					if strings.HasSuffix(p.Action, "/Issue") || strings.HasSuffix(p.Action, "/SCT") {
 						replyWSS = sc.Bootstrap.WSS
 					}
 				}
-				kinds = append(kinds, p.action[strings.LastIndex(p.action, "/")+1:])
+				kinds = append(kinds, p.Action[strings.LastIndex(p.Action, "/")+1:])
 				if reqWSS == wssecurity.WSS10 {
 					checked++
-					assert.NoError(t, wss11Constructs(p.req), "%s request:\n%s", p.action, p.req)
+					assert.NoError(t, wss11Constructs(p.Request), "%s request:\n%s", p.Action, p.Request)
 				}
 				if replyWSS == wssecurity.WSS10 {
 					checked++
-					assert.NoError(t, wss11Constructs(p.reply), "%s reply:\n%s", p.action, p.reply)
+					assert.NoError(t, wss11Constructs(p.Reply), "%s reply:\n%s", p.Action, p.Reply)
 				}
 			}
-			assert.GreaterOrEqual(t, len(log.pairs), 3, "issue, echo and cancel: %v", kinds)
+			assert.GreaterOrEqual(t, len(log.Pairs()), 3, "issue, echo and cancel: %v", kinds)
 		})
 	}
 	// wssec10: 3 exchanges (MutualCertificate10SignEncrypt is Wss11 as in
