@@ -155,6 +155,21 @@ func TestCXFReliableVerdict(t *testing.T) {
 					_, err := cli.Echo(ctx, cxfRMText(tag, i, 2))
 					require.ErrorContains(t, err, "WS-ReliableMessaging is required by this endpoint")
 				}
+				// CXF's service logs each refusal: those complaints are
+				// this case's expected ones, and nothing else may be there.
+				var complaints []string
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+					complaints = append(complaints, srv.TakePeerLog()...)
+					if countContaining(complaints, "WS-ReliableMessaging is required by this endpoint") >= 2 {
+						break
+					}
+				}
+				assert.Equal(t, 2, countContaining(complaints, "WS-ReliableMessaging is required by this endpoint"), "%q", complaints)
+				for _, c := range complaints {
+					if !strings.Contains(c, "WS-ReliableMessaging is required by this endpoint") {
+						assert.Contains(t, c, "Not ensuring reliability for the transmission of a runtime fault")
+					}
+				}
 			} else {
 				s.create()
 				s.echo(1, cxfRMText(tag, 1, 2))
@@ -182,4 +197,15 @@ func TestCXFReliableVerdict(t *testing.T) {
 		})
 	}
 	assert.Empty(t, srv.TakePeerLog())
+}
+
+// countContaining counts the lines holding sub.
+func countContaining(lines []string, sub string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.Contains(l, sub) {
+			n++
+		}
+	}
+	return n
 }
